@@ -1,0 +1,221 @@
+"""The `cxtext` command: a thin face over the library and the flows.
+
+Commands turn the library's named errors into one-line messages; only `run` reaches into
+`flows/`, lazily, so that the other commands start fast and without Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cxtext.config import (
+    KINDS,
+    Settings,
+    SourceSpec,
+    apply_prefect_environment,
+    guess_format,
+    load_settings,
+    make_source_spec,
+    parse_map,
+)
+from cxtext.errors import ConfigError, CxtextError
+from cxtext.store import Store, finish_run, schema_markdown, start_run, writer_lock
+
+app = typer.Typer(
+    help="cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: $CXTEXT_CONFIG or ./cxtext.toml).")
+StateOption = typer.Option(None, "--state-dir", help="State folder (default: from the config, 'out').")
+
+
+def _settings(config: Optional[Path], state_dir: Optional[Path]) -> Settings:
+    return load_settings(config, state_dir=state_dir)
+
+
+@app.command("sample-data")
+def sample_data(
+    out: Path = typer.Option(Path("sample_data"), "--out", "-o", help="Folder to write the files and manifest.json into."),
+    seed: int = typer.Option(42, help="Random seed: the same seed writes byte-identical files."),
+    reviews: int = typer.Option(1600, help="Number of good review records."),
+    surveys: int = typer.Option(1400, help="Number of good survey records."),
+    social: int = typer.Option(1200, help="Number of good social mentions."),
+) -> None:
+    """Write the seeded sample data (reviews, survey comments, social mentions) and its manifest."""
+    from cxtext.sampledata import generate
+
+    manifest = generate(out, seed=seed, n_reviews=reviews, n_surveys=surveys, n_social=social)
+    for name, info in manifest["files"].items():
+        console.print(f"wrote {out / name}: {info['records']} records ({info['good']} good)")
+    console.print(f"wrote {out / 'manifest.json'}: {len(manifest['planted'])} planted pain points")
+
+
+@app.command()
+def ingest(
+    file: Path = typer.Argument(..., help="The file to ingest (CSV, JSONL or Parquet)."),
+    source: str = typer.Option(..., "--source", "-s", help="Source name: a configured source, or a new one (then give --kind and --map)."),
+    kind: Optional[str] = typer.Option(None, "--kind", "-k", help=f"Kind of feedback: {', '.join(KINDS)}."),
+    map_: Optional[str] = typer.Option(None, "--map", "-m", help="Column map FIELD=COLUMN,...; needs created_at and text, e.g. text=body,created_at=ts,source_id=id."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv, jsonl or parquet (default: from the file name)."),
+    time_format: Optional[str] = typer.Option(None, "--time-format", help="iso, epoch_s, epoch_ms or a strptime format (default iso)."),
+    timezone: Optional[str] = typer.Option(None, "--timezone", help="Zone of timestamps without an offset (default UTC)."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV delimiter (default ',')."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Ingest one file now, into the working database (the next `cxtext run` publishes it).
+
+    Without --map the source must be configured; with --map the file is read as a new source
+    (or with a different map), and the map is archived beside the file.
+    """
+    from cxtext.ingest import ingest_file
+
+    settings = _settings(config, state_dir)
+    spec = _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter)
+    with writer_lock(settings.lock_path, purpose=f"cxtext ingest {file.name}", wait_seconds=settings.lock_wait_seconds), \
+            Store.open(settings.work_db) as store:
+        run_id = start_run(store, "ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()})
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
+                      TimeElapsedColumn(), console=err, transient=True) as progress:
+            bar = progress.add_task(f"ingesting {file.name}", total=None)
+            try:
+                result = ingest_file(store, settings, file, spec, run_id=run_id,
+                                     on_progress=lambda n: progress.update(bar, completed=n))
+            except BaseException as exc:
+                finish_run(store, run_id, "failed", error=str(exc))
+                raise
+        finish_run(store, run_id, "completed", result.as_dict())
+    console.print(
+        f"{file.name} → source {spec.name!r} (batch {result.batch_id}): read {result.rows_read:,}, "
+        f"loaded {result.rows_loaded:,} (new {result.rows_new:,}, updated {result.rows_updated:,}), "
+        f"duplicate {result.rows_duplicate:,}, rejected {result.rows_rejected:,}"
+        + (f" {result.reasons}" if result.reasons else "")
+    )
+    console.print("It is in the working database; `cxtext run` publishes it to the analysts' file.")
+
+
+def _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter) -> SourceSpec:
+    configured = settings.sources.get(source)
+    if map_ is None:
+        if configured is None:
+            raise ConfigError(
+                f"source {source!r} is not configured: give --kind and --map "
+                f"(configured sources: {', '.join(settings.sources) or 'none'})"
+            )
+        base = configured.to_json()
+    else:
+        base = {"kind": configured.kind if configured else None, "columns": parse_map(map_)}
+    overrides = {"kind": kind, "format": fmt, "created_at_format": time_format, "timezone": timezone, "delimiter": delimiter}
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    base.setdefault("format", guess_format(file))
+    if base.get("kind") is None:
+        raise ConfigError(f"--kind is required for a new source ({', '.join(KINDS)})")
+    base.pop("name", None)
+    return make_source_spec(source, base)
+
+
+@app.command()
+def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
+    """Run the nightly flow now: ingest new landing files, publish the analysts' file."""
+    settings = _settings(config, state_dir)
+    apply_prefect_environment(settings)
+    from flows.nightly import nightly  # Prefect is imported only by the commands that need it
+
+    summary = nightly(config=str(settings.config_path) if settings.config_path else None,
+                      state_dir=str(settings.state_dir))
+    console.print(
+        f"run {summary['run_id']}: {summary['files_new']} new file(s), read {summary['rows_read']:,}, "
+        f"loaded {summary['rows_loaded']:,}, duplicate {summary['rows_duplicate']:,}, rejected {summary['rows_rejected']:,}"
+        + (f", [red]{summary['files_failed']} file(s) failed[/]" if summary["files_failed"] else "")
+    )
+    console.print(f"analysts' database: {settings.published_db}")
+
+
+@app.command()
+def sources(config: Optional[Path] = ConfigOption) -> None:
+    """List the configured sources and where the nightly run looks for their files."""
+    settings = _settings(config, None)
+    table = Table("source", "kind", "format", "landing / pattern", "time format (zone)", "columns")
+    for spec in settings.sources.values():
+        table.add_row(spec.name, spec.kind, spec.format, f"{spec.landing or '-'} / {spec.pattern}",
+                      f"{spec.created_at_format} ({spec.timezone})",
+                      ", ".join(f"{k}={v}" for k, v in spec.columns.items()))
+    console.print(table)
+    if settings.config_path is None:
+        console.print("no config file found (looked for $CXTEXT_CONFIG and ./cxtext.toml)")
+
+
+@app.command()
+def runs(
+    limit: int = typer.Option(20, "--limit", "-n", help="How many recent runs to show."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Show recent runs from the ledger, newest first."""
+    settings = _settings(config, state_dir)
+    with _reader(settings) as store:
+        rows = store.dicts("SELECT run_id, flow, status, started_at, finished_at, counts, error FROM runs "
+                           "ORDER BY run_id DESC LIMIT ?", [limit])
+    table = Table("run", "flow", "status", "started (UTC)", "seconds", "counts", "error")
+    for r in rows:
+        seconds = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}" if r["finished_at"] else "-"
+        counts = json.loads(r["counts"]) if r["counts"] else {}
+        shown = ", ".join(f"{k}={v}" for k, v in counts.items() if k.startswith(("rows_", "files_")) and v)
+        table.add_row(str(r["run_id"]), r["flow"], r["status"], f"{r['started_at']:%Y-%m-%d %H:%M:%S}", seconds,
+                      shown, (r["error"] or "")[:80])
+    console.print(table)
+
+
+@app.command()
+def schema(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
+    """Print the documentation of every table and view (from the database's own comments) as Markdown."""
+    settings = _settings(config, state_dir)
+    with _reader(settings) as store:
+        print(schema_markdown(store))
+
+
+@contextmanager
+def _reader(settings: Settings) -> Iterator[Store]:
+    """The working database read-only; the published file when a run holds the working one."""
+    for path in (settings.work_db, settings.published_db):
+        if not path.exists():
+            continue
+        with ExitStack() as stack:
+            try:
+                store = stack.enter_context(Store.open(path, read_only=True))
+            except duckdb.IOException:
+                err.print(f"{path.name} is busy (a run is writing it); trying {settings.published_db.name}")
+                continue
+            yield store
+            return
+    raise CxtextError(f"no readable database in {settings.state_dir}: run `cxtext run` first")
+
+
+def main() -> None:
+    try:
+        app()
+    except CxtextError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""Configuration: the one place that reads the config file and environment variables.
+
+`cxtext.toml` (at the repository root by default) holds the settings and the declarative source
+definitions. Environment variables override a few settings so that tests, CI and ops can point a
+run elsewhere without editing the file:
+
+- ``CXTEXT_CONFIG``: path of the config file;
+- ``CXTEXT_STATE_DIR``: the state folder (databases, archive, reports);
+- ``CXTEXT_PII_SALT``: the salt for hashing customer keys.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cxtext.errors import ConfigError
+
+KINDS = ("review", "survey", "social")
+FORMATS = ("csv", "jsonl", "parquet")
+
+#: Canonical record fields a source column can be mapped to (``created_at`` and ``text`` required).
+CANONICAL_FIELDS = (
+    "source_record_id",
+    "created_at",
+    "text",
+    "title",
+    "rating",
+    "nps",
+    "csat",
+    "ces",
+    "product",
+    "channel",
+    "touchpoint",
+    "region",
+    "customer_key",
+)
+REQUIRED_FIELDS = ("created_at", "text")
+#: Friendlier names accepted in ``--map`` and in the config file.
+FIELD_ALIASES = {"source_id": "source_record_id", "id": "source_record_id", "stars": "rating"}
+
+DEFAULT_CONFIG_NAME = "cxtext.toml"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """How one source's files map onto the canonical feedback record."""
+
+    name: str
+    kind: str
+    format: str
+    columns: dict[str, str]
+    landing: Path | None = None
+    pattern: str = "*"
+    created_at_format: str = "iso"
+    timezone: str = "UTC"
+    delimiter: str = ","
+    keep_extra: bool = True
+
+    def to_json(self) -> dict:
+        """The mapping as stored beside an archived file, so a backfill can re-read it."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "format": self.format,
+            "columns": dict(self.columns),
+            "created_at_format": self.created_at_format,
+            "timezone": self.timezone,
+            "delimiter": self.delimiter,
+            "keep_extra": self.keep_extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SourceSpec":
+        return make_source_spec(data["name"], data)
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path | None
+    state_dir: Path
+    reporting_timezone: str = "UTC"
+    settle_seconds: float = 2.0
+    lock_wait_seconds: float = 0.0
+    max_text_chars: int = 20_000
+    chunk_rows: int = 20_000
+    pii_salt: str | None = None
+    sources: dict[str, SourceSpec] = field(default_factory=dict)
+
+    @property
+    def work_db(self) -> Path:
+        """The pipeline's private working database: only cxtext opens it."""
+        return self.state_dir / "pipeline.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        """The analysts' file, replaced atomically at the end of each successful run."""
+        return self.state_dir / "cx.duckdb"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.state_dir / "archive"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.state_dir / ".writer.lock"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.state_dir / "prefect"
+
+    def salt(self) -> str:
+        """The customer-key salt: configured, or generated once per state folder and kept there."""
+        if self.pii_salt:
+            return self.pii_salt
+        path = self.state_dir / "pii_salt"
+        if not path.exists():
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text().strip()
+
+
+def find_config(explicit: str | Path | None = None) -> Path | None:
+    """The config file to use: explicit path, then $CXTEXT_CONFIG, then ./cxtext.toml."""
+    candidate = explicit or os.environ.get("CXTEXT_CONFIG")
+    if candidate:
+        path = Path(candidate)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        return path.resolve()
+    default = Path.cwd() / DEFAULT_CONFIG_NAME
+    return default.resolve() if default.is_file() else None
+
+
+def load_settings(config: str | Path | None = None, *, state_dir: str | Path | None = None) -> Settings:
+    """Read the config file (if any) and apply environment overrides."""
+    path = find_config(config)
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    base = path.parent if path else Path.cwd()
+
+    state = state_dir or os.environ.get("CXTEXT_STATE_DIR") or data.get("state_dir", "out")
+    tz = data.get("reporting_timezone", "UTC")
+    check_timezone(tz, "reporting_timezone")
+    pii = data.get("pii", {})
+    sources = {
+        name: make_source_spec(name, spec, base=base) for name, spec in data.get("sources", {}).items()
+    }
+    return Settings(
+        config_path=path,
+        state_dir=(base / state).resolve() if not Path(state).is_absolute() else Path(state),
+        reporting_timezone=tz,
+        settle_seconds=float(data.get("settle_seconds", 2.0)),
+        lock_wait_seconds=float(data.get("lock_wait_seconds", 0.0)),
+        max_text_chars=int(data.get("max_text_chars", 20_000)),
+        chunk_rows=int(data.get("chunk_rows", 20_000)),
+        pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
+        sources=sources,
+    )
+
+
+def check_timezone(name: str, where: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {name!r} (use an IANA name such as 'Europe/London')") from None
+
+
+def canonical_field(name: str, where: str) -> str:
+    """Resolve an alias and check that the name is a canonical field."""
+    name = FIELD_ALIASES.get(name.strip(), name.strip())
+    if name not in CANONICAL_FIELDS:
+        raise ConfigError(
+            f"{where}: unknown field {name!r}; known fields: {', '.join(CANONICAL_FIELDS)} "
+            f"(aliases: {', '.join(f'{a}={b}' for a, b in FIELD_ALIASES.items())})"
+        )
+    return name
+
+
+def make_source_spec(name: str, spec: dict, *, base: Path | None = None) -> SourceSpec:
+    """Validate one source definition; errors name the source and the field."""
+    where = f"source {name!r}"
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: must be a table of settings")
+    known = {"kind", "format", "columns", "landing", "pattern", "created_at_format", "timezone",
+             "delimiter", "keep_extra", "name"}
+    unknown = set(spec) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    fmt = spec.get("format", "csv")
+    if fmt not in FORMATS:
+        raise ConfigError(f"{where}: format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    raw_columns = spec.get("columns")
+    if not isinstance(raw_columns, dict) or not raw_columns:
+        raise ConfigError(f"{where}: 'columns' must map canonical fields to source columns")
+    columns: dict[str, str] = {}
+    for key, column in raw_columns.items():
+        canonical = canonical_field(key, f"{where}, columns")
+        if not isinstance(column, str) or not column.strip():
+            raise ConfigError(f"{where}, columns.{key}: must be a non-empty column name")
+        columns[canonical] = column.strip()
+    missing = [f for f in REQUIRED_FIELDS if f not in columns]
+    if missing:
+        raise ConfigError(f"{where}: columns must map {' and '.join(missing)}")
+    tz = spec.get("timezone", "UTC")
+    check_timezone(tz, f"{where}, timezone")
+    landing = spec.get("landing")
+    delimiter = spec.get("delimiter", ",")
+    if len(delimiter) != 1:
+        raise ConfigError(f"{where}, delimiter: must be one character, got {delimiter!r}")
+    return SourceSpec(
+        name=name,
+        kind=kind,
+        format=fmt,
+        columns=columns,
+        landing=(base / landing).resolve() if (landing and base) else (Path(landing) if landing else None),
+        pattern=spec.get("pattern", "*"),
+        created_at_format=spec.get("created_at_format", "iso"),
+        timezone=tz,
+        delimiter=delimiter,
+        keep_extra=bool(spec.get("keep_extra", True)),
+    )
+
+
+def parse_map(text: str) -> dict[str, str]:
+    """Parse ``text=body,created_at=tweet_created,source_id=tweet_id`` into canonical → column."""
+    columns: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, column = part.partition("=")
+        if not sep or not column.strip():
+            raise ConfigError(f"--map: expected FIELD=COLUMN, got {part!r}")
+        columns[canonical_field(key, "--map")] = column.strip()
+    return columns
+
+
+def guess_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    for fmt, exts in (("jsonl", {".jsonl", ".ndjson", ".json"}), ("parquet", {".parquet", ".pq"}), ("csv", {".csv", ".tsv", ".txt"})):
+        if any(s in exts for s in suffixes):
+            return fmt
+    raise ConfigError(f"cannot tell the format of {path.name}: pass --format csv|jsonl|parquet")
+
+
+def prefect_environment(settings: Settings) -> dict[str, str]:
+    """Defaults for Prefect's environment, applied (never overriding) before Prefect is imported.
+
+    Without PREFECT_API_URL Prefect starts a temporary local server; keep its state in the state
+    folder, give its cold start time (16-22 s measured here against a 20 s default) and stay quiet
+    offline.
+    """
+    return {
+        "PREFECT_HOME": str(settings.prefect_home),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+
+
+def apply_prefect_environment(settings: Settings) -> None:
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect creates only the last level
+    for key, value in prefect_environment(settings).items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,301 @@
+"""Ingest: load one file into ``feedback`` in one transaction, quarantining what is bad.
+
+Every record read ends up in exactly one of three places, and the batch row says how many:
+loaded (new or updated), duplicate (identical to a stored record or to another in the file), or
+rejected (in ``rejects`` with its reason, position and raw content). A file that cannot be read
+at all loads nothing and leaves a ``failed`` batch row with the reason.
+
+Records are parsed in chunks and staged with Arrow; deduplication and the upsert into
+``feedback`` are set-based SQL over the staged file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+
+from cxtext.config import Settings, SourceSpec
+from cxtext.errors import SourceReadError
+from cxtext.readers import RawRecord, open_records
+from cxtext.records import Rejection, to_canonical
+from cxtext.redact import redact_text
+from cxtext.store import Store, utcnow
+
+RAW_LIMIT = 64 * 1024
+
+FEEDBACK_COLUMNS = (
+    "feedback_id", "kind", "source", "source_record_id", "created_at", "title", "text", "text_hash",
+    "record_hash", "rating", "nps", "csat", "ces", "product", "channel", "touchpoint", "region",
+    "customer_key", "extra",
+)
+_SCORE = pa.int8()
+STAGING_SCHEMA = pa.schema(
+    [("position", pa.int64())]
+    + [(c, pa.timestamp("us") if c == "created_at" else _SCORE if c in ("rating", "nps", "csat", "ces") else pa.string())
+       for c in FEEDBACK_COLUMNS]
+    + [("raw", pa.string())]
+)
+REJECTS_SCHEMA = pa.schema([
+    ("batch_id", pa.int64()), ("source", pa.string()), ("position", pa.int64()), ("reason", pa.string()),
+    ("detail", pa.string()), ("raw", pa.string()), ("rejected_at", pa.timestamp("us")),
+])
+
+
+@dataclass
+class BatchResult:
+    """What one file's ingest did; rows_read = rows_loaded + rows_duplicate + rows_rejected."""
+
+    source: str
+    file_name: str
+    file_sha256: str
+    status: str
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_new + self.rows_updated
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"rows_loaded": self.rows_loaded}
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+    except FileNotFoundError:
+        raise SourceReadError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceReadError(f"{path}: is a directory, not a file") from None
+    return digest.hexdigest(), size
+
+
+def clip_raw(raw: str) -> str:
+    """Redact a raw record and cut it to RAW_LIMIT characters, saying how much was cut."""
+    if len(raw) > RAW_LIMIT:
+        raw = raw[:RAW_LIMIT] + f"…[cut: {len(raw) - RAW_LIMIT:,} more characters]"
+    return redact_text(raw)
+
+
+def archive_file(settings: Settings, path: Path, digest: str) -> Path:
+    """Copy *path* into the content-addressed archive (idempotent, atomic). Returns the archive path."""
+    target = settings.archive_dir / digest[:2] / f"{digest}{''.join(path.suffixes[-2:]).lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return target
+
+
+def _check_columns(columns: list[str] | None, spec: SourceSpec, path: Path) -> None:
+    if not columns:  # JSONL (no header) or an empty CSV
+        return
+    missing = sorted({c for c in spec.columns.values() if c not in columns and c.split(".")[0] not in columns})
+    if missing:
+        raise SourceReadError(
+            f"{path.name}: mapped column(s) {', '.join(missing)} not in the file (it has: {', '.join(columns[:30])})"
+        )
+
+
+def ingest_file(
+    store: Store,
+    settings: Settings,
+    path: Path,
+    spec: SourceSpec,
+    *,
+    run_id: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Ingest one file as one batch. Raises SourceReadError (after recording a failed batch)
+    when the file cannot be read at all."""
+    path = Path(path)
+    started, clock = utcnow(), time.perf_counter()
+    digest, size = file_sha256(path)
+    result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="loaded")
+    try:
+        opened = open_records(path, spec.format, delimiter=spec.delimiter)
+        _check_columns(opened.columns, spec, path)
+        archived = archive_file(settings, path, digest)
+        with store.transaction():
+            result.batch_id = store.next_id("batch_id_seq")
+            _load(store, settings, spec, opened.records, result, on_progress)
+            result.seconds = time.perf_counter() - clock
+            _record_batch(store, result, run_id, spec, size, started)
+            store.execute(
+                "INSERT INTO archived_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [digest, spec.name, spec.kind, spec.format, path.name, size, json.dumps(spec.to_json()),
+                 str(archived.relative_to(settings.state_dir)), result.batch_id, utcnow()],
+            )
+    except SourceReadError as exc:
+        result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="failed",
+                             error=str(exc), seconds=time.perf_counter() - clock)
+        with store.transaction():
+            result.batch_id = store.next_id("batch_id_seq")
+            _record_batch(store, result, run_id, spec, size, started)
+        raise
+    return result
+
+
+def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, size: int, started) -> None:
+    store.execute(
+        "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.batch_id, run_id, spec.name, spec.kind, result.file_name, result.file_sha256, size, spec.format,
+         result.status, result.rows_read, result.rows_loaded, result.rows_new, result.rows_updated,
+         result.rows_duplicate, result.rows_rejected, result.error, started, utcnow()],
+    )
+
+
+def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress) -> None:
+    salt, now = settings.salt(), utcnow()
+    store.execute("DROP TABLE IF EXISTS staging")
+    store.execute(
+        "CREATE TEMP TABLE staging AS SELECT * FROM (SELECT NULL::BIGINT AS position, f.*, NULL::VARCHAR AS raw "
+        f"FROM (SELECT {', '.join(FEEDBACK_COLUMNS)} FROM feedback) f) WHERE false"
+    )
+    records = iter(records)
+    while chunk := list(itertools.islice(records, settings.chunk_rows)):
+        staged: list[dict] = []
+        rejected: list[dict] = []
+        for record in chunk:
+            outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now)
+            if isinstance(outcome, Rejection):
+                rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
+                                 "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw),
+                                 "rejected_at": now})
+                result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
+            else:
+                outcome["position"] = record.position
+                outcome["raw"] = clip_raw(record.raw)
+                staged.append(outcome)
+        result.rows_read += len(chunk)
+        store.insert_arrow("staging", pa.Table.from_pylist(staged, schema=STAGING_SCHEMA))
+        store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
+        if on_progress:
+            on_progress(result.rows_read)
+    _merge(store, result, now)
+    store.execute("DROP TABLE staging")
+
+
+def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejection:
+    if record.reason:
+        return Rejection(record.reason, record.detail or record.reason)
+    return to_canonical(record.data, spec, **options)
+
+
+def _merge(store: Store, result: BatchResult, now) -> None:
+    """Deduplicate the staged file and upsert it into feedback, counting each outcome.
+
+    Within the file the last record of an id wins (a later line is a correction); an earlier one
+    with identical content is a duplicate, with different content it is rejected as a conflict,
+    raw content kept. Each id reaches the upsert once: DuckDB keeps the first of two rows with one
+    key in an upsert batch without an error (MEASURED.md).
+    """
+    store.execute(
+        "CREATE TEMP TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn "
+        "FROM staging"
+    )
+    store.execute(
+        "INSERT INTO rejects SELECT ?, r.source, r.position, 'conflicting_duplicate_id', "
+        "'same id as the record at position ' || k.position || ' later in this file, with different content; the later one was kept', "
+        "r.raw, ? FROM ranked r JOIN ranked k ON k.feedback_id = r.feedback_id AND k.rn = 1 "
+        "WHERE r.rn > 1 AND r.record_hash <> k.record_hash",
+        [result.batch_id, now],
+    )
+    conflicts, in_file_duplicates = store.execute(
+        "SELECT count(*) FILTER (r.record_hash <> k.record_hash), count(*) FILTER (r.record_hash = k.record_hash) "
+        "FROM ranked r JOIN ranked k ON k.feedback_id = r.feedback_id AND k.rn = 1 WHERE r.rn > 1"
+    )[0]
+    new, updated, same = store.execute(
+        "SELECT count(*) FILTER (f.feedback_id IS NULL), count(*) FILTER (f.record_hash <> k.record_hash), "
+        "count(*) FILTER (f.record_hash = k.record_hash) "
+        "FROM ranked k LEFT JOIN feedback f ON f.feedback_id = k.feedback_id WHERE k.rn = 1"
+    )[0]
+    changing = [c for c in FEEDBACK_COLUMNS if c != "feedback_id"]
+    store.execute(
+        f"UPDATE feedback SET {', '.join(f'{c} = k.{c}' for c in changing)}, batch_id = ?, updated_at = ? "
+        "FROM ranked k WHERE k.rn = 1 AND feedback.feedback_id = k.feedback_id AND feedback.record_hash <> k.record_hash",
+        [result.batch_id, now],
+    )
+    cols = ", ".join(FEEDBACK_COLUMNS)
+    store.execute(
+        f"INSERT INTO feedback ({cols}, batch_id, first_seen_at, updated_at) SELECT {cols}, ?, ?, ? FROM ranked k "
+        "WHERE k.rn = 1 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.feedback_id = k.feedback_id)",
+        [result.batch_id, now, now],
+    )
+    store.execute("DROP TABLE ranked")
+    result.rows_new, result.rows_updated = new, updated
+    result.rows_duplicate = same + in_file_duplicates
+    result.rows_rejected = sum(result.reasons.values()) + conflicts
+    if conflicts:
+        result.reasons["conflicting_duplicate_id"] = conflicts
+
+
+# -- the landing folders ----------------------------------------------------------------------
+
+
+@dataclass
+class LandingScan:
+    """What a scan of the landing folders found."""
+
+    new: list[tuple[SourceSpec, Path]] = field(default_factory=list)
+    known: int = 0
+    failed_before: list[tuple[Path, str]] = field(default_factory=list)
+    unsettled: list[Path] = field(default_factory=list)
+
+
+def scan_landing(store: Store, settings: Settings) -> LandingScan:
+    """Find files in the configured landing folders that are new by content.
+
+    A file still being written (its size or mtime changes across settle_seconds) is left for the
+    next run; a file that failed before with the same content is not retried until it changes.
+    """
+    scan = LandingScan()
+    candidates: list[tuple[SourceSpec, Path, os.stat_result]] = []
+    for spec in settings.sources.values():
+        if spec.landing is None or not spec.landing.is_dir():
+            continue
+        for path in sorted(spec.landing.glob(spec.pattern)):
+            if path.is_file() and not path.name.startswith("."):
+                candidates.append((spec, path, path.stat()))
+    youngest = max((c[2].st_mtime for c in candidates), default=0.0)
+    wait = settings.settle_seconds - (time.time() - youngest)
+    if candidates and wait > 0:
+        time.sleep(wait)
+    known = {(sha, src) for sha, src in store.execute("SELECT file_sha256, source FROM archived_files")}
+    failed = {(sha, src): err for sha, src, err in store.execute(
+        "SELECT file_sha256, source, arg_max(error, batch_id) FROM ingest_batches WHERE status = 'failed' GROUP BY ALL")}
+    for spec, path, before in candidates:
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            scan.unsettled.append(path)
+            continue
+        digest, _ = file_sha256(path)
+        if (digest, spec.name) in known:
+            scan.known += 1
+        elif (digest, spec.name) in failed:
+            scan.failed_before.append((path, failed[(digest, spec.name)]))
+        else:
+            scan.new.append((spec, path))
+    return scan

@@ -1,0 +1,175 @@
+"""The database schema as data: every table, column and its documentation in one place.
+
+The store turns it into DDL and ``COMMENT ON`` statements; ``cxtext schema`` reads the comments back
+from a database and prints them as Markdown for the README. Bump SCHEMA_VERSION and add a migration
+in :mod:`cxtext.store` when this changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    doc: str
+    constraint: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+
+    def ddl(self) -> str:
+        cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns]
+        if self.primary_key:
+            cols.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
+        return f"CREATE TABLE {self.name} (\n" + ",\n".join(cols) + "\n)"
+
+
+C = Column
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "cxtext_meta",
+        "Settings of this database: schema version, reporting time zone. One row per key.",
+        (
+            C("key", "VARCHAR", "Setting name, e.g. 'schema_version', 'reporting_timezone'."),
+            C("value", "VARCHAR", "Setting value as text."),
+        ),
+        primary_key=("key",),
+    ),
+    Table(
+        "runs",
+        "The run ledger: one row per pipeline run (nightly, ingest, backfill...), what it did and how it ended.",
+        (
+            C("run_id", "BIGINT", "Run number, increasing."),
+            C("flow", "VARCHAR", "What ran: 'nightly', 'ingest', later 'backfill'.", "NOT NULL"),
+            C("status", "VARCHAR", "'running', 'completed', 'failed', or 'crashed' (found still running by a later run).", "NOT NULL"),
+            C("parameters", "JSON", "Parameters the run was started with."),
+            C("versions", "JSON", "Versions of cxtext and the schema (later: taxonomy, lexicon, topic model)."),
+            C("counts", "JSON", "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed."),
+            C("error", "VARCHAR", "Why the run failed, when it did."),
+            C("started_at", "TIMESTAMP", "Start, UTC.", "NOT NULL"),
+            C("finished_at", "TIMESTAMP", "End, UTC; NULL while running or when crashed."),
+            C("pid", "INTEGER", "Process id of the run, for ops."),
+        ),
+        primary_key=("run_id",),
+    ),
+    Table(
+        "ingest_batches",
+        "One row per ingested file: where it came from and how its records were counted. "
+        "rows_read = rows_loaded + rows_duplicate + rows_rejected for every loaded batch.",
+        (
+            C("batch_id", "BIGINT", "Batch number, increasing."),
+            C("run_id", "BIGINT", "The run that ingested it (runs.run_id)."),
+            C("source", "VARCHAR", "Source name (configured, or given to `cxtext ingest --source`).", "NOT NULL"),
+            C("kind", "VARCHAR", "'review', 'survey' or 'social'.", "NOT NULL"),
+            C("file_name", "VARCHAR", "File name as it arrived (no directory)."),
+            C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes; the archive keeps the file under this name."),
+            C("file_bytes", "BIGINT", "Size of the file in bytes."),
+            C("format", "VARCHAR", "'csv', 'jsonl' or 'parquet'."),
+            C("status", "VARCHAR", "'loaded', or 'failed' when the file could not be read at all (nothing of it was loaded).", "NOT NULL"),
+            C("rows_read", "BIGINT", "Records read from the file (the header and blank JSONL lines are not records)."),
+            C("rows_loaded", "BIGINT", "Records inserted or updated in feedback (rows_new + rows_updated)."),
+            C("rows_new", "BIGINT", "Records new to feedback."),
+            C("rows_updated", "BIGINT", "Records already known whose content changed (re-sent with new text or scores)."),
+            C("rows_duplicate", "BIGINT", "Records identical to one already stored or to another in the same file."),
+            C("rows_rejected", "BIGINT", "Records put in rejects."),
+            C("error", "VARCHAR", "Why the file could not be read, for failed batches."),
+            C("started_at", "TIMESTAMP", "Start of the batch, UTC."),
+            C("finished_at", "TIMESTAMP", "End of the batch, UTC."),
+        ),
+        primary_key=("batch_id",),
+    ),
+    Table(
+        "feedback",
+        "One row per piece of customer feedback, all sources and kinds: the source of truth. "
+        "Text is PII-redacted; customer keys are salted hashes.",
+        (
+            C("feedback_id", "VARCHAR", "Deterministic id: hash of source and the source's record id (or of the content when the source has no id)."),
+            C("kind", "VARCHAR", "'review', 'survey' or 'social'.", "NOT NULL"),
+            C("source", "VARCHAR", "Source name.", "NOT NULL"),
+            C("source_record_id", "VARCHAR", "The source's own id of the record; NULL when it has none."),
+            C("created_at", "TIMESTAMP", "When the customer wrote it, UTC. Cut into days/weeks in cxtext_meta.reporting_timezone.", "NOT NULL"),
+            C("title", "VARCHAR", "Title (reviews), PII-redacted."),
+            C("text", "VARCHAR", "The feedback text, normalised and PII-redacted.", "NOT NULL"),
+            C("text_hash", "VARCHAR", "SHA-256 of text: enrichment computed from another hash is stale."),
+            C("record_hash", "VARCHAR", "SHA-256 of every stored field: tells a re-sent record with changes from a duplicate."),
+            C("language", "VARCHAR", "Detected language (filled by enrichment; NULL until then)."),
+            C("rating", "TINYINT", "Star rating 1-5 (reviews)."),
+            C("nps", "TINYINT", "Likelihood to recommend 0-10 (surveys). Promoters 9-10, detractors 0-6."),
+            C("csat", "TINYINT", "Satisfaction 1-5 (surveys); CSAT is the share of 4 and 5."),
+            C("ces", "TINYINT", "Customer effort 1-7, higher = easier (surveys)."),
+            C("product", "VARCHAR", "Product the feedback is about, when known."),
+            C("channel", "VARCHAR", "Channel (survey channel, social platform...)."),
+            C("touchpoint", "VARCHAR", "Survey touchpoint (checkout, delivery, support_contact...)."),
+            C("region", "VARCHAR", "Region or country."),
+            C("customer_key", "VARCHAR", "Salted hash of the customer's key (id, e-mail, handle); joins a customer's feedback without revealing them."),
+            C("extra", "JSON", "The source's other fields, PII-redacted, as JSON."),
+            C("batch_id", "BIGINT", "The batch that last wrote this row (ingest_batches.batch_id)."),
+            C("first_seen_at", "TIMESTAMP", "When cxtext first loaded it, UTC."),
+            C("updated_at", "TIMESTAMP", "When cxtext last changed it, UTC."),
+        ),
+        primary_key=("feedback_id",),
+    ),
+    Table(
+        "rejects",
+        "Every input record that was not loaded and is not a duplicate, with the reason. Nothing is dropped silently.",
+        (
+            C("batch_id", "BIGINT", "The batch (file) it came from."),
+            C("source", "VARCHAR", "Source name."),
+            C("position", "BIGINT", "Where in the file: physical line number for CSV/JSONL (CSV header = line 1), row number for Parquet."),
+            C("reason", "VARCHAR", "Reason code: field_count, unbalanced_quote, invalid_utf8, invalid_json, not_an_object, "
+              "missing_text, text_too_long, missing_created_at, bad_created_at, future_created_at, bad_number, out_of_range, "
+              "missing_source_record_id, conflicting_duplicate_id.", "NOT NULL"),
+            C("detail", "VARCHAR", "The reason in words, naming the field and value."),
+            C("raw", "VARCHAR", "The raw record as read (PII-redacted, cut at 64 KiB)."),
+            C("rejected_at", "TIMESTAMP", "When, UTC."),
+        ),
+        primary_key=("batch_id", "position"),
+    ),
+    Table(
+        "archived_files",
+        "The archive's index: every ingested file, kept by content hash in the state folder's archive/, "
+        "with the mapping used, so backfills can re-read it.",
+        (
+            C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes."),
+            C("source", "VARCHAR", "Source name."),
+            C("kind", "VARCHAR", "'review', 'survey' or 'social'."),
+            C("format", "VARCHAR", "'csv', 'jsonl' or 'parquet'."),
+            C("original_name", "VARCHAR", "File name as it arrived."),
+            C("file_bytes", "BIGINT", "Size in bytes."),
+            C("mapping", "JSON", "The source definition used to read it (columns, time format, time zone)."),
+            C("archive_path", "VARCHAR", "Path of the archived copy, relative to the state folder."),
+            C("first_batch_id", "BIGINT", "The batch that first ingested it."),
+            C("archived_at", "TIMESTAMP", "When it was archived, UTC."),
+        ),
+        primary_key=("file_sha256", "source"),
+    ),
+)
+
+SEQUENCES = ("run_id_seq", "batch_id_seq")
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_statements() -> list[str]:
+    """DDL of schema version SCHEMA_VERSION, with its documentation as COMMENT ON."""
+    statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES]
+    for table in TABLES:
+        statements.append(table.ddl())
+        statements.append(f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}")
+        statements.extend(
+            f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns
+        )
+    return statements

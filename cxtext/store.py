@@ -1,0 +1,284 @@
+"""The store: owns the DuckDB connection, the schema and its migrations, the writer lock and
+publishing. It is the only module that writes SQL DDL.
+
+The pipeline writes to a private working database (``pipeline.duckdb``); analysts read a
+published copy (``cx.duckdb``) that is replaced atomically at the end of each successful run, so an
+analyst holding the file open never blocks a run and never sees a half-written one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from cxtext import __version__
+from cxtext.errors import SchemaError, WriterLockHeld
+from cxtext.schema import SCHEMA_VERSION, create_statements
+
+#: The newest storage format the `duckdb` CLI on PyPI (1.5.x) can read; the published file uses it.
+PUBLISHED_STORAGE_VERSION = "v1.5.0"
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: DuckDB TIMESTAMP columns hold UTC without a zone."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# -- writer lock ------------------------------------------------------------------------------
+
+_held_locks: dict[Path, list] = {}
+_held_guard = threading.Lock()
+
+
+@contextmanager
+def writer_lock(path: Path, *, purpose: str, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the state folder's single writer lock (an OS file lock, freed if the process dies).
+
+    Re-entrant within one process, so a flow can hold it while its tasks, which also write,
+    take it again. Another process waits up to *wait_seconds*, then gets WriterLockHeld naming
+    the holder.
+    """
+    path = Path(path)
+    with _held_guard:
+        held = _held_locks.get(path)
+        if held:
+            held[1] += 1
+    if held:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                held[1] -= 1
+        return
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "unknown process"
+                os.close(fd)
+                raise WriterLockHeld(
+                    f"another cxtext writer is running ({holder}); wait for it to finish "
+                    f"or set lock_wait_seconds"
+                ) from None
+            time.sleep(0.2)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}: {purpose}, since {utcnow():%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
+    with _held_guard:
+        _held_locks[path] = [fd, 1]
+    try:
+        yield
+    finally:
+        with _held_guard:
+            _held_locks.pop(path, None)
+        os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+# -- the store --------------------------------------------------------------------------------
+
+
+class Store:
+    """A DuckDB database with cxtext's schema. Use :meth:`open` (a context manager)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str):
+        self.con = con
+        self.path = path
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False) -> Iterator["Store"]:
+        """Open (creating and migrating when writable) the database at *path*."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(path, read_only=read_only)
+        store = cls(con, path)
+        try:
+            if read_only:
+                store.check_version()
+            else:
+                store.migrate()
+            yield store
+        finally:
+            con.close()
+
+    # queries --------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
+        """Run one statement with bound parameters and fetch its result (DuckDB 2 keeps a
+        result pending until it is consumed)."""
+        return self.con.execute(sql, params).fetchall() if params is not None else self.con.execute(sql).fetchall()
+
+    def scalar(self, sql: str, params: list | tuple | dict | None = None):
+        rows = self.execute(sql, params)
+        return rows[0][0] if rows else None
+
+    def dicts(self, sql: str, params: list | tuple | dict | None = None) -> list[dict]:
+        cur = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        self.con.begin()
+        try:
+            yield self
+        except BaseException:
+            self.con.rollback()
+            raise
+        else:
+            self.con.commit()
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        """Bulk insert an Arrow table whose column names match *table*'s."""
+        if data.num_rows == 0:
+            return
+        view = f"_arrow_{table}"
+        self.con.register(view, data)
+        try:
+            cols = ", ".join(data.column_names)
+            self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+        finally:
+            self.con.unregister(view)
+
+    def next_id(self, sequence: str) -> int:
+        return self.scalar(f"SELECT nextval('{sequence}')")
+
+    # schema ---------------------------------------------------------------------------------
+
+    def schema_version(self) -> int | None:
+        exists = self.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'cxtext_meta'"
+        )
+        if not exists:
+            return None
+        value = self.scalar("SELECT value FROM cxtext_meta WHERE key = 'schema_version'")
+        return int(value) if value is not None else None
+
+    def check_version(self) -> None:
+        version = self.schema_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"{self.path} has schema version {version}, newer than this cxtext knows ({SCHEMA_VERSION}): upgrade cxtext"
+            )
+
+    def migrate(self) -> None:
+        """Create the schema, or bring an older one up to SCHEMA_VERSION, in one transaction."""
+        self.check_version()
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            if version is None:
+                for statement in create_statements():
+                    self.execute(statement)
+            # Later schema versions add their steps here: `if version < 2: ...`.
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute(
+            "INSERT INTO cxtext_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    # publishing -----------------------------------------------------------------------------
+
+    def publish(self, target: Path) -> Path:
+        """Copy this database into *target* atomically.
+
+        The copy is written beside the target in the storage format the PyPI duckdb CLI reads
+        (``COPY FROM DATABASE`` also compacts it), flushed to disk, then renamed over the target:
+        readers see the old file or the new one, never a mix.
+        """
+        target = Path(target)
+        tmp = target.with_name(f".{target.name}.publishing")
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        self.execute("CHECKPOINT")
+        source = self.scalar("SELECT current_database()")
+        self.execute(f"ATTACH {_quote(str(tmp))} AS cxtext_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
+        try:
+            self.execute(f'COPY FROM DATABASE "{source}" TO cxtext_publish')
+        finally:
+            self.execute("DETACH cxtext_publish")
+        _fsync(tmp)
+        os.replace(tmp, target)
+        _fsync(target.parent)
+        return target
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- the run ledger ---------------------------------------------------------------------------
+
+
+def start_run(store: Store, flow: str, parameters: dict) -> int:
+    """Record a run as running (committed at once, so ops see it). The caller holds the writer
+    lock, so any run still marked running was killed: mark it crashed."""
+    with store.transaction():
+        store.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'")
+        run_id = store.next_id("run_id_seq")
+        store.execute(
+            "INSERT INTO runs (run_id, flow, status, parameters, versions, started_at, pid) VALUES (?, ?, 'running', ?, ?, ?, ?)",
+            [run_id, flow, json.dumps(parameters, default=str), json.dumps(versions()), utcnow(), os.getpid()],
+        )
+    return run_id
+
+
+def finish_run(store: Store, run_id: int, status: str, counts: dict | None = None, error: str | None = None) -> None:
+    store.execute(
+        "UPDATE runs SET status = ?, counts = ?, error = ?, finished_at = ? WHERE run_id = ?",
+        [status, json.dumps(counts or {}), error, utcnow(), run_id],
+    )
+
+
+def versions() -> dict:
+    return {"cxtext": __version__, "schema": SCHEMA_VERSION}
+
+
+def schema_markdown(store: Store) -> str:
+    """The documentation of every table and view, read from the database's own comments."""
+    lines: list[str] = []
+    objects = store.execute(
+        "SELECT table_name, comment, 'table' FROM duckdb_tables() WHERE database_name = current_database() "
+        "UNION ALL SELECT view_name, comment, 'view' FROM duckdb_views() WHERE database_name = current_database() AND NOT internal "
+        "ORDER BY 3, 1"
+    )
+    for name, comment, what in objects:
+        lines += [f"### `{name}` ({what})", "", comment or "", "", "| column | type | meaning |", "|---|---|---|"]
+        for col, typ, doc in store.execute(
+            "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND table_name = ? ORDER BY column_index",
+            [name],
+        ):
+            lines.append(f"| `{col}` | {typ} | {(doc or '').replace('|', '/')} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""The nightly flow: ingest what is new in the landing folders, record the run, publish.
+
+Thin on purpose: every step is one cxtext call; Prefect adds retries, logs and the run's state.
+Runs unchanged with Prefect's temporary local server (no PREFECT_API_URL) or against a server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from cxtext.config import Settings, SourceSpec, load_settings
+from cxtext.errors import CxtextError
+from cxtext.ingest import ingest_file, scan_landing
+from cxtext.store import Store, finish_run, start_run, writer_lock
+
+
+def _retry_transient(task, task_run, state) -> bool:
+    """Retry I/O and database hiccups, never a file or config the user has to fix."""
+    try:
+        state.result()
+    except CxtextError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+# Tasks write to DuckDB: never cache them (Prefect's cache knows nothing of the database).
+WRITING = dict(cache_policy=NO_CACHE, persist_result=False)
+
+
+@task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", retries=2, retry_delay_seconds=5,
+      retry_condition_fn=_retry_transient, **WRITING)
+def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int) -> dict:
+    result = ingest_file(store, settings, path, spec, run_id=run_id)
+    get_run_logger().info(
+        "%s: read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d %s in %.1f s",
+        path.name, result.rows_read, result.rows_loaded, result.rows_new, result.rows_updated,
+        result.rows_duplicate, result.rows_rejected, result.reasons or "", result.seconds,
+    )
+    return result.as_dict()
+
+
+@task(name="publish", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
+def publish_task(store: Store, settings: Settings) -> str:
+    target = store.publish(settings.published_db)
+    get_run_logger().info("published %s (%.1f MB)", target, target.stat().st_size / 1e6)
+    return str(target)
+
+
+@flow(name="nightly")
+def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
+    """Ingest new landing files (one task per file), record the run, publish the analysts' file."""
+    logger = get_run_logger()
+    settings = load_settings(config, state_dir=state_dir)
+    parameters = {"config": str(settings.config_path), "state_dir": str(settings.state_dir),
+                  "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None}
+    with writer_lock(settings.lock_path, purpose="nightly run", wait_seconds=settings.lock_wait_seconds), \
+            Store.open(settings.work_db) as store:
+        run_id = start_run(store, "nightly", parameters)
+        counts = {"files_new": 0, "files_known": 0, "files_failed": 0, "files_unsettled": 0,
+                  "rows_read": 0, "rows_loaded": 0, "rows_duplicate": 0, "rows_rejected": 0}
+        try:
+            store.set_meta("reporting_timezone", settings.reporting_timezone)
+            scan = scan_landing(store, settings)
+            counts.update(files_new=len(scan.new), files_known=scan.known, files_unsettled=len(scan.unsettled))
+            logger.info("landing: %d new file(s), %d already ingested, %d still being written, %d failed before",
+                        len(scan.new), scan.known, len(scan.unsettled), len(scan.failed_before))
+            for path, error in scan.failed_before:
+                logger.warning("not retried (unchanged since it failed): %s", error)
+            for spec, path in scan.new:
+                try:
+                    batch = ingest_file_task(store, settings, spec, path, run_id)
+                except CxtextError as exc:
+                    counts["files_failed"] += 1
+                    logger.error("file not ingested, the run goes on: %s", exc)
+                    continue
+                for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
+                    counts[key] += batch[key]
+            finish_run(store, run_id, "completed", counts)
+            publish_task(store, settings)
+        except BaseException as exc:
+            finish_run(store, run_id, "failed", counts, error=f"{type(exc).__name__}: {exc}")
+            raise
+    logger.info("run %d completed: %s", run_id, counts)
+    return {"run_id": run_id, **counts}

@@ -1,0 +1,104 @@
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cxtext.errors import SourceReadError
+from cxtext.readers import open_records
+
+
+def read(tmp_path, content: bytes, fmt="csv", name=None):
+    path = tmp_path / (name or f"f.{fmt}")
+    path.write_bytes(content)
+    opened = open_records(path, fmt)
+    return opened.columns, list(opened.records)
+
+
+def test_csv_bom_crlf_and_quoted_newlines(tmp_path):
+    columns, records = read(tmp_path, '\ufeffid,text\r\n1,"two\r\nlines"\r\n2,plain\r\n'.encode())
+    assert columns == ["id", "text"]
+    assert [r.data for r in records] == [{"id": "1", "text": "two\r\nlines"}, {"id": "2", "text": "plain"}]
+    assert [r.position for r in records] == [2, 4]
+
+
+def test_csv_mixed_line_ends_and_blank_lines(tmp_path):
+    _, records = read(tmp_path, b"id,text\n1,a\r\n\n2,b\r3,c\n")
+    assert [r.data["id"] for r in records] == ["1", "2", "3"]
+
+
+def test_csv_field_count_both_ways(tmp_path):
+    _, records = read(tmp_path, b"id,text,stars\n1,a\n2,b,3,extra\n3,c,4\n")
+    assert [(r.position, r.reason) for r in records] == [(2, "field_count"), (3, "field_count"), (4, None)]
+    assert records[0].raw == "1,a" and "expected 3 fields, got 2" in records[0].detail
+
+
+def test_csv_unbalanced_quote_loses_only_its_line(tmp_path):
+    _, records = read(tmp_path, b'id,text\n1,"never closed\n2,fine\n3,also fine\n')
+    assert [(r.position, r.reason) for r in records] == [(2, "unbalanced_quote"), (3, None), (4, None)]
+    assert records[1].data == {"id": "2", "text": "fine"}
+
+
+def test_csv_invalid_utf8_is_one_reject(tmp_path):
+    _, records = read(tmp_path, b"id,text\n1,caf\xe9\n2,ok\n")
+    assert records[0].reason == "invalid_utf8" and "\\xe9" in records[0].raw
+    assert records[1].data == {"id": "2", "text": "ok"}
+
+
+def test_csv_huge_field_is_read_not_crashed(tmp_path):
+    _, records = read(tmp_path, b"id,text\n1," + b"x" * 1_200_000 + b"\n")
+    assert len(records[0].data["text"]) == 1_200_000
+
+
+@pytest.mark.parametrize("content", [b"", b"id,text\n", b"id,text\r\n\r\n"])
+def test_csv_empty_and_header_only(tmp_path, content):
+    _, records = read(tmp_path, content)
+    assert records == []
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"), ("id,text\n1,a\n".encode("utf-16"), "UTF-16"),
+     (b"id,id\n1,2\n", "repeats column")],
+)
+def test_unreadable_files_raise_with_the_file_name(tmp_path, content, message):
+    with pytest.raises(SourceReadError, match=message) as info:
+        read(tmp_path, content, name="data.csv")
+    assert "data.csv" in str(info.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SourceReadError, match="no such file"):
+        open_records(tmp_path / "nope.csv", "csv")
+
+
+def test_jsonl_bad_lines_are_rejects_with_line_numbers(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = [b'\xef\xbb\xbf{"id": 1}', b'{"id": 2', b"", b"[1, 2]", b'{"id": "caf\xe9"}', deep.encode(), b'{"id": 3}\r']
+    _, records = read(tmp_path, b"\n".join(lines) + b"\n", fmt="jsonl")
+    assert [(r.position, r.reason) for r in records] == [
+        (1, None), (2, "invalid_json"), (4, "not_an_object"), (5, "invalid_utf8"), (6, "invalid_json"), (7, None)]
+    assert records[0].data == {"id": 1} and records[-1].data == {"id": 3}
+
+
+def test_parquet(tmp_path):
+    path = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", "y"], "n": [1, None]}), path)
+    opened = open_records(path, "parquet")
+    records = list(opened.records)
+    assert opened.columns == ["id", "text", "n"]
+    assert [r.data for r in records] == [{"id": "a", "text": "x", "n": 1}, {"id": "b", "text": "y", "n": None}]
+    assert json.loads(records[0].raw)["id"] == "a"
+
+
+def test_broken_parquet(tmp_path):
+    path = tmp_path / "f.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(SourceReadError, match="f.parquet"):
+        open_records(path, "parquet")
+
+
+def test_csv_unbalanced_quote_mid_file_with_quoted_rows_after(tmp_path):
+    _, records = read(tmp_path, b'id,text\n1,"open\n2,"ok, quoted"\n3,"also ok"\n')
+    assert records[0].reason == "unbalanced_quote" and records[0].position == 2
+    assert [r.data for r in records[1:]] == [{"id": "2", "text": "ok, quoted"}, {"id": "3", "text": "also ok"}]
