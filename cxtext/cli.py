@@ -37,7 +37,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
+# Piped output is not cut to 80 columns: tables stay whole in files and logs.
+console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: $CXTEXT_CONFIG or ./cxtext.toml).")
@@ -91,7 +92,7 @@ def ingest(
             Store.open(settings.work_db) as store:
         run_id = start_run(store, "ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()})
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
-                      TimeElapsedColumn(), console=err, transient=True) as progress:
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task(f"ingesting {file.name}", total=None)
             try:
                 result = ingest_file(store, settings, file, spec, run_id=run_id,
@@ -150,14 +151,22 @@ def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = State
 def sources(config: Optional[Path] = ConfigOption) -> None:
     """List the configured sources and where the nightly run looks for their files."""
     settings = _settings(config, None)
-    table = Table("source", "kind", "format", "landing / pattern", "time format (zone)", "columns")
+    table = Table("source", "kind", "format", "landing folder", "files", "time format (zone)", "columns")
     for spec in settings.sources.values():
-        table.add_row(spec.name, spec.kind, spec.format, f"{spec.landing or '-'} / {spec.pattern}",
+        landing = _shown_path(spec.landing) if spec.landing else "-"
+        table.add_row(spec.name, spec.kind, spec.format, landing, spec.pattern,
                       f"{spec.created_at_format} ({spec.timezone})",
-                      ", ".join(f"{k}={v}" for k, v in spec.columns.items()))
+                      "\n".join(f"{k}={v}" for k, v in spec.columns.items()))
     console.print(table)
     if settings.config_path is None:
         console.print("no config file found (looked for $CXTEXT_CONFIG and ./cxtext.toml)")
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @app.command()
@@ -171,13 +180,16 @@ def runs(
     with _reader(settings) as store:
         rows = store.dicts("SELECT run_id, flow, status, started_at, finished_at, counts, error FROM runs "
                            "ORDER BY run_id DESC LIMIT ?", [limit])
-    table = Table("run", "flow", "status", "started (UTC)", "seconds", "counts", "error")
+    table = Table("run", "flow", "status", "started (UTC)", "seconds", "files", "read", "loaded", "duplicate",
+                  "rejected", "error")
     for r in rows:
         seconds = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}" if r["finished_at"] else "-"
         counts = json.loads(r["counts"]) if r["counts"] else {}
-        shown = ", ".join(f"{k}={v}" for k, v in counts.items() if k.startswith(("rows_", "files_")) and v)
+        files = counts.get("files_new", 1 if r["flow"] == "ingest" and counts else "")
         table.add_row(str(r["run_id"]), r["flow"], r["status"], f"{r['started_at']:%Y-%m-%d %H:%M:%S}", seconds,
-                      shown, (r["error"] or "")[:80])
+                      *(f"{v:,}" if isinstance(v, int) else str(v) for v in
+                        [files] + [counts.get(k, "") for k in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected")]),
+                      (r["error"] or "")[:80])
     console.print(table)
 
 
@@ -210,7 +222,7 @@ def main() -> None:
     try:
         app()
     except CxtextError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")

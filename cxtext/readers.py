@@ -183,7 +183,7 @@ def _jsonl_records(path: Path) -> Iterator[RawRecord]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield RawRecord(position, text, reason="invalid_json", detail=f"not valid JSON: {exc.msg} at column {exc.colno}")
+                yield RawRecord(position, text, reason="invalid_json", detail=f"not valid JSON: {exc.msg} (column {exc.colno})")
                 continue
             except RecursionError:
                 yield RawRecord(position, text, reason="invalid_json", detail="JSON nested too deeply")

@@ -71,3 +71,16 @@ def store(review_settings):
 
     with Store.open(review_settings.work_db) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_prefect_temporary_server():
+    """Stop Prefect's temporary server while pytest's output is still open (its own atexit hook
+    logs to a closed stream otherwise)."""
+    yield
+    import sys
+
+    server_module = sys.modules.get("prefect.server.api.server")
+    if server_module is not None:
+        for server in list(server_module.SubprocessASGIServer._instances.values()):
+            server.stop()

@@ -1,0 +1,79 @@
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from cxtext.cli import app
+from tests.conftest import ROOT, write_config
+
+
+def cxtext(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "cxtext.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def command_names():
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+
+
+def test_every_command_has_help():
+    for name in command_names():
+        result = cxtext(name, "--help", cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)
+        assert (command.callback.__doc__ or "").strip(), f"{name} has no help text"
+
+
+def test_readme_documents_every_command():
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in command_names() if f"cxtext {name}" not in readme]
+    assert not missing, f"README.md does not show: {missing}"
+
+
+def test_user_mistakes_get_one_line_errors(tmp_path):
+    write_config(tmp_path)
+    data = tmp_path / "x.csv"
+    data.write_text("a,b\n1,2\n")
+    for args, message in [
+        (["runs"], "no readable database"),
+        (["ingest", str(data), "--source", "nowhere"], "source 'nowhere' is not configured"),
+        (["ingest", str(data), "--source", "s", "--kind", "review", "--map", "txt=b"], "unknown field 'txt'"),
+        (["ingest", str(data), "--source", "s", "--kind", "review", "--map", "text=b"], "created_at"),
+        (["ingest", str(data), "--source", "s", "--kind", "review", "--map", "text=b,created_at=zzz"], "zzz"),
+        (["ingest", str(tmp_path / "missing.csv"), "--source", "s", "--kind", "review", "--map", "text=b,created_at=a"], "no such file"),
+    ]:
+        result = cxtext(*args, cwd=tmp_path)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+
+
+def test_ad_hoc_ingest_of_an_unseen_csv(tmp_path):
+    write_config(tmp_path)
+    data = tmp_path / "tweets.csv"
+    data.write_text(
+        "tweet_id,tweet_created,body,who\n"
+        "1,2026-08-01T10:00:00Z,Parcel late again #fail,@a\n"
+        "2,2026-08-01T11:00:00Z,,@b\n"
+        "3,not-a-date,hello,@c\n"
+    )
+    result = cxtext("ingest", str(data), "--kind", "social", "--source", "twitter",
+                    "--map", "text=body,created_at=tweet_created,source_id=tweet_id,customer_key=who", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "read 3, loaded 1" in result.stdout and "rejected 2" in result.stdout
+    with duckdb.connect(str(tmp_path / "state/pipeline.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT source, kind, source_record_id, text FROM feedback").fetchall() == [
+            ("twitter", "social", "1", "Parcel late again #fail")]
+        assert con.execute("SELECT reason FROM rejects ORDER BY position").fetchall() == [("missing_text",), ("bad_created_at",)]
+        mapping = con.execute("SELECT mapping->>'$.columns.text' FROM archived_files").fetchone()[0]
+        assert mapping == "body"
+        assert con.execute("SELECT flow, status FROM runs").fetchall() == [("ingest", "completed")]
+    shown = cxtext("runs", cwd=tmp_path)
+    assert shown.returncode == 0 and "ingest" in shown.stdout and "completed" in shown.stdout
+
+
+def test_readme_schema_is_the_generated_one(tmp_path):
+    from cxtext.store import Store, schema_markdown
+
+    with Store.open(tmp_path / "fresh.duckdb") as store:
+        generated = schema_markdown(store)
+    assert generated.strip() in (ROOT / "README.md").read_text(), "regenerate README's schema with `cxtext schema`"

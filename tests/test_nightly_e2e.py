@@ -1,0 +1,147 @@
+"""End to end: the nightly Prefect flow over the sample data, checked with SQL on the published file."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_store import DUCKDB_CLI
+
+pytestmark = pytest.mark.slow
+
+MANIFEST = json.loads((ROOT / "sample_data/manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """A copy of the repo's config and sample data, with its own state folder."""
+    root = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(ROOT / "sample_data", root / "sample_data")
+    config = (ROOT / "cxtext.toml").read_text().replace('state_dir = "out"', 'state_dir = "state"')
+    config = config.replace("settle_seconds = 2", "settle_seconds = 0")
+    (root / "cxtext.toml").write_text(config)
+    return root
+
+
+def nightly(workspace):
+    from flows.nightly import nightly as flow
+
+    return flow(config=str(workspace / "cxtext.toml"))
+
+
+def published(workspace):
+    return duckdb.connect(str(workspace / "state/cx.duckdb"), read_only=True)
+
+
+@pytest.fixture(scope="module")
+def first_run(workspace):
+    return nightly(workspace)
+
+
+def test_all_three_kinds_are_loaded_and_counts_reconcile(workspace, first_run):
+    assert first_run["files_new"] == 3 and first_run["files_failed"] == 0
+    with published(workspace) as con:
+        kinds = dict(con.execute("SELECT kind, count(*) FROM feedback GROUP BY kind").fetchall())
+        assert set(kinds) == {"review", "survey", "social"}
+        batches = con.execute(
+            "SELECT source, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingest_batches").fetchall()
+        assert con.execute("SELECT flow, status FROM runs").fetchall() == [("nightly", "completed")]
+    by_source = {info["source"]: info for info in MANIFEST["files"].values()}
+    for source, read, loaded, duplicate, rejected in batches:
+        assert read == loaded + duplicate + rejected
+        assert read == by_source[source]["records"] and loaded == by_source[source]["good"]
+    assert sum(b[3] for b in batches) == len(MANIFEST["duplicates"])
+    assert sum(kinds.values()) == sum(info["good"] for info in MANIFEST["files"].values())
+
+
+def test_planted_malformed_records_sit_in_rejects_with_their_reason(workspace, first_run):
+    sources = {name: info["source"] for name, info in MANIFEST["files"].items()}
+    with published(workspace) as con:
+        rejects = set(con.execute("SELECT source, position, reason FROM rejects").fetchall())
+        raws = con.execute("SELECT count(*) FROM rejects WHERE raw IS NULL OR detail IS NULL").fetchone()[0]
+    expected = {(sources[m["file"]], m["line"], m["expected_reason"]) for m in MANIFEST["malformed"]}
+    assert rejects == expected
+    assert raws == 0
+
+
+def test_planted_records_are_all_loaded(workspace, first_run):
+    with published(workspace) as con:
+        loaded = set(con.execute("SELECT source, source_record_id FROM feedback").fetchall())
+    for item in MANIFEST["planted"]:
+        for source, ids in item["records"].items():
+            assert {(source, i) for i in ids} <= loaded, item["id"]
+
+
+def test_no_planted_pii_in_any_table(workspace, first_run):
+    with published(workspace) as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        dump = "\n".join(str(con.execute(f"SELECT * FROM {t}").fetchall()) for t in tables)
+    for pii in MANIFEST["pii"]:
+        if pii.get("must_survive"):
+            assert pii["value"] in dump, pii
+        else:
+            assert pii["value"] not in dump, pii
+    assert "@example.com" not in dump  # respondents' e-mails are hashed customer keys
+
+
+def test_every_table_answers_in_the_duckdb_cli(workspace, first_run):
+    with published(workspace) as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
+    out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert {line.split(",")[0] for line in out.stdout.splitlines()[1:]} == set(tables)
+
+
+def test_second_run_adds_nothing_and_is_in_the_ledger(workspace, first_run):
+    with published(workspace) as con:
+        before = con.execute("SELECT count(*), max(updated_at) FROM feedback").fetchone()
+    again = nightly(workspace)
+    assert again["files_new"] == 0 and again["files_known"] == 3 and again["rows_read"] == 0
+    with published(workspace) as con:
+        assert con.execute("SELECT count(*), max(updated_at) FROM feedback").fetchone() == before
+        assert con.execute("SELECT flow, status FROM runs ORDER BY run_id").fetchall() == [("nightly", "completed")] * 2
+
+
+def test_resent_file_with_one_changed_text_updates_that_row(workspace, first_run):
+    with open(workspace / "sample_data/reviews.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    row = next(r for r in rows if r[0] == "R000010")
+    row[header.index("text")] = "Edited: the battery died after a week, sadly"
+    with open(workspace / "sample_data/reviews-resend.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    with published(workspace) as con:
+        count, old_hash = con.execute("SELECT (SELECT count(*) FROM feedback), text_hash FROM feedback "
+                                      "WHERE source_record_id = 'R000010'").fetchone()
+    result = nightly(workspace)
+    assert result["files_new"] == 1 and result["rows_loaded"] == 1
+    with published(workspace) as con:
+        batch = con.execute("SELECT rows_new, rows_updated FROM ingest_batches ORDER BY batch_id DESC LIMIT 1").fetchone()
+        row = con.execute("SELECT text, text_hash FROM feedback WHERE source_record_id = 'R000010'").fetchone()
+        assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == count
+    assert batch == (0, 1)
+    assert row[0] == "Edited: the battery died after a week, sadly" and row[1] != old_hash
+
+
+def test_ad_hoc_ingest_is_published_by_the_next_run(workspace, first_run):
+    data = workspace / "app_store.csv"
+    data.write_text("id,posted,stars,body\nA1,2026-09-01 08:00,2,App keeps logging me out\nA2,2026-09-02 09:30,5,Love the new app\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "cxtext.cli", "ingest", str(data), "--source", "app_store", "--kind", "review",
+         "--map", "source_id=id,created_at=posted,rating=stars,text=body", "--time-format", "%Y-%m-%d %H:%M",
+         "--config", str(workspace / "cxtext.toml")],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with published(workspace) as con:
+        assert con.execute("SELECT count(*) FROM feedback WHERE source = 'app_store'").fetchone()[0] == 0
+    nightly(workspace)
+    with published(workspace) as con:
+        assert con.execute("SELECT count(*) FROM feedback WHERE source = 'app_store'").fetchone()[0] == 2
+        assert ("ingest", "completed") in con.execute("SELECT flow, status FROM runs").fetchall()

@@ -1,0 +1,79 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cxtext.errors import SchemaError
+from cxtext.schema import SCHEMA_VERSION, TABLES
+from cxtext.store import Store, finish_run, schema_markdown, start_run
+
+DUCKDB_CLI = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
+
+
+def test_migrate_creates_documented_schema_once(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with Store.open(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        store.execute("INSERT INTO cxtext_meta VALUES ('marker', 'kept')")
+    with Store.open(path) as store:  # reopening does not recreate
+        assert store.scalar("SELECT value FROM cxtext_meta WHERE key = 'marker'") == "kept"
+        undocumented = store.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND (comment IS NULL OR comment = '')")
+        assert undocumented == []
+        assert {t.name for t in TABLES} <= {r[0] for r in store.execute("SELECT table_name FROM duckdb_tables()")}
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with Store.open(path) as store:
+        store.set_meta("schema_version", str(SCHEMA_VERSION + 1))
+    with pytest.raises(SchemaError, match="newer"):
+        with Store.open(path):
+            pass
+
+
+def test_ledger_marks_runs_left_running_as_crashed(tmp_path):
+    with Store.open(tmp_path / "w.duckdb") as store:
+        first = start_run(store, "nightly", {})
+        second = start_run(store, "nightly", {"a": 1})  # the first never finished: it was killed
+        finish_run(store, second, "completed", {"rows_read": 3})
+        rows = store.execute("SELECT run_id, status, finished_at IS NOT NULL FROM runs ORDER BY run_id")
+    assert rows == [(first, "crashed", False), (second, "completed", True)]
+
+
+def test_publish_is_a_complete_copy_the_duckdb_cli_reads(tmp_path):
+    target = tmp_path / "cx.duckdb"
+    with Store.open(tmp_path / "w.duckdb") as store:
+        start_run(store, "nightly", {})
+        store.publish(target)
+        store.execute("INSERT INTO cxtext_meta VALUES ('after', 'publish')")  # not in the copy
+        markdown = schema_markdown(store)
+    assert "### `feedback` (table)" in markdown and "| `feedback_id` | VARCHAR |" in markdown
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM cxtext_meta WHERE key = 'after'").fetchone()[0] == 0
+    assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'feedback'").fetchone()[0]
+    con.close()
+    assert not list(tmp_path.glob(".cx.duckdb.publishing*"))
+    assert DUCKDB_CLI, "the duckdb CLI (PyPI duckdb-cli) is a dev dependency"
+    out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(target), "-c", "SELECT flow, status FROM runs"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "nightly,running" in out.stdout
+
+
+def test_publish_replaces_atomically_while_a_reader_holds_the_old_file(tmp_path):
+    target = tmp_path / "cx.duckdb"
+    with Store.open(tmp_path / "w.duckdb") as store:
+        store.publish(target)
+        reader = duckdb.connect(str(target), read_only=True)
+        start_run(store, "nightly", {})
+        store.publish(target)  # the analyst's open file does not block this
+        assert reader.execute("SELECT count(*) FROM runs").fetchone()[0] == 0  # still the old snapshot
+        reader.close()
+    with duckdb.connect(str(target), read_only=True) as fresh:
+        assert fresh.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
