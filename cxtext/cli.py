@@ -134,6 +134,10 @@ def _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone,
 def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
     """Run the nightly flow now: ingest new landing files, publish the analysts' file."""
     settings = _settings(config, state_dir)
+    # The flow takes the writer lock itself; checking first turns "another run is going" into a
+    # one-line message instead of a failed flow run.
+    with writer_lock(settings.lock_path, purpose="cxtext run", wait_seconds=settings.lock_wait_seconds):
+        pass
     apply_prefect_environment(settings)
     from flows.nightly import nightly  # Prefect is imported only by the commands that need it
 

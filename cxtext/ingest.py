@@ -169,33 +169,31 @@ def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, s
 
 def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress) -> None:
     salt, now = settings.salt(), utcnow()
-    store.execute("DROP TABLE IF EXISTS staging")
-    store.execute(
-        "CREATE TEMP TABLE staging AS SELECT * FROM (SELECT NULL::BIGINT AS position, f.*, NULL::VARCHAR AS raw "
-        f"FROM (SELECT {', '.join(FEEDBACK_COLUMNS)} FROM feedback) f) WHERE false"
+    empty_staging = (
+        f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
     )
-    records = iter(records)
-    while chunk := list(itertools.islice(records, settings.chunk_rows)):
-        staged: list[dict] = []
-        rejected: list[dict] = []
-        for record in chunk:
-            outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now)
-            if isinstance(outcome, Rejection):
-                rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
-                                 "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw),
-                                 "rejected_at": now})
-                result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
-            else:
-                outcome["position"] = record.position
-                outcome["raw"] = clip_raw(record.raw)
-                staged.append(outcome)
-        result.rows_read += len(chunk)
-        store.insert_arrow("staging", pa.Table.from_pylist(staged, schema=STAGING_SCHEMA))
-        store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
-        if on_progress:
-            on_progress(result.rows_read)
-    _merge(store, result, now)
-    store.execute("DROP TABLE staging")
+    with store.scratch_table("staging", empty_staging):
+        records = iter(records)
+        while chunk := list(itertools.islice(records, settings.chunk_rows)):
+            staged: list[dict] = []
+            rejected: list[dict] = []
+            for record in chunk:
+                outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now)
+                if isinstance(outcome, Rejection):
+                    rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
+                                     "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw),
+                                     "rejected_at": now})
+                    result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
+                else:
+                    outcome["position"] = record.position
+                    outcome["raw"] = clip_raw(record.raw)
+                    staged.append(outcome)
+            result.rows_read += len(chunk)
+            store.insert_arrow("staging", pa.Table.from_pylist(staged, schema=STAGING_SCHEMA))
+            store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
+            if on_progress:
+                on_progress(result.rows_read)
+        _merge(store, result, now)
 
 
 def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejection:
@@ -212,10 +210,14 @@ def _merge(store: Store, result: BatchResult, now) -> None:
     raw content kept. Each id reaches the upsert once: DuckDB keeps the first of two rows with one
     key in an upsert batch without an error (MEASURED.md).
     """
-    store.execute(
-        "CREATE TEMP TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn "
-        "FROM staging"
-    )
+    with store.scratch_table(
+        "ranked", "SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn FROM staging"
+    ):
+        _upsert_ranked(store, result, now)
+
+
+def _upsert_ranked(store: Store, result: BatchResult, now) -> None:
+    """Reject in-file conflicts, count every outcome, then update changed rows and insert new ones."""
     store.execute(
         "INSERT INTO rejects SELECT ?, r.source, r.position, 'conflicting_duplicate_id', "
         "'same id as the record at position ' || k.position || ' later in this file, with different content; the later one was kept', "
@@ -244,7 +246,6 @@ def _merge(store: Store, result: BatchResult, now) -> None:
         "WHERE k.rn = 1 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.feedback_id = k.feedback_id)",
         [result.batch_id, now, now],
     )
-    store.execute("DROP TABLE ranked")
     result.rows_new, result.rows_updated = new, updated
     result.rows_duplicate = same + in_file_duplicates
     result.rows_rejected = sum(result.reasons.values()) + conflicts

@@ -159,6 +159,16 @@ class Store:
         finally:
             self.con.unregister(view)
 
+    @contextmanager
+    def scratch_table(self, name: str, as_select: str, params: list | None = None) -> Iterator[str]:
+        """A temporary table made from a query, dropped afterwards (staging for bulk work)."""
+        self.execute(f"DROP TABLE IF EXISTS {name}")
+        self.execute(f"CREATE TEMP TABLE {name} AS {as_select}", params)
+        try:
+            yield name
+        finally:
+            self.execute(f"DROP TABLE IF EXISTS {name}")
+
     def next_id(self, sequence: str) -> int:
         return self.scalar(f"SELECT nextval('{sequence}')")
 
