@@ -231,6 +231,10 @@ class Store:
             self.execute("DETACH cxtext_publish")
         _fsync(tmp)
         os.replace(tmp, target)
+        # An analyst who wrote to the old snapshot (DuckDB tools open read-write by default) leaves
+        # a .wal that belongs to the old file; beside the new one it makes every new connection
+        # fail with "WAL does not match database file". It can only be the old snapshot's.
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
         _fsync(target.parent)
         return target
 

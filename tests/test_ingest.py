@@ -171,3 +171,27 @@ def test_writer_lock_is_exclusive_across_processes_and_names_the_holder(tmp_path
     with writer_lock(lock, purpose="after"):
         with writer_lock(lock, purpose="re-entrant in one process"):
             assert os.path.exists(lock)
+
+
+def test_parquet_source_with_native_types(store, review_settings, tmp_path):
+    from datetime import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cxtext.config import make_source_spec
+
+    path = tmp_path / "landing/survey.parquet"
+    pq.write_table(pa.table({
+        "rid": ["P1", "P2", "P3"],
+        "ts": [dt(2026, 7, 6, 10), dt(2026, 7, 6, 11), dt(2026, 7, 6, 12)],
+        "nps": [9, 11, None],
+        "comment": ["Great support", "Out of range", "Fine"],
+    }), path)
+    spec = make_source_spec("pq_survey", {"kind": "survey", "format": "parquet", "timezone": "Europe/London",
+                                          "columns": {"id": "rid", "created_at": "ts", "nps": "nps", "text": "comment"}})
+    result = ingest_file(store, review_settings, path, spec)
+    assert (result.rows_read, result.rows_new, result.rows_rejected) == (3, 2, 1)
+    assert store.execute("SELECT source_record_id, nps, created_at FROM feedback ORDER BY 1") == [
+        ("P1", 9, dt(2026, 7, 6, 9)), ("P3", None, dt(2026, 7, 6, 11))]
+    assert store.execute("SELECT position, reason FROM rejects") == [(2, "out_of_range")]

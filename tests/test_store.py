@@ -77,3 +77,32 @@ def test_publish_replaces_atomically_while_a_reader_holds_the_old_file(tmp_path)
         reader.close()
     with duckdb.connect(str(target), read_only=True) as fresh:
         assert fresh.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+
+
+ANALYST = """
+import duckdb, sys, time
+con = duckdb.connect(sys.argv[1])  # read-write, as the duckdb CLI, Python and DBeaver default to
+con.execute("SET checkpoint_threshold = '1GB'")
+con.execute("CREATE TABLE my_scratch AS SELECT range AS x FROM range(1000)")
+print("written", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_publish_survives_an_analyst_writing_to_the_old_file(tmp_path):
+    target = tmp_path / "cx.duckdb"
+    with Store.open(tmp_path / "w.duckdb") as store:
+        store.publish(target)
+        analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(target)], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            assert analyst.stdout.readline().strip() == "written"
+            assert (tmp_path / "cx.duckdb.wal").exists()
+            start_run(store, "nightly", {})
+            store.publish(target)  # not blocked by the analyst's open read-write connection
+            with duckdb.connect(str(target), read_only=True) as fresh:  # the stale .wal is not replayed
+                assert fresh.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+        finally:
+            analyst.communicate("\n", timeout=30)
+    with duckdb.connect(str(target)) as later:  # after the analyst has gone, still the new snapshot
+        assert later.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
