@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -15,7 +16,15 @@ from typing import Iterator, Optional
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from cxtext.config import (
@@ -145,10 +154,41 @@ def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = State
                       state_dir=str(settings.state_dir))
     console.print(
         f"run {summary['run_id']}: {summary['files_new']} new file(s), read {summary['rows_read']:,}, "
-        f"loaded {summary['rows_loaded']:,}, duplicate {summary['rows_duplicate']:,}, rejected {summary['rows_rejected']:,}"
+        f"loaded {summary['rows_loaded']:,}, duplicate {summary['rows_duplicate']:,}, rejected {summary['rows_rejected']:,}, "
+        f"enriched {summary['enriched']:,}"
         + (f", [red]{summary['files_failed']} file(s) failed[/]" if summary["files_failed"] else "")
     )
     console.print(f"analysts' database: {settings.published_db}")
+
+
+@app.command()
+def enrich(
+    since: Optional[datetime] = typer.Option(None, help="Only feedback created on or after this date (UTC), e.g. 2026-09-01."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Enrich now (sentences, sentiment, themes) what lacks a result for its current text and versions.
+
+    The nightly run does the same; the analysts' file changes at the next `cxtext run`.
+    """
+    from cxtext.enrich import enrich as run_enrich
+
+    settings = _settings(config, state_dir)
+    with writer_lock(settings.lock_path, purpose="cxtext enrich", wait_seconds=settings.lock_wait_seconds), \
+            Store.open(settings.work_db) as store:
+        run_id = start_run(store, "enrich", {"since": since})
+        with Progress(SpinnerColumn(), TextColumn("enriching"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+            bar = progress.add_task("enrich", total=None)
+            try:
+                result = run_enrich(store, taxonomy_path=settings.taxonomy_path, chunk_size=settings.enrich_chunk_rows,
+                                    since=since, on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
+            except BaseException as exc:
+                finish_run(store, run_id, "failed", error=str(exc))
+                raise
+        finish_run(store, run_id, "completed", result.as_dict())
+    console.print(f"enriched {result.enriched:,} of {result.stale:,} stale {result.reasons or ''}: "
+                  f"{result.mentions:,} theme mentions in {result.seconds:.1f} s")
 
 
 @app.command()

@@ -44,6 +44,8 @@ REQUIRED_FIELDS = ("created_at", "text")
 FIELD_ALIASES = {"source_id": "source_record_id", "id": "source_record_id", "stars": "rating"}
 
 DEFAULT_CONFIG_NAME = "cxtext.toml"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TAXONOMY = REPO_ROOT / "models" / "taxonomy.toml"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Settings:
     lock_wait_seconds: float = 0.0
     max_text_chars: int = 20_000
     chunk_rows: int = 20_000
+    enrich_chunk_rows: int = 2_000
+    taxonomy_path: Path = DEFAULT_TAXONOMY
     pii_salt: str | None = None
     sources: dict[str, SourceSpec] = field(default_factory=dict)
 
@@ -164,6 +168,8 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         lock_wait_seconds=float(data.get("lock_wait_seconds", 0.0)),
         max_text_chars=int(data.get("max_text_chars", 20_000)),
         chunk_rows=int(data.get("chunk_rows", 20_000)),
+        enrich_chunk_rows=int(data.get("enrich_chunk_rows", 2_000)),
+        taxonomy_path=(base / data["taxonomy"]).resolve() if "taxonomy" in data else DEFAULT_TAXONOMY,
         pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
         sources=sources,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    since: int = 1  # the schema version that added the table
 
     def ddl(self) -> str:
         cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns]
@@ -156,6 +157,103 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+ENRICHMENT_TABLES: tuple[Table, ...] = (
+    Table(
+        "enrichment",
+        "What each feedback's enrichment was computed from: one row per enriched feedback. A row whose text_hash or "
+        "versions differ from the current ones is stale and is recomputed by the next run (or `cxtext enrich`).",
+        (
+            C("feedback_id", "VARCHAR", "The feedback (feedback.feedback_id)."),
+            C("text_hash", "VARCHAR", "feedback.text_hash of the text that was analysed."),
+            C("sentiment_version", "VARCHAR", "Version of the text pipeline and sentiment scorer (VADER + CX lexicon hash)."),
+            C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file that tagged the themes."),
+            C("enriched_at", "TIMESTAMP", "When, UTC."),
+        ),
+        primary_key=("feedback_id",),
+        since=2,
+    ),
+    Table(
+        "sentiment",
+        "Document-level sentiment, one row per feedback (VADER with the CX lexicon). Older versions are replaced, not kept.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("compound", "DOUBLE", "VADER compound score of the whole text, -1 (most negative) to +1."),
+            C("pos", "DOUBLE", "Share of positive sentiment (VADER)."),
+            C("neu", "DOUBLE", "Share of neutral sentiment (VADER)."),
+            C("neg", "DOUBLE", "Share of negative sentiment (VADER)."),
+            C("label", "VARCHAR", "'positive' (compound >= 0.05), 'negative' (<= -0.05) or 'neutral'."),
+            C("peak_end", "DOUBLE", "Peak-end score: mean of the most intense sentence's compound and the last sentence's (how the experience is remembered)."),
+            C("peak_end_label", "VARCHAR", "Label of peak_end with the same thresholds."),
+            C("sentence_count", "INTEGER", "Number of sentences."),
+            C("is_retweet", "BOOLEAN", "Social text that starts with 'RT @handle:' (the prefix is not analysed)."),
+        ),
+        primary_key=("feedback_id",),
+        since=2,
+    ),
+    Table(
+        "sentences",
+        "Sentences of each feedback with their sentiment. start_char/end_char slice feedback.text.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("sentence_index", "INTEGER", "Position of the sentence in the feedback, from 0."),
+            C("start_char", "INTEGER", "Start offset in feedback.text (0-based, characters)."),
+            C("end_char", "INTEGER", "End offset in feedback.text (exclusive)."),
+            C("text", "VARCHAR", "The sentence as analysed (social text: without URLs and handles, hashtags as words)."),
+            C("compound", "DOUBLE", "VADER compound score of the sentence."),
+            C("label", "VARCHAR", "'positive', 'negative' or 'neutral' (±0.05)."),
+        ),
+        primary_key=("feedback_id", "sentence_index"),
+        since=2,
+    ),
+    Table(
+        "theme_mentions",
+        "Every theme of the taxonomy found in a feedback, with its journey stage, the evidence span and the sentiment of the clause that carries it.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("mention_index", "INTEGER", "Position of the mention in the feedback, from 0."),
+            C("theme", "VARCHAR", "Theme id (themes.theme)."),
+            C("stage", "VARCHAR", "Journey stage of the theme (journey_stages.stage)."),
+            C("sentence_index", "INTEGER", "The sentence it is in (sentences.sentence_index)."),
+            C("start_char", "INTEGER", "Start of the evidence in feedback.text."),
+            C("end_char", "INTEGER", "End of the evidence in feedback.text (exclusive)."),
+            C("evidence", "VARCHAR", "The matched words (what start_char/end_char point at, as analysed)."),
+            C("clause", "VARCHAR", "The clause whose sentiment is the mention's ('delivery took two weeks' in 'checkout was easy but delivery took two weeks')."),
+            C("compound", "DOUBLE", "Theme-level sentiment: VADER compound of the clause (of the clauses joined to it by 'and' when it reads neutral)."),
+            C("label", "VARCHAR", "Theme-level label: 'positive', 'negative' or 'neutral' from compound (±0.05); for a clause that reads "
+              "neutral, the theme's own polarity when the taxonomy gives it one (a problem theme is negative)."),
+            C("label_source", "VARCHAR", "'clause' when label comes from compound, 'theme' when from the theme's polarity."),
+        ),
+        primary_key=("feedback_id", "mention_index"),
+        since=2,
+    ),
+    Table(
+        "journey_stages",
+        "The customer-journey stages of the current taxonomy, in journey order.",
+        (
+            C("stage", "VARCHAR", "Stage id: awareness, consideration, purchase, onboarding, usage, support, loyalty."),
+            C("position", "INTEGER", "Order in the journey, from 1."),
+            C("name", "VARCHAR", "Display name."),
+            C("description", "VARCHAR", "What the stage covers."),
+        ),
+        primary_key=("stage",),
+        since=2,
+    ),
+    Table(
+        "themes",
+        "The themes of the current taxonomy (models/taxonomy.toml) and their stage.",
+        (
+            C("theme", "VARCHAR", "Theme id."),
+            C("name", "VARCHAR", "Display name."),
+            C("stage", "VARCHAR", "Journey stage."),
+            C("description", "VARCHAR", "What the theme covers."),
+            C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file."),
+        ),
+        primary_key=("theme",),
+        since=2,
+    ),
+)
+TABLES = TABLES + ENRICHMENT_TABLES
+
 SEQUENCES = ("run_id_seq", "batch_id_seq")
 
 
@@ -163,10 +261,13 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def create_statements() -> list[str]:
-    """DDL of schema version SCHEMA_VERSION, with its documentation as COMMENT ON."""
-    statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES]
+def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -> list[str]:
+    """DDL bringing a database at *from_version* (0 = empty) to *to_version*, with its
+    documentation as COMMENT ON."""
+    statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES] if from_version == 0 else []
     for table in TABLES:
+        if not from_version < table.since <= to_version:
+            continue
         statements.append(table.ddl())
         statements.append(f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}")
         statements.extend(

@@ -197,10 +197,8 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         with self.transaction():
-            if version is None:
-                for statement in create_statements():
-                    self.execute(statement)
-            # Later schema versions add their steps here: `if version < 2: ...`.
+            for statement in create_statements(from_version=version or 0):
+                self.execute(statement)
             self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     def set_meta(self, key: str, value: str) -> None:

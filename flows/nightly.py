@@ -1,4 +1,4 @@
-"""The nightly flow: ingest what is new in the landing folders, record the run, publish.
+"""The nightly flow: ingest what is new in the landing folders, enrich, record the run, publish.
 
 Thin on purpose: every step is one cxtext call; Prefect adds retries, logs and the run's state.
 Runs unchanged with Prefect's temporary local server (no PREFECT_API_URL) or against a server.
@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cxtext.config import Settings, SourceSpec, load_settings
+from cxtext.enrich import enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest import ingest_file, scan_landing
 from cxtext.store import Store, finish_run, start_run, writer_lock
@@ -45,6 +46,18 @@ def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: P
     return result.as_dict()
 
 
+@task(name="enrich", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
+def enrich_task(store: Store, settings: Settings) -> dict:
+    """Sentences, sentiment and themes for every feedback that lacks them for its current text and
+    versions; chunk by chunk, each chunk committed on its own (a retry resumes after the last)."""
+    logger = get_run_logger()
+    result = enrich(store, taxonomy_path=settings.taxonomy_path, chunk_size=settings.enrich_chunk_rows,
+                    on_progress=lambda done, total: logger.info("enriched %d / %d", done, total))
+    logger.info("enrichment: %d stale %s, %d enriched, %d theme mentions, %.1f s",
+                result.stale, result.reasons or "", result.enriched, result.mentions, result.seconds)
+    return result.as_dict()
+
+
 @task(name="publish", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
 def publish_task(store: Store, settings: Settings) -> str:
     target = store.publish(settings.published_db)
@@ -54,7 +67,8 @@ def publish_task(store: Store, settings: Settings) -> str:
 
 @flow(name="nightly")
 def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
-    """Ingest new landing files (one task per file), record the run, publish the analysts' file."""
+    """Ingest new landing files (one task per file), enrich what is new or stale, record the run,
+    publish the analysts' file."""
     logger = get_run_logger()
     settings = load_settings(config, state_dir=state_dir)
     parameters = {"config": str(settings.config_path), "state_dir": str(settings.state_dir),
@@ -81,6 +95,9 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                     continue
                 for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
                     counts[key] += batch[key]
+            enriched = enrich_task(store, settings)
+            counts.update(enriched=enriched["enriched"], stale_before=enriched["stale"],
+                          theme_mentions=enriched["mentions"])
             finish_run(store, run_id, "completed", counts)
             publish_task(store, settings)
         except BaseException as exc:

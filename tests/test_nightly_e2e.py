@@ -24,6 +24,7 @@ def workspace(tmp_path_factory):
     shutil.copytree(ROOT / "sample_data", root / "sample_data")
     config = (ROOT / "cxtext.toml").read_text().replace('state_dir = "out"', 'state_dir = "state"')
     config = config.replace("settle_seconds = 2", "settle_seconds = 0")
+    config = config.replace('taxonomy = "models/taxonomy.toml"', f'taxonomy = "{ROOT / "models/taxonomy.toml"}"')
     (root / "cxtext.toml").write_text(config)
     return root
 
@@ -99,11 +100,51 @@ def test_every_table_answers_in_the_duckdb_cli(workspace, first_run):
     assert {line.split(",")[0] for line in out.stdout.splitlines()[1:]} == set(tables)
 
 
+PLANTED_THEMES = {"payment_failures": ("payment_failure", "negative"), "support_wait_times": ("support_wait_time", "negative"),
+                  "delivery_delays": ("delivery_delay", "negative"), "product_quality_praise": ("product_quality", "positive")}
+
+
+def test_every_feedback_is_enriched(workspace, first_run):
+    assert first_run["enriched"] == first_run["rows_loaded"]
+    with published(workspace) as con:
+        assert con.execute("SELECT count(*) FROM feedback LEFT JOIN sentiment USING (feedback_id) "
+                           "WHERE sentiment.feedback_id IS NULL").fetchone()[0] == 0
+        assert con.execute("SELECT count(DISTINCT stage) FROM theme_mentions").fetchone()[0] == 7
+        bad_spans = con.execute(
+            "SELECT count(*) FROM theme_mentions m JOIN feedback f USING (feedback_id) "
+            "WHERE m.start_char < 0 OR m.end_char > length(f.text) OR m.end_char <= m.start_char").fetchone()[0]
+        assert bad_spans == 0
+
+
+@pytest.mark.parametrize("planted_id", sorted(PLANTED_THEMES))
+def test_planted_pain_points_are_found_at_their_stage_with_their_sentiment(workspace, first_run, planted_id):
+    """The issue's bar: precision and recall >= 0.8 of "tagged with the theme, at the planted
+    stage, with the planted theme-level sentiment"."""
+    item = next(p for p in MANIFEST["planted"] if p["id"] == planted_id)
+    theme, label = PLANTED_THEMES[planted_id]
+    truth = {(source, i) for source, ids in item["records"].items() for i in ids}
+    with published(workspace) as con:
+        found = set(con.execute(
+            "SELECT DISTINCT f.source, f.source_record_id FROM theme_mentions m JOIN feedback f USING (feedback_id) "
+            "WHERE m.theme = ? AND m.stage = ? AND m.label = ?", [theme, item["stage"], label]).fetchall())
+    hits = len(truth & found)
+    assert hits / len(found) >= 0.8 and hits / len(truth) >= 0.8, (hits / len(found), hits / len(truth))
+
+
+def test_the_praised_stage_comes_out_positive(workspace, first_run):
+    praised = next(p["stage"] for p in MANIFEST["planted"] if p["shape"] == "praise")
+    with published(workspace) as con:
+        share = con.execute("SELECT avg((label = 'positive')::INT) FROM theme_mentions WHERE stage = ?", [praised]).fetchone()[0]
+        others = con.execute("SELECT avg((label = 'positive')::INT) FROM theme_mentions WHERE stage <> ?", [praised]).fetchone()[0]
+    assert share > 0.6 and share > others
+
+
 def test_second_run_adds_nothing_and_is_in_the_ledger(workspace, first_run):
     with published(workspace) as con:
         before = con.execute("SELECT count(*), max(updated_at) FROM feedback").fetchone()
     again = nightly(workspace)
     assert again["files_new"] == 0 and again["files_known"] == 3 and again["rows_read"] == 0
+    assert again["enriched"] == 0
     with published(workspace) as con:
         assert con.execute("SELECT count(*), max(updated_at) FROM feedback").fetchone() == before
         assert con.execute("SELECT flow, status FROM runs ORDER BY run_id").fetchall() == [("nightly", "completed")] * 2
@@ -121,7 +162,7 @@ def test_resent_file_with_one_changed_text_updates_that_row(workspace, first_run
         count, old_hash = con.execute("SELECT (SELECT count(*) FROM feedback), text_hash FROM feedback "
                                       "WHERE source_record_id = 'R000010'").fetchone()
     result = nightly(workspace)
-    assert result["files_new"] == 1 and result["rows_loaded"] == 1
+    assert result["files_new"] == 1 and result["rows_loaded"] == 1 and result["enriched"] == 1
     with published(workspace) as con:
         batch = con.execute("SELECT rows_new, rows_updated FROM ingest_batches ORDER BY batch_id DESC LIMIT 1").fetchone()
         row = con.execute("SELECT text, text_hash FROM feedback WHERE source_record_id = 'R000010'").fetchone()

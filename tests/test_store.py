@@ -106,3 +106,19 @@ def test_publish_survives_an_analyst_writing_to_the_old_file(tmp_path):
             analyst.communicate("\n", timeout=30)
     with duckdb.connect(str(target)) as later:  # after the analyst has gone, still the new snapshot
         assert later.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+
+
+def test_a_version_1_database_is_migrated_in_place(tmp_path):
+    from cxtext.schema import create_statements
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in create_statements(to_version=1):
+        con.execute(statement)
+    con.execute("INSERT INTO cxtext_meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO runs (run_id, flow, status, started_at) VALUES (7, 'nightly', 'completed', now())")
+    con.close()
+    with Store.open(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.scalar("SELECT count(*) FROM runs") == 1
+        assert store.scalar("SELECT count(*) FROM sentiment") == 0

@@ -1,0 +1,104 @@
+"""Enrichment: incremental, versioned, chunked; spans point into the stored text."""
+
+from pathlib import Path
+
+import pytest
+
+from cxtext.enrich import enrich
+from cxtext.ingest import ingest_file
+from tests.conftest import REVIEW_HEADER
+
+STAGES = "\n".join(f'[[stages]]\nid = "{s}"\nname = "{s.title()}"' for s in
+                   ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty"))
+TAXONOMY = STAGES + """
+[[themes]]
+id = "checkout_experience"
+name = "Checkout experience"
+stage = "purchase"
+phrases = ["checkout"]
+examples = ["Checkout was quick."]
+
+[[themes]]
+id = "delivery_delay"
+name = "Delivery delays"
+stage = "onboarding"
+polarity = "negative"
+phrases = ["delivery", "parcel"]
+examples = ["The parcel was late."]
+"""
+
+ROWS = [
+    'R1,2026-07-06 10:00,3,Mixed,"Checkout was easy but the delivery was delayed by two weeks.",C1',
+    "R2,2026-07-07 10:00,5,Great,Love it. Works perfectly. The parcel came on a Tuesday.,C2",
+    'R3,2026-07-08 10:00,1,Awful,"Great start. Then everything broke, I am furious!",C3',
+]
+
+
+@pytest.fixture
+def loaded(store, review_settings, tmp_path):
+    taxonomy = tmp_path / "taxonomy.toml"
+    taxonomy.write_text(TAXONOMY)
+    path = tmp_path / "landing/reviews.csv"
+    path.write_text(REVIEW_HEADER + "\n".join(ROWS) + "\n")
+    ingest_file(store, review_settings, path, review_settings.sources["reviews"])
+    return store, taxonomy
+
+
+def test_enrich_everything_once(loaded):
+    store, taxonomy = loaded
+    first = enrich(store, taxonomy_path=taxonomy)
+    assert (first.stale, first.enriched, first.reasons) == (3, 3, {"missing": 3})
+    assert store.scalar("SELECT count(*) FROM sentiment") == 3
+    again = enrich(store, taxonomy_path=taxonomy)
+    assert (again.stale, again.enriched) == (0, 0)
+
+
+def test_theme_level_sentiment_follows_the_clause(loaded):
+    store, taxonomy = loaded
+    enrich(store, taxonomy_path=taxonomy)
+    mentions = dict(store.execute(
+        "SELECT m.theme, m.label FROM theme_mentions m JOIN feedback f USING (feedback_id) WHERE f.source_record_id = 'R1'"))
+    assert mentions == {"checkout_experience": "positive", "delivery_delay": "negative"}
+    # A neutral clause about a problem theme takes the theme's polarity, and says so.
+    assert store.execute(
+        "SELECT m.compound, m.label, m.label_source FROM theme_mentions m JOIN feedback f USING (feedback_id) "
+        "WHERE f.source_record_id = 'R2'") == [(0.0, "negative", "theme")]
+
+
+def test_spans_slice_the_stored_text(loaded):
+    store, taxonomy = loaded
+    enrich(store, taxonomy_path=taxonomy)
+    rows = store.execute("SELECT substr(f.text, m.start_char + 1, m.end_char - m.start_char), m.evidence "
+                         "FROM theme_mentions m JOIN feedback f USING (feedback_id)")
+    assert rows and all(a == b for a, b in rows)
+    sentences = store.execute("SELECT substr(f.text, s.start_char + 1, s.end_char - s.start_char), s.text "
+                              "FROM sentences s JOIN feedback f USING (feedback_id)")
+    assert len(sentences) == 6 and all(a == b for a, b in sentences)
+
+
+def test_peak_end_is_stored_beside_the_compound(loaded):
+    store, taxonomy = loaded
+    enrich(store, taxonomy_path=taxonomy)
+    compound, peak_end, label, count = store.execute(
+        "SELECT s.compound, s.peak_end, s.peak_end_label, s.sentence_count FROM sentiment s JOIN feedback f USING (feedback_id) "
+        "WHERE f.source_record_id = 'R3'")[0]
+    assert count == 2 and peak_end < 0 and label == "negative"
+
+
+def test_edited_text_and_changed_taxonomy_are_picked_up(loaded, review_settings, tmp_path):
+    store, taxonomy = loaded
+    enrich(store, taxonomy_path=taxonomy)
+    edited = tmp_path / "landing/reviews-2.csv"
+    edited.write_text(REVIEW_HEADER + ROWS[1].replace("Love it. Works perfectly.", "Hate it. Broke after a day.") + "\n")
+    ingest_file(store, review_settings, edited, review_settings.sources["reviews"])
+    result = enrich(store, taxonomy_path=taxonomy, chunk_size=1)
+    assert (result.stale, result.reasons, result.chunks) == (1, {"changed_text": 1}, 1)
+    assert store.scalar("SELECT s.label FROM sentiment s JOIN feedback f USING (feedback_id) WHERE source_record_id = 'R2'") == "negative"
+
+    mentions = store.scalar("SELECT count(*) FROM theme_mentions")
+    taxonomy.write_text(TAXONOMY.replace('phrases = ["checkout"]', 'phrases = ["checkout", "basket"]'))
+    result = enrich(store, taxonomy_path=taxonomy, chunk_size=2)
+    assert (result.stale, result.reasons, result.chunks) == (3, {"new_version": 3}, 2)
+    versions = store.execute("SELECT DISTINCT taxonomy_version FROM enrichment")
+    assert versions == store.execute("SELECT DISTINCT taxonomy_version FROM themes")
+    assert store.scalar("SELECT count(*) FROM theme_mentions") == mentions == 3  # replaced, not added

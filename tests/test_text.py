@@ -1,0 +1,43 @@
+import pytest
+
+from cxtext.text import clean_text, load_nlp, split_hashtag
+
+
+@pytest.mark.parametrize(
+    "tag, words",
+    [("latedelivery", ["late", "delivery"]), ("LateDelivery", ["Late", "Delivery"]), ("customerservice", ["customer", "service"]),
+     ("neveragain", ["never", "again"]), ("fail", ["fail"]), ("xqzt", ["xqzt"])],
+)
+def test_split_hashtag(tag, words):
+    assert split_hashtag(tag) == words
+
+
+def test_social_cleaning_maps_back_to_the_stored_text():
+    text = "RT @maria_k88: @VoltaShop parcel is late AGAIN 😡 #latedelivery https://t.co/xyz  still waiting"
+    clean = clean_text(text, kind="social")
+    assert clean.retweet
+    assert clean.text == "parcel is late AGAIN 😡 late delivery still waiting"
+    for phrase, original in [("parcel", "parcel"), ("late delivery", "latedelivery"), ("😡", "😡"),
+                             ("still waiting", "still waiting")]:
+        i = clean.text.index(phrase)
+        start, end = clean.original_span(i, i + len(phrase))
+        assert text[start:end] == original
+
+
+@pytest.mark.parametrize("kind", ["review", "survey"])
+def test_other_kinds_are_left_alone(kind):
+    text = "Visit https://example.com #great @bob"
+    clean = clean_text(text, kind=kind)
+    assert clean.text == text and clean.original_span(0, 5) == (0, 5)
+
+
+def test_only_urls_and_handles_leave_nothing_to_analyse():
+    assert clean_text("@VoltaShop https://t.co/x", kind="social").text == ""
+
+
+def test_nlp_sentences_and_lower_case_lemmas():
+    nlp = load_nlp()
+    assert load_nlp() is nlp  # loaded once per process
+    doc = nlp("The Parcels were Delayed. Still waiting!")
+    assert [s.text for s in doc.sents] == ["The Parcels were Delayed.", "Still waiting!"]
+    assert [t.lemma_ for t in doc] == ["the", "parcel", "be", "delay", ".", "still", "wait", "!"]
