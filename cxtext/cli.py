@@ -186,7 +186,7 @@ def enrich(
             except BaseException as exc:
                 finish_run(store, run_id, "failed", error=str(exc))
                 raise
-        finish_run(store, run_id, "completed", result.as_dict())
+        finish_run(store, run_id, "completed", result.as_dict(), versions=result.version_dict())
     console.print(f"enriched {result.enriched:,} of {result.stale:,} stale {result.reasons or ''}: "
                   f"{result.mentions:,} theme mentions in {result.seconds:.1f} s")
 

@@ -36,6 +36,7 @@ def current_versions(tagger: ThemeTagger) -> Versions:
 
 @dataclass
 class EnrichResult:
+    versions: Versions
     stale: int = 0
     enriched: int = 0
     chunks: int = 0
@@ -46,6 +47,9 @@ class EnrichResult:
     def as_dict(self) -> dict:
         return {"stale": self.stale, "enriched": self.enriched, "chunks": self.chunks, "mentions": self.mentions,
                 "seconds": round(self.seconds, 2), "reasons": self.reasons}
+
+    def version_dict(self) -> dict:
+        return {"sentiment": self.versions.sentiment, "taxonomy": self.versions.taxonomy}
 
 
 def stale_reasons(store: Store, versions: Versions, *, since: datetime | None = None) -> dict[str, int]:
@@ -82,7 +86,7 @@ def enrich(
     clock = time.perf_counter()
     tagger = get_tagger(taxonomy_path)
     versions = current_versions(tagger)
-    result = EnrichResult(reasons=stale_reasons(store, versions, since=since))
+    result = EnrichResult(versions, reasons=stale_reasons(store, versions, since=since))
     ids = stale_ids(store, versions, since=since)
     result.stale = len(ids)
     with store.transaction():

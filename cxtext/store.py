@@ -265,10 +265,14 @@ def start_run(store: Store, flow: str, parameters: dict) -> int:
     return run_id
 
 
-def finish_run(store: Store, run_id: int, status: str, counts: dict | None = None, error: str | None = None) -> None:
+def finish_run(store: Store, run_id: int, status: str, counts: dict | None = None, error: str | None = None,
+               *, versions: dict | None = None) -> None:
+    """Close a run's ledger row; *versions* (e.g. the taxonomy and scorer versions it applied) are
+    added to the ones recorded at its start."""
     store.execute(
-        "UPDATE runs SET status = ?, counts = ?, error = ?, finished_at = ? WHERE run_id = ?",
-        [status, json.dumps(counts or {}), error, utcnow(), run_id],
+        "UPDATE runs SET status = ?, counts = ?, error = ?, finished_at = ?, "
+        "versions = json_merge_patch(coalesce(versions, '{}'), ?) WHERE run_id = ?",
+        [status, json.dumps(counts or {}), error, utcnow(), json.dumps(versions or {}), run_id],
     )
 
 

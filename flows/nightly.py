@@ -55,7 +55,7 @@ def enrich_task(store: Store, settings: Settings) -> dict:
                     on_progress=lambda done, total: logger.info("enriched %d / %d", done, total))
     logger.info("enrichment: %d stale %s, %d enriched, %d theme mentions, %.1f s",
                 result.stale, result.reasons or "", result.enriched, result.mentions, result.seconds)
-    return result.as_dict()
+    return result.as_dict() | {"versions": result.version_dict()}
 
 
 @task(name="publish", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
@@ -98,7 +98,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
             enriched = enrich_task(store, settings)
             counts.update(enriched=enriched["enriched"], stale_before=enriched["stale"],
                           theme_mentions=enriched["mentions"])
-            finish_run(store, run_id, "completed", counts)
+            finish_run(store, run_id, "completed", counts, versions=enriched["versions"])
             publish_task(store, settings)
         except BaseException as exc:
             finish_run(store, run_id, "failed", counts, error=f"{type(exc).__name__}: {exc}")

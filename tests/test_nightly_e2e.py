@@ -52,6 +52,8 @@ def test_all_three_kinds_are_loaded_and_counts_reconcile(workspace, first_run):
         batches = con.execute(
             "SELECT source, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingest_batches").fetchall()
         assert con.execute("SELECT flow, status FROM runs").fetchall() == [("nightly", "completed")]
+        versions = json.loads(con.execute("SELECT versions FROM runs").fetchone()[0])
+    assert {"cxtext", "schema", "sentiment", "taxonomy"} <= set(versions)
     by_source = {info["source"]: info for info in MANIFEST["files"].values()}
     for source, read, loaded, duplicate, rejected in batches:
         assert read == loaded + duplicate + rejected
