@@ -180,6 +180,8 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
             prior = tagger.taxonomy.theme(mention.theme).polarity
             if label == "neutral" and prior:
                 label, source = prior, "theme"
+            elif label == "neutral" and label_for(compounds[mention.sentence_index]) != "neutral":
+                label, source = label_for(compounds[mention.sentence_index]), "sentence"
             start, end = clean.original_span(mention.start_char, mention.end_char)
             out["theme_mentions"].append({
                 "feedback_id": feedback_id, "mention_index": index, "theme": mention.theme, "stage": mention.stage,

@@ -219,9 +219,9 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("evidence", "VARCHAR", "The matched words (what start_char/end_char point at, as analysed)."),
             C("clause", "VARCHAR", "The clause whose sentiment is the mention's ('delivery took two weeks' in 'checkout was easy but delivery took two weeks')."),
             C("compound", "DOUBLE", "Theme-level sentiment: VADER compound of the clause (of the clauses joined to it by 'and' when it reads neutral)."),
-            C("label", "VARCHAR", "Theme-level label: 'positive', 'negative' or 'neutral' from compound (±0.05); for a clause that reads "
-              "neutral, the theme's own polarity when the taxonomy gives it one (a problem theme is negative)."),
-            C("label_source", "VARCHAR", "'clause' when label comes from compound, 'theme' when from the theme's polarity."),
+            C("label", "VARCHAR", "Theme-level label: 'positive', 'negative' or 'neutral' from compound (±0.05); when the clause reads "
+              "neutral, the theme's own polarity if the taxonomy gives it one (a problem theme is negative), else the sentence's label."),
+            C("label_source", "VARCHAR", "Where label comes from: 'clause', 'theme' (the theme's polarity) or 'sentence'."),
         ),
         primary_key=("feedback_id", "mention_index"),
         since=2,

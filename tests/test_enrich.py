@@ -31,6 +31,7 @@ ROWS = [
     'R1,2026-07-06 10:00,3,Mixed,"Checkout was easy but the delivery was delayed by two weeks.",C1',
     "R2,2026-07-07 10:00,5,Great,Love it. Works perfectly. The parcel came on a Tuesday.,C2",
     'R3,2026-07-08 10:00,1,Awful,"Great start. Then everything broke, I am furious!",C3',
+    'R4,2026-07-09 10:00,1,Awful,"I hated every minute of it; the checkout page just loaded.",C4',
 ]
 
 
@@ -47,8 +48,8 @@ def loaded(store, review_settings, tmp_path):
 def test_enrich_everything_once(loaded):
     store, taxonomy = loaded
     first = enrich(store, taxonomy_path=taxonomy)
-    assert (first.stale, first.enriched, first.reasons) == (3, 3, {"missing": 3})
-    assert store.scalar("SELECT count(*) FROM sentiment") == 3
+    assert (first.stale, first.enriched, first.reasons) == (4, 4, {"missing": 4})
+    assert store.scalar("SELECT count(*) FROM sentiment") == 4
     again = enrich(store, taxonomy_path=taxonomy)
     assert (again.stale, again.enriched) == (0, 0)
 
@@ -63,6 +64,10 @@ def test_theme_level_sentiment_follows_the_clause(loaded):
     assert store.execute(
         "SELECT m.compound, m.label, m.label_source FROM theme_mentions m JOIN feedback f USING (feedback_id) "
         "WHERE f.source_record_id = 'R2'") == [(0.0, "negative", "theme")]
+    # Neither the clause nor the theme says: the sentence does.
+    assert store.execute(
+        "SELECT m.label, m.label_source FROM theme_mentions m JOIN feedback f USING (feedback_id) "
+        "WHERE f.source_record_id = 'R4'") == [("negative", "sentence")]
 
 
 def test_spans_slice_the_stored_text(loaded):
@@ -73,7 +78,7 @@ def test_spans_slice_the_stored_text(loaded):
     assert rows and all(a == b for a, b in rows)
     sentences = store.execute("SELECT substr(f.text, s.start_char + 1, s.end_char - s.start_char), s.text "
                               "FROM sentences s JOIN feedback f USING (feedback_id)")
-    assert len(sentences) == 6 and all(a == b for a, b in sentences)
+    assert len(sentences) == 7 and all(a == b for a, b in sentences)
 
 
 def test_peak_end_is_stored_beside_the_compound(loaded):
@@ -98,7 +103,7 @@ def test_edited_text_and_changed_taxonomy_are_picked_up(loaded, review_settings,
     mentions = store.scalar("SELECT count(*) FROM theme_mentions")
     taxonomy.write_text(TAXONOMY.replace('phrases = ["checkout"]', 'phrases = ["checkout", "basket"]'))
     result = enrich(store, taxonomy_path=taxonomy, chunk_size=2)
-    assert (result.stale, result.reasons, result.chunks) == (3, {"new_version": 3}, 2)
+    assert (result.stale, result.reasons, result.chunks) == (4, {"new_version": 4}, 2)
     versions = store.execute("SELECT DISTINCT taxonomy_version FROM enrichment")
     assert versions == store.execute("SELECT DISTINCT taxonomy_version FROM themes")
-    assert store.scalar("SELECT count(*) FROM theme_mentions") == mentions == 3  # replaced, not added
+    assert store.scalar("SELECT count(*) FROM theme_mentions") == mentions == 4  # replaced, not added
