@@ -181,14 +181,72 @@ def enrich(
                       TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task("enrich", total=None)
             try:
-                result = run_enrich(store, taxonomy_path=settings.taxonomy_path, chunk_size=settings.enrich_chunk_rows,
-                                    since=since, on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
+                result = run_enrich(store, settings, since=since,
+                                    on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
             except BaseException as exc:
                 finish_run(store, run_id, "failed", error=str(exc))
                 raise
-        finish_run(store, run_id, "completed", result.as_dict(), versions=result.version_dict())
+        finish_run(store, run_id, "completed", result.as_dict(), versions=result.versions.as_dict())
     console.print(f"enriched {result.enriched:,} of {result.stale:,} stale {result.reasons or ''}: "
                   f"{result.mentions:,} theme mentions in {result.seconds:.1f} s")
+
+
+topics_app = typer.Typer(help="Topic discovery: the fitted model in the state folder.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@topics_app.command("fit")
+def topics_fit(
+    n_topics: Optional[int] = typer.Option(None, "--n-topics", help="Number of topics (default: chosen by silhouette up to topic_k_max)."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Refit the topic model on recent feedback; topics that match the old ones keep their ids.
+
+    The next `cxtext run` (or `cxtext enrich`) assigns every feedback to the new model's topics.
+    """
+    from cxtext.enrich import MIN_TOPIC_DOCS, fit_topic_model
+
+    settings = _settings(config, state_dir)
+    with writer_lock(settings.lock_path, purpose="cxtext topics fit", wait_seconds=settings.lock_wait_seconds), \
+            Store.open(settings.work_db) as store:
+        run_id = start_run(store, "topics_fit", {"n_topics": n_topics})
+        with err.status("fitting topics…"):
+            try:
+                model = fit_topic_model(store, settings, n_topics=n_topics)
+            except BaseException as exc:
+                finish_run(store, run_id, "failed", error=str(exc))
+                raise
+        if model is None:
+            finish_run(store, run_id, "failed", error=f"fewer than {MIN_TOPIC_DOCS} feedback")
+            raise CxtextError(f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}): ingest more first")
+        finish_run(store, run_id, "completed", {"topics": model.n_topics_}, versions={"topics": model.version_})
+    table = Table("topic", "label", "size in the fit")
+    for topic_id in sorted(model.labels_):
+        table.add_row(str(topic_id), model.labels_[topic_id], f"{model.sizes_[topic_id]:,}")
+    console.print(table)
+    console.print(f"topic model {model.version_} saved in {settings.topic_models_dir}; the next run assigns it")
+
+
+@app.command("eval")
+def evaluate(
+    data: Path = typer.Option(..., "--data", help="Folder of the public labelled data sets (e.g. ../shared/data); only read."),
+    sample: Path = typer.Option(Path("sample_data"), "--sample", help="The sample data folder (with manifest.json)."),
+    out: Path = typer.Option(Path("docs/EVALUATION.md"), "--out", help="Markdown file to write."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Measure sentiment, theme detection and topics on public labelled data and the sample data; write the figures."""
+    import shlex
+
+    from cxtext.evaluate import build_report
+
+    if not data.is_dir():
+        raise ConfigError(f"--data {data}: not a folder")
+    settings = _settings(config, None)
+    command = "cxtext eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(build_report(data, sample_dir=sample, settings=settings, command=command.strip()), encoding="utf-8")
+    console.print(f"wrote {out}")
 
 
 @app.command()

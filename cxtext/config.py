@@ -91,6 +91,9 @@ class Settings:
     max_text_chars: int = 20_000
     chunk_rows: int = 20_000
     enrich_chunk_rows: int = 2_000
+    topic_features: str = "lsa"
+    topic_sample_size: int = 20_000
+    topic_k_max: int = 24
     taxonomy_path: Path = DEFAULT_TAXONOMY
     pii_salt: str | None = None
     sources: dict[str, SourceSpec] = field(default_factory=dict)
@@ -108,6 +111,11 @@ class Settings:
     @property
     def archive_dir(self) -> Path:
         return self.state_dir / "archive"
+
+    @property
+    def topic_models_dir(self) -> Path:
+        """Fitted topic models, one folder per version, and CURRENT naming the one in use."""
+        return self.state_dir / "models" / "topics"
 
     @property
     def lock_path(self) -> Path:
@@ -169,6 +177,9 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         max_text_chars=int(data.get("max_text_chars", 20_000)),
         chunk_rows=int(data.get("chunk_rows", 20_000)),
         enrich_chunk_rows=int(data.get("enrich_chunk_rows", 2_000)),
+        topic_features=str(data.get("topic_features", "lsa")),
+        topic_sample_size=int(data.get("topic_sample_size", 20_000)),
+        topic_k_max=int(data.get("topic_k_max", 24)),
         taxonomy_path=(base / data["taxonomy"]).resolve() if "taxonomy" in data else DEFAULT_TAXONOMY,
         pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
         sources=sources,

@@ -59,7 +59,7 @@ def evaluate_sample_data(settings: Settings, sample_dir: Path) -> str:
         with Store.open(settings.work_db) as store:
             for info_name, info in manifest["files"].items():
                 ingest_file(store, settings, sample_dir / info_name, settings.sources[info["source"]])
-            enriched = enrich(store, taxonomy_path=settings.taxonomy_path, chunk_size=settings.enrich_chunk_rows)
+            enriched = enrich(store, settings)
             rows = planted_scores(store, manifest)
             stages = store.execute(
                 "SELECT m.stage, count(*), avg((m.label = 'positive')::INT), avg((m.label = 'negative')::INT) "

@@ -167,6 +167,7 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("text_hash", "VARCHAR", "feedback.text_hash of the text that was analysed."),
             C("sentiment_version", "VARCHAR", "Version of the text pipeline and sentiment scorer (VADER + CX lexicon hash)."),
             C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file that tagged the themes."),
+            C("topic_version", "VARCHAR", "Version of the topic model that assigned the topic."),
             C("enriched_at", "TIMESTAMP", "When, UTC."),
         ),
         primary_key=("feedback_id",),
@@ -252,7 +253,37 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
         since=2,
     ),
 )
-TABLES = TABLES + ENRICHMENT_TABLES
+TOPIC_TABLES: tuple[Table, ...] = (
+    Table(
+        "topics",
+        "Topics discovered by clustering the feedback (scikit-learn, fitted in the state folder; `cxtext topics fit` refits). "
+        "Ids stay stable across refits where topics match. Topic -1 holds feedback with no known term.",
+        (
+            C("topic_id", "INTEGER", "Topic id (stable across refits where the topic matches)."),
+            C("label", "VARCHAR", "Label made of the topic's top terms."),
+            C("top_terms", "VARCHAR[]", "The topic's most characteristic terms (lemmas, 1-2 grams), best first."),
+            C("size", "INTEGER", "Feedback assigned to the topic."),
+            C("stages", "JSON", "Share of the topic's theme mentions per journey stage, e.g. {\"onboarding\": 0.8}."),
+            C("theme_coverage", "DOUBLE", "Share of the topic's feedback that carries at least one taxonomy theme."),
+            C("candidate_theme", "BOOLEAN", "True when no theme covers most of the topic (coverage < 0.5, size >= 20): a candidate new theme."),
+            C("model_version", "VARCHAR", "Version of the topic model."),
+        ),
+        primary_key=("topic_id",),
+        since=2,
+    ),
+    Table(
+        "feedback_topics",
+        "The topic of each feedback, from the current topic model.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("topic_id", "INTEGER", "Its topic (topics.topic_id); -1 when it has no known term."),
+            C("confidence", "DOUBLE", "Cosine similarity to the topic's centre, 0 to 1."),
+        ),
+        primary_key=("feedback_id",),
+        since=2,
+    ),
+)
+TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES
 
 SEQUENCES = ("run_id_seq", "batch_id_seq")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
@@ -20,13 +21,14 @@ from cxtext.store import Store, finish_run, start_run, writer_lock
 
 
 def _retry_transient(task, task_run, state) -> bool:
-    """Retry I/O and database hiccups, never a file or config the user has to fix."""
+    """Retry I/O hiccups (a full disk, a lock, a lost file handle), never a file or config the user
+    has to fix, nor a bug that would fail the same way again."""
     try:
         state.result()
-    except CxtextError:
-        return False
-    except Exception:
+    except (OSError, duckdb.IOException, duckdb.TransactionException, duckdb.OutOfMemoryException):
         return True
+    except Exception:
+        return False
     return False
 
 
@@ -48,14 +50,14 @@ def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: P
 
 @task(name="enrich", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
 def enrich_task(store: Store, settings: Settings) -> dict:
-    """Sentences, sentiment and themes for every feedback that lacks them for its current text and
+    """Sentences, sentiment, themes and topics for every feedback that lacks them for its current text and
     versions; chunk by chunk, each chunk committed on its own (a retry resumes after the last)."""
     logger = get_run_logger()
-    result = enrich(store, taxonomy_path=settings.taxonomy_path, chunk_size=settings.enrich_chunk_rows,
-                    on_progress=lambda done, total: logger.info("enriched %d / %d", done, total))
-    logger.info("enrichment: %d stale %s, %d enriched, %d theme mentions, %.1f s",
-                result.stale, result.reasons or "", result.enriched, result.mentions, result.seconds)
-    return result.as_dict() | {"versions": result.version_dict()}
+    result = enrich(store, settings, on_progress=lambda done, total: logger.info("enriched %d / %d", done, total))
+    logger.info("enrichment: %d stale %s, %d enriched, %d theme mentions, %.1f s%s",
+                result.stale, result.reasons or "", result.enriched, result.mentions, result.seconds,
+                f"; fitted topic model {result.versions.topics}" if result.topic_model_fitted else "")
+    return result.as_dict() | {"versions": result.versions.as_dict()}
 
 
 @task(name="publish", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cxtext.enrich import enrich
+from dataclasses import replace
 from cxtext.ingest import ingest_file
 from tests.conftest import REVIEW_HEADER
 
@@ -42,21 +42,27 @@ def loaded(store, review_settings, tmp_path):
     path = tmp_path / "landing/reviews.csv"
     path.write_text(REVIEW_HEADER + "\n".join(ROWS) + "\n")
     ingest_file(store, review_settings, path, review_settings.sources["reviews"])
-    return store, taxonomy
+    return store, replace(review_settings, taxonomy_path=taxonomy)
+
+
+def enrich(store, settings, chunk_size=None):
+    from cxtext.enrich import enrich as run
+
+    return run(store, replace(settings, enrich_chunk_rows=chunk_size) if chunk_size else settings)
 
 
 def test_enrich_everything_once(loaded):
-    store, taxonomy = loaded
-    first = enrich(store, taxonomy_path=taxonomy)
+    store, settings = loaded
+    first = enrich(store, settings)
     assert (first.stale, first.enriched, first.reasons) == (4, 4, {"missing": 4})
     assert store.scalar("SELECT count(*) FROM sentiment") == 4
-    again = enrich(store, taxonomy_path=taxonomy)
+    again = enrich(store, settings)
     assert (again.stale, again.enriched) == (0, 0)
 
 
 def test_theme_level_sentiment_follows_the_clause(loaded):
-    store, taxonomy = loaded
-    enrich(store, taxonomy_path=taxonomy)
+    store, settings = loaded
+    enrich(store, settings)
     mentions = dict(store.execute(
         "SELECT m.theme, m.label FROM theme_mentions m JOIN feedback f USING (feedback_id) WHERE f.source_record_id = 'R1'"))
     assert mentions == {"checkout_experience": "positive", "delivery_delay": "negative"}
@@ -71,8 +77,8 @@ def test_theme_level_sentiment_follows_the_clause(loaded):
 
 
 def test_spans_slice_the_stored_text(loaded):
-    store, taxonomy = loaded
-    enrich(store, taxonomy_path=taxonomy)
+    store, settings = loaded
+    enrich(store, settings)
     rows = store.execute("SELECT substr(f.text, m.start_char + 1, m.end_char - m.start_char), m.evidence "
                          "FROM theme_mentions m JOIN feedback f USING (feedback_id)")
     assert rows and all(a == b for a, b in rows)
@@ -82,8 +88,8 @@ def test_spans_slice_the_stored_text(loaded):
 
 
 def test_peak_end_is_stored_beside_the_compound(loaded):
-    store, taxonomy = loaded
-    enrich(store, taxonomy_path=taxonomy)
+    store, settings = loaded
+    enrich(store, settings)
     compound, peak_end, label, count = store.execute(
         "SELECT s.compound, s.peak_end, s.peak_end_label, s.sentence_count FROM sentiment s JOIN feedback f USING (feedback_id) "
         "WHERE f.source_record_id = 'R3'")[0]
@@ -91,18 +97,18 @@ def test_peak_end_is_stored_beside_the_compound(loaded):
 
 
 def test_edited_text_and_changed_taxonomy_are_picked_up(loaded, review_settings, tmp_path):
-    store, taxonomy = loaded
-    enrich(store, taxonomy_path=taxonomy)
+    store, settings = loaded
+    enrich(store, settings)
     edited = tmp_path / "landing/reviews-2.csv"
     edited.write_text(REVIEW_HEADER + ROWS[1].replace("Love it. Works perfectly.", "Hate it. Broke after a day.") + "\n")
     ingest_file(store, review_settings, edited, review_settings.sources["reviews"])
-    result = enrich(store, taxonomy_path=taxonomy, chunk_size=1)
+    result = enrich(store, settings, chunk_size=1)
     assert (result.stale, result.reasons, result.chunks) == (1, {"changed_text": 1}, 1)
     assert store.scalar("SELECT s.label FROM sentiment s JOIN feedback f USING (feedback_id) WHERE source_record_id = 'R2'") == "negative"
 
     mentions = store.scalar("SELECT count(*) FROM theme_mentions")
-    taxonomy.write_text(TAXONOMY.replace('phrases = ["checkout"]', 'phrases = ["checkout", "basket"]'))
-    result = enrich(store, taxonomy_path=taxonomy, chunk_size=2)
+    settings.taxonomy_path.write_text(TAXONOMY.replace('phrases = ["checkout"]', 'phrases = ["checkout", "basket"]'))
+    result = enrich(store, settings, chunk_size=2)
     assert (result.stale, result.reasons, result.chunks) == (4, {"new_version": 4}, 2)
     versions = store.execute("SELECT DISTINCT taxonomy_version FROM enrichment")
     assert versions == store.execute("SELECT DISTINCT taxonomy_version FROM themes")

@@ -141,6 +141,19 @@ def test_the_praised_stage_comes_out_positive(workspace, first_run):
     assert share > 0.6 and share > others
 
 
+def test_topics_are_discovered_and_assigned(workspace, first_run):
+    with published(workspace) as con:
+        topics = con.execute("SELECT count(*), sum(size), min(length(label)) FROM topics").fetchone()
+        assigned = con.execute("SELECT count(*) FROM feedback_topics").fetchone()[0]
+        payment_topic = con.execute(
+            "SELECT t.label FROM feedback_topics ft JOIN topics t USING (topic_id) JOIN feedback f USING (feedback_id) "
+            "JOIN theme_mentions m USING (feedback_id) WHERE m.theme = 'payment_failure' "
+            "GROUP BY t.label ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    assert topics[0] >= 6 and topics[1] == assigned == first_run["rows_loaded"] and topics[2] > 0
+    assert any(word in payment_topic for word in ("payment", "card", "declin", "checkout"))
+    assert list((workspace / "state/models/topics").glob("topics-*/model.joblib"))
+
+
 def test_second_run_adds_nothing_and_is_in_the_ledger(workspace, first_run):
     with published(workspace) as con:
         before = con.execute("SELECT count(*), max(updated_at) FROM feedback").fetchone()
@@ -171,6 +184,20 @@ def test_resent_file_with_one_changed_text_updates_that_row(workspace, first_run
         assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == count
     assert batch == (0, 1)
     assert row[0] == "Edited: the battery died after a week, sadly" and row[1] != old_hash
+
+
+def test_refit_topics_then_the_next_run_reassigns(workspace, first_run):
+    with published(workspace) as con:
+        before = con.execute("SELECT DISTINCT model_version FROM topics").fetchall()
+    result = subprocess.run([sys.executable, "-m", "cxtext.cli", "topics", "fit", "--n-topics", "12",
+                             "--config", str(workspace / "cxtext.toml")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rerun = nightly(workspace)
+    assert rerun["enriched"] == rerun["stale_before"] > 0
+    with published(workspace) as con:
+        after = con.execute("SELECT DISTINCT model_version FROM topics").fetchall()
+        assert con.execute("SELECT count(*) FROM topics").fetchone()[0] == 12
+    assert after != before
 
 
 def test_ad_hoc_ingest_is_published_by_the_next_run(workspace, first_run):
