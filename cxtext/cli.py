@@ -38,7 +38,7 @@ from cxtext.config import (
     parse_map,
 )
 from cxtext.errors import ConfigError, CxtextError
-from cxtext.store import Store, finish_run, schema_markdown, start_run, writer_lock
+from cxtext.store import Store, recorded_run, schema_markdown, writer_lock
 
 app = typer.Typer(
     help="cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use.",
@@ -99,17 +99,13 @@ def ingest(
     spec = _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter)
     with writer_lock(settings.lock_path, purpose=f"cxtext ingest {file.name}", wait_seconds=settings.lock_wait_seconds), \
             Store.open(settings.work_db) as store:
-        run_id = start_run(store, "ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()})
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
-                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+        with recorded_run(store, "ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()}) as run, \
+                Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
+                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task(f"ingesting {file.name}", total=None)
-            try:
-                result = ingest_file(store, settings, file, spec, run_id=run_id,
-                                     on_progress=lambda n: progress.update(bar, completed=n))
-            except BaseException as exc:
-                finish_run(store, run_id, "failed", error=str(exc))
-                raise
-        finish_run(store, run_id, "completed", result.as_dict())
+            result = ingest_file(store, settings, file, spec, run_id=run.run_id,
+                                 on_progress=lambda n: progress.update(bar, completed=n))
+            run.counts = result.as_dict()
     console.print(
         f"{file.name} → source {spec.name!r} (batch {result.batch_id}): read {result.rows_read:,}, "
         f"loaded {result.rows_loaded:,} (new {result.rows_new:,}, updated {result.rows_updated:,}), "
@@ -176,17 +172,13 @@ def enrich(
     settings = _settings(config, state_dir)
     with writer_lock(settings.lock_path, purpose="cxtext enrich", wait_seconds=settings.lock_wait_seconds), \
             Store.open(settings.work_db) as store:
-        run_id = start_run(store, "enrich", {"since": since})
-        with Progress(SpinnerColumn(), TextColumn("enriching"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+        with recorded_run(store, "enrich", {"since": since}) as run, \
+                Progress(SpinnerColumn(), TextColumn("enriching"), BarColumn(), MofNCompleteColumn(),
+                         TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task("enrich", total=None)
-            try:
-                result = run_enrich(store, settings, since=since,
-                                    on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
-            except BaseException as exc:
-                finish_run(store, run_id, "failed", error=str(exc))
-                raise
-        finish_run(store, run_id, "completed", result.as_dict(), versions=result.versions.as_dict())
+            result = run_enrich(store, settings, since=since,
+                                on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
+            run.counts, run.versions = result.as_dict(), result.versions.as_dict()
     console.print(f"enriched {result.enriched:,} of {result.stale:,} stale {result.reasons or ''}: "
                   f"{result.mentions:,} theme mentions in {result.seconds:.1f} s")
 
@@ -210,17 +202,11 @@ def topics_fit(
     settings = _settings(config, state_dir)
     with writer_lock(settings.lock_path, purpose="cxtext topics fit", wait_seconds=settings.lock_wait_seconds), \
             Store.open(settings.work_db) as store:
-        run_id = start_run(store, "topics_fit", {"n_topics": n_topics})
-        with err.status("fitting topics…"):
-            try:
-                model = fit_topic_model(store, settings, n_topics=n_topics)
-            except BaseException as exc:
-                finish_run(store, run_id, "failed", error=str(exc))
-                raise
-        if model is None:
-            finish_run(store, run_id, "failed", error=f"fewer than {MIN_TOPIC_DOCS} feedback")
-            raise CxtextError(f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}): ingest more first")
-        finish_run(store, run_id, "completed", {"topics": model.n_topics_}, versions={"topics": model.version_})
+        with recorded_run(store, "topics_fit", {"n_topics": n_topics}) as run, err.status("fitting topics…"):
+            model = fit_topic_model(store, settings, n_topics=n_topics)
+            if model is None:
+                raise CxtextError(f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}): ingest more first")
+            run.counts, run.versions = {"topics": model.n_topics_}, {"topics": model.version_}
     table = Table("topic", "label", "size in the fit")
     for topic_id in sorted(model.labels_):
         table.add_row(str(topic_id), model.labels_[topic_id], f"{model.sizes_[topic_id]:,}")

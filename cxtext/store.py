@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -274,6 +275,28 @@ def finish_run(store: Store, run_id: int, status: str, counts: dict | None = Non
         "versions = json_merge_patch(coalesce(versions, '{}'), ?) WHERE run_id = ?",
         [status, json.dumps(counts or {}), error, utcnow(), json.dumps(versions or {}), run_id],
     )
+
+
+@dataclass
+class RunRecord:
+    """A run being recorded: fill in counts and versions before the block ends."""
+
+    run_id: int
+    counts: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+
+
+@contextmanager
+def recorded_run(store: Store, flow: str, parameters: dict) -> Iterator[RunRecord]:
+    """Record the block as one run in the ledger: completed when it ends, failed (with the error)
+    when it raises."""
+    run = RunRecord(start_run(store, flow, parameters))
+    try:
+        yield run
+    except BaseException as exc:
+        finish_run(store, run.run_id, "failed", run.counts, error=f"{type(exc).__name__}: {exc}", versions=run.versions)
+        raise
+    finish_run(store, run.run_id, "completed", run.counts, versions=run.versions)
 
 
 def versions() -> dict:

@@ -122,3 +122,16 @@ def test_a_version_1_database_is_migrated_in_place(tmp_path):
         assert store.schema_version() == SCHEMA_VERSION
         assert store.scalar("SELECT count(*) FROM runs") == 1
         assert store.scalar("SELECT count(*) FROM sentiment") == 0
+
+
+def test_recorded_run_completes_or_fails_with_the_error(tmp_path):
+    from cxtext.store import recorded_run
+
+    with Store.open(tmp_path / "w.duckdb") as store:
+        with recorded_run(store, "enrich", {"a": 1}) as run:
+            run.counts, run.versions = {"enriched": 3}, {"taxonomy": "abc"}
+        with pytest.raises(ValueError):
+            with recorded_run(store, "ingest", {}):
+                raise ValueError("bad file")
+        rows = store.execute("SELECT flow, status, counts->>'$.enriched', versions->>'$.taxonomy', error FROM runs ORDER BY run_id")
+    assert rows == [("enrich", "completed", "3", "abc", None), ("ingest", "failed", None, None, "ValueError: bad file")]
