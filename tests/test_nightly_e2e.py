@@ -200,6 +200,21 @@ def test_refit_topics_then_the_next_run_reassigns(workspace, first_run):
     assert after != before
 
 
+def test_an_unreadable_landing_file_is_reported_and_the_run_goes_on(workspace, first_run):
+    (workspace / "sample_data/reviews-broken.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    (workspace / "sample_data/reviews-more.csv").write_text(
+        "review_id,submitted_at,product,stars,title,text,customer_id,country\n"
+        "R900001,2026-10-01 12:00,Volta Boom 2,4,Fine,Decent speaker for the money.,C9,GB\n")
+    result = nightly(workspace)
+    assert result["files_new"] == 2 and result["files_failed"] == 1 and result["rows_loaded"] == 1
+    with published(workspace) as con:
+        failed = con.execute("SELECT file_name, error FROM ingest_batches WHERE status = 'failed'").fetchall()
+        assert con.execute("SELECT count(*) FROM feedback WHERE source_record_id = 'R900001'").fetchone()[0] == 1
+    assert failed[0][0] == "reviews-broken.csv" and "binary" in failed[0][1]
+    again = nightly(workspace)  # not retried until the file changes
+    assert again["files_new"] == 0 and again["files_failed"] == 0
+
+
 def test_ad_hoc_ingest_is_published_by_the_next_run(workspace, first_run):
     data = workspace / "app_store.csv"
     data.write_text("id,posted,stars,body\nA1,2026-09-01 08:00,2,App keeps logging me out\nA2,2026-09-02 09:30,5,Love the new app\n")
