@@ -11,7 +11,6 @@ set that is absent is reported as such and skipped.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import re
 import shlex
@@ -505,7 +504,7 @@ def _paper_comment(by_name: dict[str, Scored]) -> str:
     )
 
 
-def _package(name: str) -> str:
+def package_version(name: str) -> str:
     try:
         return version(name)
     except PackageNotFoundError:
@@ -514,7 +513,7 @@ def _package(name: str) -> str:
 
 def header(command: str, seconds: float, started: datetime) -> str:
     packages = ", ".join(
-        f"{name} {_package(name)}" for name in ("cxtext", "vaderSentiment", "spacy", "scikit-learn", "numpy")
+        f"{name} {package_version(name)}" for name in ("cxtext", "vaderSentiment", "spacy", "scikit-learn", "numpy")
     )
     return (
         "# Evaluation\n\n"
@@ -556,13 +555,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--data {args.data}: not a folder")
     report = build_report(args.data, sample_dir=args.sample, settings=load_settings(),
                           command="python -m cxtext.evaluate " + " ".join(shlex.quote(a) for a in argv))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report, encoding="utf-8")
-        print(f"wrote {args.out}")
-    else:
-        print(report)
+    write_report(report, args.out)
     return 0
+
+
+def write_report(text: str, out: Path | None) -> None:
+    """Write a Markdown report to *out*, or print it when there is none."""
+    if out is None:
+        print(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

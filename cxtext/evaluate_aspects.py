@@ -1,6 +1,6 @@
 """Evaluation of cxtext's theme machinery on SemEval-2014 restaurant aspect categories.
 
-    python -m cxtext.evaluate_aspects --data ../shared/data [--out FILE]
+    part of `cxtext eval --data ../shared/data` (docs/EVALUATION.md)
 
 It measures the machinery, not the CX taxonomy: a restaurant taxonomy in cxtext's own format
 (``models/eval/semeval2014_restaurants.toml``, one theme per SemEval category, written from the
@@ -21,8 +21,6 @@ was written from it. The data folder is only read; the test suite never needs it
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -359,25 +357,3 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         "Test confusion, detected pairs (rows gold, columns ours):\n",
         _confusion(main),
     ])
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cxtext.evaluate_aspects", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder of the public data sets (or of the SemEval XML)")
-    parser.add_argument("--taxonomy", type=Path, default=RESTAURANT_TAXONOMY, help="restaurant taxonomy file")
-    parser.add_argument("--out", type=Path, help="Markdown file to write (default: print it)")
-    args = parser.parse_args(argv)
-    if not args.data.is_dir():
-        parser.error(f"--data {args.data}: not a folder")
-    section = evaluate_aspect_categories(args.data, args.taxonomy)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(section, encoding="utf-8")
-        print(f"wrote {args.out}")
-    else:
-        print(section)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

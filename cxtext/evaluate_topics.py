@@ -27,11 +27,11 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
+from cxtext.evaluate import package_version, write_report
 from cxtext.topics import FEATURES, MIN_SIMILARITY, TopicModel
 
 SEEDS = (0, 1, 2)
@@ -310,16 +310,9 @@ def evaluate_topics(data_dir: Path, sample_dir: Path) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _package(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
-
-
 def header(argv: list[str], seconds: float, started: datetime) -> str:
     names = ("cxtext", "scikit-learn", "numpy", "scipy", "spacy", "wordllama")
-    packages = ", ".join(f"{n} {_package(n)}" for n in names)
+    packages = ", ".join(f"{n} {package_version(n)}" for n in names)
     command = "python -m cxtext.evaluate_topics " + " ".join(shlex.quote(a) for a in argv)
     return (
         "# Topic discovery: measurements\n\n"
@@ -345,14 +338,10 @@ def main(argv: list[str] | None = None) -> int:
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     body = evaluate_topics(args.data, args.sample)
     report = header(argv, time.perf_counter() - clock, started) + "\n" + body
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out:  # the hand-written notes at the end of the file are kept
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
-        notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else NOTES_MARKER + "\n"
-        args.out.write_text(report + "\n" + notes, encoding="utf-8")
-        print(f"wrote {args.out}")
-    else:
-        print(report)
+        report += "\n" + (old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else NOTES_MARKER + "\n")
+    write_report(report, args.out)
     return 0
 
 

@@ -2,7 +2,6 @@ import subprocess
 import sys
 
 import duckdb
-import pytest
 
 from cxtext.cli import app
 from tests.conftest import ROOT, write_config

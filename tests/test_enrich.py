@@ -1,6 +1,5 @@
 """Enrichment: incremental, versioned, chunked; spans point into the stored text."""
 
-from pathlib import Path
 
 import pytest
 
