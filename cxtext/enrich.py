@@ -43,6 +43,10 @@ class Versions:
     def as_dict(self) -> dict:
         return {"sentiment": self.sentiment, "taxonomy": self.taxonomy, "topics": self.topics}
 
+    def columns(self) -> dict:
+        """The versions under the names of the enrichment table's columns."""
+        return {"sentiment_version": self.sentiment, "taxonomy_version": self.taxonomy, "topic_version": self.topics}
+
 
 def current_versions(tagger: ThemeTagger, topic_model=None) -> Versions:
     return Versions(sentiment=f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}", taxonomy=tagger.taxonomy.version,
@@ -106,6 +110,8 @@ def enrich(
     result.stale = len(ids)
     with store.transaction():
         write_taxonomy(store, tagger)
+        for key, value in versions.columns().items():  # what "current" means for the views
+            store.set_meta(key, value)
     for start in range(0, len(ids), settings.enrich_chunk_rows):
         chunk = ids[start:start + settings.enrich_chunk_rows]
         rows = _fetch(store, chunk)

@@ -305,3 +305,197 @@ def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -
             f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns
         )
     return statements
+
+
+# -- views for analysts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    doc: str
+    sql: str  # may use {local}: created_at as a local timestamp in the reporting time zone
+    columns: tuple[tuple[str, str], ...]
+
+
+# Feedback whose enrichment matches its current text; older versions count as 'stale'.
+_CURRENT = "e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash"
+
+VIEWS: tuple[View, ...] = (
+    View(
+        "feedback_enriched",
+        "One row per feedback with its current sentiment, themes, stages and topic. Days and weeks are cut in the "
+        "reporting time zone (cxtext_meta.reporting_timezone). Answers: what did each customer say, and how did it read?",
+        f"""
+        SELECT f.feedback_id, f.kind, f.source, f.source_record_id, f.created_at,
+               CAST({{local}} AS DATE) AS local_date,
+               CAST(date_trunc('week', {{local}}) AS DATE) AS local_week,
+               f.title, f.text, f.rating, f.nps, f.csat, f.ces, f.product, f.channel, f.touchpoint, f.region,
+               f.customer_key, s.compound, s.label AS sentiment_label, s.peak_end, s.peak_end_label,
+               m.themes, m.stages, m.negative_themes, ft.topic_id, t.label AS topic_label,
+               CASE WHEN e.feedback_id IS NULL THEN 'missing'
+                    WHEN e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
+                     AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
+                     AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')
+                    THEN 'current' ELSE 'stale' END AS enrichment_status
+        FROM feedback f
+        LEFT JOIN enrichment e ON {_CURRENT}
+        LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
+        LEFT JOIN (SELECT feedback_id, list(DISTINCT theme ORDER BY theme) AS themes,
+                          list(DISTINCT stage ORDER BY stage) AS stages,
+                          list(DISTINCT theme ORDER BY theme) FILTER (WHERE label = 'negative') AS negative_themes
+                   FROM theme_mentions GROUP BY feedback_id) m ON m.feedback_id = e.feedback_id
+        LEFT JOIN feedback_topics ft ON ft.feedback_id = e.feedback_id
+        LEFT JOIN topics t ON t.topic_id = ft.topic_id
+        """,
+        (
+            ("feedback_id", "The feedback (feedback.feedback_id)."),
+            ("kind", "'review', 'survey' or 'social'."),
+            ("source", "Source name."),
+            ("source_record_id", "The source's own id."),
+            ("created_at", "When written, UTC."),
+            ("local_date", "Day it was written, in the reporting time zone."),
+            ("local_week", "Monday of the ISO week it was written, in the reporting time zone."),
+            ("title", "Title (reviews)."),
+            ("text", "The feedback text, PII-redacted."),
+            ("rating", "Stars 1-5 (reviews)."),
+            ("nps", "Likelihood to recommend 0-10 (surveys)."),
+            ("csat", "Satisfaction 1-5 (surveys)."),
+            ("ces", "Effort 1-7, higher = easier (surveys)."),
+            ("product", "Product."),
+            ("channel", "Channel or platform."),
+            ("touchpoint", "Survey touchpoint."),
+            ("region", "Region or country."),
+            ("customer_key", "Salted hash of the customer."),
+            ("compound", "Document sentiment, VADER compound -1..+1 (NULL until enriched)."),
+            ("sentiment_label", "'positive', 'negative' or 'neutral' (±0.05)."),
+            ("peak_end", "Peak-end sentiment: the most intense and the last sentence."),
+            ("peak_end_label", "Label of peak_end."),
+            ("themes", "Themes found in it, sorted."),
+            ("stages", "Journey stages of those themes, sorted."),
+            ("negative_themes", "Themes it mentions with negative theme-level sentiment."),
+            ("topic_id", "Discovered topic (topics.topic_id)."),
+            ("topic_label", "The topic's label."),
+            ("enrichment_status", "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'."),
+        ),
+    ),
+    View(
+        "theme_trends",
+        "Weekly mentions and sentiment per theme (weeks in the reporting time zone). Answers: which themes are "
+        "growing, and is their tone getting worse?",
+        """
+        SELECT fe.local_week AS week, m.stage, m.theme, th.name AS theme_name,
+               count(*) AS mentions, count(DISTINCT m.feedback_id) AS feedback,
+               count(*) FILTER (WHERE m.label = 'negative') AS negative_mentions,
+               avg(CAST(m.label = 'negative' AS INTEGER)) AS share_negative,
+               avg(m.compound) AS mean_compound
+        FROM theme_mentions m
+        JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status <> 'missing'
+        JOIN themes th ON th.theme = m.theme
+        GROUP BY fe.local_week, m.stage, m.theme, th.name
+        """,
+        (
+            ("week", "Monday of the week, reporting time zone."),
+            ("stage", "Journey stage of the theme."),
+            ("theme", "Theme id."),
+            ("theme_name", "Theme name."),
+            ("mentions", "Mentions of the theme that week."),
+            ("feedback", "Feedback mentioning it that week."),
+            ("negative_mentions", "Mentions with negative theme-level sentiment."),
+            ("share_negative", "negative_mentions / mentions."),
+            ("mean_compound", "Mean theme-level sentiment (VADER compound of the clauses)."),
+        ),
+    ),
+    View(
+        "stage_summary",
+        "One row per customer-journey stage, in journey order: volume, sentiment, NPS / CSAT / stars of the customers "
+        "who talk about it, its top pain themes, and stale rows. Answers: where in the journey does it hurt?",
+        """
+        WITH mentions AS (
+            SELECT m.feedback_id, m.stage, m.theme, m.label, m.compound, fe.nps, fe.csat, fe.rating, fe.enrichment_status
+            FROM theme_mentions m
+            JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status <> 'missing'),
+        per_feedback AS (SELECT DISTINCT stage, feedback_id, nps, csat, rating, enrichment_status FROM mentions),
+        scores AS (
+            SELECT stage, count(*) AS feedback,
+                   count(*) FILTER (WHERE enrichment_status = 'stale') AS stale_feedback,
+                   100.0 * (avg(CAST(nps >= 9 AS INTEGER)) - avg(CAST(nps <= 6 AS INTEGER))) AS nps,
+                   count(nps) AS nps_responses,
+                   100.0 * avg(CAST(csat >= 4 AS INTEGER)) AS csat,
+                   count(csat) AS csat_responses,
+                   avg(rating) AS mean_rating
+            FROM per_feedback GROUP BY stage),
+        tone AS (
+            SELECT stage, count(*) AS mentions, avg(compound) AS mean_compound,
+                   avg(CAST(label = 'negative' AS INTEGER)) AS share_negative,
+                   avg(CAST(label = 'positive' AS INTEGER)) AS share_positive
+            FROM mentions GROUP BY stage),
+        pains AS (
+            SELECT stage, list(theme ORDER BY negatives DESC, theme)[1:3] AS top_pain_themes
+            FROM (SELECT stage, theme, count(*) AS negatives FROM mentions WHERE label = 'negative' GROUP BY stage, theme)
+            GROUP BY stage)
+        SELECT js.position, js.stage, js.name, coalesce(s.feedback, 0) AS feedback, coalesce(t.mentions, 0) AS mentions,
+               t.mean_compound, t.share_negative, t.share_positive, s.nps, s.nps_responses, s.csat, s.csat_responses,
+               s.mean_rating, p.top_pain_themes, coalesce(s.stale_feedback, 0) AS stale_feedback
+        FROM journey_stages js
+        LEFT JOIN scores s ON s.stage = js.stage
+        LEFT JOIN tone t ON t.stage = js.stage
+        LEFT JOIN pains p ON p.stage = js.stage
+        ORDER BY js.position
+        """,
+        (
+            ("position", "Order in the journey, from 1."),
+            ("stage", "Stage id."),
+            ("name", "Stage name."),
+            ("feedback", "Feedback mentioning a theme of the stage."),
+            ("mentions", "Theme mentions at the stage."),
+            ("mean_compound", "Mean theme-level sentiment at the stage."),
+            ("share_negative", "Share of the stage's mentions with negative theme-level sentiment."),
+            ("share_positive", "Share with positive theme-level sentiment."),
+            ("nps", "NPS (% promoters 9-10 minus % detractors 0-6) of the feedback mentioning the stage."),
+            ("nps_responses", "How many of them have an NPS answer."),
+            ("csat", "CSAT (% of 4 and 5) of the feedback mentioning the stage."),
+            ("csat_responses", "How many of them have a CSAT answer."),
+            ("mean_rating", "Mean star rating of the reviews mentioning the stage."),
+            ("top_pain_themes", "The three themes with the most negative mentions at the stage."),
+            ("stale_feedback", "Feedback counted here that was enriched by an older version (recomputed by the next run or a backfill)."),
+        ),
+    ),
+    View(
+        "topic_summary",
+        "Discovered topics with their label, size, sentiment, journey stages and coverage by the taxonomy's themes. "
+        "Answers: what do customers talk about that the taxonomy has no theme for (candidate_theme)?",
+        """
+        SELECT t.topic_id, t.label, t.top_terms, t.size, t.stages, t.theme_coverage, t.candidate_theme,
+               s.share_negative, s.mean_compound, t.model_version
+        FROM topics t
+        LEFT JOIN (SELECT topic_id, avg(CAST(sentiment_label = 'negative' AS INTEGER)) AS share_negative,
+                          avg(compound) AS mean_compound
+                   FROM feedback_enriched GROUP BY topic_id) s ON s.topic_id = t.topic_id
+        """,
+        (
+            ("topic_id", "Topic id (stable across refits where the topic matches)."),
+            ("label", "Label from the topic's top terms."),
+            ("top_terms", "Top terms, best first."),
+            ("size", "Feedback assigned to it."),
+            ("stages", "Share of its theme mentions per journey stage."),
+            ("theme_coverage", "Share of its feedback that carries a taxonomy theme."),
+            ("candidate_theme", "True when the taxonomy covers less than half of it: a candidate new theme."),
+            ("share_negative", "Share of its feedback with negative document sentiment."),
+            ("mean_compound", "Mean document sentiment of its feedback."),
+            ("model_version", "Version of the topic model."),
+        ),
+    ),
+)
+
+
+def view_statements(reporting_timezone: str) -> list[str]:
+    """CREATE OR REPLACE the analysts' views for a reporting time zone, with their documentation."""
+    local = f"((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE {sql_literal(reporting_timezone)})"
+    statements = []
+    for view in VIEWS:
+        sql = view.sql.replace("{local}", local)
+        statements.append(f"CREATE OR REPLACE VIEW {view.name} AS {sql.strip()}")
+        statements.append(f"COMMENT ON VIEW {view.name} IS {sql_literal(view.doc)}")
+        statements.extend(f"COMMENT ON COLUMN {view.name}.{name} IS {sql_literal(doc)}" for name, doc in view.columns)
+    return statements

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from cxtext import __version__
 from cxtext.errors import SchemaError, WriterLockHeld
-from cxtext.schema import SCHEMA_VERSION, create_statements
+from cxtext.schema import SCHEMA_VERSION, create_statements, view_statements
 
 #: The newest storage format the `duckdb` CLI on PyPI (1.5.x) can read; the published file uses it.
 PUBLISHED_STORAGE_VERSION = "v1.5.0"
@@ -201,6 +201,13 @@ class Store:
             for statement in create_statements(from_version=version or 0):
                 self.execute(statement)
             self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def define_views(self, reporting_timezone: str) -> None:
+        """(Re)create the analysts' views, cutting days and weeks in *reporting_timezone*."""
+        with self.transaction():
+            for statement in view_statements(reporting_timezone):
+                self.execute(statement)
+            self.set_meta("reporting_timezone", reporting_timezone)
 
     def set_meta(self, key: str, value: str) -> None:
         self.execute(

@@ -81,7 +81,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
         counts = {"files_new": 0, "files_known": 0, "files_failed": 0, "files_unsettled": 0,
                   "rows_read": 0, "rows_loaded": 0, "rows_duplicate": 0, "rows_rejected": 0}
         try:
-            store.set_meta("reporting_timezone", settings.reporting_timezone)
+            store.define_views(settings.reporting_timezone)
             scan = scan_landing(store, settings)
             counts.update(files_new=len(scan.new), files_known=scan.known, files_unsettled=len(scan.unsettled))
             logger.info("landing: %d new file(s), %d already ingested, %d still being written, %d failed before",

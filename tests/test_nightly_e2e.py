@@ -92,10 +92,12 @@ def test_no_planted_pii_in_any_table(workspace, first_run):
     assert "@example.com" not in dump  # respondents' e-mails are hashed customer keys
 
 
-def test_every_table_answers_in_the_duckdb_cli(workspace, first_run):
+def test_every_table_and_view_answers_in_the_duckdb_cli(workspace, first_run):
     with published(workspace) as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() UNION ALL "
+                                            "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
+    assert {"feedback_enriched", "theme_trends", "stage_summary", "topic_summary"} <= set(tables)
+    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM (SELECT * FROM {t})" for t in tables)
     out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -139,6 +141,19 @@ def test_the_praised_stage_comes_out_positive(workspace, first_run):
         share = con.execute("SELECT avg((label = 'positive')::INT) FROM theme_mentions WHERE stage = ?", [praised]).fetchone()[0]
         others = con.execute("SELECT avg((label = 'positive')::INT) FROM theme_mentions WHERE stage <> ?", [praised]).fetchone()[0]
     assert share > 0.6 and share > others
+
+
+def test_views_show_the_planted_spike_and_the_praised_stage(workspace, first_run):
+    spike = next(p for p in MANIFEST["planted"] if p["shape"] == "spike")
+    with published(workspace) as con:
+        peak = con.execute("SELECT week FROM theme_trends WHERE theme = 'payment_failure' AND stage = 'purchase' "
+                           "ORDER BY negative_mentions DESC LIMIT 1").fetchone()[0]
+        stages = con.execute("SELECT stage, share_positive, enrichment FROM (SELECT stage, share_positive, "
+                             "stale_feedback AS enrichment FROM stage_summary) ORDER BY share_positive DESC").fetchall()
+        statuses = con.execute("SELECT DISTINCT enrichment_status FROM feedback_enriched").fetchall()
+    assert str(peak) == spike["week_starts"][0]
+    assert len(stages) == 7 and stages[0][0] == next(p["stage"] for p in MANIFEST["planted"] if p["shape"] == "praise")
+    assert all(stale == 0 for _, _, stale in stages) and statuses == [("current",)]
 
 
 def test_topics_are_discovered_and_assigned(workspace, first_run):

@@ -1,4 +1,5 @@
 import shutil
+from datetime import date
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,32 @@ def test_recorded_run_completes_or_fails_with_the_error(tmp_path):
                 raise ValueError("bad file")
         rows = store.execute("SELECT flow, status, counts->>'$.enriched', versions->>'$.taxonomy', error FROM runs ORDER BY run_id")
     assert rows == [("enrich", "completed", "3", "abc", None), ("ingest", "failed", None, None, "ValueError: bad file")]
+
+
+def test_views_are_documented_column_by_column(tmp_path):
+    from cxtext.schema import VIEWS
+
+    with Store.open(tmp_path / "w.duckdb") as store:
+        store.define_views("Europe/London")
+        store.define_views("Europe/London")  # idempotent
+        for view in VIEWS:
+            columns = store.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? "
+                                    "ORDER BY column_index", [view.name])
+            assert [c for c, _ in columns] == [c for c, _ in view.columns], view.name
+            assert all(comment for _, comment in columns), view.name
+            assert store.scalar("SELECT comment FROM duckdb_views() WHERE view_name = ?", [view.name])
+            assert store.execute(f"SELECT * FROM {view.name}") == []
+        assert store.scalar("SELECT value FROM cxtext_meta WHERE key = 'reporting_timezone'") == "Europe/London"
+
+
+def test_weeks_are_cut_in_the_reporting_time_zone(tmp_path):
+    with Store.open(tmp_path / "w.duckdb") as store:
+        store.define_views("Europe/London")
+        # Sunday 23:30 UTC in summer is Monday 00:30 in London: the next week there.
+        store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text) "
+                      "VALUES ('a', 'review', 's', TIMESTAMP '2026-07-12 23:30', 'x')")
+        assert store.execute("SELECT local_date, local_week FROM feedback_enriched")[0] == (
+            date(2026, 7, 13), date(2026, 7, 13))
+        store.define_views("UTC")
+        assert store.execute("SELECT local_date, local_week FROM feedback_enriched")[0] == (
+            date(2026, 7, 12), date(2026, 7, 6))
