@@ -489,6 +489,142 @@ VIEWS: tuple[View, ...] = (
 )
 
 
+#: Minimum NPS answers among a theme's negative mentioners for a driver impact to be reported.
+MIN_IMPACT_RESPONSES = 30
+#: Emerging issues: the week must have at least this many negative mentions, and the Anscombe z
+#: of its count against the trailing four weeks' mean at least EMERGING_Z (one-sided p < 0.001).
+EMERGING_MIN_VOLUME = 10
+EMERGING_Z = 3.09
+
+PAIN_VIEWS: tuple[View, ...] = (
+    View(
+        "pain_points",
+        "Per journey stage and theme, over all the data: how much it hurts and what it costs in NPS. "
+        "pain_score = 100 × negative_mentions / all enriched feedback × (0.5 + 0.5 × severity), severity = minus the mean "
+        "compound of the negative mentions (0..1): how common the complaint is, weighted by how strongly it is put. "
+        "nps_impact = NPS without the theme's negative mentioners minus NPS of everyone = w × (nps_rest − nps_negative), "
+        "w = their share of NPS answers, with a 95% interval from the two groups' NPS variances; NULL below "
+        f"{MIN_IMPACT_RESPONSES} NPS answers among them. Answers: which pains cost the most?",
+        f"""
+        WITH fb AS (SELECT * FROM feedback_enriched WHERE enrichment_status <> 'missing'),
+        neg AS (SELECT DISTINCT m.stage, m.theme, m.feedback_id FROM theme_mentions m
+                JOIN fb ON fb.feedback_id = m.feedback_id WHERE m.label = 'negative'),
+        mention_stats AS (
+            SELECT m.stage, m.theme, count(*) AS mentions, count(DISTINCT m.feedback_id) AS feedback,
+                   count(*) FILTER (WHERE m.label = 'negative') AS negative_mentions,
+                   avg(CAST(m.label = 'negative' AS INTEGER)) AS share_negative,
+                   avg(m.compound) AS mean_compound,
+                   least(1.0, greatest(0.0, -avg(m.compound) FILTER (WHERE m.label = 'negative'))) AS severity,
+                   list(DISTINCT m.clause ORDER BY m.clause) FILTER (WHERE m.label = 'negative') AS negative_clauses
+            FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id GROUP BY m.stage, m.theme),
+        quotes AS (
+            SELECT stage, theme, list(clause ORDER BY compound, clause)[1:3] AS quotes FROM (
+                SELECT m.stage, m.theme, m.clause, min(m.compound) AS compound FROM theme_mentions m
+                JOIN fb ON fb.feedback_id = m.feedback_id WHERE m.label = 'negative' GROUP BY m.stage, m.theme, m.clause)
+            GROUP BY stage, theme),
+        groups AS (
+            SELECT t.stage, t.theme, n.feedback_id IS NOT NULL AS negative, fb.nps, fb.csat, fb.rating
+            FROM (SELECT DISTINCT stage, theme FROM neg) t CROSS JOIN fb
+            LEFT JOIN neg n ON n.stage = t.stage AND n.theme = t.theme AND n.feedback_id = fb.feedback_id),
+        scores AS (
+            SELECT stage, theme,
+                   count(nps) FILTER (WHERE negative) AS n_neg, count(nps) FILTER (WHERE NOT negative) AS n_rest,
+                   avg(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE negative) AS nps_neg,
+                   avg(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE NOT negative) AS nps_rest,
+                   var_pop(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE negative) AS var_neg,
+                   var_pop(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE NOT negative) AS var_rest,
+                   avg(CAST(csat >= 4 AS INTEGER)) FILTER (WHERE negative) AS csat_neg,
+                   avg(CAST(csat >= 4 AS INTEGER)) FILTER (WHERE NOT negative) AS csat_rest,
+                   avg(rating) FILTER (WHERE negative) AS rating_neg,
+                   avg(rating) FILTER (WHERE NOT negative) AS rating_rest
+            FROM groups GROUP BY stage, theme),
+        total AS (SELECT count(*) AS feedback FROM fb)
+        SELECT s.stage, s.theme, th.name AS theme_name, s.mentions, s.feedback, s.negative_mentions, s.share_negative,
+               s.mean_compound,
+               round(100.0 * s.negative_mentions / total.feedback * (0.5 + 0.5 * coalesce(s.severity, 0)), 3) AS pain_score,
+               100 * sc.nps_neg AS nps_negative_mentioners, 100 * sc.nps_rest AS nps_rest, sc.n_neg AS nps_responses,
+               CASE WHEN sc.n_neg >= {MIN_IMPACT_RESPONSES} THEN
+                    100 * sc.n_neg / (sc.n_neg + sc.n_rest) * (sc.nps_rest - sc.nps_neg) END AS nps_impact,
+               CASE WHEN sc.n_neg >= {MIN_IMPACT_RESPONSES} THEN
+                    100 * sc.n_neg / (sc.n_neg + sc.n_rest) * ((sc.nps_rest - sc.nps_neg)
+                    - 1.96 * sqrt(sc.var_neg / sc.n_neg + sc.var_rest / greatest(sc.n_rest, 1))) END AS nps_impact_low,
+               CASE WHEN sc.n_neg >= {MIN_IMPACT_RESPONSES} THEN
+                    100 * sc.n_neg / (sc.n_neg + sc.n_rest) * ((sc.nps_rest - sc.nps_neg)
+                    + 1.96 * sqrt(sc.var_neg / sc.n_neg + sc.var_rest / greatest(sc.n_rest, 1))) END AS nps_impact_high,
+               100 * sc.csat_neg AS csat_negative_mentioners, 100 * sc.csat_rest AS csat_rest,
+               sc.rating_neg AS rating_negative_mentioners, sc.rating_rest AS rating_rest,
+               q.quotes
+        FROM mention_stats s
+        CROSS JOIN total
+        JOIN themes th ON th.theme = s.theme
+        LEFT JOIN scores sc ON sc.stage = s.stage AND sc.theme = s.theme
+        LEFT JOIN quotes q ON q.stage = s.stage AND q.theme = s.theme
+        ORDER BY pain_score DESC
+        """,
+        (
+            ("stage", "Journey stage."),
+            ("theme", "Theme id."),
+            ("theme_name", "Theme name."),
+            ("mentions", "Mentions of the theme at the stage."),
+            ("feedback", "Feedback mentioning it."),
+            ("negative_mentions", "Mentions with negative theme-level sentiment."),
+            ("share_negative", "negative_mentions / mentions."),
+            ("mean_compound", "Mean theme-level sentiment."),
+            ("pain_score", "100 × negative_mentions / all enriched feedback × (0.5 + 0.5 × severity); see the view's comment."),
+            ("nps_negative_mentioners", "NPS of the feedback that mentions the theme negatively."),
+            ("nps_rest", "NPS of all other feedback."),
+            ("nps_responses", "NPS answers among the negative mentioners."),
+            ("nps_impact", "NPS points gained if the theme's negative mentioners scored like the rest; NULL below the minimum volume."),
+            ("nps_impact_low", "Lower end of the 95% interval of nps_impact."),
+            ("nps_impact_high", "Upper end of the 95% interval of nps_impact."),
+            ("csat_negative_mentioners", "CSAT (% of 4-5) of the negative mentioners."),
+            ("csat_rest", "CSAT of all other feedback."),
+            ("rating_negative_mentioners", "Mean stars of the negative mentioners' reviews."),
+            ("rating_rest", "Mean stars of all other reviews."),
+            ("quotes", "Up to three of the most negative clauses that mention it, verbatim (PII-redacted)."),
+        ),
+    ),
+    View(
+        "emerging_issues",
+        "Themes whose weekly count of negative mentions rises beyond what the trailing four weeks explain. Test: the "
+        "week's count x against the trailing mean m as Poisson, with Anscombe's variance-stabilising transform "
+        f"z = 2·(√(x + 3/8) − √(m + 3/8)); flagged when z ≥ {EMERGING_Z} (one-sided p < 0.001) and x ≥ {EMERGING_MIN_VOLUME}. "
+        "Answers: what broke this week?",
+        f"""
+        WITH weekly AS (
+            SELECT week, stage, theme, theme_name, negative_mentions AS x FROM theme_trends),
+        grid AS (
+            SELECT w.week, t.stage, t.theme, t.theme_name, coalesce(weekly.x, 0) AS x
+            FROM (SELECT DISTINCT week FROM theme_trends) w
+            CROSS JOIN (SELECT DISTINCT stage, theme, theme_name FROM theme_trends) t
+            LEFT JOIN weekly ON weekly.week = w.week AND weekly.stage = t.stage AND weekly.theme = t.theme),
+        history AS (
+            SELECT *, avg(x) OVER (PARTITION BY stage, theme ORDER BY week ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING) AS m,
+                   count(*) OVER (PARTITION BY stage, theme ORDER BY week ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING) AS weeks_before
+            FROM grid),
+        scored AS (
+            SELECT *, 2 * (sqrt(x + 0.375) - sqrt(m + 0.375)) AS z FROM history WHERE weeks_before >= 2)
+        SELECT week, stage, theme, theme_name, x AS negative_mentions, round(m, 2) AS expected, x - m AS rise,
+               round(x / greatest(m, 0.5), 2) AS ratio, round(z, 2) AS z
+        FROM scored WHERE z >= {EMERGING_Z} AND x >= {EMERGING_MIN_VOLUME}
+        ORDER BY week DESC, z DESC
+        """,
+        (
+            ("week", "Monday of the week, reporting time zone."),
+            ("stage", "Journey stage."),
+            ("theme", "Theme id."),
+            ("theme_name", "Theme name."),
+            ("negative_mentions", "Negative mentions that week (x)."),
+            ("expected", "Mean weekly negative mentions over the four weeks before (m)."),
+            ("rise", "x − m: the size of the rise."),
+            ("ratio", "x / m (m floored at 0.5)."),
+            ("z", "Anscombe z of x against m; ≥ 3.09 is p < 0.001 one-sided."),
+        ),
+    ),
+)
+VIEWS = VIEWS + PAIN_VIEWS
+
+
 def view_statements(reporting_timezone: str) -> list[str]:
     """CREATE OR REPLACE the analysts' views for a reporting time zone, with their documentation."""
     local = f"((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE {sql_literal(reporting_timezone)})"

@@ -96,7 +96,8 @@ def test_every_table_and_view_answers_in_the_duckdb_cli(workspace, first_run):
     with published(workspace) as con:
         tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() UNION ALL "
                                             "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
-    assert {"feedback_enriched", "theme_trends", "stage_summary", "topic_summary"} <= set(tables)
+    assert {"feedback_enriched", "theme_trends", "stage_summary", "topic_summary", "pain_points",
+            "emerging_issues"} <= set(tables)
     sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM (SELECT * FROM {t})" for t in tables)
     out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
                          capture_output=True, text=True, timeout=60)
@@ -154,6 +155,22 @@ def test_views_show_the_planted_spike_and_the_praised_stage(workspace, first_run
     assert str(peak) == spike["week_starts"][0]
     assert len(stages) == 7 and stages[0][0] == next(p["stage"] for p in MANIFEST["planted"] if p["shape"] == "praise")
     assert all(stale == 0 for _, _, stale in stages) and statuses == [("current",)]
+
+
+def test_pain_points_and_emerging_issues_find_what_was_planted(workspace, first_run):
+    spike = next(p for p in MANIFEST["planted"] if p["shape"] == "spike")
+    praised = next(p["stage"] for p in MANIFEST["planted"] if p["shape"] == "praise")
+    with published(workspace) as con:
+        by_impact = con.execute("SELECT theme FROM pain_points WHERE nps_impact IS NOT NULL "
+                                "ORDER BY nps_impact DESC LIMIT 3").fetchall()
+        top_ten_stages = {r[0] for r in con.execute("SELECT stage FROM pain_points ORDER BY pain_score DESC LIMIT 10").fetchall()}
+        emerging = con.execute("SELECT week, stage, theme FROM emerging_issues ORDER BY z DESC LIMIT 5").fetchall()
+        quotes = con.execute("SELECT quotes FROM pain_points WHERE theme = 'support_wait_time'").fetchone()[0]
+    assert ("support_wait_time",) in by_impact
+    assert praised not in top_ten_stages
+    payment = [(str(week), stage) for week, stage, theme in emerging if theme == "payment_failure"]
+    assert payment == [(spike["week_starts"][0], spike["stage"])]
+    assert 1 <= len(quotes) <= 3 and all(q.strip() for q in quotes)
 
 
 def test_topics_are_discovered_and_assigned(workspace, first_run):
