@@ -236,6 +236,23 @@ def evaluate(
 
 
 @app.command()
+def report(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: the state folder's report.html)."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Write the HTML report (journey map, pain points, trends, emerging issues, topics, data quality) from the analysts' file."""
+    from cxtext.report import write_report
+
+    settings = _settings(config, state_dir)
+    if not settings.published_db.exists():
+        raise CxtextError(f"no {settings.published_db} yet: run `cxtext run` first")
+    with Store.open(settings.published_db, read_only=True) as store:
+        target = write_report(store, out or settings.report_path)
+    console.print(f"wrote {target}")
+
+
+@app.command()
 def sources(config: Optional[Path] = ConfigOption) -> None:
     """List the configured sources and where the nightly run looks for their files."""
     settings = _settings(config, None)

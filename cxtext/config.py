@@ -109,6 +109,10 @@ class Settings:
         return self.state_dir / "cx.duckdb"
 
     @property
+    def report_path(self) -> Path:
+        return self.state_dir / "report.html"
+
+    @property
     def archive_dir(self) -> Path:
         return self.state_dir / "archive"
 

@@ -1,4 +1,4 @@
-"""The nightly flow: ingest what is new in the landing folders, enrich, record the run, publish.
+"""The nightly flow: ingest what is new in the landing folders, enrich, report, record the run, publish.
 
 Thin on purpose: every step is one cxtext call; Prefect adds retries, logs and the run's state.
 Runs unchanged with Prefect's temporary local server (no PREFECT_API_URL) or against a server.
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
@@ -17,6 +18,7 @@ from cxtext.config import Settings, SourceSpec, load_settings
 from cxtext.enrich import enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest import ingest_file, scan_landing
+from cxtext.report import top_pain_points_markdown, write_report
 from cxtext.store import Store, finish_run, start_run, writer_lock
 
 
@@ -60,6 +62,16 @@ def enrich_task(store: Store, settings: Settings) -> dict:
     return result.as_dict() | {"versions": result.versions.as_dict()}
 
 
+@task(name="report", **WRITING)
+def report_task(store: Store, settings: Settings) -> str:
+    """The HTML report and the top pain points as a Prefect artifact, from the snapshot about to be published."""
+    target = write_report(store, settings.report_path)
+    create_markdown_artifact(top_pain_points_markdown(store), key="top-pain-points",
+                             description="cxtext: the top pain points of the last nightly run")
+    get_run_logger().info("report written to %s", target)
+    return str(target)
+
+
 @task(name="publish", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
 def publish_task(store: Store, settings: Settings) -> str:
     target = store.publish(settings.published_db)
@@ -100,6 +112,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
             enriched = enrich_task(store, settings)
             counts.update(enriched=enriched["enriched"], stale_before=enriched["stale"],
                           theme_mentions=enriched["mentions"])
+            report_task(store, settings)
             finish_run(store, run_id, "completed", counts, versions=enriched["versions"])
             publish_task(store, settings)
         except BaseException as exc:

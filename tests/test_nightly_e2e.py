@@ -2,6 +2,8 @@
 
 import csv
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -262,3 +264,28 @@ def test_ad_hoc_ingest_is_published_by_the_next_run(workspace, first_run):
     with published(workspace) as con:
         assert con.execute("SELECT count(*) FROM feedback WHERE source = 'app_store'").fetchone()[0] == 2
         assert ("ingest", "completed") in con.execute("SELECT flow, status FROM runs").fetchall()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+
+
+def test_report_renders_its_charts_in_headless_chromium(workspace, first_run, tmp_path):
+    report = workspace / "state/report.html"
+    assert report.exists(), "the nightly flow writes the report"
+    charts = report.read_text().count('class="chart"')
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed (Debian package `chromium`; `make test` installs it when run as root)")
+    profile = ["--user-data-dir=" + str(tmp_path / "profile")]
+    dom = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, *profile, "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    rendered = re.search(r'data-charts-rendered="(\d+)"', dom.stdout)
+    assert rendered, dom.stderr[-2000:]
+    assert int(rendered.group(1)) == charts >= 10  # every chart was laid out with a size by the browser
+    shot = tmp_path / "report.png"  # kept out of git: pytest's tmp folder
+    subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, *profile, "--window-size=1400,2600", f"--screenshot={shot}",
+                    report.as_uri()], capture_output=True, timeout=120)
+    assert shot.stat().st_size > 50_000
