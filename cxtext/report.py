@@ -102,7 +102,7 @@ def build_report(store: Store) -> str:
     meta = dict(store.execute("SELECT key, value FROM cxtext_meta"))
     first, last, total = store.execute("SELECT min(local_date), max(local_date), count(*) FROM feedback_enriched")[0]
     stages = store.dicts("SELECT * FROM stage_summary ORDER BY position")
-    pains = store.dicts("SELECT * FROM pain_points ORDER BY pain_score DESC LIMIT 10")
+    pains = store.dicts("SELECT * FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10")
     emerging = store.dicts("SELECT * FROM emerging_issues ORDER BY week DESC, z DESC LIMIT 10")
     topics = store.dicts("SELECT * FROM topic_summary ORDER BY size DESC LIMIT 15")
     quality = store.dicts(
@@ -157,12 +157,14 @@ def build_report(store: Store) -> str:
                 f"mentions per week.</p>{_trend_chart(series, weeks)}</section>")
 
     html.append("<section id='emerging'><h2>Emerging issues</h2><p class='lead'>Weeks in which a theme's negative "
-                "mentions rose beyond what the four weeks before explain (Poisson test, Anscombe z ≥ 3.09).</p>")
+                "mentions (or an uncovered topic's feedback) rose beyond what the four weeks before explain (Poisson test, "
+                "Anscombe z ≥ 3.09).</p>")
     if emerging:
-        html.append("<table><tr><th>week</th><th>stage</th><th>theme</th><th class='num'>negative mentions</th>"
+        html.append("<table><tr><th>week</th><th>stage</th><th>theme or topic</th><th class='num'>count</th>"
                     "<th class='num'>expected</th><th class='num'>× usual</th><th class='num'>z</th></tr>")
-        html += [f"<tr><td>{escape(str(e['week']))}</td><td>{_stage(e['stage'])}</td><td>{escape(e['theme_name'])}</td>"
-                 f"<td class='num'>{e['negative_mentions']:,}</td><td class='num'>{e['expected']:.1f}</td>"
+        html += [f"<tr><td>{escape(str(e['week']))}</td><td>{_stage(e['stage']) if e['stage'] else 'new topic'}</td>"
+                 f"<td>{escape(e['theme_name'])}</td>"
+                 f"<td class='num'>{e['count']:,}</td><td class='num'>{e['expected']:.1f}</td>"
                  f"<td class='num'>{e['ratio']:.1f}</td><td class='num'>{e['z']:.1f}</td></tr>" for e in emerging]
         html.append("</table>")
     else:
@@ -208,7 +210,8 @@ def write_report(store: Store, target: Path) -> Path:
 def top_pain_points_markdown(store: Store, limit: int = 5) -> str:
     """The top pain points as a Markdown table (for a Prefect artifact)."""
     rows = store.execute(
-        "SELECT stage, theme_name, negative_mentions, pain_score, nps_impact FROM pain_points ORDER BY pain_score DESC LIMIT ?",
+        "SELECT stage, theme_name, negative_mentions, pain_score, nps_impact FROM pain_points WHERE period = 'all' "
+        "ORDER BY pain_score DESC LIMIT ?",
         [limit])
     lines = ["| stage | theme | negative mentions | pain score | NPS impact |", "|---|---|---:|---:|---:|"]
     lines += [f"| {s} | {t} | {n:,} | {p:.2f} | {'–' if i is None else f'{i:+.1f}'} |" for s, t, n, p, i in rows]

@@ -496,72 +496,99 @@ MIN_IMPACT_RESPONSES = 30
 EMERGING_MIN_VOLUME = 10
 EMERGING_Z = 3.09
 
+def _impact(metric: str, scale: int, side: int) -> str:
+    """SQL for w × (rest − negative mentioners) of *metric*, or its 95% interval end (side ±1)."""
+    n1, n0, m1, m0, v1, v0 = (f"{metric}_{k}" for k in ("n1", "n0", "m1", "m0", "v1", "v0"))
+    margin = f" + {side} * 1.96 * sqrt({v1} / {n1} + {v0} / greatest({n0}, 1))" if side else ""
+    return (f"CASE WHEN {n1} >= {MIN_IMPACT_RESPONSES} THEN "
+            f"{scale} * {n1} / ({n1} + {n0}) * (({m0} - {m1}){margin}) END")
+
+
 PAIN_VIEWS: tuple[View, ...] = (
     View(
         "pain_points",
-        "Per journey stage and theme, over all the data: how much it hurts and what it costs in NPS. "
-        "pain_score = 100 × negative_mentions / all enriched feedback × (0.5 + 0.5 × severity), severity = minus the mean "
-        "compound of the negative mentions (0..1): how common the complaint is, weighted by how strongly it is put. "
-        "nps_impact = NPS without the theme's negative mentioners minus NPS of everyone = w × (nps_rest − nps_negative), "
-        "w = their share of NPS answers, with a 95% interval from the two groups' NPS variances; NULL below "
-        f"{MIN_IMPACT_RESPONSES} NPS answers among them. Answers: which pains cost the most?",
+        "Per journey stage and theme, over all the data (period 'all') and per month and week: how much it hurts, how "
+        "it moves NPS, CSAT and stars, and how it changed since the previous period. "
+        "pain_score = 100 × negative_mentions / enriched feedback of the period × (0.5 + 0.5 × severity), severity = minus "
+        "the mean compound of the negative mentions (0..1): how common the complaint is, weighted by how strongly it is put. "
+        "Impact (NPS points, CSAT points, stars) = what the score of everyone would gain if the theme's negative mentioners "
+        "scored like the rest = w × (rest − negative mentioners), w = their share of the answers, with a 95% interval from "
+        f"the two groups' variances; NULL below {MIN_IMPACT_RESPONSES} answers among them. Answers: which pains cost the most?",
         f"""
-        WITH fb AS (SELECT * FROM feedback_enriched WHERE enrichment_status <> 'missing'),
-        neg AS (SELECT DISTINCT m.stage, m.theme, m.feedback_id FROM theme_mentions m
-                JOIN fb ON fb.feedback_id = m.feedback_id WHERE m.label = 'negative'),
+        WITH fb AS (
+            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status <> 'missing'
+            UNION ALL
+            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status <> 'missing'
+            UNION ALL
+            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status <> 'missing'),
+        mentions AS (
+            SELECT fb.period, fb.period_start, m.* FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id),
+        neg AS (SELECT DISTINCT period, period_start, stage, theme, feedback_id FROM mentions WHERE label = 'negative'),
         mention_stats AS (
-            SELECT m.stage, m.theme, count(*) AS mentions, count(DISTINCT m.feedback_id) AS feedback,
-                   count(*) FILTER (WHERE m.label = 'negative') AS negative_mentions,
-                   avg(CAST(m.label = 'negative' AS INTEGER)) AS share_negative,
-                   avg(m.compound) AS mean_compound,
-                   least(1.0, greatest(0.0, -avg(m.compound) FILTER (WHERE m.label = 'negative'))) AS severity,
-                   list(DISTINCT m.clause ORDER BY m.clause) FILTER (WHERE m.label = 'negative') AS negative_clauses
-            FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id GROUP BY m.stage, m.theme),
+            SELECT period, period_start, stage, theme, count(*) AS mentions, count(DISTINCT feedback_id) AS feedback,
+                   count(*) FILTER (WHERE label = 'negative') AS negative_mentions,
+                   avg(CAST(label = 'negative' AS INTEGER)) AS share_negative,
+                   avg(compound) AS mean_compound,
+                   least(1.0, greatest(0.0, -avg(compound) FILTER (WHERE label = 'negative'))) AS severity
+            FROM mentions GROUP BY period, period_start, stage, theme),
         quotes AS (
-            SELECT stage, theme, list(clause ORDER BY compound, clause)[1:3] AS quotes FROM (
-                SELECT m.stage, m.theme, m.clause, min(m.compound) AS compound FROM theme_mentions m
-                JOIN fb ON fb.feedback_id = m.feedback_id WHERE m.label = 'negative' GROUP BY m.stage, m.theme, m.clause)
-            GROUP BY stage, theme),
+            SELECT period, period_start, stage, theme, list(clause ORDER BY compound, clause)[1:3] AS quotes FROM (
+                SELECT period, period_start, stage, theme, clause, min(compound) AS compound FROM mentions
+                WHERE label = 'negative' GROUP BY period, period_start, stage, theme, clause)
+            GROUP BY period, period_start, stage, theme),
         groups AS (
-            SELECT t.stage, t.theme, n.feedback_id IS NOT NULL AS negative, fb.nps, fb.csat, fb.rating
-            FROM (SELECT DISTINCT stage, theme FROM neg) t CROSS JOIN fb
-            LEFT JOIN neg n ON n.stage = t.stage AND n.theme = t.theme AND n.feedback_id = fb.feedback_id),
+            SELECT t.period, t.period_start, t.stage, t.theme, n.feedback_id IS NOT NULL AS negative,
+                   CAST(fb.nps >= 9 AS INTEGER) - CAST(fb.nps <= 6 AS INTEGER) AS nps_point,
+                   CAST(fb.csat >= 4 AS INTEGER) AS csat_point, fb.rating
+            FROM (SELECT DISTINCT period, period_start, stage, theme FROM neg) t
+            JOIN fb ON fb.period = t.period AND fb.period_start IS NOT DISTINCT FROM t.period_start
+            LEFT JOIN neg n ON n.period = t.period AND n.period_start IS NOT DISTINCT FROM t.period_start
+                           AND n.stage = t.stage AND n.theme = t.theme AND n.feedback_id = fb.feedback_id),
         scores AS (
-            SELECT stage, theme,
-                   count(nps) FILTER (WHERE negative) AS n_neg, count(nps) FILTER (WHERE NOT negative) AS n_rest,
-                   avg(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE negative) AS nps_neg,
-                   avg(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE NOT negative) AS nps_rest,
-                   var_pop(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE negative) AS var_neg,
-                   var_pop(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER)) FILTER (WHERE NOT negative) AS var_rest,
-                   avg(CAST(csat >= 4 AS INTEGER)) FILTER (WHERE negative) AS csat_neg,
-                   avg(CAST(csat >= 4 AS INTEGER)) FILTER (WHERE NOT negative) AS csat_rest,
-                   avg(rating) FILTER (WHERE negative) AS rating_neg,
-                   avg(rating) FILTER (WHERE NOT negative) AS rating_rest
-            FROM groups GROUP BY stage, theme),
-        total AS (SELECT count(*) AS feedback FROM fb)
-        SELECT s.stage, s.theme, th.name AS theme_name, s.mentions, s.feedback, s.negative_mentions, s.share_negative,
-               s.mean_compound,
-               round(100.0 * s.negative_mentions / total.feedback * (0.5 + 0.5 * coalesce(s.severity, 0)), 3) AS pain_score,
-               100 * sc.nps_neg AS nps_negative_mentioners, 100 * sc.nps_rest AS nps_rest, sc.n_neg AS nps_responses,
-               CASE WHEN sc.n_neg >= {MIN_IMPACT_RESPONSES} THEN
-                    100 * sc.n_neg / (sc.n_neg + sc.n_rest) * (sc.nps_rest - sc.nps_neg) END AS nps_impact,
-               CASE WHEN sc.n_neg >= {MIN_IMPACT_RESPONSES} THEN
-                    100 * sc.n_neg / (sc.n_neg + sc.n_rest) * ((sc.nps_rest - sc.nps_neg)
-                    - 1.96 * sqrt(sc.var_neg / sc.n_neg + sc.var_rest / greatest(sc.n_rest, 1))) END AS nps_impact_low,
-               CASE WHEN sc.n_neg >= {MIN_IMPACT_RESPONSES} THEN
-                    100 * sc.n_neg / (sc.n_neg + sc.n_rest) * ((sc.nps_rest - sc.nps_neg)
-                    + 1.96 * sqrt(sc.var_neg / sc.n_neg + sc.var_rest / greatest(sc.n_rest, 1))) END AS nps_impact_high,
-               100 * sc.csat_neg AS csat_negative_mentioners, 100 * sc.csat_rest AS csat_rest,
-               sc.rating_neg AS rating_negative_mentioners, sc.rating_rest AS rating_rest,
-               q.quotes
-        FROM mention_stats s
-        CROSS JOIN total
-        JOIN themes th ON th.theme = s.theme
-        LEFT JOIN scores sc ON sc.stage = s.stage AND sc.theme = s.theme
-        LEFT JOIN quotes q ON q.stage = s.stage AND q.theme = s.theme
-        ORDER BY pain_score DESC
+            SELECT period, period_start, stage, theme,
+                   count(nps_point) FILTER (WHERE negative) AS nps_n1, count(nps_point) FILTER (WHERE NOT negative) AS nps_n0,
+                   avg(nps_point) FILTER (WHERE negative) AS nps_m1, avg(nps_point) FILTER (WHERE NOT negative) AS nps_m0,
+                   var_pop(nps_point) FILTER (WHERE negative) AS nps_v1, var_pop(nps_point) FILTER (WHERE NOT negative) AS nps_v0,
+                   count(csat_point) FILTER (WHERE negative) AS csat_n1, count(csat_point) FILTER (WHERE NOT negative) AS csat_n0,
+                   avg(csat_point) FILTER (WHERE negative) AS csat_m1, avg(csat_point) FILTER (WHERE NOT negative) AS csat_m0,
+                   var_pop(csat_point) FILTER (WHERE negative) AS csat_v1, var_pop(csat_point) FILTER (WHERE NOT negative) AS csat_v0,
+                   count(rating) FILTER (WHERE negative) AS stars_n1, count(rating) FILTER (WHERE NOT negative) AS stars_n0,
+                   avg(rating) FILTER (WHERE negative) AS stars_m1, avg(rating) FILTER (WHERE NOT negative) AS stars_m0,
+                   var_pop(rating) FILTER (WHERE negative) AS stars_v1, var_pop(rating) FILTER (WHERE NOT negative) AS stars_v0
+            FROM groups GROUP BY period, period_start, stage, theme),
+        totals AS (SELECT period, period_start, count(*) AS feedback FROM fb GROUP BY period, period_start),
+        joined AS (
+            SELECT s.*, th.name AS theme_name,
+                   round(100.0 * s.negative_mentions / t.feedback * (0.5 + 0.5 * coalesce(s.severity, 0)), 3) AS pain_score,
+                   sc.*, q.quotes
+            FROM mention_stats s
+            JOIN totals t ON t.period = s.period AND t.period_start IS NOT DISTINCT FROM s.period_start
+            JOIN themes th ON th.theme = s.theme
+            LEFT JOIN scores sc ON sc.period = s.period AND sc.period_start IS NOT DISTINCT FROM s.period_start
+                               AND sc.stage = s.stage AND sc.theme = s.theme
+            LEFT JOIN quotes q ON q.period = s.period AND q.period_start IS NOT DISTINCT FROM s.period_start
+                              AND q.stage = s.stage AND q.theme = s.theme)
+        SELECT period, period_start, stage, theme, theme_name, mentions, feedback, negative_mentions, share_negative,
+               mean_compound, pain_score,
+               negative_mentions - lag(negative_mentions) OVER previous AS negative_mentions_change,
+               pain_score - lag(pain_score) OVER previous AS pain_score_change,
+               100 * nps_m1 AS nps_negative_mentioners, 100 * nps_m0 AS nps_rest, nps_n1 AS nps_responses,
+               {_impact("nps", 100, 0)} AS nps_impact, {_impact("nps", 100, -1)} AS nps_impact_low,
+               {_impact("nps", 100, 1)} AS nps_impact_high,
+               100 * csat_m1 AS csat_negative_mentioners, 100 * csat_m0 AS csat_rest, csat_n1 AS csat_responses,
+               {_impact("csat", 100, 0)} AS csat_impact, {_impact("csat", 100, -1)} AS csat_impact_low,
+               {_impact("csat", 100, 1)} AS csat_impact_high,
+               stars_m1 AS stars_negative_mentioners, stars_m0 AS stars_rest, stars_n1 AS stars_responses,
+               {_impact("stars", 1, 0)} AS stars_impact, {_impact("stars", 1, -1)} AS stars_impact_low,
+               {_impact("stars", 1, 1)} AS stars_impact_high,
+               quotes
+        FROM joined
+        WINDOW previous AS (PARTITION BY period, stage, theme ORDER BY period_start)
+        ORDER BY period, period_start DESC NULLS FIRST, pain_score DESC
         """,
         (
+            ("period", "'all' (the whole data), 'month' or 'week'."),
+            ("period_start", "First day of the month or week (reporting time zone); NULL for 'all'."),
             ("stage", "Journey stage."),
             ("theme", "Theme id."),
             ("theme_name", "Theme name."),
@@ -570,52 +597,69 @@ PAIN_VIEWS: tuple[View, ...] = (
             ("negative_mentions", "Mentions with negative theme-level sentiment."),
             ("share_negative", "negative_mentions / mentions."),
             ("mean_compound", "Mean theme-level sentiment."),
-            ("pain_score", "100 × negative_mentions / all enriched feedback × (0.5 + 0.5 × severity); see the view's comment."),
+            ("pain_score", "100 × negative_mentions / enriched feedback of the period × (0.5 + 0.5 × severity); see the view's comment."),
+            ("negative_mentions_change", "Change of negative_mentions since the previous month or week it was mentioned in."),
+            ("pain_score_change", "Change of pain_score since that period."),
             ("nps_negative_mentioners", "NPS of the feedback that mentions the theme negatively."),
-            ("nps_rest", "NPS of all other feedback."),
+            ("nps_rest", "NPS of all other feedback of the period."),
             ("nps_responses", "NPS answers among the negative mentioners."),
-            ("nps_impact", "NPS points gained if the theme's negative mentioners scored like the rest; NULL below the minimum volume."),
-            ("nps_impact_low", "Lower end of the 95% interval of nps_impact."),
-            ("nps_impact_high", "Upper end of the 95% interval of nps_impact."),
+            ("nps_impact", "NPS points gained if the negative mentioners scored like the rest; NULL below the minimum volume."),
+            ("nps_impact_low", "Lower end of its 95% interval."),
+            ("nps_impact_high", "Upper end of its 95% interval."),
             ("csat_negative_mentioners", "CSAT (% of 4-5) of the negative mentioners."),
             ("csat_rest", "CSAT of all other feedback."),
-            ("rating_negative_mentioners", "Mean stars of the negative mentioners' reviews."),
-            ("rating_rest", "Mean stars of all other reviews."),
+            ("csat_responses", "CSAT answers among the negative mentioners."),
+            ("csat_impact", "CSAT points gained if the negative mentioners answered like the rest; NULL below the minimum volume."),
+            ("csat_impact_low", "Lower end of its 95% interval."),
+            ("csat_impact_high", "Upper end of its 95% interval."),
+            ("stars_negative_mentioners", "Mean stars of the negative mentioners' reviews."),
+            ("stars_rest", "Mean stars of all other reviews."),
+            ("stars_responses", "Star ratings among the negative mentioners."),
+            ("stars_impact", "Mean stars gained if the negative mentioners rated like the rest; NULL below the minimum volume."),
+            ("stars_impact_low", "Lower end of its 95% interval."),
+            ("stars_impact_high", "Upper end of its 95% interval."),
             ("quotes", "Up to three of the most negative clauses that mention it, verbatim (PII-redacted)."),
         ),
     ),
     View(
         "emerging_issues",
-        "Themes whose weekly count of negative mentions rises beyond what the trailing four weeks explain. Test: the "
-        "week's count x against the trailing mean m as Poisson, with Anscombe's variance-stabilising transform "
-        f"z = 2·(√(x + 3/8) − √(m + 3/8)); flagged when z ≥ {EMERGING_Z} (one-sided p < 0.001) and x ≥ {EMERGING_MIN_VOLUME}. "
-        "Answers: what broke this week?",
+        "Themes whose weekly count of negative mentions, and topics no theme covers (topics.candidate_theme) whose weekly "
+        "count of feedback, rise beyond what the trailing four weeks explain. Test: the week's count x against the trailing "
+        "mean m as Poisson, with Anscombe's variance-stabilising transform z = 2·(√(x + 3/8) − √(m + 3/8)); flagged when "
+        f"z ≥ {EMERGING_Z} (one-sided p < 0.001), x ≥ {EMERGING_MIN_VOLUME} and at least two weeks before. Answers: what broke this week?",
         f"""
         WITH weekly AS (
-            SELECT week, stage, theme, theme_name, negative_mentions AS x FROM theme_trends),
+            SELECT 'theme' AS kind, week, stage, theme AS subject, theme_name AS subject_name, negative_mentions AS x
+            FROM theme_trends
+            UNION ALL
+            SELECT 'topic', fe.local_week, NULL, 'topic:' || CAST(t.topic_id AS VARCHAR), t.label, count(*)
+            FROM feedback_enriched fe JOIN topics t ON t.topic_id = fe.topic_id
+            WHERE t.candidate_theme AND fe.enrichment_status <> 'missing'
+            GROUP BY fe.local_week, t.topic_id, t.label),
         grid AS (
-            SELECT w.week, t.stage, t.theme, t.theme_name, coalesce(weekly.x, 0) AS x
+            SELECT w.week, s.kind, s.stage, s.subject, s.subject_name, coalesce(weekly.x, 0) AS x
             FROM (SELECT DISTINCT week FROM theme_trends) w
-            CROSS JOIN (SELECT DISTINCT stage, theme, theme_name FROM theme_trends) t
-            LEFT JOIN weekly ON weekly.week = w.week AND weekly.stage = t.stage AND weekly.theme = t.theme),
+            CROSS JOIN (SELECT DISTINCT kind, stage, subject, subject_name FROM weekly) s
+            LEFT JOIN weekly ON weekly.week = w.week AND weekly.kind = s.kind AND weekly.subject = s.subject
+                            AND weekly.stage IS NOT DISTINCT FROM s.stage),
         history AS (
-            SELECT *, avg(x) OVER (PARTITION BY stage, theme ORDER BY week ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING) AS m,
-                   count(*) OVER (PARTITION BY stage, theme ORDER BY week ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING) AS weeks_before
-            FROM grid),
+            SELECT *, avg(x) OVER before AS m, count(*) OVER before AS weeks_before FROM grid
+            WINDOW before AS (PARTITION BY kind, stage, subject ORDER BY week ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING)),
         scored AS (
             SELECT *, 2 * (sqrt(x + 0.375) - sqrt(m + 0.375)) AS z FROM history WHERE weeks_before >= 2)
-        SELECT week, stage, theme, theme_name, x AS negative_mentions, round(m, 2) AS expected, x - m AS rise,
-               round(x / greatest(m, 0.5), 2) AS ratio, round(z, 2) AS z
+        SELECT week, kind, stage, subject AS theme, subject_name AS theme_name, x AS count, round(m, 2) AS expected,
+               x - m AS rise, round(x / greatest(m, 0.5), 2) AS ratio, round(z, 2) AS z
         FROM scored WHERE z >= {EMERGING_Z} AND x >= {EMERGING_MIN_VOLUME}
         ORDER BY week DESC, z DESC
         """,
         (
             ("week", "Monday of the week, reporting time zone."),
-            ("stage", "Journey stage."),
-            ("theme", "Theme id."),
-            ("theme_name", "Theme name."),
-            ("negative_mentions", "Negative mentions that week (x)."),
-            ("expected", "Mean weekly negative mentions over the four weeks before (m)."),
+            ("kind", "'theme' (negative mentions of a taxonomy theme) or 'topic' (feedback of a discovered topic no theme covers)."),
+            ("stage", "Journey stage of the theme; NULL for a topic."),
+            ("theme", "Theme id, or 'topic:<topic_id>'."),
+            ("theme_name", "Theme name, or the topic's label."),
+            ("count", "The week's count x: negative mentions of the theme, or feedback of the topic."),
+            ("expected", "Mean weekly count over the four weeks before (m)."),
             ("rise", "x − m: the size of the rise."),
             ("ratio", "x / m (m floored at 0.5)."),
             ("z", "Anscombe z of x against m; ≥ 3.09 is p < 0.001 one-sided."),

@@ -163,16 +163,21 @@ def test_pain_points_and_emerging_issues_find_what_was_planted(workspace, first_
     spike = next(p for p in MANIFEST["planted"] if p["shape"] == "spike")
     praised = next(p["stage"] for p in MANIFEST["planted"] if p["shape"] == "praise")
     with published(workspace) as con:
-        by_impact = con.execute("SELECT theme FROM pain_points WHERE nps_impact IS NOT NULL "
+        by_impact = con.execute("SELECT theme FROM pain_points WHERE period = 'all' AND nps_impact IS NOT NULL "
                                 "ORDER BY nps_impact DESC LIMIT 3").fetchall()
-        top_ten_stages = {r[0] for r in con.execute("SELECT stage FROM pain_points ORDER BY pain_score DESC LIMIT 10").fetchall()}
+        top_ten_stages = {r[0] for r in con.execute(
+            "SELECT stage FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10").fetchall()}
+        spike_week = con.execute(
+            "SELECT period_start, negative_mentions_change FROM pain_points WHERE period = 'week' AND theme = 'payment_failure' "
+            "ORDER BY pain_score DESC LIMIT 1").fetchone()
         emerging = con.execute("SELECT week, stage, theme FROM emerging_issues ORDER BY z DESC LIMIT 5").fetchall()
-        quotes = con.execute("SELECT quotes FROM pain_points WHERE theme = 'support_wait_time'").fetchone()[0]
+        quotes = con.execute("SELECT quotes FROM pain_points WHERE period = 'all' AND theme = 'support_wait_time'").fetchone()[0]
     assert ("support_wait_time",) in by_impact
     assert praised not in top_ten_stages
     payment = [(str(week), stage) for week, stage, theme in emerging if theme == "payment_failure"]
     assert payment == [(spike["week_starts"][0], spike["stage"])]
     assert 1 <= len(quotes) <= 3 and all(q.strip() for q in quotes)
+    assert str(spike_week[0]) == spike["week_starts"][0] and spike_week[1] > 100
 
 
 def test_topics_are_discovered_and_assigned(workspace, first_run):
