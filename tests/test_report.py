@@ -1,5 +1,6 @@
 """The report: built from the views, every piece of feedback text escaped."""
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from cxtext.report import RENDER_CHECK, build_report, top_pain_points_markdown
@@ -31,3 +32,48 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
     for section in ("journey", "pain-points", "trends", "emerging", "topics", "quality"):
         assert f"id='{section}'" in html
     assert "| support | Support <wait> times | 1 |" in markdown
+
+
+@contextmanager
+def store_with_mentions(path, rows):
+    """A database with views and one theme; rows: (feedback_id, created_at, nps, label)."""
+    with Store.open(path) as store:
+        _fill(store, rows)
+        yield store
+
+
+def _fill(store, rows):
+    store.define_views("UTC")
+    store.execute("INSERT INTO journey_stages VALUES ('support', 6, 'Support', '')")
+    store.execute("INSERT INTO themes VALUES ('support_wait_time', 'Support wait times', 'support', '', 'v1')")
+    for key, value in (("sentiment_version", "s"), ("taxonomy_version", "v1"), ("topic_version", "none")):
+        store.set_meta(key, value)
+    for feedback_id, created_at, nps, label in rows:
+        store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps) "
+                      "VALUES (?, 'survey', 's', ?, 'text', 'h', ?)", [feedback_id, created_at, nps])
+        store.execute("INSERT INTO enrichment VALUES (?, 'h', 's', 'v1', 'none', now())", [feedback_id])
+        if label:
+            store.execute("INSERT INTO theme_mentions VALUES (?, 0, 'support_wait_time', 'support', 0, 0, 4, 'text', "
+                          "'on hold', ?, ?, 'clause')", [feedback_id, -0.5 if label == "negative" else 0.5, label])
+
+
+def test_nps_impact_is_what_the_negative_mentioners_cost(tmp_path):
+    rows = [(f"n{i}", datetime(2026, 7, 6), 0, "negative") for i in range(40)]
+    rows += [(f"p{i}", datetime(2026, 7, 7), 10, None) for i in range(60)]
+    with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
+        impact, low, high, responses, pain = store.execute(
+            "SELECT nps_impact, nps_impact_low, nps_impact_high, nps_responses, pain_score FROM pain_points "
+            "WHERE period = 'all'")[0]
+    # NPS of everyone: 60% promoters - 40% detractors = 20; without the 40 detractors: 100.
+    assert responses == 40 and round(impact, 6) == 80.0 and round(low, 6) == round(high, 6) == 80.0
+    assert round(pain, 3) == round(100 * 40 / 100 * (0.5 + 0.5 * 0.5), 3)
+
+
+def test_a_weekly_burst_is_an_emerging_issue_and_a_steady_level_is_not(tmp_path):
+    weeks = [datetime(2026, 7, 6), datetime(2026, 7, 13), datetime(2026, 7, 20), datetime(2026, 7, 27), datetime(2026, 8, 3)]
+    counts = [3, 2, 3, 2, 20]
+    rows = [(f"w{w}-{i}", day, None, "negative") for w, (day, n) in enumerate(zip(weeks, counts)) for i in range(n)]
+    with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
+        flagged = store.execute("SELECT week, count, expected FROM emerging_issues")
+    assert [(str(w), c) for w, c, _ in flagged] == [("2026-08-03", 20)]
+    assert flagged[0][2] == 2.5
