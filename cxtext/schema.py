@@ -390,7 +390,7 @@ VIEWS: tuple[View, ...] = (
                avg(CAST(m.label = 'negative' AS INTEGER)) AS share_negative,
                avg(m.compound) AS mean_compound
         FROM theme_mentions m
-        JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status <> 'missing'
+        JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status = 'current'
         JOIN themes th ON th.theme = m.theme
         GROUP BY fe.local_week, m.stage, m.theme, th.name
         """,
@@ -409,16 +409,20 @@ VIEWS: tuple[View, ...] = (
     View(
         "stage_summary",
         "One row per customer-journey stage, in journey order: volume, sentiment, NPS / CSAT / stars of the customers "
-        "who talk about it, its top pain themes, and stale rows. Answers: where in the journey does it hurt?",
+        "who talk about it, its top pain themes, and stale rows. Like every aggregate view it counts only feedback whose "
+        "enrichment is current (its text and the versions in force), so versions never mix; stale_feedback says how "
+        "many wait for recomputation. Answers: where in the journey does it hurt?",
         """
         WITH mentions AS (
-            SELECT m.feedback_id, m.stage, m.theme, m.label, m.compound, fe.nps, fe.csat, fe.rating, fe.enrichment_status
+            SELECT m.feedback_id, m.stage, m.theme, m.label, m.compound, fe.nps, fe.csat, fe.rating
             FROM theme_mentions m
-            JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status <> 'missing'),
-        per_feedback AS (SELECT DISTINCT stage, feedback_id, nps, csat, rating, enrichment_status FROM mentions),
+            JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status = 'current'),
+        per_feedback AS (SELECT DISTINCT stage, feedback_id, nps, csat, rating FROM mentions),
+        stale AS (
+            SELECT m.stage, count(DISTINCT m.feedback_id) AS stale_feedback FROM theme_mentions m
+            JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status = 'stale' GROUP BY m.stage),
         scores AS (
             SELECT stage, count(*) AS feedback,
-                   count(*) FILTER (WHERE enrichment_status = 'stale') AS stale_feedback,
                    100.0 * (avg(CAST(nps >= 9 AS INTEGER)) - avg(CAST(nps <= 6 AS INTEGER))) AS nps,
                    count(nps) AS nps_responses,
                    100.0 * avg(CAST(csat >= 4 AS INTEGER)) AS csat,
@@ -436,11 +440,12 @@ VIEWS: tuple[View, ...] = (
             GROUP BY stage)
         SELECT js.position, js.stage, js.name, coalesce(s.feedback, 0) AS feedback, coalesce(t.mentions, 0) AS mentions,
                t.mean_compound, t.share_negative, t.share_positive, s.nps, s.nps_responses, s.csat, s.csat_responses,
-               s.mean_rating, p.top_pain_themes, coalesce(s.stale_feedback, 0) AS stale_feedback
+               s.mean_rating, p.top_pain_themes, coalesce(st.stale_feedback, 0) AS stale_feedback
         FROM journey_stages js
         LEFT JOIN scores s ON s.stage = js.stage
         LEFT JOIN tone t ON t.stage = js.stage
         LEFT JOIN pains p ON p.stage = js.stage
+        LEFT JOIN stale st ON st.stage = js.stage
         ORDER BY js.position
         """,
         (
@@ -458,7 +463,7 @@ VIEWS: tuple[View, ...] = (
             ("csat_responses", "How many of them have a CSAT answer."),
             ("mean_rating", "Mean star rating of the reviews mentioning the stage."),
             ("top_pain_themes", "The three themes with the most negative mentions at the stage."),
-            ("stale_feedback", "Feedback counted here that was enriched by an older version (recomputed by the next run or a backfill)."),
+            ("stale_feedback", "Feedback mentioning the stage that was enriched by an older version: left out of the figures until the next run or a backfill recomputes it."),
         ),
     ),
     View(
@@ -516,11 +521,11 @@ PAIN_VIEWS: tuple[View, ...] = (
         f"the two groups' variances; NULL below {MIN_IMPACT_RESPONSES} answers among them. Answers: which pains cost the most?",
         f"""
         WITH fb AS (
-            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status <> 'missing'
+            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status = 'current'
             UNION ALL
-            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status <> 'missing'
+            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status = 'current'
             UNION ALL
-            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status <> 'missing'),
+            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status = 'current'),
         mentions AS (
             SELECT fb.period, fb.period_start, m.* FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id),
         neg AS (SELECT DISTINCT period, period_start, stage, theme, feedback_id FROM mentions WHERE label = 'negative'),
@@ -634,7 +639,7 @@ PAIN_VIEWS: tuple[View, ...] = (
             UNION ALL
             SELECT 'topic', fe.local_week, NULL, 'topic:' || CAST(t.topic_id AS VARCHAR), t.label, count(*)
             FROM feedback_enriched fe JOIN topics t ON t.topic_id = fe.topic_id
-            WHERE t.candidate_theme AND fe.enrichment_status <> 'missing'
+            WHERE t.candidate_theme AND fe.enrichment_status = 'current'
             GROUP BY fe.local_week, t.topic_id, t.label),
         grid AS (
             SELECT w.week, s.kind, s.stage, s.subject, s.subject_name, coalesce(weekly.x, 0) AS x

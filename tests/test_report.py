@@ -77,3 +77,13 @@ def test_a_weekly_burst_is_an_emerging_issue_and_a_steady_level_is_not(tmp_path)
         flagged = store.execute("SELECT week, count, expected FROM emerging_issues")
     assert [(str(w), c) for w, c, _ in flagged] == [("2026-08-03", 20)]
     assert flagged[0][2] == 2.5
+
+
+def test_stale_rows_are_counted_but_never_mixed_into_the_figures(tmp_path):
+    rows = [(f"n{i}", datetime(2026, 7, 6), 0, "negative") for i in range(5)]
+    with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
+        store.execute("UPDATE enrichment SET taxonomy_version = 'old' WHERE feedback_id IN ('n0', 'n1')")
+        summary = store.execute("SELECT mentions, stale_feedback FROM stage_summary WHERE stage = 'support'")[0]
+        pain = store.execute("SELECT negative_mentions FROM pain_points WHERE period = 'all'")[0][0]
+        trend = store.execute("SELECT sum(negative_mentions) FROM theme_trends")[0][0]
+    assert summary == (3, 2) and pain == 3 and trend == 3
