@@ -8,6 +8,7 @@ gives the same headline as Markdown for a Prefect artifact.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -39,6 +40,15 @@ th{color:#666;font-weight:600;font-size:12px;text-transform:uppercase;letter-spa
 .card h3{margin:0 0 6px;font-size:14px}.card .big{font-size:22px;font-weight:700}.card small{color:#666}
 .flag{color:#cc4125;font-weight:600}.muted{color:#888}
 """
+
+
+_LEADING_JOIN = re.compile(r"^(?:but|and|however|although|though|yet|whereas|except)\b[\s,]*", re.IGNORECASE)
+
+
+def _quote(clause: str) -> str:
+    """A clause as a quote: a leading 'but' / 'and' becomes an ellipsis, the words stay verbatim."""
+    trimmed = _LEADING_JOIN.sub("", clause.strip())
+    return escape(("…" + trimmed) if trimmed != clause.strip() else trimmed)
 
 
 def _num(value, digits: int = 1, suffix: str = "") -> str:
@@ -144,7 +154,7 @@ def build_report(store: Store) -> str:
                 "<th class='num'>negative mentions</th><th>tone</th><th class='num'>pain score</th><th>NPS impact</th>"
                 "<th>what customers say</th></tr>")
     for p in pains:
-        quotes = "".join(f"<p class='quote'>“{escape(q)}”</p>" for q in (p["quotes"] or []))
+        quotes = "".join(f"<p class='quote'>“{_quote(q)}”</p>" for q in (p["quotes"] or []))
         html.append(f"<tr><td>{_stage(p['stage'])}</td><td>{escape(p['theme_name'])}</td>"
                     f"<td class='num'>{p['negative_mentions']:,}</td>"
                     f"<td>{_bar(p['share_negative'], 1 - p['share_negative'] if p['share_negative'] is not None else 0, 100)}</td>"
