@@ -76,10 +76,6 @@ class SourceSpec:
             "keep_extra": self.keep_extra,
         }
 
-    @classmethod
-    def from_json(cls, data: dict) -> "SourceSpec":
-        return make_source_spec(data["name"], data)
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -186,7 +186,7 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
                     result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
                 else:
                     outcome["position"] = record.position
-                    outcome["raw"] = clip_raw(record.raw)
+                    outcome["raw"] = record.raw  # redacted only if it ever becomes a reject (rare)
                     staged.append(outcome)
             result.rows_read += len(chunk)
             store.insert_arrow("staging", pa.Table.from_pylist(staged, schema=STAGING_SCHEMA))
@@ -218,17 +218,17 @@ def _merge(store: Store, result: BatchResult, now) -> None:
 
 def _upsert_ranked(store: Store, result: BatchResult, now) -> None:
     """Reject in-file conflicts, count every outcome, then update changed rows and insert new ones."""
-    store.execute(
-        "INSERT INTO rejects SELECT ?, r.source, r.position, 'conflicting_duplicate_id', "
-        "'same id as the record at position ' || k.position || ' later in this file, with different content; the later one was kept', "
-        "r.raw, ? FROM ranked r JOIN ranked k ON k.feedback_id = r.feedback_id AND k.rn = 1 "
-        "WHERE r.rn > 1 AND r.record_hash <> k.record_hash",
-        [result.batch_id, now],
-    )
-    conflicts, in_file_duplicates = store.execute(
-        "SELECT count(*) FILTER (r.record_hash <> k.record_hash), count(*) FILTER (r.record_hash = k.record_hash) "
+    earlier = store.execute(
+        "SELECT r.source, r.position, k.position, r.record_hash = k.record_hash, r.raw "
         "FROM ranked r JOIN ranked k ON k.feedback_id = r.feedback_id AND k.rn = 1 WHERE r.rn > 1"
-    )[0]
+    )
+    conflicts = [row for row in earlier if not row[3]]
+    in_file_duplicates = len(earlier) - len(conflicts)
+    store.insert_arrow("rejects", pa.Table.from_pylist([
+        {"batch_id": result.batch_id, "source": source, "position": position, "reason": "conflicting_duplicate_id",
+         "detail": f"same id as the record at position {kept} later in this file, with different content; the later one was kept",
+         "raw": clip_raw(raw), "rejected_at": now}
+        for source, position, kept, _, raw in conflicts], schema=REJECTS_SCHEMA))
     new, updated, same = store.execute(
         "SELECT count(*) FILTER (f.feedback_id IS NULL), count(*) FILTER (f.record_hash <> k.record_hash), "
         "count(*) FILTER (f.record_hash = k.record_hash) "
@@ -248,9 +248,9 @@ def _upsert_ranked(store: Store, result: BatchResult, now) -> None:
     )
     result.rows_new, result.rows_updated = new, updated
     result.rows_duplicate = same + in_file_duplicates
-    result.rows_rejected = sum(result.reasons.values()) + conflicts
+    result.rows_rejected = sum(result.reasons.values()) + len(conflicts)
     if conflicts:
-        result.reasons["conflicting_duplicate_id"] = conflicts
+        result.reasons["conflicting_duplicate_id"] = len(conflicts)
 
 
 # -- the landing folders ----------------------------------------------------------------------

@@ -75,13 +75,13 @@ def test_resent_record_with_changed_text_is_updated(store, review_settings, tmp_
 
 def test_conflicting_ids_in_one_file_keep_the_last_and_reject_the_earlier(store, review_settings, tmp_path):
     spec = review_settings.sources["reviews"]
-    rows = ["R1,2026-07-06 10:00,5,A,first text,C1", "R1,2026-07-06 10:00,5,A,second text,C1",
+    rows = ["R1,2026-07-06 10:00,5,A,first text to jo@example.com,C1", "R1,2026-07-06 10:00,5,A,second text,C1",
             "R1,2026-07-06 10:00,5,A,second text,C1"]
     result = ingest_file(store, review_settings, write(tmp_path / "landing/reviews.csv", rows), spec)
     assert (result.rows_new, result.rows_duplicate, result.rows_rejected) == (1, 1, 1)
     assert store.scalar("SELECT text FROM feedback") == "second text"
     assert store.execute("SELECT position, reason FROM rejects") == [(2, "conflicting_duplicate_id")]
-    assert "first text" in store.scalar("SELECT raw FROM rejects")
+    assert store.scalar("SELECT raw FROM rejects") == "R1,2026-07-06 10:00,5,A,first text to [EMAIL],C1"
 
 
 def test_chunks_do_not_change_the_outcome(store, review_settings, tmp_path):
