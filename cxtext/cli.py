@@ -159,7 +159,7 @@ def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = State
 
 @app.command()
 def enrich(
-    since: Optional[datetime] = typer.Option(None, help="Only feedback created on or after this date (UTC), e.g. 2026-09-01."),
+    since: Optional[datetime] = typer.Option(None, help="Only feedback created on or after this day (reporting time zone), e.g. 2026-09-01."),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
@@ -167,7 +167,7 @@ def enrich(
 
     The nightly run does the same; the analysts' file changes at the next `cxtext run`.
     """
-    from cxtext.enrich import enrich as run_enrich
+    from cxtext.enrich import Selection, enrich as run_enrich
 
     settings = _settings(config, state_dir)
     with writer_lock(settings.lock_path, purpose="cxtext enrich", wait_seconds=settings.lock_wait_seconds), \
@@ -176,11 +176,86 @@ def enrich(
                 Progress(SpinnerColumn(), TextColumn("enriching"), BarColumn(), MofNCompleteColumn(),
                          TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task("enrich", total=None)
-            result = run_enrich(store, settings, since=since,
-                                on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
+            result = run_enrich(store, settings, selection=Selection(first_day=since.date() if since else None,
+                                                                     timezone=settings.reporting_timezone),
+                                on_progress=lambda p: progress.update(bar, completed=p.records_done, total=p.records_total))
             run.counts, run.versions = result.as_dict(), result.versions.as_dict()
     console.print(f"enriched {result.enriched:,} of {result.stale:,} stale {result.reasons or ''}: "
                   f"{result.mentions:,} theme mentions in {result.seconds:.1f} s")
+
+
+@app.command()
+def backfill(
+    start: Optional[str] = typer.Option(None, "--start", help="First day (YYYY-MM-DD, reporting time zone); default: the first."),
+    end: Optional[str] = typer.Option(None, "--end", help="Last day, inclusive; default: the last."),
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="A source to recompute (repeat for more); default: all."),
+    steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated: reingest,enrich,topics,aggregate,publish (default: all but reingest)."),
+    force: bool = typer.Option(False, "--force", help="Recompute even what is current (what a killed forced backfill finished is kept on re-run)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say how many records each step would recompute, and why."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Recompute some days and sources after a taxonomy, lexicon or model change; re-read the archive after a mapping fix.
+
+    Chunked by day, one transaction per chunk; safe to re-run; a killed backfill run again finishes the rest.
+    """
+    from cxtext.backfill import BackfillRequest, plan, resume_point
+    from cxtext.store import utcnow
+
+    settings = _settings(config, state_dir)
+    request = BackfillRequest.parse(settings, start=start, end=end, sources=source, steps=steps, force=force)
+    if dry_run:
+        if not settings.work_db.exists():
+            raise CxtextError(f"no {settings.work_db} yet: run `cxtext run` first")
+        try:
+            with Store.open(settings.work_db, read_only=True) as store:
+                resumed = resume_point(store, request)
+                plans = plan(store, settings, request, forced_before=resumed[1] if resumed else utcnow())
+        except duckdb.IOException:
+            raise CxtextError(f"{settings.work_db.name} is busy: a run is writing it; try again when it is done") from None
+        table = Table("step", "records", "why", "chunks (days)", "note", title=f"backfill (dry run): {request.describe()}")
+        for p in plans:
+            table.add_row(p.step, f"{p.records:,}" if p.step in ("reingest", "enrich", "topics") else "-",
+                          ", ".join(f"{k} {v:,}" for k, v in p.reasons.items()), str(p.chunks or "-"), p.note)
+        console.print(table)
+        if resumed and request.force:
+            console.print(f"would resume backfill run {resumed[0]}, which did not complete")
+        return
+    with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds):
+        pass  # a busy state folder is a one-line message, not a failed flow run
+    apply_prefect_environment(settings)
+    from flows.backfill import backfill as backfill_flow
+
+    summary = backfill_flow(start=start, end=end, sources=list(source or []) or None,
+                            steps=list(request.steps), force=force,
+                            config=str(settings.config_path) if settings.config_path else None,
+                            state_dir=str(settings.state_dir))
+    console.print(f"backfill run {summary['run_id']} ({request.describe()}): rewrote {summary.get('rewritten', 0):,} row(s)"
+                  + (f", enriched {summary['enriched']:,}" if "enriched" in summary else "")
+                  + (f", topics reassigned {summary['topics_reassigned']:,}" if "topics_reassigned" in summary else "")
+                  + (f", re-read {summary['reingested_files']} archived file(s)" if "reingested_files" in summary else ""))
+    if "publish" in request.steps:
+        console.print(f"analysts' database: {settings.published_db}")
+
+
+@app.command()
+def serve(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
+    """Serve the nightly flow on its schedule and the backfill flow on demand, one run at a time, until stopped.
+
+    Needs a Prefect server (PREFECT_API_URL): see README, "Operating cxtext".
+    """
+    import os
+
+    settings = _settings(config, state_dir)
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ConfigError("cxtext serve needs a Prefect server: start one with `prefect server start --host 127.0.0.1` "
+                          "and set PREFECT_API_URL=http://127.0.0.1:4200/api (without a server schedules never fire)")
+    apply_prefect_environment(settings)
+    from flows.deployments import serve_all
+
+    console.print(f"serving nightly (cron {settings.nightly_cron!r}, {settings.schedule_timezone}) and backfill "
+                  f"for {settings.state_dir}; Ctrl-C stops (and pauses the schedule)")
+    serve_all(settings)
 
 
 topics_app = typer.Typer(help="Topic discovery: the fitted model in the state folder.", no_args_is_help=True)
@@ -277,25 +352,54 @@ def _shown_path(path: Path) -> str:
 @app.command()
 def runs(
     limit: int = typer.Option(20, "--limit", "-n", help="How many recent runs to show."),
+    run_id: Optional[int] = typer.Option(None, "--run", help="Show one run whole: parameters, versions, counts, error."),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
-    """Show recent runs from the ledger, newest first."""
+    """Show recent runs from the ledger, newest first: what ran, with what, what it did, how it ended."""
     settings = _settings(config, state_dir)
     with _reader(settings) as store:
-        rows = store.dicts("SELECT run_id, flow, status, started_at, finished_at, counts, error FROM runs "
-                           "ORDER BY run_id DESC LIMIT ?", [limit])
-    table = Table("run", "flow", "status", "started (UTC)", "seconds", "files", "read", "loaded", "duplicate",
-                  "rejected", "error")
+        rows = store.dicts("SELECT run_id, flow, status, parameters, versions, counts, error, started_at, finished_at, pid "
+                           "FROM runs WHERE ? IS NULL OR run_id = ? ORDER BY run_id DESC LIMIT ?", [run_id, run_id, limit])
+    if run_id is not None:
+        if not rows:
+            raise CxtextError(f"no run {run_id} in the ledger")
+        r = rows[0]
+        for key in ("parameters", "versions", "counts"):
+            r[key] = json.loads(r[key]) if r[key] else None
+        console.print_json(json.dumps(r, default=str))
+        return
+    table = Table("run", "flow", "status", "started (UTC)", "seconds", "parameters", "did", "versions", "error")
     for r in rows:
         seconds = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}" if r["finished_at"] else "-"
-        counts = json.loads(r["counts"]) if r["counts"] else {}
-        files = counts.get("files_new", 1 if r["flow"] == "ingest" and counts else "")
         table.add_row(str(r["run_id"]), r["flow"], r["status"], f"{r['started_at']:%Y-%m-%d %H:%M:%S}", seconds,
-                      *(f"{v:,}" if isinstance(v, int) else str(v) for v in
-                        [files] + [counts.get(k, "") for k in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected")]),
-                      (r["error"] or "")[:80])
+                      _brief_parameters(r["parameters"]), _brief_counts(r["counts"]), _brief_versions(r["versions"]),
+                      r["error"] or "")
     console.print(table)
+    console.print("`cxtext runs --run N` shows one run whole.")
+
+
+#: The counts worth a glance, in the order ops read them.
+RUN_COUNTS = ("files_new", "files_failed", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected", "enriched",
+              "topics_reassigned", "stale_left", "left", "rewritten", "reingested_files", "topics")
+
+
+def _brief_parameters(text: str | None) -> str:
+    params = json.loads(text) if text else {}
+    hidden = {"config", "state_dir", "prefect_flow_run_id", "forced_before", "mapping"}
+    return " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in params.items()
+                    if k not in hidden and v not in (None, [], False))
+
+
+def _brief_counts(text: str | None) -> str:
+    counts = json.loads(text) if text else {}
+    return " ".join(f"{k}={counts[k]:,}" for k in RUN_COUNTS if isinstance(counts.get(k), int) and counts[k])
+
+
+def _brief_versions(text: str | None) -> str:
+    versions = json.loads(text) if text else {}
+    shown = {"taxonomy": 8, "sentiment": 24, "topics": 12}
+    return " ".join(f"{k}={str(versions[k])[:n]}" for k, n in shown.items() if versions.get(k))
 
 
 @app.command()

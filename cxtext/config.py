@@ -92,6 +92,9 @@ class Settings:
     topic_k_max: int = 24
     taxonomy_path: Path = DEFAULT_TAXONOMY
     pii_salt: str | None = None
+    nightly_recompute_budget: int = 100_000
+    nightly_cron: str = "0 2 * * *"
+    schedule_timezone: str = "UTC"
     sources: dict[str, SourceSpec] = field(default_factory=dict)
 
     @property
@@ -165,6 +168,12 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
     tz = data.get("reporting_timezone", "UTC")
     check_timezone(tz, "reporting_timezone")
     pii = data.get("pii", {})
+    schedule = data.get("schedule", {})
+    schedule_tz = schedule.get("timezone", tz)
+    check_timezone(schedule_tz, "schedule.timezone")
+    budget = data.get("nightly_recompute_budget", 100_000)
+    if not isinstance(budget, int) or budget < -1:
+        raise ConfigError(f"nightly_recompute_budget: a number of rows, 0 (leave all to a backfill) or -1 (no limit), got {budget!r}")
     sources = {
         name: make_source_spec(name, spec, base=base) for name, spec in data.get("sources", {}).items()
     }
@@ -182,6 +191,9 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         topic_k_max=int(data.get("topic_k_max", 24)),
         taxonomy_path=(base / data["taxonomy"]).resolve() if "taxonomy" in data else DEFAULT_TAXONOMY,
         pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
+        nightly_recompute_budget=budget,
+        nightly_cron=str(schedule.get("nightly_cron", "0 2 * * *")),
+        schedule_timezone=schedule_tz,
         sources=sources,
     )
 

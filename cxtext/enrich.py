@@ -1,9 +1,10 @@
 """Enrichment: sentences, sentiment, theme mentions and topics for every feedback, incrementally.
 
 Only feedback without a result for its current text and the current versions (scorer, taxonomy,
-topic model) is processed (see :func:`stale_ids`), chunk by chunk, each chunk in one transaction:
-its old rows are deleted and the new ones inserted, so older versions are replaced, never mixed.
-A run killed half-way leaves whole chunks done and the rest stale for the next run.
+topic model) is processed (see :func:`pending`), in chunks of whole days, each chunk in one
+transaction: its old rows are deleted and the new ones inserted, so older versions are replaced,
+never mixed. A run killed half-way leaves whole chunks done and the rest stale for the next run.
+A new topic model alone costs only a new topic assignment, not a new analysis.
 
 The topic model is fitted on a bounded sample of recent feedback the first time (or when the
 installed scikit-learn no longer matches the saved one), kept in the state folder, and used to
@@ -12,9 +13,11 @@ assign topics until `cxtext topics fit` refits it.
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable
 
 import pyarrow as pa
@@ -53,81 +56,207 @@ def current_versions(tagger: ThemeTagger, topic_model=None) -> Versions:
                     topics=getattr(topic_model, "version_", "none"))
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which feedback a recomputation looks at: days (in the reporting time zone, inclusive),
+    sources, and for a forced backfill the time before which every result is recomputed."""
+
+    first_day: date | None = None
+    last_day: date | None = None
+    sources: tuple[str, ...] = ()
+    forced_before: datetime | None = None
+    timezone: str = "UTC"
+
+
+#: Why a feedback needs work. The first three need the whole analysis; a new topic model only a
+#: new topic assignment; 'forced' rows are current but older than a forced backfill.
+FULL_REASONS = ("missing", "changed_text", "new_version")
+TOPIC_REASONS = ("new_topic_model",)
+#: Reasons that are not new data: the nightly run spends at most its recompute budget on them.
+VERSION_REASONS = ("new_version", "new_topic_model")
+
+
+@dataclass(frozen=True)
+class Pending:
+    feedback_id: str
+    day: date
+    reason: str
+
+
+@dataclass
+class Progress:
+    """Where a recomputation stands, for logs and progress bars."""
+
+    chunks_done: int
+    chunks_total: int
+    records_done: int
+    records_total: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.records_done / self.seconds if self.seconds > 0 else 0.0
+
+    def __str__(self) -> str:
+        return (f"chunk {self.chunks_done}/{self.chunks_total}: {self.records_done:,}/{self.records_total:,} records, "
+                f"{self.rate:,.0f} records/s")
+
+
 @dataclass
 class EnrichResult:
     versions: Versions
     stale: int = 0
     enriched: int = 0
+    topics_reassigned: int = 0
+    left: int = 0
     chunks: int = 0
     mentions: int = 0
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
     topic_model_fitted: bool = False
 
+    @property
+    def rewritten(self) -> int:
+        return self.enriched + self.topics_reassigned
+
     def as_dict(self) -> dict:
-        return {"stale": self.stale, "enriched": self.enriched, "chunks": self.chunks, "mentions": self.mentions,
-                "seconds": round(self.seconds, 2), "reasons": self.reasons, "topic_model_fitted": self.topic_model_fitted}
+        return {"stale": self.stale, "enriched": self.enriched, "topics_reassigned": self.topics_reassigned,
+                "left": self.left, "chunks": self.chunks, "mentions": self.mentions, "seconds": round(self.seconds, 2),
+                "reasons": self.reasons, "topic_model_fitted": self.topic_model_fitted}
 
 
-_STALE = (
-    "FROM feedback f LEFT JOIN enrichment e USING (feedback_id) "
-    "WHERE (e.feedback_id IS NULL OR e.text_hash <> f.text_hash OR e.sentiment_version <> ? "
-    "OR e.taxonomy_version <> ? OR e.topic_version <> ?) AND (? IS NULL OR f.created_at >= ?)"
-)
+def pending(store: Store, versions: Versions, selection: Selection = Selection()) -> list[Pending]:
+    """Every selected feedback that needs work, with its day and why, ordered by day."""
+    where, params = ["TRUE"], [selection.timezone]
+    if selection.first_day:
+        where.append("day >= ?")
+        params.append(selection.first_day)
+    if selection.last_day:
+        where.append("day <= ?")
+        params.append(selection.last_day)
+    if selection.sources:
+        where.append("source IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(selection.sources))
+    rows = store.execute(
+        "SELECT feedback_id, day, CASE "
+        "  WHEN e_id IS NULL THEN 'missing' WHEN e_hash <> text_hash THEN 'changed_text' "
+        "  WHEN sentiment_version <> ? OR taxonomy_version <> ? THEN 'new_version' "
+        "  WHEN topic_version <> ? THEN 'new_topic_model' "
+        "  WHEN enriched_at < ? THEN 'forced' END AS reason "
+        "FROM (SELECT f.feedback_id, f.source, f.text_hash, e.feedback_id AS e_id, e.text_hash AS e_hash, "
+        "             e.sentiment_version, e.taxonomy_version, e.topic_version, e.enriched_at, "
+        "             CAST((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE ? AS DATE) AS day "
+        "      FROM feedback f LEFT JOIN enrichment e USING (feedback_id)) "
+        f"WHERE {' AND '.join(where)} AND reason IS NOT NULL ORDER BY day, feedback_id",
+        [versions.sentiment, versions.taxonomy, versions.topics, selection.forced_before, *params],
+    )
+    return [Pending(*row) for row in rows]
 
 
-def stale_reasons(store: Store, versions: Versions, *, since: datetime | None = None) -> dict[str, int]:
-    """How many feedback rows need enrichment, by reason: missing, changed text, new version."""
-    return dict(store.execute(
-        "SELECT CASE WHEN e.feedback_id IS NULL THEN 'missing' WHEN e.text_hash <> f.text_hash THEN 'changed_text' "
-        f"ELSE 'new_version' END, count(*) {_STALE} GROUP BY 1",
-        [versions.sentiment, versions.taxonomy, versions.topics, since, since],
-    ))
+def count_reasons(items: list[Pending]) -> dict[str, int]:
+    return dict(Counter(p.reason for p in items))
 
 
-def stale_ids(store: Store, versions: Versions, *, since: datetime | None = None) -> list[str]:
-    return [r[0] for r in store.execute(
-        f"SELECT f.feedback_id {_STALE} ORDER BY f.feedback_id",
-        [versions.sentiment, versions.taxonomy, versions.topics, since, since],
-    )]
+def day_chunks(items: list[Pending], max_rows: int) -> list[list[Pending]]:
+    """Whole days packed into chunks of at most *max_rows* (a bigger day is split), so a killed
+    run resumes at a day boundary and small days do not cost a transaction each."""
+    chunks: list[list[Pending]] = []
+    for _, group in itertools.groupby(items, key=lambda p: p.day):
+        day = list(group)
+        if chunks and len(chunks[-1]) + len(day) <= max_rows:
+            chunks[-1].extend(day)
+            continue
+        chunks.extend(day[i:i + max_rows] for i in range(0, len(day), max_rows))
+    return chunks
 
 
 def enrich(
     store: Store,
     settings: Settings,
     *,
-    since: datetime | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
+    selection: Selection = Selection(),
+    steps: tuple[str, ...] = ("enrich", "topics"),
+    budget: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> EnrichResult:
-    """Enrich every stale feedback (or those created since *since*) in chunks of
-    settings.enrich_chunk_rows. The caller holds the writer lock."""
+    """Bring the selected feedback up to date, chunk by chunk (one transaction each).
+
+    'enrich' runs the whole analysis on missing, changed or re-versioned rows (and forced ones);
+    'topics' only reassigns topics where the topic model alone changed (and forced rows when
+    'enrich' is not asked for). At most *budget* rows that are stale only by a version are
+    recomputed (newest first); the rest are left, counted, for a later run or a backfill.
+    The caller holds the writer lock.
+    """
     clock = time.perf_counter()
     tagger = get_tagger(settings.taxonomy_path)
     topic_model, fitted = ensure_topic_model(store, settings)
     versions = current_versions(tagger, topic_model)
-    result = EnrichResult(versions, reasons=stale_reasons(store, versions, since=since), topic_model_fitted=fitted)
-    ids = stale_ids(store, versions, since=since)
-    result.stale = len(ids)
+    todo = pending(store, versions, selection)
+    result = EnrichResult(versions, stale=len(todo), reasons=count_reasons(todo), topic_model_fitted=fitted)
+    full = set(FULL_REASONS) | ({"forced"} if "enrich" in steps else set())
+    cheap = set(TOPIC_REASONS) | ({"forced"} if "enrich" not in steps else set())
+    wanted = (full if "enrich" in steps else set()) | (cheap if "topics" in steps else set())
+    selected = [p for p in todo if p.reason in wanted]
+    if budget is not None and budget >= 0:
+        versioned = sorted((p for p in selected if p.reason in VERSION_REASONS), key=lambda p: p.day, reverse=True)
+        over = {p.feedback_id for p in versioned[budget:]}
+        selected = [p for p in selected if p.feedback_id not in over]
+    result.left = len(todo) - len(selected)
     with store.transaction():
         write_taxonomy(store, tagger)
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
-    for start in range(0, len(ids), settings.enrich_chunk_rows):
-        chunk = ids[start:start + settings.enrich_chunk_rows]
-        rows = _fetch(store, chunk)
-        tables = analyse(rows, tagger, versions, now=utcnow(), topic_model=topic_model)
+    chunks = day_chunks(selected, settings.enrich_chunk_rows)
+    for chunk in chunks:
+        now = utcnow()
+        whole = [p.feedback_id for p in chunk if p.reason in full]
+        topics_only = [p.feedback_id for p in chunk if p.reason not in full]
         with store.transaction():
-            _replace(store, chunk, tables)
-        result.enriched += len(rows)
-        result.mentions += tables["theme_mentions"].num_rows
+            if whole:
+                tables = analyse(_fetch(store, whole), tagger, versions, now=now, topic_model=topic_model)
+                _replace(store, whole, tables)
+                result.mentions += tables["theme_mentions"].num_rows
+            if topics_only:
+                _reassign_topics(store, topics_only, topic_model, versions, now=now)
+        result.enriched += len(whole)
+        result.topics_reassigned += len(topics_only)
         result.chunks += 1
         if on_progress:
-            on_progress(result.enriched, result.stale)
-    if topic_model is not None:
-        with store.transaction():
-            write_topics(store, topic_model)
+            on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected),
+                                 time.perf_counter() - clock))
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _reassign_topics(store: Store, ids: list[str], topic_model, versions: Versions, *, now: datetime) -> None:
+    """Only the topic assignment of feedback whose sentiment and themes are current."""
+    rows = _fetch(store, ids)
+    assigned = []
+    if topic_model is not None:
+        docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
+        topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
+        assigned = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
+                    for row, t, c in zip(rows, topic_ids, confidences)]
+    store.con.register("_chunk_ids", pa.table({"feedback_id": [r[0] for r in rows]}))
+    try:
+        store.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
+        store.execute("UPDATE enrichment SET topic_version = ?, enriched_at = ? "
+                      "WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)", [versions.topics, now])
+    finally:
+        store.con.unregister("_chunk_ids")
+    store.insert_arrow("feedback_topics", pa.Table.from_pylist(assigned, schema=SCHEMAS["feedback_topics"]))
+
+
+def refresh_aggregates(store: Store, settings: Settings) -> None:
+    """What is derived from all feedback at once: the topics table's sizes, stages and theme
+    coverage, and the analysts' views (their days cut in the reporting time zone)."""
+    from cxtext.topics import load_current
+
+    model = load_current(settings.topic_models_dir)
+    if model is not None:
+        with store.transaction():
+            write_topics(store, model)
+    store.define_views(settings.reporting_timezone)
 
 
 # -- topics -----------------------------------------------------------------------------------
@@ -196,7 +325,7 @@ def write_topics(store: Store, model) -> None:
         "                JOIN theme_mentions m USING (feedback_id) GROUP BY ft.topic_id, m.stage), "
         "shares AS (SELECT topic_id, stage, round(n / sum(n) OVER (PARTITION BY topic_id), 3) AS share FROM counts) "
         "UPDATE topics SET stages = s.stages FROM ("
-        "  SELECT topic_id, to_json(map(list(stage ORDER BY share DESC), list(share ORDER BY share DESC))) AS stages "
+        "  SELECT topic_id, to_json(map(list(stage ORDER BY share DESC, stage), list(share ORDER BY share DESC, stage))) AS stages "
         "  FROM shares GROUP BY topic_id) s WHERE topics.topic_id = s.topic_id")
     store.execute("UPDATE topics SET size = coalesce(size, 0)")
 

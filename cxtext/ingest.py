@@ -18,8 +18,10 @@ import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import date, timezone
 from pathlib import Path
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -67,6 +69,9 @@ class BatchResult:
     error: str | None = None
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
+    #: A windowed re-read (a backfill) passes over records outside its days and rejects that the
+    #: file's earlier batches already recorded; they are not counted as read.
+    rows_passed_over: int = 0
 
     @property
     def rows_loaded(self) -> int:
@@ -74,6 +79,19 @@ class BatchResult:
 
     def as_dict(self) -> dict:
         return asdict(self) | {"rows_loaded": self.rows_loaded}
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days (inclusive, in *timezone*) a backfill re-reads; records outside are passed over."""
+
+    first_day: date | None
+    last_day: date | None
+    timezone: str = "UTC"
+
+    def contains(self, created_at) -> bool:
+        day = created_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(self.timezone)).date()
+        return (self.first_day is None or day >= self.first_day) and (self.last_day is None or day <= self.last_day)
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -126,10 +144,13 @@ def ingest_file(
     spec: SourceSpec,
     *,
     run_id: int | None = None,
+    window: Window | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Ingest one file as one batch. Raises SourceReadError (after recording a failed batch)
-    when the file cannot be read at all."""
+    when the file cannot be read at all. With a *window* (a backfill re-reading the archive),
+    only records of those days are merged, and rejects already recorded for this file are not
+    recorded again, so re-reading a file any number of times adds nothing twice."""
     path = Path(path)
     started, clock = utcnow(), time.perf_counter()
     digest, size = file_sha256(path)
@@ -140,7 +161,7 @@ def ingest_file(
         archived = archive_file(settings, path, digest)
         with store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
-            _load(store, settings, spec, opened.records, result, on_progress)
+            _load(store, settings, spec, opened.records, result, on_progress, window)
             result.seconds = time.perf_counter() - clock
             _record_batch(store, result, run_id, spec, size, started)
             store.execute(
@@ -167,8 +188,12 @@ def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, s
     )
 
 
-def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress) -> None:
+def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress,
+          window: Window | None = None) -> None:
     salt, now = settings.salt(), utcnow()
+    known_rejects = set() if window is None else set(store.execute(
+        "SELECT r.position, r.reason FROM rejects r JOIN ingest_batches b USING (batch_id) "
+        "WHERE b.file_sha256 = ? AND b.source = ?", [result.file_sha256, spec.name]))
     empty_staging = (
         f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
     )
@@ -179,21 +204,25 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             rejected: list[dict] = []
             for record in chunk:
                 outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now)
-                if isinstance(outcome, Rejection):
+                if isinstance(outcome, Rejection) and (record.position, outcome.reason) in known_rejects:
+                    result.rows_passed_over += 1
+                elif isinstance(outcome, Rejection):
                     rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
                                      "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw),
                                      "rejected_at": now})
                     result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
+                elif window is not None and not window.contains(outcome["created_at"]):
+                    result.rows_passed_over += 1
                 else:
                     outcome["position"] = record.position
                     outcome["raw"] = record.raw  # redacted only if it ever becomes a reject (rare)
                     staged.append(outcome)
-            result.rows_read += len(chunk)
+            result.rows_read += len(staged) + len(rejected)
             store.insert_arrow("staging", pa.Table.from_pylist(staged, schema=STAGING_SCHEMA))
             store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
             if on_progress:
                 on_progress(result.rows_read)
-        _merge(store, result, now)
+        _merge(store, result, now, known_rejects)
 
 
 def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejection:
@@ -202,7 +231,7 @@ def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejecti
     return to_canonical(record.data, spec, **options)
 
 
-def _merge(store: Store, result: BatchResult, now) -> None:
+def _merge(store: Store, result: BatchResult, now, known_rejects: set) -> None:
     """Deduplicate the staged file and upsert it into feedback, counting each outcome.
 
     Within the file the last record of an id wins (a later line is a correction); an earlier one
@@ -213,16 +242,21 @@ def _merge(store: Store, result: BatchResult, now) -> None:
     with store.scratch_table(
         "ranked", "SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn FROM staging"
     ):
-        _upsert_ranked(store, result, now)
+        _upsert_ranked(store, result, now, known_rejects)
 
 
-def _upsert_ranked(store: Store, result: BatchResult, now) -> None:
+def _upsert_ranked(store: Store, result: BatchResult, now, known_rejects: set) -> None:
     """Reject in-file conflicts, count every outcome, then update changed rows and insert new ones."""
     earlier = store.execute(
         "SELECT r.source, r.position, k.position, r.record_hash = k.record_hash, r.raw "
         "FROM ranked r JOIN ranked k ON k.feedback_id = r.feedback_id AND k.rn = 1 WHERE r.rn > 1"
     )
     conflicts = [row for row in earlier if not row[3]]
+    already = [row for row in conflicts if (row[1], "conflicting_duplicate_id") in known_rejects]
+    if already:  # a re-read: recorded by an earlier batch of this file
+        conflicts = [row for row in conflicts if row not in already]
+        result.rows_read -= len(already)
+        result.rows_passed_over += len(already)
     in_file_duplicates = len(earlier) - len(conflicts)
     store.insert_arrow("rejects", pa.Table.from_pylist([
         {"batch_id": result.batch_id, "source": source, "position": position, "reason": "conflicting_duplicate_id",

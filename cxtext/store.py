@@ -217,12 +217,12 @@ class Store:
 
     # publishing -----------------------------------------------------------------------------
 
-    def publish(self, target: Path) -> Path:
+    def publish(self, target: Path) -> "Published":
         """Copy this database into *target* atomically.
 
         The copy is written beside the target in the storage format the PyPI duckdb CLI reads
         (``COPY FROM DATABASE`` also compacts it), flushed to disk, then renamed over the target:
-        readers see the old file or the new one, never a mix.
+        readers see the old file or the new one, never a mix, and never block this.
         """
         target = Path(target)
         tmp = target.with_name(f".{target.name}.publishing")
@@ -237,12 +237,34 @@ class Store:
             self.execute("DETACH cxtext_publish")
         _fsync(tmp)
         os.replace(tmp, target)
-        # An analyst who wrote to the old snapshot (DuckDB tools open read-write by default) leaves
-        # a .wal that belongs to the old file; beside the new one it makes every new connection
-        # fail with "WAL does not match database file". It can only be the old snapshot's.
-        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        set_aside = _set_aside_foreign_wal(target)
         _fsync(target.parent)
-        return target
+        return Published(target, target.stat().st_size, set_aside)
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    size: int
+    #: Where a WAL left by an analyst who wrote to the previous snapshot was moved, if there was one.
+    wal_set_aside: Path | None = None
+
+
+def _set_aside_foreign_wal(target: Path) -> Path | None:
+    """Move away the .wal of an analyst session that wrote to the previous snapshot.
+
+    DuckDB tools open read-write by default, and a session that wrote (even a scratch table)
+    keeps a WAL at ``<file>.wal``, beside whatever file has that name: next to the new snapshot
+    it makes every new connection fail ("WAL does not match database file"). The session keeps
+    its open handle on the moved file, so it goes on working; its writes were to the old
+    snapshot and were never part of the published data.
+    """
+    wal = target.with_name(target.name + ".wal")
+    if not wal.exists():
+        return None
+    aside = target.with_name(f".{target.name}.wal.previous-snapshot")
+    os.replace(wal, aside)
+    return aside
 
 
 def _quote(text: str) -> str:
@@ -284,6 +306,12 @@ def finish_run(store: Store, run_id: int, status: str, counts: dict | None = Non
     )
 
 
+def error_line(exc: BaseException, where: str) -> str:
+    """A failure for the ledger: one readable line, then where the whole story is."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first[:300]} ({where})"
+
+
 @dataclass
 class RunRecord:
     """A run being recorded: fill in counts and versions before the block ends."""
@@ -294,16 +322,41 @@ class RunRecord:
 
 
 @contextmanager
-def recorded_run(store: Store, flow: str, parameters: dict) -> Iterator[RunRecord]:
-    """Record the block as one run in the ledger: completed when it ends, failed (with the error)
-    when it raises."""
+def recorded_run(store: Store, flow: str, parameters: dict, *, where: str = "see the command's output") -> Iterator[RunRecord]:
+    """Record the block as one run in the ledger: completed when it ends, failed (with the error
+    and where to look) when it raises."""
     run = RunRecord(start_run(store, flow, parameters))
     try:
         yield run
     except BaseException as exc:
-        finish_run(store, run.run_id, "failed", run.counts, error=f"{type(exc).__name__}: {exc}", versions=run.versions)
+        finish_run(store, run.run_id, "failed", run.counts, error=error_line(exc, where), versions=run.versions)
         raise
     finish_run(store, run.run_id, "completed", run.counts, versions=run.versions)
+
+
+#: What :func:`content_fingerprint` leaves out: the ledgers (one row per run or file read, by
+#: design) and the columns that say which run or batch did something and when.
+LEDGER_TABLES = ("runs", "ingest_batches")
+BOOKKEEPING_COLUMNS = ("run_id", "batch_id", "first_batch_id", "first_seen_at", "updated_at", "rejected_at",
+                       "archived_at", "enriched_at", "started_at", "finished_at", "pid")
+
+
+def content_fingerprint(store: Store) -> dict[str, tuple[int, int]]:
+    """(rows, order-independent hash of the rows) of every table but the ledgers, bookkeeping
+    columns left out: equal fingerprints mean equal content, whichever runs produced it."""
+    out = {}
+    for (table,) in store.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
+            "ORDER BY table_name"):
+        if table in LEDGER_TABLES:
+            continue
+        columns = [c for (c,) in store.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? "
+            "ORDER BY column_index", [table]) if c not in BOOKKEEPING_COLUMNS]
+        quoted = ", ".join('"' + c + '"' for c in columns)
+        rows, digest = store.execute(f"SELECT count(*), coalesce(sum(hash({quoted})::HUGEINT), 0) FROM {table}")[0]
+        out[table] = (rows, int(digest))
+    return out
 
 
 def versions() -> dict:

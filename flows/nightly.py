@@ -8,38 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cxtext.config import Settings, SourceSpec, load_settings
-from cxtext.enrich import enrich
+from cxtext.enrich import Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest import ingest_file, scan_landing
-from cxtext.report import top_pain_points_markdown, write_report
-from cxtext.store import Store, finish_run, start_run, writer_lock
+from cxtext.store import Store, error_line, finish_run, start_run, writer_lock
+from flows.tasks import RETRYING, WRITING, aggregate_task, publish_task, report_task, where_to_look
 
 
-def _retry_transient(task, task_run, state) -> bool:
-    """Retry I/O hiccups (a full disk, a lock, a lost file handle), never a file or config the user
-    has to fix, nor a bug that would fail the same way again."""
-    try:
-        state.result()
-    except (OSError, duckdb.IOException, duckdb.TransactionException, duckdb.OutOfMemoryException):
-        return True
-    except Exception:
-        return False
-    return False
-
-
-# Tasks write to DuckDB: never cache them (Prefect's cache knows nothing of the database).
-WRITING = dict(cache_policy=NO_CACHE, persist_result=False)
-
-
-@task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", retries=2, retry_delay_seconds=5,
-      retry_condition_fn=_retry_transient, **WRITING)
+@task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
 def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int) -> dict:
     result = ingest_file(store, settings, path, spec, run_id=run_id)
     get_run_logger().info(
@@ -50,33 +30,23 @@ def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: P
     return result.as_dict()
 
 
-@task(name="enrich", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
+@task(name="enrich", **RETRYING, **WRITING)
 def enrich_task(store: Store, settings: Settings) -> dict:
-    """Sentences, sentiment, themes and topics for every feedback that lacks them for its current text and
-    versions; chunk by chunk, each chunk committed on its own (a retry resumes after the last)."""
+    """Sentences, sentiment, themes and topics for new and edited feedback, and for rows stale by a
+    version up to the nightly budget; chunk by chunk, each committed on its own (a retry resumes
+    after the last)."""
     logger = get_run_logger()
-    result = enrich(store, settings, on_progress=lambda done, total: logger.info("enriched %d / %d", done, total))
-    logger.info("enrichment: %d stale %s, %d enriched, %d theme mentions, %.1f s%s",
-                result.stale, result.reasons or "", result.enriched, result.mentions, result.seconds,
-                f"; fitted topic model {result.versions.topics}" if result.topic_model_fitted else "")
+    budget = settings.nightly_recompute_budget
+    result = enrich(store, settings, selection=Selection(timezone=settings.reporting_timezone),
+                    budget=None if budget < 0 else budget, on_progress=lambda p: logger.info("enrich: %s", p))
+    logger.info("enrichment: %d stale %s, %d enriched, %d topic assignments renewed, %d theme mentions, %.1f s%s",
+                result.stale, result.reasons or "", result.enriched, result.topics_reassigned, result.mentions,
+                result.seconds, f"; fitted topic model {result.versions.topics}" if result.topic_model_fitted else "")
+    if result.left:
+        logger.warning("%d row(s) stale by a new version left for later (nightly_recompute_budget = %d): the next "
+                       "nights take them, or run `cxtext backfill` now; until then the views count only current rows",
+                       result.left, budget)
     return result.as_dict() | {"versions": result.versions.as_dict()}
-
-
-@task(name="report", **WRITING)
-def report_task(store: Store, settings: Settings) -> str:
-    """The HTML report and the top pain points as a Prefect artifact, from the snapshot about to be published."""
-    target = write_report(store, settings.report_path)
-    create_markdown_artifact(top_pain_points_markdown(store), key="top-pain-points",
-                             description="cxtext: the top pain points of the last nightly run")
-    get_run_logger().info("report written to %s", target)
-    return str(target)
-
-
-@task(name="publish", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_transient, **WRITING)
-def publish_task(store: Store, settings: Settings) -> str:
-    target = store.publish(settings.published_db)
-    get_run_logger().info("published %s (%.1f MB)", target, target.stat().st_size / 1e6)
-    return str(target)
 
 
 @flow(name="nightly")
@@ -93,7 +63,6 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
         counts = {"files_new": 0, "files_known": 0, "files_failed": 0, "files_unsettled": 0,
                   "rows_read": 0, "rows_loaded": 0, "rows_duplicate": 0, "rows_rejected": 0}
         try:
-            store.define_views(settings.reporting_timezone)
             scan = scan_landing(store, settings)
             counts.update(files_new=len(scan.new), files_known=scan.known, files_unsettled=len(scan.unsettled))
             logger.info("landing: %d new file(s), %d already ingested, %d still being written, %d failed before",
@@ -110,13 +79,15 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
                     counts[key] += batch[key]
             enriched = enrich_task(store, settings)
-            counts.update(enriched=enriched["enriched"], stale_before=enriched["stale"],
-                          theme_mentions=enriched["mentions"])
+            counts.update(enriched=enriched["enriched"], topics_reassigned=enriched["topics_reassigned"],
+                          stale_before=enriched["stale"], stale_reasons=enriched["reasons"],
+                          stale_left=enriched["left"], theme_mentions=enriched["mentions"])
+            aggregate_task(store, settings)
             report_task(store, settings)
             finish_run(store, run_id, "completed", counts, versions=enriched["versions"])
             publish_task(store, settings)
         except BaseException as exc:
-            finish_run(store, run_id, "failed", counts, error=f"{type(exc).__name__}: {exc}")
+            finish_run(store, run_id, "failed", counts, error=error_line(exc, where_to_look()))
             raise
     logger.info("run %d completed: %s", run_id, counts)
     return {"run_id": run_id, **counts}

@@ -232,7 +232,9 @@ def test_refit_topics_then_the_next_run_reassigns(workspace, first_run):
                              "--config", str(workspace / "cxtext.toml")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     rerun = nightly(workspace)
-    assert rerun["enriched"] == rerun["stale_before"] > 0
+    # only the topic assignment is redone: sentiment and themes are current
+    assert (rerun["enriched"], rerun["topics_reassigned"]) == (0, rerun["stale_before"])
+    assert rerun["stale_reasons"] == {"new_topic_model": rerun["stale_before"]} and rerun["stale_before"] > 0
     with published(workspace) as con:
         after = con.execute("SELECT DISTINCT model_version FROM topics").fetchall()
         assert con.execute("SELECT count(*) FROM topics").fetchone()[0] == 12

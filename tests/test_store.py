@@ -135,7 +135,7 @@ def test_recorded_run_completes_or_fails_with_the_error(tmp_path):
             with recorded_run(store, "ingest", {}):
                 raise ValueError("bad file")
         rows = store.execute("SELECT flow, status, counts->>'$.enriched', versions->>'$.taxonomy', error FROM runs ORDER BY run_id")
-    assert rows == [("enrich", "completed", "3", "abc", None), ("ingest", "failed", None, None, "ValueError: bad file")]
+    assert rows == [("enrich", "completed", "3", "abc", None), ("ingest", "failed", None, None, "ValueError: bad file (see the command's output)")]
 
 
 def test_views_are_documented_column_by_column(tmp_path):

@@ -1,0 +1,66 @@
+"""Tasks the flows share. Each is one cxtext call; Prefect adds retries, logs and state."""
+
+from __future__ import annotations
+
+import duckdb
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from cxtext.config import Settings
+from cxtext.enrich import refresh_aggregates
+from cxtext.report import top_pain_points_markdown, write_report
+from cxtext.store import Store
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Retry I/O hiccups (a full disk, a lock, a lost file handle), never a file or config the user
+    has to fix, nor a bug that would fail the same way again."""
+    try:
+        state.result()
+    except (OSError, duckdb.IOException, duckdb.TransactionException, duckdb.OutOfMemoryException):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+# Tasks write to DuckDB: never cache them (Prefect's cache knows nothing of the database).
+WRITING = dict(cache_policy=NO_CACHE, persist_result=False)
+RETRYING = dict(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient)
+
+
+def where_to_look() -> str:
+    """Where ops find the whole story of a failed run."""
+    if flow_run.id:
+        return f"see the logs of Prefect flow run {flow_run.name} ({flow_run.id}): prefect flow-run logs {flow_run.id}"
+    return "see the command's output"
+
+
+@task(name="aggregate", **WRITING)
+def aggregate_task(store: Store, settings: Settings) -> None:
+    refresh_aggregates(store, settings)
+    get_run_logger().info("topics table and views refreshed (days cut in %s)", settings.reporting_timezone)
+
+
+@task(name="report", **WRITING)
+def report_task(store: Store, settings: Settings) -> str:
+    """The HTML report and the top pain points as a Prefect artifact, from the snapshot about to be published."""
+    target = write_report(store, settings.report_path)
+    create_markdown_artifact(top_pain_points_markdown(store), key="top-pain-points",
+                             description="cxtext: the top pain points of the last run")
+    get_run_logger().info("report written to %s", target)
+    return str(target)
+
+
+@task(name="publish", **RETRYING, **WRITING)
+def publish_task(store: Store, settings: Settings) -> str:
+    published = store.publish(settings.published_db)
+    logger = get_run_logger()
+    if published.wal_set_aside:
+        logger.warning("an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
+                       "connections to the new snapshot, was set aside as %s (analysts: connect read-only, README)",
+                       published.path.name, published.wal_set_aside.name)
+    logger.info("published %s (%.1f MB)", published.path, published.size / 1e6)
+    return str(published.path)
