@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxtext.errors import ConfigError
+from cxtext.redact import HandlePolicy
 
 KINDS = ("review", "survey", "social")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -92,6 +93,7 @@ class Settings:
     topic_k_max: int = 24
     taxonomy_path: Path = DEFAULT_TAXONOMY
     pii_salt: str | None = None
+    pii_handles: HandlePolicy = HandlePolicy()
     sources: dict[str, SourceSpec] = field(default_factory=dict)
 
     @property
@@ -182,8 +184,19 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         topic_k_max=int(data.get("topic_k_max", 24)),
         taxonomy_path=(base / data["taxonomy"]).resolve() if "taxonomy" in data else DEFAULT_TAXONOMY,
         pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
+        pii_handles=handle_policy(pii),
         sources=sources,
     )
+
+
+def handle_policy(pii: dict) -> HandlePolicy:
+    """[pii] redact_handles (default true: a handle names a person) and keep_handles."""
+    redact, keep = pii.get("redact_handles", True), pii.get("keep_handles", [])
+    if not isinstance(redact, bool):
+        raise ConfigError(f"pii.redact_handles: must be true or false, got {redact!r}")
+    if not isinstance(keep, list) or not all(isinstance(h, str) and h.startswith("@") for h in keep):
+        raise ConfigError(f"pii.keep_handles: must be a list of handles such as [\"@VoltaShop\"], got {keep!r}")
+    return HandlePolicy.of(redact, keep)
 
 
 def check_timezone(name: str, where: str) -> None:

@@ -27,7 +27,7 @@ from cxtext.config import Settings, SourceSpec
 from cxtext.errors import SourceReadError
 from cxtext.readers import RawRecord, open_records
 from cxtext.records import Rejection, to_canonical
-from cxtext.redact import redact_text
+from cxtext.redact import HandlePolicy, redact_text
 from cxtext.store import Store, utcnow
 
 RAW_LIMIT = 64 * 1024
@@ -91,11 +91,11 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def clip_raw(raw: str) -> str:
+def clip_raw(raw: str, handles: HandlePolicy) -> str:
     """Redact a raw record and cut it to RAW_LIMIT characters, saying how much was cut."""
     if len(raw) > RAW_LIMIT:
         raw = raw[:RAW_LIMIT] + f"…[cut: {len(raw) - RAW_LIMIT:,} more characters]"
-    return redact_text(raw)
+    return redact_text(raw, handles)
 
 
 def archive_file(settings: Settings, path: Path, digest: str) -> Path:
@@ -168,7 +168,7 @@ def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, s
 
 
 def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress) -> None:
-    salt, now = settings.salt(), utcnow()
+    salt, now, handles = settings.salt(), utcnow(), settings.pii_handles
     empty_staging = (
         f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
     )
@@ -178,10 +178,11 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             staged: list[dict] = []
             rejected: list[dict] = []
             for record in chunk:
-                outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now)
+                outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now,
+                                     handles=handles)
                 if isinstance(outcome, Rejection):
                     rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
-                                     "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw),
+                                     "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw, handles),
                                      "rejected_at": now})
                     result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
                 else:
@@ -193,7 +194,7 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
             if on_progress:
                 on_progress(result.rows_read)
-        _merge(store, result, now)
+        _merge(store, result, now, handles)
 
 
 def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejection:
@@ -202,7 +203,7 @@ def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejecti
     return to_canonical(record.data, spec, **options)
 
 
-def _merge(store: Store, result: BatchResult, now) -> None:
+def _merge(store: Store, result: BatchResult, now, handles: HandlePolicy) -> None:
     """Deduplicate the staged file and upsert it into feedback, counting each outcome.
 
     Within the file the last record of an id wins (a later line is a correction); an earlier one
@@ -213,10 +214,10 @@ def _merge(store: Store, result: BatchResult, now) -> None:
     with store.scratch_table(
         "ranked", "SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn FROM staging"
     ):
-        _upsert_ranked(store, result, now)
+        _upsert_ranked(store, result, now, handles)
 
 
-def _upsert_ranked(store: Store, result: BatchResult, now) -> None:
+def _upsert_ranked(store: Store, result: BatchResult, now, handles: HandlePolicy) -> None:
     """Reject in-file conflicts, count every outcome, then update changed rows and insert new ones."""
     earlier = store.execute(
         "SELECT r.source, r.position, k.position, r.record_hash = k.record_hash, r.raw "
@@ -227,7 +228,7 @@ def _upsert_ranked(store: Store, result: BatchResult, now) -> None:
     store.insert_arrow("rejects", pa.Table.from_pylist([
         {"batch_id": result.batch_id, "source": source, "position": position, "reason": "conflicting_duplicate_id",
          "detail": f"same id as the record at position {kept} later in this file, with different content; the later one was kept",
-         "raw": clip_raw(raw), "rejected_at": now}
+         "raw": clip_raw(raw, handles), "rejected_at": now}
         for source, position, kept, _, raw in conflicts], schema=REJECTS_SCHEMA))
     new, updated, same = store.execute(
         "SELECT count(*) FILTER (f.feedback_id IS NULL), count(*) FILTER (f.record_hash <> k.record_hash), "
