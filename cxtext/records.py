@@ -28,6 +28,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_END_RE = re.compile(r"\r\n?")
 _INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 _DIGITS_RE = re.compile(r"^[+-]?\d+(?:\.0+)?$")
+#: Fields that hold text; a JSON object or array there is a mapping mistake, not text.
+_TEXT_VALUED = ("source_record_id", "text", "title", *TEXT_FIELDS, "customer_key")
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,10 @@ def to_canonical(
 ) -> dict | Rejection:
     """Map one raw record onto the feedback row, or say why it is rejected."""
     cols = spec.columns
+    for field in _TEXT_VALUED:
+        value = lookup(data, cols[field]) if field in cols else None
+        if isinstance(value, (dict, list)):
+            return Rejection("not_text", f"{cols[field]} holds a JSON {'object' if isinstance(value, dict) else 'array'}, not text")
 
     raw_id = lookup(data, cols["source_record_id"]) if "source_record_id" in cols else None
     if "source_record_id" in cols and _blank(raw_id):
