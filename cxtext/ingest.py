@@ -265,22 +265,35 @@ class LandingScan:
     known: int = 0
     failed_before: list[tuple[Path, str]] = field(default_factory=list)
     unsettled: list[Path] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # why a match was not read
 
 
 def scan_landing(store: Store, settings: Settings) -> LandingScan:
     """Find files in the configured landing folders that are new by content.
 
-    A file still being written (its size or mtime changes across settle_seconds) is left for the
-    next run; a file that failed before with the same content is not retried until it changes.
+    Only files inside a source's landing folder are read: a match that leaves it (a pattern with
+    "..", a link pointing elsewhere) is refused with the reason, and so is a pattern glob cannot
+    use. A file still being written (its size or mtime changes across settle_seconds) is left for
+    the next run; a file that failed before with the same content is not retried until it changes.
     """
     scan = LandingScan()
     candidates: list[tuple[SourceSpec, Path, os.stat_result]] = []
     for spec in settings.sources.values():
         if spec.landing is None or not spec.landing.is_dir():
             continue
-        for path in sorted(spec.landing.glob(spec.pattern)):
-            if path.is_file() and not path.name.startswith("."):
-                candidates.append((spec, path, path.stat()))
+        root = spec.landing.resolve()
+        try:
+            matches = sorted(spec.landing.glob(spec.pattern))
+        except (NotImplementedError, ValueError) as exc:  # an absolute or empty pattern
+            scan.refused.append(f"source {spec.name!r}: pattern {spec.pattern!r} cannot be used: {exc}")
+            continue
+        for path in matches:
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            if not path.resolve().is_relative_to(root):
+                scan.refused.append(f"source {spec.name!r}: {path} is outside its landing folder {root}; not read")
+                continue
+            candidates.append((spec, path, path.stat()))
     youngest = max((c[2].st_mtime for c in candidates), default=0.0)
     wait = settings.settle_seconds - (time.time() - youngest)
     if candidates and wait > 0:
