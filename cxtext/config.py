@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxtext.errors import ConfigError
+from cxtext.redact import HandlePolicy
 
 KINDS = ("review", "survey", "social")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -95,6 +96,7 @@ class Settings:
     nightly_recompute_budget: int = 100_000
     nightly_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
+    pii_handles: HandlePolicy = HandlePolicy()
     sources: dict[str, SourceSpec] = field(default_factory=dict)
 
     @property
@@ -194,8 +196,19 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         nightly_recompute_budget=budget,
         nightly_cron=str(schedule.get("nightly_cron", "0 2 * * *")),
         schedule_timezone=schedule_tz,
+        pii_handles=handle_policy(pii),
         sources=sources,
     )
+
+
+def handle_policy(pii: dict) -> HandlePolicy:
+    """[pii] redact_handles (default true: a handle names a person) and keep_handles."""
+    redact, keep = pii.get("redact_handles", True), pii.get("keep_handles", [])
+    if not isinstance(redact, bool):
+        raise ConfigError(f"pii.redact_handles: must be true or false, got {redact!r}")
+    if not isinstance(keep, list) or not all(isinstance(h, str) and h.startswith("@") for h in keep):
+        raise ConfigError(f"pii.keep_handles: must be a list of handles such as [\"@VoltaShop\"], got {keep!r}")
+    return HandlePolicy.of(redact, keep)
 
 
 def check_timezone(name: str, where: str) -> None:

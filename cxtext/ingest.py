@@ -29,7 +29,7 @@ from cxtext.config import Settings, SourceSpec
 from cxtext.errors import SourceReadError
 from cxtext.readers import RawRecord, open_records
 from cxtext.records import Rejection, to_canonical
-from cxtext.redact import redact_text
+from cxtext.redact import HandlePolicy, redact_text
 from cxtext.store import Store, utcnow
 
 RAW_LIMIT = 64 * 1024
@@ -109,11 +109,11 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def clip_raw(raw: str) -> str:
+def clip_raw(raw: str, handles: HandlePolicy) -> str:
     """Redact a raw record and cut it to RAW_LIMIT characters, saying how much was cut."""
     if len(raw) > RAW_LIMIT:
         raw = raw[:RAW_LIMIT] + f"…[cut: {len(raw) - RAW_LIMIT:,} more characters]"
-    return redact_text(raw)
+    return redact_text(raw, handles)
 
 
 def archive_file(settings: Settings, path: Path, digest: str) -> Path:
@@ -190,7 +190,7 @@ def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, s
 
 def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress,
           window: Window | None = None) -> None:
-    salt, now = settings.salt(), utcnow()
+    salt, now, handles = settings.salt(), utcnow(), settings.pii_handles
     known_rejects = set() if window is None else set(store.execute(
         "SELECT r.position, r.reason FROM rejects r JOIN ingest_batches b USING (batch_id) "
         "WHERE b.file_sha256 = ? AND b.source = ?", [result.file_sha256, spec.name]))
@@ -203,12 +203,13 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             staged: list[dict] = []
             rejected: list[dict] = []
             for record in chunk:
-                outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now)
+                outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now,
+                                     handles=handles)
                 if isinstance(outcome, Rejection) and (record.position, outcome.reason) in known_rejects:
                     result.rows_passed_over += 1
                 elif isinstance(outcome, Rejection):
                     rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
-                                     "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw),
+                                     "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw, handles),
                                      "rejected_at": now})
                     result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
                 elif window is not None and not window.contains(outcome["created_at"]):
@@ -222,7 +223,7 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
             if on_progress:
                 on_progress(result.rows_read)
-        _merge(store, result, now, known_rejects)
+        _merge(store, result, now, handles, known_rejects)
 
 
 def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejection:
@@ -231,7 +232,7 @@ def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejecti
     return to_canonical(record.data, spec, **options)
 
 
-def _merge(store: Store, result: BatchResult, now, known_rejects: set) -> None:
+def _merge(store: Store, result: BatchResult, now, handles: HandlePolicy, known_rejects: set) -> None:
     """Deduplicate the staged file and upsert it into feedback, counting each outcome.
 
     Within the file the last record of an id wins (a later line is a correction); an earlier one
@@ -242,10 +243,10 @@ def _merge(store: Store, result: BatchResult, now, known_rejects: set) -> None:
     with store.scratch_table(
         "ranked", "SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn FROM staging"
     ):
-        _upsert_ranked(store, result, now, known_rejects)
+        _upsert_ranked(store, result, now, handles, known_rejects)
 
 
-def _upsert_ranked(store: Store, result: BatchResult, now, known_rejects: set) -> None:
+def _upsert_ranked(store: Store, result: BatchResult, now, handles: HandlePolicy, known_rejects: set) -> None:
     """Reject in-file conflicts, count every outcome, then update changed rows and insert new ones."""
     earlier = store.execute(
         "SELECT r.source, r.position, k.position, r.record_hash = k.record_hash, r.raw "
@@ -261,7 +262,7 @@ def _upsert_ranked(store: Store, result: BatchResult, now, known_rejects: set) -
     store.insert_arrow("rejects", pa.Table.from_pylist([
         {"batch_id": result.batch_id, "source": source, "position": position, "reason": "conflicting_duplicate_id",
          "detail": f"same id as the record at position {kept} later in this file, with different content; the later one was kept",
-         "raw": clip_raw(raw), "rejected_at": now}
+         "raw": clip_raw(raw, handles), "rejected_at": now}
         for source, position, kept, _, raw in conflicts], schema=REJECTS_SCHEMA))
     new, updated, same = store.execute(
         "SELECT count(*) FILTER (f.feedback_id IS NULL), count(*) FILTER (f.record_hash <> k.record_hash), "
@@ -298,22 +299,35 @@ class LandingScan:
     known: int = 0
     failed_before: list[tuple[Path, str]] = field(default_factory=list)
     unsettled: list[Path] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # why a match was not read
 
 
 def scan_landing(store: Store, settings: Settings) -> LandingScan:
     """Find files in the configured landing folders that are new by content.
 
-    A file still being written (its size or mtime changes across settle_seconds) is left for the
-    next run; a file that failed before with the same content is not retried until it changes.
+    Only files inside a source's landing folder are read: a match that leaves it (a pattern with
+    "..", a link pointing elsewhere) is refused with the reason, and so is a pattern glob cannot
+    use. A file still being written (its size or mtime changes across settle_seconds) is left for
+    the next run; a file that failed before with the same content is not retried until it changes.
     """
     scan = LandingScan()
     candidates: list[tuple[SourceSpec, Path, os.stat_result]] = []
     for spec in settings.sources.values():
         if spec.landing is None or not spec.landing.is_dir():
             continue
-        for path in sorted(spec.landing.glob(spec.pattern)):
-            if path.is_file() and not path.name.startswith("."):
-                candidates.append((spec, path, path.stat()))
+        root = spec.landing.resolve()
+        try:
+            matches = sorted(spec.landing.glob(spec.pattern))
+        except (NotImplementedError, ValueError) as exc:  # an absolute or empty pattern
+            scan.refused.append(f"source {spec.name!r}: pattern {spec.pattern!r} cannot be used: {exc}")
+            continue
+        for path in matches:
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            if not path.resolve().is_relative_to(root):
+                scan.refused.append(f"source {spec.name!r}: {path} is outside its landing folder {root}; not read")
+                continue
+            candidates.append((spec, path, path.stat()))
     youngest = max((c[2].st_mtime for c in candidates), default=0.0)
     wait = settings.settle_seconds - (time.time() - youngest)
     if candidates and wait > 0:

@@ -22,7 +22,10 @@ from cxtext.errors import SourceReadError
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # size limits are a validation rule, not a parse error
 
 _SURROGATE_RE = re.compile("[\udc80-\udcff]")
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _SNIFF_BYTES = 8192
+#: Deeper JSON records are rejected: mapping, redaction and storage walk them recursively.
+MAX_JSON_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,31 @@ def _jsonl_records(path: Path) -> Iterator[RawRecord]:
             if not isinstance(value, dict):
                 yield RawRecord(position, text, reason="not_an_object", detail=f"expected a JSON object, got {type(value).__name__}")
                 continue
+            problem = _json_problem(value) if "\\u" in text or text.count("{") + text.count("[") > MAX_JSON_DEPTH else None
+            if problem:
+                yield RawRecord(position, text, reason="invalid_json", detail=problem)
+                continue
             yield RawRecord(position, text, data=value)
+
+
+def _json_problem(value) -> str | None:
+    """What makes a parsed JSON value unusable although it parsed: nesting deeper than
+    MAX_JSON_DEPTH, or a \\ud800-\\udfff escape that is not half of a pair (no Unicode character,
+    so no UTF-8 to store it as)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"nested deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(node, str):
+            if _LONE_SURROGATE_RE.search(node):
+                return "a \\u escape names a lone surrogate, not a Unicode character"
+        elif isinstance(node, dict):
+            stack.extend((k, depth) for k in node)
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return None
 
 
 # -- Parquet ----------------------------------------------------------------------------------

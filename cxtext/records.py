@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from cxtext.config import SourceSpec
-from cxtext.redact import hash_customer_key, redact_text, redact_value
+from cxtext.redact import HandlePolicy, hash_customer_key, redact_text, redact_value
 
 #: Range of each score field: (low, high).
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -28,6 +28,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_END_RE = re.compile(r"\r\n?")
 _INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 _DIGITS_RE = re.compile(r"^[+-]?\d+(?:\.0+)?$")
+#: Fields that hold text; a JSON object or array there is a mapping mistake, not text.
+_TEXT_VALUED = ("source_record_id", "text", "title", *TEXT_FIELDS, "customer_key")
 
 
 @dataclass(frozen=True)
@@ -126,13 +128,20 @@ def parse_score(field: str, value) -> int | None:
         try:
             float(text)
         except ValueError:
-            raise ValueError("bad_number", f"{field} must be a whole number, got {text[:40]!r}") from None
+            raise ValueError("bad_number", f"{field} must be a whole number, got {text!r}") from None
         raise ValueError("out_of_range", f"{field} must be a whole number {SCORE_RANGES[field][0]}-{SCORE_RANGES[field][1]}, got {text}")
     number = int(float(text))
     low, high = SCORE_RANGES[field]
     if not low <= number <= high:
         raise ValueError("out_of_range", f"{field} must be {low}-{high}, got {number}")
     return number
+
+
+def _detail(text: str, handles: HandlePolicy) -> str:
+    """A reject's detail quotes the bad value: redacted first, then cut (a cut address would
+    no longer be recognised)."""
+    text = redact_text(text, handles)
+    return text if len(text) <= 160 else text[:160] + "…"
 
 
 def to_canonical(
@@ -142,9 +151,14 @@ def to_canonical(
     salt: str,
     max_text_chars: int,
     now: datetime,
+    handles: HandlePolicy = HandlePolicy(),
 ) -> dict | Rejection:
     """Map one raw record onto the feedback row, or say why it is rejected."""
     cols = spec.columns
+    for field in _TEXT_VALUED:
+        value = lookup(data, cols[field]) if field in cols else None
+        if isinstance(value, (dict, list)):
+            return Rejection("not_text", f"{cols[field]} holds a JSON {'object' if isinstance(value, dict) else 'array'}, not text")
 
     raw_id = lookup(data, cols["source_record_id"]) if "source_record_id" in cols else None
     if "source_record_id" in cols and _blank(raw_id):
@@ -166,7 +180,7 @@ def to_canonical(
     try:
         created_at = parse_time(time_value, spec.created_at_format, spec.timezone)
     except (ValueError, TypeError, OverflowError, OSError):
-        return Rejection("bad_created_at", f"{cols['created_at']}={str(time_value)[:60]!r} does not match format {spec.created_at_format!r}")
+        return Rejection("bad_created_at", _detail(f"{cols['created_at']}={str(time_value)!r} does not match format {spec.created_at_format!r}", handles))
     if created_at > now + FUTURE_TOLERANCE:
         return Rejection("future_created_at", f"{cols['created_at']}={created_at:%Y-%m-%d %H:%M} UTC is in the future")
 
@@ -175,22 +189,22 @@ def to_canonical(
         "source": spec.name,
         "source_record_id": source_record_id,  # an id, not free text: never rewritten
         "created_at": created_at,
-        "text": redact_text(text),
+        "text": redact_text(text, handles),
     }
     for field in SCORE_RANGES:
         try:
             row[field] = parse_score(field, lookup(data, cols[field])) if field in cols else None
         except ValueError as exc:
-            return Rejection(*exc.args)
+            return Rejection(exc.args[0], _detail(exc.args[1], handles))
     title = lookup(data, cols["title"]) if "title" in cols else None
-    row["title"] = redact_text(normalize_text(str(title))) or None if not _blank(title) else None
+    row["title"] = redact_text(normalize_text(str(title)), handles) or None if not _blank(title) else None
     for field in TEXT_FIELDS:
         value = lookup(data, cols[field]) if field in cols else None
-        row[field] = redact_text(normalize_text(str(value)))[:200] or None if not _blank(value) else None
+        row[field] = redact_text(normalize_text(str(value)), handles)[:200] or None if not _blank(value) else None
     key = lookup(data, cols["customer_key"]) if "customer_key" in cols else None
     row["customer_key"] = hash_customer_key(str(key), salt) if not _blank(key) else None
     extra = _without(data, list(cols.values())) if spec.keep_extra else {}
-    row["extra"] = json.dumps(redact_value(extra), ensure_ascii=False, sort_keys=True, default=str) if extra else None
+    row["extra"] = json.dumps(redact_value(extra, handles), ensure_ascii=False, sort_keys=True, default=str) if extra else None
 
     row["feedback_id"] = feedback_id(spec.name, row["source_record_id"], created_at=created_at, text=row["text"])
     row["text_hash"] = sha256(row["text"])

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-TEXT_PIPELINE_VERSION = "text-1"
+TEXT_PIPELINE_VERSION = "text-2"  # text-2: a redacted handle, [HANDLE], is dropped like a handle
 
-RETWEET_RE = re.compile(r"^\s*RT\s+@\w+:?\s*", re.IGNORECASE)
+RETWEET_RE = re.compile(r"^\s*RT\s+(?:@\w+|\[HANDLE\]):?\s*", re.IGNORECASE)
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-HANDLE_RE = re.compile(r"(?<!\w)@\w{1,30}")
+HANDLE_RE = re.compile(r"(?<!\w)@\w{1,30}|\[HANDLE\]")
 HASHTAG_RE = re.compile(r"(?<!\w)#(\w{2,60})")
 #: Words the lemma table lacks (they never inflect) but hashtags use: #neveragain, #notagain.
 COMMON_WORDS = frozenset(

@@ -69,6 +69,8 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                         len(scan.new), scan.known, len(scan.unsettled), len(scan.failed_before))
             for path, error in scan.failed_before:
                 logger.warning("not retried (unchanged since it failed): %s", error)
+            for reason in scan.refused:
+                logger.warning("refused: %s", reason)
             for spec, path in scan.new:
                 try:
                     batch = ingest_file_task(store, settings, spec, path, run_id)

@@ -77,3 +77,18 @@ def test_readme_schema_is_the_generated_one(tmp_path):
         store.define_views("UTC")
         generated = schema_markdown(store)
     assert generated.strip() in (ROOT / "README.md").read_text(), "regenerate README's schema with `cxtext schema`"
+
+
+def test_a_hostile_source_name_is_only_ever_a_bound_value(tmp_path):
+    """CLI parameters reach SQL as bound parameters: a name written as an SQL injection is stored as-is."""
+    write_config(tmp_path)
+    data = tmp_path / "x.csv"
+    data.write_text("id,ts,body\n1,2026-07-06T10:00:00,fine\n")
+    name = "x'); DROP TABLE feedback; --"
+    result = cxtext("ingest", str(data), "--source", name, "--kind", "review", "--map", "id=id,created_at=ts,text=body",
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert cxtext("runs", cwd=tmp_path).returncode == 0
+    with duckdb.connect(str(tmp_path / "state/pipeline.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT source, text FROM feedback").fetchall() == [(name, "fine")]
+        assert con.execute("SELECT source FROM ingest_batches").fetchall() == [(name,)]

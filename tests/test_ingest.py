@@ -195,3 +195,22 @@ def test_parquet_source_with_native_types(store, review_settings, tmp_path):
     assert store.execute("SELECT source_record_id, nps, created_at FROM feedback ORDER BY 1") == [
         ("P1", 9, dt(2026, 7, 6, 9)), ("P3", None, dt(2026, 7, 6, 11))]
     assert store.execute("SELECT position, reason FROM rejects") == [(2, "out_of_range")]
+
+
+def test_scan_landing_reads_only_inside_the_landing_folder(store, review_settings, tmp_path):
+    from dataclasses import replace
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write(outside / "reviews-secret.csv", ROWS)
+    write(tmp_path / "landing/reviews-ok.csv", ROWS[:1])
+    (tmp_path / "landing/reviews-link.csv").symlink_to(outside / "reviews-secret.csv")
+    (tmp_path / "landing/reviews-inner-link.csv").symlink_to(tmp_path / "landing/reviews-ok.csv")
+    spec = review_settings.sources["reviews"]
+    scan = scan_landing(store, review_settings)
+    assert [p.name for _, p in scan.new] == ["reviews-inner-link.csv", "reviews-ok.csv"]
+    assert len(scan.refused) == 1 and "reviews-link.csv is outside its landing folder" in scan.refused[0]
+    for pattern, message in (("../outside/*.csv", "reviews-secret.csv is outside"), (str(outside / "*.csv"), "cannot be used")):
+        settings = replace(review_settings, sources={"reviews": replace(spec, pattern=pattern)})
+        scan = scan_landing(store, settings)
+        assert scan.new == [] and message in scan.refused[0], scan.refused

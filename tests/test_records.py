@@ -130,3 +130,14 @@ def test_content_id_when_source_has_no_ids():
     a = canonical({"ts": "2026-07-06T10:00:00Z", "text": "hello"}, spec)
     assert a["source_record_id"] is None
     assert a["feedback_id"] == canonical({"ts": "2026-07-06T10:00:00Z", "text": "hello"}, spec)["feedback_id"]
+
+
+def test_reject_details_quote_the_bad_value_redacted():
+    base = {"id": "T1", "ts": "2026-07-06T10:00:00Z", "text": "fine", "platform": "x"}
+    when = canonical(base | {"ts": "x" * 50 + " jane.doe@example.com " + "y" * 300})  # cut first, "jane.doe@e" would stay
+    assert when.reason == "bad_created_at" and "jane" not in when.detail and "[EMAIL]" in when.detail
+    assert len(when.detail) == 161
+    survey = make_source_spec("s", {"kind": "survey", "columns": {"created_at": "ts", "text": "text", "nps": "nps"}})
+    for nps, reason in (("4111111111111111", "out_of_range"), ("4111 1111 1111 1111", "bad_number")):
+        outcome = canonical(base | {"nps": nps}, survey)
+        assert outcome.reason == reason and "[CARD]" in outcome.detail and "4111" not in outcome.detail

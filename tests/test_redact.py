@@ -1,6 +1,8 @@
 import pytest
 
-from cxtext.redact import hash_customer_key, luhn_ok, redact_text, redact_value
+from cxtext.redact import HandlePolicy, hash_customer_key, iban_ok, luhn_ok, redact_text, redact_value
+
+BRAND = HandlePolicy.of(True, ["@VoltaShop"])
 
 
 @pytest.mark.parametrize(
@@ -19,10 +21,27 @@ from cxtext.redact import hash_customer_key, luhn_ok, redact_text, redact_value
         ("555-010-4477", "[PHONE]"),
         ("+447700900123", "[PHONE]"),
         ("+33 1 23 45 67 89", "[PHONE]"),
+        ("(+44) 20 7946 0958", "[PHONE]"),
+        ("+49 30/1234567", "[PHONE]"),
+        ("+4915112345678", "[PHONE]"),
+        ("+81-3-1234-5678 or +91 98765 43210", "[PHONE] or [PHONE]"),
         # payment cards: Luhn-valid numbers only
         ("card 4111 1111 1111 1111 was charged", "card [CARD] was charged"),
         ("card 4111-1111-1111-1111", "card [CARD]"),
         ("amex 378282246310005", "amex [CARD]"),
+        # IBANs: mod-97-checked, compact or grouped, even when a word follows
+        ("IBAN GB29 NWBK 6016 1331 9268 19 thanks", "IBAN [IBAN] thanks"),
+        ("to DE89370400440532013000.", "to [IBAN]."),
+        ("FR14 2004 1010 0505 0001 3M02 606 OK", "[IBAN] OK"),
+        # IP addresses with valid octets / groups
+        ("from 192.168.1.23 and 203.0.113.77,", "from [IP] and [IP],"),
+        ("2001:db8:85a3::8a2e:370:7334 / fe80::1ff:fe23:4567:890a", "[IP] / [IP]"),
+        ("mapped ::ffff:192.0.2.1", "mapped [IP]"),
+        # handles: the brand's own stay (BRAND keeps @VoltaShop), e-mails are not handles
+        ("@VoltaShop ask @jane_doe88", "@VoltaShop ask [HANDLE]"),
+        ("RT @sofia1980: same", "RT [HANDLE]: same"),
+        ("ask @jane.doe.", "ask [HANDLE]."),
+        ("@alice@mastodon.social", "@[EMAIL]"),
         # what must survive
         ("order 1234567812345678 never came", "order 1234567812345678 never came"),
         ("ref 0123456789012", "ref 0123456789012"),
@@ -30,12 +49,28 @@ from cxtext.redact import hash_customer_key, luhn_ok, redact_text, redact_value
         ("on 06.07.2026 at 10:00", "on 06.07.2026 at 10:00"),
         ("waited 45 minutes, 3 times, paid £1 299.00", "waited 45 minutes, 3 times, paid £1 299.00"),
         ("version 2.10.3 crashes", "version 2.10.3 crashes"),
+        ("build 10.0.19041.1, v1.2.3.4, 256.1.1.1, 1.2.3.4.5", "build 10.0.19041.1, v1.2.3.4, 256.1.1.1, 1.2.3.4.5"),
+        ("at 10:00:00, score 3:2, std::vector, 00:1A:2B:3C:4D:5E", "at 10:00:00, score 3:2, std::vector, 00:1A:2B:3C:4D:5E"),
+        ("code AB12CDEF3456789XYZ, parcel 1Z999AA10123456784", "code AB12CDEF3456789XYZ, parcel 1Z999AA10123456784"),
+        ("Order #VS754988 was meant to arrive", "Order #VS754988 was meant to arrive"),
         ("@VoltaShop #fail", "@VoltaShop #fail"),
         ("", ""),
     ],
 )
 def test_redact_text(text, expected):
-    assert redact_text(text) == expected
+    assert redact_text(text, BRAND) == expected
+
+
+def test_handles_are_redacted_by_default_and_can_be_left():
+    assert redact_text("@VoltaShop and @Jane_D") == "[HANDLE] and [HANDLE]"
+    assert redact_text("@voltashop and @Jane_D", BRAND) == "@voltashop and [HANDLE]"
+    assert redact_text("@Jane_D, jane@example.com", HandlePolicy(redact=False)) == "@Jane_D, [EMAIL]"
+
+
+@pytest.mark.parametrize("iban, ok", [("GB29NWBK60161331926819", True), ("GB28NWBK60161331926819", False),
+                                      ("DE89370400440532013000", True), ("GB29NWBK6016", False)])
+def test_iban_checksum(iban, ok):
+    assert iban_ok(iban) is ok
 
 
 @pytest.mark.parametrize("digits, ok", [("4111111111111111", True), ("378282246310005", True), ("1234567812345678", False), ("79927398713", True), ("79927398710", False)])

@@ -1,7 +1,13 @@
 """The report: built from the views, every piece of feedback text escaped."""
 
+import os
+import re
+import subprocess
 from contextlib import contextmanager
 from datetime import datetime
+from html import escape
+
+import pytest
 
 from cxtext.report import RENDER_CHECK, build_report, top_pain_points_markdown
 from cxtext.store import Store
@@ -87,3 +93,45 @@ def test_stale_rows_are_counted_but_never_mixed_into_the_figures(tmp_path):
         pain = store.execute("SELECT negative_mentions FROM pain_points WHERE period = 'all'")[0][0]
         trend = store.execute("SELECT sum(negative_mentions) FROM theme_trends")[0][0]
     assert summary == (3, 2) and pain == 3 and trend == 3
+
+
+# Each payload would change the page's title if the browser ran it.
+PAYLOADS = [
+    "<script>document.title='PWNED-script'</script>",
+    "<img src=x onerror=\"document.title='PWNED-img'\">",
+    "<svg onload=\"document.title='PWNED-svg'\"></svg>",
+    "<a href=\"javascript:document.title='PWNED-link'\">click</a>",
+    "' onmouseover='document.title=`PWNED-attr`' x='",
+    "\"><script>document.title='PWNED-quote'</script>",
+    "</p></td></tr></table><script>document.title='PWNED-break'</script>",
+    "<iframe srcdoc=\"<script>parent.document.title='PWNED-iframe'</script>\"></iframe>",
+]
+
+
+@pytest.mark.slow
+def test_feedback_text_never_runs_in_a_browser(tmp_path):
+    """A report built from hostile feedback, loaded in headless Chromium: nothing of it executes."""
+    from tests.test_nightly_e2e import CHROMIUM, CHROMIUM_FLAGS
+
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed (Debian package `chromium`)")
+    rows = [(f"n{i}", datetime(2026, 7, 6), 0, "negative") for i in range(len(PAYLOADS))]
+    with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
+        for i, payload in enumerate(PAYLOADS):
+            store.execute("UPDATE theme_mentions SET clause = ? WHERE feedback_id = ?", [payload, f"n{i}"])
+        store.execute("INSERT INTO topics VALUES (0, ?, [], 8, '{}', 0.0, true, 'm1')", [" ".join(PAYLOADS)])
+        store.execute("INSERT INTO ingest_batches (batch_id, source, kind, status, rows_read, rows_loaded, rows_duplicate, "
+                      "rows_rejected) VALUES (1, ?, 'survey', 'loaded', 8, 8, 0, 0)", [PAYLOADS[5]])
+        html = build_report(store)
+    assert all(escape(p) in html for p in PAYLOADS[:3])  # the quotes and the topic are in the report, escaped
+    report = tmp_path / "report.html"
+    report.write_text(html, encoding="utf-8")
+    dom = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000",
+                          "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert 'data-charts-rendered="' in dom  # the page's own script ran: scripts were enabled
+    assert "<title>cxtext: customer pain points</title>" in dom and "PWNED" not in re.search(r"<title>.*?</title>", dom).group()
+    tags = re.findall(r"<[a-zA-Z][^>]*>", dom)
+    assert [t for t in tags if re.match(r"<(img|iframe|a)\b", t) or re.search(r"\bon\w+=|javascript:", t)] == []
+    assert sum(t.startswith("<script") for t in tags) == 1

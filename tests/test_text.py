@@ -24,6 +24,11 @@ def test_social_cleaning_maps_back_to_the_stored_text():
         assert text[start:end] == original
 
 
+def test_redacted_handles_are_cleaned_like_handles():
+    clean = clean_text("RT [HANDLE]: @VoltaShop ask [HANDLE] why the parcel is late", kind="social")
+    assert clean.retweet and clean.text == "ask why the parcel is late"
+
+
 @pytest.mark.parametrize("kind", ["review", "survey"])
 def test_other_kinds_are_left_alone(kind):
     text = "Visit https://example.com #great @bob"
