@@ -311,6 +311,24 @@ def evaluate(
 
 
 @app.command()
+def bench(
+    n: int = typer.Option(10_000, "--n", help="Records to generate (e.g. 10000, 100000, 1000000)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Workers of the parallel run (default: the config's, one per core)."),
+    out: Optional[Path] = typer.Option(Path("docs/BENCHMARKS.md"), "--out", help="Markdown file the results are appended to ('-' for none)."),
+    keep: Optional[Path] = typer.Option(None, "--keep", help="Work in this folder and keep it (default: a temporary folder, removed)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Benchmark the whole pipeline on N generated records against the bare VADER loop, with one worker and with all of them."""
+    from cxtext.bench import run_bench
+
+    settings = _settings(config, None)
+    if n < 300:
+        raise ConfigError("--n: at least 300 records (a topic model needs 200 feedback)")
+    run_bench(n, workers=workers or settings.workers, out=None if str(out) == "-" else out, keep=keep,
+              echo=lambda line: console.print(line, highlight=False, markup=False))
+
+
+@app.command()
 def report(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: the state folder's report.html)."),
     config: Optional[Path] = ConfigOption,

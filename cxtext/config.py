@@ -6,7 +6,8 @@ run elsewhere without editing the file:
 
 - ``CXTEXT_CONFIG``: path of the config file;
 - ``CXTEXT_STATE_DIR``: the state folder (databases, archive, reports);
-- ``CXTEXT_PII_SALT``: the salt for hashing customer keys.
+- ``CXTEXT_PII_SALT``: the salt for hashing customer keys;
+- ``CXTEXT_WORKERS``, ``CXTEXT_DASK_ADDRESS``: where the CPU-bound stages run.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ class Settings:
     taxonomy_path: Path = DEFAULT_TAXONOMY
     pii_salt: str | None = None
     nightly_recompute_budget: int = 100_000
+    workers: int = 0
+    dask_address: str | None = None
+    parallel_min_rows: int = 4_000
     nightly_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
     pii_handles: HandlePolicy = HandlePolicy()
@@ -194,11 +198,27 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         taxonomy_path=(base / data["taxonomy"]).resolve() if "taxonomy" in data else DEFAULT_TAXONOMY,
         pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
         nightly_recompute_budget=budget,
+        workers=_workers(os.environ.get("CXTEXT_WORKERS", data.get("workers", 0))),
+        dask_address=os.environ.get("CXTEXT_DASK_ADDRESS") or data.get("dask_address") or None,
+        parallel_min_rows=int(data.get("parallel_min_rows", 4_000)),
         nightly_cron=str(schedule.get("nightly_cron", "0 2 * * *")),
         schedule_timezone=schedule_tz,
         pii_handles=handle_policy(pii),
         sources=sources,
     )
+
+
+def _workers(value) -> int:
+    """``workers``: processes for the CPU-bound stages; 0 means one per core."""
+    from cxtext.parallel import default_workers
+
+    try:
+        workers = int(value)
+    except (TypeError, ValueError):
+        workers = -1
+    if workers < 0:
+        raise ConfigError(f"workers: a number of processes (0: one per core), got {value!r}")
+    return workers or default_workers()
 
 
 def handle_policy(pii: dict) -> HandlePolicy:

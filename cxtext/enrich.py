@@ -18,14 +18,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
 
 from cxtext.config import Settings
+from cxtext.parallel import executor
 from cxtext.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
 from cxtext.store import Store, utcnow
-from cxtext.taxonomy import ThemeTagger, get_tagger
+from cxtext.taxonomy import ThemeTagger, get_tagger, tagger_from_bytes
 from cxtext.text import TEXT_PIPELINE_VERSION, clean_text, load_nlp
 
 RESULT_TABLES = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
@@ -114,6 +116,7 @@ class EnrichResult:
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
     topic_model_fitted: bool = False
+    executor: str = "none"
 
     @property
     def rewritten(self) -> int:
@@ -122,7 +125,8 @@ class EnrichResult:
     def as_dict(self) -> dict:
         return {"stale": self.stale, "enriched": self.enriched, "topics_reassigned": self.topics_reassigned,
                 "left": self.left, "chunks": self.chunks, "mentions": self.mentions, "seconds": round(self.seconds, 2),
-                "reasons": self.reasons, "topic_model_fitted": self.topic_model_fitted}
+                "reasons": self.reasons, "topic_model_fitted": self.topic_model_fitted,
+                "executor": self.executor}
 
 
 def pending(store: Store, versions: Versions, selection: Selection = Selection()) -> list[Pending]:
@@ -207,44 +211,78 @@ def enrich(
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
     chunks = day_chunks(selected, settings.enrich_chunk_rows)
-    for chunk in chunks:
-        now = utcnow()
-        whole = [p.feedback_id for p in chunk if p.reason in full]
-        topics_only = [p.feedback_id for p in chunk if p.reason not in full]
-        with store.transaction():
-            if whole:
-                tables = analyse(_fetch(store, whole), tagger, versions, now=now, topic_model=topic_model)
-                _replace(store, whole, tables)
-                result.mentions += tables["theme_mentions"].num_rows
-            if topics_only:
-                _reassign_topics(store, topics_only, topic_model, versions, now=now)
-        result.enriched += len(whole)
-        result.topics_reassigned += len(topics_only)
-        result.chunks += 1
-        if on_progress:
-            on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected),
-                                 time.perf_counter() - clock))
+    context = AnalysisContext(Path(settings.taxonomy_path).read_bytes(), topic_model, versions)
+
+    def tasks():  # rows are read here, by the one connection, just before a worker needs them
+        for chunk in chunks:
+            yield (_fetch(store, [p.feedback_id for p in chunk if p.reason in full]),
+                   _fetch(store, [p.feedback_id for p in chunk if p.reason not in full]), utcnow())
+
+    with executor(context, workers=settings.workers, dask_address=settings.dask_address, chunks=len(chunks),
+                  rows=len(selected), min_rows=settings.parallel_min_rows) as pool:
+        result.executor = pool.description
+        for done in pool.imap(analyse_chunk, tasks()):
+            with store.transaction():
+                _write_chunk(store, done, versions)
+            result.enriched += len(done["whole"])
+            result.topics_reassigned += len(done["topic_only"])
+            result.mentions += done["tables"]["theme_mentions"].num_rows if "tables" in done else 0
+            result.chunks += 1
+            if on_progress:
+                on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected),
+                                     time.perf_counter() - clock))
     result.seconds = time.perf_counter() - clock
     return result
 
 
-def _reassign_topics(store: Store, ids: list[str], topic_model, versions: Versions, *, now: datetime) -> None:
-    """Only the topic assignment of feedback whose sentiment and themes are current."""
-    rows = _fetch(store, ids)
+@dataclass(frozen=True)
+class AnalysisContext:
+    """What every chunk's analysis needs, sent to each worker once: the taxonomy file's bytes
+    (a worker builds its own tagger), the topic model, the versions being written."""
+
+    taxonomy_toml: bytes
+    topic_model: object | None
+    versions: Versions
+
+
+def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows: list[tuple], now: datetime) -> dict:
+    """The CPU-bound work of one chunk, in a worker: the whole analysis of *whole_rows*, a topic
+    assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash)."""
+    tagger = tagger_from_bytes(context.taxonomy_toml)
+    if tagger.taxonomy.version != context.versions.taxonomy:
+        raise RuntimeError("the taxonomy changed while it was being applied")
+    done = {"whole": [r[0] for r in whole_rows], "topic_only": [r[0] for r in topic_rows], "now": now}
+    if whole_rows:
+        done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model)
+    if topic_rows:
+        done["assigned"] = assign_topics(topic_rows, context.topic_model)
+    return done
+
+
+def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
+    """Topic assignments only, for feedback whose sentiment and themes are current."""
     assigned = []
-    if topic_model is not None:
+    if topic_model is not None and rows:
         docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
         assigned = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
                     for row, t, c in zip(rows, topic_ids, confidences)]
-    store.con.register("_chunk_ids", pa.table({"feedback_id": [r[0] for r in rows]}))
-    try:
-        store.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
-        store.execute("UPDATE enrichment SET topic_version = ?, enriched_at = ? "
-                      "WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)", [versions.topics, now])
-    finally:
-        store.con.unregister("_chunk_ids")
-    store.insert_arrow("feedback_topics", pa.Table.from_pylist(assigned, schema=SCHEMAS["feedback_topics"]))
+    return pa.Table.from_pylist(assigned, schema=SCHEMAS["feedback_topics"])
+
+
+def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
+    """One chunk's results, replacing what was there (the caller's transaction)."""
+    if done["whole"]:
+        _replace(store, done["whole"], done["tables"])
+    if done["topic_only"]:
+        store.con.register("_chunk_ids", pa.table({"feedback_id": done["topic_only"]}))
+        try:
+            store.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
+            store.execute("UPDATE enrichment SET topic_version = ?, enriched_at = ? "
+                          "WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)", [versions.topics, done["now"]])
+        finally:
+            store.con.unregister("_chunk_ids")
+        store.insert_arrow("feedback_topics", done["assigned"])
 
 
 def refresh_aggregates(store: Store, settings: Settings) -> None:
@@ -331,6 +369,8 @@ def write_topics(store: Store, model) -> None:
 
 
 def _fetch(store: Store, ids: list[str]) -> list[tuple]:
+    if not ids:
+        return []
     store.con.register("_chunk_ids", pa.table({"feedback_id": ids}))
     try:
         return store.execute(
@@ -420,7 +460,7 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
                 "sentence_index": mention.sentence_index, "start_char": start, "end_char": end,
                 "evidence": mention.text, "clause": clause, "compound": polarity.compound, "label": label,
                 "label_source": source})
-        document = scorer.polarity(clean.text)
+        document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
         remembered = peak_end(compounds)
         out["sentiment"].append({
             "feedback_id": feedback_id, "compound": document.compound, "pos": document.pos, "neu": document.neu,

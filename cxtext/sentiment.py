@@ -244,8 +244,16 @@ class SentimentScorer:
         return f"vader-{vader_version()}+cx-{load_lexicon(self.lexicon_path).sha256[:12]}"
 
     def polarity(self, text: str) -> Polarity:
-        analyzer, rewrite = _analyzer(self.mode, self.lexicon_path)
-        return Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
+        return _polarity(self.mode, self.lexicon_path, text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _polarity(mode: str, lexicon_path: Path | None, text: str) -> Polarity:
+    """VADER's score is a function of the text alone: a text scored before (a one-sentence
+    document is also its sentence, a clause often its whole sentence, a retweet its original)
+    is not scored again."""
+    analyzer, rewrite = _analyzer(mode, lexicon_path)
+    return Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
 
 
 @lru_cache(maxsize=None)

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from spacy.attrs import LEMMA, LOWER
+from spacy.strings import hash_string
+from spacy.symbols import IDS
+
 from cxtext.config import DEFAULT_TAXONOMY
 from cxtext.errors import ConfigError
 
@@ -228,6 +232,8 @@ class ThemeTagger:
         self._stage = {t.id: t.stage for t in taxonomy.themes}
         self._negation = {t.id: t.negation for t in taxonomy.themes}
         self._phrases, self._patterns = build_matchers(taxonomy)
+        self._hashed_patterns = [(tuple(frozenset(_string_key(w) for w in needed) for needed in required), matcher)
+                                 for required, matcher in self._patterns]
         # Matcher key -> the words it names literally: a theme's phrases share the theme id as key,
         # each token pattern has its own ("payment_failure#3").
         self._own_words = {t.id: _literal_words(t.phrases, ()) for t in taxonomy.themes}
@@ -244,8 +250,10 @@ class ThemeTagger:
         found: dict[tuple[str, int], Mention] = {}
         strings = doc.vocab.strings
         matches = self._phrases(doc)
-        words = {t.lower_ for t in doc} | {t.lemma_ for t in doc}
-        for required, matcher in self._patterns:
+        # The document's words as string hashes, read in one array: creating a Token object per
+        # word is what made this slow.
+        words = set(doc.to_array([LOWER, LEMMA]).ravel().tolist())
+        for required, matcher in self._hashed_patterns:
             if all(not words.isdisjoint(needed) for needed in required):
                 matches += matcher(doc)
         matches.sort(key=lambda m: (m[1], -m[2]))
@@ -262,6 +270,12 @@ class ThemeTagger:
                 span = doc[start:end]
                 found[key] = Mention(theme, self._stage[theme], index, span.start_char, span.end_char, span.text)
         return sorted(found.values(), key=lambda m: (m.start_char, m.theme))
+
+
+def _string_key(word: str) -> int:
+    """The key spaCy stores *word* under: a fixed symbol id for its built-in strings ("mark",
+    "agent"...), the hash otherwise (as StringStore does)."""
+    return IDS.get(word) or hash_string(word)
 
 
 def _negated(doc, start: int, end: int, sentence_start: int, own_words: frozenset[str]) -> bool:
@@ -317,3 +331,11 @@ def get_tagger(path: Path | str = DEFAULT_TAXONOMY) -> ThemeTagger:
     if taxonomy.version not in _taggers:
         _taggers[taxonomy.version] = ThemeTagger(taxonomy)
     return _taggers[taxonomy.version]
+
+
+def tagger_from_bytes(raw: bytes) -> ThemeTagger:
+    """The tagger for a taxonomy file's bytes (how worker processes get it: no path needed)."""
+    version = hashlib.sha256(raw).hexdigest()[:12]
+    if version not in _taggers:
+        _taggers[version] = ThemeTagger(parse_taxonomy(tomllib.loads(raw.decode("utf-8")), version=version))
+    return _taggers[version]

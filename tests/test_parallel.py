@@ -1,0 +1,72 @@
+"""The chunk-map: worker processes and a Dask cluster give the database an in-process run gives."""
+
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from cxtext.parallel import Inline, Processes, executor
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _square(context, x):
+    return context * x * x
+
+
+def test_executor_chooses_inline_for_small_jobs_and_processes_for_big_ones():
+    with executor(3, workers=2, chunks=1, rows=10_000, min_rows=100) as one_chunk:
+        assert isinstance(one_chunk, Inline)
+    with executor(3, workers=2, chunks=5, rows=50, min_rows=100) as small:
+        assert isinstance(small, Inline)
+    with executor(3, workers=2, chunks=5, rows=500, min_rows=100) as big:
+        assert isinstance(big, Processes)
+        assert sorted(big.imap(_square, [(i,) for i in range(7)])) == sorted(3 * i * i for i in range(7))
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """A state folder with 750 ingested feedback, none enriched yet."""
+    from cxtext.config import load_settings
+    from cxtext.ingest import ingest_file
+    from cxtext.sampledata import generate
+    from cxtext.store import Store
+    from tests.test_operations import write_config
+
+    root = tmp_path_factory.mktemp("parallel")
+    generate(root / "sample_data", seed=11, n_reviews=300, n_surveys=250, n_social=200)
+    shutil.copy(ROOT / "models/taxonomy.toml", root / "taxonomy.toml")
+    settings = replace(load_settings(write_config(root)), enrich_chunk_rows=60, parallel_min_rows=0)
+    with Store.open(settings.work_db) as store:
+        for spec in settings.sources.values():
+            for path in sorted(spec.landing.glob(spec.pattern)):
+                ingest_file(store, settings, path, spec)
+    return root, settings
+
+
+def enrich_copy(loaded, tmp_path, **overrides):
+    from cxtext.enrich import enrich
+    from cxtext.store import Store, content_fingerprint
+
+    root, settings = loaded
+    state = tmp_path / "state"
+    shutil.copytree(settings.state_dir, state)
+    settings = replace(settings, state_dir=state, **overrides)
+    with Store.open(settings.work_db) as store:
+        result = enrich(store, settings)
+        return result, content_fingerprint(store)
+
+
+def test_worker_processes_and_a_dask_cluster_write_what_one_process_writes(loaded, tmp_path):
+    from distributed import LocalCluster
+
+    inline, expected = enrich_copy(loaded, tmp_path / "inline", workers=1)
+    assert inline.executor.startswith("1 worker") and inline.enriched == 750 and inline.chunks > 2
+    processes, got = enrich_copy(loaded, tmp_path / "processes", workers=2)
+    assert processes.executor == "2 worker processes" and processes.enriched == 750
+    assert got == expected
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask, got = enrich_copy(loaded, tmp_path / "dask", dask_address=cluster.scheduler_address)
+    assert dask.executor.startswith("Dask cluster") and dask.enriched == 750
+    assert got == expected
