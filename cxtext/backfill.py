@@ -29,6 +29,7 @@ from cxtext.enrich import (
     enrich,
     pending,
     refresh_aggregates,
+    with_reasons,
 )
 from cxtext.errors import ConfigError, CxtextError, SourceReadError
 from cxtext.ingest import Window, ingest_file
@@ -149,8 +150,7 @@ def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_b
                                   note=f"{len(files)} archived file(s) re-read"))
         elif step in ("enrich", "topics"):
             full = set(FULL_REASONS) | ({"forced"} if "enrich" in request.steps else set())
-            wanted = full if step == "enrich" else set(TOPIC_REASONS) | ({"forced"} - full)
-            items = [p for p in todo if p.reason in wanted]
+            items = with_reasons(todo, full if step == "enrich" else set(TOPIC_REASONS) | ({"forced"} - full))
             note = "a topic model is fitted first" if model is None and step == "enrich" else ""
             plans.append(StepPlan(step, len(items), count_reasons(items),
                                   len(day_chunks(items, settings.enrich_chunk_rows)), note))

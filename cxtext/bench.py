@@ -175,7 +175,7 @@ def pipeline(settings: Settings, label: str) -> Run:
     from cxtext.store import Store
 
     run = Run(label)
-    with MemorySampler() as memory, Store.open(settings.work_db) as store:
+    with MemorySampler() as memory, Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         clock = time.perf_counter()
         scan = scan_landing(store, settings)
         for spec, path in scan.new:

@@ -98,7 +98,7 @@ def ingest(
     settings = _settings(config, state_dir)
     spec = _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter)
     with writer_lock(settings.lock_path, purpose=f"cxtext ingest {file.name}", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db) as store:
+            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         with recorded_run(store, "ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()}) as run, \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
                          TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
@@ -171,7 +171,7 @@ def enrich(
 
     settings = _settings(config, state_dir)
     with writer_lock(settings.lock_path, purpose="cxtext enrich", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db) as store:
+            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         with recorded_run(store, "enrich", {"since": since}) as run, \
                 Progress(SpinnerColumn(), TextColumn("enriching"), BarColumn(), MofNCompleteColumn(),
                          TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
@@ -208,7 +208,7 @@ def backfill(
         if not settings.work_db.exists():
             raise CxtextError(f"no {settings.work_db} yet: run `cxtext run` first")
         try:
-            with Store.open(settings.work_db, read_only=True) as store:
+            with Store.open(settings.work_db, read_only=True, memory_limit=settings.duckdb_memory_limit) as store:
                 resumed = resume_point(store, request)
                 plans = plan(store, settings, request, forced_before=resumed[1] if resumed else utcnow())
         except duckdb.IOException:
@@ -276,7 +276,7 @@ def topics_fit(
 
     settings = _settings(config, state_dir)
     with writer_lock(settings.lock_path, purpose="cxtext topics fit", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db) as store:
+            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         with recorded_run(store, "topics_fit", {"n_topics": n_topics}) as run, err.status("fitting topics…"):
             model = fit_topic_model(store, settings, n_topics=n_topics)
             if model is None:

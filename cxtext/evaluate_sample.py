@@ -56,7 +56,7 @@ def evaluate_sample_data(settings: Settings, sample_dir: Path) -> str:
     manifest = json.loads((sample_dir / "manifest.json").read_text())
     with tempfile.TemporaryDirectory(prefix="cxtext-eval-") as tmp:
         settings = replace(settings, state_dir=Path(tmp), pii_salt="evaluation")
-        with Store.open(settings.work_db) as store:
+        with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
             for info_name, info in manifest["files"].items():
                 ingest_file(store, settings, sample_dir / info_name, settings.sources[info["source"]])
             enriched = enrich(store, settings)

@@ -105,12 +105,16 @@ class Store:
 
     @classmethod
     @contextmanager
-    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False) -> Iterator["Store"]:
-        """Open (creating and migrating when writable) the database at *path*."""
+    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False,
+             memory_limit: str | None = None) -> Iterator["Store"]:
+        """Open (creating and migrating when writable) the database at *path*. *memory_limit*
+        (e.g. '1GB') caps DuckDB's own memory; beyond it DuckDB spills to a temporary folder
+        beside the database instead of growing with the data (its default is 80% of the RAM)."""
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(path, read_only=read_only)
+        con = duckdb.connect(path, read_only=read_only,
+                             config={"memory_limit": memory_limit} if memory_limit else {})
         store = cls(con, path)
         try:
             if read_only:

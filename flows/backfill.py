@@ -36,7 +36,7 @@ def backfill(start: str | None = None, end: str | None = None, sources: list[str
     settings = load_settings(config, state_dir=state_dir)
     request = BackfillRequest.parse(settings, start=start, end=end, sources=sources, steps=steps, force=force)
     with writer_lock(settings.lock_path, purpose="backfill", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db) as store:
+            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         resumed = resume_point(store, request)
         forced_before = resumed[1] if resumed else utcnow()
         if resumed and request.force:

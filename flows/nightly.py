@@ -58,7 +58,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
     parameters = {"config": str(settings.config_path), "state_dir": str(settings.state_dir),
                   "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None}
     with writer_lock(settings.lock_path, purpose="nightly run", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db) as store:
+            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         run_id = start_run(store, "nightly", parameters)
         counts = {"files_new": 0, "files_known": 0, "files_failed": 0, "files_unsettled": 0,
                   "rows_read": 0, "rows_loaded": 0, "rows_duplicate": 0, "rows_rejected": 0}
