@@ -223,9 +223,12 @@ def enrich(
     def tasks():  # rows are read here, by the one connection, just before a worker needs them
         for offset, length in chunks:
             chunk = selected.slice(offset, length)
-            whole = pc.is_in(chunk["reason"], full_reasons)
-            yield (_fetch(store, chunk.filter(whole)["feedback_id"].to_pylist()),
-                   _fetch(store, chunk.filter(pc.invert(whole))["feedback_id"].to_pylist()), utcnow())
+            whole = chunk.filter(pc.is_in(chunk["reason"], full_reasons))
+            # Rows that have results to replace; 'missing' ones have none (a chunk's results are
+            # written with its enrichment rows), and deleting nothing still scans the tables.
+            replacing = whole.filter(pc.not_equal(whole["reason"], "missing"))["feedback_id"].to_pylist()
+            topic_only = chunk.filter(pc.invert(pc.is_in(chunk["reason"], full_reasons)))["feedback_id"].to_pylist()
+            yield _fetch(store, whole["feedback_id"].to_pylist()), _fetch(store, topic_only), utcnow(), replacing
 
     with executor(context, workers=settings.workers, dask_address=settings.dask_address, chunks=len(chunks),
                   rows=len(selected), min_rows=settings.parallel_min_rows) as pool:
@@ -254,13 +257,16 @@ class AnalysisContext:
     versions: Versions
 
 
-def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows: list[tuple], now: datetime) -> dict:
+def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows: list[tuple], now: datetime,
+                  replacing: list[str]) -> dict:
     """The CPU-bound work of one chunk, in a worker: the whole analysis of *whole_rows*, a topic
-    assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash)."""
+    assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash). *replacing* (the
+    ids whose old results the writer deletes) only passes through."""
     tagger = tagger_from_bytes(context.taxonomy_toml)
     if tagger.taxonomy.version != context.versions.taxonomy:
         raise RuntimeError("the taxonomy changed while it was being applied")
-    done = {"whole": [r[0] for r in whole_rows], "topic_only": [r[0] for r in topic_rows], "now": now}
+    done = {"whole": [r[0] for r in whole_rows], "topic_only": [r[0] for r in topic_rows], "now": now,
+            "replacing": replacing}
     if whole_rows:
         done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model)
     if topic_rows:
@@ -282,7 +288,7 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
 def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
     """One chunk's results, replacing what was there (the caller's transaction)."""
     if done["whole"]:
-        _replace(store, done["whole"], done["tables"])
+        _replace(store, done["replacing"], done["tables"])
     if done["topic_only"]:
         store.con.register("_chunk_ids", pa.table({"feedback_id": done["topic_only"]}))
         try:
@@ -388,13 +394,15 @@ def _fetch(store: Store, ids: list[str]) -> list[tuple]:
         store.con.unregister("_chunk_ids")
 
 
-def _replace(store: Store, ids: list[str], tables: dict[str, pa.Table]) -> None:
-    store.con.register("_chunk_ids", pa.table({"feedback_id": ids}))
-    try:
-        for table in RESULT_TABLES:
-            store.execute(f"DELETE FROM {table} WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
-    finally:
-        store.con.unregister("_chunk_ids")
+def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table]) -> None:
+    """Delete the old results of *replacing*, insert *tables*."""
+    if replacing:
+        store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(replacing, pa.string())}))
+        try:
+            for table in RESULT_TABLES:
+                store.execute(f"DELETE FROM {table} WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
+        finally:
+            store.con.unregister("_chunk_ids")
     for table in RESULT_TABLES:
         store.insert_arrow(table, tables[table])
 

@@ -541,26 +541,27 @@ PAIN_VIEWS: tuple[View, ...] = (
                 SELECT period, period_start, stage, theme, clause, min(compound) AS compound FROM mentions
                 WHERE label = 'negative' GROUP BY period, period_start, stage, theme, clause)
             GROUP BY period, period_start, stage, theme),
-        groups AS (
-            SELECT t.period, t.period_start, t.stage, t.theme, n.feedback_id IS NOT NULL AS negative,
-                   CAST(fb.nps >= 9 AS INTEGER) - CAST(fb.nps <= 6 AS INTEGER) AS nps_point,
-                   CAST(fb.csat >= 4 AS INTEGER) AS csat_point, fb.rating
-            FROM (SELECT DISTINCT period, period_start, stage, theme FROM neg) t
-            JOIN fb ON fb.period = t.period AND fb.period_start IS NOT DISTINCT FROM t.period_start
-            LEFT JOIN neg n ON n.period = t.period AND n.period_start IS NOT DISTINCT FROM t.period_start
-                           AND n.stage = t.stage AND n.theme = t.theme AND n.feedback_id = fb.feedback_id),
+        points AS (
+            SELECT period, period_start, feedback_id,
+                   CAST(CAST(fb.nps >= 9 AS INTEGER) - CAST(fb.nps <= 6 AS INTEGER) AS DOUBLE) AS nps,
+                   CAST(CAST(fb.csat >= 4 AS INTEGER) AS DOUBLE) AS csat,
+                   CAST(fb.rating AS DOUBLE) AS stars
+            FROM fb),
+        -- Each theme's negative mentioners against the rest, from sums: the rest is everyone minus
+        -- the mentioners, so no row is made per theme and feedback.
+        everyone AS (
+            SELECT period, period_start, count(nps) AS nps_n, sum(nps) AS nps_s, sum(nps * nps) AS nps_q, count(csat) AS csat_n, sum(csat) AS csat_s, sum(csat * csat) AS csat_q, count(stars) AS stars_n, sum(stars) AS stars_s, sum(stars * stars) AS stars_q FROM points GROUP BY period, period_start),
+        mentioners AS (
+            SELECT n.period, n.period_start, n.stage, n.theme, count(p.nps) AS nps_n1, coalesce(sum(p.nps), 0) AS nps_s1, coalesce(sum(p.nps * p.nps), 0) AS nps_q1, count(p.csat) AS csat_n1, coalesce(sum(p.csat), 0) AS csat_s1, coalesce(sum(p.csat * p.csat), 0) AS csat_q1, count(p.stars) AS stars_n1, coalesce(sum(p.stars), 0) AS stars_s1, coalesce(sum(p.stars * p.stars), 0) AS stars_q1
+            FROM neg n JOIN points p ON p.period = n.period AND p.period_start IS NOT DISTINCT FROM n.period_start
+                                    AND p.feedback_id = n.feedback_id
+            GROUP BY n.period, n.period_start, n.stage, n.theme),
         scores AS (
-            SELECT period, period_start, stage, theme,
-                   count(nps_point) FILTER (WHERE negative) AS nps_n1, count(nps_point) FILTER (WHERE NOT negative) AS nps_n0,
-                   avg(nps_point) FILTER (WHERE negative) AS nps_m1, avg(nps_point) FILTER (WHERE NOT negative) AS nps_m0,
-                   var_pop(nps_point) FILTER (WHERE negative) AS nps_v1, var_pop(nps_point) FILTER (WHERE NOT negative) AS nps_v0,
-                   count(csat_point) FILTER (WHERE negative) AS csat_n1, count(csat_point) FILTER (WHERE NOT negative) AS csat_n0,
-                   avg(csat_point) FILTER (WHERE negative) AS csat_m1, avg(csat_point) FILTER (WHERE NOT negative) AS csat_m0,
-                   var_pop(csat_point) FILTER (WHERE negative) AS csat_v1, var_pop(csat_point) FILTER (WHERE NOT negative) AS csat_v0,
-                   count(rating) FILTER (WHERE negative) AS stars_n1, count(rating) FILTER (WHERE NOT negative) AS stars_n0,
-                   avg(rating) FILTER (WHERE negative) AS stars_m1, avg(rating) FILTER (WHERE NOT negative) AS stars_m0,
-                   var_pop(rating) FILTER (WHERE negative) AS stars_v1, var_pop(rating) FILTER (WHERE NOT negative) AS stars_v0
-            FROM groups GROUP BY period, period_start, stage, theme),
+            SELECT m.period, m.period_start, m.stage, m.theme,
+                   nps_n1, (a.nps_n - nps_n1) AS nps_n0, nps_s1 / nullif(nps_n1, 0) AS nps_m1, (a.nps_s - nps_s1) / nullif((a.nps_n - nps_n1), 0) AS nps_m0, greatest(0, nps_q1 / nullif(nps_n1, 0) - (nps_s1 / nullif(nps_n1, 0)) ** 2) AS nps_v1, greatest(0, (a.nps_q - nps_q1) / nullif((a.nps_n - nps_n1), 0) - ((a.nps_s - nps_s1) / nullif((a.nps_n - nps_n1), 0)) ** 2) AS nps_v0,
+                   csat_n1, (a.csat_n - csat_n1) AS csat_n0, csat_s1 / nullif(csat_n1, 0) AS csat_m1, (a.csat_s - csat_s1) / nullif((a.csat_n - csat_n1), 0) AS csat_m0, greatest(0, csat_q1 / nullif(csat_n1, 0) - (csat_s1 / nullif(csat_n1, 0)) ** 2) AS csat_v1, greatest(0, (a.csat_q - csat_q1) / nullif((a.csat_n - csat_n1), 0) - ((a.csat_s - csat_s1) / nullif((a.csat_n - csat_n1), 0)) ** 2) AS csat_v0,
+                   stars_n1, (a.stars_n - stars_n1) AS stars_n0, stars_s1 / nullif(stars_n1, 0) AS stars_m1, (a.stars_s - stars_s1) / nullif((a.stars_n - stars_n1), 0) AS stars_m0, greatest(0, stars_q1 / nullif(stars_n1, 0) - (stars_s1 / nullif(stars_n1, 0)) ** 2) AS stars_v1, greatest(0, (a.stars_q - stars_q1) / nullif((a.stars_n - stars_n1), 0) - ((a.stars_s - stars_s1) / nullif((a.stars_n - stars_n1), 0)) ** 2) AS stars_v0
+            FROM mentioners m JOIN everyone a ON a.period = m.period AND a.period_start IS NOT DISTINCT FROM m.period_start),
         totals AS (SELECT period, period_start, count(*) AS feedback FROM fb GROUP BY period, period_start),
         joined AS (
             SELECT s.*, th.name AS theme_name,
