@@ -17,6 +17,8 @@ from cxtext.config import Settings
 from cxtext.store import Store, utcnow
 
 LEVELS = ("ok", "warn", "fail")
+#: A file with fewer records says nothing about a source's reject rate (1 of 4 is 25%).
+REJECT_MIN_RECORDS = 20
 
 
 @dataclass(frozen=True)
@@ -81,22 +83,23 @@ def run_checks(store: Store, settings: Settings, *, size: int | None = None, exc
                          "no record ever loaded" if when is None else f"{days:.1f} days since new records",
                          f"warn > {t.silent_source_warn_days:g} days, fail > {t.silent_source_fail_days:g} days"))
 
-    for source, rate, usual, status in store.execute(
+    for source, rate, usual, status, read in store.execute(
             "WITH b AS (SELECT source, batch_id, status, rows_rejected, rows_read, "
             "           row_number() OVER (PARTITION BY source ORDER BY batch_id DESC) AS age FROM ingest_batches) "
             "SELECT source, max(rows_rejected / nullif(rows_read, 0)) FILTER (WHERE age = 1), "
             "       sum(rows_rejected) FILTER (WHERE age > 1 AND status = 'loaded') "
             "         / nullif(sum(rows_read) FILTER (WHERE age > 1 AND status = 'loaded'), 0), "
-            "       max(status) FILTER (WHERE age = 1) "
+            "       max(status) FILTER (WHERE age = 1), max(rows_read) FILTER (WHERE age = 1) "
             "FROM b GROUP BY source ORDER BY source"):
         if status == "failed":
             out.append(Check(f"reject_rate[{source}]", "warn", "the last file could not be read at all (a failed batch)",
                              "see `cxtext runs`"))
             continue
-        rise = (rate or 0.0) - (usual or 0.0)
+        rise = (rate or 0.0) - (usual or 0.0) if (read or 0) >= REJECT_MIN_RECORDS else None
         out.append(Check(f"reject_rate[{source}]", _level(rise, t.reject_rate_warn, t.reject_rate_fail),
                          f"last file {100 * (rate or 0):.1f}% rejected, "
-                         + (f"usually {100 * usual:.1f}%" if usual is not None else "no earlier file to compare with"),
+                         + (f"usually {100 * usual:.1f}%" if usual is not None else "no earlier file to compare with")
+                         + (f"; only {read or 0} record(s), not judged" if rise is None else ""),
                          f"warn > +{100 * t.reject_rate_warn:g} points, fail > +{100 * t.reject_rate_fail:g} points"))
 
     total, stale = store.execute("SELECT count(*), count(*) FILTER (WHERE enrichment_status <> 'current') "

@@ -368,6 +368,61 @@ def publish(
 
 
 @app.command()
+def forget(
+    customer: Optional[str] = typer.Option(None, "--customer", help="The customer's key as the source sends it (id, e-mail, handle); it is hashed with the salt, never stored."),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="With --record-id: the source of one record to erase."),
+    record_id: Optional[str] = typer.Option(None, "--record-id", help="With --source: the source's id of the record."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Right to erasure: remove a customer's feedback (or one record) and all derived from it everywhere, then republish.
+
+    Working database, rejects, archive, every kept snapshot and the report; the audit row (`erasures`)
+    holds a random request id and counts, nothing personal.
+    """
+    from cxtext.enrich import refresh_aggregates
+    from cxtext.erasure import Target, compact, erase_snapshots, forget as erase, record_erasure
+    from cxtext.report import write_report
+    from cxtext.store import error_line, finish_run, start_run
+
+    settings = _settings(config, state_dir)
+    target = Target(customer=customer, source=source, record_id=record_id)
+    if not settings.work_db.exists():
+        raise CxtextError(f"no {settings.work_db} yet: nothing to erase")
+    with writer_lock(settings.lock_path, purpose="cxtext forget", wait_seconds=settings.lock_wait_seconds):
+        with Store.open(settings.work_db) as store:
+            run_id = start_run(store, "forget", {"by": target.kind})
+            try:
+                erasure = erase(store, settings, target)
+                refresh_aggregates(store, settings)
+            except BaseException as exc:
+                finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output"))
+                raise
+        try:
+            erasure.snapshots = erase_snapshots(settings, target)
+        except BaseException as exc:
+            with Store.open(settings.work_db) as store:
+                finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output; run it again"))
+            raise
+        with Store.open(settings.work_db) as store:
+                counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
+                          "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
+                record_erasure(store, erasure, target.kind, run_id)
+                finish_run(store, run_id, "completed", counts)
+                published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
+                                          keep=settings.snapshots_kept, label=f"run{run_id}")
+        compact(settings.work_db)  # the deleted rows leave the working file's free blocks too
+    with Store.open(published.path, read_only=True) as published_store:
+        write_report(published_store, settings.report_path)
+    removed = sum(erasure.rows.values())
+    console.print(f"erasure {erasure.erasure_id} (run {run_id}): removed {removed:,} row(s) {erasure.rows}, "
+                  f"rewrote {erasure.archive_files} archived file(s) and {erasure.snapshots} snapshot(s), republished "
+                  f"{published.path}", highlight=False)
+    if not removed:
+        console.print("nothing matched: check the key (as the source sends it) or the source and record id")
+
+
+@app.command()
 def sources(config: Optional[Path] = ConfigOption) -> None:
     """List the configured sources and where the nightly run looks for their files."""
     settings = _settings(config, None)

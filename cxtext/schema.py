@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Column:
     type: str
     doc: str
     constraint: str = ""
+    since: int = 1  # the schema version that added the column (ALTER TABLE ADD COLUMN when migrating)
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,11 @@ class Table:
     primary_key: tuple[str, ...] = ()
     since: int = 1  # the schema version that added the table
 
-    def ddl(self) -> str:
-        cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns]
+    def columns_at(self, version: int) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.since <= version)
+
+    def ddl(self, version: int = SCHEMA_VERSION) -> str:
+        cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns_at(version)]
         if self.primary_key:
             cols.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
         return f"CREATE TABLE {self.name} (\n" + ",\n".join(cols) + "\n)"
@@ -169,6 +173,9 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file that tagged the themes."),
             C("topic_version", "VARCHAR", "Version of the topic model that assigned the topic."),
             C("enriched_at", "TIMESTAMP", "When, UTC."),
+            C("scored", "BOOLEAN", "False when the English-only scorers (sentiment, themes) skipped it because feedback.language "
+              "is another language: it has no sentences, sentiment or theme_mentions rows, and counts in no sentiment figure.",
+              since=3),
         ),
         primary_key=("feedback_id",),
         since=2,
@@ -283,7 +290,25 @@ TOPIC_TABLES: tuple[Table, ...] = (
         since=2,
     ),
 )
-TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES
+ERASURE_TABLES: tuple[Table, ...] = (
+    Table(
+        "erasures",
+        "The erasure audit: one row per `cxtext forget` (right to erasure). It holds no personal data: no key, no hash of "
+        "one, no id of what was removed; only a random request id and how much was removed where.",
+        (
+            C("erasure_id", "VARCHAR", "Random request id (UUID4), to quote back to whoever asked."),
+            C("run_id", "BIGINT", "The run that carried it out (runs.run_id)."),
+            C("requested_by", "VARCHAR", "'customer' (every feedback of a customer key) or 'record' (one source record)."),
+            C("rows_removed", "JSON", "Rows removed per table of the working database, e.g. {\"feedback\": 3, \"sentences\": 7}."),
+            C("archive_files_rewritten", "INTEGER", "Archived files rewritten without the records."),
+            C("snapshots_rewritten", "INTEGER", "Kept published snapshots rewritten without the rows."),
+            C("erased_at", "TIMESTAMP", "When, UTC."),
+        ),
+        primary_key=("erasure_id",),
+        since=3,
+    ),
+)
+TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES + ERASURE_TABLES
 
 SEQUENCES = ("run_id_seq", "batch_id_seq")
 
@@ -297,12 +322,18 @@ def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -
     documentation as COMMENT ON."""
     statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES] if from_version == 0 else []
     for table in TABLES:
-        if not from_version < table.since <= to_version:
+        if from_version >= table.since:  # the table exists: add the columns it gained since
+            for c in table.columns:
+                if from_version < c.since <= to_version:
+                    statements.append(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+                    statements.append(f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}")
             continue
-        statements.append(table.ddl())
+        if not table.since <= to_version:
+            continue
+        statements.append(table.ddl(to_version))
         statements.append(f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}")
         statements.extend(
-            f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns
+            f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns_at(to_version)
         )
     return statements
 

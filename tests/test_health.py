@@ -120,3 +120,70 @@ def test_only_the_last_snapshots_are_kept(ws):
     kept = snapshot_files(ws / "state/snapshots")
     assert len(kept) == 2 and all("-run" in p.name for p in kept)
     assert "2  " not in cli(ws, "publish", "--list").stdout
+
+
+def database_hits(path, needles):
+    """Rows of any table of a database file whose text contains one of *needles*."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()]
+        return {t: n for t in tables for n in needles
+                if con.execute(f"SELECT count(*) FROM {t} x WHERE lower(CAST(x AS VARCHAR)) LIKE ?", [f"%{n.lower()}%"]).fetchone()[0]}
+
+
+def file_hits(root, needles):
+    return sorted({(str(p.relative_to(root)), n) for p in root.rglob("*") if p.is_file()
+                   for n in needles if n.lower().encode() in p.read_bytes().lower()})
+
+
+def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
+    from cxtext.redact import hash_customer_key
+    from flows.nightly import nightly
+
+    markers = ["Zorblaxian", "Quixotrumble"]
+    add_reviews(ws, "reviews_planted.csv", [
+        ("RFORGET1", "CFORGET42", f"The {markers[0]} strap snapped on day two."),
+        ("RFORGET2", "CFORGET42", f"Refund for my {markers[1]} never arrived, awful support."),
+        ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery.")])
+    with open(ws / "sample_data/reviews_planted.csv", "a") as handle:  # a malformed row: a reject naming them
+        handle.write("RFORGET3,2026-09-30 11:00,broken row with too few fields,CFORGET42\n")
+    nightly(config=str(ws / "cxtext.toml"))
+    state = ws / "state"
+    with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:
+        ids = [r[0] for r in con.execute("SELECT feedback_id FROM feedback WHERE source_record_id LIKE 'RFORGET%'").fetchall()]
+        before = con.execute("SELECT count(*) FROM feedback").fetchone()[0]
+    needles = [*markers, "CFORGET42", "RFORGET", hash_customer_key("CFORGET42", "test-salt"), *ids]
+    assert len(ids) == 2
+    assert database_hits(state / "cx.duckdb", needles) and file_hits(state / "archive", needles)
+    assert "rejects" in database_hits(state / "pipeline.duckdb", ["CFORGET42"])
+
+    done = cli(ws, "forget", "--customer", "cforget42 ")  # keys are matched as the salted hash does: case and spaces aside
+    assert done.returncode == 0, done.stdout + done.stderr
+    for db in [state / "pipeline.duckdb", state / "cx.duckdb", *(state / "snapshots").glob("*.duckdb")]:
+        assert database_hits(db, needles) == {}, db
+    assert file_hits(state, needles) == []
+    with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == before - 2
+        assert con.execute("SELECT count(*) FROM feedback WHERE source_record_id = 'RKEEP1'").fetchone()[0] == 1
+        erasure = con.execute("SELECT requested_by, rows_removed->>'$.feedback', rows_removed->>'$.rejects', "
+                              "archive_files_rewritten, snapshots_rewritten FROM erasures").fetchall()
+        assert erasure == [("customer", "2", "1", 1, 1)]
+        assert con.execute("SELECT flow, status FROM runs ORDER BY run_id DESC LIMIT 1").fetchone() == ("forget", "completed")
+    assert published_count(ws) == before - 2
+
+    # the landing file still holds them, but it is known by the hash it arrived with: not ingested again
+    again = nightly(config=str(ws / "cxtext.toml"))
+    assert again["files_new"] == 0 and published_count(ws) == before - 2
+    from flows.backfill import backfill
+    backfill(config=str(ws / "cxtext.toml"), steps=["reingest", "enrich", "aggregate"])  # the rewritten archive re-reads
+    assert file_hits(state / "archive", needles) == [] and database_hits(state / "pipeline.duckdb", needles) == {}
+
+
+def test_forget_one_record(ws):
+    with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
+        source, record, before = con.execute("SELECT source, source_record_id, (SELECT count(*) FROM feedback) FROM feedback "
+                                             "WHERE kind = 'social' ORDER BY feedback_id LIMIT 1").fetchone()
+    done = cli(ws, "forget", "--source", source, "--record-id", record)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert published_count(ws) == before - 1
+    assert file_hits(ws / "state/archive", [f'"id": "{record}"']) == []
+    assert "give either" in cli(ws, "forget", "--source", source).stderr
