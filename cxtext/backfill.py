@@ -139,7 +139,7 @@ def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_b
     from cxtext.topics import load_current
 
     model = load_current(settings.topic_models_dir)
-    versions = current_versions(get_tagger(settings.taxonomy_path), model)
+    versions = current_versions(get_tagger(settings.taxonomy_path), model, settings.languages)
     todo = pending(store, versions, request.selection(settings, forced_before))
     plans = []
     for step in request.steps:

@@ -22,7 +22,8 @@ from typing import Callable
 
 import pyarrow as pa
 
-from cxtext.config import Settings
+from cxtext.config import DEFAULT_LANGUAGES, Settings
+from cxtext.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
 from cxtext.store import Store, utcnow
 from cxtext.taxonomy import ThemeTagger, get_tagger
@@ -51,8 +52,9 @@ class Versions:
         return {"sentiment_version": self.sentiment, "taxonomy_version": self.taxonomy, "topic_version": self.topics}
 
 
-def current_versions(tagger: ThemeTagger, topic_model=None) -> Versions:
-    return Versions(sentiment=f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}", taxonomy=tagger.taxonomy.version,
+def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> Versions:
+    return Versions(sentiment=f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}",
+                    taxonomy=tagger.taxonomy.version,
                     topics=getattr(topic_model, "version_", "none"))
 
 
@@ -190,7 +192,7 @@ def enrich(
     clock = time.perf_counter()
     tagger = get_tagger(settings.taxonomy_path)
     topic_model, fitted = ensure_topic_model(store, settings)
-    versions = current_versions(tagger, topic_model)
+    versions = current_versions(tagger, topic_model, settings.languages)
     todo = pending(store, versions, selection)
     result = EnrichResult(versions, stale=len(todo), reasons=count_reasons(todo), topic_model_fitted=fitted)
     full = set(FULL_REASONS) | ({"forced"} if "enrich" in steps else set())
@@ -213,7 +215,8 @@ def enrich(
         topics_only = [p.feedback_id for p in chunk if p.reason not in full]
         with store.transaction():
             if whole:
-                tables = analyse(_fetch(store, whole), tagger, versions, now=now, topic_model=topic_model)
+                tables = analyse(_fetch(store, whole), tagger, versions, now=now, topic_model=topic_model,
+                                 languages=settings.languages)
                 _replace(store, whole, tables)
                 result.mentions += tables["theme_mentions"].num_rows
             if topics_only:
@@ -230,14 +233,15 @@ def enrich(
 
 def _reassign_topics(store: Store, ids: list[str], topic_model, versions: Versions, *, now: datetime) -> None:
     """Only the topic assignment of feedback whose sentiment and themes are current."""
-    rows = _fetch(store, ids)
+    unscored = {r[0] for r in store.execute("SELECT feedback_id FROM enrichment WHERE scored = false")}
+    rows = [r for r in _fetch(store, ids) if r[0] not in unscored]  # the topic model reads English only
     assigned = []
     if topic_model is not None:
         docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
         assigned = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
                     for row, t, c in zip(rows, topic_ids, confidences)]
-    store.con.register("_chunk_ids", pa.table({"feedback_id": [r[0] for r in rows]}))
+    store.con.register("_chunk_ids", pa.table({"feedback_id": ids}))
     try:
         store.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
         store.execute("UPDATE enrichment SET topic_version = ?, enriched_at = ? "
@@ -348,6 +352,11 @@ def _replace(store: Store, ids: list[str], tables: dict[str, pa.Table]) -> None:
         store.con.unregister("_chunk_ids")
     for table in RESULT_TABLES:
         store.insert_arrow(table, tables[table])
+    store.con.register("_languages", tables["languages"])
+    try:
+        store.execute("UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id")
+    finally:
+        store.con.unregister("_languages")
 
 
 def write_taxonomy(store: Store, tagger: ThemeTagger) -> None:
@@ -378,17 +387,28 @@ SCHEMAS = {
     "feedback_topics": pa.schema([("feedback_id", pa.string()), ("topic_id", pa.int32()), ("confidence", pa.float64())]),
     "enrichment": pa.schema([("feedback_id", pa.string()), ("text_hash", pa.string()), ("sentiment_version", pa.string()),
                              ("taxonomy_version", pa.string()), ("topic_version", pa.string()),
-                             ("enriched_at", pa.timestamp("us"))]),
+                             ("enriched_at", pa.timestamp("us")), ("scored", pa.bool_())]),
+    "languages": pa.schema([("feedback_id", pa.string()), ("language", pa.string())]),
 }
 
 
 def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: datetime,
-            topic_model=None) -> dict[str, pa.Table]:
-    """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables."""
+            topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict[str, pa.Table]:
+    """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables.
+
+    Every row gets its language; the English-only scorers (sentiment, themes, the topic model)
+    skip the others, whose enrichment row says scored = false, so they dilute no English figure."""
     scorer = get_scorer()
-    cleaned = [clean_text(text, kind=kind) for _, kind, text, _ in rows]
-    docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
     out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+    cleaned_all = [clean_text(text, kind=kind) for _, kind, text, _ in rows]
+    detected = [detect(c.text, languages) for c in cleaned_all]
+    out["languages"] = [{"feedback_id": row[0], "language": lang} for row, lang in zip(rows, detected)]
+    out["enrichment"] = [{"feedback_id": row[0], "text_hash": row[3], "sentiment_version": versions.sentiment,
+                          "taxonomy_version": versions.taxonomy, "topic_version": versions.topics, "enriched_at": now,
+                          "scored": False} for row, lang in zip(rows, detected) if lang not in SCORED_LANGUAGES]
+    scored = [i for i, lang in enumerate(detected) if lang in SCORED_LANGUAGES]
+    rows, cleaned = [rows[i] for i in scored], [cleaned_all[i] for i in scored]
+    docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
     if topic_model is not None and rows:
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
         out["feedback_topics"] = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
@@ -429,7 +449,7 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
             "sentence_count": len(sentences), "is_retweet": clean.retweet})
         out["enrichment"].append({"feedback_id": feedback_id, "text_hash": text_hash,
                                   "sentiment_version": versions.sentiment, "taxonomy_version": versions.taxonomy,
-                                  "topic_version": versions.topics, "enriched_at": now})
+                                  "topic_version": versions.topics, "enriched_at": now, "scored": True})
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
 

@@ -368,7 +368,8 @@ VIEWS: tuple[View, ...] = (
                     WHEN e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
                      AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
                      AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')
-                    THEN 'current' ELSE 'stale' END AS enrichment_status
+                    THEN 'current' ELSE 'stale' END AS enrichment_status,
+               f.language, e.scored
         FROM feedback f
         LEFT JOIN enrichment e ON {_CURRENT}
         LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
@@ -408,6 +409,8 @@ VIEWS: tuple[View, ...] = (
             ("topic_id", "Discovered topic (topics.topic_id)."),
             ("topic_label", "The topic's label."),
             ("enrichment_status", "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'."),
+            ("language", "Detected language (ISO 639-1), 'und' when too short to tell (scored as English)."),
+            ("scored", "False when the English-only scorers skipped it (another language): no sentiment, themes or topic."),
         ),
     ),
     View(
@@ -442,7 +445,8 @@ VIEWS: tuple[View, ...] = (
         "One row per customer-journey stage, in journey order: volume, sentiment, NPS / CSAT / stars of the customers "
         "who talk about it, its top pain themes, and stale rows. Like every aggregate view it counts only feedback whose "
         "enrichment is current (its text and the versions in force), so versions never mix; stale_feedback says how "
-        "many wait for recomputation. Answers: where in the journey does it hurt?",
+        "many wait for recomputation. Only English (and undetermined) feedback is scored and so has stages; other languages are "
+        "counted in language_summary. Answers: where in the journey does it hurt?",
         """
         WITH mentions AS (
             SELECT m.feedback_id, m.stage, m.theme, m.label, m.compound, fe.nps, fe.csat, fe.rating
@@ -495,6 +499,25 @@ VIEWS: tuple[View, ...] = (
             ("mean_rating", "Mean star rating of the reviews mentioning the stage."),
             ("top_pain_themes", "The three themes with the most negative mentions at the stage."),
             ("stale_feedback", "Feedback mentioning the stage that was enriched by an older version: left out of the figures until the next run or a backfill recomputes it."),
+        ),
+    ),
+    View(
+        "language_summary",
+        "Feedback per detected language. Only English and undetermined ('und': too short to tell) feedback is scored "
+        "(VADER and the taxonomy read English only); the others are counted here and kept out of every sentiment and "
+        "theme figure. Answers: how much feedback do the English figures leave out?",
+        """
+        SELECT coalesce(language, 'not yet detected') AS language, count(*) AS feedback,
+               count(*) FILTER (WHERE scored) AS scored_feedback,
+               avg(CAST(sentiment_label = 'negative' AS INTEGER)) AS share_negative
+        FROM feedback_enriched WHERE enrichment_status = 'current' OR language IS NULL
+        GROUP BY ALL ORDER BY feedback DESC, language
+        """,
+        (
+            ("language", "ISO 639-1 code, 'und' (undetermined), or 'not yet detected'."),
+            ("feedback", "Feedback in that language."),
+            ("scored_feedback", "How many of them were scored (sentiment, themes)."),
+            ("share_negative", "Share with negative document sentiment among the scored ones; NULL when none is scored."),
         ),
     ),
     View(
@@ -552,11 +575,11 @@ PAIN_VIEWS: tuple[View, ...] = (
         f"the two groups' variances; NULL below {MIN_IMPACT_RESPONSES} answers among them. Answers: which pains cost the most?",
         f"""
         WITH fb AS (
-            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status = 'current'
+            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE
             UNION ALL
-            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status = 'current'
+            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE
             UNION ALL
-            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status = 'current'),
+            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE),
         mentions AS (
             SELECT fb.period, fb.period_start, m.* FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id),
         neg AS (SELECT DISTINCT period, period_start, stage, theme, feedback_id FROM mentions WHERE label = 'negative'),
