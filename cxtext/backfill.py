@@ -140,7 +140,7 @@ def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_b
     from cxtext.topics import load_current
 
     model = load_current(settings.topic_models_dir)
-    versions = current_versions(get_tagger(settings.taxonomy_path), model)
+    versions = current_versions(get_tagger(settings.taxonomy_path), model, settings.languages)
     todo = pending(store, versions, request.selection(settings, forced_before))
     plans = []
     for step in request.steps:
@@ -206,7 +206,7 @@ def run_backfill(store: Store, settings: Settings, request: BackfillRequest, *, 
             if not path.is_file():
                 raise CxtextError(f"archived file {path} (source {source}, sha256 {sha[:12]}…) is missing from the archive")
             try:
-                batch = ingest_file(store, settings, path, spec, run_id=run_id, window=window)
+                batch = ingest_file(store, settings, path, spec, run_id=run_id, window=window, archived_as=sha)
             except SourceReadError as exc:
                 counts["reingest_failed"] = counts.get("reingest_failed", 0) + 1
                 log.error("reingest %d/%d: %s could not be re-read, the backfill goes on: %s", number, len(files),

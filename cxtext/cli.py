@@ -346,6 +346,101 @@ def report(
 
 
 @app.command()
+def publish(
+    rollback: Optional[int] = typer.Option(None, "--rollback", help="Republish the snapshot N publishes back (default 1: the one before the last) instead of the working database.", show_default=False),
+    list_: bool = typer.Option(False, "--list", help="List the kept snapshots, newest first, and publish nothing."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Publish the analysts' file now from the working database, or roll it back to a kept snapshot (--rollback [N]).
+
+    Either way the file is replaced atomically, the report rewritten from it, and the run recorded in the
+    ledger. A rollback lasts until the next publish (the next nightly run publishes the working database
+    again, and says so in its log).
+    """
+    from cxtext.report import write_report
+    from cxtext.store import rollback as roll_back, snapshot_files
+
+    settings = _settings(config, state_dir)
+    if list_:
+        for number, path in enumerate(snapshot_files(settings.snapshots_dir)):
+            console.print(f"{number}  {path.name}  {path.stat().st_size / 1e6:.1f} MB", highlight=False)
+        return
+    with writer_lock(settings.lock_path, purpose="cxtext publish", wait_seconds=settings.lock_wait_seconds), \
+            Store.open(settings.work_db) as store:
+        if rollback is None:
+            with recorded_run(store, "publish", {}) as run:
+                published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
+                                          keep=settings.snapshots_kept, label=f"run{run.run_id}")
+            console.print(f"published {published.path} ({published.size / 1e6:.1f} MB), snapshot {published.snapshot.name}")
+        else:
+            kept = snapshot_files(settings.snapshots_dir)
+            chosen = kept[rollback].name if 0 < rollback < len(kept) else None
+            with recorded_run(store, "rollback", {"back": rollback, "snapshot": chosen}) as run:
+                snapshot, _ = roll_back(settings.snapshots_dir, settings.published_db, rollback)
+                run.counts = {"snapshot": snapshot.name}
+            console.print(f"rolled back {settings.published_db} to {snapshot.name} (run {run.run_id}); "
+                          "the next publish (the nightly run) replaces it with the working database")
+    with Store.open(settings.published_db, read_only=True) as published_store:
+        write_report(published_store, settings.report_path)
+
+
+@app.command()
+def forget(
+    customer: Optional[str] = typer.Option(None, "--customer", help="The customer's key as the source sends it (id, e-mail, handle); it is hashed with the salt, never stored."),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="With --record-id: the source of one record to erase."),
+    record_id: Optional[str] = typer.Option(None, "--record-id", help="With --source: the source's id of the record."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Right to erasure: remove a customer's feedback (or one record) and all derived from it everywhere, then republish.
+
+    Working database, rejects, archive, every kept snapshot and the report; the audit row (`erasures`)
+    holds a random request id and counts, nothing personal.
+    """
+    from cxtext.enrich import refresh_aggregates
+    from cxtext.erasure import Target, compact, erase_snapshots, forget as erase, record_erasure
+    from cxtext.report import write_report
+    from cxtext.store import error_line, finish_run, start_run
+
+    settings = _settings(config, state_dir)
+    target = Target(customer=customer, source=source, record_id=record_id)
+    if not settings.work_db.exists():
+        raise CxtextError(f"no {settings.work_db} yet: nothing to erase")
+    with writer_lock(settings.lock_path, purpose="cxtext forget", wait_seconds=settings.lock_wait_seconds):
+        with Store.open(settings.work_db) as store:
+            run_id = start_run(store, "forget", {"by": target.kind})
+            try:
+                erasure = erase(store, settings, target)
+                refresh_aggregates(store, settings)
+            except BaseException as exc:
+                finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output"))
+                raise
+        try:
+            erasure.snapshots = erase_snapshots(settings, target)
+        except BaseException as exc:
+            with Store.open(settings.work_db) as store:
+                finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output; run it again"))
+            raise
+        with Store.open(settings.work_db) as store:
+                counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
+                          "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
+                record_erasure(store, erasure, target.kind, run_id)
+                finish_run(store, run_id, "completed", counts)
+                published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
+                                          keep=settings.snapshots_kept, label=f"run{run_id}")
+        compact(settings.work_db)  # the deleted rows leave the working file's free blocks too
+    with Store.open(published.path, read_only=True) as published_store:
+        write_report(published_store, settings.report_path)
+    removed = sum(erasure.rows.values())
+    console.print(f"erasure {erasure.erasure_id} (run {run_id}): removed {removed:,} row(s) {erasure.rows}, "
+                  f"rewrote {erasure.archive_files} archived file(s) and {erasure.snapshots} snapshot(s), republished "
+                  f"{published.path}", highlight=False)
+    if not removed:
+        console.print("nothing matched: check the key (as the source sends it) or the source and record id")
+
+
+@app.command()
 def sources(config: Optional[Path] = ConfigOption) -> None:
     """List the configured sources and where the nightly run looks for their files."""
     settings = _settings(config, None)
@@ -421,6 +516,23 @@ def _brief_versions(text: str | None) -> str:
 
 
 @app.command()
+def check(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
+    """Health and freshness checks, one line each (ok / warn / fail, the figure, the threshold); exit 1 when one fails.
+
+    Thresholds: [checks] in cxtext.toml. Wire it to an alert: README, "Operating cxtext".
+    """
+    from cxtext.checks import run_checks, worst
+
+    settings = _settings(config, state_dir)
+    with _reader(settings) as store:
+        checks = run_checks(store, settings)
+    for c in checks:
+        print(c.line())
+    if worst(checks) == "fail":
+        raise typer.Exit(1)
+
+
+@app.command()
 def schema(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
     """Print the documentation of every table and view (from the database's own comments) as Markdown."""
     settings = _settings(config, state_dir)
@@ -445,9 +557,19 @@ def _reader(settings: Settings) -> Iterator[Store]:
     raise CxtextError(f"no readable database in {settings.state_dir}: run `cxtext run` first")
 
 
+def _optional_rollback(argv: list[str]) -> list[str]:
+    """`--rollback` with no number means one publish back (Typer options always take a value)."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg == "--rollback" and (i + 1 == len(out) or not out[i + 1].lstrip("-").isdigit()):
+            out.insert(i + 1, "1")
+            break
+    return out
+
+
 def main() -> None:
     try:
-        app()
+        app(args=_optional_rollback(sys.argv[1:]))
     except CxtextError as exc:
         err.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
         sys.exit(1)

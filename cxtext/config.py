@@ -80,6 +80,47 @@ class SourceSpec:
         }
 
 
+#: Languages the detector chooses among (ISO 639-1); restricting them makes short texts far more
+#: accurate (docs/LANGUAGE.md). English is always one of them.
+DEFAULT_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
+
+
+@dataclass(frozen=True)
+class CheckThresholds:
+    """Warn and fail thresholds of `cxtext check` ([checks] in cxtext.toml)."""
+
+    last_run_warn_hours: float = 26
+    last_run_fail_hours: float = 48
+    silent_source_warn_days: float = 3
+    silent_source_fail_days: float = 7
+    reject_rate_warn: float = 0.05
+    reject_rate_fail: float = 0.20
+    stale_share_warn: float = 0.05
+    stale_share_fail: float = 0.50
+    no_theme_share_warn: float = 0.60
+    no_theme_share_fail: float = 0.85
+    state_growth_warn: float = 0.50
+    state_growth_fail: float = 2.00
+
+
+def check_thresholds(data: dict) -> CheckThresholds:
+    """[checks]: every key a number, each warn threshold at most its fail threshold."""
+    known = {f for f in CheckThresholds.__dataclass_fields__}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"checks: unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"checks.{key}: must be a number >= 0, got {value!r}")
+    thresholds = CheckThresholds(**{k: float(v) for k, v in data.items()})
+    for key in known:
+        if "_warn" in key:
+            fail = key.replace("warn", "fail")
+            if getattr(thresholds, key) > getattr(thresholds, fail):
+                raise ConfigError(f"checks.{key}: must not be above checks.{fail}")
+    return thresholds
+
+
 @dataclass(frozen=True)
 class Settings:
     config_path: Path | None
@@ -104,6 +145,9 @@ class Settings:
     schedule_timezone: str = "UTC"
     pii_handles: HandlePolicy = HandlePolicy()
     sources: dict[str, SourceSpec] = field(default_factory=dict)
+    snapshots_kept: int = 7
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    checks: CheckThresholds = CheckThresholds()
 
     @property
     def work_db(self) -> Path:
@@ -127,6 +171,11 @@ class Settings:
     def topic_models_dir(self) -> Path:
         """Fitted topic models, one folder per version, and CURRENT naming the one in use."""
         return self.state_dir / "models" / "topics"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """The last snapshots_kept published files, for rollback (`cxtext publish --rollback`)."""
+        return self.state_dir / "snapshots"
 
     @property
     def lock_path(self) -> Path:
@@ -208,6 +257,9 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         schedule_timezone=schedule_tz,
         pii_handles=handle_policy(pii),
         sources=sources,
+        snapshots_kept=_snapshots_kept(data.get("snapshots_kept", 7)),
+        languages=_languages(data.get("languages", list(DEFAULT_LANGUAGES))),
+        checks=check_thresholds(data.get("checks", {})),
     )
 
 
@@ -228,6 +280,19 @@ def _workers(value) -> int:
     if workers < 0:
         raise ConfigError(f"workers: a number of processes (0: one per core), got {value!r}")
     return workers or default_workers()
+
+
+def _snapshots_kept(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"snapshots_kept: a number of published snapshots to keep, at least 1, got {value!r}")
+    return value
+
+
+def _languages(value) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) == 2 and v.isalpha() for v in value):
+        raise ConfigError(f"languages: a list of ISO 639-1 codes such as [\"en\", \"fr\"], got {value!r}")
+    codes = tuple(dict.fromkeys(["en", *(v.lower() for v in value)]))
+    return codes
 
 
 def handle_policy(pii: dict) -> HandlePolicy:

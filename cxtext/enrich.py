@@ -23,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxtext.config import Settings
+from cxtext.config import DEFAULT_LANGUAGES, Settings
+from cxtext.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.parallel import executor
 from cxtext.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
 from cxtext.store import Store, utcnow
@@ -53,8 +54,9 @@ class Versions:
         return {"sentiment_version": self.sentiment, "taxonomy_version": self.taxonomy, "topic_version": self.topics}
 
 
-def current_versions(tagger: ThemeTagger, topic_model=None) -> Versions:
-    return Versions(sentiment=f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}", taxonomy=tagger.taxonomy.version,
+def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> Versions:
+    return Versions(sentiment=f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}",
+                    taxonomy=tagger.taxonomy.version,
                     topics=getattr(topic_model, "version_", "none"))
 
 
@@ -202,7 +204,7 @@ def enrich(
     clock = time.perf_counter()
     tagger = get_tagger(settings.taxonomy_path)
     topic_model, fitted = ensure_topic_model(store, settings)
-    versions = current_versions(tagger, topic_model)
+    versions = current_versions(tagger, topic_model, settings.languages)
     todo = pending(store, versions, selection)
     result = EnrichResult(versions, stale=len(todo), reasons=count_reasons(todo), topic_model_fitted=fitted)
     full = set(FULL_REASONS) | ({"forced"} if "enrich" in steps else set())
@@ -216,7 +218,7 @@ def enrich(
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
     chunks = day_chunks(selected, settings.enrich_chunk_rows)
-    context = AnalysisContext(Path(settings.taxonomy_path).read_bytes(), topic_model, versions)
+    context = AnalysisContext(Path(settings.taxonomy_path).read_bytes(), topic_model, versions, settings.languages)
 
     full_reasons = pa.array(sorted(full), pa.string())
 
@@ -228,7 +230,8 @@ def enrich(
             # written with its enrichment rows), and deleting nothing still scans the tables.
             replacing = whole.filter(pc.not_equal(whole["reason"], "missing"))["feedback_id"].to_pylist()
             topic_only = chunk.filter(pc.invert(pc.is_in(chunk["reason"], full_reasons)))["feedback_id"].to_pylist()
-            yield _fetch(store, whole["feedback_id"].to_pylist()), _fetch(store, topic_only), utcnow(), replacing
+            yield (_fetch(store, whole["feedback_id"].to_pylist()), _fetch(store, topic_only, scored_only=True),
+                   utcnow(), replacing, topic_only)
 
     with executor(context, workers=settings.workers, dask_address=settings.dask_address, chunks=len(chunks),
                   rows=len(selected), min_rows=settings.parallel_min_rows) as pool:
@@ -255,21 +258,23 @@ class AnalysisContext:
     taxonomy_toml: bytes
     topic_model: object | None
     versions: Versions
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
 
 
 def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows: list[tuple], now: datetime,
-                  replacing: list[str]) -> dict:
+                  replacing: list[str], topic_only: list[str]) -> dict:
     """The CPU-bound work of one chunk, in a worker: the whole analysis of *whole_rows*, a topic
-    assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash). *replacing* (the
-    ids whose old results the writer deletes) only passes through."""
+    assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash; English only: the
+    topic model reads English). *replacing* and *topic_only*, the ids whose old results the
+    writer replaces, only pass through."""
     tagger = tagger_from_bytes(context.taxonomy_toml)
     if tagger.taxonomy.version != context.versions.taxonomy:
         raise RuntimeError("the taxonomy changed while it was being applied")
-    done = {"whole": [r[0] for r in whole_rows], "topic_only": [r[0] for r in topic_rows], "now": now,
-            "replacing": replacing}
+    done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing}
     if whole_rows:
-        done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model)
-    if topic_rows:
+        done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model,
+                                 languages=context.languages)
+    if topic_only:
         done["assigned"] = assign_topics(topic_rows, context.topic_model)
     return done
 
@@ -383,13 +388,16 @@ def write_topics(store: Store, model) -> None:
     store.execute("UPDATE topics SET size = coalesce(size, 0)")
 
 
-def _fetch(store: Store, ids: list[str]) -> list[tuple]:
+def _fetch(store: Store, ids: list[str], *, scored_only: bool = False) -> list[tuple]:
+    """(feedback_id, kind, text, text_hash) of *ids*; with *scored_only*, of those whose language
+    was scored (see enrichment.scored)."""
     if not ids:
         return []
-    store.con.register("_chunk_ids", pa.table({"feedback_id": ids}))
+    store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(ids, pa.string())}))
     try:
         return store.execute(
-            "SELECT f.feedback_id, f.kind, f.text, f.text_hash FROM feedback f JOIN _chunk_ids USING (feedback_id)")
+            "SELECT f.feedback_id, f.kind, f.text, f.text_hash FROM feedback f JOIN _chunk_ids USING (feedback_id)"
+            + (" JOIN enrichment e USING (feedback_id) WHERE e.scored" if scored_only else ""))
     finally:
         store.con.unregister("_chunk_ids")
 
@@ -405,6 +413,11 @@ def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table]) ->
             store.con.unregister("_chunk_ids")
     for table in RESULT_TABLES:
         store.insert_arrow(table, tables[table])
+    store.con.register("_languages", tables["languages"])
+    try:
+        store.execute("UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id")
+    finally:
+        store.con.unregister("_languages")
 
 
 def write_taxonomy(store: Store, tagger: ThemeTagger) -> None:
@@ -435,17 +448,28 @@ SCHEMAS = {
     "feedback_topics": pa.schema([("feedback_id", pa.string()), ("topic_id", pa.int32()), ("confidence", pa.float64())]),
     "enrichment": pa.schema([("feedback_id", pa.string()), ("text_hash", pa.string()), ("sentiment_version", pa.string()),
                              ("taxonomy_version", pa.string()), ("topic_version", pa.string()),
-                             ("enriched_at", pa.timestamp("us"))]),
+                             ("enriched_at", pa.timestamp("us")), ("scored", pa.bool_())]),
+    "languages": pa.schema([("feedback_id", pa.string()), ("language", pa.string())]),
 }
 
 
 def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: datetime,
-            topic_model=None) -> dict[str, pa.Table]:
-    """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables."""
+            topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict[str, pa.Table]:
+    """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables.
+
+    Every row gets its language; the English-only scorers (sentiment, themes, the topic model)
+    skip the others, whose enrichment row says scored = false, so they dilute no English figure."""
     scorer = get_scorer()
-    cleaned = [clean_text(text, kind=kind) for _, kind, text, _ in rows]
-    docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
     out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+    cleaned_all = [clean_text(text, kind=kind) for _, kind, text, _ in rows]
+    detected = [detect(c.text, languages) for c in cleaned_all]
+    out["languages"] = [{"feedback_id": row[0], "language": lang} for row, lang in zip(rows, detected)]
+    out["enrichment"] = [{"feedback_id": row[0], "text_hash": row[3], "sentiment_version": versions.sentiment,
+                          "taxonomy_version": versions.taxonomy, "topic_version": versions.topics, "enriched_at": now,
+                          "scored": False} for row, lang in zip(rows, detected) if lang not in SCORED_LANGUAGES]
+    scored = [i for i, lang in enumerate(detected) if lang in SCORED_LANGUAGES]
+    rows, cleaned = [rows[i] for i in scored], [cleaned_all[i] for i in scored]
+    docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
     if topic_model is not None and rows:
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
         out["feedback_topics"] = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
@@ -486,7 +510,7 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
             "sentence_count": len(sentences), "is_retweet": clean.retweet})
         out["enrichment"].append({"feedback_id": feedback_id, "text_hash": text_hash,
                                   "sentiment_version": versions.sentiment, "taxonomy_version": versions.taxonomy,
-                                  "topic_version": versions.topics, "enriched_at": now})
+                                  "topic_version": versions.topics, "enriched_at": now, "scored": True})
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
 

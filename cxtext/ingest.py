@@ -146,6 +146,7 @@ def ingest_file(
     run_id: int | None = None,
     window: Window | None = None,
     on_progress: Callable[[int], None] | None = None,
+    archived_as: str | None = None,
 ) -> BatchResult:
     """Ingest one file as one batch. Raises SourceReadError (after recording a failed batch)
     when the file cannot be read at all. With a *window* (a backfill re-reading the archive),
@@ -154,11 +155,13 @@ def ingest_file(
     path = Path(path)
     started, clock = utcnow(), time.perf_counter()
     digest, size = file_sha256(path)
+    if archived_as:  # re-reading the archive: the file keeps the identity it arrived with, even
+        digest = archived_as  # after an erasure rewrote it (cxtext.erasure)
     result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="loaded")
     try:
         opened = open_records(path, spec.format, delimiter=spec.delimiter)
         _check_columns(opened.columns, spec, path)
-        archived = archive_file(settings, path, digest)
+        archived = path if archived_as else archive_file(settings, path, digest)
         with store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
             _load(store, settings, spec, opened.records, result, on_progress, window)

@@ -122,6 +122,7 @@ def build_report(store: Store) -> str:
     reasons = dict(store.execute("SELECT source, string_agg(reason || ' ' || n, ', ' ORDER BY n DESC) FROM "
                                  "(SELECT source, reason, count(*) AS n FROM rejects GROUP BY ALL) GROUP BY source"))
     status = dict(store.execute("SELECT enrichment_status, count(*) FROM feedback_enriched GROUP BY 1"))
+    languages = store.execute("SELECT language, feedback, scored_feedback FROM language_summary")
     top_themes = [r[0] for r in store.execute(
         "SELECT theme FROM theme_trends GROUP BY theme ORDER BY sum(negative_mentions) DESC LIMIT 5")]
     weeks = [str(r[0]) for r in store.execute("SELECT DISTINCT week FROM theme_trends ORDER BY 1")]
@@ -193,7 +194,10 @@ def build_report(store: Store) -> str:
 
     html.append("<section id='quality'><h2>Data quality</h2><p class='lead'>Every record read is loaded, a duplicate or "
                 "rejected with a reason. Enrichment: "
-                + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(status.items())) + ".</p><table><tr><th>source</th>"
+                + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(status.items())) + ". Languages: "
+                + ", ".join(f"{escape(str(lang))} {n:,}" + ("" if scored == n else f" ({n - scored:,} not scored)")
+                            for lang, n, scored in languages)
+                + " (sentiment and themes read English only; other languages are counted, not scored).</p><table><tr><th>source</th>"
                 "<th class='num'>files</th><th class='num'>read</th><th class='num'>loaded</th><th class='num'>duplicate</th>"
                 "<th class='num'>rejected</th><th>reject reasons</th></tr>")
     for q in quality:

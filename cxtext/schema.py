@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Column:
     type: str
     doc: str
     constraint: str = ""
+    since: int = 1  # the schema version that added the column (ALTER TABLE ADD COLUMN when migrating)
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,11 @@ class Table:
     primary_key: tuple[str, ...] = ()
     since: int = 1  # the schema version that added the table
 
-    def ddl(self) -> str:
-        cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns]
+    def columns_at(self, version: int) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.since <= version)
+
+    def ddl(self, version: int = SCHEMA_VERSION) -> str:
+        cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns_at(version)]
         if self.primary_key:
             cols.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
         return f"CREATE TABLE {self.name} (\n" + ",\n".join(cols) + "\n)"
@@ -169,6 +173,9 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file that tagged the themes."),
             C("topic_version", "VARCHAR", "Version of the topic model that assigned the topic."),
             C("enriched_at", "TIMESTAMP", "When, UTC."),
+            C("scored", "BOOLEAN", "False when the English-only scorers (sentiment, themes) skipped it because feedback.language "
+              "is another language: it has no sentences, sentiment or theme_mentions rows, and counts in no sentiment figure.",
+              since=3),
         ),
         primary_key=("feedback_id",),
         since=2,
@@ -283,7 +290,25 @@ TOPIC_TABLES: tuple[Table, ...] = (
         since=2,
     ),
 )
-TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES
+ERASURE_TABLES: tuple[Table, ...] = (
+    Table(
+        "erasures",
+        "The erasure audit: one row per `cxtext forget` (right to erasure). It holds no personal data: no key, no hash of "
+        "one, no id of what was removed; only a random request id and how much was removed where.",
+        (
+            C("erasure_id", "VARCHAR", "Random request id (UUID4), to quote back to whoever asked."),
+            C("run_id", "BIGINT", "The run that carried it out (runs.run_id)."),
+            C("requested_by", "VARCHAR", "'customer' (every feedback of a customer key) or 'record' (one source record)."),
+            C("rows_removed", "JSON", "Rows removed per table of the working database, e.g. {\"feedback\": 3, \"sentences\": 7}."),
+            C("archive_files_rewritten", "INTEGER", "Archived files rewritten without the records."),
+            C("snapshots_rewritten", "INTEGER", "Kept published snapshots rewritten without the rows."),
+            C("erased_at", "TIMESTAMP", "When, UTC."),
+        ),
+        primary_key=("erasure_id",),
+        since=3,
+    ),
+)
+TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES + ERASURE_TABLES
 
 SEQUENCES = ("run_id_seq", "batch_id_seq")
 
@@ -297,12 +322,18 @@ def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -
     documentation as COMMENT ON."""
     statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES] if from_version == 0 else []
     for table in TABLES:
-        if not from_version < table.since <= to_version:
+        if from_version >= table.since:  # the table exists: add the columns it gained since
+            for c in table.columns:
+                if from_version < c.since <= to_version:
+                    statements.append(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+                    statements.append(f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}")
             continue
-        statements.append(table.ddl())
+        if not table.since <= to_version:
+            continue
+        statements.append(table.ddl(to_version))
         statements.append(f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}")
         statements.extend(
-            f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns
+            f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns_at(to_version)
         )
     return statements
 
@@ -337,7 +368,8 @@ VIEWS: tuple[View, ...] = (
                     WHEN e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
                      AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
                      AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')
-                    THEN 'current' ELSE 'stale' END AS enrichment_status
+                    THEN 'current' ELSE 'stale' END AS enrichment_status,
+               f.language, e.scored
         FROM feedback f
         LEFT JOIN enrichment e ON {_CURRENT}
         LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
@@ -377,6 +409,8 @@ VIEWS: tuple[View, ...] = (
             ("topic_id", "Discovered topic (topics.topic_id)."),
             ("topic_label", "The topic's label."),
             ("enrichment_status", "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'."),
+            ("language", "Detected language (ISO 639-1), 'und' when too short to tell (scored as English)."),
+            ("scored", "False when the English-only scorers skipped it (another language): no sentiment, themes or topic."),
         ),
     ),
     View(
@@ -411,7 +445,8 @@ VIEWS: tuple[View, ...] = (
         "One row per customer-journey stage, in journey order: volume, sentiment, NPS / CSAT / stars of the customers "
         "who talk about it, its top pain themes, and stale rows. Like every aggregate view it counts only feedback whose "
         "enrichment is current (its text and the versions in force), so versions never mix; stale_feedback says how "
-        "many wait for recomputation. Answers: where in the journey does it hurt?",
+        "many wait for recomputation. Only English (and undetermined) feedback is scored and so has stages; other languages are "
+        "counted in language_summary. Answers: where in the journey does it hurt?",
         """
         WITH mentions AS (
             SELECT m.feedback_id, m.stage, m.theme, m.label, m.compound, fe.nps, fe.csat, fe.rating
@@ -464,6 +499,25 @@ VIEWS: tuple[View, ...] = (
             ("mean_rating", "Mean star rating of the reviews mentioning the stage."),
             ("top_pain_themes", "The three themes with the most negative mentions at the stage."),
             ("stale_feedback", "Feedback mentioning the stage that was enriched by an older version: left out of the figures until the next run or a backfill recomputes it."),
+        ),
+    ),
+    View(
+        "language_summary",
+        "Feedback per detected language. Only English and undetermined ('und': too short to tell) feedback is scored "
+        "(VADER and the taxonomy read English only); the others are counted here and kept out of every sentiment and "
+        "theme figure. Answers: how much feedback do the English figures leave out?",
+        """
+        SELECT coalesce(language, 'not yet detected') AS language, count(*) AS feedback,
+               count(*) FILTER (WHERE scored) AS scored_feedback,
+               avg(CAST(sentiment_label = 'negative' AS INTEGER)) AS share_negative
+        FROM feedback_enriched WHERE enrichment_status = 'current' OR language IS NULL
+        GROUP BY ALL ORDER BY feedback DESC, language
+        """,
+        (
+            ("language", "ISO 639-1 code, 'und' (undetermined), or 'not yet detected'."),
+            ("feedback", "Feedback in that language."),
+            ("scored_feedback", "How many of them were scored (sentiment, themes)."),
+            ("share_negative", "Share with negative document sentiment among the scored ones; NULL when none is scored."),
         ),
     ),
     View(
@@ -521,11 +575,11 @@ PAIN_VIEWS: tuple[View, ...] = (
         f"the two groups' variances; NULL below {MIN_IMPACT_RESPONSES} answers among them. Answers: which pains cost the most?",
         f"""
         WITH fb AS (
-            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status = 'current'
+            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE
             UNION ALL
-            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status = 'current'
+            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE
             UNION ALL
-            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status = 'current'),
+            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE),
         mentions AS (
             SELECT fb.period, fb.period_start, m.* FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id),
         neg AS (SELECT DISTINCT period, period_start, stage, theme, feedback_id FROM mentions WHERE label = 'negative'),

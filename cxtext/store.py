@@ -9,6 +9,7 @@ analyst holding the file open never blocks a run and never sees a half-written o
 from __future__ import annotations
 
 import fcntl
+import shutil
 import json
 import os
 import socket
@@ -24,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from cxtext import __version__
-from cxtext.errors import SchemaError, WriterLockHeld
+from cxtext.errors import CxtextError, SchemaError, WriterLockHeld
 from cxtext.schema import SCHEMA_VERSION, create_statements, view_statements
 
 #: The newest storage format the `duckdb` CLI on PyPI (1.5.x) can read; the published file uses it.
@@ -221,12 +222,14 @@ class Store:
 
     # publishing -----------------------------------------------------------------------------
 
-    def publish(self, target: Path) -> "Published":
-        """Copy this database into *target* atomically.
+    def publish(self, target: Path, *, snapshots: Path | None = None, keep: int = 0, label: str = "") -> "Published":
+        """Copy this database into *target* atomically, keeping a snapshot of it.
 
         The copy is written beside the target in the storage format the PyPI duckdb CLI reads
         (``COPY FROM DATABASE`` also compacts it), flushed to disk, then renamed over the target:
-        readers see the old file or the new one, never a mix, and never block this.
+        readers see the old file or the new one, never a mix, and never block this. With
+        *snapshots*, a copy is kept there too (``cx-<UTC time>-<label>.duckdb``), and only the
+        newest *keep* of them stay.
         """
         target = Path(target)
         tmp = target.with_name(f".{target.name}.publishing")
@@ -240,10 +243,11 @@ class Store:
         finally:
             self.execute("DETACH cxtext_publish")
         _fsync(tmp)
-        os.replace(tmp, target)
-        set_aside = _set_aside_foreign_wal(target)
-        _fsync(target.parent)
-        return Published(target, target.stat().st_size, set_aside)
+        snapshot = None
+        if snapshots is not None:
+            snapshot = keep_snapshot(tmp, Path(snapshots), label, keep)
+        set_aside = replace_atomically(tmp, target)
+        return Published(target, target.stat().st_size, set_aside, snapshot)
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,51 @@ class Published:
     size: int
     #: Where a WAL left by an analyst who wrote to the previous snapshot was moved, if there was one.
     wal_set_aside: Path | None = None
+    #: The snapshot kept for rollback, if one was.
+    snapshot: Path | None = None
+
+
+def replace_atomically(tmp: Path, target: Path) -> Path | None:
+    """Rename a complete, flushed database file over the analysts' file, set aside an analyst's
+    foreign WAL, and flush the folder. Returns where that WAL went, if there was one."""
+    os.replace(tmp, target)
+    set_aside = _set_aside_foreign_wal(target)
+    _fsync(target.parent)
+    return set_aside
+
+
+def snapshot_files(folder: Path) -> list[Path]:
+    """The kept snapshots, newest first (their names start with the UTC time of the publish)."""
+    return sorted(Path(folder).glob("cx-*.duckdb"), reverse=True)
+
+
+def keep_snapshot(published: Path, folder: Path, label: str, keep: int) -> Path:
+    """Copy a published file into the snapshots folder and drop all but the newest *keep*."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"cx-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}{'-' + label if label else ''}.duckdb"
+    part = folder / f".{name}.part"
+    shutil.copyfile(published, part)
+    _fsync(part)
+    os.replace(part, folder / name)
+    for old in snapshot_files(folder)[max(keep, 1):]:
+        old.unlink(missing_ok=True)
+    _fsync(folder)
+    return folder / name
+
+
+def rollback(snapshots: Path, target: Path, back: int = 1) -> tuple[Path, Path | None]:
+    """Republish the snapshot published *back* publishes before the newest one, atomically (a
+    copy is renamed over *target*; the snapshot stays). Returns it and any WAL set aside."""
+    kept = snapshot_files(snapshots)
+    if back < 1 or back >= len(kept):
+        raise CxtextError(f"cannot roll back {back} publish(es): {len(kept)} snapshot(s) kept in {snapshots} "
+                          f"(the newest is the one published now; `cxtext publish --list` shows them)")
+    chosen = kept[back]
+    tmp = target.with_name(f".{target.name}.publishing")
+    tmp.unlink(missing_ok=True)
+    shutil.copyfile(chosen, tmp)
+    _fsync(tmp)
+    return chosen, replace_atomically(tmp, target)
 
 
 def _set_aside_foreign_wal(target: Path) -> Path | None:
@@ -336,6 +385,21 @@ def recorded_run(store: Store, flow: str, parameters: dict, *, where: str = "see
         finish_run(store, run.run_id, "failed", run.counts, error=error_line(exc, where), versions=run.versions)
         raise
     finish_run(store, run.run_id, "completed", run.counts, versions=run.versions)
+
+
+#: Runs that publish the working database (a rollback publishes a kept snapshot instead).
+PUBLISHING_FLOWS = ("nightly", "backfill", "publish", "forget")
+
+
+def rollback_in_force(store: Store, run_id: int | None = None) -> tuple[int, str] | None:
+    """(run id, snapshot) of a rollback no publish of the working database has replaced since;
+    *run_id* is the run about to publish (left out)."""
+    row = store.execute(
+        "SELECT run_id, parameters->>'$.snapshot' FROM runs WHERE flow = 'rollback' AND status = 'completed' "
+        "AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE flow IN (SELECT unnest(?::VARCHAR[])) "
+        "AND status = 'completed' AND run_id IS DISTINCT FROM ?), 0) ORDER BY run_id DESC LIMIT 1",
+        [list(PUBLISHING_FLOWS), run_id])
+    return (row[0][0], row[0][1]) if row else None
 
 
 #: What :func:`content_fingerprint` leaves out: the ledgers (one row per run or file read, by

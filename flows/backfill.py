@@ -53,7 +53,7 @@ def backfill(start: str | None = None, end: str | None = None, sources: list[str
                 report_task(store, settings)
             finish_run(store, run_id, "completed", counts, versions=outcome["versions"])
             if "publish" in request.steps:
-                publish_task(store, settings)
+                publish_task(store, settings, run_id)
         except BaseException as exc:
             finish_run(store, run_id, "failed", counts, error=error_line(exc, where_to_look()))
             raise

@@ -16,7 +16,7 @@ from cxtext.enrich import Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest import ingest_file, scan_landing
 from cxtext.store import Store, error_line, finish_run, start_run, writer_lock
-from flows.tasks import RETRYING, WRITING, aggregate_task, publish_task, report_task, where_to_look
+from flows.tasks import RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, where_to_look
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
@@ -87,9 +87,12 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
             aggregate_task(store, settings)
             report_task(store, settings)
             finish_run(store, run_id, "completed", counts, versions=enriched["versions"])
-            publish_task(store, settings)
+            publish_task(store, settings, run_id)
         except BaseException as exc:
             finish_run(store, run_id, "failed", counts, error=error_line(exc, where_to_look()))
             raise
-    logger.info("run %d completed: %s", run_id, counts)
-    return {"run_id": run_id, **counts}
+        logger.info("run %d completed: %s", run_id, counts)
+        # After publishing, outside the ledger's try: the run did its work (its row stays
+        # completed); a failed check fails the Prefect flow run so that Prefect can alert.
+        checks = checks_task(store, settings, run_id)
+    return {"run_id": run_id, **counts, "checks": checks}

@@ -8,10 +8,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from cxtext.checks import checks_markdown, record_state_size, run_checks, state_size, worst
 from cxtext.config import Settings
+from cxtext.errors import CxtextError
 from cxtext.enrich import refresh_aggregates
 from cxtext.report import top_pain_points_markdown, write_report
-from cxtext.store import Store
+from cxtext.store import Store, rollback_in_force
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -55,12 +57,41 @@ def report_task(store: Store, settings: Settings) -> str:
 
 
 @task(name="publish", **RETRYING, **WRITING)
-def publish_task(store: Store, settings: Settings) -> str:
-    published = store.publish(settings.published_db)
+def publish_task(store: Store, settings: Settings, run_id: int | None = None) -> str:
     logger = get_run_logger()
+    rolled_back = rollback_in_force(store, run_id)
+    if rolled_back:
+        logger.warning("the analysts' file was rolled back by run %d to %s; this run publishes the working database "
+                       "over it (a rollback lasts until the next publish)", rolled_back[0], rolled_back[1])
+    published = store.publish(settings.published_db, snapshots=settings.snapshots_dir, keep=settings.snapshots_kept,
+                              label=f"run{run_id}" if run_id is not None else "")
     if published.wal_set_aside:
         logger.warning("an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
                        "connections to the new snapshot, was set aside as %s (analysts: connect read-only, README)",
                        published.path.name, published.wal_set_aside.name)
-    logger.info("published %s (%.1f MB)", published.path, published.size / 1e6)
+    logger.info("published %s (%.1f MB); snapshot kept as %s (the last %d are kept)", published.path,
+                published.size / 1e6, published.snapshot.name, settings.snapshots_kept)
     return str(published.path)
+
+
+class ChecksFailed(CxtextError):
+    """A health check failed: the run published, but ops must look."""
+
+
+@task(name="health-checks", **WRITING)
+def checks_task(store: Store, settings: Settings, run_id: int) -> dict:
+    """Run the health checks after publishing: log each line, publish them as the `health-checks`
+    artifact, keep the state folder's size for the next run's growth check, and fail the flow run
+    when a check fails (the data is published all the same)."""
+    logger = get_run_logger()
+    size = state_size(settings.state_dir)
+    checks = run_checks(store, settings, size=size, exclude_run=run_id)
+    record_state_size(store, run_id, size)
+    for check in checks:
+        {"ok": logger.info, "warn": logger.warning, "fail": logger.error}[check.level]("check %s", check.line())
+    create_markdown_artifact(checks_markdown(checks), key="health-checks",
+                             description="cxtext: health and freshness checks of the last run")
+    failed = [c for c in checks if c.level == "fail"]
+    if failed:
+        raise ChecksFailed(f"{len(failed)} health check(s) failed: " + "; ".join(c.line() for c in failed))
+    return {level: sum(c.level == level for c in checks) for level in ("ok", "warn", "fail")} | {"worst": worst(checks)}

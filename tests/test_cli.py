@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from cxtext.cli import app
 from tests.conftest import ROOT, write_config
@@ -92,3 +93,16 @@ def test_a_hostile_source_name_is_only_ever_a_bound_value(tmp_path):
     with duckdb.connect(str(tmp_path / "state/pipeline.duckdb"), read_only=True) as con:
         assert con.execute("SELECT source, text FROM feedback").fetchall() == [(name, "fine")]
         assert con.execute("SELECT source FROM ingest_batches").fetchall() == [(name,)]
+
+
+def test_check_thresholds_are_validated(tmp_path):
+    from cxtext.config import load_settings
+    from cxtext.errors import ConfigError
+    from tests.conftest import write_config
+
+    path = write_config(tmp_path)
+    path.write_text(path.read_text() + "[checks]\nlast_run_warn_hours = 50\n")
+    with pytest.raises(ConfigError, match="last_run_warn_hours: must not be above checks.last_run_fail_hours"):
+        load_settings(path)
+    path.write_text(path.read_text().replace("last_run_warn_hours = 50", "stale_share_warn = 0.1"))
+    assert load_settings(path).checks.stale_share_warn == 0.1

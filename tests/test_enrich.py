@@ -112,3 +112,30 @@ def test_edited_text_and_changed_taxonomy_are_picked_up(loaded, review_settings,
     versions = store.execute("SELECT DISTINCT taxonomy_version FROM enrichment")
     assert versions == store.execute("SELECT DISTINCT taxonomy_version FROM themes")
     assert store.scalar("SELECT count(*) FROM theme_mentions") == mentions == 4  # replaced, not added
+
+
+def test_other_languages_are_detected_and_kept_out_of_the_english_scorers():
+    from datetime import datetime
+
+    from cxtext.enrich import analyse, current_versions
+    from cxtext.taxonomy import get_tagger
+
+    tagger = get_tagger()
+    rows = [("en", "review", "The delivery was late and support never answered.", "h1"),
+            ("fr", "review", "La livraison était en retard et le service client ne répond jamais.", "h2"),
+            ("de", "social", "Die Lieferung kam viel zu spät, sehr enttäuschend.", "h3"),
+            ("emoji", "social", "👍👍", "h4")]
+    tables = analyse(rows, tagger, current_versions(tagger), now=datetime(2026, 10, 1))
+    assert dict(zip(*tables["languages"].to_pydict().values())) == {"en": "en", "fr": "fr", "de": "de", "emoji": "und"}
+    scored = dict(zip(tables["enrichment"]["feedback_id"].to_pylist(), tables["enrichment"]["scored"].to_pylist()))
+    assert scored == {"en": True, "fr": False, "de": False, "emoji": True}
+    assert set(tables["sentiment"]["feedback_id"].to_pylist()) == {"en", "emoji"}
+    assert set(tables["theme_mentions"]["feedback_id"].to_pylist()) == {"en"}
+
+
+def test_language_accuracy_on_the_labelled_short_texts():
+    """The figure docs/LANGUAGE.md reports (106 of 110 with the default languages)."""
+    from cxtext.evaluate_language import evaluate
+
+    result = evaluate()
+    assert result["total"] == 110 and result["correct"] >= 104

@@ -176,7 +176,7 @@ def test_a_taxonomy_change_is_counted_budgeted_then_backfilled(ws):
     with work(ws) as con:  # a dry run writes nothing
         assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
 
-    write_config(ws, nightly_recompute_budget=100)
+    write_config(ws, nightly_recompute_budget=100, stale_share_fail=1)  # leaving rows stale is the point here
     night = run_nightly(ws)
     assert (night["stale_before"], night["enriched"], night["stale_left"]) == (total, 100, total - 100)
     with work(ws) as con:

@@ -26,7 +26,7 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
                       "rows_rejected) VALUES (1, 'src<1>', 'review', 'loaded', 1, 1, 0, 0)")
         store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps) "
                       "VALUES ('f1', 'review', 'src<1>', ?, ?, 'h', 3)", [datetime(2026, 7, 6, 10), NASTY])
-        store.execute("INSERT INTO enrichment VALUES ('f1', 'h', 's', 'v1', 'none', now())")
+        store.execute("INSERT INTO enrichment VALUES ('f1', 'h', 's', 'v1', 'none', now(), true)")
         store.execute("INSERT INTO sentiment VALUES ('f1', -0.8, 0, 0.2, 0.8, 'negative', -0.8, 'negative', 1, false)")
         store.execute("INSERT INTO theme_mentions VALUES ('f1', 0, 'support_wait_time', 'support', 0, 0, 8, 'script', ?, "
                       "-0.8, 'negative', 'clause')", [NASTY])
@@ -57,7 +57,7 @@ def _fill(store, rows):
     for feedback_id, created_at, nps, label in rows:
         store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps) "
                       "VALUES (?, 'survey', 's', ?, 'text', 'h', ?)", [feedback_id, created_at, nps])
-        store.execute("INSERT INTO enrichment VALUES (?, 'h', 's', 'v1', 'none', now())", [feedback_id])
+        store.execute("INSERT INTO enrichment VALUES (?, 'h', 's', 'v1', 'none', now(), true)", [feedback_id])
         if label:
             store.execute("INSERT INTO theme_mentions VALUES (?, 0, 'support_wait_time', 'support', 0, 0, 4, 'text', "
                           "'on hold', ?, ?, 'clause')", [feedback_id, -0.5 if label == "negative" else 0.5, label])

@@ -165,3 +165,20 @@ def test_weeks_are_cut_in_the_reporting_time_zone(tmp_path):
         store.define_views("UTC")
         assert store.execute("SELECT local_date, local_week FROM feedback_enriched")[0] == (
             date(2026, 7, 12), date(2026, 7, 6))
+
+
+def test_a_version_2_database_gains_the_version_3_columns_and_tables(tmp_path):
+    from cxtext.schema import create_statements
+
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in create_statements(to_version=2):
+        con.execute(statement)
+    con.execute("INSERT INTO cxtext_meta VALUES ('schema_version', '2')")
+    con.execute("INSERT INTO enrichment (feedback_id, text_hash) VALUES ('f1', 'h1')")
+    con.close()
+    with Store.open(path) as store:
+        assert store.schema_version() == 3
+        assert store.execute("SELECT feedback_id, scored FROM enrichment") == [("f1", None)]
+        assert store.scalar("SELECT comment FROM duckdb_columns() WHERE table_name = 'enrichment' AND column_name = 'scored'")
+        assert store.scalar("SELECT count(*) FROM erasures") == 0

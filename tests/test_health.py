@@ -1,0 +1,189 @@
+"""Health checks, snapshot retention and rollback, the right to erasure: end to end on a small
+state folder (its own copy per test)."""
+
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_operations import write_config
+
+pytestmark = pytest.mark.slow
+CXTEXT = [sys.executable, "-m", "cxtext.cli"]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """A small sample after its first nightly run."""
+    from cxtext.sampledata import generate
+    from flows.nightly import nightly
+
+    root = tmp_path_factory.mktemp("health")
+    generate(root / "sample_data", seed=11, n_reviews=200, n_surveys=150, n_social=150)
+    shutil.copy(ROOT / "models/taxonomy.toml", root / "taxonomy.toml")
+    summary = nightly(config=str(write_config(root)))
+    assert summary["checks"]["fail"] == 0
+    return root
+
+
+@pytest.fixture
+def ws(base, tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(base, root)
+    return root
+
+
+def cli(root, *args):
+    return subprocess.run([*CXTEXT, *args, "--config", str(root / "cxtext.toml")], capture_output=True, text=True,
+                          cwd=root, timeout=300)
+
+
+def test_check_passes_after_a_fresh_run_and_fails_when_the_last_nightly_is_too_old(ws):
+    fresh = cli(ws, "check")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    lines = fresh.stdout.splitlines()
+    assert any(line.startswith("ok    last_nightly: 0.") for line in lines), lines
+    for name in ("new_records[shop_reviews]", "reject_rate[surveys]", "stale_enrichment", "no_theme", "state_growth"):
+        assert any(f"  {name}: " in line for line in lines), name
+    assert not any(line.startswith("fail") for line in lines)
+
+    with duckdb.connect(str(ws / "state/pipeline.duckdb")) as con:
+        con.execute("UPDATE runs SET finished_at = finished_at - INTERVAL 3 DAY WHERE flow = 'nightly'")
+    old = cli(ws, "check")
+    assert old.returncode == 1, old.stdout + old.stderr
+    line = next(line for line in old.stdout.splitlines() if "last_nightly" in line)
+    assert line.startswith("fail  last_nightly: 72.") and "fail > 48 h" in line, line
+
+
+def test_the_nightly_run_fails_after_publishing_when_a_check_fails(ws):
+    from flows.nightly import nightly
+    from flows.tasks import ChecksFailed
+
+    config = ws / "cxtext.toml"
+    text = config.read_text().replace("no_theme_share_warn = 0.60", "no_theme_share_warn = 0")
+    config.write_text(text.replace("no_theme_share_fail = 0.85", "no_theme_share_fail = 0"))
+    published = ws / "state/cx.duckdb"
+    before = published.stat().st_mtime_ns
+    with pytest.raises(ChecksFailed, match="no_theme"):
+        nightly(config=str(config))
+    assert published.stat().st_mtime_ns > before  # published first
+    with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
+        status, size = con.execute("SELECT status, counts->>'$.state_bytes' FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    assert status == "completed" and int(size) > 0
+
+
+def add_reviews(root, name, rows):
+    """A new landing file of reviews: (review_id, customer_id, text) rows."""
+    lines = ["review_id,submitted_at,product,stars,title,text,customer_id,country"]
+    lines += [f"{rid},2026-09-30 10:00,Volta Aria Mini Earbuds,2,Meh,\"{text}\",{cid},GB" for rid, cid, text in rows]
+    (root / "sample_data" / name).write_text("\n".join(lines) + "\n")
+
+
+def published_count(root):
+    with duckdb.connect(str(root / "state/cx.duckdb"), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM feedback").fetchone()[0]
+
+
+def test_rollback_republishes_an_earlier_snapshot_until_the_next_run(ws):
+    from cxtext.store import snapshot_files
+    from flows.nightly import nightly
+
+    before = published_count(ws)
+    add_reviews(ws, "reviews_late.csv", [("RX1", "C1", "The strap broke."), ("RX2", "C2", "Nice colour.")])
+    nightly(config=str(ws / "cxtext.toml"))
+    assert published_count(ws) == before + 2
+    assert len(snapshot_files(ws / "state/snapshots")) == 2
+
+    rolled = cli(ws, "publish", "--rollback")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert published_count(ws) == before
+    with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
+        flow, params = con.execute("SELECT flow, parameters->>'$.snapshot' FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    assert flow == "rollback" and params == snapshot_files(ws / "state/snapshots")[1].name
+    assert f"{before:,} pieces of feedback" in (ws / "state/report.html").read_text()
+    assert "cannot roll back 5" in cli(ws, "publish", "--rollback", "5").stderr
+
+    nightly(config=str(ws / "cxtext.toml"))  # publishes the working database again, with a warning
+    assert published_count(ws) == before + 2
+
+
+def test_only_the_last_snapshots_are_kept(ws):
+    from cxtext.store import snapshot_files
+
+    config = ws / "cxtext.toml"
+    config.write_text(config.read_text().replace("snapshots_kept = 7", "snapshots_kept = 2"))
+    for _ in range(3):
+        assert cli(ws, "publish").returncode == 0
+    kept = snapshot_files(ws / "state/snapshots")
+    assert len(kept) == 2 and all("-run" in p.name for p in kept)
+    assert "2  " not in cli(ws, "publish", "--list").stdout
+
+
+def database_hits(path, needles):
+    """Rows of any table of a database file whose text contains one of *needles*."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()]
+        return {t: n for t in tables for n in needles
+                if con.execute(f"SELECT count(*) FROM {t} x WHERE lower(CAST(x AS VARCHAR)) LIKE ?", [f"%{n.lower()}%"]).fetchone()[0]}
+
+
+def file_hits(root, needles):
+    return sorted({(str(p.relative_to(root)), n) for p in root.rglob("*") if p.is_file()
+                   for n in needles if n.lower().encode() in p.read_bytes().lower()})
+
+
+def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
+    from cxtext.redact import hash_customer_key
+    from flows.nightly import nightly
+
+    markers = ["Zorblaxian", "Quixotrumble"]
+    add_reviews(ws, "reviews_planted.csv", [
+        ("RFORGET1", "CFORGET42", f"The {markers[0]} strap snapped on day two."),
+        ("RFORGET2", "CFORGET42", f"Refund for my {markers[1]} never arrived, awful support."),
+        ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery.")])
+    with open(ws / "sample_data/reviews_planted.csv", "a") as handle:  # a malformed row: a reject naming them
+        handle.write("RFORGET3,2026-09-30 11:00,broken row with too few fields,CFORGET42\n")
+    nightly(config=str(ws / "cxtext.toml"))
+    state = ws / "state"
+    with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:
+        ids = [r[0] for r in con.execute("SELECT feedback_id FROM feedback WHERE source_record_id LIKE 'RFORGET%'").fetchall()]
+        before = con.execute("SELECT count(*) FROM feedback").fetchone()[0]
+    needles = [*markers, "CFORGET42", "RFORGET", hash_customer_key("CFORGET42", "test-salt"), *ids]
+    assert len(ids) == 2
+    assert database_hits(state / "cx.duckdb", needles) and file_hits(state / "archive", needles)
+    assert "rejects" in database_hits(state / "pipeline.duckdb", ["CFORGET42"])
+
+    done = cli(ws, "forget", "--customer", "cforget42 ")  # keys are matched as the salted hash does: case and spaces aside
+    assert done.returncode == 0, done.stdout + done.stderr
+    for db in [state / "pipeline.duckdb", state / "cx.duckdb", *(state / "snapshots").glob("*.duckdb")]:
+        assert database_hits(db, needles) == {}, db
+    assert file_hits(state, needles) == []
+    with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == before - 2
+        assert con.execute("SELECT count(*) FROM feedback WHERE source_record_id = 'RKEEP1'").fetchone()[0] == 1
+        erasure = con.execute("SELECT requested_by, rows_removed->>'$.feedback', rows_removed->>'$.rejects', "
+                              "archive_files_rewritten, snapshots_rewritten FROM erasures").fetchall()
+        assert erasure == [("customer", "2", "1", 1, 1)]
+        assert con.execute("SELECT flow, status FROM runs ORDER BY run_id DESC LIMIT 1").fetchone() == ("forget", "completed")
+    assert published_count(ws) == before - 2
+
+    # the landing file still holds them, but it is known by the hash it arrived with: not ingested again
+    again = nightly(config=str(ws / "cxtext.toml"))
+    assert again["files_new"] == 0 and published_count(ws) == before - 2
+    from flows.backfill import backfill
+    backfill(config=str(ws / "cxtext.toml"), steps=["reingest", "enrich", "aggregate"])  # the rewritten archive re-reads
+    assert file_hits(state / "archive", needles) == [] and database_hits(state / "pipeline.duckdb", needles) == {}
+
+
+def test_forget_one_record(ws):
+    with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
+        source, record, before = con.execute("SELECT source, source_record_id, (SELECT count(*) FROM feedback) FROM feedback "
+                                             "WHERE kind = 'social' ORDER BY feedback_id LIMIT 1").fetchone()
+    done = cli(ws, "forget", "--source", source, "--record-id", record)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert published_count(ws) == before - 1
+    assert file_hits(ws / "state/archive", [f'"id": "{record}"']) == []
+    assert "give either" in cli(ws, "forget", "--source", source).stderr
