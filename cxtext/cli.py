@@ -400,6 +400,7 @@ def forget(
     """
     from cxtext.enrich import refresh_aggregates
     from cxtext.erasure import Target, compact, erase_snapshots, forget as erase, record_erasure
+    from cxtext.store import PUBLISHED_STORAGE_VERSION
     from cxtext.report import write_report
     from cxtext.store import error_line, finish_run, start_run
 
@@ -422,14 +423,15 @@ def forget(
             with Store.open(settings.work_db) as store:
                 finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output; run it again"))
             raise
+        # The deleted rows leave the working file's free blocks too, before it is published (a file copy).
+        compact(settings.work_db, storage_version=PUBLISHED_STORAGE_VERSION)
         with Store.open(settings.work_db) as store:
-                counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
-                          "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
-                record_erasure(store, erasure, target.kind, run_id)
-                finish_run(store, run_id, "completed", counts)
-                published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
-                                          keep=settings.snapshots_kept, label=f"run{run_id}")
-        compact(settings.work_db)  # the deleted rows leave the working file's free blocks too
+            counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
+                      "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
+            record_erasure(store, erasure, target.kind, run_id)
+            finish_run(store, run_id, "completed", counts)
+            published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
+                                      keep=settings.snapshots_kept, label=f"run{run_id}")
     with Store.open(published.path, read_only=True) as published_store:
         write_report(published_store, settings.report_path)
     removed = sum(erasure.rows.values())

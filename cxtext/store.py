@@ -114,8 +114,10 @@ class Store:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(path, read_only=read_only,
-                             config={"memory_limit": memory_limit} if memory_limit else {})
+        config = {"memory_limit": memory_limit} if memory_limit else {}
+        if not read_only:  # a new file in the format the published copy needs: publishing is then a file copy
+            config["storage_compatibility_version"] = PUBLISHED_STORAGE_VERSION
+        con = duckdb.connect(path, read_only=read_only, config=config)
         store = cls(con, path)
         try:
             if read_only:
@@ -225,8 +227,9 @@ class Store:
     def publish(self, target: Path, *, snapshots: Path | None = None, keep: int = 0, label: str = "") -> "Published":
         """Copy this database into *target* atomically, keeping a snapshot of it.
 
-        The copy is written beside the target in the storage format the PyPI duckdb CLI reads
-        (``COPY FROM DATABASE`` also compacts it), flushed to disk, then renamed over the target:
+        The copy is written beside the target in the storage format the PyPI duckdb CLI reads (a
+        file copy of a working database created in that format, the default; ``COPY FROM
+        DATABASE`` for an older working database), flushed to disk, then renamed over the target:
         readers see the old file or the new one, never a mix, and never block this. With
         *snapshots*, a copy is kept there too (``cx-<UTC time>-<label>.duckdb``), and only the
         newest *keep* of them stay.
@@ -236,12 +239,18 @@ class Store:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         self.execute("CHECKPOINT")
-        source = self.scalar("SELECT current_database()")
-        self.execute(f"ATTACH {_quote(str(tmp))} AS cxtext_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
-        try:
-            self.execute(f'COPY FROM DATABASE "{source}" TO cxtext_publish')
-        finally:
-            self.execute("DETACH cxtext_publish")
+        source, storage = self.execute(
+            "SELECT database_name, tags['storage_version'] FROM duckdb_databases() "
+            "WHERE database_name = current_database()")[0]
+        if self.path != ":memory:" and (storage or "").startswith(PUBLISHED_STORAGE_VERSION):
+            # Checkpointed, idle and ours alone (the writer lock): the file is the database.
+            shutil.copyfile(self.path, tmp)
+        else:  # a database created in a newer format (or in memory): rewrite it in the old one
+            self.execute(f"ATTACH {_quote(str(tmp))} AS cxtext_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
+            try:
+                self.execute(f'COPY FROM DATABASE "{source}" TO cxtext_publish')
+            finally:
+                self.execute("DETACH cxtext_publish")
         _fsync(tmp)
         snapshot = None
         if snapshots is not None:
