@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -217,12 +217,15 @@ class Store:
 
     # publishing -----------------------------------------------------------------------------
 
-    def publish(self, target: Path) -> "Published":
+    def publish(self, target: Path, *, finish: Callable[[str], None] | None = None) -> "Published":
         """Copy this database into *target* atomically.
 
         The copy is written beside the target in the storage format the PyPI duckdb CLI reads
         (``COPY FROM DATABASE`` also compacts it), flushed to disk, then renamed over the target:
         readers see the old file or the new one, never a mix, and never block this.
+        *finish(database)*, when given, is called on the attached copy before it is closed: a run
+        records itself completed in the snapshot it publishes (see :func:`finish_run`), while the
+        working ledger says so only once the snapshot is in place.
         """
         target = Path(target)
         tmp = target.with_name(f".{target.name}.publishing")
@@ -233,6 +236,8 @@ class Store:
         self.execute(f"ATTACH {_quote(str(tmp))} AS cxtext_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
         try:
             self.execute(f'COPY FROM DATABASE "{source}" TO cxtext_publish')
+            if finish is not None:
+                finish("cxtext_publish")
         finally:
             self.execute("DETACH cxtext_publish")
         _fsync(tmp)
@@ -296,11 +301,13 @@ def start_run(store: Store, flow: str, parameters: dict) -> int:
 
 
 def finish_run(store: Store, run_id: int, status: str, counts: dict | None = None, error: str | None = None,
-               *, versions: dict | None = None) -> None:
+               *, versions: dict | None = None, database: str | None = None) -> None:
     """Close a run's ledger row; *versions* (e.g. the taxonomy and scorer versions it applied) are
-    added to the ones recorded at its start."""
+    added to the ones recorded at its start. *database*: the ledger of another attached database
+    (the copy being published) instead of this one's."""
+    runs = f"{database}.runs" if database else "runs"
     store.execute(
-        "UPDATE runs SET status = ?, counts = ?, error = ?, finished_at = ?, "
+        f"UPDATE {runs} SET status = ?, counts = ?, error = ?, finished_at = ?, "
         "versions = json_merge_patch(coalesce(versions, '{}'), ?) WHERE run_id = ?",
         [status, json.dumps(counts or {}), error, utcnow(), json.dumps(versions or {}), run_id],
     )

@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 from cxtext.config import Settings
 from cxtext.enrich import refresh_aggregates
 from cxtext.report import top_pain_points_markdown, write_report
-from cxtext.store import Store
+from cxtext.store import Store, finish_run
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -55,8 +55,13 @@ def report_task(store: Store, settings: Settings) -> str:
 
 
 @task(name="publish", **RETRYING, **WRITING)
-def publish_task(store: Store, settings: Settings) -> str:
-    published = store.publish(settings.published_db)
+def publish_task(store: Store, settings: Settings, run_id: int, counts: dict, versions: dict) -> str:
+    """Publish the analysts' file with run *run_id* completed in its ledger, then record it completed
+    in the working ledger: a run killed before its snapshot is in place stays 'running' there, and
+    the next run marks it crashed."""
+    published = store.publish(settings.published_db, finish=lambda database: finish_run(
+        store, run_id, "completed", counts, versions=versions, database=database))
+    finish_run(store, run_id, "completed", counts, versions=versions)
     logger = get_run_logger()
     if published.wal_set_aside:
         logger.warning("an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
