@@ -110,7 +110,13 @@ def _trend_chart(series: dict[str, list[tuple[str, int]]], weeks: list[str]) -> 
 def build_report(store: Store) -> str:
     """The report's HTML, from a database with the analysts' views."""
     meta = dict(store.execute("SELECT key, value FROM cxtext_meta"))
-    first, last, total = store.execute("SELECT min(local_date), max(local_date), count(*) FROM feedback_enriched")[0]
+    # Each view is read once: at a million feedback a pass over feedback_enriched costs seconds.
+    by_status = store.execute(
+        "SELECT enrichment_status, min(local_date), max(local_date), count(*) FROM feedback_enriched GROUP BY 1")
+    dates = [d for _, a, b, _ in by_status for d in (a, b) if d is not None]
+    first, last = (min(dates), max(dates)) if dates else (None, None)
+    total = sum(n for *_, n in by_status)
+    status = {s: n for s, _, _, n in by_status}
     stages = store.dicts("SELECT * FROM stage_summary ORDER BY position")
     pains = store.dicts("SELECT * FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10")
     emerging = store.dicts("SELECT * FROM emerging_issues ORDER BY week DESC, z DESC LIMIT 10")
@@ -121,13 +127,14 @@ def build_report(store: Store) -> str:
         "FROM ingest_batches GROUP BY source ORDER BY source")
     reasons = dict(store.execute("SELECT source, string_agg(reason || ' ' || n, ', ' ORDER BY n DESC) FROM "
                                  "(SELECT source, reason, count(*) AS n FROM rejects GROUP BY ALL) GROUP BY source"))
-    status = dict(store.execute("SELECT enrichment_status, count(*) FROM feedback_enriched GROUP BY 1"))
     languages = store.execute("SELECT language, feedback, scored_feedback FROM language_summary")
-    top_themes = [r[0] for r in store.execute(
-        "SELECT theme FROM theme_trends GROUP BY theme ORDER BY sum(negative_mentions) DESC LIMIT 5")]
-    weeks = [str(r[0]) for r in store.execute("SELECT DISTINCT week FROM theme_trends ORDER BY 1")]
-    series = {t: [(str(w), n) for w, n in store.execute(
-        "SELECT week, negative_mentions FROM theme_trends WHERE theme = ? ORDER BY week", [t])] for t in top_themes}
+    trends = store.execute("SELECT theme, week, negative_mentions FROM theme_trends ORDER BY week, theme")
+    negative: dict[str, int] = {}
+    for theme, _, n in trends:
+        negative[theme] = negative.get(theme, 0) + n
+    top_themes = sorted(negative, key=lambda t: (-negative[t], t))[:5]
+    weeks = sorted({str(w) for _, w, _ in trends})
+    series = {t: [(str(w), n) for theme, w, n in trends if theme == t] for t in top_themes}
 
     html = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>cxtext: customer pain points</title>"
             f"<style>{CSS}</style></head><body>",

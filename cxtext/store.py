@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -224,7 +224,8 @@ class Store:
 
     # publishing -----------------------------------------------------------------------------
 
-    def publish(self, target: Path, *, snapshots: Path | None = None, keep: int = 0, label: str = "") -> "Published":
+    def publish(self, target: Path, *, snapshots: Path | None = None, keep: int = 0, label: str = "",
+                finish: Callable[[str], None] | None = None) -> "Published":
         """Copy this database into *target* atomically, keeping a snapshot of it.
 
         The copy is written beside the target in the storage format the PyPI duckdb CLI reads (a
@@ -232,7 +233,9 @@ class Store:
         DATABASE`` for an older working database), flushed to disk, then renamed over the target:
         readers see the old file or the new one, never a mix, and never block this. With
         *snapshots*, a copy is kept there too (``cx-<UTC time>-<label>.duckdb``), and only the
-        newest *keep* of them stay.
+        newest *keep* of them stay. *finish(database)*, when given, is called on the attached copy
+        before it is closed: a run records itself completed in the snapshot it publishes (see
+        :func:`finish_run`), while the working ledger says so only once the snapshot is in place.
         """
         target = Path(target)
         tmp = target.with_name(f".{target.name}.publishing")
@@ -242,13 +245,18 @@ class Store:
         source, storage = self.execute(
             "SELECT database_name, tags['storage_version'] FROM duckdb_databases() "
             "WHERE database_name = current_database()")[0]
-        if self.path != ":memory:" and (storage or "").startswith(PUBLISHED_STORAGE_VERSION):
-            # Checkpointed, idle and ours alone (the writer lock): the file is the database.
+        copied = self.path != ":memory:" and (storage or "").startswith(PUBLISHED_STORAGE_VERSION)
+        if copied:  # checkpointed, idle and ours alone (the writer lock): the file is the database
             shutil.copyfile(self.path, tmp)
-        else:  # a database created in a newer format (or in memory): rewrite it in the old one
-            self.execute(f"ATTACH {_quote(str(tmp))} AS cxtext_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')")
+        option = "" if copied else f" (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')"
+        if finish is not None or not copied:
+            self.execute(f"ATTACH {_quote(str(tmp))} AS cxtext_publish{option}")
             try:
-                self.execute(f'COPY FROM DATABASE "{source}" TO cxtext_publish')
+                if not copied:  # a database created in a newer format (or in memory): rewrite it in the old one
+                    self.execute(f'COPY FROM DATABASE "{source}" TO cxtext_publish')
+                if finish is not None:
+                    finish("cxtext_publish")
+                self.execute("CHECKPOINT cxtext_publish")
             finally:
                 self.execute("DETACH cxtext_publish")
         _fsync(tmp)
@@ -358,11 +366,13 @@ def start_run(store: Store, flow: str, parameters: dict) -> int:
 
 
 def finish_run(store: Store, run_id: int, status: str, counts: dict | None = None, error: str | None = None,
-               *, versions: dict | None = None) -> None:
+               *, versions: dict | None = None, database: str | None = None) -> None:
     """Close a run's ledger row; *versions* (e.g. the taxonomy and scorer versions it applied) are
-    added to the ones recorded at its start."""
+    added to the ones recorded at its start. *database*: the ledger of another attached database
+    (the copy being published) instead of this one's."""
+    runs = f"{database}.runs" if database else "runs"
     store.execute(
-        "UPDATE runs SET status = ?, counts = ?, error = ?, finished_at = ?, "
+        f"UPDATE {runs} SET status = ?, counts = ?, error = ?, finished_at = ?, "
         "versions = json_merge_patch(coalesce(versions, '{}'), ?) WHERE run_id = ?",
         [status, json.dumps(counts or {}), error, utcnow(), json.dumps(versions or {}), run_id],
     )

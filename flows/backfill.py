@@ -51,9 +51,10 @@ def backfill(start: str | None = None, end: str | None = None, sources: list[str
             counts = outcome["counts"]
             if "aggregate" in request.steps:
                 report_task(store, settings)
-            finish_run(store, run_id, "completed", counts, versions=outcome["versions"])
             if "publish" in request.steps:
-                publish_task(store, settings, run_id)
+                publish_task(store, settings, run_id, counts, outcome["versions"])  # records the run completed
+            else:
+                finish_run(store, run_id, "completed", counts, versions=outcome["versions"])
         except BaseException as exc:
             finish_run(store, run_id, "failed", counts, error=error_line(exc, where_to_look()))
             raise

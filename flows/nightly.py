@@ -86,8 +86,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                           stale_left=enriched["left"], theme_mentions=enriched["mentions"])
             aggregate_task(store, settings)
             report_task(store, settings)
-            finish_run(store, run_id, "completed", counts, versions=enriched["versions"])
-            publish_task(store, settings, run_id)
+            publish_task(store, settings, run_id, counts, enriched["versions"])  # records the run completed
         except BaseException as exc:
             finish_run(store, run_id, "failed", counts, error=error_line(exc, where_to_look()))
             raise

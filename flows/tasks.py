@@ -13,7 +13,7 @@ from cxtext.config import Settings
 from cxtext.errors import CxtextError
 from cxtext.enrich import refresh_aggregates
 from cxtext.report import top_pain_points_markdown, write_report
-from cxtext.store import Store, rollback_in_force
+from cxtext.store import Store, finish_run, rollback_in_force
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -57,14 +57,19 @@ def report_task(store: Store, settings: Settings) -> str:
 
 
 @task(name="publish", **RETRYING, **WRITING)
-def publish_task(store: Store, settings: Settings, run_id: int | None = None) -> str:
+def publish_task(store: Store, settings: Settings, run_id: int, counts: dict, versions: dict) -> str:
+    """Publish the analysts' file with run *run_id* completed in its ledger, then record it completed
+    in the working ledger: a run killed before its snapshot is in place stays 'running' there, and
+    the next run marks it crashed."""
     logger = get_run_logger()
     rolled_back = rollback_in_force(store, run_id)
     if rolled_back:
         logger.warning("the analysts' file was rolled back by run %d to %s; this run publishes the working database "
                        "over it (a rollback lasts until the next publish)", rolled_back[0], rolled_back[1])
     published = store.publish(settings.published_db, snapshots=settings.snapshots_dir, keep=settings.snapshots_kept,
-                              label=f"run{run_id}" if run_id is not None else "")
+                              label=f"run{run_id}", finish=lambda database: finish_run(
+                                  store, run_id, "completed", counts, versions=versions, database=database))
+    finish_run(store, run_id, "completed", counts, versions=versions)
     if published.wal_set_aside:
         logger.warning("an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
                        "connections to the new snapshot, was set aside as %s (analysts: connect read-only, README)",

@@ -82,5 +82,12 @@ def _stop_prefect_temporary_server():
 
     server_module = sys.modules.get("prefect.server.api.server")
     if server_module is not None:
+        # Send the logs and events still queued first: once the server is gone, Prefect's exit
+        # hook retries them against it for about a minute ("Error logging to API").
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=5)
+        EventsWorker.drain_all(timeout=5)
         for server in list(server_module.SubprocessASGIServer._instances.values()):
             server.stop()

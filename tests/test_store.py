@@ -46,6 +46,31 @@ def test_ledger_marks_runs_left_running_as_crashed(tmp_path):
     assert rows == [(first, "crashed", False), (second, "completed", True)]
 
 
+def test_a_run_is_completed_in_its_snapshot_and_in_the_working_ledger_only_once_published(tmp_path):
+    """A run killed while publishing must not read 'completed' in the working ledger: the flows
+    record it completed in the copy being published, and in the working ledger after the rename."""
+    target = tmp_path / "cx.duckdb"
+
+    class Killed(BaseException):
+        pass
+
+    def killed_before_the_rename(database):
+        finish_run(store, run_id, "completed", {"rows_read": 1}, database=database)
+        raise Killed
+
+    with Store.open(tmp_path / "w.duckdb") as store:
+        run_id = start_run(store, "nightly", {})
+        with pytest.raises(Killed):
+            store.publish(target, finish=killed_before_the_rename)
+        assert not target.exists()
+        assert store.execute("SELECT status FROM runs") == [("running",)]
+        store.publish(target, finish=lambda database: finish_run(store, run_id, "completed", {"rows_read": 1},
+                                                                 database=database))
+        assert store.execute("SELECT status FROM runs") == [("running",)]  # the flow finishes it next
+    with Store.open(target, read_only=True) as published:
+        assert published.execute("SELECT run_id, status, counts->>'$.rows_read' FROM runs") == [(run_id, "completed", "1")]
+
+
 def test_publish_is_a_complete_copy_the_duckdb_cli_reads(tmp_path):
     target = tmp_path / "cx.duckdb"
     with Store.open(tmp_path / "w.duckdb") as store:
