@@ -26,6 +26,13 @@ so the same arguments always give byte-identical files:
    sentiment of the ideas, the last idea weighing most (people remember how it ended);
 6. exact duplicate lines are inserted after their originals and the files and manifest are written.
 
+A few non-English records (French, German, Spanish, Italian, Portuguese, Dutch: about 0.6% of the
+reviews, 0.5% of the survey answers, 1.5% of the social posts) are drawn from a second stream,
+``random.Random(seed + NON_ENGLISH_SEED_OFFSET)``, and slotted into the files at their place in time,
+so the English records are exactly what they are without them. They carry no ideas: the manifest
+lists them under "non_english" (file, line, id, language, polarity); the pipeline must detect them
+and keep them out of the English sentiment and theme figures.
+
 The manifest is computed from the records actually written, so it is the truth by construction.
 The work is linear in the number of records (300,000 reviews: about 12 s on two slow cores).
 """
@@ -631,13 +638,17 @@ class _Period:
 
 
 def generate(out_dir: pathlib.Path, *, seed: int = DEFAULT_SEED, n_reviews: int = 1600, n_surveys: int = 1400,
-             n_social: int = 1200, start: datetime.date = datetime.date(2026, 7, 6), weeks: int = 13) -> dict:
+             n_social: int = 1200, start: datetime.date = datetime.date(2026, 7, 6), weeks: int = 13,
+             non_english: bool = True) -> dict:
     """Write reviews.csv, survey_comments.csv, social_mentions.jsonl and manifest.json into out_dir;
     return the manifest dict.
 
     Same arguments give byte-identical files. ``start`` must be a Monday; the period is ``weeks``
-    ISO weeks from it, in Europe/London time. The good records of each file number exactly
-    n_reviews / n_surveys / n_social; malformed records and exact duplicates come on top.
+    ISO weeks from it, in Europe/London time. The English good records of each file number exactly
+    n_reviews / n_surveys / n_social; with ``non_english`` (about 0.6% of reviews, 0.5% of surveys
+    and 1.5% of social posts in French, German, Spanish, Italian, Portuguese and Dutch), malformed
+    records and exact duplicates come on top. Without ``non_english`` the files are the same minus
+    those lines (and their line numbers).
     """
     counts = {"shop_reviews": n_reviews, "surveys": n_surveys, "social_listening": n_social}
     if start.weekday() != 0:
@@ -665,10 +676,11 @@ def generate(out_dir: pathlib.Path, *, seed: int = DEFAULT_SEED, n_reviews: int 
             record.ideas = record.copy_of.ideas
     pii = _assign_pii(rng, records)
 
+    foreign = _non_english(seed, counts, period) if non_english else {}
     layouts = {}
     for source in SOURCES:
         payloads = [RENDERERS[source.kind](rng, record) for record in records[source.name]]
-        layouts[source.name] = _layout(rng, source, records[source.name], payloads)
+        layouts[source.name] = _layout(rng, source, records[source.name], payloads, foreign.get(source.name, ()))
         _write(out_dir / source.file, source, layouts[source.name]["payloads"])
 
     manifest = _manifest(seed, counts, period, records, layouts, pii)
@@ -1010,19 +1022,257 @@ def _near_duplicate(rng: random.Random, text: str, ideas: list[str]) -> str:
 
 RENDERERS = {"review": _review_row, "survey": _survey_row, "social": _social_line}
 
+# --------------------------------------------------------------------------- non-English feedback
+#
+# A few customers write in their own language. These records are extra good records on top of the
+# English ones, drawn from their own random stream (seed + NON_ENGLISH_SEED_OFFSET) after the
+# English records are rendered, so every English record, id, text and planted count stays what it
+# was. They carry no ideas: they are not part of the planted truth, only of manifest["non_english"].
+# Their ids continue each file's series after the English ones; in the file they sit at their
+# place in time.
+
+NON_ENGLISH_SEED_OFFSET = 7919
+NON_ENGLISH_RATES = {"review": 0.006, "survey": 0.005, "social": 0.015}  # of the file's good records
+NON_ENGLISH_NEGATIVE_RATE = 0.6
+# {model}: the product without its English noun ("Boom 2 speaker" -> "Boom 2"); {n}: a number of days.
+MODELS = ("Aria ANC", "Aria Mini", "Pulse Sport", "Boom 2", "Boom Max", "Echoframe", "Sentry", "Sentry", "Home Hub")
+
+
+@dataclass(frozen=True)
+class _Language:
+    code: str
+    country: str
+    negative: tuple[str, ...]
+    positive: tuple[str, ...]
+    titles: dict[str, tuple[str, ...]]
+
+
+LANGUAGES = (
+    _Language("fr", "FR", (
+        "Commande passée il y a {n} jours et toujours pas de livraison, le suivi ne bouge plus.",
+        "Le {model} s'est arrêté de fonctionner au bout de deux semaines, très déçu.",
+        "Impossible de joindre le service client, j'ai attendu plus d'une heure au téléphone.",
+        "Ma carte a été refusée trois fois au moment du paiement, mais le montant a bien été débité.",
+        "Le colis est arrivé abîmé et il manquait le câble de charge.",
+        "J'attends toujours mon remboursement après le retour du {model}.",
+        "L'application plante à chaque mise à jour, c'est vraiment pénible.",
+        "Livraison en retard et aucune réponse à mes mails.",
+    ), (
+        "Très satisfait du {model}, le son est excellent et la batterie tient longtemps.",
+        "Livraison rapide et produit conforme à la description.",
+        "Le service client a réglé mon problème en dix minutes, merci beaucoup.",
+        "Super rapport qualité-prix, je recommande Volta à tous mes amis.",
+        "Installation facile, le {model} fonctionne parfaitement depuis un mois.",
+        "Emballage soigné et produit de très bonne qualité.",
+    ), {"negative": ("Très déçu", "À éviter", "Pas satisfait"),
+        "positive": ("Excellent produit", "Très satisfait", "Je recommande")}),
+    _Language("de", "DE", (
+        "Seit {n} Tagen warte ich auf mein Paket, die Sendungsverfolgung zeigt nichts an.",
+        "Der {model} ist nach zwei Wochen kaputtgegangen, sehr enttäuschend.",
+        "Beim Kundenservice hängt man ewig in der Warteschleife, niemand geht ran.",
+        "Meine Karte wurde beim Bezahlen abgelehnt, aber das Geld wurde trotzdem abgebucht.",
+        "Das Paket kam beschädigt an und das Ladekabel fehlte.",
+        "Auf meine Rückerstattung warte ich immer noch, obwohl die Rücksendung längst angekommen ist.",
+        "Die App stürzt ständig ab und die Verbindung bricht immer wieder ab.",
+        "Lieferung verspätet und keine Antwort auf meine E-Mails.",
+    ), (
+        "Sehr zufrieden mit dem {model}, der Klang ist super und der Akku hält lange.",
+        "Schnelle Lieferung und alles wie beschrieben.",
+        "Der Kundenservice war sehr freundlich und hat mein Problem sofort gelöst.",
+        "Tolles Preis-Leistungs-Verhältnis, ich kann Volta nur empfehlen.",
+        "Die Einrichtung war kinderleicht, der {model} funktioniert einwandfrei.",
+        "Gut verpackt und die Qualität ist wirklich hervorragend.",
+    ), {"negative": ("Sehr enttäuscht", "Nicht zu empfehlen", "Ärgerlich"),
+        "positive": ("Sehr zufrieden", "Top Produkt", "Klare Empfehlung")}),
+    _Language("es", "ES", (
+        "Hice el pedido hace {n} días y todavía no ha llegado nada.",
+        "El {model} dejó de funcionar a las dos semanas, qué decepción.",
+        "Imposible hablar con atención al cliente, estuve más de una hora esperando al teléfono.",
+        "Me rechazaron la tarjeta al pagar, pero el cargo sí aparece en mi cuenta.",
+        "El paquete llegó dañado y faltaba el cable de carga.",
+        "Sigo esperando el reembolso de la devolución y nadie me contesta.",
+        "La aplicación se cierra sola cada vez que intento configurarlo.",
+        "Entrega con retraso y ninguna respuesta a mis correos.",
+    ), (
+        "Muy contento con el {model}, el sonido es increíble y la batería dura muchísimo.",
+        "Envío rápido y el producto es tal como se describe.",
+        "El servicio de atención al cliente me resolvió el problema enseguida, muchas gracias.",
+        "Muy buena relación calidad-precio, recomiendo Volta a todo el mundo.",
+        "La instalación fue muy sencilla y el {model} funciona perfectamente.",
+        "Bien embalado y de muy buena calidad.",
+    ), {"negative": ("Muy decepcionado", "No lo recomiendo", "Mala experiencia"),
+        "positive": ("Muy contento", "Excelente", "Lo recomiendo")}),
+    _Language("it", "IT", (
+        "Ho ordinato {n} giorni fa e il pacco non è ancora arrivato.",
+        "Il {model} ha smesso di funzionare dopo due settimane, molto deluso.",
+        "Impossibile parlare con il servizio clienti, sono rimasto in attesa per più di un'ora.",
+        "La mia carta è stata rifiutata al pagamento, ma l'importo è stato addebitato lo stesso.",
+        "Il pacco è arrivato danneggiato e mancava il cavo di ricarica.",
+        "Sto ancora aspettando il rimborso del reso e nessuno mi risponde.",
+        "L'app si blocca continuamente e la connessione salta sempre.",
+        "Consegna in ritardo e nessuna risposta alle mie email.",
+    ), (
+        "Molto soddisfatto del {model}, il suono è ottimo e la batteria dura tantissimo.",
+        "Spedizione veloce e prodotto esattamente come descritto.",
+        "Il servizio clienti è stato gentilissimo e ha risolto subito il mio problema.",
+        "Ottimo rapporto qualità-prezzo, consiglio Volta a tutti.",
+        "Installazione semplicissima, il {model} funziona alla perfezione.",
+        "Imballaggio curato e qualità davvero eccellente.",
+    ), {"negative": ("Molto deluso", "Da evitare", "Pessima esperienza"),
+        "positive": ("Ottimo acquisto", "Molto soddisfatto", "Consigliato")}),
+    _Language("pt", "PT", (
+        "Fiz a encomenda há {n} dias e ainda não recebi nada.",
+        "O {model} deixou de funcionar ao fim de duas semanas, que desilusão.",
+        "Impossível falar com o apoio ao cliente, fiquei mais de uma hora à espera.",
+        "O meu cartão foi recusado no pagamento, mas o valor foi cobrado na mesma.",
+        "A encomenda chegou danificada e faltava o cabo de carregamento.",
+        "Continuo à espera do reembolso da devolução e ninguém me responde.",
+        "A aplicação está sempre a bloquear e perde a ligação.",
+        "Entrega atrasada e nenhuma resposta aos meus emails.",
+    ), (
+        "Muito satisfeito com o {model}, o som é excelente e a bateria dura imenso.",
+        "Entrega rápida e o produto é exatamente como descrito.",
+        "O apoio ao cliente foi muito simpático e resolveu o meu problema logo.",
+        "Ótima relação qualidade-preço, recomendo a Volta a toda a gente.",
+        "A instalação foi muito fácil e o {model} funciona na perfeição.",
+        "Bem embalado e com muito boa qualidade.",
+    ), {"negative": ("Muito desiludido", "Não recomendo", "Má experiência"),
+        "positive": ("Excelente compra", "Muito satisfeito", "Recomendo")}),
+    _Language("nl", "NL", (
+        "Ik heb {n} dagen geleden besteld en nog steeds niets ontvangen.",
+        "De {model} deed het na twee weken al niet meer, erg teleurgesteld.",
+        "De klantenservice is onbereikbaar, ik heb meer dan een uur in de wacht gestaan.",
+        "Mijn betaling werd geweigerd, maar het geld is wel van mijn rekening afgeschreven.",
+        "Het pakket kwam beschadigd aan en de oplaadkabel ontbrak.",
+        "Ik wacht nog steeds op mijn terugbetaling en niemand reageert op mijn berichten.",
+        "De app loopt steeds vast en de verbinding valt telkens weg.",
+        "Levering te laat en geen antwoord op mijn e-mails.",
+    ), (
+        "Heel tevreden over de {model}, het geluid is geweldig en de batterij gaat lang mee.",
+        "Snelle levering en het product is precies zoals beschreven.",
+        "De klantenservice was erg vriendelijk en heeft mijn probleem meteen opgelost.",
+        "Prima prijs-kwaliteitverhouding, ik raad Volta iedereen aan.",
+        "De installatie was heel eenvoudig en de {model} werkt perfect.",
+        "Goed verpakt en echt van uitstekende kwaliteit.",
+    ), {"negative": ("Erg teleurgesteld", "Niet aan te raden", "Slechte ervaring"),
+        "positive": ("Zeer tevreden", "Top product", "Aanrader")}),
+)
+LANGUAGES_BY_CODE = {language.code: language for language in LANGUAGES}
+
+
+@dataclass
+class _Foreign:
+    """A non-English record: its language and polarity instead of ideas."""
+
+    source: str
+    record_id: str
+    when: datetime.datetime
+    language: str
+    polarity: int
+    text: str = ""
+
+
+def _non_english(seed: int, counts: dict, period: _Period) -> dict[str, list[tuple[_Foreign, object]]]:
+    """(record, payload) of each source's non-English records, in time order, from their own stream."""
+    rng = random.Random(seed + NON_ENGLISH_SEED_OFFSET)
+    sizes = {s.name: round(counts[s.name] * NON_ENGLISH_RATES[s.kind]) for s in SOURCES}
+    codes = [LANGUAGES[i % len(LANGUAGES)].code for i in range(sum(sizes.values()))]
+    rng.shuffle(codes)  # every language appears (from 6 records on), in no fixed order
+    handles = _handles(rng, 20)
+    seen: set[str] = set()
+    out = {}
+    for source in SOURCES:
+        keys = sorted((rng.randrange(period.weeks), rng.randrange(7), _pick(rng, HOURS), rng.randrange(60),
+                       0 if source.kind == "review" else rng.randrange(60)) for _ in range(sizes[source.name]))
+        first_number = counts[source.name] + len(source.defects) + 1  # after the English series
+        rows = []
+        for index, (week, day, hour, minute, second) in enumerate(keys):
+            date = period.start + datetime.timedelta(days=7 * week + day)
+            record = _Foreign(source.name, f"{source.id_prefix}{first_number + index:06d}",
+                              datetime.datetime(date.year, date.month, date.day, hour, minute, second, tzinfo=LONDON),
+                              codes.pop(), -1 if rng.random() < NON_ENGLISH_NEGATIVE_RATE else +1)
+            rows.append((record, _FOREIGN_RENDERERS[source.kind](rng, record, seen, handles)))
+        out[source.name] = rows
+    return out
+
+
+def _foreign_text(rng: random.Random, record: _Foreign, seen: set[str]) -> str:
+    """One or two sentences of the record's language and polarity, a text not used before."""
+    language = LANGUAGES_BY_CODE[record.language]
+    pool = language.negative if record.polarity < 0 else language.positive
+    for _ in range(50):
+        sentences = rng.sample(pool, 1 if rng.random() < 0.5 else 2)
+        model = rng.choice(MODELS)
+        text = " ".join(s.format(model=model, n=rng.randint(3, 15)) for s in sentences)
+        if text not in seen:
+            break
+    seen.add(text)
+    return text
+
+
+def _foreign_review(rng: random.Random, record: _Foreign, seen: set[str], handles) -> list[str]:
+    record.text = _foreign_text(rng, record, seen)
+    language = LANGUAGES_BY_CODE[record.language]
+    stars = rng.choice((1, 1, 2) if record.polarity < 0 else (4, 5, 5))
+    mood = "negative" if record.polarity < 0 else "positive"
+    return [record.record_id, record.when.strftime("%Y-%m-%d %H:%M"), rng.choice(PRODUCTS).name, str(stars),
+            rng.choice(language.titles[mood]), record.text, f"C{rng.randrange(1, 100000):05d}", language.country]
+
+
+def _foreign_survey(rng: random.Random, record: _Foreign, seen: set[str], handles) -> list[str]:
+    record.text = _foreign_text(rng, record, seen)
+    survey = rng.choice(("relationship_nps", "post_purchase", "post_delivery", "post_support"))
+    sentiment = 0.8 * record.polarity
+    nps = _score(rng, sentiment, 0, 10) if survey == "relationship_nps" or rng.random() < NPS_ON_POST_SURVEYS else ""
+    csat = _score(rng, sentiment, 1, 5) if survey != "relationship_nps" else ""
+    ces = _score(rng, sentiment, 1, 7) if survey == "post_support" else ""
+    email = (f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{rng.randrange(1, 100)}"
+             f"@{rng.choice(('example.com', 'example.org'))}")
+    return [record.record_id, record.when.isoformat(timespec="seconds"), survey, TOUCHPOINTS.get(survey, "general"),
+            str(nps), str(csat), str(ces), record.text, email, _pick(rng, CHANNELS)]
+
+
+def _foreign_social(rng: random.Random, record: _Foreign, seen: set[str], handles) -> str:
+    text = _foreign_text(rng, record, seen)
+    if rng.random() < 0.5:
+        text = f"{SHOP_HANDLE} {text}"
+    if rng.random() < 0.6:
+        emoji = NEGATIVE_EMOJI if record.polarity < 0 else POSITIVE_EMOJI
+        text += " " + "".join(rng.choice(emoji) for _ in range(rng.randint(1, 2)))
+    record.text = text
+    handle, followers = rng.choice(handles)
+    post = {"id": record.record_id, "platform": _pick(rng, PLATFORMS),
+            "created_at": record.when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "text": text, "lang": record.language, "retweet_of": None,
+            "user": {"handle": handle, "followers": followers}}
+    return json.dumps(post, ensure_ascii=False, sort_keys=True)
+
+
+_FOREIGN_RENDERERS = {"review": _foreign_review, "survey": _foreign_survey, "social": _foreign_social}
+
+
 # --------------------------------------------------------------------------- files and manifest
 
 
-def _layout(rng: random.Random, source: _Source, records: list[_Record], payloads: list) -> dict:
-    """Insert exact duplicates after their originals; locate malformed and duplicate lines."""
+def _layout(rng: random.Random, source: _Source, records: list[_Record], payloads: list,
+            foreign: list[tuple[_Foreign, object]] = ()) -> dict:
+    """Insert exact duplicates after their originals and the non-English records at their place in
+    time (no draw from rng); locate malformed, duplicate and non-English lines."""
     entries = [(record, payload, False) for record, payload in zip(records, payloads)]
     good = [i for i, record in enumerate(records) if record.defect is None]
     for index in sorted(rng.sample(good, min(source.n_duplicates, len(good))), reverse=True):
         position = min(len(entries), index + rng.randint(1, 40))
         entries.insert(position, (records[index], payloads[index], True))
+    pending = list(foreign)
+    merged = []
+    for entry in entries:
+        while pending and not entry[2] and pending[0][0].when < entry[0].when:
+            merged.append((*pending.pop(0), False))
+        merged.append(entry)
+    entries = merged + [(record, payload, False) for record, payload in pending]
     first_line = 2 if source.kind in ("review", "survey") else 1  # CSV line 1 is the header
     line_of: dict[str, int] = {}
-    malformed, duplicates = [], []
+    malformed, duplicates, non_english = [], [], []
     for offset, (record, _, is_copy) in enumerate(entries):
         line = first_line + offset
         if is_copy:
@@ -1030,11 +1280,15 @@ def _layout(rng: random.Random, source: _Source, records: list[_Record], payload
                                "duplicate_of_line": line_of[record.record_id]})
             continue
         line_of[record.record_id] = line
-        if record.defect:
+        if isinstance(record, _Foreign):
+            non_english.append({"file": source.file, "line": line, "record_id": record.record_id,
+                                "language": record.language,
+                                "polarity": "negative" if record.polarity < 0 else "positive"})
+        elif record.defect:
             malformed.append({"file": source.file, "line": line, "record_id": record.record_id,
                               "expected_reason": record.defect})
     return {"payloads": [payload for _, payload, _ in entries], "line_of": line_of,
-            "malformed": malformed, "duplicates": duplicates}
+            "malformed": malformed, "duplicates": duplicates, "non_english": non_english}
 
 
 def _write(path: pathlib.Path, source: _Source, payloads: list) -> None:
@@ -1080,8 +1334,8 @@ def _manifest(seed: int, counts: dict, period: _Period, records: dict, layouts: 
         layout = layouts[source.name]
         files[source.file] = {
             "source": source.name, "kind": source.kind, "records": len(layout["payloads"]),
-            "good": counts[source.name], "malformed": len(layout["malformed"]),
-            "duplicates": len(layout["duplicates"])}
+            "good": counts[source.name] + len(layout["non_english"]), "malformed": len(layout["malformed"]),
+            "duplicates": len(layout["duplicates"]), "non_english": len(layout["non_english"])}
     social = records["social_listening"]
     files["social_mentions.jsonl"]["retweets"] = sum(r.copy_kind == "retweet" for r in social)
     return {
@@ -1098,6 +1352,7 @@ def _manifest(seed: int, counts: dict, period: _Period, records: dict, layouts: 
                       "planted": i in planted_ids, "mentions": mentions[i]} for i, idea in IDEAS.items()},
         "malformed": [m for s in SOURCES for m in layouts[s.name]["malformed"]],
         "duplicates": [d for s in SOURCES for d in layouts[s.name]["duplicates"]],
+        "non_english": [e for s in SOURCES for e in layouts[s.name]["non_english"]],
         "near_duplicates": [{"file": "social_mentions.jsonl", "record_id": r.record_id,
                              "near_duplicate_of": r.copy_of.record_id}
                             for r in social if r.copy_kind == "near_duplicate"],

@@ -27,7 +27,7 @@ def test_executor_chooses_inline_for_small_jobs_and_processes_for_big_ones():
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    """A state folder with 750 ingested feedback, none enriched yet."""
+    """A state folder with 756 ingested feedback (750 English, 6 non-English), none enriched yet."""
     from cxtext.config import load_settings
     from cxtext.ingest import ingest_file
     from cxtext.sampledata import generate
@@ -62,11 +62,11 @@ def test_worker_processes_and_a_dask_cluster_write_what_one_process_writes(loade
     from distributed import LocalCluster
 
     inline, expected = enrich_copy(loaded, tmp_path / "inline", workers=1)
-    assert inline.executor.startswith("1 worker") and inline.enriched == 750 and inline.chunks > 2
+    assert inline.executor.startswith("1 worker") and inline.enriched == 756 and inline.chunks > 2
     processes, got = enrich_copy(loaded, tmp_path / "processes", workers=2)
-    assert processes.executor == "2 worker processes" and processes.enriched == 750
+    assert processes.executor == "2 worker processes" and processes.enriched == 756
     assert got == expected
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         dask, got = enrich_copy(loaded, tmp_path / "dask", dask_address=cluster.scheduler_address)
-    assert dask.executor.startswith("Dask cluster") and dask.enriched == 750
+    assert dask.executor.startswith("Dask cluster") and dask.enriched == 756
     assert got == expected

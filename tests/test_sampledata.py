@@ -117,8 +117,10 @@ def test_csv_headers_and_good_counts(small):
     assert csv_rows(small["_dir"] / "survey_comments.csv")[0] == SURVEY_HEADER
     for file, n in (("reviews.csv", 300), ("survey_comments.csv", 300), ("social_mentions.jsonl", 300)):
         records = good_records(small, file)
-        assert len(records) == n
-        assert small["files"][file]["good"] == n
+        extra = small["files"][file]["non_english"]  # non-English records come on top of the n English ones
+        assert extra == sum(e["file"] == file for e in small["non_english"]) > 0
+        assert len(records) == n + extra
+        assert small["files"][file]["good"] == n + extra
         lines = physical_lines(small["_dir"] / file)
         header = 0 if file.endswith(".jsonl") else 1
         assert small["files"][file]["records"] == len(lines) - header
@@ -167,11 +169,13 @@ def test_survey_fields_follow_the_survey_type(small):
 
 def test_social_fields_and_style(small):
     posts = good_records(small, "social_mentions.jsonl")
+    non_english = {e["record_id"]: e["language"] for e in small["non_english"]}
     for post in posts:
         assert set(post) == {"id", "platform", "user", "created_at", "text", "lang", "retweet_of"}
         assert re.fullmatch(r"T\d{6}", post["id"])
         assert re.fullmatch(r"2026-\d\d-\d\dT\d\d:\d\d:\d\dZ", post["created_at"])
-        assert post["platform"] in {"x", "instagram", "facebook", "reddit"} and post["lang"] == "en"
+        assert post["platform"] in {"x", "instagram", "facebook", "reddit"}
+        assert post["lang"] == non_english.get(post["id"], "en")
         assert post["user"]["handle"].startswith("@") and isinstance(post["user"]["followers"], int)
     texts = " ".join(p["text"] for p in posts)
     for marker in ("#", "@VoltaShop", "https://", "!!!"):
@@ -362,6 +366,68 @@ def test_near_duplicates_are_small_changes_by_another_handle(small):
         assert copy["text"] != original["text"]
         assert difflib.SequenceMatcher(None, copy["text"], original["text"]).ratio() > 0.8
         assert copy["user"]["handle"] != original["user"]["handle"]
+
+
+# --------------------------------------------------------------------------- non-English feedback
+
+LANGUAGE_WORDS = {"fr": ("le", "la", "et", "très", "mon", "ma"), "de": ("und", "der", "die", "das", "ich", "sehr"),
+                  "es": ("el", "la", "y", "muy", "de", "mis"), "it": ("il", "e", "di", "molto", "mio", "alla"),
+                  "pt": ("o", "a", "e", "muito", "meu", "com"), "nl": ("de", "het", "en", "ik", "mijn", "erg")}
+
+
+def text_of(record):
+    return record.get("text") or record.get("comment")
+
+
+def test_non_english_records_are_listed_and_sit_in_the_files(default):
+    entries = default["non_english"]
+    assert {e["language"] for e in entries} == set(LANGUAGE_WORDS)
+    assert {e["polarity"] for e in entries} == {"negative", "positive"}
+    by_file = {file: sum(e["file"] == file for e in entries) for file in default["files"]}
+    # a handful of reviews and surveys, 1-2% of the social posts
+    assert by_file == {file: info["non_english"] for file, info in default["files"].items()}
+    assert by_file == {"reviews.csv": 10, "survey_comments.csv": 7, "social_mentions.jsonl": 18}
+    planted = {i for p in default["planted"] for ids in p["records"].values() for i in ids}
+    pii = {p["record_id"] for p in default["pii"]}
+    for entry in entries:
+        line = physical_lines(default["_dir"] / entry["file"])[entry["line"] - 1]
+        record = json.loads(line) if entry["file"].endswith(".jsonl") else \
+            dict(zip(REVIEW_HEADER if entry["file"] == "reviews.csv" else SURVEY_HEADER, next(csv.reader([line]))))
+        assert entry["record_id"] in (record.get("id"), record.get("review_id"), record.get("response_id"))
+        assert entry["record_id"] not in planted and entry["record_id"] not in pii
+        words = set(re.findall(r"\w+", text_of(record).lower()))
+        assert words & set(LANGUAGE_WORDS[entry["language"]]), (entry, text_of(record))
+        assert record.get("lang", entry["language"]) == entry["language"]
+        if "stars" in record:  # the stars and the title agree with the text
+            assert (int(record["stars"]) <= 2) == (entry["polarity"] == "negative")
+    good_ids = {r.get("id") or r.get("review_id") or r.get("response_id")
+                for file in default["files"] for r in good_records(default, file)}
+    assert {e["record_id"] for e in entries} <= good_ids
+    assert len({text_of(r) for file in default["files"] for r in good_records(default, file)
+                if (r.get("id") or r.get("review_id") or r.get("response_id")) in {e["record_id"] for e in entries}}) \
+        == len(entries)  # no two the same
+
+
+def test_non_english_records_leave_the_english_ones_as_they_were(tmp_path, small):
+    """They come from their own random stream: without them the files are the same minus their lines."""
+    english = run(tmp_path, non_english=False, **SMALL)
+    assert english["non_english"] == [] and english["planted"] == small["planted"]
+    assert english["stages"] == small["stages"] and english["pii"] != [] and english["malformed"] != []
+    for file in ("reviews.csv", "survey_comments.csv", "social_mentions.jsonl"):
+        drop = {e["line"] for e in small["non_english"] if e["file"] == file}
+        kept = [line for n, line in enumerate(physical_lines(small["_dir"] / file), 1) if n not in drop]
+        assert kept == physical_lines(tmp_path / file), file
+        assert english["files"][file]["good"] == small["files"][file]["good"] - len(drop)
+
+
+def test_non_english_records_sit_in_time_order(default):
+    start = datetime.date(2026, 7, 6)
+    for file, key in (("reviews.csv", "submitted_at"), ("survey_comments.csv", "responded_at"),
+                      ("social_mentions.jsonl", "created_at")):
+        records = good_records(default, file)
+        moments = [r[key] for r in records]  # one format and offset per file in this period: sorts as text
+        assert moments == sorted(moments), file
+        assert 0 <= local_week(moments[0], start) <= local_week(moments[-1], start) < 13
 
 
 def test_committed_sample_data_is_what_the_generator_writes(tmp_path):
