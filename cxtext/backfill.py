@@ -202,7 +202,10 @@ def run_backfill(store: Store, settings: Settings, request: BackfillRequest, *, 
             # The source's definition today (a fixed mapping is the point of re-reading); the one
             # archived beside the file for a source no longer (or never) configured.
             spec = settings.sources.get(source) or make_source_spec(source, json.loads(mapping))
-            path = settings.state_dir / archive_path
+            path = (settings.state_dir / archive_path).resolve()
+            if not path.is_relative_to(settings.archive_dir.resolve()):  # the index is data: never trust a path in it
+                raise CxtextError(f"archived_files names {archive_path!r} for source {source}, outside the archive "
+                                  f"{settings.archive_dir}; not read")
             if not path.is_file():
                 raise CxtextError(f"archived file {path} (source {source}, sha256 {sha[:12]}…) is missing from the archive")
             try:

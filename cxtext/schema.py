@@ -373,9 +373,9 @@ VIEWS: tuple[View, ...] = (
         FROM feedback f
         LEFT JOIN enrichment e ON {_CURRENT}
         LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
-        LEFT JOIN (SELECT feedback_id, list(DISTINCT theme ORDER BY theme) AS themes,
-                          list(DISTINCT stage ORDER BY stage) AS stages,
-                          list(DISTINCT theme ORDER BY theme) FILTER (WHERE label = 'negative') AS negative_themes
+        LEFT JOIN (SELECT feedback_id, list_sort(list_distinct(list(theme))) AS themes,
+                          list_sort(list_distinct(list(stage))) AS stages,
+                          list_sort(list_distinct(list(theme) FILTER (WHERE label = 'negative'))) AS negative_themes
                    FROM theme_mentions GROUP BY feedback_id) m ON m.feedback_id = e.feedback_id
         LEFT JOIN feedback_topics ft ON ft.feedback_id = e.feedback_id
         LEFT JOIN topics t ON t.topic_id = ft.topic_id
@@ -424,7 +424,12 @@ VIEWS: tuple[View, ...] = (
                avg(CAST(m.label = 'negative' AS INTEGER)) AS share_negative,
                avg(m.compound) AS mean_compound
         FROM theme_mentions m
-        JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status = 'current'
+        JOIN (SELECT f.feedback_id, CAST(date_trunc('week', {local}) AS DATE) AS local_week
+              FROM feedback f JOIN enrichment e ON e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash
+              WHERE e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
+                AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
+                AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')) fe
+          ON fe.feedback_id = m.feedback_id
         JOIN themes th ON th.theme = m.theme
         GROUP BY fe.local_week, m.stage, m.theme, th.name
         """,

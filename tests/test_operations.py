@@ -312,3 +312,15 @@ def test_runs_lists_parameters_counts_versions_and_a_one_line_error(ws):
     assert "rows_read=" in shown.stdout and "taxonomy=" in shown.stdout
     whole = cli(ws, "runs", "--run", "2")
     assert json.loads(whole.stdout)["parameters"]["steps"] == ["enrich", "aggregate"]
+
+
+def test_a_reingest_reads_only_inside_the_archive(ws):
+    outside = ws / "elsewhere.csv"
+    outside.write_text((ws / "sample_data").joinpath(sorted(p.name for p in (ws / "sample_data").glob("reviews*.csv"))[0])
+                       .read_text())
+    with duckdb.connect(str(ws / "state/pipeline.duckdb")) as con:
+        con.execute("UPDATE archived_files SET archive_path = '../elsewhere.csv' WHERE source = 'shop_reviews'")
+    with pytest.raises(Exception, match="outside the archive"):
+        run_backfill(ws, steps=["reingest"])
+    with work(ws) as con:
+        assert con.execute("SELECT status FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()[0] == "failed"
