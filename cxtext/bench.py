@@ -4,8 +4,8 @@ On the same texts it measures (a) the one-line script a user would otherwise wri
 ``polarity_scores`` over every text in one process; (b) the pipeline (ingest, topic fit, enrich,
 aggregate, report, publish) with one worker; (c) the pipeline with the configured workers; and a
 nightly run that adds 1% new records to (c)'s database. Figures are ratios within the run: the
-absolute times of a shared machine are noise. Peak memory is sampled from /proc (this process
-and its worker processes).
+absolute times of a shared machine are noise. Each pipeline runs in a fresh process whose peak
+memory (with its worker processes) is sampled from /proc.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Run:
     records: int = 0
     peak_main_mb: float = 0.0
     peak_total_mb: float = 0.0
+    stage_peaks_mb: dict[str, float] = field(default_factory=dict)  # main process, per stage
     executor: str = ""
 
     @property
@@ -57,7 +58,7 @@ class MemorySampler:
     sampled every 0.2 s from /proc (Linux)."""
 
     def __init__(self):
-        self.peak_main = self.peak_total = 0
+        self.peak_main = self.peak_total = self.stage_peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -74,7 +75,13 @@ class MemorySampler:
             main = _rss(os.getpid())
             total = main + sum(_rss(pid) for pid in _children(os.getpid()))
             self.peak_main, self.peak_total = max(self.peak_main, main), max(self.peak_total, total)
+            self.stage_peak = max(self.stage_peak, main)
             self._stop.wait(0.2)
+
+    def stage(self) -> int:
+        """The main process's peak since the last call (or the start), and start anew."""
+        peak, self.stage_peak = max(self.stage_peak, _rss(os.getpid())), 0
+        return peak
 
 
 def _rss(pid: int) -> int:
@@ -176,29 +183,37 @@ def pipeline(settings: Settings, label: str) -> Run:
 
     run = Run(label)
     with MemorySampler() as memory, Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-        clock = time.perf_counter()
-        scan = scan_landing(store, settings)
-        for spec, path in scan.new:
-            run.records += ingest_file(store, settings, path, spec).rows_read
-        run.stages["ingest"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        ensure_topic_model(store, settings)
-        run.stages["topic fit"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        result = enrich(store, settings, selection=Selection(timezone=settings.reporting_timezone))
-        run.executor = result.executor
-        run.stages["enrich"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        refresh_aggregates(store, settings)
-        run.stages["aggregate"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        write_report(store, settings.report_path)
-        run.stages["report"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        store.publish(settings.published_db)
-        run.stages["publish"] = time.perf_counter() - clock
+        memory.stage()
+
+        def timed(stage: str, work):
+            clock = time.perf_counter()
+            value = work()
+            run.stages[stage] = time.perf_counter() - clock
+            run.stage_peaks_mb[stage] = memory.stage() / 1e6
+            return value
+
+        def ingest():
+            return sum(ingest_file(store, settings, path, spec).rows_read for spec, path in scan_landing(store, settings).new)
+
+        run.records = timed("ingest", ingest)
+        timed("topic fit", lambda: ensure_topic_model(store, settings))
+        run.executor = timed("enrich", lambda: enrich(
+            store, settings, selection=Selection(timezone=settings.reporting_timezone))).executor
+        timed("aggregate", lambda: refresh_aggregates(store, settings))
+        timed("report", lambda: write_report(store, settings.report_path))
+        timed("publish", lambda: store.publish(settings.published_db))
     run.peak_main_mb, run.peak_total_mb = memory.peak_main / 1e6, memory.peak_total / 1e6
     return run
+
+
+def pipeline_in_child(settings: Settings, label: str) -> Run:
+    """:func:`pipeline` in a fresh process, so that its peak memory is its own: not this
+    process's texts, nor what an earlier run left in the allocator."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(pipeline, settings, label).result()
 
 
 def startup_seconds() -> float:
@@ -238,18 +253,18 @@ def run_bench(n: int, *, workers: int, out: Path | None, keep: Path | None = Non
         for label, count in (("one worker", 1), (f"{workers} workers", workers)):
             echo(f"pipeline with {label} …")
             settings = bench_settings(root, root / f"state-{count}", landing, workers=count)
-            runs.append(pipeline(settings, label))
+            runs.append(pipeline_in_child(settings, label))
             echo(f"    {runs[-1].rate:,.0f} records/s end to end ({runs[-1].executor})")
         one, many = runs
         sizes = {name: (settings.state_dir / name).stat().st_size for name in ("pipeline.duckdb", "cx.duckdb")}
         echo("nightly run adding 1% new records …")
-        texts_new = generate(landing, max(1, n // 100), seed=20261124, id_prefix="N")
-        nightly = pipeline(settings, "nightly +1%")
+        generate(landing, max(1, n // 100), seed=20261124, id_prefix="N")
+        nightly = pipeline_in_child(settings, "nightly +1%")
         startup = startup_seconds()
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    section = _markdown(n, len(texts), vader, one, many, nightly, len(texts_new), sizes, startup, __version__)
+    section = _markdown(n, texts, vader, one, many, nightly, sizes, startup, __version__)
     echo(section)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -266,14 +281,16 @@ records per second of wall-clock time; ratios compare runs of the same invocatio
 """
 
 
-def _markdown(n, n_texts, vader, one, many, nightly, n_new, sizes, startup, version) -> str:
+def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> str:
+    n_texts, n_distinct = len(texts), len(set(texts))
     ratio = lambda run: run.rate / (n_texts / vader)  # noqa: E731
     lines = [
         f"## {n:,} records, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
         "",
         f"Machine: {machine()}; cxtext {version}. Records: {one.records:,} read from "
         f"{n_texts:,} texts (planted malformed and duplicate records included), landing files of "
-        f"{FILE_RECORDS:,} records.",
+        f"{FILE_RECORDS:,} records. Distinct texts: {n_distinct:,} ({1 - n_distinct / n_texts:.0%} of the texts "
+        f"repeat an earlier one; the pipeline analyses a text once per chunk, the VADER loop scores every one).",
         "",
         "| stage | one worker: s | records/s | " + f"{many.label}: s | records/s | speed-up |",
         "|---|---:|---:|---:|---:|---:|",
@@ -291,8 +308,10 @@ def _markdown(n, n_texts, vader, one, many, nightly, n_new, sizes, startup, vers
         f"(1.0 = as fast as scoring each text once with VADER and storing nothing).",
         f"- {many.label} against one worker: {one.seconds / many.seconds:.2f}× end to end, "
         f"{one.stages['enrich'] / many.stages['enrich']:.2f}× in enrich ({many.executor}).",
-        f"- Peak memory: one worker {one.peak_main_mb:,.0f} MB; {many.label} {many.peak_main_mb:,.0f} MB in the "
-        f"main process, {many.peak_total_mb:,.0f} MB with its workers.",
+        f"- Peak memory (resident, each pipeline in a fresh process): one worker {one.peak_main_mb:,.0f} MB; "
+        f"{many.label} {many.peak_main_mb:,.0f} MB in the main process, {many.peak_total_mb:,.0f} MB with its workers; "
+        f"nightly +1% {nightly.peak_main_mb:,.0f} MB. Per stage, {many.label}, main process: "
+        + ", ".join(f"{k} {v:,.0f} MB" for k, v in many.stage_peaks_mb.items()) + ".",
         f"- Database size: working {sizes['pipeline.duckdb'] / 1e6:,.0f} MB, published "
         f"{sizes['cx.duckdb'] / 1e6:,.0f} MB; per 1M records {sizes['pipeline.duckdb'] / one.records * 1e6 / 1e9:.2f} "
         f"GB and {sizes['cx.duckdb'] / one.records * 1e6 / 1e9:.2f} GB.",

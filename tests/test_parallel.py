@@ -1,5 +1,6 @@
 """The chunk-map: worker processes and a Dask cluster give the database an in-process run gives."""
 
+import re
 import shutil
 from dataclasses import replace
 
@@ -70,3 +71,21 @@ def test_worker_processes_and_a_dask_cluster_write_what_one_process_writes(loade
         dask, got = enrich_copy(loaded, tmp_path / "dask", dask_address=cluster.scheduler_address)
     assert dask.executor.startswith("Dask cluster") and dask.enriched == 756
     assert got == expected
+
+
+def test_bench_measures_every_stage_and_appends_its_section(tmp_path):
+    """`cxtext bench` at its smallest size: every stage timed, each pipeline in its own process
+    (so its memory is its own), the nightly +1% run, and a section appended to the file."""
+    from cxtext.bench import HEADER, run_bench
+
+    out = tmp_path / "BENCHMARKS.md"
+    section = run_bench(400, workers=2, out=out, echo=lambda line: None)
+    text = out.read_text()
+    assert text.startswith(HEADER.splitlines()[0]) and section in text
+    for stage in ("ingest", "topic fit", "enrich", "aggregate", "report", "publish"):
+        assert f"| {stage} |" in section
+    assert "Distinct texts:" in section and "nightly +1%" in section and "Per stage, 2 workers" in section
+    per_stage = section.split("Per stage, 2 workers, main process: ")[1].split("\n")[0]
+    peaks = [float(mb.replace(",", "")) for mb in re.findall(r"([\d,]+) MB", per_stage)]
+    assert len(peaks) == 6
+    assert all(100 < peak < 4000 for peak in peaks)  # a real process's resident memory was sampled
