@@ -102,8 +102,13 @@ def run_checks(store: Store, settings: Settings, *, size: int | None = None, exc
                          + (f"; only {read or 0} record(s), not judged" if rise is None else ""),
                          f"warn > +{100 * t.reject_rate_warn:g} points, fail > +{100 * t.reject_rate_fail:g} points"))
 
+    repeated = store.scalar("SELECT count(*) - count(DISTINCT feedback_id) FROM feedback")
+    out.append(Check("unique_feedback_ids", "fail" if repeated else "ok",
+                     f"{repeated:,} feedback row(s) repeat an id" if repeated else "every feedback id is stored once",
+                     "fail on any repeat (ids are kept unique by ingest, not by a key)"))
+
     total, stale = store.execute("SELECT count(*), count(*) FILTER (WHERE enrichment_status <> 'current') "
-                                 "FROM feedback_enriched")[0] if _has_view(store, "feedback_enriched") else (0, 0)
+                                 "FROM feedback_metrics")[0] if _has_view(store, "feedback_metrics") else (0, 0)
     share = stale / total if total else None
     out.append(Check("stale_enrichment", _level(share, t.stale_share_warn, t.stale_share_fail),
                      f"{stale:,} of {total:,} feedback ({100 * (share or 0):.1f}%) not enriched by the current versions",
@@ -134,10 +139,11 @@ def _has_view(store: Store, name: str) -> bool:
 
 def _themeless(store: Store) -> tuple[int, int]:
     """Current, scored feedback and how many of it carry no theme."""
-    if not _has_view(store, "feedback_enriched"):
+    if not _has_view(store, "feedback_metrics"):
         return 0, 0
-    return store.execute("SELECT count(*), count(*) FILTER (WHERE themes IS NULL) FROM feedback_enriched "
-                         "WHERE enrichment_status = 'current' AND sentiment_label IS NOT NULL")[0]
+    return store.execute("SELECT count(*), count(*) FILTER (WHERE m.feedback_id IS NULL) FROM feedback_metrics f "
+                         "LEFT JOIN (SELECT DISTINCT feedback_id FROM theme_mentions) m ON m.feedback_id = f.feedback_id "
+                         "WHERE f.enrichment_status = 'current' AND f.sentiment_label IS NOT NULL")[0]
 
 
 def worst(checks: list[Check]) -> str:

@@ -22,7 +22,9 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from spacy.attrs import IS_ALPHA, LEMMA
 
+from cxtext.aggregates import DailyRefresh, refresh_daily
 from cxtext.config import DEFAULT_LANGUAGES, Settings
 from cxtext.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.parallel import executor
@@ -305,9 +307,10 @@ def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
         store.insert_arrow("feedback_topics", done["assigned"])
 
 
-def refresh_aggregates(store: Store, settings: Settings) -> None:
+def refresh_aggregates(store: Store, settings: Settings) -> DailyRefresh:
     """What is derived from all feedback at once: the topics table's sizes, stages and theme
-    coverage, and the analysts' views (their days cut in the reporting time zone)."""
+    coverage, the analysts' views (their days cut in the reporting time zone) and the daily
+    tables the aggregate views add up (recomputed for the days that changed)."""
     from cxtext.topics import load_current
 
     model = load_current(settings.topic_models_dir)
@@ -315,6 +318,8 @@ def refresh_aggregates(store: Store, settings: Settings) -> None:
         with store.transaction():
             write_topics(store, model)
     store.define_views(settings.reporting_timezone)
+    with store.transaction():
+        return refresh_daily(store.con)
 
 
 # -- topics -----------------------------------------------------------------------------------
@@ -322,7 +327,8 @@ def refresh_aggregates(store: Store, settings: Settings) -> None:
 
 def lemma_text(doc) -> str:
     """What the topic model reads: the alphabetic lemmas of a document."""
-    return " ".join(t.lemma_ for t in doc if t.is_alpha)
+    strings = doc.vocab.strings
+    return " ".join(strings[lemma] for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist() if alpha)
 
 
 def ensure_topic_model(store: Store, settings: Settings):
@@ -458,37 +464,59 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
     """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables.
 
     Every row gets its language; the English-only scorers (sentiment, themes, the topic model)
-    skip the others, whose enrichment row says scored = false, so they dilute no English figure."""
-    scorer = get_scorer()
+    skip the others, whose enrichment row says scored = false, so they dilute no English figure.
+    The analysis reads nothing but the kind and the text, so each distinct (kind, text) of the
+    chunk is analysed once and its results are copied to the others: retweets, templated survey
+    answers and the many "Great service!" cost one analysis."""
+    distinct: dict[tuple[str, str], int] = {}
+    for _, kind, text, _ in rows:
+        distinct.setdefault((kind, text), len(distinct))
+    results = _analyse_texts(list(distinct), tagger, topic_model, languages)
     out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
-    cleaned_all = [clean_text(text, kind=kind) for _, kind, text, _ in rows]
-    detected = [detect(c.text, languages) for c in cleaned_all]
-    out["languages"] = [{"feedback_id": row[0], "language": lang} for row, lang in zip(rows, detected)]
-    out["enrichment"] = [{"feedback_id": row[0], "text_hash": row[3], "sentiment_version": versions.sentiment,
-                          "taxonomy_version": versions.taxonomy, "topic_version": versions.topics, "enriched_at": now,
-                          "scored": False} for row, lang in zip(rows, detected) if lang not in SCORED_LANGUAGES]
-    scored = [i for i, lang in enumerate(detected) if lang in SCORED_LANGUAGES]
-    rows, cleaned = [rows[i] for i in scored], [cleaned_all[i] for i in scored]
+    for feedback_id, kind, text, text_hash in rows:
+        result = results[distinct[(kind, text)]]
+        out["languages"].append({"feedback_id": feedback_id, "language": result["language"]})
+        out["enrichment"].append({"feedback_id": feedback_id, "text_hash": text_hash,
+                                  "sentiment_version": versions.sentiment, "taxonomy_version": versions.taxonomy,
+                                  "topic_version": versions.topics, "enriched_at": now, "scored": result["scored"]})
+        for table in ("sentences", "theme_mentions", "sentiment", "feedback_topics"):
+            out[table].extend({"feedback_id": feedback_id, **row} for row in result.get(table, ()))
+    return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
+
+
+def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_model,
+                   languages: tuple[str, ...]) -> list[dict]:
+    """Per (kind, text): its language, whether it was scored and, when it was, its rows of
+    sentences, theme_mentions, sentiment and feedback_topics (without the feedback_id)."""
+    scorer = get_scorer()
+    cleaned_all = [clean_text(text, kind=kind) for kind, text in texts]
+    results = [{"language": lang, "scored": lang in SCORED_LANGUAGES}
+               for lang in (detect(c.text, languages) for c in cleaned_all)]
+    scored = [i for i, result in enumerate(results) if result["scored"]]
+    cleaned = [cleaned_all[i] for i in scored]
     docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
-    if topic_model is not None and rows:
+    if topic_model is not None and docs:
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
-        out["feedback_topics"] = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
-                                  for row, t, c in zip(rows, topic_ids, confidences)]
-    for (feedback_id, _, _, text_hash), clean, doc in zip(rows, cleaned, docs):
+        for i, t, c in zip(scored, topic_ids, confidences):
+            results[i]["feedback_topics"] = [{"topic_id": int(t), "confidence": float(c)}]
+    for i, clean, doc in zip(scored, cleaned, docs):
+        result = results[i]
         sentences = list(doc.sents)
+        texts = [doc.text[sent.start_char:sent.end_char] for sent in sentences]  # = sent.text, without a Token per word
         compounds = []
-        for index, sent in enumerate(sentences):
-            polarity = scorer.polarity(sent.text)
+        result["sentences"] = []
+        for index, (sent, text) in enumerate(zip(sentences, texts)):
+            polarity = scorer.polarity(text)
             compounds.append(polarity.compound)
             start, end = clean.original_span(sent.start_char, sent.end_char)
-            out["sentences"].append({"feedback_id": feedback_id, "sentence_index": index, "start_char": start,
-                                     "end_char": end, "text": sent.text, "compound": polarity.compound,
-                                     "label": polarity.label})
+            result["sentences"].append({"sentence_index": index, "start_char": start, "end_char": end,
+                                        "text": text, "compound": polarity.compound, "label": polarity.label})
+        result["theme_mentions"] = []
         for index, mention in enumerate(tagger.tag(doc)):
-            sent = sentences[mention.sentence_index]
+            sent, text = sentences[mention.sentence_index], texts[mention.sentence_index]
             start_in, end_in = mention.start_char - sent.start_char, mention.end_char - sent.start_char
-            clause = _clause_at(sent.text, start_in)
-            polarity = clause_polarity(sent.text, start_in, end_in, scorer)
+            clause = _clause_at(text, start_in)
+            polarity = clause_polarity(text, start_in, end_in, scorer)
             label, source = polarity.label, "clause"
             prior = tagger.taxonomy.theme(mention.theme).polarity
             if label == "neutral" and prior:
@@ -496,22 +524,19 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
             elif label == "neutral" and label_for(compounds[mention.sentence_index]) != "neutral":
                 label, source = label_for(compounds[mention.sentence_index]), "sentence"
             start, end = clean.original_span(mention.start_char, mention.end_char)
-            out["theme_mentions"].append({
-                "feedback_id": feedback_id, "mention_index": index, "theme": mention.theme, "stage": mention.stage,
+            result["theme_mentions"].append({
+                "mention_index": index, "theme": mention.theme, "stage": mention.stage,
                 "sentence_index": mention.sentence_index, "start_char": start, "end_char": end,
                 "evidence": mention.text, "clause": clause, "compound": polarity.compound, "label": label,
                 "label_source": source})
         document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
         remembered = peak_end(compounds)
-        out["sentiment"].append({
-            "feedback_id": feedback_id, "compound": document.compound, "pos": document.pos, "neu": document.neu,
+        result["sentiment"] = [{
+            "compound": document.compound, "pos": document.pos, "neu": document.neu,
             "neg": document.neg, "label": document.label, "peak_end": remembered,
             "peak_end_label": label_for(remembered) if remembered is not None else None,
-            "sentence_count": len(sentences), "is_retweet": clean.retweet})
-        out["enrichment"].append({"feedback_id": feedback_id, "text_hash": text_hash,
-                                  "sentiment_version": versions.sentiment, "taxonomy_version": versions.taxonomy,
-                                  "topic_version": versions.topics, "enriched_at": now, "scored": True})
-    return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
+            "sentence_count": len(sentences), "is_retweet": clean.retweet}]
+    return results
 
 
 def _clause_at(sentence: str, position: int) -> str:

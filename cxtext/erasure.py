@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from cxtext.aggregates import refresh_daily
 from cxtext.config import Settings, make_source_spec
 from cxtext.errors import CxtextError
 from cxtext.readers import open_records
@@ -226,9 +227,19 @@ def erase_snapshots(settings: Settings, target: Target) -> int:
     for snapshot in snapshot_files(settings.snapshots_dir):
         with duckdb.connect(str(snapshot)) as con:
             counts = erase_rows(con, target, settings.salt())
+            if any(counts.values()) and _has_table(con, "daily_inputs"):  # its daily quotes and sums too
+                con.begin()
+                refresh_daily(con)
+                con.commit()
         if any(counts.values()):
             changed += 1
         compact(snapshot, storage_version=PUBLISHED_STORAGE_VERSION)
     for leftover in settings.state_dir.glob(".cx.duckdb.wal.previous-snapshot"):
         leftover.unlink()
     return changed
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Snapshots published before schema 4 have no daily tables."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                            "AND table_name = ?", [name]).fetchone()[0])

@@ -110,9 +110,10 @@ def _trend_chart(series: dict[str, list[tuple[str, int]]], weeks: list[str]) -> 
 def build_report(store: Store) -> str:
     """The report's HTML, from a database with the analysts' views."""
     meta = dict(store.execute("SELECT key, value FROM cxtext_meta"))
-    # Each view is read once: at a million feedback a pass over feedback_enriched costs seconds.
+    # Each view is read once, and never feedback_enriched (texts, theme lists): at a million feedback
+    # a pass over it costs seconds and hundreds of MB.
     by_status = store.execute(
-        "SELECT enrichment_status, min(local_date), max(local_date), count(*) FROM feedback_enriched GROUP BY 1")
+        "SELECT enrichment_status, min(local_date), max(local_date), count(*) FROM feedback_metrics GROUP BY 1")
     dates = [d for _, a, b, _ in by_status for d in (a, b) if d is not None]
     first, last = (min(dates), max(dates)) if dates else (None, None)
     total = sum(n for *_, n in by_status)

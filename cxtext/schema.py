@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,6 @@ TABLES: tuple[Table, ...] = (
             C("first_seen_at", "TIMESTAMP", "When cxtext first loaded it, UTC."),
             C("updated_at", "TIMESTAMP", "When cxtext last changed it, UTC."),
         ),
-        primary_key=("feedback_id",),
     ),
     Table(
         "rejects",
@@ -177,7 +176,6 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
               "is another language: it has no sentences, sentiment or theme_mentions rows, and counts in no sentiment figure.",
               since=3),
         ),
-        primary_key=("feedback_id",),
         since=2,
     ),
     Table(
@@ -195,7 +193,6 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("sentence_count", "INTEGER", "Number of sentences."),
             C("is_retweet", "BOOLEAN", "Social text that starts with 'RT @handle:' (the prefix is not analysed)."),
         ),
-        primary_key=("feedback_id",),
         since=2,
     ),
     Table(
@@ -210,7 +207,6 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("compound", "DOUBLE", "VADER compound score of the sentence."),
             C("label", "VARCHAR", "'positive', 'negative' or 'neutral' (±0.05)."),
         ),
-        primary_key=("feedback_id", "sentence_index"),
         since=2,
     ),
     Table(
@@ -231,7 +227,6 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
               "neutral, the theme's own polarity if the taxonomy gives it one (a problem theme is negative), else the sentence's label."),
             C("label_source", "VARCHAR", "Where label comes from: 'clause', 'theme' (the theme's polarity) or 'sentence'."),
         ),
-        primary_key=("feedback_id", "mention_index"),
         since=2,
     ),
     Table(
@@ -286,7 +281,6 @@ TOPIC_TABLES: tuple[Table, ...] = (
             C("topic_id", "INTEGER", "Its topic (topics.topic_id); -1 when it has no known term."),
             C("confidence", "DOUBLE", "Cosine similarity to the topic's centre, 0 to 1."),
         ),
-        primary_key=("feedback_id",),
         since=2,
     ),
 )
@@ -308,7 +302,71 @@ ERASURE_TABLES: tuple[Table, ...] = (
         since=3,
     ),
 )
-TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES + ERASURE_TABLES
+_SUMS = (  # per group of feedback: NPS coded +1 promoter / 0 / -1 detractor, CSAT 1 = 4 or 5, stars
+    C("nps_n", "BIGINT", "NPS answers."), C("nps_s", "DOUBLE", "Sum of the NPS codes (+1 promoter, 0 passive, -1 detractor)."),
+    C("nps_q", "DOUBLE", "Sum of their squares."), C("csat_n", "BIGINT", "CSAT answers."),
+    C("csat_s", "DOUBLE", "CSAT answers of 4 or 5."), C("csat_q", "DOUBLE", "Sum of their squares."),
+    C("stars_n", "BIGINT", "Star ratings."), C("stars_s", "DOUBLE", "Sum of the stars."), C("stars_q", "DOUBLE", "Sum of their squares."),
+)
+_DAY = C("day", "DATE", "Day written, in the reporting time zone (cxtext_meta.reporting_timezone).", "NOT NULL")
+_CURRENT_ONLY = (" Current enrichment only (its text and the versions in force). Written by the aggregate step of a run "
+                 "for the days whose feedback changed (daily_inputs); the views roll the days up.")
+DAILY_TABLES: tuple[Table, ...] = (
+    Table(
+        "daily_inputs",
+        "What the daily tables were computed from, per day: when a day's feedback or enrichment changes, its daily rows "
+        "are recomputed; the others are kept. One row per day with feedback.",
+        (_DAY, C("feedback", "BIGINT", "Feedback written that day."),
+         C("inputs_hash", "HUGEINT", "Order-independent hash of that day's feedback and enrichment rows (ids, texts, scores, versions, enriched_at).")),
+        since=4,
+    ),
+    Table(
+        "daily_feedback",
+        "Per day: scored feedback and its NPS, CSAT and star sums (the denominators of pain_points)." + _CURRENT_ONLY,
+        (_DAY, C("feedback", "BIGINT", "Feedback of the day.")) + _SUMS,
+        since=4,
+    ),
+    Table(
+        "daily_stages",
+        "Per day and journey stage: the feedback mentioning a theme of the stage, its scores, and the tone of the "
+        "mentions (stage_summary rolls it up)." + _CURRENT_ONLY,
+        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("feedback", "BIGINT", "Feedback mentioning the stage."))
+        + tuple(c for c in _SUMS if not c.name.endswith("_q"))
+        + (C("mentions", "BIGINT", "Theme mentions at the stage."), C("compound_sum", "DECIMAL(18,4)", "Sum of their compound (exact: the sum of four-decimal scores does not depend on the order of the rows)."),
+           C("negative_mentions", "BIGINT", "Mentions with negative theme-level sentiment."),
+           C("positive_mentions", "BIGINT", "Mentions with positive theme-level sentiment."),
+           C("stale_feedback", "BIGINT", "Feedback mentioning the stage whose enrichment is stale (not in the other columns).")),
+        since=4,
+    ),
+    Table(
+        "daily_themes",
+        "Per day, stage and theme: mentions, their tone, and the scores of the feedback mentioning it negatively "
+        "(theme_trends, pain_points and emerging_issues roll it up)." + _CURRENT_ONLY,
+        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("theme", "VARCHAR", "Theme id."),
+         C("mentions", "BIGINT", "Mentions."), C("feedback", "BIGINT", "Feedback mentioning it."),
+         C("negative_mentions", "BIGINT", "Mentions with negative theme-level sentiment."),
+         C("compound_sum", "DECIMAL(18,4)", "Sum of the mentions' compound (exact, as in daily_stages)."),
+         C("negative_compound_sum", "DECIMAL(18,4)", "Sum of the negative mentions' compound."))
+        + tuple(Column(c.name + "1", c.type, c.doc.rstrip(".") + ", among the feedback mentioning it negatively.")
+                for c in _SUMS),
+        since=4,
+    ),
+    Table(
+        "daily_quotes",
+        "Per day, stage and theme: the three most negative distinct clauses that mention it (PII-redacted), from which "
+        "pain_points picks a period's three." + _CURRENT_ONLY,
+        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("theme", "VARCHAR", "Theme id."),
+         C("clause", "VARCHAR", "The clause, verbatim."), C("compound", "DOUBLE", "Its most negative compound that day.")),
+        since=4,
+    ),
+    Table(
+        "daily_topics",
+        "Per day and discovered topic: its feedback (emerging_issues' uncovered topics)." + _CURRENT_ONLY,
+        (_DAY, C("topic_id", "INTEGER", "Topic (topics.topic_id)."), C("feedback", "BIGINT", "Feedback assigned to it.")),
+        since=4,
+    ),
+)
+TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES + ERASURE_TABLES + DAILY_TABLES
 
 SEQUENCES = ("run_id_seq", "batch_id_seq")
 
@@ -317,10 +375,28 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: The tables with a row per feedback, which lost their primary key in version 4. A key's ART index
+#: must be held in memory (DuckDB's documentation): writing one chunk of results into a
+#: million-feedback database loaded about 450 MB of index, ingesting a file 75 MB more, all of it
+#: growing with the data. Rows are unique by construction instead: ingest upserts each id once
+#: (cxtext.ingest), a chunk of results deletes its feedback's rows and inserts them again in one
+#: transaction (cxtext.enrich), one writer at a time; `cxtext check` verifies feedback's ids.
+UNKEYED_IN_4 = ("feedback", "enrichment", "sentiment", "sentences", "theme_mentions", "feedback_topics")
+
+
 def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -> list[str]:
     """DDL bringing a database at *from_version* (0 = empty) to *to_version*, with its
     documentation as COMMENT ON."""
     statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES] if from_version == 0 else []
+    if 2 <= from_version < 4 <= to_version:  # rebuilt without their key, rows kept
+        for table in (t for t in TABLES if t.name in UNKEYED_IN_4):
+            statements += [f"ALTER TABLE {table.name} RENAME TO {table.name}_keyed",
+                           table.ddl(from_version),  # its columns as they are; later ones are added below
+                           f"INSERT INTO {table.name} SELECT * FROM {table.name}_keyed",
+                           f"DROP TABLE {table.name}_keyed",
+                           f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}"]
+            statements += [f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}"
+                           for c in table.columns_at(from_version)]
     for table in TABLES:
         if from_version >= table.since:  # the table exists: add the columns it gained since
             for c in table.columns:
@@ -351,6 +427,10 @@ class View:
 
 # Feedback whose enrichment matches its current text; older versions count as 'stale'.
 _CURRENT = "e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash"
+_IN_FORCE = """e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
+                     AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
+                     AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')"""
+STATUS_SQL = f"CASE WHEN e.feedback_id IS NULL THEN 'missing' WHEN {_IN_FORCE} THEN 'current' ELSE 'stale' END"
 
 VIEWS: tuple[View, ...] = (
     View(
@@ -364,11 +444,7 @@ VIEWS: tuple[View, ...] = (
                f.title, f.text, f.rating, f.nps, f.csat, f.ces, f.product, f.channel, f.touchpoint, f.region,
                f.customer_key, s.compound, s.label AS sentiment_label, s.peak_end, s.peak_end_label,
                m.themes, m.stages, m.negative_themes, ft.topic_id, t.label AS topic_label,
-               CASE WHEN e.feedback_id IS NULL THEN 'missing'
-                    WHEN e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
-                     AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
-                     AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')
-                    THEN 'current' ELSE 'stale' END AS enrichment_status,
+               {STATUS_SQL} AS enrichment_status,
                f.language, e.scored
         FROM feedback f
         LEFT JOIN enrichment e ON {_CURRENT}
@@ -414,24 +490,51 @@ VIEWS: tuple[View, ...] = (
         ),
     ),
     View(
+        "feedback_metrics",
+        "One row per feedback with its numbers and no text: local day and week, stars, NPS, CSAT, CES, language, "
+        "document sentiment, topic and enrichment status. feedback_enriched without the texts and theme lists, so "
+        "cheap to scan at millions of rows; every aggregate view reads it. Answers: how many, how scored, how current?",
+        f"""
+        SELECT f.feedback_id, f.kind, f.source, CAST({{local}} AS DATE) AS local_date,
+               CAST(date_trunc('week', {{local}}) AS DATE) AS local_week,
+               f.rating, f.nps, f.csat, f.ces, f.language, e.scored, s.compound, s.label AS sentiment_label,
+               ft.topic_id, {STATUS_SQL} AS enrichment_status
+        FROM feedback f
+        LEFT JOIN enrichment e ON {_CURRENT}
+        LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
+        LEFT JOIN feedback_topics ft ON ft.feedback_id = e.feedback_id
+        """,
+        (
+            ("feedback_id", "The feedback (feedback.feedback_id)."),
+            ("kind", "'review', 'survey' or 'social'."),
+            ("source", "Source name."),
+            ("local_date", "Day it was written, in the reporting time zone."),
+            ("local_week", "Monday of the ISO week it was written, in the reporting time zone."),
+            ("rating", "Stars 1-5 (reviews)."),
+            ("nps", "Likelihood to recommend 0-10 (surveys)."),
+            ("csat", "Satisfaction 1-5 (surveys)."),
+            ("ces", "Effort 1-7, higher = easier (surveys)."),
+            ("language", "Detected language (ISO 639-1), 'und' when too short to tell (scored as English)."),
+            ("scored", "False when the English-only scorers skipped it (another language)."),
+            ("compound", "Document sentiment, VADER compound -1..+1 (NULL until enriched)."),
+            ("sentiment_label", "'positive', 'negative' or 'neutral' (±0.05)."),
+            ("topic_id", "Discovered topic (topics.topic_id)."),
+            ("enrichment_status", "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'."),
+        ),
+    ),
+    View(
         "theme_trends",
-        "Weekly mentions and sentiment per theme (weeks in the reporting time zone). Answers: which themes are "
-        "growing, and is their tone getting worse?",
+        "Weekly mentions and sentiment per theme (weeks in the reporting time zone), added up from daily_themes. Answers: "
+        "which themes are growing, and is their tone getting worse?",
         """
-        SELECT fe.local_week AS week, m.stage, m.theme, th.name AS theme_name,
-               count(*) AS mentions, count(DISTINCT m.feedback_id) AS feedback,
-               count(*) FILTER (WHERE m.label = 'negative') AS negative_mentions,
-               avg(CAST(m.label = 'negative' AS INTEGER)) AS share_negative,
-               avg(m.compound) AS mean_compound
-        FROM theme_mentions m
-        JOIN (SELECT f.feedback_id, CAST(date_trunc('week', {local}) AS DATE) AS local_week
-              FROM feedback f JOIN enrichment e ON e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash
-              WHERE e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
-                AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
-                AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')) fe
-          ON fe.feedback_id = m.feedback_id
-        JOIN themes th ON th.theme = m.theme
-        GROUP BY fe.local_week, m.stage, m.theme, th.name
+        SELECT CAST(date_trunc('week', d.day) AS DATE) AS week, d.stage, d.theme, th.name AS theme_name,
+               CAST(sum(d.mentions) AS BIGINT) AS mentions, CAST(sum(d.feedback) AS BIGINT) AS feedback,
+               CAST(sum(d.negative_mentions) AS BIGINT) AS negative_mentions,
+               sum(d.negative_mentions) / sum(d.mentions) AS share_negative,
+               sum(d.compound_sum) / sum(d.mentions) AS mean_compound
+        FROM daily_themes d
+        JOIN themes th ON th.theme = d.theme
+        GROUP BY 1, d.stage, d.theme, th.name
         """,
         (
             ("week", "Monday of the week, reporting time zone."),
@@ -451,41 +554,32 @@ VIEWS: tuple[View, ...] = (
         "who talk about it, its top pain themes, and stale rows. Like every aggregate view it counts only feedback whose "
         "enrichment is current (its text and the versions in force), so versions never mix; stale_feedback says how "
         "many wait for recomputation. Only English (and undetermined) feedback is scored and so has stages; other languages are "
-        "counted in language_summary. Answers: where in the journey does it hurt?",
+        "counted in language_summary. Added up from daily_stages and daily_themes. Answers: where in the journey does it hurt?",
         """
-        WITH mentions AS (
-            SELECT m.feedback_id, m.stage, m.theme, m.label, m.compound, fe.nps, fe.csat, fe.rating
-            FROM theme_mentions m
-            JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status = 'current'),
-        per_feedback AS (SELECT DISTINCT stage, feedback_id, nps, csat, rating FROM mentions),
-        stale AS (
-            SELECT m.stage, count(DISTINCT m.feedback_id) AS stale_feedback FROM theme_mentions m
-            JOIN feedback_enriched fe ON fe.feedback_id = m.feedback_id AND fe.enrichment_status = 'stale' GROUP BY m.stage),
-        scores AS (
-            SELECT stage, count(*) AS feedback,
-                   100.0 * (avg(CAST(nps >= 9 AS INTEGER)) - avg(CAST(nps <= 6 AS INTEGER))) AS nps,
-                   count(nps) AS nps_responses,
-                   100.0 * avg(CAST(csat >= 4 AS INTEGER)) AS csat,
-                   count(csat) AS csat_responses,
-                   avg(rating) AS mean_rating
-            FROM per_feedback GROUP BY stage),
-        tone AS (
-            SELECT stage, count(*) AS mentions, avg(compound) AS mean_compound,
-                   avg(CAST(label = 'negative' AS INTEGER)) AS share_negative,
-                   avg(CAST(label = 'positive' AS INTEGER)) AS share_positive
-            FROM mentions GROUP BY stage),
+        WITH s AS (
+            SELECT stage, sum(feedback) AS feedback, sum(nps_n) AS nps_n, sum(nps_s) AS nps_s, sum(csat_n) AS csat_n,
+                   sum(csat_s) AS csat_s, sum(stars_n) AS stars_n, sum(stars_s) AS stars_s, sum(mentions) AS mentions,
+                   sum(compound_sum) AS compound_sum, sum(negative_mentions) AS negative_mentions,
+                   sum(positive_mentions) AS positive_mentions, sum(stale_feedback) AS stale_feedback
+            FROM daily_stages GROUP BY stage),
         pains AS (
             SELECT stage, list(theme ORDER BY negatives DESC, theme)[1:3] AS top_pain_themes
-            FROM (SELECT stage, theme, count(*) AS negatives FROM mentions WHERE label = 'negative' GROUP BY stage, theme)
+            FROM (SELECT stage, theme, sum(negative_mentions) AS negatives FROM daily_themes GROUP BY stage, theme
+                  HAVING sum(negative_mentions) > 0)
             GROUP BY stage)
-        SELECT js.position, js.stage, js.name, coalesce(s.feedback, 0) AS feedback, coalesce(t.mentions, 0) AS mentions,
-               t.mean_compound, t.share_negative, t.share_positive, s.nps, s.nps_responses, s.csat, s.csat_responses,
-               s.mean_rating, p.top_pain_themes, coalesce(st.stale_feedback, 0) AS stale_feedback
+        SELECT js.position, js.stage, js.name, CAST(coalesce(s.feedback, 0) AS BIGINT) AS feedback,
+               CAST(coalesce(s.mentions, 0) AS BIGINT) AS mentions, s.compound_sum / nullif(s.mentions, 0) AS mean_compound,
+               s.negative_mentions / nullif(s.mentions, 0) AS share_negative,
+               s.positive_mentions / nullif(s.mentions, 0) AS share_positive,
+               CASE WHEN s.feedback > 0 THEN 100.0 * s.nps_s / nullif(s.nps_n, 0) END AS nps,
+               CASE WHEN s.feedback > 0 THEN CAST(s.nps_n AS BIGINT) END AS nps_responses,
+               CASE WHEN s.feedback > 0 THEN 100.0 * s.csat_s / nullif(s.csat_n, 0) END AS csat,
+               CASE WHEN s.feedback > 0 THEN CAST(s.csat_n AS BIGINT) END AS csat_responses,
+               s.stars_s / nullif(s.stars_n, 0) AS mean_rating, p.top_pain_themes,
+               CAST(coalesce(s.stale_feedback, 0) AS BIGINT) AS stale_feedback
         FROM journey_stages js
-        LEFT JOIN scores s ON s.stage = js.stage
-        LEFT JOIN tone t ON t.stage = js.stage
+        LEFT JOIN s ON s.stage = js.stage
         LEFT JOIN pains p ON p.stage = js.stage
-        LEFT JOIN stale st ON st.stage = js.stage
         ORDER BY js.position
         """,
         (
@@ -515,7 +609,7 @@ VIEWS: tuple[View, ...] = (
         SELECT coalesce(language, 'not yet detected') AS language, count(*) AS feedback,
                count(*) FILTER (WHERE scored) AS scored_feedback,
                avg(CAST(sentiment_label = 'negative' AS INTEGER)) AS share_negative
-        FROM feedback_enriched WHERE enrichment_status = 'current' OR language IS NULL
+        FROM feedback_metrics WHERE enrichment_status = 'current' OR language IS NULL
         GROUP BY ALL ORDER BY feedback DESC, language
         """,
         (
@@ -535,7 +629,7 @@ VIEWS: tuple[View, ...] = (
         FROM topics t
         LEFT JOIN (SELECT topic_id, avg(CAST(sentiment_label = 'negative' AS INTEGER)) AS share_negative,
                           avg(compound) AS mean_compound
-                   FROM feedback_enriched GROUP BY topic_id) s ON s.topic_id = t.topic_id
+                   FROM feedback_metrics GROUP BY topic_id) s ON s.topic_id = t.topic_id
         """,
         (
             ("topic_id", "Topic id (stable across refits where the topic matches)."),
@@ -577,57 +671,46 @@ PAIN_VIEWS: tuple[View, ...] = (
         "the mean compound of the negative mentions (0..1): how common the complaint is, weighted by how strongly it is put. "
         "Impact (NPS points, CSAT points, stars) = what the score of everyone would gain if the theme's negative mentioners "
         "scored like the rest = w × (rest − negative mentioners), w = their share of the answers, with a 95% interval from "
-        f"the two groups' variances; NULL below {MIN_IMPACT_RESPONSES} answers among them. Answers: which pains cost the most?",
+        f"the two groups' variances; NULL below {MIN_IMPACT_RESPONSES} answers among them. Added up from the daily_* tables. "
+        "Answers: which pains cost the most?",
         f"""
-        WITH fb AS (
-            SELECT *, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE
-            UNION ALL
-            SELECT *, 'month', CAST(date_trunc('month', local_date) AS DATE) FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE
-            UNION ALL
-            SELECT *, 'week', local_week FROM feedback_enriched WHERE enrichment_status = 'current' AND scored IS NOT FALSE),
-        mentions AS (
-            SELECT fb.period, fb.period_start, m.* FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id),
-        neg AS (SELECT DISTINCT period, period_start, stage, theme, feedback_id FROM mentions WHERE label = 'negative'),
+        WITH periods AS (  -- each day of the daily tables, in its three periods
+            SELECT day, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM daily_feedback
+            UNION ALL SELECT day, 'month', CAST(date_trunc('month', day) AS DATE) FROM daily_feedback
+            UNION ALL SELECT day, 'week', CAST(date_trunc('week', day) AS DATE) FROM daily_feedback),
         mention_stats AS (
-            SELECT period, period_start, stage, theme, count(*) AS mentions, count(DISTINCT feedback_id) AS feedback,
-                   count(*) FILTER (WHERE label = 'negative') AS negative_mentions,
-                   avg(CAST(label = 'negative' AS INTEGER)) AS share_negative,
-                   avg(compound) AS mean_compound,
-                   least(1.0, greatest(0.0, -avg(compound) FILTER (WHERE label = 'negative'))) AS severity
-            FROM mentions GROUP BY period, period_start, stage, theme),
+            SELECT p.period, p.period_start, d.stage, d.theme, CAST(sum(d.mentions) AS BIGINT) AS mentions,
+                   CAST(sum(d.feedback) AS BIGINT) AS feedback, CAST(sum(d.negative_mentions) AS BIGINT) AS negative_mentions,
+                   sum(d.negative_mentions) / sum(d.mentions) AS share_negative,
+                   sum(d.compound_sum) / sum(d.mentions) AS mean_compound,
+                   least(1.0, greatest(0.0, -sum(d.negative_compound_sum) / nullif(sum(d.negative_mentions), 0))) AS severity
+            FROM daily_themes d JOIN periods p ON p.day = d.day GROUP BY p.period, p.period_start, d.stage, d.theme),
         quotes AS (
             SELECT period, period_start, stage, theme, list(clause ORDER BY compound, clause)[1:3] AS quotes FROM (
-                SELECT period, period_start, stage, theme, clause, min(compound) AS compound FROM mentions
-                WHERE label = 'negative' GROUP BY period, period_start, stage, theme, clause)
+                SELECT p.period, p.period_start, q.stage, q.theme, q.clause, min(q.compound) AS compound
+                FROM daily_quotes q JOIN periods p ON p.day = q.day GROUP BY p.period, p.period_start, q.stage, q.theme, q.clause)
             GROUP BY period, period_start, stage, theme),
-        points AS (
-            SELECT period, period_start, feedback_id,
-                   CAST(CAST(fb.nps >= 9 AS INTEGER) - CAST(fb.nps <= 6 AS INTEGER) AS DOUBLE) AS nps,
-                   CAST(CAST(fb.csat >= 4 AS INTEGER) AS DOUBLE) AS csat,
-                   CAST(fb.rating AS DOUBLE) AS stars
-            FROM fb),
         -- Each theme's negative mentioners against the rest, from sums: the rest is everyone minus
         -- the mentioners, so no row is made per theme and feedback.
         everyone AS (
-            SELECT period, period_start, count(nps) AS nps_n, sum(nps) AS nps_s, sum(nps * nps) AS nps_q, count(csat) AS csat_n, sum(csat) AS csat_s, sum(csat * csat) AS csat_q, count(stars) AS stars_n, sum(stars) AS stars_s, sum(stars * stars) AS stars_q FROM points GROUP BY period, period_start),
+            SELECT p.period, p.period_start, sum(feedback) AS feedback, sum(nps_n) AS nps_n, sum(nps_s) AS nps_s, sum(nps_q) AS nps_q, sum(csat_n) AS csat_n, sum(csat_s) AS csat_s, sum(csat_q) AS csat_q, sum(stars_n) AS stars_n, sum(stars_s) AS stars_s, sum(stars_q) AS stars_q
+            FROM daily_feedback d JOIN periods p ON p.day = d.day GROUP BY p.period, p.period_start),
         mentioners AS (
-            SELECT n.period, n.period_start, n.stage, n.theme, count(p.nps) AS nps_n1, coalesce(sum(p.nps), 0) AS nps_s1, coalesce(sum(p.nps * p.nps), 0) AS nps_q1, count(p.csat) AS csat_n1, coalesce(sum(p.csat), 0) AS csat_s1, coalesce(sum(p.csat * p.csat), 0) AS csat_q1, count(p.stars) AS stars_n1, coalesce(sum(p.stars), 0) AS stars_s1, coalesce(sum(p.stars * p.stars), 0) AS stars_q1
-            FROM neg n JOIN points p ON p.period = n.period AND p.period_start IS NOT DISTINCT FROM n.period_start
-                                    AND p.feedback_id = n.feedback_id
-            GROUP BY n.period, n.period_start, n.stage, n.theme),
+            SELECT p.period, p.period_start, d.stage, d.theme, sum(nps_n1) AS nps_n1, sum(nps_s1) AS nps_s1, sum(nps_q1) AS nps_q1, sum(csat_n1) AS csat_n1, sum(csat_s1) AS csat_s1, sum(csat_q1) AS csat_q1, sum(stars_n1) AS stars_n1, sum(stars_s1) AS stars_s1, sum(stars_q1) AS stars_q1
+            FROM daily_themes d JOIN periods p ON p.day = d.day WHERE d.nps_n1 IS NOT NULL
+            GROUP BY p.period, p.period_start, d.stage, d.theme),
         scores AS (
             SELECT m.period, m.period_start, m.stage, m.theme,
                    nps_n1, (a.nps_n - nps_n1) AS nps_n0, nps_s1 / nullif(nps_n1, 0) AS nps_m1, (a.nps_s - nps_s1) / nullif((a.nps_n - nps_n1), 0) AS nps_m0, greatest(0, nps_q1 / nullif(nps_n1, 0) - (nps_s1 / nullif(nps_n1, 0)) ** 2) AS nps_v1, greatest(0, (a.nps_q - nps_q1) / nullif((a.nps_n - nps_n1), 0) - ((a.nps_s - nps_s1) / nullif((a.nps_n - nps_n1), 0)) ** 2) AS nps_v0,
                    csat_n1, (a.csat_n - csat_n1) AS csat_n0, csat_s1 / nullif(csat_n1, 0) AS csat_m1, (a.csat_s - csat_s1) / nullif((a.csat_n - csat_n1), 0) AS csat_m0, greatest(0, csat_q1 / nullif(csat_n1, 0) - (csat_s1 / nullif(csat_n1, 0)) ** 2) AS csat_v1, greatest(0, (a.csat_q - csat_q1) / nullif((a.csat_n - csat_n1), 0) - ((a.csat_s - csat_s1) / nullif((a.csat_n - csat_n1), 0)) ** 2) AS csat_v0,
                    stars_n1, (a.stars_n - stars_n1) AS stars_n0, stars_s1 / nullif(stars_n1, 0) AS stars_m1, (a.stars_s - stars_s1) / nullif((a.stars_n - stars_n1), 0) AS stars_m0, greatest(0, stars_q1 / nullif(stars_n1, 0) - (stars_s1 / nullif(stars_n1, 0)) ** 2) AS stars_v1, greatest(0, (a.stars_q - stars_q1) / nullif((a.stars_n - stars_n1), 0) - ((a.stars_s - stars_s1) / nullif((a.stars_n - stars_n1), 0)) ** 2) AS stars_v0
             FROM mentioners m JOIN everyone a ON a.period = m.period AND a.period_start IS NOT DISTINCT FROM m.period_start),
-        totals AS (SELECT period, period_start, count(*) AS feedback FROM fb GROUP BY period, period_start),
         joined AS (
             SELECT s.*, th.name AS theme_name,
                    round(100.0 * s.negative_mentions / t.feedback * (0.5 + 0.5 * coalesce(s.severity, 0)), 3) AS pain_score,
                    sc.*, q.quotes
             FROM mention_stats s
-            JOIN totals t ON t.period = s.period AND t.period_start IS NOT DISTINCT FROM s.period_start
+            JOIN everyone t ON t.period = s.period AND t.period_start IS NOT DISTINCT FROM s.period_start
             JOIN themes th ON th.theme = s.theme
             LEFT JOIN scores sc ON sc.period = s.period AND sc.period_start IS NOT DISTINCT FROM s.period_start
                                AND sc.stage = s.stage AND sc.theme = s.theme
@@ -693,17 +776,18 @@ PAIN_VIEWS: tuple[View, ...] = (
         "mean m as Poisson, with Anscombe's variance-stabilising transform z = 2·(√(x + 3/8) − √(m + 3/8)); flagged when "
         f"z ≥ {EMERGING_Z} (one-sided p < 0.001), x ≥ {EMERGING_MIN_VOLUME} and at least two weeks before. Answers: what broke this week?",
         f"""
-        WITH weekly AS (
+        WITH weekly AS MATERIALIZED (
             SELECT 'theme' AS kind, week, stage, theme AS subject, theme_name AS subject_name, negative_mentions AS x
             FROM theme_trends
             UNION ALL
-            SELECT 'topic', fe.local_week, NULL, 'topic:' || CAST(t.topic_id AS VARCHAR), t.label, count(*)
-            FROM feedback_enriched fe JOIN topics t ON t.topic_id = fe.topic_id
-            WHERE t.candidate_theme AND fe.enrichment_status = 'current'
-            GROUP BY fe.local_week, t.topic_id, t.label),
+            SELECT 'topic', CAST(date_trunc('week', d.day) AS DATE), NULL, 'topic:' || CAST(t.topic_id AS VARCHAR), t.label,
+                   CAST(sum(d.feedback) AS BIGINT)
+            FROM daily_topics d JOIN topics t ON t.topic_id = d.topic_id
+            WHERE t.candidate_theme
+            GROUP BY 2, t.topic_id, t.label),
         grid AS (
             SELECT w.week, s.kind, s.stage, s.subject, s.subject_name, coalesce(weekly.x, 0) AS x
-            FROM (SELECT DISTINCT week FROM theme_trends) w
+            FROM (SELECT DISTINCT week FROM weekly WHERE kind = 'theme') w
             CROSS JOIN (SELECT DISTINCT kind, stage, subject, subject_name FROM weekly) s
             LEFT JOIN weekly ON weekly.week = w.week AND weekly.kind = s.kind AND weekly.subject = s.subject
                             AND weekly.stage IS NOT DISTINCT FROM s.stage),
@@ -734,9 +818,14 @@ PAIN_VIEWS: tuple[View, ...] = (
 VIEWS = VIEWS + PAIN_VIEWS
 
 
+def local_time_sql(reporting_timezone: str) -> str:
+    """SQL for feedback f's created_at (UTC) as a local timestamp in *reporting_timezone*."""
+    return f"((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE {sql_literal(reporting_timezone)})"
+
+
 def view_statements(reporting_timezone: str) -> list[str]:
     """CREATE OR REPLACE the analysts' views for a reporting time zone, with their documentation."""
-    local = f"((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE {sql_literal(reporting_timezone)})"
+    local = local_time_sql(reporting_timezone)
     statements = []
     for view in VIEWS:
         sql = view.sql.replace("{local}", local)

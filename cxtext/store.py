@@ -237,10 +237,14 @@ class Store:
         before it is closed: a run records itself completed in the snapshot it publishes (see
         :func:`finish_run`), while the working ledger says so only once the snapshot is in place.
         """
+        from cxtext.aggregates import refresh_daily
+
         target = Path(target)
         tmp = target.with_name(f".{target.name}.publishing")
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        with self.transaction():  # a published file's daily tables always match its rows
+            refresh_daily(self.con)
         self.execute("CHECKPOINT")
         source, storage = self.execute(
             "SELECT database_name, tags['storage_version'] FROM duckdb_databases() "
@@ -381,6 +385,8 @@ def finish_run(store: Store, run_id: int, status: str, counts: dict | None = Non
 def error_line(exc: BaseException, where: str) -> str:
     """A failure for the ledger: one readable line, then where the whole story is."""
     first = (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        first += " — raise duckdb_memory_limit in cxtext.toml"
     return f"{type(exc).__name__}: {first[:300]} ({where})"
 
 
@@ -425,7 +431,7 @@ def rollback_in_force(store: Store, run_id: int | None = None) -> tuple[int, str
 #: design) and the columns that say which run or batch did something and when.
 LEDGER_TABLES = ("runs", "ingest_batches")
 BOOKKEEPING_COLUMNS = ("run_id", "batch_id", "first_batch_id", "first_seen_at", "updated_at", "rejected_at",
-                       "archived_at", "enriched_at", "started_at", "finished_at", "pid")
+                       "archived_at", "enriched_at", "started_at", "finished_at", "pid", "inputs_hash")
 
 
 def content_fingerprint(store: Store) -> dict[str, tuple[int, int]]:

@@ -19,11 +19,10 @@ from functools import cached_property
 from pathlib import Path
 
 from spacy.attrs import LEMMA, LOWER
-from spacy.strings import hash_string
-from spacy.symbols import IDS
 
 from cxtext.config import DEFAULT_TAXONOMY
 from cxtext.errors import ConfigError
+from cxtext.text import string_key
 
 STAGE_IDS = ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")
 NEGATIONS = frozenset({"no", "not", "n't", "never", "without", "nothing", "none", "nobody", "hardly", "zero", "nor"})
@@ -232,8 +231,17 @@ class ThemeTagger:
         self._stage = {t.id: t.stage for t in taxonomy.themes}
         self._negation = {t.id: t.negation for t in taxonomy.themes}
         self._phrases, self._patterns = build_matchers(taxonomy)
-        self._hashed_patterns = [(tuple(frozenset(_string_key(w) for w in needed) for needed in required), matcher)
+        self._hashed_patterns = [(tuple(frozenset(string_key(w) for w in needed) for needed in required), matcher)
                                  for required, matcher in self._patterns]
+        # Word -> the patterns that need it (their first required word set): a document is checked
+        # against the few patterns its words can start, not against every pattern.
+        self._patterns_needing: dict[int, list[int]] = {}
+        self._unanchored = []  # patterns that name no required word: always tried
+        for number, (required, _) in enumerate(self._hashed_patterns):
+            if not required:
+                self._unanchored.append(number)
+            for word in required[0] if required else ():
+                self._patterns_needing.setdefault(word, []).append(number)
         # Matcher key -> the words it names literally: a theme's phrases share the theme id as key,
         # each token pattern has its own ("payment_failure#3").
         self._own_words = {t.id: _literal_words(t.phrases, ()) for t in taxonomy.themes}
@@ -253,7 +261,11 @@ class ThemeTagger:
         # The document's words as string hashes, read in one array: creating a Token object per
         # word is what made this slow.
         words = set(doc.to_array([LOWER, LEMMA]).ravel().tolist())
-        for required, matcher in self._hashed_patterns:
+        candidates = set(self._unanchored)
+        for word in words.intersection(self._patterns_needing):
+            candidates.update(self._patterns_needing[word])
+        for number in sorted(candidates):
+            required, matcher = self._hashed_patterns[number]
             if all(not words.isdisjoint(needed) for needed in required):
                 matches += matcher(doc)
         matches.sort(key=lambda m: (m[1], -m[2]))
@@ -268,14 +280,9 @@ class ThemeTagger:
             key = (theme, index)
             if key not in found:
                 span = doc[start:end]
-                found[key] = Mention(theme, self._stage[theme], index, span.start_char, span.end_char, span.text)
+                found[key] = Mention(theme, self._stage[theme], index, span.start_char, span.end_char,
+                                     doc.text[span.start_char:span.end_char])
         return sorted(found.values(), key=lambda m: (m.start_char, m.theme))
-
-
-def _string_key(word: str) -> int:
-    """The key spaCy stores *word* under: a fixed symbol id for its built-in strings ("mark",
-    "agent"...), the hash otherwise (as StringStore does)."""
-    return IDS.get(word) or hash_string(word)
 
 
 def _negated(doc, start: int, end: int, sentence_start: int, own_words: frozenset[str]) -> bool:

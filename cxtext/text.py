@@ -1,6 +1,6 @@
 """The text pipeline: social-text cleaning with an offset map, and spaCy loaded once per process.
 
-spaCy runs as ``spacy.blank("en")`` with a sentencizer and the lookup lemmatizer from
+spaCy runs as ``spacy.blank("en")`` with a sentencizer and lemmas from the lookup table of
 ``spacy-lookups-data``: nothing is downloaded, and it is about 8,000 docs/s on one core here
 (MEASURED.md). ``nlp.pipe`` in batches, never ``n_process`` (twenty times slower here).
 
@@ -134,23 +134,48 @@ def clean_text(text: str, *, kind: str) -> CleanText:
 
 @lru_cache(maxsize=1)
 def load_nlp():
-    """spaCy blank English + sentencizer + lookup lemmatizer (lower-cased lemmas), once per process."""
+    """spaCy blank English + sentencizer + lower-cased lookup lemmas, once per process."""
     import spacy
     from spacy.language import Language
 
-    if "cxtext_lower_lemma" not in Language.factories:
-        table = lemma_table()
-
-        @Language.component("cxtext_lower_lemma")
-        def lower_lemma(doc):
-            # The lookup table is keyed by lower-case forms: "Delayed" would otherwise stay as is.
-            for token in doc:
-                token.lemma_ = table.get(token.lower_, token.lemma_.lower())
-            return doc
-
+    if "cxtext_lemma" not in Language.factories:
+        Language.factory("cxtext_lemma", func=LookupLemmas)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.add_pipe("cxtext_lower_lemma")
+    nlp.add_pipe("cxtext_lemma")
     nlp.initialize()
     return nlp
+
+
+class LookupLemmas:
+    """Lower-cased lemmas from spacy-lookups-data's English lookup table: the table's lemma of the
+    lower-cased word, else the lower-cased lemma of the word as written, else the word lower-cased
+    ("Delayed" -> "delay"). What spaCy's lookup lemmatizer followed by lower-casing gives, computed
+    on the words' hashes in one array: making a Token object per word was most of its cost."""
+
+    def __init__(self, nlp, name: str):
+        strings = nlp.vocab.strings
+        table = lemma_table()
+        self.by_lower = {string_key(form): strings.add(lemma) for form, lemma in table.items()}
+        self.by_text = {string_key(form): strings.add(lemma.lower()) for form, lemma in table.items()
+                        if form != form.lower()}
+
+    def __call__(self, doc):
+        import numpy as np
+        from spacy.attrs import LEMMA, LOWER, ORTH
+
+        if len(doc):
+            by_lower, by_text = self.by_lower, self.by_text
+            lemmas = [by_lower.get(lower) or by_text.get(orth) or lower
+                      for orth, lower in doc.to_array([ORTH, LOWER]).tolist()]
+            doc.from_array([LEMMA], np.array(lemmas, dtype=np.uint64))
+        return doc
+
+
+def string_key(word: str) -> int:
+    """The key spaCy stores *word* under: a fixed symbol id for its built-in strings ("mark",
+    "agent"...), the hash otherwise (as StringStore does)."""
+    from spacy.strings import hash_string
+    from spacy.symbols import IDS
+
+    return IDS.get(word) or hash_string(word)

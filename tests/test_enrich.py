@@ -133,6 +133,29 @@ def test_other_languages_are_detected_and_kept_out_of_the_english_scorers():
     assert set(tables["theme_mentions"]["feedback_id"].to_pylist()) == {"en"}
 
 
+def test_a_repeated_text_is_analysed_once_with_the_same_results_as_alone(monkeypatch):
+    from datetime import datetime
+
+    from cxtext import enrich as module
+    from cxtext.taxonomy import get_tagger
+
+    tagger, now = get_tagger(), datetime(2026, 10, 1)
+    versions = module.current_versions(tagger)
+    text = "Checkout kept failing. Support never answered my emails, so I gave up."
+    rows = [("a", "review", text, "h"), ("b", "survey", "Great service!", "g"), ("c", "review", text, "h"),
+            ("d", "social", text, "h")]  # d: same text, another kind (cleaned differently), its own analysis
+    analysed = []
+    real = module._analyse_texts
+    monkeypatch.setattr(module, "_analyse_texts", lambda texts, *a: analysed.extend(texts) or real(texts, *a))
+    together = module.analyse(rows, tagger, versions, now=now)
+    assert analysed == [("review", text), ("survey", "Great service!"), ("social", text)]
+    alone = [module.analyse([row], tagger, versions, now=now) for row in rows]
+    for name, table in together.items():
+        expected = [r for tables in alone for r in tables[name].to_pylist()]
+        assert sorted(table.to_pylist(), key=repr) == sorted(expected, key=repr), name
+    assert together["theme_mentions"].num_rows > 0 and set(together["sentiment"]["feedback_id"].to_pylist()) == set("abcd")
+
+
 def test_language_accuracy_on_the_labelled_short_texts():
     """The figure docs/LANGUAGE.md reports (106 of 110 with the default languages)."""
     from cxtext.evaluate_language import evaluate

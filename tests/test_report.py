@@ -12,6 +12,14 @@ import pytest
 from cxtext.report import RENDER_CHECK, build_report, top_pain_points_markdown
 from cxtext.store import Store
 
+def aggregate(store):
+    """What a run's aggregate step does after the rows changed: the daily tables the views add up."""
+    from cxtext.aggregates import refresh_daily
+
+    with store.transaction():
+        refresh_daily(store.con)
+
+
 NASTY = '<script>alert("x")</script> =HYPERLINK("http://evil") & "quotes"'
 
 
@@ -30,6 +38,7 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
         store.execute("INSERT INTO sentiment VALUES ('f1', -0.8, 0, 0.2, 0.8, 'negative', -0.8, 'negative', 1, false)")
         store.execute("INSERT INTO theme_mentions VALUES ('f1', 0, 'support_wait_time', 'support', 0, 0, 8, 'script', ?, "
                       "-0.8, 'negative', 'clause')", [NASTY])
+        aggregate(store)
         html = build_report(store)
         markdown = top_pain_points_markdown(store)
     assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -45,6 +54,7 @@ def store_with_mentions(path, rows):
     """A database with views and one theme; rows: (feedback_id, created_at, nps, label)."""
     with Store.open(path) as store:
         _fill(store, rows)
+        aggregate(store)
         yield store
 
 
@@ -89,6 +99,7 @@ def test_stale_rows_are_counted_but_never_mixed_into_the_figures(tmp_path):
     rows = [(f"n{i}", datetime(2026, 7, 6), 0, "negative") for i in range(5)]
     with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
         store.execute("UPDATE enrichment SET taxonomy_version = 'old' WHERE feedback_id IN ('n0', 'n1')")
+        aggregate(store)
         summary = store.execute("SELECT mentions, stale_feedback FROM stage_summary WHERE stage = 'support'")[0]
         pain = store.execute("SELECT negative_mentions FROM pain_points WHERE period = 'all'")[0][0]
         trend = store.execute("SELECT sum(negative_mentions) FROM theme_trends")[0][0]
@@ -121,6 +132,8 @@ def test_feedback_text_never_runs_in_a_browser(tmp_path):
     with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
         for i, payload in enumerate(PAYLOADS):
             store.execute("UPDATE theme_mentions SET clause = ? WHERE feedback_id = ?", [payload, f"n{i}"])
+        store.execute("UPDATE enrichment SET enriched_at = now() + INTERVAL 1 MINUTE")  # as a re-enrichment would
+        aggregate(store)
         store.execute("INSERT INTO topics VALUES (0, ?, [], 8, '{}', 0.0, true, 'm1')", [" ".join(PAYLOADS)])
         store.execute("INSERT INTO ingest_batches (batch_id, source, kind, status, rows_read, rows_loaded, rows_duplicate, "
                       "rows_rejected) VALUES (1, ?, 'survey', 'loaded', 8, 8, 0, 0)", [PAYLOADS[5]])

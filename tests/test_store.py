@@ -192,7 +192,7 @@ def test_weeks_are_cut_in_the_reporting_time_zone(tmp_path):
             date(2026, 7, 12), date(2026, 7, 6))
 
 
-def test_a_version_2_database_gains_the_version_3_columns_and_tables(tmp_path):
+def test_a_version_2_database_gains_the_later_columns_and_tables(tmp_path):
     from cxtext.schema import create_statements
 
     path = tmp_path / "v2.duckdb"
@@ -203,7 +203,8 @@ def test_a_version_2_database_gains_the_version_3_columns_and_tables(tmp_path):
     con.execute("INSERT INTO enrichment (feedback_id, text_hash) VALUES ('f1', 'h1')")
     con.close()
     with Store.open(path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         assert store.execute("SELECT feedback_id, scored FROM enrichment") == [("f1", None)]
+        assert store.scalar("SELECT count(*) FROM daily_themes") == 0  # version 4; filled by the next run
         assert store.scalar("SELECT comment FROM duckdb_columns() WHERE table_name = 'enrichment' AND column_name = 'scored'")
         assert store.scalar("SELECT count(*) FROM erasures") == 0
