@@ -6,7 +6,6 @@ columns) or a :class:`Rejection` naming the reason and the field.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -76,8 +75,10 @@ def lookup(data: dict, column: str):
 
 
 def _without(data: dict, columns: list[str]) -> dict:
-    """*data* minus the mapped columns (dotted paths remove nested keys), empty objects pruned."""
-    rest = copy.deepcopy(data)
+    """*data* minus the mapped columns (dotted paths remove nested keys), empty objects pruned.
+    Only the objects on a removed path are copied (a deep copy of every record was a sixth of
+    ingest's time); *data* is left as read."""
+    rest = dict(data)
     for column in columns:
         if column in rest:
             del rest[column]
@@ -85,8 +86,11 @@ def _without(data: dict, columns: list[str]) -> dict:
         parts = column.split(".")
         node = rest
         for part in parts[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict):
+            child = node.get(part)
+            if not isinstance(child, dict):
+                break
+            node[part] = node = dict(child)
+        else:
             node.pop(parts[-1], None)
     return {k: v for k, v in rest.items() if v not in ({}, None, "")}
 
