@@ -23,7 +23,7 @@ from datetime import timedelta
 
 import duckdb
 
-from cxtext.schema import STATUS_SQL, local_time_sql
+from cxtext.schema import CURRENT_SQL, STATUS_SQL, local_time_sql
 
 #: Bump when the SQL below changes what a daily row holds: every day is then recomputed.
 AGGREGATES_VERSION = "daily-1"
@@ -114,7 +114,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
                CAST(CAST(f.nps >= 9 AS INTEGER) - CAST(f.nps <= 6 AS INTEGER) AS DOUBLE) AS nps,
                CAST(CAST(f.csat >= 4 AS INTEGER) AS DOUBLE) AS csat, CAST(f.rating AS DOUBLE) AS stars,
                {STATUS_SQL} AS status, e.scored
-        FROM feedback f LEFT JOIN enrichment e ON e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash
+        FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL}
         WHERE f.created_at >= ? AND f.created_at < ? AND CAST({local} AS DATE) IN (SELECT day FROM _batch_days)""",
                 [low, high])
     con.execute("""

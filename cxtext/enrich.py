@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -31,7 +31,7 @@ from cxtext.parallel import executor
 from cxtext.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
 from cxtext.store import Store, utcnow
 from cxtext.taxonomy import ThemeTagger, get_tagger, tagger_from_bytes
-from cxtext.text import TEXT_PIPELINE_VERSION, clean_text, load_nlp
+from cxtext.text import TEXT_PIPELINE_VERSION, clean_text, load_nlp, sentences
 
 RESULT_TABLES = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
 #: A topic most of whose feedback no theme covers is a candidate new theme (from this size on).
@@ -232,8 +232,9 @@ def enrich(
             # written with its enrichment rows), and deleting nothing still scans the tables.
             replacing = whole.filter(pc.not_equal(whole["reason"], "missing"))["feedback_id"].to_pylist()
             topic_only = chunk.filter(pc.invert(pc.is_in(chunk["reason"], full_reasons)))["feedback_id"].to_pylist()
-            yield (_fetch(store, whole["feedback_id"].to_pylist()), _fetch(store, topic_only, scored_only=True),
-                   utcnow(), replacing, topic_only)
+            window = _created_window(chunk)
+            yield (_fetch(store, whole["feedback_id"].to_pylist(), window),
+                   _fetch(store, topic_only, window, scored_only=True), utcnow(), replacing, topic_only, window)
 
     with executor(context, workers=settings.workers, dask_address=settings.dask_address, chunks=len(chunks),
                   rows=len(selected), min_rows=settings.parallel_min_rows) as pool:
@@ -264,15 +265,16 @@ class AnalysisContext:
 
 
 def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows: list[tuple], now: datetime,
-                  replacing: list[str], topic_only: list[str]) -> dict:
+                  replacing: list[str], topic_only: list[str], window: tuple) -> dict:
     """The CPU-bound work of one chunk, in a worker: the whole analysis of *whole_rows*, a topic
     assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash; English only: the
     topic model reads English). *replacing* and *topic_only*, the ids whose old results the
-    writer replaces, only pass through."""
+    writer replaces, and *window*, when they were written, only pass through."""
     tagger = tagger_from_bytes(context.taxonomy_toml)
     if tagger.taxonomy.version != context.versions.taxonomy:
         raise RuntimeError("the taxonomy changed while it was being applied")
-    done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing}
+    done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing,
+            "window": window}
     if whole_rows:
         done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model,
                                  languages=context.languages)
@@ -295,7 +297,7 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
 def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
     """One chunk's results, replacing what was there (the caller's transaction)."""
     if done["whole"]:
-        _replace(store, done["replacing"], done["tables"])
+        _replace(store, done["replacing"], done["tables"], done["window"])
     if done["topic_only"]:
         store.con.register("_chunk_ids", pa.table({"feedback_id": done["topic_only"]}))
         try:
@@ -394,21 +396,31 @@ def write_topics(store: Store, model) -> None:
     store.execute("UPDATE topics SET size = coalesce(size, 0)")
 
 
-def _fetch(store: Store, ids: list[str], *, scored_only: bool = False) -> list[tuple]:
-    """(feedback_id, kind, text, text_hash) of *ids*; with *scored_only*, of those whose language
-    was scored (see enrichment.scored)."""
+def _created_window(chunk: pa.Table) -> tuple:
+    """UTC bounds of created_at that hold a chunk's days whatever the reporting time zone: a
+    lookup of its rows reads only that part of feedback (zone maps), not all of it, so a chunk
+    costs the same in a database of any size."""
+    first, last = pc.min_max(chunk["day"]).values()
+    start = datetime.combine(first.as_py() - timedelta(days=1), datetime.min.time())
+    return start, datetime.combine(last.as_py() + timedelta(days=2), datetime.min.time())
+
+
+def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = False) -> list[tuple]:
+    """(feedback_id, kind, text, text_hash) of *ids*, written within *window*; with
+    *scored_only*, of those whose language was scored (see enrichment.scored)."""
     if not ids:
         return []
     store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(ids, pa.string())}))
     try:
         return store.execute(
             "SELECT f.feedback_id, f.kind, f.text, f.text_hash FROM feedback f JOIN _chunk_ids USING (feedback_id)"
-            + (" JOIN enrichment e USING (feedback_id) WHERE e.scored" if scored_only else ""))
+            + (" JOIN enrichment e USING (feedback_id)" if scored_only else "")
+            + " WHERE f.created_at >= ? AND f.created_at < ?" + (" AND e.scored" if scored_only else ""), list(window))
     finally:
         store.con.unregister("_chunk_ids")
 
 
-def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table]) -> None:
+def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], window: tuple) -> None:
     """Delete the old results of *replacing*, insert *tables*."""
     if replacing:
         store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(replacing, pa.string())}))
@@ -421,7 +433,8 @@ def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table]) ->
         store.insert_arrow(table, tables[table])
     store.con.register("_languages", tables["languages"])
     try:
-        store.execute("UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id")
+        store.execute("UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
+                      "AND feedback.created_at >= ? AND feedback.created_at < ?", list(window))
     finally:
         store.con.unregister("_languages")
 
@@ -501,19 +514,19 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
             results[i]["feedback_topics"] = [{"topic_id": int(t), "confidence": float(c)}]
     for i, clean, doc in zip(scored, cleaned, docs):
         result = results[i]
-        sentences = list(doc.sents)
-        texts = [doc.text[sent.start_char:sent.end_char] for sent in sentences]  # = sent.text, without a Token per word
+        sents = sentences(doc)
+        texts = [clean.text[sent.start_char:sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
         compounds = []
         result["sentences"] = []
-        for index, (sent, text) in enumerate(zip(sentences, texts)):
+        for index, (sent, text) in enumerate(zip(sents, texts)):
             polarity = scorer.polarity(text)
             compounds.append(polarity.compound)
             start, end = clean.original_span(sent.start_char, sent.end_char)
             result["sentences"].append({"sentence_index": index, "start_char": start, "end_char": end,
                                         "text": text, "compound": polarity.compound, "label": polarity.label})
         result["theme_mentions"] = []
-        for index, mention in enumerate(tagger.tag(doc)):
-            sent, text = sentences[mention.sentence_index], texts[mention.sentence_index]
+        for index, mention in enumerate(tagger.tag(doc, sents)):
+            sent, text = sents[mention.sentence_index], texts[mention.sentence_index]
             start_in, end_in = mention.start_char - sent.start_char, mention.end_char - sent.start_char
             clause = _clause_at(text, start_in)
             polarity = clause_polarity(text, start_in, end_in, scorer)
@@ -535,7 +548,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
             "compound": document.compound, "pos": document.pos, "neu": document.neu,
             "neg": document.neg, "label": document.label, "peak_end": remembered,
             "peak_end_label": label_for(remembered) if remembered is not None else None,
-            "sentence_count": len(sentences), "is_retweet": clean.retweet}]
+            "sentence_count": len(sents), "is_retweet": clean.retweet}]
     return results
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
+from cxtext.schema import CURRENT_SQL, STATUS_SQL, local_time_sql
 from cxtext.store import Store
 
 # Counts the charts the browser actually laid out, for the browser test (--dump-dom shows it).
@@ -111,9 +112,11 @@ def build_report(store: Store) -> str:
     """The report's HTML, from a database with the analysts' views."""
     meta = dict(store.execute("SELECT key, value FROM cxtext_meta"))
     # Each view is read once, and never feedback_enriched (texts, theme lists): at a million feedback
-    # a pass over it costs seconds and hundreds of MB.
+    # a pass over it costs seconds and hundreds of MB. The aggregates add up small daily tables.
+    local = local_time_sql(meta.get("reporting_timezone", "UTC"))
     by_status = store.execute(
-        "SELECT enrichment_status, min(local_date), max(local_date), count(*) FROM feedback_metrics GROUP BY 1")
+        f"SELECT {STATUS_SQL}, min(CAST({local} AS DATE)), max(CAST({local} AS DATE)), count(*) "
+        f"FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL} GROUP BY 1")
     dates = [d for _, a, b, _ in by_status for d in (a, b) if d is not None]
     first, last = (min(dates), max(dates)) if dates else (None, None)
     total = sum(n for *_, n in by_status)

@@ -426,7 +426,7 @@ class View:
 
 
 # Feedback whose enrichment matches its current text; older versions count as 'stale'.
-_CURRENT = "e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash"
+CURRENT_SQL = "e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash"
 _IN_FORCE = """e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
                      AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
                      AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')"""
@@ -447,7 +447,7 @@ VIEWS: tuple[View, ...] = (
                {STATUS_SQL} AS enrichment_status,
                f.language, e.scored
         FROM feedback f
-        LEFT JOIN enrichment e ON {_CURRENT}
+        LEFT JOIN enrichment e ON {CURRENT_SQL}
         LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
         LEFT JOIN (SELECT feedback_id, list_sort(list_distinct(list(theme))) AS themes,
                           list_sort(list_distinct(list(stage))) AS stages,
@@ -500,7 +500,7 @@ VIEWS: tuple[View, ...] = (
                f.rating, f.nps, f.csat, f.ces, f.language, e.scored, s.compound, s.label AS sentiment_label,
                ft.topic_id, {STATUS_SQL} AS enrichment_status
         FROM feedback f
-        LEFT JOIN enrichment e ON {_CURRENT}
+        LEFT JOIN enrichment e ON {CURRENT_SQL}
         LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
         LEFT JOIN feedback_topics ft ON ft.feedback_id = e.feedback_id
         """,
@@ -605,11 +605,14 @@ VIEWS: tuple[View, ...] = (
         "Feedback per detected language. Only English and undetermined ('und': too short to tell) feedback is scored "
         "(VADER and the taxonomy read English only); the others are counted here and kept out of every sentiment and "
         "theme figure. Answers: how much feedback do the English figures leave out?",
-        """
-        SELECT coalesce(language, 'not yet detected') AS language, count(*) AS feedback,
-               count(*) FILTER (WHERE scored) AS scored_feedback,
-               avg(CAST(sentiment_label = 'negative' AS INTEGER)) AS share_negative
-        FROM feedback_metrics WHERE enrichment_status = 'current' OR language IS NULL
+        f"""
+        SELECT coalesce(f.language, 'not yet detected') AS language, count(*) AS feedback,
+               count(*) FILTER (WHERE e.scored) AS scored_feedback,
+               avg(CAST(s.label = 'negative' AS INTEGER)) AS share_negative
+        FROM feedback f
+        LEFT JOIN enrichment e ON {CURRENT_SQL}
+        LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
+        WHERE ({STATUS_SQL}) = 'current' OR f.language IS NULL
         GROUP BY ALL ORDER BY feedback DESC, language
         """,
         (
@@ -623,13 +626,17 @@ VIEWS: tuple[View, ...] = (
         "topic_summary",
         "Discovered topics with their label, size, sentiment, journey stages and coverage by the taxonomy's themes. "
         "Answers: what do customers talk about that the taxonomy has no theme for (candidate_theme)?",
-        """
+        f"""
         SELECT t.topic_id, t.label, t.top_terms, t.size, t.stages, t.theme_coverage, t.candidate_theme,
                s.share_negative, s.mean_compound, t.model_version
         FROM topics t
-        LEFT JOIN (SELECT topic_id, avg(CAST(sentiment_label = 'negative' AS INTEGER)) AS share_negative,
-                          avg(compound) AS mean_compound
-                   FROM feedback_metrics GROUP BY topic_id) s ON s.topic_id = t.topic_id
+        LEFT JOIN (SELECT ft.topic_id, avg(CAST(s.label = 'negative' AS INTEGER)) AS share_negative,
+                          avg(s.compound) AS mean_compound
+                   FROM feedback_topics ft
+                   JOIN enrichment e ON e.feedback_id = ft.feedback_id
+                   JOIN feedback f ON {CURRENT_SQL}
+                   LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
+                   GROUP BY ft.topic_id) s ON s.topic_id = t.topic_id
         """,
         (
             ("topic_id", "Topic id (stable across refits where the topic matches)."),

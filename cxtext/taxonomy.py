@@ -22,7 +22,7 @@ from spacy.attrs import LEMMA, LOWER
 
 from cxtext.config import DEFAULT_TAXONOMY
 from cxtext.errors import ConfigError
-from cxtext.text import string_key
+from cxtext.text import sentences, string_key
 
 STAGE_IDS = ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")
 NEGATIONS = frozenset({"no", "not", "n't", "never", "without", "nothing", "none", "nobody", "hardly", "zero", "nor"})
@@ -249,10 +249,11 @@ class ThemeTagger:
             for number, pattern in enumerate(t.patterns, start=1):
                 self._own_words[f"{t.id}{_PATTERN_KEY}{number}"] = _literal_words((), (pattern,))
 
-    def tag(self, doc) -> list[Mention]:
-        """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match)."""
+    def tag(self, doc, sents: list | None = None) -> list[Mention]:
+        """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match).
+        *sents*: its sentences, when the caller has them already (cxtext.text.sentences)."""
         sentence_of = {}
-        for index, sent in enumerate(doc.sents):
+        for index, sent in enumerate(sents if sents is not None else sentences(doc)):
             for i in range(sent.start, sent.end):
                 sentence_of[i] = (index, sent)
         found: dict[tuple[str, int], Mention] = {}
@@ -269,6 +270,7 @@ class ThemeTagger:
             if all(not words.isdisjoint(needed) for needed in required):
                 matches += matcher(doc)
         matches.sort(key=lambda m: (m[1], -m[2]))
+        text = doc.text if matches else ""  # doc.text joins every word: once per document
         for match_id, start, end in matches:
             match_key = strings[match_id]
             theme = match_key.partition(_PATTERN_KEY)[0]
@@ -281,7 +283,7 @@ class ThemeTagger:
             if key not in found:
                 span = doc[start:end]
                 found[key] = Mention(theme, self._stage[theme], index, span.start_char, span.end_char,
-                                     doc.text[span.start_char:span.end_char])
+                                     text[span.start_char:span.end_char])
         return sorted(found.values(), key=lambda m: (m.start_char, m.theme))
 
 

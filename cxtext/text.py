@@ -172,6 +172,15 @@ class LookupLemmas:
         return doc
 
 
+def sentences(doc) -> list:
+    """The sentence spans of a doc the sentencizer has run on: ``list(doc.sents)``, read from one
+    array of sentence starts instead of a Token object per word (a fifth of the analysis time)."""
+    from spacy.attrs import SENT_START
+
+    starts = [i for i, flag in enumerate(doc.to_array([SENT_START]).tolist()) if flag == 1 or i == 0]
+    return [doc[start:end] for start, end in zip(starts, starts[1:] + [len(doc)])]
+
+
 def string_key(word: str) -> int:
     """The key spaCy stores *word* under: a fixed symbol id for its built-in strings ("mark",
     "agent"...), the hash otherwise (as StringStore does)."""

@@ -46,3 +46,22 @@ def test_nlp_sentences_and_lower_case_lemmas():
     doc = nlp("The Parcels were Delayed. Still waiting!")
     assert [s.text for s in doc.sents] == ["The Parcels were Delayed.", "Still waiting!"]
     assert [t.lemma_ for t in doc] == ["the", "parcel", "be", "delay", ".", "still", "wait", "!"]
+
+
+def test_sentences_and_lemmas_read_from_arrays_equal_spacys_own():
+    """cxtext.text.sentences and the lookup-lemma component are fast paths of spaCy's doc.sents and
+    its lookup lemmatizer plus lower-casing: the same spans and lemmas."""
+    import spacy
+
+    from cxtext.text import lemma_table, load_nlp, sentences
+
+    table = lemma_table()
+    reference = spacy.blank("en")
+    reference.add_pipe("sentencizer")
+    reference.add_pipe("lemmatizer", config={"mode": "lookup"})
+    reference.initialize()
+    texts = ["", "   ", "One. Two! Three?", "no punctuation at all", "...", "A.B. C", "Delayed DELIVERY!!! The "
+             "iPhone's cases were Broken, I'm NOT happy; the U.S. team Ran RUNNING Runs geese Geese better BEST."]
+    for ours, theirs in zip(load_nlp().pipe(texts), reference.pipe(texts)):
+        assert [(s.start, s.end) for s in sentences(ours)] == [(s.start, s.end) for s in theirs.sents]
+        assert [t.lemma_ for t in ours] == [table.get(t.lower_, t.lemma_.lower()) for t in theirs]
