@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from cxtext.config import Settings, load_settings
@@ -29,6 +29,10 @@ from cxtext.config import Settings, load_settings
 #: Records per landing file: large sources arrive as daily or hourly exports, and one file is one
 #: transaction, so this bounds what one batch stages.
 FILE_RECORDS = 50_000
+#: The full run's records span these weeks (the sample generator's default period); the nightly
+#: run's 1% are written in the week after them, as a nightly delivery would be.
+BASE_START, BASE_WEEKS = date(2026, 7, 6), 13
+NIGHTLY_START = BASE_START + timedelta(weeks=BASE_WEEKS)
 SHARES = {"reviews": 0.38, "surveys": 0.33, "social": 0.29}  # as in the sample data
 
 
@@ -107,14 +111,19 @@ def _children(pid: int) -> list[int]:
 # -- data -------------------------------------------------------------------------------------
 
 
-def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "") -> list[str]:
-    """N records from the sample generator (in a child process: its memory is not ours), split
-    into landing files of FILE_RECORDS; returns every text, for the bare VADER loop."""
+def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "", start: date = BASE_START,
+             weeks: int = BASE_WEEKS) -> list[str]:
+    """N records written over *weeks* weeks from *start*, from the sample generator (in a child
+    process: its memory is not ours), split into landing files of FILE_RECORDS; returns every
+    text, for the bare VADER loop."""
     raw = folder / ".generated"
     counts = {k: max(1, round(n * share)) for k, share in SHARES.items()}
-    subprocess.run([sys.executable, "-m", "cxtext.cli", "sample-data", "--out", str(raw), "--seed", str(seed),
-                    "--reviews", str(counts["reviews"]), "--surveys", str(counts["surveys"]),
-                    "--social", str(counts["social"])], check=True, capture_output=True)
+    code = ("import sys, datetime, pathlib; from cxtext.sampledata import generate; "
+            "generate(pathlib.Path(sys.argv[1]), seed=int(sys.argv[2]), n_reviews=int(sys.argv[3]), "
+            "n_surveys=int(sys.argv[4]), n_social=int(sys.argv[5]), start=datetime.date.fromisoformat(sys.argv[6]), "
+            "weeks=int(sys.argv[7]))")
+    subprocess.run([sys.executable, "-c", code, str(raw), str(seed), str(counts["reviews"]), str(counts["surveys"]),
+                    str(counts["social"]), start.isoformat(), str(weeks)], check=True, capture_output=True)
     texts: list[str] = []
     for name, text_column in (("reviews.csv", "text"), ("survey_comments.csv", "comment")):
         with open(raw / name, newline="", encoding="utf-8") as handle:
@@ -258,7 +267,7 @@ def run_bench(n: int, *, workers: int, out: Path | None, keep: Path | None = Non
         one, many = runs
         sizes = {name: (settings.state_dir / name).stat().st_size for name in ("pipeline.duckdb", "cx.duckdb")}
         echo("nightly run adding 1% new records …")
-        generate(landing, max(1, n // 100), seed=20261124, id_prefix="N")
+        generate(landing, max(1, n // 100), seed=20261124, id_prefix="N", start=NIGHTLY_START, weeks=1)
         nightly = pipeline_in_child(settings, "nightly +1%")
         startup = startup_seconds()
     finally:
@@ -315,7 +324,8 @@ def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> s
         f"- Database size: working {sizes['pipeline.duckdb'] / 1e6:,.0f} MB, published "
         f"{sizes['cx.duckdb'] / 1e6:,.0f} MB; per 1M records {sizes['pipeline.duckdb'] / one.records * 1e6 / 1e9:.2f} "
         f"GB and {sizes['cx.duckdb'] / one.records * 1e6 / 1e9:.2f} GB.",
-        f"- Nightly run adding {nightly.records:,} new records (1%) to the {many.label} database: "
+        f"- Nightly run adding {nightly.records:,} new records (1%, written in the week after the others) to the "
+        f"{many.label} database: "
         f"{nightly.seconds:.1f} s = {nightly.seconds / many.seconds:.1%} of the full run "
         f"({', '.join(f'{k} {v:.1f} s' for k, v in nightly.stages.items())}); start-up apart: a fresh "
         f"process takes {startup:.1f} s to load spaCy, VADER and the taxonomy (Prefect's temporary "

@@ -140,7 +140,7 @@ class Settings:
     workers: int = 0
     duckdb_memory_limit: str = "256MB"
     dask_address: str | None = None
-    parallel_min_rows: int = 4_000
+    parallel_min_rows: int = 20_000
     nightly_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
     pii_handles: HandlePolicy = HandlePolicy()
@@ -251,7 +251,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         nightly_recompute_budget=budget,
         workers=_workers(os.environ.get("CXTEXT_WORKERS", data.get("workers", 0))),
         dask_address=os.environ.get("CXTEXT_DASK_ADDRESS") or data.get("dask_address") or None,
-        parallel_min_rows=int(data.get("parallel_min_rows", 4_000)),
+        parallel_min_rows=int(data.get("parallel_min_rows", 20_000)),
         duckdb_memory_limit=_memory(data.get("duckdb_memory_limit", "256MB")),
         nightly_cron=str(schedule.get("nightly_cron", "0 2 * * *")),
         schedule_timezone=schedule_tz,
