@@ -42,8 +42,10 @@ def where_to_look() -> str:
 
 @task(name="aggregate", **WRITING)
 def aggregate_task(store: Store, settings: Settings) -> None:
-    refresh_aggregates(store, settings)
-    get_run_logger().info("topics table and views refreshed (days cut in %s)", settings.reporting_timezone)
+    daily = refresh_aggregates(store, settings)
+    get_run_logger().info("topics table and views refreshed (days cut in %s); daily aggregates: %d of %d day(s) "
+                          "recomputed%s", settings.reporting_timezone, daily.recomputed, daily.days,
+                          " (all: versions or time zone changed)" if daily.full else "")
 
 
 @task(name="report", **WRITING)

@@ -65,3 +65,19 @@ def test_days_are_recomputed_in_batches_with_the_same_result(tmp_path, monkeypat
     assert (whole.batches, batched.batches) == (1, 10)
     with Store.open(tmp_path / "w.duckdb") as store:
         assert _daily(store) == expected
+
+
+def test_a_repeated_feedback_id_fails_the_unique_ids_check(review_settings, store):
+    """feedback has no primary key (schema 4): cxtext check is what notices a repeated id."""
+    from cxtext.checks import run_checks
+
+    def unique_ids():
+        return next(c for c in run_checks(store, review_settings) if c.name == "unique_feedback_ids")
+
+    insert = ("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash) "
+              "VALUES ('r:1', 'review', 's', now(), 'text', 'h')")
+    store.execute(insert)
+    assert unique_ids().level == "ok"
+    store.execute(insert)
+    check = unique_ids()
+    assert check.level == "fail" and check.figure.startswith("1 feedback row")
