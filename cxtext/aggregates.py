@@ -44,9 +44,6 @@ class DailyRefresh:
     batches: int = 0
     full: bool = False
 
-    def as_dict(self) -> dict:
-        return {"days": self.days, "recomputed": self.recomputed, "batches": self.batches, "full": self.full}
-
 
 def refresh_daily(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> DailyRefresh:
     """Bring the daily tables up to date with feedback and enrichment (the caller's transaction).

@@ -367,7 +367,7 @@ def publish(
             console.print(f"{number}  {path.name}  {path.stat().st_size / 1e6:.1f} MB", highlight=False)
         return
     with writer_lock(settings.lock_path, purpose="cxtext publish", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db) as store:
+            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         if rollback is None:
             with recorded_run(store, "publish", {}) as run:
                 published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
@@ -409,7 +409,7 @@ def forget(
     if not settings.work_db.exists():
         raise CxtextError(f"no {settings.work_db} yet: nothing to erase")
     with writer_lock(settings.lock_path, purpose="cxtext forget", wait_seconds=settings.lock_wait_seconds):
-        with Store.open(settings.work_db) as store:
+        with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
             run_id = start_run(store, "forget", {"by": target.kind})
             try:
                 erasure = erase(store, settings, target)
@@ -420,12 +420,12 @@ def forget(
         try:
             erasure.snapshots = erase_snapshots(settings, target)
         except BaseException as exc:
-            with Store.open(settings.work_db) as store:
+            with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
                 finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output; run it again"))
             raise
         # The deleted rows leave the working file's free blocks too, before it is published (a file copy).
         compact(settings.work_db, storage_version=PUBLISHED_STORAGE_VERSION)
-        with Store.open(settings.work_db) as store:
+        with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
             counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
                       "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
             record_erasure(store, erasure, target.kind, run_id)
