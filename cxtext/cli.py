@@ -38,7 +38,10 @@ from cxtext.config import (
     parse_map,
 )
 from cxtext.errors import ConfigError, CxtextError
-from cxtext.store import Store, recorded_run, schema_markdown, writer_lock
+from cxtext.store.db import Store
+from cxtext.store.ledger import recorded_run
+from cxtext.store.introspection import schema_markdown
+from cxtext.store.lock import writer_lock
 
 app = typer.Typer(
     help="cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use.",
@@ -93,7 +96,7 @@ def ingest(
     Without --map the source must be configured; with --map the file is read as a new source
     (or with a different map), and the map is archived beside the file.
     """
-    from cxtext.ingest import ingest_file
+    from cxtext.ingest.load import ingest_file
 
     settings = _settings(config, state_dir)
     spec = _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter)
@@ -144,7 +147,7 @@ def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = State
     with writer_lock(settings.lock_path, purpose="cxtext run", wait_seconds=settings.lock_wait_seconds):
         pass
     apply_prefect_environment(settings)
-    from flows.nightly import nightly  # Prefect is imported only by the commands that need it
+    from cxtext_flows.nightly import nightly  # Prefect is imported only by the commands that need it
 
     summary = nightly(config=str(settings.config_path) if settings.config_path else None,
                       state_dir=str(settings.state_dir))
@@ -167,7 +170,7 @@ def enrich(
 
     The nightly run does the same; the analysts' file changes at the next `cxtext run`.
     """
-    from cxtext.enrich import Selection, enrich as run_enrich
+    from cxtext.enrich.run import Selection, enrich as run_enrich
 
     settings = _settings(config, state_dir)
     with writer_lock(settings.lock_path, purpose="cxtext enrich", wait_seconds=settings.lock_wait_seconds), \
@@ -199,8 +202,8 @@ def backfill(
 
     Chunked by day, one transaction per chunk; safe to re-run; a killed backfill run again finishes the rest.
     """
-    from cxtext.backfill import BackfillRequest, plan, resume_point
-    from cxtext.store import utcnow
+    from cxtext.ops.backfill import BackfillRequest, plan, resume_point
+    from cxtext.store.db import utcnow
 
     settings = _settings(config, state_dir)
     request = BackfillRequest.parse(settings, start=start, end=end, sources=source, steps=steps, force=force)
@@ -224,7 +227,7 @@ def backfill(
     with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds):
         pass  # a busy state folder is a one-line message, not a failed flow run
     apply_prefect_environment(settings)
-    from flows.backfill import backfill as backfill_flow
+    from cxtext_flows.backfill import backfill as backfill_flow
 
     summary = backfill_flow(start=start, end=end, sources=list(source or []) or None,
                             steps=list(request.steps), force=force,
@@ -251,7 +254,7 @@ def serve(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = Sta
         raise ConfigError("cxtext serve needs a Prefect server: start one with `prefect server start --host 127.0.0.1` "
                           "and set PREFECT_API_URL=http://127.0.0.1:4200/api (without a server schedules never fire)")
     apply_prefect_environment(settings)
-    from flows.deployments import serve_all
+    from cxtext_flows.deployments import serve_all
 
     console.print(f"serving nightly (cron {settings.nightly_cron!r}, {settings.schedule_timezone}) and backfill "
                   f"for {settings.state_dir}; Ctrl-C stops (and pauses the schedule)")
@@ -272,7 +275,7 @@ def topics_fit(
 
     The next `cxtext run` (or `cxtext enrich`) assigns every feedback to the new model's topics.
     """
-    from cxtext.enrich import MIN_TOPIC_DOCS, fit_topic_model
+    from cxtext.enrich.topics import MIN_TOPIC_DOCS, fit_topic_model
 
     settings = _settings(config, state_dir)
     with writer_lock(settings.lock_path, purpose="cxtext topics fit", wait_seconds=settings.lock_wait_seconds), \
@@ -299,7 +302,7 @@ def evaluate(
     """Measure sentiment, theme detection and topics on public labelled data and the sample data; write the figures."""
     import shlex
 
-    from cxtext.evaluate import build_report
+    from cxtext.evaluation.report import build_report
 
     if not data.is_dir():
         raise ConfigError(f"--data {data}: not a folder")
@@ -319,7 +322,7 @@ def bench(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Benchmark the whole pipeline on N generated records against the bare VADER loop, with one worker and with all of them."""
-    from cxtext.bench import run_bench
+    from cxtext.devtools.bench import run_bench
 
     settings = _settings(config, None)
     if n < 300:
@@ -335,7 +338,7 @@ def report(
     state_dir: Optional[Path] = StateOption,
 ) -> None:
     """Write the HTML report (journey map, pain points, trends, emerging issues, topics, data quality) from the analysts' file."""
-    from cxtext.report import write_report
+    from cxtext.report.html import write_report
 
     settings = _settings(config, state_dir)
     if not settings.published_db.exists():
@@ -358,8 +361,9 @@ def publish(
     ledger. A rollback lasts until the next publish (the next nightly run publishes the working database
     again, and says so in its log).
     """
-    from cxtext.report import write_report
-    from cxtext.store import rollback as roll_back, snapshot_files
+    from cxtext.report.html import write_report
+    from cxtext.insights.refresh import publish_with_aggregates
+    from cxtext.store.publish import rollback as roll_back, snapshot_files
 
     settings = _settings(config, state_dir)
     if list_:
@@ -370,7 +374,7 @@ def publish(
             Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
         if rollback is None:
             with recorded_run(store, "publish", {}) as run:
-                published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
+                published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
                                           keep=settings.snapshots_kept, label=f"run{run.run_id}")
             console.print(f"published {published.path} ({published.size / 1e6:.1f} MB), snapshot {published.snapshot.name}")
         else:
@@ -398,11 +402,11 @@ def forget(
     Working database, rejects, archive, every kept snapshot and the report; the audit row (`erasures`)
     holds a random request id and counts, nothing personal.
     """
-    from cxtext.enrich import refresh_aggregates
-    from cxtext.erasure import Target, compact, erase_snapshots, forget as erase, record_erasure
-    from cxtext.store import PUBLISHED_STORAGE_VERSION
-    from cxtext.report import write_report
-    from cxtext.store import error_line, finish_run, start_run
+    from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
+    from cxtext.ops.erasure import Target, compact, erase_snapshots, forget as erase, record_erasure
+    from cxtext.store.db import PUBLISHED_STORAGE_VERSION
+    from cxtext.report.html import write_report
+    from cxtext.store.ledger import error_line, finish_run, start_run
 
     settings = _settings(config, state_dir)
     target = Target(customer=customer, source=source, record_id=record_id)
@@ -430,7 +434,7 @@ def forget(
                       "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
             record_erasure(store, erasure, target.kind, run_id)
             finish_run(store, run_id, "completed", counts)
-            published = store.publish(settings.published_db, snapshots=settings.snapshots_dir,
+            published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
                                       keep=settings.snapshots_kept, label=f"run{run_id}")
     with Store.open(published.path, read_only=True) as published_store:
         write_report(published_store, settings.report_path)
@@ -523,7 +527,7 @@ def check(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = Sta
 
     Thresholds: [checks] in cxtext.toml. Wire it to an alert: README, "Operating cxtext".
     """
-    from cxtext.checks import run_checks, worst
+    from cxtext.ops.checks import run_checks, worst
 
     settings = _settings(config, state_dir)
     with _reader(settings) as store:

@@ -21,7 +21,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxtext.errors import ConfigError
-from cxtext.redact import HandlePolicy
+from cxtext.resources import DEFAULT_TAXONOMY
+from cxtext.ingest.redact import HandlePolicy
 
 KINDS = ("review", "survey", "social")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -47,8 +48,6 @@ REQUIRED_FIELDS = ("created_at", "text")
 FIELD_ALIASES = {"source_id": "source_record_id", "id": "source_record_id", "stars": "rating"}
 
 DEFAULT_CONFIG_NAME = "cxtext.toml"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TAXONOMY = REPO_ROOT / "models" / "taxonomy.toml"
 
 
 @dataclass(frozen=True)
@@ -271,7 +270,7 @@ def _memory(value) -> str:
 
 def _workers(value) -> int:
     """``workers``: processes for the CPU-bound stages; 0 means one per core."""
-    from cxtext.parallel import default_workers
+    from cxtext.enrich.parallel import default_workers
 
     try:
         workers = int(value)

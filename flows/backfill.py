@@ -1,7 +1,7 @@
 """The backfill flow: recompute some days and sources after a change, then publish.
 
 Parameters are plain strings and lists so that a run can be started from the Prefect UI, the
-API or `prefect deployment run ... --param`. All the work is `cxtext.backfill.run_backfill`.
+API or `prefect deployment run ... --param`. All the work is `cxtext.ops.backfill.run_backfill`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from cxtext.backfill import BackfillRequest, resume_point, run_backfill
+from cxtext.ops.backfill import BackfillRequest, resume_point, run_backfill
 from cxtext.config import Settings, load_settings
-from cxtext.store import Store, error_line, finish_run, start_run, utcnow, writer_lock
-from flows.tasks import RETRYING, WRITING, publish_task, report_task, where_to_look
+from cxtext.store.db import Store, utcnow
+from cxtext.store.ledger import error_line, finish_run, start_run
+from cxtext.store.lock import writer_lock
+from .tasks import RETRYING, WRITING, publish_task, report_task, where_to_look
 
 
 @task(name="recompute", **RETRYING, **WRITING)

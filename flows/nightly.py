@@ -12,11 +12,13 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from cxtext.config import Settings, SourceSpec, load_settings
-from cxtext.enrich import Selection, enrich
+from cxtext.enrich.run import Selection, enrich
 from cxtext.errors import CxtextError
-from cxtext.ingest import ingest_file, scan_landing
-from cxtext.store import Store, error_line, finish_run, start_run, writer_lock
-from flows.tasks import RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, where_to_look
+from cxtext.ingest.load import ingest_file, scan_landing
+from cxtext.store.db import Store
+from cxtext.store.ledger import error_line, finish_run, start_run
+from cxtext.store.lock import writer_lock
+from .tasks import RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, where_to_look
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)

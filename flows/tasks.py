@@ -8,12 +8,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from cxtext.checks import checks_markdown, record_state_size, run_checks, state_size, worst
+from cxtext.insights.refresh import publish_with_aggregates
+from cxtext.ops.checks import checks_markdown, record_state_size, run_checks, state_size, worst
 from cxtext.config import Settings
 from cxtext.errors import CxtextError
-from cxtext.enrich import refresh_aggregates
-from cxtext.report import top_pain_points_markdown, write_report
-from cxtext.store import Store, finish_run, rollback_in_force
+from cxtext.insights.refresh import refresh_aggregates
+from cxtext.report.html import top_pain_points_markdown, write_report
+from cxtext.store.db import Store
+from cxtext.store.ledger import finish_run, rollback_in_force
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -68,7 +70,7 @@ def publish_task(store: Store, settings: Settings, run_id: int, counts: dict, ve
     if rolled_back:
         logger.warning("the analysts' file was rolled back by run %d to %s; this run publishes the working database "
                        "over it (a rollback lasts until the next publish)", rolled_back[0], rolled_back[1])
-    published = store.publish(settings.published_db, snapshots=settings.snapshots_dir, keep=settings.snapshots_kept,
+    published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir, keep=settings.snapshots_kept,
                               label=f"run{run_id}", finish=lambda database: finish_run(
                                   store, run_id, "completed", counts, versions=versions, database=database))
     finish_run(store, run_id, "completed", counts, versions=versions)

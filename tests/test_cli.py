@@ -4,6 +4,7 @@ import sys
 import duckdb
 import pytest
 
+from cxtext.insights.views import define_views
 from cxtext.cli import app
 from tests.conftest import ROOT, write_config
 
@@ -72,10 +73,11 @@ def test_ad_hoc_ingest_of_an_unseen_csv(tmp_path):
 
 
 def test_readme_schema_is_the_generated_one(tmp_path):
-    from cxtext.store import Store, schema_markdown
+    from cxtext.store.db import Store
+    from cxtext.store.introspection import schema_markdown
 
     with Store.open(tmp_path / "fresh.duckdb") as store:
-        store.define_views("UTC")
+        define_views(store, "UTC")
         generated = schema_markdown(store)
     assert generated.strip() in (ROOT / "README.md").read_text(), "regenerate README's schema with `cxtext schema`"
 

@@ -94,7 +94,8 @@ class Facts:
 
     @classmethod
     def of(cls, root: Path) -> "Facts":
-        from cxtext.store import Store, content_fingerprint
+        from cxtext.store.db import Store
+        from cxtext.store.introspection import content_fingerprint
 
         with Store.open(root / "state/pipeline.duckdb", read_only=True) as store:
             work = content_fingerprint(store)
@@ -114,8 +115,9 @@ class Facts:
 def check_snapshot(root: Path, allowed: list[dict | None]) -> str:
     """The analysts' file, if there is one, opens read-only, has the schema, and is a snapshot a
     clean run published (its content, and its ledger's last run completed)."""
-    from cxtext.schema import SCHEMA_VERSION
-    from cxtext.store import Store, content_fingerprint
+    from cxtext.store.schema import SCHEMA_VERSION
+    from cxtext.store.db import Store
+    from cxtext.store.introspection import content_fingerprint
 
     path = root / "state/cx.duckdb"
     if not path.exists():
@@ -160,7 +162,7 @@ def template(tmp_path_factory):
 def first_night(template, tmp_path_factory):
     """A clean first nightly run on the template: the reference for kills from an empty state,
     and the starting state of the other scenarios."""
-    from flows.nightly import nightly
+    from cxtext_flows.nightly import nightly
 
     root = copy_workspace(template, tmp_path_factory.mktemp("crash-ref") / "ws")
     nightly(config=str(root / "cxtext.toml"))
@@ -170,7 +172,7 @@ def first_night(template, tmp_path_factory):
 @pytest.fixture(scope="module")
 def second_night(first_night, tmp_path_factory):
     """The first night's state with a new delivery landed, and a clean run of it."""
-    from flows.nightly import nightly
+    from cxtext_flows.nightly import nightly
 
     start = copy_workspace(first_night[0], tmp_path_factory.mktemp("crash-new") / "ws")
     add_new_files(start)
@@ -182,7 +184,7 @@ def second_night(first_night, tmp_path_factory):
 @pytest.fixture(scope="module")
 def forced_backfill(first_night, tmp_path_factory):
     """A clean forced backfill of the first night's state."""
-    from flows.backfill import backfill
+    from cxtext_flows.backfill import backfill
 
     done = copy_workspace(first_night[0], tmp_path_factory.mktemp("crash-backfill-ref") / "ws")
     backfill(force=True, config=str(done / "cxtext.toml"))
@@ -213,14 +215,14 @@ def kill_chain(label: str, root: Path, command, aims: list[str], allowed: list[d
 
 
 def complete_and_compare(root: Path, flow: str, reference: Facts, kills: list[Kill]) -> None:
-    from cxtext.store import Store
+    from cxtext.store.db import Store
 
     if flow == "nightly":
-        from flows.nightly import nightly
+        from cxtext_flows.nightly import nightly
 
         nightly(config=str(root / "cxtext.toml"))
     else:
-        from flows.backfill import backfill
+        from cxtext_flows.backfill import backfill
 
         backfill(force=True, config=str(root / "cxtext.toml"))
     facts = Facts.of(root)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cxtext.errors import ConfigError
-from cxtext.evaluate_aspects import (
+from cxtext.evaluation.aspects import (
     CATEGORIES,
     FALLBACK,
     RESTAURANT_TAXONOMY,
@@ -19,8 +19,8 @@ from cxtext.evaluate_aspects import (
     prf,
     score_split,
 )
-from cxtext.taxonomy import STAGE_IDS, get_tagger, load_taxonomy
-from cxtext.text import load_nlp
+from cxtext.text.taxonomy import STAGE_IDS, get_tagger, load_taxonomy
+from cxtext.text.nlp import load_nlp
 
 TAXONOMY = load_taxonomy(RESTAURANT_TAXONOMY)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from cxtext.redact import HandlePolicy, hash_customer_key, iban_ok, luhn_ok, redact_text, redact_value
+from cxtext.ingest.redact import HandlePolicy, hash_customer_key, iban_ok, luhn_ok, redact_text, redact_value
 
 BRAND = HandlePolicy.of(True, ["@VoltaShop"])
 

@@ -9,12 +9,13 @@ from html import escape
 
 import pytest
 
-from cxtext.report import RENDER_CHECK, build_report, top_pain_points_markdown
-from cxtext.store import Store
+from cxtext.insights.views import define_views
+from cxtext.report.html import RENDER_CHECK, build_report, top_pain_points_markdown
+from cxtext.store.db import Store
 
 def aggregate(store):
     """What a run's aggregate step does after the rows changed: the daily tables the views add up."""
-    from cxtext.aggregates import refresh_daily
+    from cxtext.insights.daily import refresh_daily
 
     with store.transaction():
         refresh_daily(store.con)
@@ -25,7 +26,7 @@ NASTY = '<script>alert("x")</script> =HYPERLINK("http://evil") & "quotes"'
 
 def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
     with Store.open(tmp_path / "w.duckdb") as store:
-        store.define_views("Europe/London")
+        define_views(store, "Europe/London")
         store.execute("INSERT INTO journey_stages VALUES ('support', 6, 'Support', '')")
         store.execute("INSERT INTO themes VALUES ('support_wait_time', 'Support <wait> times', 'support', '', 'v1')")
         for key, value in (("sentiment_version", "s"), ("taxonomy_version", "v1"), ("topic_version", "none")):
@@ -59,7 +60,7 @@ def store_with_mentions(path, rows):
 
 
 def _fill(store, rows):
-    store.define_views("UTC")
+    define_views(store, "UTC")
     store.execute("INSERT INTO journey_stages VALUES ('support', 6, 'Support', '')")
     store.execute("INSERT INTO themes VALUES ('support_wait_time', 'Support wait times', 'support', '', 'v1')")
     for key, value in (("sentiment_version", "s"), ("taxonomy_version", "v1"), ("topic_version", "none")):

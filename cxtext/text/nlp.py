@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from spacy.attrs import IS_ALPHA, LEMMA
+
 TEXT_PIPELINE_VERSION = "text-2"  # text-2: a redacted handle, [HANDLE], is dropped like a handle
 
 RETWEET_RE = re.compile(r"^\s*RT\s+(?:@\w+|\[HANDLE\]):?\s*", re.IGNORECASE)
@@ -188,3 +190,9 @@ def string_key(word: str) -> int:
     from spacy.symbols import IDS
 
     return IDS.get(word) or hash_string(word)
+
+
+def lemma_text(doc) -> str:
+    """What the topic model reads: the alphabetic lemmas of a document."""
+    strings = doc.vocab.strings
+    return " ".join(strings[lemma] for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist() if alpha)

@@ -23,13 +23,15 @@ from pathlib import Path
 
 import duckdb
 
-from cxtext.aggregates import refresh_daily
+from cxtext.insights.daily import refresh_daily
 from cxtext.config import Settings, make_source_spec
 from cxtext.errors import CxtextError
-from cxtext.readers import open_records
-from cxtext.records import lookup
-from cxtext.redact import hash_customer_key
-from cxtext.store import PUBLISHED_STORAGE_VERSION, Store, _fsync, _quote, snapshot_files, utcnow
+from cxtext.ingest.readers import open_records
+from cxtext.ingest.records import lookup
+from cxtext.ingest.redact import hash_customer_key
+from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, utcnow
+from cxtext.store.publish import fsync, snapshot_files
+from cxtext.store.schema import sql_literal
 
 #: Tables whose rows hang off a feedback id, removed with the feedback.
 DERIVED_TABLES = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
@@ -101,7 +103,7 @@ def compact(path: Path, *, storage_version: str | None = None) -> None:
         con.execute("CHECKPOINT")
         source = con.execute("SELECT current_database()").fetchone()[0]
         option = f" (STORAGE_VERSION '{storage_version}')" if storage_version else ""
-        con.execute(f"ATTACH {_quote(str(tmp))} AS cxtext_compact{option}")
+        con.execute(f"ATTACH {sql_literal(str(tmp))} AS cxtext_compact{option}")
         con.execute(f'COPY FROM DATABASE "{source}" TO cxtext_compact')
         for name, value in con.execute("SELECT sequence_name, last_value FROM duckdb_sequences() "
                                        "WHERE database_name = current_database()").fetchall():
@@ -111,10 +113,10 @@ def compact(path: Path, *, storage_version: str | None = None) -> None:
         con.execute("DETACH cxtext_compact")
     finally:
         con.close()
-    _fsync(tmp)
+    fsync(tmp)
     os.replace(tmp, path)
     path.with_name(path.name + ".wal").unlink(missing_ok=True)
-    _fsync(path.parent)
+    fsync(path.parent)
 
 
 def _matches(record, spec, target: Target, salt: str) -> bool:
@@ -192,7 +194,7 @@ def scrub_archive(store: Store, settings: Settings, target: Target) -> int:
         new_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = new_path.with_name(new_path.name + ".tmp")
         tmp.write_bytes(scrubbed)
-        _fsync(tmp)
+        fsync(tmp)
         os.replace(tmp, new_path)
         store.execute("UPDATE archived_files SET archive_path = ?, file_bytes = ? WHERE file_sha256 = ? AND source = ?",
                       [str(new_path.relative_to(settings.state_dir)), len(scrubbed), sha, source])

@@ -28,9 +28,9 @@ from importlib.metadata import version as _package_version
 from pathlib import Path
 
 from cxtext.errors import ConfigError
+from cxtext.resources import DEFAULT_LEXICON
 
 LABEL_THRESHOLD = 0.05
-DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "models" / "cx_lexicon.toml"
 MODES = ("default", "plain")
 VALENCE_LIMIT = 4.0
 

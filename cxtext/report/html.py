@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
-from cxtext.schema import CURRENT_SQL, STATUS_SQL, local_time_sql
-from cxtext.store import Store
+from cxtext.insights.views import CURRENT_SQL, STATUS_SQL, local_time_sql
+from cxtext.store.db import Store
 
 # Counts the charts the browser actually laid out, for the browser test (--dump-dom shows it).
 RENDER_CHECK = ("<script>document.body.dataset.chartsRendered = Array.from(document.querySelectorAll('svg.chart'))"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxtext.config import Settings
-from cxtext.store import Store, utcnow
+from cxtext.store.db import Store, utcnow
 
 LEVELS = ("ok", "warn", "fail")
 #: A file with fewer records says nothing about a source's reject rate (1 of 4 is 25%).

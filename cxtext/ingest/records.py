@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from cxtext.config import SourceSpec
-from cxtext.redact import HandlePolicy, hash_customer_key, redact_text, redact_value
+from cxtext.ingest.redact import HandlePolicy, hash_customer_key, redact_text, redact_value
 
 #: Range of each score field: (low, high).
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}

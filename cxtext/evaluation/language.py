@@ -1,5 +1,5 @@
 """Language identification measured: accuracy on short labelled feedback texts, the share of
-English sentences taken for another language, and speed. `python -m cxtext.evaluate_language
+English sentences taken for another language, and speed. `python -m cxtext.evaluation.language
 [--data ../shared/data]`; the figures are in docs/LANGUAGE.md."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from cxtext.config import DEFAULT_LANGUAGES
-from cxtext.language import detect
+from cxtext.text.language import detect
 
 LABELLED = Path(__file__).parent / "data" / "language_short_texts.tsv"
 

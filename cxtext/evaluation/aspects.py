@@ -7,10 +7,10 @@ It measures the machinery, not the CX taxonomy: a restaurant taxonomy in cxtext'
 training split only) goes through the same code as every feedback:
 
 - **detection**: a sentence's predicted categories are the themes the tagger finds in it
-  (``cxtext.taxonomy.get_tagger`` on ``cxtext.text.load_nlp``), plus anecdotes/miscellaneous, the
+  (``cxtext.text.taxonomy.get_tagger`` on ``cxtext.text.nlp.load_nlp``), plus anecdotes/miscellaneous, the
   task's catch-all, whenever no other category is found. Precision / recall / F1 per category and
   micro-averaged over (sentence, category) pairs, as the task scored them;
-- **theme-level polarity**: each theme mention's label comes from ``cxtext.enrich.analyse`` itself
+- **theme-level polarity**: each theme mention's label comes from ``cxtext.enrich.analyse.analyse`` itself
   (the clause's sentiment; when the clause is neutral, the theme's polarity prior, else the
   sentence's label), compared with
   the gold polarity of the correctly detected (sentence, category) pairs.
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from cxtext.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (developer tooling)
 RESTAURANT_TAXONOMY = ROOT / "models" / "eval" / "semeval2014_restaurants.toml"
 DATA_FOLDER = "semeval2014_absa"
 TRAIN_FILE = "Restaurants_Train_v2.xml"
@@ -98,7 +98,7 @@ def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
     (``analyse``: the tagger, clause sentiment, theme prior). A theme mentioned in more than one
     spaCy sentence of a SemEval sentence takes its first mention's label. A sentence without any
     theme gets anecdotes/miscellaneous with the whole sentence's label."""
-    from cxtext.enrich import analyse, current_versions
+    from cxtext.enrich.analyse import analyse, current_versions
 
     check_taxonomy(tagger)
     rows = [(str(i), "review", s.text, "") for i, s in enumerate(sentences)]
@@ -269,9 +269,9 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
     category detection and theme-level polarity on the test split, with the training split (the
     one the taxonomy was written from) for reference. *data_dir* holds ``semeval2014_absa/`` or is
     that folder."""
-    from cxtext.sentiment import get_scorer
-    from cxtext.taxonomy import get_tagger
-    from cxtext.text import TEXT_PIPELINE_VERSION
+    from cxtext.text.sentiment import get_scorer
+    from cxtext.text.taxonomy import get_tagger
+    from cxtext.text.nlp import TEXT_PIPELINE_VERSION
 
     clock = time.perf_counter()
     heading = "### SemEval-2014 restaurant aspect categories\n"
@@ -317,9 +317,9 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         "from the training split only. Scores are on the **test** split; the training split is shown "
         "for reference only, since the taxonomy was written from it.\n",
         f"- Data: {data}.\n"
-        f"- Text pipeline `{TEXT_PIPELINE_VERSION}` (spaCy via `cxtext.text.load_nlp()`), tagger "
-        f"`cxtext.taxonomy.get_tagger`, scorer `{get_scorer().version}`; mention labels from "
-        "`cxtext.enrich.analyse` itself.\n"
+        f"- Text pipeline `{TEXT_PIPELINE_VERSION}` (spaCy via `cxtext.text.nlp.load_nlp()`), tagger "
+        f"`cxtext.text.taxonomy.get_tagger`, scorer `{get_scorer().version}`; mention labels from "
+        "`cxtext.enrich.analyse.analyse` itself.\n"
         f"- Took {seconds:.1f} s in all ({timing}; including loading the taxonomy, and spaCy on first use).\n",
         "#### Category detection\n",
         "A sentence's predicted categories are the themes tagged in it. anecdotes/miscellaneous, the "

@@ -18,22 +18,12 @@ from datetime import date, datetime
 from typing import Callable
 
 from cxtext.config import Settings, make_source_spec
-from cxtext.enrich import (
-    FULL_REASONS,
-    TOPIC_REASONS,
-    Progress,
-    Selection,
-    count_reasons,
-    current_versions,
-    day_chunks,
-    enrich,
-    pending,
-    refresh_aggregates,
-    with_reasons,
-)
+from cxtext.enrich.run import FULL_REASONS, TOPIC_REASONS, Progress, Selection, count_reasons, day_chunks, enrich, pending, with_reasons
+from cxtext.enrich.analyse import current_versions
+from cxtext.insights.refresh import refresh_aggregates
 from cxtext.errors import ConfigError, CxtextError, SourceReadError
-from cxtext.ingest import Window, ingest_file
-from cxtext.store import Store
+from cxtext.ingest.load import Window, ingest_file
+from cxtext.store.db import Store
 
 STEPS = ("reingest", "enrich", "topics", "aggregate", "publish")
 DEFAULT_STEPS = ("enrich", "topics", "aggregate", "publish")
@@ -136,8 +126,8 @@ def resume_point(store: Store, request: BackfillRequest) -> tuple[int, datetime]
 
 def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_before: datetime | None = None) -> list[StepPlan]:
     """How many records each step would recompute and why, without writing anything."""
-    from cxtext.taxonomy import get_tagger
-    from cxtext.topics import load_current
+    from cxtext.text.taxonomy import get_tagger
+    from cxtext.text.topics import load_current
 
     model = load_current(settings.topic_models_dir)
     versions = current_versions(get_tagger(settings.taxonomy_path), model, settings.languages)
@@ -191,7 +181,7 @@ def run_backfill(store: Store, settings: Settings, request: BackfillRequest, *, 
                  on_progress: Callable[[str, Progress], None] | None = None) -> BackfillResult:
     """Carry out the request's steps but publish (the caller publishes after recording the run).
     The caller holds the writer lock."""
-    log = log or logging.getLogger("cxtext.backfill")
+    log = log or logging.getLogger("cxtext.ops.backfill")
     result = BackfillResult()
     counts = result.counts
     if "reingest" in request.steps:

@@ -1,7 +1,7 @@
 """Evaluation of cxtext on public labelled data and on its sample data.
 
     cxtext eval --data ../shared/data          (writes docs/EVALUATION.md)
-    python -m cxtext.evaluate --data ../shared/data --out docs/EVALUATION.md
+    python -m cxtext.evaluation.report --data ../shared/data --out docs/EVALUATION.md
 
 The data folder is an argument and is only read: nothing from it is copied into the project, and
 the test suite never needs it. Each loader follows the data set's own SOURCE.md / README; a data
@@ -23,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from cxtext.errors import CxtextError
-from cxtext.sentiment import LABEL_THRESHOLD, SentimentScorer, clause_polarity, label_for, load_lexicon
+from cxtext.text.sentiment import LABEL_THRESHOLD, SentimentScorer, clause_polarity, label_for, load_lexicon
 
 THREE = ("negative", "neutral", "positive")
 TWO = ("negative", "positive")
@@ -528,9 +528,9 @@ def header(command: str, seconds: float, started: datetime) -> str:
 def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: str) -> str:
     """The whole evaluation as Markdown: sentiment and aspects on public data, and the pipeline
     against the sample data's planted truth. Topic discovery has its own, slower report
-    (docs/TOPICS.md, `python -m cxtext.evaluate_topics`)."""
-    from cxtext.evaluate_aspects import evaluate_aspect_categories
-    from cxtext.evaluate_sample import evaluate_sample_data
+    (docs/TOPICS.md, `python -m cxtext.evaluation.topics`)."""
+    from cxtext.evaluation.aspects import evaluate_aspect_categories
+    from cxtext.evaluation.sample import evaluate_sample_data
 
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     sections = [evaluate_sentiment(data_dir), "## Theme detection and theme-level sentiment\n\n"
@@ -538,7 +538,7 @@ def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: 
     if sample_dir is not None:
         sections.append(evaluate_sample_data(settings, sample_dir))
     sections.append("## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "
-                    "written by `python -m cxtext.evaluate_topics --data ../shared/data --sample sample_data --out docs/TOPICS.md`.\n")
+                    "written by `python -m cxtext.evaluation.topics --data ../shared/data --sample sample_data --out docs/TOPICS.md`.\n")
     return header(command, time.perf_counter() - clock, started) + "\n" + "\n".join(sections)
 
 
@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     from cxtext.config import load_settings
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m cxtext.evaluate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cxtext.evaluation.report", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="folder of the public labelled data sets")
     parser.add_argument("--sample", type=Path, default=Path("sample_data"), help="the sample data folder")
     parser.add_argument("--out", type=Path, help="Markdown file to write (default: print it)")
@@ -554,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir():
         parser.error(f"--data {args.data}: not a folder")
     report = build_report(args.data, sample_dir=args.sample, settings=load_settings(),
-                          command="python -m cxtext.evaluate " + " ".join(shlex.quote(a) for a in argv))
+                          command="python -m cxtext.evaluation.report " + " ".join(shlex.quote(a) for a in argv))
     write_report(report, args.out)
     return 0
 

@@ -27,10 +27,10 @@ import pyarrow as pa
 
 from cxtext.config import Settings, SourceSpec
 from cxtext.errors import SourceReadError
-from cxtext.readers import RawRecord, open_records
-from cxtext.records import Rejection, to_canonical
-from cxtext.redact import HandlePolicy, redact_text
-from cxtext.store import Store, utcnow
+from cxtext.ingest.readers import RawRecord, open_records
+from cxtext.ingest.records import Rejection, to_canonical
+from cxtext.ingest.redact import HandlePolicy, redact_text
+from cxtext.store.db import Store, utcnow
 
 RAW_LIMIT = 64 * 1024
 
@@ -156,7 +156,7 @@ def ingest_file(
     started, clock = utcnow(), time.perf_counter()
     digest, size = file_sha256(path)
     if archived_as:  # re-reading the archive: the file keeps the identity it arrived with, even
-        digest = archived_as  # after an erasure rewrote it (cxtext.erasure)
+        digest = archived_as  # after an erasure rewrote it (cxtext.ops.erasure)
     result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="loaded")
     try:
         opened = open_records(path, spec.format, delimiter=spec.delimiter)

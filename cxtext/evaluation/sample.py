@@ -14,9 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from cxtext.config import Settings
-from cxtext.enrich import enrich
-from cxtext.ingest import ingest_file
-from cxtext.store import Store
+from cxtext.enrich.run import enrich
+from cxtext.ingest.load import ingest_file
+from cxtext.store.db import Store
 
 #: The manifest's planted ids and the taxonomy theme and label that should find them.
 PLANTED_THEMES = {

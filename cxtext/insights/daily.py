@@ -23,7 +23,7 @@ from datetime import timedelta
 
 import duckdb
 
-from cxtext.schema import CURRENT_SQL, STATUS_SQL, local_time_sql
+from cxtext.insights.views import CURRENT_SQL, STATUS_SQL, local_time_sql
 
 #: Bump when the SQL below changes what a daily row holds: every day is then recomputed.
 AGGREGATES_VERSION = "daily-1"

@@ -1,6 +1,6 @@
 """PII redaction measured: recall on a planted corpus, look-alikes kept, false positives on the sample data.
 
-``python -m cxtext.evaluate_pii`` prints the figures docs/RELIABILITY.md quotes; tests/test_pii.py
+``python -m cxtext.evaluation.pii`` prints the figures docs/RELIABILITY.md quotes; tests/test_pii.py
 checks them and plants the same values into a full nightly run.
 """
 
@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 from cxtext.config import load_settings
-from cxtext.readers import open_records
-from cxtext.redact import HandlePolicy, redact_text
+from cxtext.ingest.readers import open_records
+from cxtext.ingest.redact import HandlePolicy, redact_text
 
 #: Planted PII: (kind, value). Every one must be redacted wherever it is written.
 PLANTED = (
@@ -52,7 +52,7 @@ PLACEHOLDER = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "iban":
 PLACEHOLDER_RE = re.compile(r"\[(EMAIL|PHONE|CARD|IBAN|IP|HANDLE)\]")
 #: The kinds sampledata plants (manifest.json "pii"), by placeholder.
 SAMPLE_KINDS = {"email": "EMAIL", "phone": "PHONE", "card_number": "CARD"}
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (developer tooling)
 
 
 def recall(handles: HandlePolicy = HandlePolicy()) -> dict[str, tuple[int, int]]:

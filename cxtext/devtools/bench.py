@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from cxtext.insights.refresh import publish_with_aggregates
 from cxtext.config import Settings, load_settings
 
 #: Records per landing file: large sources arrive as daily or hourly exports, and one file is one
@@ -163,7 +164,7 @@ def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "", start: dat
 
 def bench_settings(root: Path, state: Path, landing: Path, *, workers: int) -> Settings:
     """The repository's configuration pointed at a temporary state folder and landing folder."""
-    base = load_settings(Path(__file__).resolve().parent.parent / "cxtext.toml", state_dir=state)
+    base = load_settings(Path(__file__).resolve().parents[2] / "cxtext.toml", state_dir=state)
     sources = {name: replace(spec, landing=landing, pattern=spec.pattern.replace("*", "-*"))
                for name, spec in base.sources.items()}
     return replace(base, sources=sources, settle_seconds=0, workers=workers, pii_salt="bench")
@@ -185,10 +186,12 @@ def vader_loop(texts: list[str]) -> float:
 
 def pipeline(settings: Settings, label: str) -> Run:
     """Every stage of a nightly run, called directly (Prefect's start-up is not the pipeline's)."""
-    from cxtext.enrich import Selection, enrich, ensure_topic_model, refresh_aggregates
-    from cxtext.ingest import ingest_file, scan_landing
-    from cxtext.report import write_report
-    from cxtext.store import Store
+    from cxtext.enrich.run import Selection, enrich
+    from cxtext.enrich.topics import ensure_topic_model
+    from cxtext.insights.refresh import refresh_aggregates
+    from cxtext.ingest.load import ingest_file, scan_landing
+    from cxtext.report.html import write_report
+    from cxtext.store.db import Store
 
     run = Run(label)
     with MemorySampler() as memory, Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
@@ -210,7 +213,7 @@ def pipeline(settings: Settings, label: str) -> Run:
             store, settings, selection=Selection(timezone=settings.reporting_timezone))).executor
         timed("aggregate", lambda: refresh_aggregates(store, settings))
         timed("report", lambda: write_report(store, settings.report_path))
-        timed("publish", lambda: store.publish(settings.published_db))
+        timed("publish", lambda: publish_with_aggregates(store, settings.published_db))
     run.peak_main_mb, run.peak_total_mb = memory.peak_main / 1e6, memory.peak_total / 1e6
     return run
 
@@ -227,8 +230,8 @@ def pipeline_in_child(settings: Settings, label: str) -> Run:
 
 def startup_seconds() -> float:
     """What a fresh process pays before its first record: imports, spaCy, VADER, the taxonomy."""
-    code = ("import time; t = time.perf_counter(); from cxtext.enrich import get_tagger, get_scorer, load_nlp; "
-            "from cxtext.config import DEFAULT_TAXONOMY; load_nlp(); get_scorer(); get_tagger(DEFAULT_TAXONOMY); "
+    code = ("import time; t = time.perf_counter(); from cxtext.enrich.run import get_tagger, get_scorer, load_nlp; "
+            "from cxtext.resources import DEFAULT_TAXONOMY; load_nlp(); get_scorer(); get_tagger(DEFAULT_TAXONOMY); "
             "print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip())

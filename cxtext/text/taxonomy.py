@@ -20,9 +20,9 @@ from pathlib import Path
 
 from spacy.attrs import LEMMA, LOWER
 
-from cxtext.config import DEFAULT_TAXONOMY
+from cxtext.resources import DEFAULT_TAXONOMY
 from cxtext.errors import ConfigError
-from cxtext.text import sentences, string_key
+from cxtext.text.nlp import sentences, string_key
 
 STAGE_IDS = ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")
 NEGATIONS = frozenset({"no", "not", "n't", "never", "without", "nothing", "none", "nobody", "hardly", "zero", "nor"})
@@ -185,7 +185,7 @@ def build_matchers(taxonomy: Taxonomy):
     _required_words). A bad token pattern raises ConfigError naming the theme."""
     from spacy.matcher import Matcher, PhraseMatcher
 
-    from cxtext.text import load_nlp
+    from cxtext.text.nlp import load_nlp
 
     nlp = load_nlp()
     phrase_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
@@ -251,7 +251,7 @@ class ThemeTagger:
 
     def tag(self, doc, sents: list | None = None) -> list[Mention]:
         """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match).
-        *sents*: its sentences, when the caller has them already (cxtext.text.sentences)."""
+        *sents*: its sentences, when the caller has them already (cxtext.text.nlp.sentences)."""
         sentence_of = {}
         for index, sent in enumerate(sents if sents is not None else sentences(doc)):
             for i in range(sent.start, sent.end):
