@@ -1,24 +1,41 @@
 """The report: one self-contained HTML file a CX lead can open offline and forward.
 
-Everything is inline (CSS and SVG charts drawn here, no CDN, no JavaScript library), read from the
-analysts' views, and every piece of feedback text is HTML-escaped. :func:`top_pain_points_markdown`
-gives the same headline as Markdown for a Prefect artifact.
+Everything is inline (CSS and SVG charts, no CDN, no JavaScript library) and read from the analysts'
+views. The page is a Jinja2 template (cxtext/report/templates/report.html.j2) with autoescape on, so a value
+is escaped unless it is Markup made here from constants; data for scripts goes through
+:func:`json_script`, and a Content-Security-Policy lets only the page's own SCRIPTS run, as a second
+wall should an escape ever be missed. :func:`top_pain_points_markdown` gives the same headline as
+Markdown for a Prefect artifact.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from datetime import datetime, timezone
-from html import escape
 from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from cxtext.insights.views import CURRENT_SQL, STATUS_SQL, local_time_sql
 from cxtext.store.db import Store
 
 # Counts the charts the browser actually laid out, for the browser test (--dump-dom shows it).
-RENDER_CHECK = ("<script>document.body.dataset.chartsRendered = Array.from(document.querySelectorAll('svg.chart'))"
-                ".filter(c => c.getBBox().width > 0).length;</script>")
+RENDER_CHECK_JS = ("document.body.dataset.chartsRendered = Array.from(document.querySelectorAll('svg.chart'))"
+                   ".filter(c => c.getBBox().width > 0).length;")
+#: The page's own scripts: constants, each allowed by its hash in the page's Content-Security-Policy.
+SCRIPTS = (RENDER_CHECK_JS,)
+
+
+def _script_tag(js: str) -> Markup:
+    """One of SCRIPTS as a script element (a constant, never data: data goes through json_script)."""
+    return Markup(f"<script>{js}</script>")
+
+
+RENDER_CHECK = _script_tag(RENDER_CHECK_JS)
 
 STAGE_COLOURS = {
     "awareness": "#6c8ebf", "consideration": "#8e7cc3", "purchase": "#e69138", "onboarding": "#c27ba0",
@@ -44,68 +61,75 @@ th{color:#666;font-weight:600;font-size:12px;text-transform:uppercase;letter-spa
 
 
 _LEADING_JOIN = re.compile(r"^(?:but|and|however|although|though|yet|whereas|except)\b[\s,]*", re.IGNORECASE)
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_script(data, element_id: str) -> Markup:
+    """*data* as a ``<script type="application/json">`` block for the page's scripts to read.
+
+    <, > and & (inside JSON they occur only in strings) and the JavaScript line separators U+2028/9
+    are written as \\u escapes, so no value can close the block (``</script>``) or open a comment.
+    """
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    text = re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
+    return Markup(f'<script type="application/json" id="{escape(element_id)}">{text}</script>')
+
+
+def _csp(scripts: tuple[str, ...]) -> str:
+    """A policy that runs only *scripts* (by hash) and loads nothing from anywhere."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+            "base-uri 'none'; form-action 'none'")
 
 
 def _quote(clause: str) -> str:
     """A clause as a quote: a leading 'but' / 'and' becomes an ellipsis, the words stay verbatim."""
     trimmed = _LEADING_JOIN.sub("", clause.strip())
-    return escape(("…" + trimmed) if trimmed != clause.strip() else trimmed)
+    return ("…" + trimmed) if trimmed != clause.strip() else trimmed
 
 
 def _num(value, digits: int = 1, suffix: str = "") -> str:
     return "–" if value is None else f"{value:,.{digits}f}{suffix}"
 
 
-def _stage(stage: str) -> str:
-    return f'<span class="stage" style="background:{STAGE_COLOURS.get(stage, "#888")}">{escape(stage)}</span>'
-
-
-def _bar(share_negative: float | None, share_positive: float | None, width: int = 160) -> str:
-    """A stacked negative / neutral / positive bar."""
+def _bar_segments(share_negative: float | None, share_positive: float | None, width: int):
+    """(x, width, colour) of a stacked negative / neutral / positive bar."""
     neg, pos = share_negative or 0.0, share_positive or 0.0
-    parts, x = [], 0.0
+    segments, x = [], 0.0
     for share, colour in ((neg, NEGATIVE), (max(0.0, 1 - neg - pos), NEUTRAL), (pos, POSITIVE)):
-        parts.append(f'<rect x="{x:.1f}" y="0" width="{share * width:.1f}" height="12" fill="{colour}"/>')
+        segments.append((x, share * width, colour))
         x += share * width
-    return f'<svg class="chart" width="{width}" height="12" role="img" aria-label="sentiment">{"".join(parts)}</svg>'
+    return segments
 
 
-def _impact(value, low, high, scale: float) -> str:
-    """NPS impact as a bar with its 95% interval."""
+def _impact(value, low, high, scale: float) -> dict | None:
+    """NPS impact as a bar with its 95% interval, in pixels; None below the answers' minimum."""
     if value is None:
-        return '<span class="muted">too few NPS answers</span>'
+        return None
     width = 150
     x = lambda v: max(0.0, min(width, v / scale * width))  # noqa: E731
-    return (f'<svg class="chart" width="{width + 50}" height="16" role="img" aria-label="NPS impact">'
-            f'<rect x="0" y="3" width="{x(value):.1f}" height="10" fill="#1f2a44" opacity=".75"/>'
-            f'<line x1="{x(low):.1f}" x2="{x(high):.1f}" y1="8" y2="8" stroke="#000" stroke-width="1.5"/>'
-            f'<text x="{width + 4}" y="12" font-size="11">{value:+.1f}</text></svg>')
+    return {"width": width, "value": x(value), "low": x(low), "high": x(high), "text": f"{value:+.1f}"}
 
 
-def _trend_chart(series: dict[str, list[tuple[str, int]]], weeks: list[str]) -> str:
-    """Weekly negative mentions of a few themes as lines."""
+def _trend_chart(series: dict[str, list[tuple[str, int]]], weeks: list[str]) -> dict:
+    """Weekly negative mentions of a few themes as lines: the chart's geometry."""
     width, height, left, bottom = 900, 260, 40, 30
     peak = max((n for points in series.values() for _, n in points), default=1) or 1
     step = (width - left - 10) / max(1, len(weeks) - 1)
     ys = lambda n: height - bottom - n / peak * (height - bottom - 10)  # noqa: E731
-    out = [f'<svg class="chart" width="{width}" height="{height + 20 * len(series)}" role="img" aria-label="theme trends">']
-    for tick in range(0, 5):
-        value = peak * tick / 4
-        out.append(f'<line x1="{left}" x2="{width}" y1="{ys(value):.1f}" y2="{ys(value):.1f}" stroke="#eee"/>'
-                   f'<text x="4" y="{ys(value) + 4:.1f}" font-size="10" fill="#888">{value:.0f}</text>')
-    for i, week in enumerate(weeks):
-        if i % 2 == 0:
-            out.append(f'<text x="{left + i * step:.1f}" y="{height - 10}" font-size="10" fill="#888" '
-                       f'text-anchor="middle">{escape(week[5:])}</text>')
+    lines = []
     for k, (theme, points) in enumerate(series.items()):
-        colour = LINE_COLOURS[k % len(LINE_COLOURS)]
         counts = dict(points)
-        coords = " ".join(f"{left + i * step:.1f},{ys(counts.get(w, 0)):.1f}" for i, w in enumerate(weeks))
-        out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
-        out.append(f'<rect x="{left}" y="{height + 20 * k + 2}" width="12" height="12" fill="{colour}"/>'
-                   f'<text x="{left + 18}" y="{height + 20 * k + 12}" font-size="12">{escape(theme)}</text>')
-    out.append("</svg>")
-    return "".join(out)
+        lines.append({"theme": theme, "colour": LINE_COLOURS[k % len(LINE_COLOURS)], "legend_y": height + 20 * k,
+                      "points": " ".join(f"{left + i * step:.1f},{ys(counts.get(w, 0)):.1f}" for i, w in enumerate(weeks))})
+    return {"width": width, "height": height + 20 * len(series), "left": left, "axis_y": height - 10,
+            "grid": [(ys(peak * tick / 4), peak * tick / 4) for tick in range(5)],
+            "ticks": [(left + i * step, week[5:]) for i, week in enumerate(weeks) if i % 2 == 0], "lines": lines}
+
+
+_ENV = Environment(loader=PackageLoader("cxtext.report", "templates"), autoescape=True, undefined=StrictUndefined)
+_ENV.filters.update(grouped=lambda v: f"{v:,}", fixed=lambda v: f"{v:.1f}", num=_num)
+_ENV.globals.update(bar_segments=_bar_segments, colours=STAGE_COLOURS)
 
 
 def build_report(store: Store) -> str:
@@ -113,14 +137,14 @@ def build_report(store: Store) -> str:
     meta = dict(store.execute("SELECT key, value FROM cxtext_meta"))
     # Each view is read once, and never feedback_enriched (texts, theme lists): at a million feedback
     # a pass over it costs seconds and hundreds of MB. The aggregates add up small daily tables.
-    local = local_time_sql(meta.get("reporting_timezone", "UTC"))
+    reporting_timezone = meta.get("reporting_timezone", "UTC")
+    local = local_time_sql(reporting_timezone)
     by_status = store.execute(
         f"SELECT {STATUS_SQL}, min(CAST({local} AS DATE)), max(CAST({local} AS DATE)), count(*) "
         f"FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL} GROUP BY 1")
     dates = [d for _, a, b, _ in by_status for d in (a, b) if d is not None]
     first, last = (min(dates), max(dates)) if dates else (None, None)
     total = sum(n for *_, n in by_status)
-    status = {s: n for s, _, _, n in by_status}
     stages = store.dicts("SELECT * FROM stage_summary ORDER BY position")
     pains = store.dicts("SELECT * FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10")
     emerging = store.dicts("SELECT * FROM emerging_issues ORDER BY week DESC, z DESC LIMIT 10")
@@ -139,88 +163,20 @@ def build_report(store: Store) -> str:
     top_themes = sorted(negative, key=lambda t: (-negative[t], t))[:5]
     weeks = sorted({str(w) for _, w, _ in trends})
     series = {t: [(str(w), n) for theme, w, n in trends if theme == t] for t in top_themes}
-
-    html = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>cxtext: customer pain points</title>"
-            f"<style>{CSS}</style></head><body>",
-            "<header><h1>Where the customer journey hurts</h1>"
-            f"<p>{total:,} pieces of feedback from {escape(str(first))} to {escape(str(last))} "
-            f"(weeks in {escape(meta.get('reporting_timezone', 'UTC'))}) · generated "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC</p></header><main>"]
-
-    html.append("<section id='journey'><h2>The journey at a glance</h2><p class='lead'>Feedback per stage, the tone of "
-                "what is said about it (red negative, green positive) and NPS of the customers who talk about it.</p>"
-                "<div class='journey'>")
-    for s in stages:
-        pains_here = ", ".join(escape(p) for p in (s["top_pain_themes"] or [])[:2]) or "–"
-        html.append(f"<div class='card' style='border-color:{STAGE_COLOURS.get(s['stage'], '#888')}'>"
-                    f"<h3>{escape(s['name'])}</h3><div class='big'>{s['feedback']:,}</div><small>feedback</small>"
-                    f"<div>{_bar(s['share_negative'], s['share_positive'], 140)}</div>"
-                    f"<small>NPS {_num(s['nps'], 0)} · CSAT {_num(s['csat'], 0, '%')}</small><br>"
-                    f"<small>hurts: {pains_here}</small></div>")
-    html.append("</div></section>")
-
     scale = max([abs(p["nps_impact_high"] or 0) for p in pains] + [1.0])
-    html.append("<section id='pain-points'><h2>Top pain points</h2><p class='lead'>Ranked by pain score (how common the "
-                "complaint is, weighted by how strongly it is put). NPS impact: the NPS points gained if these customers "
-                "scored like the rest, with its 95% interval.</p><table><tr><th>stage</th><th>theme</th>"
-                "<th class='num'>negative mentions</th><th>tone</th><th class='num'>pain score</th><th>NPS impact</th>"
-                "<th>what customers say</th></tr>")
-    for p in pains:
-        quotes = "".join(f"<p class='quote'>“{_quote(q)}”</p>" for q in (p["quotes"] or []))
-        html.append(f"<tr><td>{_stage(p['stage'])}</td><td>{escape(p['theme_name'])}</td>"
-                    f"<td class='num'>{p['negative_mentions']:,}</td>"
-                    f"<td>{_bar(p['share_negative'], 1 - p['share_negative'] if p['share_negative'] is not None else 0, 100)}</td>"
-                    f"<td class='num'>{p['pain_score']:.2f}</td>"
-                    f"<td>{_impact(p['nps_impact'], p['nps_impact_low'], p['nps_impact_high'], scale)}</td>"
-                    f"<td>{quotes}</td></tr>")
-    html.append("</table></section>")
-
-    html.append("<section id='trends'><h2>Trends of the most complained-about themes</h2><p class='lead'>Negative "
-                f"mentions per week.</p>{_trend_chart(series, weeks)}</section>")
-
-    html.append("<section id='emerging'><h2>Emerging issues</h2><p class='lead'>Weeks in which a theme's negative "
-                "mentions (or an uncovered topic's feedback) rose beyond what the four weeks before explain (Poisson test, "
-                "Anscombe z ≥ 3.09).</p>")
-    if emerging:
-        html.append("<table><tr><th>week</th><th>stage</th><th>theme or topic</th><th class='num'>count</th>"
-                    "<th class='num'>expected</th><th class='num'>× usual</th><th class='num'>z</th></tr>")
-        html += [f"<tr><td>{escape(str(e['week']))}</td><td>{_stage(e['stage']) if e['stage'] else 'new topic'}</td>"
-                 f"<td>{escape(e['theme_name'])}</td>"
-                 f"<td class='num'>{e['count']:,}</td><td class='num'>{e['expected']:.1f}</td>"
-                 f"<td class='num'>{e['ratio']:.1f}</td><td class='num'>{e['z']:.1f}</td></tr>" for e in emerging]
-        html.append("</table>")
-    else:
-        html.append("<p class='muted'>Nothing unusual.</p>")
-    html.append("</section>")
-
-    html.append("<section id='topics'><h2>Topics the data suggests</h2><p class='lead'>Clusters of similar feedback; "
-                "a flag marks topics the taxonomy barely covers (candidates for a new theme).</p><table><tr>"
-                "<th>topic</th><th class='num'>feedback</th><th>tone</th><th class='num'>covered by themes</th><th></th></tr>")
-    for t in topics:
-        negative = t["share_negative"] or 0.0
-        html.append(f"<tr><td>{escape(t['label'])}</td><td class='num'>{t['size'] or 0:,}</td>"
-                    f"<td>{_bar(negative, 0, 100)}</td><td class='num'>{_num((t['theme_coverage'] or 0) * 100, 0, '%')}</td>"
-                    f"<td>{'<span class=flag>candidate theme</span>' if t['candidate_theme'] else ''}</td></tr>")
-    html.append("</table></section>")
-
-    html.append("<section id='quality'><h2>Data quality</h2><p class='lead'>Every record read is loaded, a duplicate or "
-                "rejected with a reason. Enrichment: "
-                + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(status.items())) + ". Languages: "
-                + ", ".join(f"{escape(str(lang))} {n:,}" + ("" if scored == n else f" ({n - scored:,} not scored)")
-                            for lang, n, scored in languages)
-                + " (sentiment and themes read English only; other languages are counted, not scored).</p><table><tr><th>source</th>"
-                "<th class='num'>files</th><th class='num'>read</th><th class='num'>loaded</th><th class='num'>duplicate</th>"
-                "<th class='num'>rejected</th><th>reject reasons</th></tr>")
-    for q in quality:
-        failed = f" <span class='flag'>({q['failed']} failed)</span>" if q["failed"] else ""
-        html.append(f"<tr><td>{escape(q['source'])}</td><td class='num'>{q['files']}{failed}</td>"
-                    f"<td class='num'>{q['read']:,}</td><td class='num'>{q['loaded']:,}</td>"
-                    f"<td class='num'>{q['duplicate']:,}</td><td class='num'>{q['rejected']:,}</td>"
-                    f"<td>{escape(reasons.get(q['source']) or '–')}</td></tr>")
-    html.append("</table></section>")
     versions = {k: v for k, v in meta.items() if k.endswith("_version")}
-    html.append(f"<p class='muted'>cxtext · {escape(json.dumps(versions))}</p></main>{RENDER_CHECK}</body></html>")
-    return "\n".join(html)
+    generated = datetime.now(timezone.utc)
+    run_info = {"feedback": total, "first_day": first, "last_day": last, "reporting_timezone": reporting_timezone,
+                "generated_at": generated.isoformat(timespec="seconds"), "versions": versions}
+    return _ENV.get_template("report.html.j2").render(
+        css=Markup(CSS), csp=_csp(SCRIPTS), scripts=[_script_tag(js) for js in SCRIPTS],
+        total=total, first=first, last=last, timezone=reporting_timezone, generated=f"{generated:%Y-%m-%d %H:%M}",
+        stages=stages, emerging=emerging, topics=topics, languages=languages, trend=_trend_chart(series, weeks),
+        pains=[{**p, "quotes": [_quote(q) for q in p["quotes"] or []],
+                "impact": _impact(p["nps_impact"], p["nps_impact_low"], p["nps_impact_high"], scale)} for p in pains],
+        status=sorted((s, n) for s, _, _, n in by_status),
+        quality=[{**q, "reasons": reasons.get(q["source"])} for q in quality],
+        versions_text=json.dumps(versions), run_info=json_script(run_info, "cxtext-run"))
 
 
 def write_report(store: Store, target: Path) -> Path:
