@@ -70,7 +70,7 @@ def sample_data(
     social: int = typer.Option(1200, help="Number of good social mentions."),
 ) -> None:
     """Write the seeded sample data (reviews, survey comments, social mentions) and its manifest."""
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
 
     manifest = generate(out, seed=seed, n_reviews=reviews, n_surveys=surveys, n_social=social)
     for name, info in manifest["files"].items():

@@ -51,7 +51,7 @@ def split_into_landing(generated: Path, landing: Path, parts: int, tag: str = ""
 def make_workspace(root: Path) -> Path:
     """Nine landing files (three per source), the repository's config pointed at them, small
     enrichment chunks, a fixed salt (so that copies of the workspace hash customer keys alike)."""
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
 
     generate(root / "generated", **SAMPLE)
     split_into_landing(root / "generated", root / "landing", FILES_PER_SOURCE)
@@ -71,7 +71,7 @@ def make_workspace(root: Path) -> Path:
 def add_new_files(root: Path) -> None:
     """A second delivery: three more landing files per source, from another seed (its ids overlap
     the first delivery's, so some records are updates)."""
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
 
     generate(root / "generated-new", **NEW_FILES)
     split_into_landing(root / "generated-new", root / "landing", FILES_PER_SOURCE, tag="-new")

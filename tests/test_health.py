@@ -18,7 +18,7 @@ CXTEXT = [sys.executable, "-m", "cxtext.cli"]
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     """A small sample after its first nightly run."""
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
     from cxtext_flows.nightly import nightly
 
     root = tmp_path_factory.mktemp("health")

@@ -33,7 +33,7 @@ def write_config(root, **extra):
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     """A small sample (750 feedback over several months) after its first nightly run."""
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
     from cxtext_flows.nightly import nightly
 
     root = tmp_path_factory.mktemp("ops")

@@ -31,7 +31,7 @@ def loaded(tmp_path_factory):
     """A state folder with 756 ingested feedback (750 English, 6 non-English), none enriched yet."""
     from cxtext.config import load_settings
     from cxtext.ingest.load import ingest_file
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
     from cxtext.store.db import Store
     from tests.test_operations import write_config
 

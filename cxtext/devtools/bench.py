@@ -119,7 +119,7 @@ def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "", start: dat
     text, for the bare VADER loop."""
     raw = folder / ".generated"
     counts = {k: max(1, round(n * share)) for k, share in SHARES.items()}
-    code = ("import sys, datetime, pathlib; from cxtext.sampledata import generate; "
+    code = ("import sys, datetime, pathlib; from cxtext.devtools.sampledata import generate; "
             "generate(pathlib.Path(sys.argv[1]), seed=int(sys.argv[2]), n_reviews=int(sys.argv[3]), "
             "n_surveys=int(sys.argv[4]), n_social=int(sys.argv[5]), start=datetime.date.fromisoformat(sys.argv[6]), "
             "weeks=int(sys.argv[7]))")
