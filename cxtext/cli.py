@@ -517,11 +517,12 @@ def _brief_versions(text: str | None) -> str:
     return " ".join(f"{k}={str(versions[k])[:n]}" for k, n in shown.items() if versions.get(k))
 
 
+# Help texts are rich markup: a literal [word] is written \\[word], or it vanishes.
 @app.command()
 def check(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
     """Health and freshness checks, one line each (ok / warn / fail, the figure, the threshold); exit 1 when one fails.
 
-    Thresholds: [checks] in cxtext.toml. Wire it to an alert: README, "Operating cxtext".
+    Thresholds: \\[checks] in cxtext.toml. Wire it to an alert: README, "Operating cxtext".
     """
     from cxtext.checks import run_checks, worst
 
