@@ -242,7 +242,7 @@ def backfill(
 def serve(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
     """Serve the nightly flow on its schedule and the backfill flow on demand, one run at a time, until stopped.
 
-    Needs a Prefect server (PREFECT_API_URL): see README, "Operating cxtext".
+    Needs a Prefect server (PREFECT_API_URL): see docs/OPERATIONS.md, "The nightly schedule".
     """
     import os
 
@@ -522,7 +522,7 @@ def _brief_versions(text: str | None) -> str:
 def check(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
     """Health and freshness checks, one line each (ok / warn / fail, the figure, the threshold); exit 1 when one fails.
 
-    Thresholds: \\[checks] in cxtext.toml. Wire it to an alert: README, "Operating cxtext".
+    Thresholds: \\[checks] in cxtext.toml. Wire it to an alert: docs/OPERATIONS.md, "Health checks and alerts".
     """
     from cxtext.checks import run_checks, worst
 

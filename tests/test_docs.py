@@ -39,3 +39,11 @@ def test_every_command_is_in_the_readme_list_and_the_cli_reference():
     cli_md = (ROOT / "docs/CLI.md").read_text()
     missing = [name for name in COMMANDS if f"\n## cxtext {name}\n" not in cli_md]
     assert not missing, f"docs/CLI.md does not show: {missing}"
+
+
+def test_readme_stays_short_and_keeps_the_setup_commands():
+    """CI runs the test command README gives; the quick start's two commands are the whole setup."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200
+    quick_start = section(readme, "Quick start")
+    assert "make run" in quick_start and "make test" in quick_start
