@@ -272,7 +272,7 @@ def timing_section(sample: Corpus, pool: list[str], features: list[str]) -> str:
         f"One process, one thread (`cxtext.topics.THREADS`), {os.cpu_count()} cores, random_state 0; k chosen "
         f"by silhouette in [6, 24] unless fixed. The 20,000 documents are public review sentences (SemEval-2014 "
         f"restaurants and laptops, VADER Amazon and movie snippets; only their text, for timing). Lemmatising "
-        f"is not included (about 8,000 docs/s, MEASURED.md).\n",
+        f"is not included.\n",
         "| features | docs | fit s, k chosen (k) | fit s, k=24 | predict docs/s |",
         "|---|---|---|---|---|",
     ]
