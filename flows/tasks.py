@@ -76,7 +76,7 @@ def publish_task(store: Store, settings: Settings, run_id: int, counts: dict, ve
     finish_run(store, run_id, "completed", counts, versions=versions)
     if published.wal_set_aside:
         logger.warning("an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
-                       "connections to the new snapshot, was set aside as %s (analysts: connect read-only, README)",
+                       "connections to the new snapshot, was set aside as %s (analysts: connect read-only, docs/ANALYSIS.md)",
                        published.path.name, published.wal_set_aside.name)
     logger.info("published %s (%.1f MB); snapshot kept as %s (the last %d are kept)", published.path,
                 published.size / 1e6, published.snapshot.name, settings.snapshots_kept)

@@ -1,4 +1,4 @@
-"""The SemEval-2014 restaurant evaluation (cxtext/evaluate_aspects.py) and its taxonomy file
+"""The SemEval-2014 restaurant evaluation (cxtext/evaluation/aspects.py) and its taxonomy file
 (models/eval/semeval2014_restaurants.toml): the file loads and its examples are tagged; a small
 made-up file in the SemEval XML format gives the scores worked out by hand. No public data needed."""
 

@@ -287,7 +287,7 @@ def run_bench(n: int, *, workers: int, out: Path | None, keep: Path | None = Non
 
 HEADER = """# Benchmarks
 
-Appended by `cxtext bench --n N` (see `cxtext/bench.py`): the whole pipeline on N records from the
+Appended by `cxtext bench --n N` (see `cxtext/devtools/bench.py`): the whole pipeline on N records from the
 sample generator, against the bare VADER loop on the same texts, in the same run. Speeds are
 records per second of wall-clock time; ratios compare runs of the same invocation.
 """

@@ -44,7 +44,7 @@ CATEGORIES = tuple(THEME_OF)
 CATEGORY_OF = {theme: category for category, theme in THEME_OF.items()}
 THREE = ("positive", "negative", "neutral")
 MIXED = "in sentences with positive and negative categories"
-#: Best system of the task on restaurant aspect categories (Pontiki et al. 2014; data README).
+#: Best system of the task on restaurant aspect categories (Pontiki et al. 2014, the task's overview paper).
 PUBLISHED_DETECTION_F1 = 0.886
 PUBLISHED_POLARITY_ACCURACY = 0.829
 

@@ -4,7 +4,7 @@
     python -m cxtext.evaluation.report --data ../shared/data --out docs/EVALUATION.md
 
 The data folder is an argument and is only read: nothing from it is copied into the project, and
-the test suite never needs it. Each loader follows the data set's own SOURCE.md / README; a data
+the test suite never needs it. Each loader reads its data set's documented file format; a data
 set that is absent is reported as such and skipped.
 """
 
@@ -431,8 +431,8 @@ How the figures are made:
   feedback. Counted as review text they would have to gain {GOAL_REVIEW_GAIN}: compare their Δ below.
 - **Labels changed.** Texts whose label differs between the modes; "fixed" = plain wrong and default
   right, "broken" = the reverse (a change between two wrong labels is neither).
-- **Development and held-out data.** The lexicon's entries come from CX knowledge (the journey stages'
-  pain points in DOMAIN.md) and from reading misclassified sentences of the *development* sets: VADER
+- **Development and held-out data.** The lexicon's entries come from CX knowledge (the pain points of
+  each journey stage) and from reading misclassified sentences of the *development* sets: VADER
   Amazon, UCI amazon and yelp, Hu & Liu, SemEval restaurants train and laptops train. No sentence of
   any set was copied into the lexicon. The SemEval *test* sets' sentence labels were never read while
   building it; their scores were printed in the ablation runs that checked each group of entries, and

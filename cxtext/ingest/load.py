@@ -241,7 +241,7 @@ def _merge(store: Store, result: BatchResult, now, handles: HandlePolicy, known_
     Within the file the last record of an id wins (a later line is a correction); an earlier one
     with identical content is a duplicate, with different content it is rejected as a conflict,
     raw content kept. Each id reaches the upsert once: DuckDB keeps the first of two rows with one
-    key in an upsert batch without an error (MEASURED.md).
+    key in an upsert batch without an error.
     """
     with store.scratch_table(
         "ranked", "SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn FROM staging"

@@ -1,7 +1,7 @@
 """The database schema as data: every table, column and its documentation in one place.
 
 The store turns it into DDL and ``COMMENT ON`` statements; ``cxtext schema`` reads the comments back
-from a database and prints them as Markdown for the README. Bump SCHEMA_VERSION and add a migration
+from a database and prints them as Markdown (docs/SCHEMA.md). Bump SCHEMA_VERSION and add a migration
 in :mod:`cxtext.store.db` when this changes.
 """
 

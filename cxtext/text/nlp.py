@@ -1,8 +1,8 @@
 """The text pipeline: social-text cleaning with an offset map, and spaCy loaded once per process.
 
 spaCy runs as ``spacy.blank("en")`` with a sentencizer and lemmas from the lookup table of
-``spacy-lookups-data``: nothing is downloaded, and it is about 8,000 docs/s on one core here
-(MEASURED.md). ``nlp.pipe`` in batches, never ``n_process`` (twenty times slower here).
+``spacy-lookups-data``: nothing is downloaded. ``nlp.pipe`` in batches, never ``n_process``: worker
+processes are :mod:`cxtext.enrich.parallel`'s job.
 
 Cleaning rewrites social text for analysis (no URLs, handles or retweet prefixes, hashtags as
 words) but keeps a map back to the stored text, so every evidence span an analyst sees is a

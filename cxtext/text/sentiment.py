@@ -266,7 +266,7 @@ def get_scorer(mode: str = "default") -> SentimentScorer:
 
 
 def peak_end(compounds: list[float]) -> float | None:
-    """Peak-end rule (DOMAIN.md): mean of the compound of the most intense sentence
+    """Peak-end rule (how an experience is remembered): mean of the compound of the most intense sentence
     (max |compound|, first on ties) and of the final sentence; None for no sentences."""
     if not compounds:
         return None
