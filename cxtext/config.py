@@ -181,10 +181,6 @@ class Settings:
     def lock_path(self) -> Path:
         return self.state_dir / ".writer.lock"
 
-    @property
-    def prefect_home(self) -> Path:
-        return self.state_dir / "prefect"
-
     def salt(self) -> str:
         """The customer-key salt: configured, or generated once per state folder and kept there."""
         if self.pii_salt:
@@ -389,22 +385,3 @@ def guess_format(path: Path) -> str:
             return fmt
     raise ConfigError(f"cannot tell the format of {path.name}: pass --format csv|jsonl|parquet")
 
-
-def prefect_environment(settings: Settings) -> dict[str, str]:
-    """Defaults for Prefect's environment, applied (never overriding) before Prefect is imported.
-
-    Without PREFECT_API_URL Prefect starts a temporary local server; keep its state in the state
-    folder, give its cold start time (16-22 s measured here against a 20 s default) and stay quiet
-    offline.
-    """
-    return {
-        "PREFECT_HOME": str(settings.prefect_home),
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-
-
-def apply_prefect_environment(settings: Settings) -> None:
-    settings.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect creates only the last level
-    for key, value in prefect_environment(settings).items():
-        os.environ.setdefault(key, value)
