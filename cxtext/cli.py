@@ -31,7 +31,6 @@ from cxtext.config import (
     KINDS,
     Settings,
     SourceSpec,
-    apply_prefect_environment,
     guess_format,
     load_settings,
     make_source_spec,
@@ -147,6 +146,8 @@ def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = State
     # one-line message instead of a failed flow run.
     with writer_lock(settings.lock_path, purpose="cxtext run", wait_seconds=settings.lock_wait_seconds):
         pass
+    from flows.environment import apply_prefect_environment
+
     apply_prefect_environment(settings)
     from cxtext_flows.nightly import nightly  # Prefect is imported only by the commands that need it
 
@@ -227,6 +228,8 @@ def backfill(
         return
     with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds):
         pass  # a busy state folder is a one-line message, not a failed flow run
+    from flows.environment import apply_prefect_environment
+
     apply_prefect_environment(settings)
     from cxtext_flows.backfill import backfill as backfill_flow
 
@@ -254,6 +257,8 @@ def serve(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = Sta
     if not os.environ.get("PREFECT_API_URL"):
         raise ConfigError("cxtext serve needs a Prefect server: start one with `prefect server start --host 127.0.0.1` "
                           "and set PREFECT_API_URL=http://127.0.0.1:4200/api (without a server schedules never fire)")
+    from flows.environment import apply_prefect_environment
+
     apply_prefect_environment(settings)
     from cxtext_flows.deployments import serve_all
 

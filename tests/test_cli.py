@@ -4,7 +4,6 @@ import sys
 import duckdb
 import pytest
 
-from cxtext.insights.views import define_views
 from cxtext.cli import app
 from tests.conftest import ROOT, write_config
 

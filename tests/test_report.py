@@ -259,3 +259,34 @@ def test_hostile_text_never_runs_in_a_browser(tmp_path):
     assert injected(tags) == []
     assert [a for t, a in tags if t == "script"] == [{"type": "application/json", "id": "cxtext-run"}, {}]
     assert "{{7*7}}" in dom  # data is never read as a template
+
+
+class RecordingStore:
+    """A store that remembers every query it is asked: what the report reads."""
+
+    def __init__(self, store):
+        self.store, self.queries = store, []
+
+    def execute(self, sql, params=None):
+        self.queries.append(sql)
+        return self.store.execute(sql, params)
+
+    def dicts(self, sql, params=None):
+        self.queries.append(sql)
+        return self.store.dicts(sql, params)
+
+    def scalar(self, sql, params=None):
+        self.queries.append(sql)
+        return self.store.scalar(sql, params)
+
+
+def test_the_report_reads_only_the_published_views(tmp_path):
+    """The views are the report's contract with the database (and the metadata table its versions):
+    it never joins tables itself, so what it shows is what analysts can query."""
+    from cxtext.insights.views import VIEWS
+
+    with hostile_store(tmp_path / "w.duckdb") as store:
+        recording = RecordingStore(store)
+        build_report(recording)
+    read = {name.lower() for sql in recording.queries for name in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", sql, re.I)}
+    assert read and read <= {v.name for v in VIEWS} | {"cxtext_meta"}, read

@@ -10,11 +10,12 @@ Customer keys are not redacted but hashed with a salt (:func:`hash_customer_key`
 
 from __future__ import annotations
 
+from cxtext.config import HandlePolicy
+
 import hashlib
 import hmac
 import ipaddress
 import re
-from dataclasses import dataclass
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 
@@ -49,19 +50,6 @@ DATE_START_RE = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,
 DIGIT_RE = re.compile(r"\d")
 
 HANDLE_RE = re.compile(r"(?<![\w@.\]])@\w(?:[\w.]{0,28}\w)?(?!\w)")
-
-
-@dataclass(frozen=True)
-class HandlePolicy:
-    """Whether social @handles are redacted, and the accounts that stay (the brand's own, which
-    identify no customer). *keep* holds lower-case handles with their @."""
-
-    redact: bool = True
-    keep: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, redact: bool, keep) -> "HandlePolicy":
-        return cls(bool(redact), frozenset(h.strip().lower() for h in keep))
 
 
 def luhn_ok(digits: str) -> bool:

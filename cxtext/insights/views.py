@@ -194,6 +194,49 @@ VIEWS: tuple[View, ...] = (
         ),
     ),
     View(
+        "enrichment_status",
+        "Feedback by enrichment status: 'current' (enriched for its text and the versions in force), 'stale' (an "
+        "older version) or 'missing', with the days it spans in the reporting time zone. Answers: how up to date are "
+        "the figures, and what period do they cover?",
+        f"""
+        SELECT {STATUS_SQL} AS status, count(*) AS feedback,
+               min(CAST({{local}} AS DATE)) AS first_day, max(CAST({{local}} AS DATE)) AS last_day
+        FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL}
+        GROUP BY 1 ORDER BY 1
+        """,
+        (
+            ("status", "current, stale or missing."),
+            ("feedback", "Feedback with that status."),
+            ("first_day", "Day of its oldest feedback (reporting time zone)."),
+            ("last_day", "Day of its newest feedback (reporting time zone)."),
+        ),
+    ),
+    View(
+        "source_quality",
+        "Per source: the files read, failed, and what became of their records (loaded, duplicate, rejected), with the "
+        "reject reasons. Answers: is every source arriving whole?",
+        """
+        SELECT b.source, count(*) AS files, count(*) FILTER (WHERE b.status = 'failed') AS failed,
+               sum(b.rows_read) AS read, sum(b.rows_loaded) AS loaded, sum(b.rows_duplicate) AS duplicate,
+               sum(b.rows_rejected) AS rejected, any_value(r.reasons) AS reject_reasons
+        FROM ingest_batches b
+        LEFT JOIN (SELECT source, string_agg(reason || ' ' || n, ', ' ORDER BY n DESC) AS reasons
+                   FROM (SELECT source, reason, count(*) AS n FROM rejects GROUP BY ALL) GROUP BY source) r
+               ON r.source = b.source
+        GROUP BY b.source ORDER BY b.source
+        """,
+        (
+            ("source", "Source name."),
+            ("files", "Files read (ingest batches)."),
+            ("failed", "Files that could not be read."),
+            ("read", "Records read."),
+            ("loaded", "Records loaded (new or updated)."),
+            ("duplicate", "Records already loaded."),
+            ("rejected", "Records rejected (table rejects)."),
+            ("reject_reasons", "Reject reasons with their counts, most frequent first."),
+        ),
+    ),
+    View(
         "language_summary",
         "Feedback per detected language. Only English and undetermined ('und': too short to tell) feedback is scored "
         "(VADER and the taxonomy read English only); the others are counted here and kept out of every sentiment and "

@@ -20,7 +20,6 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from cxtext.insights.views import CURRENT_SQL, STATUS_SQL, local_time_sql
 from cxtext.store.db import Store
 
 # Counts the charts the browser actually laid out, for the browser test (--dump-dom shows it).
@@ -138,10 +137,7 @@ def build_report(store: Store) -> str:
     # Each view is read once, and never feedback_enriched (texts, theme lists): at a million feedback
     # a pass over it costs seconds and hundreds of MB. The aggregates add up small daily tables.
     reporting_timezone = meta.get("reporting_timezone", "UTC")
-    local = local_time_sql(reporting_timezone)
-    by_status = store.execute(
-        f"SELECT {STATUS_SQL}, min(CAST({local} AS DATE)), max(CAST({local} AS DATE)), count(*) "
-        f"FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL} GROUP BY 1")
+    by_status = store.execute("SELECT status, first_day, last_day, feedback FROM enrichment_status")
     dates = [d for _, a, b, _ in by_status for d in (a, b) if d is not None]
     first, last = (min(dates), max(dates)) if dates else (None, None)
     total = sum(n for *_, n in by_status)
@@ -149,12 +145,8 @@ def build_report(store: Store) -> str:
     pains = store.dicts("SELECT * FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10")
     emerging = store.dicts("SELECT * FROM emerging_issues ORDER BY week DESC, z DESC LIMIT 10")
     topics = store.dicts("SELECT * FROM topic_summary ORDER BY size DESC LIMIT 15")
-    quality = store.dicts(
-        "SELECT source, count(*) AS files, count(*) FILTER (WHERE status = 'failed') AS failed, sum(rows_read) AS read, "
-        "sum(rows_loaded) AS loaded, sum(rows_duplicate) AS duplicate, sum(rows_rejected) AS rejected "
-        "FROM ingest_batches GROUP BY source ORDER BY source")
-    reasons = dict(store.execute("SELECT source, string_agg(reason || ' ' || n, ', ' ORDER BY n DESC) FROM "
-                                 "(SELECT source, reason, count(*) AS n FROM rejects GROUP BY ALL) GROUP BY source"))
+    quality = store.dicts("SELECT source, files, failed, read, loaded, duplicate, rejected FROM source_quality")
+    reasons = dict(store.execute("SELECT source, reject_reasons FROM source_quality WHERE reject_reasons IS NOT NULL"))
     languages = store.execute("SELECT language, feedback, scored_feedback FROM language_summary")
     trends = store.execute("SELECT theme, week, negative_mentions FROM theme_trends ORDER BY week, theme")
     negative: dict[str, int] = {}
