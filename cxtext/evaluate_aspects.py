@@ -82,7 +82,7 @@ def semeval_folder(data_dir: Path) -> Path:
 class Predicted:
     categories: dict[str, str]  # category -> our theme-level label
     sources: dict[str, str]  # category -> label_source: clause, theme, or sentence (fallback)
-    sentence_label: str  # the whole sentence's label (the baseline)
+    sentence_label: str | None  # the whole sentence's label (the baseline); None when unscored
 
 
 def check_taxonomy(tagger) -> None:
@@ -97,7 +97,9 @@ def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
     """Categories and theme-level labels of each sentence, from the enrichment code itself
     (``analyse``: the tagger, clause sentiment, theme prior). A theme mentioned in more than one
     spaCy sentence of a SemEval sentence takes its first mention's label. A sentence without any
-    theme gets anecdotes/miscellaneous with the whole sentence's label."""
+    theme gets anecdotes/miscellaneous with the whole sentence's label. A sentence that language
+    detection takes for another language is left unscored, as the pipeline leaves such feedback:
+    it predicts nothing, no category and no label, so each of its gold pairs counts as missed."""
     from cxtext.enrich import analyse, current_versions
 
     check_taxonomy(tagger)
@@ -117,9 +119,9 @@ def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
             if category not in categories:
                 categories[category] = mention["label"]
                 sources[category] = mention["label_source"]
-        if not categories:
+        if not categories and key in document:
             categories[FALLBACK], sources[FALLBACK] = document[key], "sentence"
-        predicted.append(Predicted(categories, sources, document[key]))
+        predicted.append(Predicted(categories, sources, document.get(key)))
     return predicted
 
 
@@ -159,8 +161,9 @@ class SplitResult:
     mixed: set[int] = field(default_factory=set)  # indexes into polarity: sentences with gold pos and neg
     sources: Counter = field(default_factory=Counter)
     fallback: int = 0  # sentences given anecdotes/misc because nothing else was found
+    unscored: int = 0  # sentences taken for another language: no prediction at all
     #: The task's polarity setting: every gold pair, conflict included; an undetected pair takes
-    #: the sentence label. (correct, pairs)
+    #: the sentence label (wrong when the sentence is unscored). (correct, pairs)
     all_gold: tuple[int, int] = (0, 0)
     seconds: float = 0.0
 
@@ -185,6 +188,7 @@ def score_split(name: str, sentences: list[Sentence], tagger, majority: str) -> 
     correct = 0
     for sentence, prediction in zip(sentences, predicted):
         result.fallback += prediction.sources.get(FALLBACK) == "sentence"
+        result.unscored += prediction.sentence_label is None
         mixed = {"positive", "negative"} <= set(sentence.gold.values())
         for category, polarity in sentence.gold.items():
             correct += prediction.categories.get(category, prediction.sentence_label) == polarity
@@ -308,6 +312,7 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
     else:
         data += "; training split not found, so the baselines' most frequent class comes from test"
     timing = f"test {main.seconds:.1f} s" + (f", train {results[1].seconds:.1f} s" if train else "")
+    unscored = " and ".join(f"{r.unscored:,} of the {r.sentences:,} {r.name.split()[0]} sentences" for r in results)
     conflicts = ", ".join(f"{r.name.split()[0]} {r.conflict_pairs:,}" for r in results)
     return "\n".join([
         heading,
@@ -320,10 +325,13 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         f"- Text pipeline `{TEXT_PIPELINE_VERSION}` (spaCy via `cxtext.text.load_nlp()`), tagger "
         f"`cxtext.taxonomy.get_tagger`, scorer `{get_scorer().version}`; mention labels from "
         "`cxtext.enrich.analyse` itself.\n"
+        f"- Unscored: language detection took {unscored} for another language. The pipeline leaves such "
+        "feedback unscored, and so does this evaluation: such a sentence predicts nothing, so its gold pairs "
+        "count as missed in detection and as wrong in the every-gold-pair accuracy.\n"
         f"- Took {seconds:.1f} s in all ({timing}; including loading the taxonomy, and spaCy on first use).\n",
         "#### Category detection\n",
         "A sentence's predicted categories are the themes tagged in it. anecdotes/miscellaneous, the "
-        "task's catch-all, is predicted from its theme's few cues and also for every sentence in which "
+        "task's catch-all, is predicted from its theme's few cues and also for every scored sentence in which "
         f"no other category is tagged ({main.fallback:,} of {main.sentences:,} test sentences). "
         "Precision / recall / F1 in %, over (sentence, category) pairs; the micro-average over the five "
         "categories is the task's measure.\n",
@@ -347,7 +355,8 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         "| test, polarity accuracy | % |\n|---|---:|\n"
         f"| **ours (theme-level), detected pairs** | **{_pct(main.accuracy(2))}** |\n"
         f"| baseline: whole-sentence label, same pairs | {_pct(main.accuracy(3))} |\n"
-        f"| ours, every gold pair incl. conflict (the task's setting; undetected pairs take the sentence label) "
+        f"| ours, every gold pair incl. conflict (the task's setting; undetected pairs take the sentence label, "
+        "unscored sentences' pairs count as wrong) "
         f"| {_pct(main.all_gold[0] / main.all_gold[1] if main.all_gold[1] else None)} |\n"
         f"| best system of SemEval-2014 (published) | {_pct(PUBLISHED_POLARITY_ACCURACY)} |\n",
         "The published figure was measured differently: systems were given every sentence's gold "
