@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cxtext.errors import ConfigError
+from cxtext.evaluate_gate import slug
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTAURANT_TAXONOMY = ROOT / "models" / "eval" / "semeval2014_restaurants.toml"
@@ -175,6 +176,20 @@ class SplitResult:
         chosen = [self.polarity[i] for i in (range(len(self.polarity)) if rows is None else rows)]
         return sum(r[1] == r[which] for r in chosen) / len(chosen) if chosen else None
 
+    def figures(self) -> dict[str, float]:
+        """The split's headline figures for the quality gate (cxtext/evaluate_gate.py); a polarity
+        accuracy over no pairs is left out, so a floor on it reports it missing."""
+        name = f"aspects.{self.name.split()[0]}"
+        figures = {f"{name}.detection_micro_f1": self.f1()}
+        figures.update({f"{name}.detection_f1.{slug(c)}": self.f1(c) for c in CATEGORIES})
+        accuracies = {
+            "polarity_accuracy": self.accuracy(2),
+            "polarity_accuracy_mixed": self.accuracy(2, sorted(self.mixed)),
+            "polarity_accuracy_all_gold": self.all_gold[0] / self.all_gold[1] if self.all_gold[1] else None,
+        }
+        figures.update({f"{name}.{key}": value for key, value in accuracies.items() if value is not None})
+        return figures
+
 
 def score_split(name: str, sentences: list[Sentence], tagger, majority: str) -> SplitResult:
     """Detection and polarity of one split; *majority* is the baseline's one category."""
@@ -268,11 +283,12 @@ def _confusion(result: SplitResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_TAXONOMY) -> str:
+def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_TAXONOMY,
+                               figures: dict[str, float] | None = None) -> str:
     """The Markdown section (### level) of the SemEval-2014 restaurant aspect-category evaluation:
     category detection and theme-level polarity on the test split, with the training split (the
     one the taxonomy was written from) for reference. *data_dir* holds ``semeval2014_absa/`` or is
-    that folder."""
+    that folder. The splits' headline figures are added to *figures* when it is given."""
     from cxtext.sentiment import get_scorer
     from cxtext.taxonomy import get_tagger
     from cxtext.text import TEXT_PIPELINE_VERSION
@@ -296,6 +312,9 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         results.append(score_split("train (taxonomy written from it)", train, tagger, majority))
     main = results[0]
     seconds = time.perf_counter() - clock
+    if figures is not None:
+        for result in results:
+            figures.update(result.figures())
 
     try:
         shown_path = taxonomy.path.resolve().relative_to(ROOT)
