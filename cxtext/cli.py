@@ -303,20 +303,39 @@ def evaluate(
     data: Path = typer.Option(..., "--data", help="Folder of the public labelled data sets (e.g. ../shared/data); only read."),
     sample: Path = typer.Option(Path("sample_data"), "--sample", help="The sample data folder (with manifest.json)."),
     out: Path = typer.Option(Path("docs/EVALUATION.md"), "--out", help="Markdown file to write."),
+    gate: Optional[Path] = typer.Option(
+        None, "--gate", help="Floors file (models/eval/floors.toml): exit 1 when a figure is below its floor or missing."
+    ),
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Measure sentiment, theme detection and topics on public labelled data and the sample data; write the figures."""
+    """Measure sentiment, theme detection and the sample's planted pain points; write the figures; check floors."""
     import shlex
 
     from cxtext.evaluation.report import build_report
+    from cxtext.evaluation.gate import gate_failures, load_floors, unfloored
 
     if not data.is_dir():
         raise ConfigError(f"--data {data}: not a folder")
+    floors = load_floors(gate) if gate else None  # a bad floors file fails before the long run
     settings = _settings(config, None)
     command = "cxtext eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    figures: dict[str, float] = {}
+    report = build_report(data, sample_dir=sample, settings=settings, command=command.strip(), figures=figures)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report(data, sample_dir=sample, settings=settings, command=command.strip()), encoding="utf-8")
+    out.write_text(report, encoding="utf-8")
     console.print(f"wrote {out}")
+    if floors is None:
+        return
+    extra = unfloored(figures, floors)
+    if extra:
+        print(f"eval gate: {len(extra)} figures have no floor in {gate}: {', '.join(extra)}", file=sys.stderr)
+    failures = gate_failures(figures, floors)
+    for line in failures:
+        print(f"eval gate: {line} ({gate})", file=sys.stderr)
+    if failures:
+        print(f"eval gate: FAILED, {len(failures)} of {len(floors)} floors not met", file=sys.stderr)
+        raise typer.Exit(1)
+    console.print(f"eval gate: all {len(floors)} figures at or above their floors in {gate}")
 
 
 @app.command()

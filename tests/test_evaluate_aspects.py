@@ -12,6 +12,7 @@ from cxtext.evaluation.aspects import (
     FALLBACK,
     RESTAURANT_TAXONOMY,
     THEME_OF,
+    Sentence,
     check_taxonomy,
     detection_counts,
     evaluate_aspect_categories,
@@ -153,6 +154,19 @@ def test_scores_match_the_hand_count(fake_data):
     assert result.accuracy(3) == pytest.approx(2 / 4)
     assert result.accuracy(2, sorted(result.mixed)) == 1.0
     assert result.all_gold == (3, 5)  # the undetected ambience pair takes the sentence's neutral
+
+
+def test_a_sentence_left_unscored_predicts_nothing(fake_data):
+    """Language detection takes "Molto bene!" for Italian; the pipeline leaves it unscored, and the
+    evaluation counts its gold pair as missed and its polarity as wrong (it once raised KeyError)."""
+    _, taxonomy = fake_data
+    sentences = [Sentence("1", "Molto bene!", {FALLBACK: "positive"}),
+                 Sentence("2", "The soup was lovely.", {"food": "positive"})]
+    result = score_split("test", sentences, get_tagger(taxonomy), majority="food")
+    assert result.unscored == 1 and result.fallback == 0
+    assert result.detection["micro"] == (1, 0, 1)
+    assert result.all_gold == (1, 2)
+    assert [p[0] for p in result.polarity] == ["food"]
 
 
 def test_section_reports_the_test_split(fake_data):

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cxtext.errors import ConfigError
+from cxtext.evaluation.gate import slug
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout (developer tooling)
 RESTAURANT_TAXONOMY = ROOT / "models" / "eval" / "semeval2014_restaurants.toml"
@@ -82,7 +83,7 @@ def semeval_folder(data_dir: Path) -> Path:
 class Predicted:
     categories: dict[str, str]  # category -> our theme-level label
     sources: dict[str, str]  # category -> label_source: clause, theme, or sentence (fallback)
-    sentence_label: str  # the whole sentence's label (the baseline)
+    sentence_label: str | None  # the whole sentence's label (the baseline); None when unscored
 
 
 def check_taxonomy(tagger) -> None:
@@ -97,7 +98,9 @@ def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
     """Categories and theme-level labels of each sentence, from the enrichment code itself
     (``analyse``: the tagger, clause sentiment, theme prior). A theme mentioned in more than one
     spaCy sentence of a SemEval sentence takes its first mention's label. A sentence without any
-    theme gets anecdotes/miscellaneous with the whole sentence's label."""
+    theme gets anecdotes/miscellaneous with the whole sentence's label. A sentence that language
+    detection takes for another language is left unscored, as the pipeline leaves such feedback:
+    it predicts nothing, no category and no label, so each of its gold pairs counts as missed."""
     from cxtext.enrich.analyse import analyse, current_versions
 
     check_taxonomy(tagger)
@@ -117,9 +120,9 @@ def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
             if category not in categories:
                 categories[category] = mention["label"]
                 sources[category] = mention["label_source"]
-        if not categories:
+        if not categories and key in document:
             categories[FALLBACK], sources[FALLBACK] = document[key], "sentence"
-        predicted.append(Predicted(categories, sources, document[key]))
+        predicted.append(Predicted(categories, sources, document.get(key)))
     return predicted
 
 
@@ -159,8 +162,9 @@ class SplitResult:
     mixed: set[int] = field(default_factory=set)  # indexes into polarity: sentences with gold pos and neg
     sources: Counter = field(default_factory=Counter)
     fallback: int = 0  # sentences given anecdotes/misc because nothing else was found
+    unscored: int = 0  # sentences taken for another language: no prediction at all
     #: The task's polarity setting: every gold pair, conflict included; an undetected pair takes
-    #: the sentence label. (correct, pairs)
+    #: the sentence label (wrong when the sentence is unscored). (correct, pairs)
     all_gold: tuple[int, int] = (0, 0)
     seconds: float = 0.0
 
@@ -171,6 +175,20 @@ class SplitResult:
         """Accuracy of column *which* (2 = ours, 3 = sentence label) over the given pairs."""
         chosen = [self.polarity[i] for i in (range(len(self.polarity)) if rows is None else rows)]
         return sum(r[1] == r[which] for r in chosen) / len(chosen) if chosen else None
+
+    def figures(self) -> dict[str, float]:
+        """The split's headline figures for the quality gate (cxtext/evaluation/gate.py); a polarity
+        accuracy over no pairs is left out, so a floor on it reports it missing."""
+        name = f"aspects.{self.name.split()[0]}"
+        figures = {f"{name}.detection_micro_f1": self.f1()}
+        figures.update({f"{name}.detection_f1.{slug(c)}": self.f1(c) for c in CATEGORIES})
+        accuracies = {
+            "polarity_accuracy": self.accuracy(2),
+            "polarity_accuracy_mixed": self.accuracy(2, sorted(self.mixed)),
+            "polarity_accuracy_all_gold": self.all_gold[0] / self.all_gold[1] if self.all_gold[1] else None,
+        }
+        figures.update({f"{name}.{key}": value for key, value in accuracies.items() if value is not None})
+        return figures
 
 
 def score_split(name: str, sentences: list[Sentence], tagger, majority: str) -> SplitResult:
@@ -185,6 +203,7 @@ def score_split(name: str, sentences: list[Sentence], tagger, majority: str) -> 
     correct = 0
     for sentence, prediction in zip(sentences, predicted):
         result.fallback += prediction.sources.get(FALLBACK) == "sentence"
+        result.unscored += prediction.sentence_label is None
         mixed = {"positive", "negative"} <= set(sentence.gold.values())
         for category, polarity in sentence.gold.items():
             correct += prediction.categories.get(category, prediction.sentence_label) == polarity
@@ -264,11 +283,12 @@ def _confusion(result: SplitResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_TAXONOMY) -> str:
+def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_TAXONOMY,
+                               figures: dict[str, float] | None = None) -> str:
     """The Markdown section (### level) of the SemEval-2014 restaurant aspect-category evaluation:
     category detection and theme-level polarity on the test split, with the training split (the
     one the taxonomy was written from) for reference. *data_dir* holds ``semeval2014_absa/`` or is
-    that folder."""
+    that folder. The splits' headline figures are added to *figures* when it is given."""
     from cxtext.text.sentiment import get_scorer
     from cxtext.text.taxonomy import get_tagger
     from cxtext.text.nlp import TEXT_PIPELINE_VERSION
@@ -292,6 +312,9 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         results.append(score_split("train (taxonomy written from it)", train, tagger, majority))
     main = results[0]
     seconds = time.perf_counter() - clock
+    if figures is not None:
+        for result in results:
+            figures.update(result.figures())
 
     try:
         shown_path = taxonomy.path.resolve().relative_to(ROOT)
@@ -308,6 +331,7 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
     else:
         data += "; training split not found, so the baselines' most frequent class comes from test"
     timing = f"test {main.seconds:.1f} s" + (f", train {results[1].seconds:.1f} s" if train else "")
+    unscored = " and ".join(f"{r.unscored:,} of the {r.sentences:,} {r.name.split()[0]} sentences" for r in results)
     conflicts = ", ".join(f"{r.name.split()[0]} {r.conflict_pairs:,}" for r in results)
     return "\n".join([
         heading,
@@ -320,10 +344,13 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         f"- Text pipeline `{TEXT_PIPELINE_VERSION}` (spaCy via `cxtext.text.nlp.load_nlp()`), tagger "
         f"`cxtext.text.taxonomy.get_tagger`, scorer `{get_scorer().version}`; mention labels from "
         "`cxtext.enrich.analyse.analyse` itself.\n"
+        f"- Unscored: language detection took {unscored} for another language. The pipeline leaves such "
+        "feedback unscored, and so does this evaluation: such a sentence predicts nothing, so its gold pairs "
+        "count as missed in detection and as wrong in the every-gold-pair accuracy.\n"
         f"- Took {seconds:.1f} s in all ({timing}; including loading the taxonomy, and spaCy on first use).\n",
         "#### Category detection\n",
         "A sentence's predicted categories are the themes tagged in it. anecdotes/miscellaneous, the "
-        "task's catch-all, is predicted from its theme's few cues and also for every sentence in which "
+        "task's catch-all, is predicted from its theme's few cues and also for every scored sentence in which "
         f"no other category is tagged ({main.fallback:,} of {main.sentences:,} test sentences). "
         "Precision / recall / F1 in %, over (sentence, category) pairs; the micro-average over the five "
         "categories is the task's measure.\n",
@@ -347,7 +374,8 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
         "| test, polarity accuracy | % |\n|---|---:|\n"
         f"| **ours (theme-level), detected pairs** | **{_pct(main.accuracy(2))}** |\n"
         f"| baseline: whole-sentence label, same pairs | {_pct(main.accuracy(3))} |\n"
-        f"| ours, every gold pair incl. conflict (the task's setting; undetected pairs take the sentence label) "
+        f"| ours, every gold pair incl. conflict (the task's setting; undetected pairs take the sentence label, "
+        "unscored sentences' pairs count as wrong) "
         f"| {_pct(main.all_gold[0] / main.all_gold[1] if main.all_gold[1] else None)} |\n"
         f"| best system of SemEval-2014 (published) | {_pct(PUBLISHED_POLARITY_ACCURACY)} |\n",
         "The published figure was measured differently: systems were given every sentence's gold "

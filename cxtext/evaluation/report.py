@@ -23,6 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from cxtext.errors import CxtextError
+from cxtext.evaluation.gate import slug
 from cxtext.text.sentiment import LABEL_THRESHOLD, SentimentScorer, clause_polarity, label_for, load_lexicon
 
 THREE = ("negative", "neutral", "positive")
@@ -296,8 +297,9 @@ def aspect_rows(data_dir: Path) -> list[tuple[str, int, int, str]]:
     return rows
 
 
-def aspect_section(data_dir: Path, scorer: SentimentScorer) -> str:
-    """Is the clause a theme is mentioned in a better guide to its sentiment than the sentence?"""
+def aspect_section(data_dir: Path, scorer: SentimentScorer, figures: dict[str, float] | None = None) -> str:
+    """Is the clause a theme is mentioned in a better guide to its sentiment than the sentence?
+    The clause label's macro-F1, accuracy and gain over the sentence label go into *figures*."""
     rows = aspect_rows(data_dir)
     if not rows:
         return "_SemEval-2014 aspect terms not found: aspect-level check skipped._\n"
@@ -310,9 +312,10 @@ def aspect_section(data_dir: Path, scorer: SentimentScorer) -> str:
         "| Δ macro-F1 |",
         "|---|---:|---:|---:|---:|",
     ]
-    for subset, keep in (
-        ("all", lambda t: True),
-        ("in sentences with both positive and negative terms", lambda t: {"positive", "negative"} <= by_sentence[t]),
+    for subset, key, keep in (
+        ("all", "aspect_terms", lambda t: True),
+        ("in sentences with both positive and negative terms", "aspect_terms_mixed",
+         lambda t: {"positive", "negative"} <= by_sentence[t]),
     ):
         chosen = [row for row in rows if keep(row[0])]
         gold = [row[3] for row in chosen]
@@ -324,6 +327,10 @@ def aspect_section(data_dir: Path, scorer: SentimentScorer) -> str:
         clause = [clause_polarity(text, s, e, scorer).label for text, s, e, _ in chosen]
         acc = lambda pred: sum(p == g for p, g in zip(pred, gold)) / len(gold)  # noqa: E731
         f1_whole, f1_clause = macro_f1(gold, whole, THREE), macro_f1(gold, clause, THREE)
+        if figures is not None:
+            figures[f"sentiment.{key}.clause_macro_f1"] = f1_clause
+            figures[f"sentiment.{key}.clause_accuracy"] = acc(clause)
+            figures[f"sentiment.{key}.clause_gain"] = f1_clause - f1_whole
         lines.append(
             f"| {subset} | {len(chosen):,} | {f1_whole:.3f} / {acc(whole):.3f} "
             f"| {f1_clause:.3f} / {acc(clause):.3f} | {f1_clause - f1_whole:+.3f} |"
@@ -387,6 +394,23 @@ def comparison_table(scored: list[Scored]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sentiment_figures(scored: list[Scored]) -> dict[str, float]:
+    """Per data set, default mode: macro-F1, its gain over plain and, with human ratings, Pearson r;
+    the mean gain over the review sets and over the other sets (the quality gate's figures)."""
+    figures: dict[str, float] = {}
+    for s in scored:
+        name = f"sentiment.{slug(s.dataset.name)}"
+        figures[f"{name}.macro_f1"] = s.f1("default")
+        figures[f"{name}.gain"] = s.f1("default") - s.f1("plain")
+        if s.dataset.ratings is not None:
+            figures[f"{name}.pearson_r"] = s.r("default")
+    for key, review in (("review_sets", True), ("other_sets", False)):
+        gains = [figures[f"sentiment.{slug(s.dataset.name)}.gain"] for s in scored if s.dataset.review == review]
+        if gains:
+            figures[f"sentiment.{key}.mean_gain"] = sum(gains) / len(gains)
+    return figures
+
+
 def verdict(scored: list[Scored]) -> str:
     review = [s for s in scored if s.dataset.review]
     other = [s for s in scored if not s.dataset.review]
@@ -444,13 +468,16 @@ How the figures are made:
 """
 
 
-def evaluate_sentiment(data_dir: Path) -> str:
+def evaluate_sentiment(data_dir: Path, figures: dict[str, float] | None = None) -> str:
     """The sentiment section of EVALUATION.md: plain VADER against the paper, then default (with
-    the CX lexicon) against plain on every labelled set found under data_dir."""
+    the CX lexicon) against plain on every labelled set found under data_dir. Its headline
+    figures go into *figures* when it is given."""
     data_dir = Path(data_dir)
     plain, default = SentimentScorer(mode="plain"), SentimentScorer()
     datasets, missing = load_datasets(data_dir)
     scored = [score(d, plain, default) for d in datasets]
+    if figures is not None:
+        figures.update(sentiment_figures(scored))
     by_name = {s.dataset.name: s for s in scored}
     notes = [f"- {s.dataset.name}: {s.dataset.note}." for s in scored if s.dataset.note and s.dataset.note != "2-class"]
     lexicon = load_lexicon(default.lexicon_path)
@@ -477,7 +504,7 @@ def evaluate_sentiment(data_dir: Path) -> str:
         "dashes and long 'and' clauses; a neutral 'and'-clause takes the polarity of the clauses it is "
         "joined to). Terms with `conflict` left out. The clause matters where a sentence mixes "
         "polarities; elsewhere it is about as good as the sentence.\n",
-        aspect_section(data_dir, default),
+        aspect_section(data_dir, default, figures),
     ]
     return "\n".join(parts)
 
@@ -522,21 +549,25 @@ def header(command: str, seconds: float, started: datetime) -> str:
         f"- Date: {started:%Y-%m-%d %H:%M} UTC\n"
         f"- Python {platform.python_version()}; {packages}\n"
         f"- Took {seconds:.1f} s\n"
+        "- Quality gate: every headline figure has a floor in `models/eval/floors.toml`; CI runs "
+        "`cxtext eval --gate models/eval/floors.toml`, which fails below a floor.\n"
     )
 
 
-def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: str) -> str:
+def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: str,
+                 figures: dict[str, float] | None = None) -> str:
     """The whole evaluation as Markdown: sentiment and aspects on public data, and the pipeline
-    against the sample data's planted truth. Topic discovery has its own, slower report
-    (docs/TOPICS.md, `python -m cxtext.evaluation.topics`)."""
+    against the sample data's planted truth; its headline figures go into *figures* for the
+    quality gate. Topic discovery has its own, slower report (docs/TOPICS.md,
+    `python -m cxtext.evaluation.topics`)."""
     from cxtext.evaluation.aspects import evaluate_aspect_categories
     from cxtext.evaluation.sample import evaluate_sample_data
 
     started, clock = datetime.now(timezone.utc), time.perf_counter()
-    sections = [evaluate_sentiment(data_dir), "## Theme detection and theme-level sentiment\n\n"
-                + evaluate_aspect_categories(data_dir)]
+    sections = [evaluate_sentiment(data_dir, figures), "## Theme detection and theme-level sentiment\n\n"
+                + evaluate_aspect_categories(data_dir, figures=figures)]
     if sample_dir is not None:
-        sections.append(evaluate_sample_data(settings, sample_dir))
+        sections.append(evaluate_sample_data(settings, sample_dir, figures))
     sections.append("## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "
                     "written by `python -m cxtext.evaluation.topics --data ../shared/data --sample sample_data --out docs/TOPICS.md`.\n")
     return header(command, time.perf_counter() - clock, started) + "\n" + "\n".join(sections)

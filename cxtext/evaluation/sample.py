@@ -50,8 +50,9 @@ def _ratio(hits: set, total: set) -> float:
     return len(hits) / len(total) if total else 0.0
 
 
-def evaluate_sample_data(settings: Settings, sample_dir: Path) -> str:
-    """Markdown section: the pipeline run on *sample_dir* with the configured sources."""
+def evaluate_sample_data(settings: Settings, sample_dir: Path, figures: dict[str, float] | None = None) -> str:
+    """Markdown section: the pipeline run on *sample_dir* with the configured sources. Each planted
+    pain point's precision and recall are added to *figures* when it is given."""
     clock = time.perf_counter()
     manifest = json.loads((sample_dir / "manifest.json").read_text())
     with tempfile.TemporaryDirectory(prefix="cxtext-eval-") as tmp:
@@ -64,6 +65,8 @@ def evaluate_sample_data(settings: Settings, sample_dir: Path) -> str:
             stages = store.execute(
                 "SELECT m.stage, count(*), avg((m.label = 'positive')::INT), avg((m.label = 'negative')::INT) "
                 "FROM theme_mentions m JOIN journey_stages s USING (stage) GROUP BY m.stage, s.position ORDER BY s.position")
+    if figures is not None:
+        figures.update({f"sample.{r['planted']}.{key}": r[key] for r in rows for key in ("precision", "recall")})
     lines = [
         "## The sample data's planted pain points",
         "",
