@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from cxtext.sampledata import generate
+from cxtext.devtools.sampledata import generate
 from tests.conftest import ROOT
 
 FLOORS = ROOT / "models" / "eval" / "floors.toml"
