@@ -5,7 +5,7 @@ import re
 from typer.testing import CliRunner
 
 from cxtext.cli import app
-from cxtext.clidoc import command_paths, reference
+from cxtext.cli.reference import command_paths, reference
 from tests.conftest import ROOT
 
 COMMANDS = [" ".join(path) for path in command_paths() if path]
@@ -28,7 +28,7 @@ def test_schema_md_is_the_generated_one():
 
 def test_cli_md_is_the_generated_one():
     assert (ROOT / "docs/CLI.md").read_text() == reference(), (
-        "docs/CLI.md is out of date: regenerate it with `python -m cxtext.clidoc > docs/CLI.md`")
+        "docs/CLI.md is out of date: regenerate it with `python -m cxtext.cli.reference > docs/CLI.md`")
 
 
 def test_every_command_is_in_the_readme_list_and_the_cli_reference():

@@ -1,6 +1,6 @@
 """docs/CLI.md: the `--help` of every cxtext command, so the reference cannot drift from the code.
 
-    python -m cxtext.clidoc > docs/CLI.md
+    python -m cxtext.cli.reference > docs/CLI.md
 
 Help is rendered at a fixed width without colour, so the file is the same on every machine;
 tests/test_docs.py checks that docs/CLI.md equals what this writes.
@@ -63,7 +63,7 @@ def reference() -> str:
     lines = [
         "# Command-line reference",
         "",
-        "Generated from the commands' own `--help` by `python -m cxtext.clidoc > docs/CLI.md`;",
+        "Generated from the commands' own `--help` by `python -m cxtext.cli.reference > docs/CLI.md`;",
         "a test fails when it is out of date. Every command also answers `--help` itself.",
         "",
     ]
