@@ -9,6 +9,7 @@ from datetime import datetime
 import pyarrow as pa
 
 from cxtext.config import DEFAULT_LANGUAGES
+from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
 from cxtext.text.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
@@ -81,24 +82,10 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
 
 
 
-SCHEMAS = {
-    "sentences": pa.schema([("feedback_id", pa.string()), ("sentence_index", pa.int32()), ("start_char", pa.int32()),
-                            ("end_char", pa.int32()), ("text", pa.string()), ("compound", pa.float64()),
-                            ("label", pa.string())]),
-    "theme_mentions": pa.schema([("feedback_id", pa.string()), ("mention_index", pa.int32()), ("theme", pa.string()),
-                                 ("stage", pa.string()), ("sentence_index", pa.int32()), ("start_char", pa.int32()),
-                                 ("end_char", pa.int32()), ("evidence", pa.string()), ("clause", pa.string()),
-                                 ("compound", pa.float64()), ("label", pa.string()), ("label_source", pa.string())]),
-    "sentiment": pa.schema([("feedback_id", pa.string()), ("compound", pa.float64()), ("pos", pa.float64()),
-                            ("neu", pa.float64()), ("neg", pa.float64()), ("label", pa.string()),
-                            ("peak_end", pa.float64()), ("peak_end_label", pa.string()),
-                            ("sentence_count", pa.int32()), ("is_retweet", pa.bool_())]),
-    "feedback_topics": pa.schema([("feedback_id", pa.string()), ("topic_id", pa.int32()), ("confidence", pa.float64())]),
-    "enrichment": pa.schema([("feedback_id", pa.string()), ("text_hash", pa.string()), ("sentiment_version", pa.string()),
-                             ("taxonomy_version", pa.string()), ("topic_version", pa.string()),
-                             ("enriched_at", pa.timestamp("us")), ("scored", pa.bool_())]),
-    "languages": pa.schema([("feedback_id", pa.string()), ("language", pa.string())]),
-}
+#: The Arrow tables a chunk's analysis produces: the per-feedback result tables, and each
+#: feedback's detected language (written into feedback.language).
+SCHEMAS = {name: arrow_schema(name) for name in PER_FEEDBACK_RESULTS} | {
+    "languages": arrow_schema("feedback", ("feedback_id", "language"))}
 
 
 

@@ -28,9 +28,9 @@ from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, curr
 from cxtext.enrich.parallel import executor
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
+from cxtext.store.schema import PER_FEEDBACK_RESULTS
 from cxtext.text.taxonomy import ThemeTagger, get_tagger
 
-RESULT_TABLES = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
 
 
 @dataclass(frozen=True)
@@ -271,11 +271,11 @@ def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], wi
     if replacing:
         store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(replacing, pa.string())}))
         try:
-            for table in RESULT_TABLES:
+            for table in PER_FEEDBACK_RESULTS:
                 store.execute(f"DELETE FROM {table} WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
         finally:
             store.con.unregister("_chunk_ids")
-    for table in RESULT_TABLES:
+    for table in PER_FEEDBACK_RESULTS:
         store.insert_arrow(table, tables[table])
     store.con.register("_languages", tables["languages"])
     try:

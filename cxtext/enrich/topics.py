@@ -7,6 +7,7 @@ import pyarrow as pa
 
 from cxtext.config import Settings
 from cxtext.store.db import Store
+from cxtext.store.schema import arrow_schema
 from cxtext.text.nlp import clean_text, lemma_text, load_nlp
 
 
@@ -71,8 +72,7 @@ def write_topics(store: Store, model) -> None:
     store.insert_arrow("topics", pa.Table.from_pylist(
         [{"topic_id": t["topic_id"], "label": t["label"], "top_terms": t["top_terms"], "model_version": model.version_}
          for t in describe_topics(model)],
-        schema=pa.schema([("topic_id", pa.int32()), ("label", pa.string()), ("top_terms", pa.list_(pa.string())),
-                          ("model_version", pa.string())])))
+        schema=arrow_schema("topics", ("topic_id", "label", "top_terms", "model_version"))))
     store.execute(
         "UPDATE topics SET size = s.size, theme_coverage = s.coverage, "
         "candidate_theme = s.coverage < ? AND s.size >= ? "

@@ -31,6 +31,7 @@ from cxtext.ingest.readers import RawRecord, open_records
 from cxtext.ingest.records import Rejection, to_canonical
 from cxtext.ingest.redact import HandlePolicy, redact_text
 from cxtext.store.db import Store, utcnow
+from cxtext.store.schema import arrow_schema
 
 RAW_LIMIT = 64 * 1024
 
@@ -39,17 +40,9 @@ FEEDBACK_COLUMNS = (
     "record_hash", "rating", "nps", "csat", "ces", "product", "channel", "touchpoint", "region",
     "customer_key", "extra",
 )
-_SCORE = pa.int8()
-STAGING_SCHEMA = pa.schema(
-    [("position", pa.int64())]
-    + [(c, pa.timestamp("us") if c == "created_at" else _SCORE if c in ("rating", "nps", "csat", "ces") else pa.string())
-       for c in FEEDBACK_COLUMNS]
-    + [("raw", pa.string())]
-)
-REJECTS_SCHEMA = pa.schema([
-    ("batch_id", pa.int64()), ("source", pa.string()), ("position", pa.int64()), ("reason", pa.string()),
-    ("detail", pa.string()), ("raw", pa.string()), ("rejected_at", pa.timestamp("us")),
-])
+#: A parsed record waiting to be merged: its position in the file, feedback's columns, the raw line.
+STAGING_SCHEMA = pa.schema([("position", pa.int64()), *arrow_schema("feedback", FEEDBACK_COLUMNS), ("raw", pa.string())])
+REJECTS_SCHEMA = arrow_schema("rejects")
 
 
 @dataclass

@@ -31,10 +31,9 @@ from cxtext.ingest.records import lookup
 from cxtext.ingest.redact import hash_customer_key
 from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, utcnow
 from cxtext.store.publish import fsync, snapshot_files
-from cxtext.store.schema import sql_literal
+from cxtext.store.schema import PER_FEEDBACK_RESULTS, sql_literal
 
 #: Tables whose rows hang off a feedback id, removed with the feedback.
-DERIVED_TABLES = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def erase_rows(con: duckdb.DuckDBPyConnection, target: Target, salt: str) -> dic
     ids = [r[0] for r in con.execute(f"SELECT feedback_id FROM feedback WHERE {where}", params).fetchall()]
     counts: dict[str, int] = {}
     con.execute("CREATE OR REPLACE TEMP TABLE _forget AS SELECT unnest(?::VARCHAR[]) AS feedback_id", [ids])
-    for table in (*DERIVED_TABLES, "feedback"):
+    for table in (*PER_FEEDBACK_RESULTS, "feedback"):
         counts[table] = con.execute(f"DELETE FROM {table} WHERE feedback_id IN (SELECT feedback_id FROM _forget)").fetchone()[0]
     con.execute("DROP TABLE _forget")
     condition, params = target.rejects_where()

@@ -20,6 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from cxtext.journey import JOURNEY_STAGES
 from cxtext.store.db import Store
 
 # Counts the charts the browser actually laid out, for the browser test (--dump-dom shows it).
@@ -36,10 +37,7 @@ def _script_tag(js: str) -> Markup:
 
 RENDER_CHECK = _script_tag(RENDER_CHECK_JS)
 
-STAGE_COLOURS = {
-    "awareness": "#6c8ebf", "consideration": "#8e7cc3", "purchase": "#e69138", "onboarding": "#c27ba0",
-    "usage": "#6aa84f", "support": "#cc4125", "loyalty": "#3d85c6",
-}
+STAGE_COLOURS = dict(zip(JOURNEY_STAGES, ("#6c8ebf", "#8e7cc3", "#e69138", "#c27ba0", "#6aa84f", "#cc4125", "#3d85c6")))
 NEGATIVE, POSITIVE, NEUTRAL = "#d9534f", "#5cb85c", "#c8c8c8"
 LINE_COLOURS = ("#cc4125", "#3d85c6", "#e69138", "#6aa84f", "#8e7cc3")
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
+from cxtext.journey import JOURNEY_STAGES
+
 SCHEMA_VERSION = 4
 
 
@@ -233,7 +237,7 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
         "journey_stages",
         "The customer-journey stages of the current taxonomy, in journey order.",
         (
-            C("stage", "VARCHAR", "Stage id: awareness, consideration, purchase, onboarding, usage, support, loyalty."),
+            C("stage", "VARCHAR", "Stage id: " + ", ".join(JOURNEY_STAGES) + "."),
             C("position", "INTEGER", "Order in the journey, from 1."),
             C("name", "VARCHAR", "Display name."),
             C("description", "VARCHAR", "What the stage covers."),
@@ -412,3 +416,18 @@ def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -
             f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns_at(to_version)
         )
     return statements
+
+
+#: The tables a feedback's enrichment writes (a row or rows per feedback, replaced together).
+PER_FEEDBACK_RESULTS = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
+
+_ARROW_TYPES = {"VARCHAR": pa.string(), "TINYINT": pa.int8(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
+                "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),
+                "VARCHAR[]": pa.list_(pa.string()), "JSON": pa.string()}
+
+
+def arrow_schema(table: str, columns: tuple[str, ...] | None = None) -> pa.Schema:
+    """The Arrow schema of *table* (or of some of its *columns*, in that order), from its one
+    definition above: what bulk inserts of that table are built with."""
+    by_name = {c.name: c for c in next(t for t in TABLES if t.name == table).columns}
+    return pa.schema([(name, _ARROW_TYPES[by_name[name].type]) for name in (columns or tuple(by_name))])

@@ -22,9 +22,10 @@ from spacy.attrs import LEMMA, LOWER
 
 from cxtext.resources import DEFAULT_TAXONOMY
 from cxtext.errors import ConfigError
+from cxtext.journey import JOURNEY_STAGES
 from cxtext.text.nlp import sentences, string_key
 
-STAGE_IDS = ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")
+STAGE_IDS = JOURNEY_STAGES
 NEGATIONS = frozenset({"no", "not", "n't", "never", "without", "nothing", "none", "nobody", "hardly", "zero", "nor"})
 #: How many tokens before a match a negation may stand ("no real problem with").
 NEGATION_WINDOW = 4

@@ -50,6 +50,7 @@ import pathlib
 import random
 import string
 
+from cxtext.ingest.redact import luhn_ok
 from cxtext.devtools.sampledata.catalogue import (
     BACKGROUND_COUNTS,
     FIRST_NAMES,
@@ -275,15 +276,9 @@ def _assign_pii(rng: random.Random, records: dict[str, list[Record]]) -> list[tu
 def _order_number(rng: random.Random) -> str:
     """A 16-digit order number that fails the Luhn check, so card redaction must leave it alone."""
     digits = str(rng.randrange(10 ** 15, 10 ** 16))
-    if _luhn_ok(digits):
+    if luhn_ok("".join(c for c in digits if c.isdigit())):
         digits = digits[:-1] + str((int(digits[-1]) + 1) % 10)
     return digits
-
-
-def _luhn_ok(number: str) -> bool:
-    digits = [int(c) for c in number if c.isdigit()][::-1]
-    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits))
-    return total % 10 == 0
 
 
 # --------------------------------------------------------------------------- non-English feedback

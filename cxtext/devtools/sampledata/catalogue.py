@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
+from cxtext.journey import JOURNEY_STAGES
+
 
 def _load(name: str) -> dict:
     text = (resources.files("cxtext.devtools.sampledata") / "data" / f"{name}.toml").read_text(encoding="utf-8")
@@ -88,7 +90,7 @@ HOURS = _counts(_catalogue["hours"])
 # --------------------------------------------------------------------------- ideas and planted pain points
 
 # ideas.toml groups the ideas by these journey stages; IDEAS keeps this order.
-STAGES = ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")
+STAGES = JOURNEY_STAGES
 _ideas = _load("ideas")
 IDEAS = {idea_id: Idea(idea_id, stage, spec["polarity"], tuple(spec["groups"]), tuple(spec["templates"]),
                        spec.get("weight", 1.0))
