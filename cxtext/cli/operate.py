@@ -13,9 +13,8 @@ from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, c
 from cxtext.errors import CxtextError
 from cxtext.insights.views import define_views
 from cxtext.store.db import Store
+from cxtext.store.workspace import open_workspace
 from cxtext.store.introspection import schema_markdown
-from cxtext.store.ledger import recorded_run
-from cxtext.store.lock import writer_lock
 
 
 @app.command()
@@ -58,17 +57,19 @@ def publish(
         for number, path in enumerate(snapshot_files(settings.snapshots_dir)):
             console.print(f"{number}  {path.name}  {path.stat().st_size / 1e6:.1f} MB", highlight=False)
         return
-    with writer_lock(settings.lock_path, purpose="cxtext publish", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
+    with open_workspace(settings, purpose="cxtext publish") as workspace:
+        store = workspace.store
         if rollback is None:
-            with recorded_run(store, "publish", {}) as run:
+            with workspace.run("publish", {}) as run:
                 published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
-                                          keep=settings.snapshots_kept, label=f"run{run.run_id}")
+                                                    keep=settings.snapshots_kept, label=f"run{run.run_id}",
+                                                    finish=lambda database: run.complete(store, database=database))
+                run.complete(store)
             console.print(f"published {published.path} ({published.size / 1e6:.1f} MB), snapshot {published.snapshot.name}")
         else:
             kept = snapshot_files(settings.snapshots_dir)
             chosen = kept[rollback].name if 0 < rollback < len(kept) else None
-            with recorded_run(store, "rollback", {"back": rollback, "snapshot": chosen}) as run:
+            with workspace.run("rollback", {"back": rollback, "snapshot": chosen}) as run:
                 snapshot, _ = roll_back(settings.snapshots_dir, settings.published_db, rollback)
                 run.counts = {"snapshot": snapshot.name}
             console.print(f"rolled back {settings.published_db} to {snapshot.name} (run {run.run_id}); "
@@ -91,40 +92,16 @@ def forget(
     Working database, rejects, archive, every kept snapshot and the report; the audit row (`erasures`)
     holds a random request id and counts, nothing personal.
     """
-    from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
-    from cxtext.ops.erasure import Target, compact, erase_snapshots, forget as erase, record_erasure
-    from cxtext.store.db import PUBLISHED_STORAGE_VERSION
+    from cxtext.ops.erasure import Target, forget_everywhere
     from cxtext.report.html import write_report
-    from cxtext.store.ledger import error_line, finish_run, start_run
 
     settings = _settings(config, state_dir)
     target = Target(customer=customer, source=source, record_id=record_id)
     if not settings.work_db.exists():
         raise CxtextError(f"no {settings.work_db} yet: nothing to erase")
-    with writer_lock(settings.lock_path, purpose="cxtext forget", wait_seconds=settings.lock_wait_seconds):
-        with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-            run_id = start_run(store, "forget", {"by": target.kind})
-            try:
-                erasure = erase(store, settings, target)
-                refresh_aggregates(store, settings)
-            except BaseException as exc:
-                finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output"))
-                raise
-        try:
-            erasure.snapshots = erase_snapshots(settings, target)
-        except BaseException as exc:
-            with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-                finish_run(store, run_id, "failed", error=error_line(exc, "see the command's output; run it again"))
-            raise
-        # The deleted rows leave the working file's free blocks too, before it is published (a file copy).
-        compact(settings.work_db, storage_version=PUBLISHED_STORAGE_VERSION)
-        with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-            counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
-                      "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
-            record_erasure(store, erasure, target.kind, run_id)
-            finish_run(store, run_id, "completed", counts)
-            published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
-                                      keep=settings.snapshots_kept, label=f"run{run_id}")
+    with open_workspace(settings, purpose="cxtext forget") as workspace:
+        erasure, published = forget_everywhere(workspace, target)
+        run_id = workspace.store.scalar("SELECT max(run_id) FROM runs WHERE flow = 'forget'")
     with Store.open(published.path, read_only=True) as published_store:
         write_report(published_store, settings.report_path)
     removed = sum(erasure.rows.values())

@@ -23,7 +23,7 @@ from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, e
 from cxtext.config import KINDS, SourceSpec, guess_format, make_source_spec, parse_map
 from cxtext.errors import ConfigError, CxtextError
 from cxtext.store.db import Store
-from cxtext.store.ledger import recorded_run
+from cxtext.store.workspace import open_workspace
 from cxtext.store.lock import writer_lock
 
 
@@ -49,9 +49,9 @@ def ingest(
 
     settings = _settings(config, state_dir)
     spec = _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter)
-    with writer_lock(settings.lock_path, purpose=f"cxtext ingest {file.name}", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-        with recorded_run(store, "ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()}) as run, \
+    with open_workspace(settings, purpose=f"cxtext ingest {file.name}") as workspace:
+        store = workspace.store
+        with workspace.run("ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()}) as run, \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
                          TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task(f"ingesting {file.name}", total=None)
@@ -127,9 +127,9 @@ def enrich(
     from cxtext.enrich.run import Selection, enrich as run_enrich
 
     settings = _settings(config, state_dir)
-    with writer_lock(settings.lock_path, purpose="cxtext enrich", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-        with recorded_run(store, "enrich", {"since": since}) as run, \
+    with open_workspace(settings, purpose="cxtext enrich") as workspace:
+        store = workspace.store
+        with workspace.run("enrich", {"since": since}) as run, \
                 Progress(SpinnerColumn(), TextColumn("enriching"), BarColumn(), MofNCompleteColumn(),
                          TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             bar = progress.add_task("enrich", total=None)
@@ -240,9 +240,9 @@ def topics_fit(
     from cxtext.enrich.topics import MIN_TOPIC_DOCS, fit_topic_model
 
     settings = _settings(config, state_dir)
-    with writer_lock(settings.lock_path, purpose="cxtext topics fit", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-        with recorded_run(store, "topics_fit", {"n_topics": n_topics}) as run, err.status("fitting topics…"):
+    with open_workspace(settings, purpose="cxtext topics fit") as workspace:
+        store = workspace.store
+        with workspace.run("topics_fit", {"n_topics": n_topics}) as run, err.status("fitting topics…"):
             model = fit_topic_model(store, settings, n_topics=n_topics)
             if model is None:
                 raise CxtextError(f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}): ingest more first")

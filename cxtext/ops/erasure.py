@@ -24,14 +24,16 @@ from pathlib import Path
 import duckdb
 
 from cxtext.insights.daily import refresh_daily
+from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
 from cxtext.config import Settings, make_source_spec
 from cxtext.errors import CxtextError
 from cxtext.ingest.readers import open_records
 from cxtext.ingest.records import lookup
 from cxtext.ingest.redact import hash_customer_key
 from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, utcnow
-from cxtext.store.publish import fsync, snapshot_files
+from cxtext.store.publish import Published, fsync, snapshot_files
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, sql_literal
+from cxtext.store.workspace import Workspace
 
 #: Tables whose rows hang off a feedback id, removed with the feedback.
 
@@ -244,3 +246,24 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Snapshots published before schema 4 have no daily tables."""
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                             "AND table_name = ?", [name]).fetchone()[0])
+
+
+def forget_everywhere(workspace: Workspace, target: Target) -> tuple[Erasure, Published]:
+    """The whole erasure as one run in the ledger: the rows and the archive, the kept snapshots,
+    the working file's free blocks (compacted, as publishing is a file copy), the audit row, and
+    a new published file in which the run is already completed."""
+    store, settings = workspace.store, workspace.settings
+    with workspace.run("forget", {"by": target.kind}, where="see the command's output; run it again") as run:
+        erasure = forget(store, settings, target)
+        refresh_aggregates(store, settings)
+        erasure.snapshots = erase_snapshots(settings, target)
+        with store.released():
+            compact(settings.work_db, storage_version=PUBLISHED_STORAGE_VERSION)
+        record_erasure(store, erasure, target.kind, run.run_id)
+        run.counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
+                      "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
+        published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
+                                            keep=settings.snapshots_kept, label=f"run{run.run_id}",
+                                            finish=lambda database: run.complete(store, database=database))
+        run.complete(store)
+    return erasure, published

@@ -37,9 +37,10 @@ def utcnow() -> datetime:
 class Store:
     """A DuckDB database with cxtext's schema. Use :meth:`open` (a context manager)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, config: dict | None = None):
         self.con = con
         self.path = path
+        self._config = config or {}
 
     @classmethod
     @contextmanager
@@ -55,7 +56,7 @@ class Store:
         if not read_only:  # a new file in the format the published copy needs: publishing is then a file copy
             config["storage_compatibility_version"] = PUBLISHED_STORAGE_VERSION
         con = duckdb.connect(path, read_only=read_only, config=config)
-        store = cls(con, path)
+        store = cls(con, path, config | {"access_mode": "READ_ONLY"} if read_only else config)
         try:
             if read_only:
                 store.check_version()
@@ -63,7 +64,17 @@ class Store:
                 store.migrate()
             yield store
         finally:
-            con.close()
+            store.con.close()
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Close the connection for the block (a rewrite of the file needs it closed; the writer
+        lock stays held), then open the same file again with the same settings."""
+        self.con.close()
+        try:
+            yield
+        finally:
+            self.con = duckdb.connect(self.path, config=self._config)
 
     # queries --------------------------------------------------------------------------------
 

@@ -55,26 +55,35 @@ def error_line(exc: BaseException, where: str) -> str:
 
 @dataclass
 class RunRecord:
-    """A run being recorded: fill in counts and versions before the block ends."""
+    """A run being recorded: fill in counts and versions before the block ends. A run that
+    publishes records itself completed in the published copy and then here (:meth:`complete`)."""
 
     run_id: int
     counts: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
+    finished: bool = False
 
+    def complete(self, store: Store, *, database: str | None = None) -> None:
+        """Mark the run completed: in the ledger of the attached *database* (the copy being
+        published), or in this one's, which ends the record."""
+        finish_run(store, self.run_id, "completed", self.counts, versions=self.versions, database=database)
+        self.finished = self.finished or database is None
 
 
 @contextmanager
 def recorded_run(store: Store, flow: str, parameters: dict, *, where: str = "see the command's output") -> Iterator[RunRecord]:
-    """Record the block as one run in the ledger: completed when it ends, failed (with the error
-    and where to look) when it raises."""
+    """The ledger bracket, the one place a run is started and ended: the block is one run,
+    completed when it ends (unless it completed itself by publishing), failed with the error
+    and where to look when it raises."""
     run = RunRecord(start_run(store, flow, parameters))
     try:
         yield run
     except BaseException as exc:
-        finish_run(store, run.run_id, "failed", run.counts, error=error_line(exc, where), versions=run.versions)
+        if not run.finished:
+            finish_run(store, run.run_id, "failed", run.counts, error=error_line(exc, where), versions=run.versions)
         raise
-    finish_run(store, run.run_id, "completed", run.counts, versions=run.versions)
-
+    if not run.finished:
+        run.complete(store)
 
 
 #: Runs that publish the working database (a rollback publishes a kept snapshot instead).
