@@ -5,17 +5,27 @@ with days and weeks cut in the configured reporting time zone."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from string import Template
 
 from cxtext.store.db import Store
 from cxtext.store.schema import sql_literal
 
+SQL_DIR = Path(__file__).parent / "sql"
+
 
 @dataclass(frozen=True)
 class View:
+    """A view's name and documentation; its query is sql/<name>.sql, whose $placeholders are filled
+    by :func:`view_statements` ($local: created_at as a local timestamp in the reporting time zone,
+    $current and $status: the enrichment in force, and the thresholds below)."""
+
     name: str
     doc: str
-    sql: str  # may use {local}: created_at as a local timestamp in the reporting time zone
     columns: tuple[tuple[str, str], ...]
+
+    def sql(self, **values: str) -> str:
+        return Template((SQL_DIR / f"{self.name}.sql").read_text(encoding="utf-8")).substitute(values)
 
 
 # Feedback whose enrichment matches its current text; older versions count as 'stale'.
@@ -30,25 +40,6 @@ VIEWS: tuple[View, ...] = (
         "feedback_enriched",
         "One row per feedback with its current sentiment, themes, stages and topic. Days and weeks are cut in the "
         "reporting time zone (cxtext_meta.reporting_timezone). Answers: what did each customer say, and how did it read?",
-        f"""
-        SELECT f.feedback_id, f.kind, f.source, f.source_record_id, f.created_at,
-               CAST({{local}} AS DATE) AS local_date,
-               CAST(date_trunc('week', {{local}}) AS DATE) AS local_week,
-               f.title, f.text, f.rating, f.nps, f.csat, f.ces, f.product, f.channel, f.touchpoint, f.region,
-               f.customer_key, s.compound, s.label AS sentiment_label, s.peak_end, s.peak_end_label,
-               m.themes, m.stages, m.negative_themes, ft.topic_id, t.label AS topic_label,
-               {STATUS_SQL} AS enrichment_status,
-               f.language, e.scored
-        FROM feedback f
-        LEFT JOIN enrichment e ON {CURRENT_SQL}
-        LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
-        LEFT JOIN (SELECT feedback_id, list_sort(list_distinct(list(theme))) AS themes,
-                          list_sort(list_distinct(list(stage))) AS stages,
-                          list_sort(list_distinct(list(theme) FILTER (WHERE label = 'negative'))) AS negative_themes
-                   FROM theme_mentions GROUP BY feedback_id) m ON m.feedback_id = e.feedback_id
-        LEFT JOIN feedback_topics ft ON ft.feedback_id = e.feedback_id
-        LEFT JOIN topics t ON t.topic_id = ft.topic_id
-        """,
         (
             ("feedback_id", "The feedback (feedback.feedback_id)."),
             ("kind", "'review', 'survey' or 'social'."),
@@ -87,16 +78,6 @@ VIEWS: tuple[View, ...] = (
         "One row per feedback with its numbers and no text: local day and week, stars, NPS, CSAT, CES, language, "
         "document sentiment, topic and enrichment status. feedback_enriched without the texts and theme lists, so "
         "cheap to scan at millions of rows; every aggregate view reads it. Answers: how many, how scored, how current?",
-        f"""
-        SELECT f.feedback_id, f.kind, f.source, CAST({{local}} AS DATE) AS local_date,
-               CAST(date_trunc('week', {{local}}) AS DATE) AS local_week,
-               f.rating, f.nps, f.csat, f.ces, f.language, e.scored, s.compound, s.label AS sentiment_label,
-               ft.topic_id, {STATUS_SQL} AS enrichment_status
-        FROM feedback f
-        LEFT JOIN enrichment e ON {CURRENT_SQL}
-        LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
-        LEFT JOIN feedback_topics ft ON ft.feedback_id = e.feedback_id
-        """,
         (
             ("feedback_id", "The feedback (feedback.feedback_id)."),
             ("kind", "'review', 'survey' or 'social'."),
@@ -119,16 +100,6 @@ VIEWS: tuple[View, ...] = (
         "theme_trends",
         "Weekly mentions and sentiment per theme (weeks in the reporting time zone), added up from daily_themes. Answers: "
         "which themes are growing, and is their tone getting worse?",
-        """
-        SELECT CAST(date_trunc('week', d.day) AS DATE) AS week, d.stage, d.theme, th.name AS theme_name,
-               CAST(sum(d.mentions) AS BIGINT) AS mentions, CAST(sum(d.feedback) AS BIGINT) AS feedback,
-               CAST(sum(d.negative_mentions) AS BIGINT) AS negative_mentions,
-               sum(d.negative_mentions) / sum(d.mentions) AS share_negative,
-               sum(d.compound_sum) / sum(d.mentions) AS mean_compound
-        FROM daily_themes d
-        JOIN themes th ON th.theme = d.theme
-        GROUP BY 1, d.stage, d.theme, th.name
-        """,
         (
             ("week", "Monday of the week, reporting time zone."),
             ("stage", "Journey stage of the theme."),
@@ -148,33 +119,6 @@ VIEWS: tuple[View, ...] = (
         "enrichment is current (its text and the versions in force), so versions never mix; stale_feedback says how "
         "many wait for recomputation. Only English (and undetermined) feedback is scored and so has stages; other languages are "
         "counted in language_summary. Added up from daily_stages and daily_themes. Answers: where in the journey does it hurt?",
-        """
-        WITH s AS (
-            SELECT stage, sum(feedback) AS feedback, sum(nps_n) AS nps_n, sum(nps_s) AS nps_s, sum(csat_n) AS csat_n,
-                   sum(csat_s) AS csat_s, sum(stars_n) AS stars_n, sum(stars_s) AS stars_s, sum(mentions) AS mentions,
-                   sum(compound_sum) AS compound_sum, sum(negative_mentions) AS negative_mentions,
-                   sum(positive_mentions) AS positive_mentions, sum(stale_feedback) AS stale_feedback
-            FROM daily_stages GROUP BY stage),
-        pains AS (
-            SELECT stage, list(theme ORDER BY negatives DESC, theme)[1:3] AS top_pain_themes
-            FROM (SELECT stage, theme, sum(negative_mentions) AS negatives FROM daily_themes GROUP BY stage, theme
-                  HAVING sum(negative_mentions) > 0)
-            GROUP BY stage)
-        SELECT js.position, js.stage, js.name, CAST(coalesce(s.feedback, 0) AS BIGINT) AS feedback,
-               CAST(coalesce(s.mentions, 0) AS BIGINT) AS mentions, s.compound_sum / nullif(s.mentions, 0) AS mean_compound,
-               s.negative_mentions / nullif(s.mentions, 0) AS share_negative,
-               s.positive_mentions / nullif(s.mentions, 0) AS share_positive,
-               CASE WHEN s.feedback > 0 THEN 100.0 * s.nps_s / nullif(s.nps_n, 0) END AS nps,
-               CASE WHEN s.feedback > 0 THEN CAST(s.nps_n AS BIGINT) END AS nps_responses,
-               CASE WHEN s.feedback > 0 THEN 100.0 * s.csat_s / nullif(s.csat_n, 0) END AS csat,
-               CASE WHEN s.feedback > 0 THEN CAST(s.csat_n AS BIGINT) END AS csat_responses,
-               s.stars_s / nullif(s.stars_n, 0) AS mean_rating, p.top_pain_themes,
-               CAST(coalesce(s.stale_feedback, 0) AS BIGINT) AS stale_feedback
-        FROM journey_stages js
-        LEFT JOIN s ON s.stage = js.stage
-        LEFT JOIN pains p ON p.stage = js.stage
-        ORDER BY js.position
-        """,
         (
             ("position", "Order in the journey, from 1."),
             ("stage", "Stage id."),
@@ -198,12 +142,6 @@ VIEWS: tuple[View, ...] = (
         "Feedback by enrichment status: 'current' (enriched for its text and the versions in force), 'stale' (an "
         "older version) or 'missing', with the days it spans in the reporting time zone. Answers: how up to date are "
         "the figures, and what period do they cover?",
-        f"""
-        SELECT {STATUS_SQL} AS status, count(*) AS feedback,
-               min(CAST({{local}} AS DATE)) AS first_day, max(CAST({{local}} AS DATE)) AS last_day
-        FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL}
-        GROUP BY 1 ORDER BY 1
-        """,
         (
             ("status", "current, stale or missing."),
             ("feedback", "Feedback with that status."),
@@ -215,16 +153,6 @@ VIEWS: tuple[View, ...] = (
         "source_quality",
         "Per source: the files read, failed, and what became of their records (loaded, duplicate, rejected), with the "
         "reject reasons. Answers: is every source arriving whole?",
-        """
-        SELECT b.source, count(*) AS files, count(*) FILTER (WHERE b.status = 'failed') AS failed,
-               sum(b.rows_read) AS read, sum(b.rows_loaded) AS loaded, sum(b.rows_duplicate) AS duplicate,
-               sum(b.rows_rejected) AS rejected, any_value(r.reasons) AS reject_reasons
-        FROM ingest_batches b
-        LEFT JOIN (SELECT source, string_agg(reason || ' ' || n, ', ' ORDER BY n DESC) AS reasons
-                   FROM (SELECT source, reason, count(*) AS n FROM rejects GROUP BY ALL) GROUP BY source) r
-               ON r.source = b.source
-        GROUP BY b.source ORDER BY b.source
-        """,
         (
             ("source", "Source name."),
             ("files", "Files read (ingest batches)."),
@@ -241,16 +169,6 @@ VIEWS: tuple[View, ...] = (
         "Feedback per detected language. Only English and undetermined ('und': too short to tell) feedback is scored "
         "(VADER and the taxonomy read English only); the others are counted here and kept out of every sentiment and "
         "theme figure. Answers: how much feedback do the English figures leave out?",
-        f"""
-        SELECT coalesce(f.language, 'not yet detected') AS language, count(*) AS feedback,
-               count(*) FILTER (WHERE e.scored) AS scored_feedback,
-               avg(CAST(s.label = 'negative' AS INTEGER)) AS share_negative
-        FROM feedback f
-        LEFT JOIN enrichment e ON {CURRENT_SQL}
-        LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
-        WHERE ({STATUS_SQL}) = 'current' OR f.language IS NULL
-        GROUP BY ALL ORDER BY feedback DESC, language
-        """,
         (
             ("language", "ISO 639-1 code, 'und' (undetermined), or 'not yet detected'."),
             ("feedback", "Feedback in that language."),
@@ -262,18 +180,6 @@ VIEWS: tuple[View, ...] = (
         "topic_summary",
         "Discovered topics with their label, size, sentiment, journey stages and coverage by the taxonomy's themes. "
         "Answers: what do customers talk about that the taxonomy has no theme for (candidate_theme)?",
-        f"""
-        SELECT t.topic_id, t.label, t.top_terms, t.size, t.stages, t.theme_coverage, t.candidate_theme,
-               s.share_negative, s.mean_compound, t.model_version
-        FROM topics t
-        LEFT JOIN (SELECT ft.topic_id, avg(CAST(s.label = 'negative' AS INTEGER)) AS share_negative,
-                          avg(s.compound) AS mean_compound
-                   FROM feedback_topics ft
-                   JOIN enrichment e ON e.feedback_id = ft.feedback_id
-                   JOIN feedback f ON {CURRENT_SQL}
-                   LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
-                   GROUP BY ft.topic_id) s ON s.topic_id = t.topic_id
-        """,
         (
             ("topic_id", "Topic id (stable across refits where the topic matches)."),
             ("label", "Label from the topic's top terms."),
@@ -297,14 +203,6 @@ MIN_IMPACT_RESPONSES = 30
 EMERGING_MIN_VOLUME = 10
 EMERGING_Z = 3.09
 
-def _impact(metric: str, scale: int, side: int) -> str:
-    """SQL for w × (rest − negative mentioners) of *metric*, or its 95% interval end (side ±1)."""
-    n1, n0, m1, m0, v1, v0 = (f"{metric}_{k}" for k in ("n1", "n0", "m1", "m0", "v1", "v0"))
-    margin = f" + {side} * 1.96 * sqrt({v1} / {n1} + {v0} / greatest({n0}, 1))" if side else ""
-    return (f"CASE WHEN {n1} >= {MIN_IMPACT_RESPONSES} THEN "
-            f"{scale} * {n1} / ({n1} + {n0}) * (({m0} - {m1}){margin}) END")
-
-
 PAIN_VIEWS: tuple[View, ...] = (
     View(
         "pain_points",
@@ -316,67 +214,6 @@ PAIN_VIEWS: tuple[View, ...] = (
         "scored like the rest = w × (rest − negative mentioners), w = their share of the answers, with a 95% interval from "
         f"the two groups' variances; NULL below {MIN_IMPACT_RESPONSES} answers among them. Added up from the daily_* tables. "
         "Answers: which pains cost the most?",
-        f"""
-        WITH periods AS (  -- each day of the daily tables, in its three periods
-            SELECT day, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM daily_feedback
-            UNION ALL SELECT day, 'month', CAST(date_trunc('month', day) AS DATE) FROM daily_feedback
-            UNION ALL SELECT day, 'week', CAST(date_trunc('week', day) AS DATE) FROM daily_feedback),
-        mention_stats AS (
-            SELECT p.period, p.period_start, d.stage, d.theme, CAST(sum(d.mentions) AS BIGINT) AS mentions,
-                   CAST(sum(d.feedback) AS BIGINT) AS feedback, CAST(sum(d.negative_mentions) AS BIGINT) AS negative_mentions,
-                   sum(d.negative_mentions) / sum(d.mentions) AS share_negative,
-                   sum(d.compound_sum) / sum(d.mentions) AS mean_compound,
-                   least(1.0, greatest(0.0, -sum(d.negative_compound_sum) / nullif(sum(d.negative_mentions), 0))) AS severity
-            FROM daily_themes d JOIN periods p ON p.day = d.day GROUP BY p.period, p.period_start, d.stage, d.theme),
-        quotes AS (
-            SELECT period, period_start, stage, theme, list(clause ORDER BY compound, clause)[1:3] AS quotes FROM (
-                SELECT p.period, p.period_start, q.stage, q.theme, q.clause, min(q.compound) AS compound
-                FROM daily_quotes q JOIN periods p ON p.day = q.day GROUP BY p.period, p.period_start, q.stage, q.theme, q.clause)
-            GROUP BY period, period_start, stage, theme),
-        -- Each theme's negative mentioners against the rest, from sums: the rest is everyone minus
-        -- the mentioners, so no row is made per theme and feedback.
-        everyone AS (
-            SELECT p.period, p.period_start, sum(feedback) AS feedback, sum(nps_n) AS nps_n, sum(nps_s) AS nps_s, sum(nps_q) AS nps_q, sum(csat_n) AS csat_n, sum(csat_s) AS csat_s, sum(csat_q) AS csat_q, sum(stars_n) AS stars_n, sum(stars_s) AS stars_s, sum(stars_q) AS stars_q
-            FROM daily_feedback d JOIN periods p ON p.day = d.day GROUP BY p.period, p.period_start),
-        mentioners AS (
-            SELECT p.period, p.period_start, d.stage, d.theme, sum(nps_n1) AS nps_n1, sum(nps_s1) AS nps_s1, sum(nps_q1) AS nps_q1, sum(csat_n1) AS csat_n1, sum(csat_s1) AS csat_s1, sum(csat_q1) AS csat_q1, sum(stars_n1) AS stars_n1, sum(stars_s1) AS stars_s1, sum(stars_q1) AS stars_q1
-            FROM daily_themes d JOIN periods p ON p.day = d.day WHERE d.nps_n1 IS NOT NULL
-            GROUP BY p.period, p.period_start, d.stage, d.theme),
-        scores AS (
-            SELECT m.period, m.period_start, m.stage, m.theme,
-                   nps_n1, (a.nps_n - nps_n1) AS nps_n0, nps_s1 / nullif(nps_n1, 0) AS nps_m1, (a.nps_s - nps_s1) / nullif((a.nps_n - nps_n1), 0) AS nps_m0, greatest(0, nps_q1 / nullif(nps_n1, 0) - (nps_s1 / nullif(nps_n1, 0)) ** 2) AS nps_v1, greatest(0, (a.nps_q - nps_q1) / nullif((a.nps_n - nps_n1), 0) - ((a.nps_s - nps_s1) / nullif((a.nps_n - nps_n1), 0)) ** 2) AS nps_v0,
-                   csat_n1, (a.csat_n - csat_n1) AS csat_n0, csat_s1 / nullif(csat_n1, 0) AS csat_m1, (a.csat_s - csat_s1) / nullif((a.csat_n - csat_n1), 0) AS csat_m0, greatest(0, csat_q1 / nullif(csat_n1, 0) - (csat_s1 / nullif(csat_n1, 0)) ** 2) AS csat_v1, greatest(0, (a.csat_q - csat_q1) / nullif((a.csat_n - csat_n1), 0) - ((a.csat_s - csat_s1) / nullif((a.csat_n - csat_n1), 0)) ** 2) AS csat_v0,
-                   stars_n1, (a.stars_n - stars_n1) AS stars_n0, stars_s1 / nullif(stars_n1, 0) AS stars_m1, (a.stars_s - stars_s1) / nullif((a.stars_n - stars_n1), 0) AS stars_m0, greatest(0, stars_q1 / nullif(stars_n1, 0) - (stars_s1 / nullif(stars_n1, 0)) ** 2) AS stars_v1, greatest(0, (a.stars_q - stars_q1) / nullif((a.stars_n - stars_n1), 0) - ((a.stars_s - stars_s1) / nullif((a.stars_n - stars_n1), 0)) ** 2) AS stars_v0
-            FROM mentioners m JOIN everyone a ON a.period = m.period AND a.period_start IS NOT DISTINCT FROM m.period_start),
-        joined AS (
-            SELECT s.*, th.name AS theme_name,
-                   round(100.0 * s.negative_mentions / t.feedback * (0.5 + 0.5 * coalesce(s.severity, 0)), 3) AS pain_score,
-                   sc.*, q.quotes
-            FROM mention_stats s
-            JOIN everyone t ON t.period = s.period AND t.period_start IS NOT DISTINCT FROM s.period_start
-            JOIN themes th ON th.theme = s.theme
-            LEFT JOIN scores sc ON sc.period = s.period AND sc.period_start IS NOT DISTINCT FROM s.period_start
-                               AND sc.stage = s.stage AND sc.theme = s.theme
-            LEFT JOIN quotes q ON q.period = s.period AND q.period_start IS NOT DISTINCT FROM s.period_start
-                              AND q.stage = s.stage AND q.theme = s.theme)
-        SELECT period, period_start, stage, theme, theme_name, mentions, feedback, negative_mentions, share_negative,
-               mean_compound, pain_score,
-               negative_mentions - lag(negative_mentions) OVER previous AS negative_mentions_change,
-               pain_score - lag(pain_score) OVER previous AS pain_score_change,
-               100 * nps_m1 AS nps_negative_mentioners, 100 * nps_m0 AS nps_rest, nps_n1 AS nps_responses,
-               {_impact("nps", 100, 0)} AS nps_impact, {_impact("nps", 100, -1)} AS nps_impact_low,
-               {_impact("nps", 100, 1)} AS nps_impact_high,
-               100 * csat_m1 AS csat_negative_mentioners, 100 * csat_m0 AS csat_rest, csat_n1 AS csat_responses,
-               {_impact("csat", 100, 0)} AS csat_impact, {_impact("csat", 100, -1)} AS csat_impact_low,
-               {_impact("csat", 100, 1)} AS csat_impact_high,
-               stars_m1 AS stars_negative_mentioners, stars_m0 AS stars_rest, stars_n1 AS stars_responses,
-               {_impact("stars", 1, 0)} AS stars_impact, {_impact("stars", 1, -1)} AS stars_impact_low,
-               {_impact("stars", 1, 1)} AS stars_impact_high,
-               quotes
-        FROM joined
-        WINDOW previous AS (PARTITION BY period, stage, theme ORDER BY period_start)
-        ORDER BY period, period_start DESC NULLS FIRST, pain_score DESC
-        """,
         (
             ("period", "'all' (the whole data), 'month' or 'week'."),
             ("period_start", "First day of the month or week (reporting time zone); NULL for 'all'."),
@@ -418,32 +255,6 @@ PAIN_VIEWS: tuple[View, ...] = (
         "count of feedback, rise beyond what the trailing four weeks explain. Test: the week's count x against the trailing "
         "mean m as Poisson, with Anscombe's variance-stabilising transform z = 2·(√(x + 3/8) − √(m + 3/8)); flagged when "
         f"z ≥ {EMERGING_Z} (one-sided p < 0.001), x ≥ {EMERGING_MIN_VOLUME} and at least two weeks before. Answers: what broke this week?",
-        f"""
-        WITH weekly AS MATERIALIZED (
-            SELECT 'theme' AS kind, week, stage, theme AS subject, theme_name AS subject_name, negative_mentions AS x
-            FROM theme_trends
-            UNION ALL
-            SELECT 'topic', CAST(date_trunc('week', d.day) AS DATE), NULL, 'topic:' || CAST(t.topic_id AS VARCHAR), t.label,
-                   CAST(sum(d.feedback) AS BIGINT)
-            FROM daily_topics d JOIN topics t ON t.topic_id = d.topic_id
-            WHERE t.candidate_theme
-            GROUP BY 2, t.topic_id, t.label),
-        grid AS (
-            SELECT w.week, s.kind, s.stage, s.subject, s.subject_name, coalesce(weekly.x, 0) AS x
-            FROM (SELECT DISTINCT week FROM weekly WHERE kind = 'theme') w
-            CROSS JOIN (SELECT DISTINCT kind, stage, subject, subject_name FROM weekly) s
-            LEFT JOIN weekly ON weekly.week = w.week AND weekly.kind = s.kind AND weekly.subject = s.subject
-                            AND weekly.stage IS NOT DISTINCT FROM s.stage),
-        history AS (
-            SELECT *, avg(x) OVER before AS m, count(*) OVER before AS weeks_before FROM grid
-            WINDOW before AS (PARTITION BY kind, stage, subject ORDER BY week ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING)),
-        scored AS (
-            SELECT *, 2 * (sqrt(x + 0.375) - sqrt(m + 0.375)) AS z FROM history WHERE weeks_before >= 2)
-        SELECT week, kind, stage, subject AS theme, subject_name AS theme_name, x AS count, round(m, 2) AS expected,
-               x - m AS rise, round(x / greatest(m, 0.5), 2) AS ratio, round(z, 2) AS z
-        FROM scored WHERE z >= {EMERGING_Z} AND x >= {EMERGING_MIN_VOLUME}
-        ORDER BY week DESC, z DESC
-        """,
         (
             ("week", "Monday of the week, reporting time zone."),
             ("kind", "'theme' (negative mentions of a taxonomy theme) or 'topic' (feedback of a discovered topic no theme covers)."),
@@ -468,11 +279,12 @@ def local_time_sql(reporting_timezone: str) -> str:
 
 def view_statements(reporting_timezone: str) -> list[str]:
     """CREATE OR REPLACE the analysts' views for a reporting time zone, with their documentation."""
-    local = local_time_sql(reporting_timezone)
+    values = {"local": local_time_sql(reporting_timezone), "current": CURRENT_SQL, "status": STATUS_SQL,
+              "min_impact_responses": str(MIN_IMPACT_RESPONSES), "emerging_z": str(EMERGING_Z),
+              "emerging_min_volume": str(EMERGING_MIN_VOLUME)}
     statements = []
     for view in VIEWS:
-        sql = view.sql.replace("{local}", local)
-        statements.append(f"CREATE OR REPLACE VIEW {view.name} AS {sql.strip()}")
+        statements.append(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql(**values).strip()}")
         statements.append(f"COMMENT ON VIEW {view.name} IS {sql_literal(view.doc)}")
         statements.extend(f"COMMENT ON COLUMN {view.name}.{name} IS {sql_literal(doc)}" for name, doc in view.columns)
     return statements
