@@ -179,8 +179,8 @@ def test_the_scenarios_differ_where_they_should(scenarios):
     read = {}
     for scenario, (path, _) in scenarios.items():
         with Store.open(path, read_only=True) as store:
-            read[scenario] = store.execute(
-                "SELECT sum(mentions), sum(stale_feedback), (SELECT sum(feedback) FROM daily_feedback) FROM stage_summary")[0]
+            read[scenario] = store.execute("SELECT sum(mentions), sum(stale_feedback), "
+                                           "(SELECT sum(feedback) FROM daily_feedback) FROM stage_summary")[0]
             read[scenario] += (store.execute("SELECT count(*), sum(mentions) FROM theme_trends "
                                              "WHERE week = DATE '2026-08-03'")[0],
                                store.scalar("SELECT count(*) FROM feedback_metrics WHERE enrichment_status = 'missing'"),

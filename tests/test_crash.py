@@ -245,8 +245,9 @@ def complete_and_compare(root: Path, flow: str, reference: Facts, kills: list[Ki
             expected = {"crashed", "completed"} if kill.replaced else {"crashed"}
             if kill.landed == "after publish":
                 expected = {"completed"}
-            assert ledger[kill.pid] in expected, (f"{kill.label} (landed in {kill.landed}, analysts' file "
-                                                  f"{'replaced' if kill.replaced else 'not replaced'}): {ledger[kill.pid]}")
+            replaced = "replaced" if kill.replaced else "not replaced"
+            assert ledger[kill.pid] in expected, \
+                f"{kill.label} (landed in {kill.landed}, analysts' file {replaced}): {ledger[kill.pid]}"
 
 
 def test_nightly_killed_in_ingest_enrich_and_publish_then_completed(template, first_night, prefect_home, tmp_path):

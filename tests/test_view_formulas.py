@@ -120,7 +120,8 @@ def test_pain_score_weighs_how_common_a_complaint_is_by_how_strongly_it_is_put()
         assert r["pain_score"] == round(100 * 5 / enriched * (0.5 + 0.5 * severity), 3) == 35.5
         assert r["quotes"] == ["n2 says wait #0", "n1 says wait #0", "mixed says wait #0"]
     assert fees[0]["pain_score"] == round(100 * 1 / enriched * (0.5 + 0.5 * 0.0), 3) == 5.0  # severity clamped at 0
-    assert (stage["feedback"], stage["mentions"], stage["stale_feedback"]) == (6, 7, 1)  # the edited one is not stale: not enriched
+    # the edited feedback is not stale either: its text was never enriched
+    assert (stage["feedback"], stage["mentions"], stage["stale_feedback"]) == (6, 7, 1)
     assert stage["share_negative"] == pytest.approx(5 / 7) and stage["share_positive"] == pytest.approx(2 / 7)
 
 
@@ -181,7 +182,8 @@ def _surveys_and_reviews(db: Tiny, n: int) -> dict[str, tuple[list, list]]:
         db.add(f"sm{i}", DAY, nps=nps_m[i], csat=csat_m[i], mentions=negative * (2 if i == 0 else 1))
         db.add(f"rm{i}", DAY, rating=stars_m[i], mentions=negative)
     for i in range(50):
-        db.add(f"sr{i}", DAY, nps=nps_r[i], csat=csat_r[i], mentions=[("wait", "support", 0.5, "positive")] if i < 5 else ())
+        praise = [("wait", "support", 0.5, "positive")] if i < 5 else ()
+        db.add(f"sr{i}", DAY, nps=nps_r[i], csat=csat_r[i], mentions=praise)
     for i in range(40):
         db.add(f"rr{i}", DAY, rating=stars_r[i])
     db.add("stale", DAY, nps=0, csat=1, versions=("s0", "t1", "m1"), mentions=negative)  # never counted
