@@ -7,10 +7,11 @@ again), then completes it and compares with a clean reference run on a copy of t
 state: every table's content (run and batch ids and timestamps aside, `content_fingerprint`) in the
 working and the analysts' database, no duplicate feedback, no record lost (the same feedback ids,
 one loaded batch per file with rows_read = loaded + duplicate + rejected), every killed run that
-had started marked crashed in the ledger. After each kill: no process of the group is left, and
-the analysts' file, if there is one, is a complete snapshot a clean run published, before or
-after. docs/RELIABILITY.md ("Crash safety") has the figures; set CXTEXT_CRASH_LOG=FILE to get
-one JSON line per kill point.
+had started marked crashed in the ledger unless it had replaced the analysts' file (compared
+before and after each kill; then it may read completed). After each kill: no process of the group
+is left, and the analysts' file, if there is one, is a complete snapshot a clean run published,
+before or after. docs/RELIABILITY.md ("Crash safety") has the figures; set CXTEXT_CRASH_LOG=FILE
+to get one JSON line per kill point.
 """
 
 from __future__ import annotations
@@ -203,10 +204,13 @@ def kill_chain(label: str, root: Path, command, aims: list[str], allowed: list[d
     kills = []
     for number, aim in enumerate(aims, start=1):
         kill = run_and_kill(args, cwd=root, prefect_home=prefect_home, flow=flow, aim=aim,
-                            seed=f"{label}-{number}", label=f"{label} #{number}")
+                            seed=f"{label}-{number}", watch=root / "state/cx.duckdb", label=f"{label} #{number}")
         KILLS.append(kill)
         kills.append(kill)
         assert kill.killed or kill.landed == "finished", kill.tail()
+        # the log says "published" after the rename, and nothing before the publish phase renames
+        assert kill.replaced or kill.landed not in ("after publish", "finished"), kill.tail()
+        assert not kill.replaced or kill.landed in ("publish", "after publish", "finished"), kill.tail()
         assert "Traceback" not in "\n".join(kill.lines), kill.tail(60)
         # a copy killed before its rename stays beside the analysts' file, unread, until the next publish
         assert not (root / "state/.cx.duckdb.publishing").exists() or any(k.landed == "publish" for k in kills)
@@ -237,10 +241,15 @@ def complete_and_compare(root: Path, flow: str, reference: Facts, kills: list[Ki
         assert store.execute("SELECT status FROM runs ORDER BY run_id DESC LIMIT 1") == [("completed",)]
     for kill in kills:
         if kill.killed and kill.pid in ledger:  # it got as far as recording its run
-            # completed only once its snapshot is in place: killed between the rename and the log
-            # line that follows, it may be either
-            expected = {"after publish": {"completed"}, "publish": {"crashed", "completed"}}.get(kill.landed, {"crashed"})
-            assert ledger[kill.pid] in expected, f"{kill.label} (landed in {kill.landed}): {ledger[kill.pid]}"
+            # completed only once its snapshot is in place: a run killed before its rename must read
+            # crashed; one killed after it reads completed, or crashed if it had not yet said so in
+            # the working ledger
+            expected = {"crashed", "completed"} if kill.replaced else {"crashed"}
+            if kill.landed == "after publish":
+                expected = {"completed"}
+            replaced = "replaced" if kill.replaced else "not replaced"
+            assert ledger[kill.pid] in expected, \
+                f"{kill.label} (landed in {kill.landed}, analysts' file {replaced}): {ledger[kill.pid]}"
 
 
 def test_nightly_killed_in_ingest_enrich_and_publish_then_completed(template, first_night, prefect_home, tmp_path):
