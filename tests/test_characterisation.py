@@ -53,9 +53,11 @@ def _settings(state_dir: Path):
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> Path:
     """The sample ingested and enriched once, its views defined and daily tables computed."""
-    from cxtext.enrich import enrich, fit_topic_model, refresh_aggregates
-    from cxtext.ingest import ingest_file
-    from cxtext.store import Store
+    from cxtext.enrich.run import enrich
+    from cxtext.enrich.topics import fit_topic_model
+    from cxtext.insights.refresh import refresh_aggregates
+    from cxtext.ingest.load import ingest_file
+    from cxtext.store.db import Store
 
     settings = _settings(tmp_path_factory.mktemp("characterisation") / "state")
     manifest = json.loads((ROOT / "sample_data/manifest.json").read_text())
@@ -90,7 +92,7 @@ def _edited_reviews(path: Path) -> Path:
 
 
 def _stale_and_edited(store, settings) -> None:
-    from cxtext.ingest import ingest_file
+    from cxtext.ingest.load import ingest_file
 
     store.execute("UPDATE enrichment SET taxonomy_version = 'taxonomy-before' WHERE feedback_id IN "
                   "(SELECT feedback_id FROM feedback WHERE source = 'surveys' AND created_at < TIMESTAMP '2026-08-10')")
@@ -106,8 +108,9 @@ def _stale_and_edited(store, settings) -> None:
 def scenarios(sample_db, tmp_path_factory) -> dict[str, tuple[Path, dict[str, str]]]:
     """Per scenario: its database (a copy of the sample's, changed as the scenario says) and its
     four views as CSV text."""
-    from cxtext.aggregates import refresh_daily
-    from cxtext.store import Store
+    from cxtext.insights.daily import refresh_daily
+    from cxtext.insights.views import define_views
+    from cxtext.store.db import Store
 
     out = {}
     for scenario in SCENARIOS:
@@ -118,7 +121,7 @@ def scenarios(sample_db, tmp_path_factory) -> dict[str, tuple[Path, dict[str, st
             if scenario == "stale_edited":
                 _stale_and_edited(store, settings)
             elif scenario == "auckland":
-                store.define_views("Pacific/Auckland")
+                define_views(store, "Pacific/Auckland")
             with store.transaction():
                 refresh_daily(store.con)
             out[scenario] = settings.work_db, {view: _csv(store, view) for view in VIEWS}
@@ -174,7 +177,7 @@ def test_the_scenarios_differ_where_they_should(scenarios):
     """The golden files would hide nothing if the scenarios were alike: stale and edited rows
     leave the figures (version-stale rows counted as stale, re-sent texts as not enriched), and
     another time zone moves days across weeks."""
-    from cxtext.store import Store
+    from cxtext.store.db import Store
 
     read = {}
     for scenario, (path, _) in scenarios.items():

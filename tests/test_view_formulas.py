@@ -5,7 +5,7 @@ only: enrichment of an older text or older versions never reaches a figure).
 
 Every expected number is computed here in Python from the rows the test writes, following the
 formula the views document, never copied from the views' output. The thresholds are written out
-as documented (30 answers, z 3.09, 10 a week), not read from cxtext.schema: a changed constant
+as documented (30 answers, z 3.09, 10 a week), not read from cxtext.store.schema: a changed constant
 must fail here.
 """
 
@@ -17,8 +17,9 @@ from math import sqrt
 
 import pytest
 
-from cxtext.aggregates import refresh_daily
-from cxtext.store import Store
+from cxtext.insights.daily import refresh_daily
+from cxtext.insights.views import define_views
+from cxtext.store.db import Store
 
 VERSIONS = ("s1", "t1", "m1")  # sentiment, taxonomy, topic versions in force
 MIN_ANSWERS = 30  # answers among the negative mentioners for an impact to be reported
@@ -73,7 +74,7 @@ class Tiny:
 @contextmanager
 def tiny():
     with Store.open(":memory:") as store:
-        store.define_views("UTC")
+        define_views(store, "UTC")
         for position, stage in enumerate(("purchase", "support"), start=3):
             store.execute("INSERT INTO journey_stages VALUES (?, ?, ?, '')", [stage, position, stage.title()])
         for key, value in zip(("sentiment_version", "taxonomy_version", "topic_version"), VERSIONS):

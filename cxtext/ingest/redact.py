@@ -142,8 +142,14 @@ def redact_value(value, handles: HandlePolicy = HandlePolicy()):
     """Redact every string inside a JSON-like value (dicts, lists, scalars)."""
     if isinstance(value, str):
         return redact_text(value, handles)
-    if isinstance(value, dict):
-        return {k: redact_value(v, handles) for k, v in value.items()}
+    if isinstance(value, dict):  # keys too: an e-mail can be a key ({"votes": {"jane@example.com": 1}})
+        out: dict = {}
+        for key, item in value.items():
+            safe = redact_text(key, handles) if isinstance(key, str) else key
+            while safe in out:  # two keys redacted alike keep both values
+                safe = f"{safe}'"
+            out[safe] = redact_value(item, handles)
+        return out
     if isinstance(value, list):
         return [redact_value(v, handles) for v in value]
     return value
