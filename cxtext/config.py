@@ -1,8 +1,10 @@
 """Configuration: the one place that reads the config file and environment variables.
 
 `cxtext.toml` (at the repository root by default) holds the settings and the declarative source
-definitions. Environment variables override a few settings so that tests, CI and ops can point a
-run elsewhere without editing the file:
+definitions. Its shape is declared once, as the pydantic models below: an unknown key, a wrong type
+or a broken rule (a warn threshold above its fail threshold) is a one-line `ConfigError` naming the
+key and the file. Environment variables (`Environment`, read with pydantic-settings) override a few
+settings so that tests, CI and ops can point a run elsewhere without editing the file:
 
 - ``CXTEXT_CONFIG``: path of the config file;
 - ``CXTEXT_STATE_DIR``: the state folder (databases, archive, reports);
@@ -16,15 +18,23 @@ import os
 import re
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cxtext.errors import ConfigError
-from cxtext.redact import HandlePolicy
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-KINDS = ("review", "survey", "social")
-FORMATS = ("csv", "jsonl", "parquet")
+from cxtext.config_messages import one_line_error, problem, suggest
+from cxtext.errors import ConfigError
+from cxtext.resources import DEFAULT_TAXONOMY
+
+Kind = Literal["review", "survey", "social"]
+Format = Literal["csv", "jsonl", "parquet"]
+KINDS: tuple[str, ...] = get_args(Kind)
+FORMATS: tuple[str, ...] = get_args(Format)
 
 #: Canonical record fields a source column can be mapped to (``created_at`` and ``text`` required).
 CANONICAL_FIELDS = (
@@ -47,8 +57,197 @@ REQUIRED_FIELDS = ("created_at", "text")
 FIELD_ALIASES = {"source_id": "source_record_id", "id": "source_record_id", "stars": "rating"}
 
 DEFAULT_CONFIG_NAME = "cxtext.toml"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TAXONOMY = REPO_ROOT / "models" / "taxonomy.toml"
+
+
+@dataclass(frozen=True)
+class HandlePolicy:
+    """Whether social @handles are redacted, and the accounts that stay (the brand's own, which
+    identify no customer). *keep* holds lower-case handles with their @."""
+
+    redact: bool = True
+    keep: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, redact: bool, keep) -> "HandlePolicy":
+        return cls(bool(redact), frozenset(h.strip().lower() for h in keep))
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+#: Languages the detector chooses among (ISO 639-1); restricting them makes short texts far more
+#: accurate (docs/LANGUAGE.md). English is always one of them.
+DEFAULT_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
+_WORKERS = "a number of processes, 0 for one per core"
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise problem(f"unknown time zone {name!r} (use an IANA name such as 'Europe/London')") from None
+    return name
+
+
+def _memory(value: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value.strip(), re.IGNORECASE):
+        raise problem(f"must be a size such as '1GB' or '512MB', got {value!r}")
+    return value.strip()
+
+
+def _language(code: str) -> str:
+    if len(code) != 2 or not code.isalpha():
+        raise problem(f"must be an ISO 639-1 code such as 'en' or 'fr', got {code!r}")
+    return code.lower()
+
+
+def _handle(handle: str) -> str:
+    if not handle.startswith("@"):
+        raise problem(f"must be a handle such as '@VoltaShop', got {handle!r}")
+    return handle
+
+
+def _delimiter(value: str) -> str:
+    if len(value) != 1:
+        raise problem(f"must be one character, got {value!r}")
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_zone)]
+Rows = Annotated[int, Field(ge=1)]
+Seconds = Annotated[float, Field(ge=0)]
+Threshold = Annotated[float, Field(ge=0)]
+
+
+class _Table(BaseModel):
+    """A table of cxtext.toml: TOML already types its values, so no coercion and no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class CheckThresholds(_Table):
+    """Warn and fail thresholds of `cxtext check` ([checks] in cxtext.toml)."""
+
+    last_run_warn_hours: Threshold = 26
+    last_run_fail_hours: Threshold = 48
+    silent_source_warn_days: Threshold = 3
+    silent_source_fail_days: Threshold = 7
+    reject_rate_warn: Threshold = 0.05
+    reject_rate_fail: Threshold = 0.20
+    stale_share_warn: Threshold = 0.05
+    stale_share_fail: Threshold = 0.50
+    no_theme_share_warn: Threshold = 0.60
+    no_theme_share_fail: Threshold = 0.85
+    state_growth_warn: Threshold = 0.50
+    state_growth_fail: Threshold = 2.00
+
+    @model_validator(mode="after")
+    def _warn_at_most_fail(self) -> CheckThresholds:
+        for warn in type(self).model_fields:
+            fail = warn.replace("warn", "fail")
+            if "_warn" in warn and getattr(self, warn) > getattr(self, fail):
+                raise problem(f"must not be above checks.{fail} ({getattr(self, warn):g} > {getattr(self, fail):g})", warn)
+        return self
+
+
+class ScheduleConfig(_Table):
+    """[schedule]: when `cxtext serve` runs the nightly flow."""
+
+    nightly_cron: str = "0 2 * * *"
+    timezone: TimeZone | None = Field(None, description="default: reporting_timezone")
+
+
+class PiiConfig(_Table):
+    """[pii]: the customer-key salt and the social-handle policy."""
+
+    salt: str | None = None
+    redact_handles: bool = True
+    keep_handles: list[Annotated[str, AfterValidator(_handle)]] = []
+
+
+class SourceConfig(_Table):
+    """[sources.NAME]: how one source's files map onto the canonical feedback record."""
+
+    kind: Kind = Field(description="review, survey or social")
+    format: Format = "csv"
+    columns: dict[str, str] = Field(description="canonical field = source column; created_at and text required")
+    landing: str | None = None
+    pattern: str = "*"
+    created_at_format: str = "iso"
+    timezone: TimeZone = "UTC"
+    delimiter: Annotated[str, AfterValidator(_delimiter)] = ","
+    keep_extra: bool = True
+    name: str | None = Field(None, description="ignored: archived mappings carry it")
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _canonical_columns(cls, raw):
+        if not isinstance(raw, dict) or not raw:
+            raise problem("must map canonical fields to source columns, e.g. text = \"body\"")
+        columns: dict[str, str] = {}
+        for key, column in raw.items():
+            canonical = _canonical(key)
+            if canonical is None:
+                known = (*CANONICAL_FIELDS, *FIELD_ALIASES)
+                raise PydanticCustomError("unknown_field", "unknown field {key}", {"key": key, "known": known})
+            if not isinstance(column, str) or not column.strip():
+                raise problem(f"must be a non-empty column name, got {column!r}", key)
+            columns[canonical] = column.strip()
+        missing = [f for f in REQUIRED_FIELDS if f not in columns]
+        if missing:
+            raise problem(f"must map {' and '.join(missing)}")
+        return columns
+
+
+class ConfigFile(_Table):
+    """The whole of cxtext.toml; `load_settings` turns it into `Settings`."""
+
+    state_dir: str = "out"
+    reporting_timezone: TimeZone = "UTC"
+    settle_seconds: Seconds = 2.0
+    lock_wait_seconds: Seconds = 0.0
+    max_text_chars: Rows = 20_000
+    chunk_rows: Rows = 20_000
+    enrich_chunk_rows: Rows = 2_000
+    topic_features: str = "lsa"
+    topic_sample_size: Rows = 20_000
+    topic_k_max: Rows = 24
+    taxonomy: str | None = None
+    nightly_recompute_budget: int = Field(
+        100_000, ge=-1, description="a number of rows, 0 to leave all to a backfill, -1 for no limit")
+    workers: int = Field(0, ge=0, description=_WORKERS)
+    dask_address: str | None = None
+    parallel_min_rows: int = Field(20_000, ge=0)
+    duckdb_memory_limit: Annotated[str, AfterValidator(_memory)] = "256MB"
+    snapshots_kept: int = Field(7, ge=1, description="published snapshots to keep")
+    languages: list[Annotated[str, AfterValidator(_language)]] = list(DEFAULT_LANGUAGES)
+    checks: CheckThresholds = CheckThresholds()
+    schedule: ScheduleConfig = ScheduleConfig()
+    pii: PiiConfig = PiiConfig()
+    sources: dict[str, SourceConfig] = {}
+
+
+class Environment(BaseSettings):
+    """The environment variables cxtext reads, all of them; each overrides the file."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    config: str | None = Field(None, alias="CXTEXT_CONFIG")
+    state_dir: str | None = Field(None, alias="CXTEXT_STATE_DIR")
+    pii_salt: str | None = Field(None, alias="CXTEXT_PII_SALT")
+    workers: int | None = Field(None, alias="CXTEXT_WORKERS", ge=0, description=_WORKERS)
+    dask_address: str | None = Field(None, alias="CXTEXT_DASK_ADDRESS")
+
+    @classmethod
+    def read(cls) -> Environment:
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise one_line_error(exc, cls, "environment") from None
 
 
 @dataclass(frozen=True)
@@ -80,74 +279,40 @@ class SourceSpec:
         }
 
 
-#: Languages the detector chooses among (ISO 639-1); restricting them makes short texts far more
-#: accurate (docs/LANGUAGE.md). English is always one of them.
-DEFAULT_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
-
-
-@dataclass(frozen=True)
-class CheckThresholds:
-    """Warn and fail thresholds of `cxtext check` ([checks] in cxtext.toml)."""
-
-    last_run_warn_hours: float = 26
-    last_run_fail_hours: float = 48
-    silent_source_warn_days: float = 3
-    silent_source_fail_days: float = 7
-    reject_rate_warn: float = 0.05
-    reject_rate_fail: float = 0.20
-    stale_share_warn: float = 0.05
-    stale_share_fail: float = 0.50
-    no_theme_share_warn: float = 0.60
-    no_theme_share_fail: float = 0.85
-    state_growth_warn: float = 0.50
-    state_growth_fail: float = 2.00
-
-
 def check_thresholds(data: dict) -> CheckThresholds:
-    """[checks]: every key a number, each warn threshold at most its fail threshold."""
-    known = {f for f in CheckThresholds.__dataclass_fields__}
-    unknown = set(data) - known
-    if unknown:
-        raise ConfigError(f"checks: unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
-    for key, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ConfigError(f"checks.{key}: must be a number >= 0, got {value!r}")
-    thresholds = CheckThresholds(**{k: float(v) for k, v in data.items()})
-    for key in known:
-        if "_warn" in key:
-            fail = key.replace("warn", "fail")
-            if getattr(thresholds, key) > getattr(thresholds, fail):
-                raise ConfigError(f"checks.{key}: must not be above checks.{fail}")
-    return thresholds
+    """[checks]: every key a number >= 0, each warn threshold at most its fail threshold."""
+    return _validated(CheckThresholds, data, "config", prefix=("checks",))
 
 
 @dataclass(frozen=True)
 class Settings:
+    """What a run reads: the validated file with the environment's overrides and paths resolved."""
+
     config_path: Path | None
     state_dir: Path
-    reporting_timezone: str = "UTC"
-    settle_seconds: float = 2.0
-    lock_wait_seconds: float = 0.0
-    max_text_chars: int = 20_000
-    chunk_rows: int = 20_000
-    enrich_chunk_rows: int = 2_000
-    topic_features: str = "lsa"
-    topic_sample_size: int = 20_000
-    topic_k_max: int = 24
-    taxonomy_path: Path = DEFAULT_TAXONOMY
-    pii_salt: str | None = None
-    nightly_recompute_budget: int = 100_000
-    workers: int = 0
-    duckdb_memory_limit: str = "256MB"
-    dask_address: str | None = None
-    parallel_min_rows: int = 20_000
-    nightly_cron: str = "0 2 * * *"
-    schedule_timezone: str = "UTC"
-    pii_handles: HandlePolicy = HandlePolicy()
-    sources: dict[str, SourceSpec] = field(default_factory=dict)
-    snapshots_kept: int = 7
-    languages: tuple[str, ...] = DEFAULT_LANGUAGES
-    checks: CheckThresholds = CheckThresholds()
+    reporting_timezone: str
+    settle_seconds: float
+    lock_wait_seconds: float
+    max_text_chars: int
+    chunk_rows: int
+    enrich_chunk_rows: int
+    topic_features: str
+    topic_sample_size: int
+    topic_k_max: int
+    taxonomy_path: Path
+    pii_salt: str | None
+    nightly_recompute_budget: int
+    workers: int
+    duckdb_memory_limit: str
+    dask_address: str | None
+    parallel_min_rows: int
+    nightly_cron: str
+    schedule_timezone: str
+    pii_handles: HandlePolicy
+    sources: dict[str, SourceSpec]
+    snapshots_kept: int
+    languages: tuple[str, ...]
+    checks: CheckThresholds
 
     @property
     def work_db(self) -> Path:
@@ -181,10 +346,6 @@ class Settings:
     def lock_path(self) -> Path:
         return self.state_dir / ".writer.lock"
 
-    @property
-    def prefect_home(self) -> Path:
-        return self.state_dir / "prefect"
-
     def salt(self) -> str:
         """The customer-key salt: configured, or generated once per state folder and kept there."""
         if self.pii_salt:
@@ -198,9 +359,9 @@ class Settings:
         return path.read_text().strip()
 
 
-def find_config(explicit: str | Path | None = None) -> Path | None:
+def find_config(explicit: str | Path | None = None, *, env: Environment | None = None) -> Path | None:
     """The config file to use: explicit path, then $CXTEXT_CONFIG, then ./cxtext.toml."""
-    candidate = explicit or os.environ.get("CXTEXT_CONFIG")
+    candidate = explicit or (env or Environment.read()).config
     if candidate:
         path = Path(candidate)
         if not path.is_file():
@@ -211,164 +372,79 @@ def find_config(explicit: str | Path | None = None) -> Path | None:
 
 
 def load_settings(config: str | Path | None = None, *, state_dir: str | Path | None = None) -> Settings:
-    """Read the config file (if any) and apply environment overrides."""
-    path = find_config(config)
+    """Read and validate the config file (if any), then apply the environment's overrides."""
+    env = Environment.read()
+    path = find_config(config, env=env)
     data: dict = {}
     if path is not None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    file = _validated(ConfigFile, data, _shown(path) if path else "defaults")
     base = path.parent if path else Path.cwd()
-
-    state = state_dir or os.environ.get("CXTEXT_STATE_DIR") or data.get("state_dir", "out")
-    tz = data.get("reporting_timezone", "UTC")
-    check_timezone(tz, "reporting_timezone")
-    pii = data.get("pii", {})
-    schedule = data.get("schedule", {})
-    schedule_tz = schedule.get("timezone", tz)
-    check_timezone(schedule_tz, "schedule.timezone")
-    budget = data.get("nightly_recompute_budget", 100_000)
-    if not isinstance(budget, int) or budget < -1:
-        raise ConfigError(f"nightly_recompute_budget: a number of rows, 0 (leave all to a backfill) or -1 (no limit), got {budget!r}")
-    sources = {
-        name: make_source_spec(name, spec, base=base) for name, spec in data.get("sources", {}).items()
-    }
+    state = Path(state_dir or env.state_dir or file.state_dir)
     return Settings(
         config_path=path,
-        state_dir=(base / state).resolve() if not Path(state).is_absolute() else Path(state),
-        reporting_timezone=tz,
-        settle_seconds=float(data.get("settle_seconds", 2.0)),
-        lock_wait_seconds=float(data.get("lock_wait_seconds", 0.0)),
-        max_text_chars=int(data.get("max_text_chars", 20_000)),
-        chunk_rows=int(data.get("chunk_rows", 20_000)),
-        enrich_chunk_rows=int(data.get("enrich_chunk_rows", 2_000)),
-        topic_features=str(data.get("topic_features", "lsa")),
-        topic_sample_size=int(data.get("topic_sample_size", 20_000)),
-        topic_k_max=int(data.get("topic_k_max", 24)),
-        taxonomy_path=(base / data["taxonomy"]).resolve() if "taxonomy" in data else DEFAULT_TAXONOMY,
-        pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
-        nightly_recompute_budget=budget,
-        workers=_workers(os.environ.get("CXTEXT_WORKERS", data.get("workers", 0))),
-        dask_address=os.environ.get("CXTEXT_DASK_ADDRESS") or data.get("dask_address") or None,
-        parallel_min_rows=int(data.get("parallel_min_rows", 20_000)),
-        duckdb_memory_limit=_memory(data.get("duckdb_memory_limit", "256MB")),
-        nightly_cron=str(schedule.get("nightly_cron", "0 2 * * *")),
-        schedule_timezone=schedule_tz,
-        pii_handles=handle_policy(pii),
-        sources=sources,
-        snapshots_kept=_snapshots_kept(data.get("snapshots_kept", 7)),
-        languages=_languages(data.get("languages", list(DEFAULT_LANGUAGES))),
-        checks=check_thresholds(data.get("checks", {})),
+        state_dir=state if state.is_absolute() else (base / state).resolve(),
+        reporting_timezone=file.reporting_timezone,
+        settle_seconds=file.settle_seconds,
+        lock_wait_seconds=file.lock_wait_seconds,
+        max_text_chars=file.max_text_chars,
+        chunk_rows=file.chunk_rows,
+        enrich_chunk_rows=file.enrich_chunk_rows,
+        topic_features=file.topic_features,
+        topic_sample_size=file.topic_sample_size,
+        topic_k_max=file.topic_k_max,
+        taxonomy_path=(base / file.taxonomy).resolve() if file.taxonomy is not None else DEFAULT_TAXONOMY,
+        pii_salt=env.pii_salt or file.pii.salt,
+        nightly_recompute_budget=file.nightly_recompute_budget,
+        workers=(env.workers if env.workers is not None else file.workers) or default_workers(),
+        duckdb_memory_limit=file.duckdb_memory_limit,
+        dask_address=env.dask_address or file.dask_address or None,
+        parallel_min_rows=file.parallel_min_rows,
+        nightly_cron=file.schedule.nightly_cron,
+        schedule_timezone=file.schedule.timezone or file.reporting_timezone,
+        pii_handles=HandlePolicy.of(file.pii.redact_handles, file.pii.keep_handles),
+        sources={name: _source_spec(name, source, base) for name, source in file.sources.items()},
+        snapshots_kept=file.snapshots_kept,
+        languages=tuple(dict.fromkeys(["en", *file.languages])),
+        checks=file.checks,
     )
 
 
-def _memory(value) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value.strip(), re.IGNORECASE):
-        raise ConfigError(f"duckdb_memory_limit: a size such as '1GB' or '512MB', got {value!r}")
-    return value.strip()
+def make_source_spec(name: str, spec: dict, *, base: Path | None = None) -> SourceSpec:
+    """Validate one source definition (a command line's or an archived one); errors name the source and the field."""
+    return _source_spec(name, _validated(SourceConfig, spec, f"source {name!r}"), base)
 
 
-def _workers(value) -> int:
-    """``workers``: processes for the CPU-bound stages; 0 means one per core."""
-    from cxtext.parallel import default_workers
-
-    try:
-        workers = int(value)
-    except (TypeError, ValueError):
-        workers = -1
-    if workers < 0:
-        raise ConfigError(f"workers: a number of processes (0: one per core), got {value!r}")
-    return workers or default_workers()
-
-
-def _snapshots_kept(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"snapshots_kept: a number of published snapshots to keep, at least 1, got {value!r}")
-    return value
+def _source_spec(name: str, source: SourceConfig, base: Path | None) -> SourceSpec:
+    landing = source.landing
+    return SourceSpec(
+        name=name,
+        kind=source.kind,
+        format=source.format,
+        columns=dict(source.columns),
+        landing=(base / landing).resolve() if (landing and base) else (Path(landing) if landing else None),
+        pattern=source.pattern,
+        created_at_format=source.created_at_format,
+        timezone=source.timezone,
+        delimiter=source.delimiter,
+        keep_extra=source.keep_extra,
+    )
 
 
-def _languages(value) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) == 2 and v.isalpha() for v in value):
-        raise ConfigError(f"languages: a list of ISO 639-1 codes such as [\"en\", \"fr\"], got {value!r}")
-    codes = tuple(dict.fromkeys(["en", *(v.lower() for v in value)]))
-    return codes
-
-
-def handle_policy(pii: dict) -> HandlePolicy:
-    """[pii] redact_handles (default true: a handle names a person) and keep_handles."""
-    redact, keep = pii.get("redact_handles", True), pii.get("keep_handles", [])
-    if not isinstance(redact, bool):
-        raise ConfigError(f"pii.redact_handles: must be true or false, got {redact!r}")
-    if not isinstance(keep, list) or not all(isinstance(h, str) and h.startswith("@") for h in keep):
-        raise ConfigError(f"pii.keep_handles: must be a list of handles such as [\"@VoltaShop\"], got {keep!r}")
-    return HandlePolicy.of(redact, keep)
-
-
-def check_timezone(name: str, where: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: unknown time zone {name!r} (use an IANA name such as 'Europe/London')") from None
+def _canonical(name: str) -> str | None:
+    name = FIELD_ALIASES.get(name.strip(), name.strip())
+    return name if name in CANONICAL_FIELDS else None
 
 
 def canonical_field(name: str, where: str) -> str:
     """Resolve an alias and check that the name is a canonical field."""
-    name = FIELD_ALIASES.get(name.strip(), name.strip())
-    if name not in CANONICAL_FIELDS:
-        raise ConfigError(
-            f"{where}: unknown field {name!r}; known fields: {', '.join(CANONICAL_FIELDS)} "
-            f"(aliases: {', '.join(f'{a}={b}' for a, b in FIELD_ALIASES.items())})"
-        )
-    return name
-
-
-def make_source_spec(name: str, spec: dict, *, base: Path | None = None) -> SourceSpec:
-    """Validate one source definition; errors name the source and the field."""
-    where = f"source {name!r}"
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where}: must be a table of settings")
-    known = {"kind", "format", "columns", "landing", "pattern", "created_at_format", "timezone",
-             "delimiter", "keep_extra", "name"}
-    unknown = set(spec) - known
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
-    kind = spec.get("kind")
-    if kind not in KINDS:
-        raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    fmt = spec.get("format", "csv")
-    if fmt not in FORMATS:
-        raise ConfigError(f"{where}: format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    raw_columns = spec.get("columns")
-    if not isinstance(raw_columns, dict) or not raw_columns:
-        raise ConfigError(f"{where}: 'columns' must map canonical fields to source columns")
-    columns: dict[str, str] = {}
-    for key, column in raw_columns.items():
-        canonical = canonical_field(key, f"{where}, columns")
-        if not isinstance(column, str) or not column.strip():
-            raise ConfigError(f"{where}, columns.{key}: must be a non-empty column name")
-        columns[canonical] = column.strip()
-    missing = [f for f in REQUIRED_FIELDS if f not in columns]
-    if missing:
-        raise ConfigError(f"{where}: columns must map {' and '.join(missing)}")
-    tz = spec.get("timezone", "UTC")
-    check_timezone(tz, f"{where}, timezone")
-    landing = spec.get("landing")
-    delimiter = spec.get("delimiter", ",")
-    if len(delimiter) != 1:
-        raise ConfigError(f"{where}, delimiter: must be one character, got {delimiter!r}")
-    return SourceSpec(
-        name=name,
-        kind=kind,
-        format=fmt,
-        columns=columns,
-        landing=(base / landing).resolve() if (landing and base) else (Path(landing) if landing else None),
-        pattern=spec.get("pattern", "*"),
-        created_at_format=spec.get("created_at_format", "iso"),
-        timezone=tz,
-        delimiter=delimiter,
-        keep_extra=bool(spec.get("keep_extra", True)),
-    )
+    canonical = _canonical(name)
+    if canonical is None:
+        raise ConfigError(f"{where}: unknown field {name.strip()!r}; {suggest(name.strip(), (*CANONICAL_FIELDS, *FIELD_ALIASES))}")
+    return canonical
 
 
 def parse_map(text: str) -> dict[str, str]:
@@ -390,21 +466,15 @@ def guess_format(path: Path) -> str:
     raise ConfigError(f"cannot tell the format of {path.name}: pass --format csv|jsonl|parquet")
 
 
-def prefect_environment(settings: Settings) -> dict[str, str]:
-    """Defaults for Prefect's environment, applied (never overriding) before Prefect is imported.
-
-    Without PREFECT_API_URL Prefect starts a temporary local server; keep its state in the state
-    folder, give its cold start time (16-22 s measured here against a 20 s default) and stay quiet
-    offline.
-    """
-    return {
-        "PREFECT_HOME": str(settings.prefect_home),
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
+def _validated(model: type[BaseModel], data, where: str, prefix: tuple = ()):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise one_line_error(exc, model, where, prefix) from None
 
 
-def apply_prefect_environment(settings: Settings) -> None:
-    settings.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect creates only the last level
-    for key, value in prefect_environment(settings).items():
-        os.environ.setdefault(key, value)
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

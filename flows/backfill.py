@@ -1,7 +1,7 @@
 """The backfill flow: recompute some days and sources after a change, then publish.
 
 Parameters are plain strings and lists so that a run can be started from the Prefect UI, the
-API or `prefect deployment run ... --param`. All the work is `cxtext.backfill.run_backfill`.
+API or `prefect deployment run ... --param`. All the work is `cxtext.ops.backfill.run_backfill`.
 """
 
 from __future__ import annotations
@@ -9,20 +9,22 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from cxtext.backfill import BackfillRequest, resume_point, run_backfill
+from cxtext.ops.backfill import BackfillRequest, BackfillResult, resume_point, run_backfill
 from cxtext.config import Settings, load_settings
-from cxtext.store import Store, error_line, finish_run, start_run, utcnow, writer_lock
-from flows.tasks import RETRYING, WRITING, publish_task, report_task, where_to_look
+from cxtext.store.db import Store, utcnow
+from cxtext.store.workspace import open_workspace
+from .tasks import RETRYING, WRITING, publish_task, report_task, where_to_look
 
 
 @task(name="recompute", **RETRYING, **WRITING)
-def recompute_task(store: Store, settings: Settings, request: BackfillRequest, run_id: int, forced_before) -> dict:
+def recompute_task(store: Store, settings: Settings, request: BackfillRequest, run_id: int,
+                   forced_before) -> BackfillResult:
     """The request's steps up to publishing; a retry resumes after the last committed chunk."""
     logger = get_run_logger()
     result = run_backfill(store, settings, request, run_id=run_id, forced_before=forced_before, log=logger,
                           on_progress=lambda step, p: logger.info("%s: %s", step, p))
     logger.info("backfill rewrote %d row(s): %s", result.rewritten, result.counts)
-    return {"counts": result.counts | {"rewritten": result.rewritten}, "versions": result.versions}
+    return result
 
 
 @flow(name="backfill")
@@ -35,28 +37,22 @@ def backfill(start: str | None = None, end: str | None = None, sources: list[str
     logger = get_run_logger()
     settings = load_settings(config, state_dir=state_dir)
     request = BackfillRequest.parse(settings, start=start, end=end, sources=sources, steps=steps, force=force)
-    with writer_lock(settings.lock_path, purpose="backfill", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
+    with open_workspace(settings, purpose="backfill") as workspace:
+        store = workspace.store
         resumed = resume_point(store, request)
         forced_before = resumed[1] if resumed else utcnow()
         if resumed and request.force:
             logger.info("resuming backfill run %d: what it finished before it stopped is kept", resumed[0])
-        run_id = start_run(store, "backfill", request.parameters() | {
+        parameters = request.parameters() | {
             "forced_before": forced_before.isoformat(), "resumes": resumed[0] if resumed else None,
-            "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None})
-        logger.info("backfill run %d: %s", run_id, request.describe())
-        counts: dict = {}
-        try:
-            outcome = recompute_task(store, settings, request, run_id, forced_before)
-            counts = outcome["counts"]
+            "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None}
+        with workspace.run("backfill", parameters, where=where_to_look()) as run:
+            logger.info("backfill run %d: %s", run.run_id, request.describe())
+            result = recompute_task(store, settings, request, run.run_id, forced_before)
+            run.counts, run.versions = result.counts | {"rewritten": result.rewritten}, result.versions
             if "aggregate" in request.steps:
                 report_task(store, settings)
             if "publish" in request.steps:
-                publish_task(store, settings, run_id, counts, outcome["versions"])  # records the run completed
-            else:
-                finish_run(store, run_id, "completed", counts, versions=outcome["versions"])
-        except BaseException as exc:
-            finish_run(store, run_id, "failed", counts, error=error_line(exc, where_to_look()))
-            raise
-    logger.info("backfill run %d completed: %s", run_id, counts)
-    return {"run_id": run_id, **counts}
+                publish_task(store, settings, run)  # records the run completed
+    logger.info("backfill run %d completed: %s", run.run_id, run.counts)
+    return {"run_id": run.run_id, **run.counts}

@@ -7,8 +7,8 @@ from prefect import serve
 from prefect.schedules import Cron
 
 from cxtext.config import Settings
-from flows.backfill import backfill
-from flows.nightly import nightly
+from .backfill import backfill
+from .nightly import nightly
 
 
 def deployments(settings: Settings) -> list:

@@ -12,26 +12,27 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from cxtext.config import Settings, SourceSpec, load_settings
-from cxtext.enrich import Selection, enrich
+from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
-from cxtext.ingest import ingest_file, scan_landing
-from cxtext.store import Store, error_line, finish_run, start_run, writer_lock
-from flows.tasks import RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, where_to_look
+from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
+from cxtext.store.db import Store
+from cxtext.store.workspace import open_workspace
+from .tasks import RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, where_to_look
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
-def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int) -> dict:
+def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int) -> BatchResult:
     result = ingest_file(store, settings, path, spec, run_id=run_id)
     get_run_logger().info(
         "%s: read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d %s in %.1f s",
         path.name, result.rows_read, result.rows_loaded, result.rows_new, result.rows_updated,
         result.rows_duplicate, result.rows_rejected, result.reasons or "", result.seconds,
     )
-    return result.as_dict()
+    return result
 
 
 @task(name="enrich", **RETRYING, **WRITING)
-def enrich_task(store: Store, settings: Settings) -> dict:
+def enrich_task(store: Store, settings: Settings) -> EnrichResult:
     """Sentences, sentiment, themes and topics for new and edited feedback, and for rows stale by a
     version up to the nightly budget; chunk by chunk, each committed on its own (a retry resumes
     after the last)."""
@@ -46,7 +47,7 @@ def enrich_task(store: Store, settings: Settings) -> dict:
         logger.warning("%d row(s) stale by a new version left for later (nightly_recompute_budget = %d): the next "
                        "nights take them, or run `cxtext backfill` now; until then the views count only current rows",
                        result.left, budget)
-    return result.as_dict() | {"versions": result.versions.as_dict()}
+    return result
 
 
 @flow(name="nightly")
@@ -57,12 +58,12 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
     settings = load_settings(config, state_dir=state_dir)
     parameters = {"config": str(settings.config_path), "state_dir": str(settings.state_dir),
                   "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None}
-    with writer_lock(settings.lock_path, purpose="nightly run", wait_seconds=settings.lock_wait_seconds), \
-            Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
-        run_id = start_run(store, "nightly", parameters)
-        counts = {"files_new": 0, "files_known": 0, "files_failed": 0, "files_unsettled": 0,
-                  "rows_read": 0, "rows_loaded": 0, "rows_duplicate": 0, "rows_rejected": 0}
-        try:
+    with open_workspace(settings, purpose="nightly run") as workspace:
+        store = workspace.store
+        with workspace.run("nightly", parameters, where=where_to_look()) as run:
+            counts = run.counts
+            counts.update({"files_new": 0, "files_known": 0, "files_failed": 0, "files_unsettled": 0,
+                           "rows_read": 0, "rows_loaded": 0, "rows_duplicate": 0, "rows_rejected": 0})
             scan = scan_landing(store, settings)
             counts.update(files_new=len(scan.new), files_known=scan.known, files_unsettled=len(scan.unsettled))
             logger.info("landing: %d new file(s), %d already ingested, %d still being written, %d failed before",
@@ -73,25 +74,23 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 logger.warning("refused: %s", reason)
             for spec, path in scan.new:
                 try:
-                    batch = ingest_file_task(store, settings, spec, path, run_id)
+                    batch = ingest_file_task(store, settings, spec, path, run.run_id)
                 except CxtextError as exc:
                     counts["files_failed"] += 1
                     logger.error("file not ingested, the run goes on: %s", exc)
                     continue
                 for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
-                    counts[key] += batch[key]
+                    counts[key] += getattr(batch, key)
             enriched = enrich_task(store, settings)
-            counts.update(enriched=enriched["enriched"], topics_reassigned=enriched["topics_reassigned"],
-                          stale_before=enriched["stale"], stale_reasons=enriched["reasons"],
-                          stale_left=enriched["left"], theme_mentions=enriched["mentions"])
+            counts.update(enriched=enriched.enriched, topics_reassigned=enriched.topics_reassigned,
+                          stale_before=enriched.stale, stale_reasons=enriched.reasons,
+                          stale_left=enriched.left, theme_mentions=enriched.mentions)
+            run.versions = enriched.versions.as_dict()
             aggregate_task(store, settings)
             report_task(store, settings)
-            publish_task(store, settings, run_id, counts, enriched["versions"])  # records the run completed
-        except BaseException as exc:
-            finish_run(store, run_id, "failed", counts, error=error_line(exc, where_to_look()))
-            raise
-        logger.info("run %d completed: %s", run_id, counts)
-        # After publishing, outside the ledger's try: the run did its work (its row stays
+            publish_task(store, settings, run)  # records the run completed
+        logger.info("run %d completed: %s", run.run_id, counts)
+        # After publishing, outside the ledger's bracket: the run did its work (its row stays
         # completed); a failed check fails the Prefect flow run so that Prefect can alert.
-        checks = checks_task(store, settings, run_id)
-    return {"run_id": run_id, **counts, "checks": checks}
+        checks = checks_task(store, settings, run.run_id)
+    return {"run_id": run.run_id, **counts, "checks": checks}

@@ -8,12 +8,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from cxtext.checks import checks_markdown, record_state_size, run_checks, state_size, worst
+from cxtext.insights.refresh import publish_with_aggregates
+from cxtext.ops.checks import checks_markdown, record_state_size, run_checks, state_size, worst
 from cxtext.config import Settings
 from cxtext.errors import CxtextError
-from cxtext.enrich import refresh_aggregates
-from cxtext.report import top_pain_points_markdown, write_report
-from cxtext.store import Store, finish_run, rollback_in_force
+from cxtext.insights.refresh import refresh_aggregates
+from cxtext.report.html import top_pain_points_markdown, write_report
+from cxtext.store.db import Store
+from cxtext.store.ledger import RunRecord, rollback_in_force
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -59,22 +61,22 @@ def report_task(store: Store, settings: Settings) -> str:
 
 
 @task(name="publish", **RETRYING, **WRITING)
-def publish_task(store: Store, settings: Settings, run_id: int, counts: dict, versions: dict) -> str:
-    """Publish the analysts' file with run *run_id* completed in its ledger, then record it completed
-    in the working ledger: a run killed before its snapshot is in place stays 'running' there, and
+def publish_task(store: Store, settings: Settings, run: RunRecord) -> str:
+    """Publish the analysts' file with *run* completed in its ledger, then record it completed in
+    the working ledger: a run killed before its snapshot is in place stays 'running' there, and
     the next run marks it crashed."""
     logger = get_run_logger()
-    rolled_back = rollback_in_force(store, run_id)
+    rolled_back = rollback_in_force(store, run.run_id)
     if rolled_back:
         logger.warning("the analysts' file was rolled back by run %d to %s; this run publishes the working database "
                        "over it (a rollback lasts until the next publish)", rolled_back[0], rolled_back[1])
-    published = store.publish(settings.published_db, snapshots=settings.snapshots_dir, keep=settings.snapshots_kept,
-                              label=f"run{run_id}", finish=lambda database: finish_run(
-                                  store, run_id, "completed", counts, versions=versions, database=database))
-    finish_run(store, run_id, "completed", counts, versions=versions)
+    published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
+                                        keep=settings.snapshots_kept, label=f"run{run.run_id}",
+                                        finish=lambda database: run.complete(store, database=database))
+    run.complete(store)
     if published.wal_set_aside:
         logger.warning("an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
-                       "connections to the new snapshot, was set aside as %s (analysts: connect read-only, README)",
+                       "connections to the new snapshot, was set aside as %s (analysts: connect read-only, docs/ANALYSIS.md)",
                        published.path.name, published.wal_set_aside.name)
     logger.info("published %s (%.1f MB); snapshot kept as %s (the last %d are kept)", published.path,
                 published.size / 1e6, published.snapshot.name, settings.snapshots_kept)

@@ -67,7 +67,7 @@ def review_settings(tmp_path):
 
 @pytest.fixture
 def store(review_settings):
-    from cxtext.store import Store
+    from cxtext.store.db import Store
 
     with Store.open(review_settings.work_db) as opened:
         yield opened

@@ -18,10 +18,15 @@ Phases, in order, as the log lines mark them (see `Phases.feed`):
 A kill aimed at a phase waits until the log shows it started, then a seeded random delay within
 that phase's usual length; where it landed is read afterwards from every line the victim wrote
 before it died (the pipe keeps them), so the figures report where kills really landed.
+
+Whether the victim replaced the analysts' file is not read from its log (the log line comes after
+the rename): the file's inode, modification time, size and SHA-256 are compared before the victim
+starts and after it is dead. A killed run may read 'completed' in the ledger only if it did.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -84,6 +89,8 @@ class Kill:
     pid: int = 0
     seconds: float = 0.0
     group_gone_after: float = 0.0
+    #: The watched file (the analysts' cx.duckdb) is another file after the victim than before it.
+    replaced: bool = False
     lines: list[str] = field(default_factory=list)
 
     def tail(self, n: int = 15) -> str:
@@ -100,13 +107,26 @@ def victim_env(prefect_home: Path) -> dict[str, str]:
     return env
 
 
+def file_identity(path: Path) -> tuple | None:
+    """(inode, mtime in ns, size, SHA-256) of *path*, None when there is no such file: a file
+    renamed over it, or rewritten in place, gives another identity."""
+    try:
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size, digest
+
+
 def run_and_kill(args: list[str], *, cwd: Path, prefect_home: Path, flow: str, aim: str, seed: str,
-                 label: str = "", timeout: float = 300) -> Kill:
+                 watch: Path, label: str = "", timeout: float = 300) -> Kill:
     """Start ``python -m cxtext.cli *args`` in a new session (its own process group), and when
     its log shows phase *aim* started, wait a delay drawn from *seed*, then SIGKILL the group.
-    Returns what happened; the victim may have finished first (``killed`` False)."""
+    Returns what happened, and whether the file *watch* was replaced meanwhile; the victim may
+    have finished first (``killed`` False)."""
     delay = round(random.Random(seed).uniform(0, WINDOWS[aim]), 3)
     kill = Kill(label or seed, args, aim, delay)
+    before = file_identity(watch)
     command = [sys.executable, "-u", "-m", "cxtext.cli", *args]
     started = time.monotonic()
     victim = subprocess.Popen(command, cwd=cwd, env=victim_env(prefect_home), stdout=subprocess.PIPE,
@@ -136,6 +156,7 @@ def run_and_kill(args: list[str], *, cwd: Path, prefect_home: Path, flow: str, a
         replay.feed(line)
     kill.landed = replay.phase if kill.killed else "finished"
     kill.group_gone_after = wait_group_gone(pgid)
+    kill.replaced = file_identity(watch) != before
     return kill
 
 

@@ -3,8 +3,8 @@ equal to computing every day afresh."""
 
 from datetime import datetime
 
-from cxtext.aggregates import DAILY_TABLES, refresh_daily
-from cxtext.store import Store
+from cxtext.insights.daily import DAILY_TABLES, refresh_daily
+from cxtext.store.db import Store
 from tests.test_report import _fill
 
 
@@ -53,7 +53,7 @@ def test_only_the_days_that_changed_are_recomputed_and_the_result_equals_a_full_
 
 
 def test_days_are_recomputed_in_batches_with_the_same_result(tmp_path, monkeypatch):
-    import cxtext.aggregates as aggregates
+    import cxtext.insights.daily as aggregates
 
     rows = [(f"f{d}-{i}", datetime(2026, 7, 1 + d, 23, 30), i, "negative") for d in range(10) for i in range(5)]
     with Store.open(tmp_path / "w.duckdb") as store:
@@ -69,7 +69,7 @@ def test_days_are_recomputed_in_batches_with_the_same_result(tmp_path, monkeypat
 
 def test_a_repeated_feedback_id_fails_the_unique_ids_check(review_settings, store):
     """feedback has no primary key (schema 4): cxtext check is what notices a repeated id."""
-    from cxtext.checks import run_checks
+    from cxtext.ops.checks import run_checks
 
     def unique_ids():
         return next(c for c in run_checks(store, review_settings) if c.name == "unique_feedback_ids")

@@ -3,7 +3,7 @@
 For each file every record is loaded, a duplicate, or rejected with the reason planted for it;
 rows_read = rows_loaded + rows_duplicate + rows_rejected; a file that cannot be read at all is a
 failed batch and the files after it are still ingested. The fast tests go through
-cxtext.ingest.ingest_file; the slow one runs the whole corpus through the nightly flow.
+cxtext.ingest.load.ingest_file; the slow one runs the whole corpus through the nightly flow.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from cxtext.config import make_source_spec
 from cxtext.errors import SourceReadError
-from cxtext.ingest import RAW_LIMIT, ingest_file
+from cxtext.ingest.load import RAW_LIMIT, ingest_file
 from tests.conftest import REVIEWS_SOURCE, write_config
 
 REVIEW_HEADER = ["review_id", "submitted_at", "stars", "title", "text", "customer_id"]
@@ -215,8 +215,8 @@ def test_the_corpus_in_one_go_loses_nothing_and_goes_on_after_unreadable_files(s
 def test_the_corpus_through_the_nightly_flow(tmp_path):
     """Every corpus file lands at once; the run completes, reports the unreadable files and
     accounts for every record of the others."""
-    from cxtext.store import Store
-    from flows.nightly import nightly
+    from cxtext.store.db import Store
+    from cxtext_flows.nightly import nightly
 
     landing = tmp_path / "landing"
     landing.mkdir()

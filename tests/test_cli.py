@@ -24,12 +24,6 @@ def test_every_command_has_help():
         assert (command.callback.__doc__ or "").strip(), f"{name} has no help text"
 
 
-def test_readme_documents_every_command():
-    readme = (ROOT / "README.md").read_text()
-    missing = [name for name in command_names() if f"cxtext {name}" not in readme]
-    assert not missing, f"README.md does not show: {missing}"
-
-
 def test_user_mistakes_get_one_line_errors(tmp_path):
     write_config(tmp_path)
     data = tmp_path / "x.csv"
@@ -69,15 +63,6 @@ def test_ad_hoc_ingest_of_an_unseen_csv(tmp_path):
         assert con.execute("SELECT flow, status FROM runs").fetchall() == [("ingest", "completed")]
     shown = cxtext("runs", cwd=tmp_path)
     assert shown.returncode == 0 and "ingest" in shown.stdout and "completed" in shown.stdout
-
-
-def test_readme_schema_is_the_generated_one(tmp_path):
-    from cxtext.store import Store, schema_markdown
-
-    with Store.open(tmp_path / "fresh.duckdb") as store:
-        store.define_views("UTC")
-        generated = schema_markdown(store)
-    assert generated.strip() in (ROOT / "README.md").read_text(), "regenerate README's schema with `cxtext schema`"
 
 
 def test_a_hostile_source_name_is_only_ever_a_bound_value(tmp_path):

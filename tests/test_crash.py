@@ -7,10 +7,11 @@ again), then completes it and compares with a clean reference run on a copy of t
 state: every table's content (run and batch ids and timestamps aside, `content_fingerprint`) in the
 working and the analysts' database, no duplicate feedback, no record lost (the same feedback ids,
 one loaded batch per file with rows_read = loaded + duplicate + rejected), every killed run that
-had started marked crashed in the ledger. After each kill: no process of the group is left, and
-the analysts' file, if there is one, is a complete snapshot a clean run published, before or
-after. docs/RELIABILITY.md ("Crash safety") has the figures; set CXTEXT_CRASH_LOG=FILE to get
-one JSON line per kill point.
+had started marked crashed in the ledger unless it had replaced the analysts' file (compared
+before and after each kill; then it may read completed). After each kill: no process of the group
+is left, and the analysts' file, if there is one, is a complete snapshot a clean run published,
+before or after. docs/RELIABILITY.md ("Crash safety") has the figures; set CXTEXT_CRASH_LOG=FILE
+to get one JSON line per kill point.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def split_into_landing(generated: Path, landing: Path, parts: int, tag: str = ""
 def make_workspace(root: Path) -> Path:
     """Nine landing files (three per source), the repository's config pointed at them, small
     enrichment chunks, a fixed salt (so that copies of the workspace hash customer keys alike)."""
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
 
     generate(root / "generated", **SAMPLE)
     split_into_landing(root / "generated", root / "landing", FILES_PER_SOURCE)
@@ -71,7 +72,7 @@ def make_workspace(root: Path) -> Path:
 def add_new_files(root: Path) -> None:
     """A second delivery: three more landing files per source, from another seed (its ids overlap
     the first delivery's, so some records are updates)."""
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
 
     generate(root / "generated-new", **NEW_FILES)
     split_into_landing(root / "generated-new", root / "landing", FILES_PER_SOURCE, tag="-new")
@@ -94,7 +95,8 @@ class Facts:
 
     @classmethod
     def of(cls, root: Path) -> "Facts":
-        from cxtext.store import Store, content_fingerprint
+        from cxtext.store.db import Store
+        from cxtext.store.introspection import content_fingerprint
 
         with Store.open(root / "state/pipeline.duckdb", read_only=True) as store:
             work = content_fingerprint(store)
@@ -114,8 +116,9 @@ class Facts:
 def check_snapshot(root: Path, allowed: list[dict | None]) -> str:
     """The analysts' file, if there is one, opens read-only, has the schema, and is a snapshot a
     clean run published (its content, and its ledger's last run completed)."""
-    from cxtext.schema import SCHEMA_VERSION
-    from cxtext.store import Store, content_fingerprint
+    from cxtext.store.schema import SCHEMA_VERSION
+    from cxtext.store.db import Store
+    from cxtext.store.introspection import content_fingerprint
 
     path = root / "state/cx.duckdb"
     if not path.exists():
@@ -160,7 +163,7 @@ def template(tmp_path_factory):
 def first_night(template, tmp_path_factory):
     """A clean first nightly run on the template: the reference for kills from an empty state,
     and the starting state of the other scenarios."""
-    from flows.nightly import nightly
+    from cxtext_flows.nightly import nightly
 
     root = copy_workspace(template, tmp_path_factory.mktemp("crash-ref") / "ws")
     nightly(config=str(root / "cxtext.toml"))
@@ -170,7 +173,7 @@ def first_night(template, tmp_path_factory):
 @pytest.fixture(scope="module")
 def second_night(first_night, tmp_path_factory):
     """The first night's state with a new delivery landed, and a clean run of it."""
-    from flows.nightly import nightly
+    from cxtext_flows.nightly import nightly
 
     start = copy_workspace(first_night[0], tmp_path_factory.mktemp("crash-new") / "ws")
     add_new_files(start)
@@ -182,7 +185,7 @@ def second_night(first_night, tmp_path_factory):
 @pytest.fixture(scope="module")
 def forced_backfill(first_night, tmp_path_factory):
     """A clean forced backfill of the first night's state."""
-    from flows.backfill import backfill
+    from cxtext_flows.backfill import backfill
 
     done = copy_workspace(first_night[0], tmp_path_factory.mktemp("crash-backfill-ref") / "ws")
     backfill(force=True, config=str(done / "cxtext.toml"))
@@ -201,10 +204,13 @@ def kill_chain(label: str, root: Path, command, aims: list[str], allowed: list[d
     kills = []
     for number, aim in enumerate(aims, start=1):
         kill = run_and_kill(args, cwd=root, prefect_home=prefect_home, flow=flow, aim=aim,
-                            seed=f"{label}-{number}", label=f"{label} #{number}")
+                            seed=f"{label}-{number}", watch=root / "state/cx.duckdb", label=f"{label} #{number}")
         KILLS.append(kill)
         kills.append(kill)
         assert kill.killed or kill.landed == "finished", kill.tail()
+        # the log says "published" after the rename, and nothing before the publish phase renames
+        assert kill.replaced or kill.landed not in ("after publish", "finished"), kill.tail()
+        assert not kill.replaced or kill.landed in ("publish", "after publish", "finished"), kill.tail()
         assert "Traceback" not in "\n".join(kill.lines), kill.tail(60)
         # a copy killed before its rename stays beside the analysts' file, unread, until the next publish
         assert not (root / "state/.cx.duckdb.publishing").exists() or any(k.landed == "publish" for k in kills)
@@ -213,14 +219,14 @@ def kill_chain(label: str, root: Path, command, aims: list[str], allowed: list[d
 
 
 def complete_and_compare(root: Path, flow: str, reference: Facts, kills: list[Kill]) -> None:
-    from cxtext.store import Store
+    from cxtext.store.db import Store
 
     if flow == "nightly":
-        from flows.nightly import nightly
+        from cxtext_flows.nightly import nightly
 
         nightly(config=str(root / "cxtext.toml"))
     else:
-        from flows.backfill import backfill
+        from cxtext_flows.backfill import backfill
 
         backfill(force=True, config=str(root / "cxtext.toml"))
     facts = Facts.of(root)
@@ -235,10 +241,15 @@ def complete_and_compare(root: Path, flow: str, reference: Facts, kills: list[Ki
         assert store.execute("SELECT status FROM runs ORDER BY run_id DESC LIMIT 1") == [("completed",)]
     for kill in kills:
         if kill.killed and kill.pid in ledger:  # it got as far as recording its run
-            # completed only once its snapshot is in place: killed between the rename and the log
-            # line that follows, it may be either
-            expected = {"after publish": {"completed"}, "publish": {"crashed", "completed"}}.get(kill.landed, {"crashed"})
-            assert ledger[kill.pid] in expected, f"{kill.label} (landed in {kill.landed}): {ledger[kill.pid]}"
+            # completed only once its snapshot is in place: a run killed before its rename must read
+            # crashed; one killed after it reads completed, or crashed if it had not yet said so in
+            # the working ledger
+            expected = {"crashed", "completed"} if kill.replaced else {"crashed"}
+            if kill.landed == "after publish":
+                expected = {"completed"}
+            replaced = "replaced" if kill.replaced else "not replaced"
+            assert ledger[kill.pid] in expected, \
+                f"{kill.label} (landed in {kill.landed}, analysts' file {replaced}): {ledger[kill.pid]}"
 
 
 def test_nightly_killed_in_ingest_enrich_and_publish_then_completed(template, first_night, prefect_home, tmp_path):

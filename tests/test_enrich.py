@@ -4,7 +4,7 @@
 import pytest
 
 from dataclasses import replace
-from cxtext.ingest import ingest_file
+from cxtext.ingest.load import ingest_file
 from tests.conftest import REVIEW_HEADER
 
 STAGES = "\n".join(f'[[stages]]\nid = "{s}"\nname = "{s.title()}"' for s in
@@ -45,7 +45,7 @@ def loaded(store, review_settings, tmp_path):
 
 
 def enrich(store, settings, chunk_size=None):
-    from cxtext.enrich import enrich as run
+    from cxtext.enrich.run import enrich as run
 
     return run(store, replace(settings, enrich_chunk_rows=chunk_size) if chunk_size else settings)
 
@@ -117,8 +117,8 @@ def test_edited_text_and_changed_taxonomy_are_picked_up(loaded, review_settings,
 def test_other_languages_are_detected_and_kept_out_of_the_english_scorers():
     from datetime import datetime
 
-    from cxtext.enrich import analyse, current_versions
-    from cxtext.taxonomy import get_tagger
+    from cxtext.enrich.analyse import analyse, current_versions
+    from cxtext.text.taxonomy import get_tagger
 
     tagger = get_tagger()
     rows = [("en", "review", "The delivery was late and support never answered.", "h1"),
@@ -136,8 +136,8 @@ def test_other_languages_are_detected_and_kept_out_of_the_english_scorers():
 def test_a_repeated_text_is_analysed_once_with_the_same_results_as_alone(monkeypatch):
     from datetime import datetime
 
-    from cxtext import enrich as module
-    from cxtext.taxonomy import get_tagger
+    from cxtext.enrich import analyse as module
+    from cxtext.text.taxonomy import get_tagger
 
     tagger, now = get_tagger(), datetime(2026, 10, 1)
     versions = module.current_versions(tagger)
@@ -158,7 +158,7 @@ def test_a_repeated_text_is_analysed_once_with_the_same_results_as_alone(monkeyp
 
 def test_language_accuracy_on_the_labelled_short_texts():
     """The figure docs/LANGUAGE.md reports (106 of 110 with the default languages)."""
-    from cxtext.evaluate_language import evaluate
+    from cxtext.evaluation.language import evaluate
 
     result = evaluate()
     assert result["total"] == 110 and result["correct"] >= 104

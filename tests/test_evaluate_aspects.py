@@ -1,4 +1,4 @@
-"""The SemEval-2014 restaurant evaluation (cxtext/evaluate_aspects.py) and its taxonomy file
+"""The SemEval-2014 restaurant evaluation (cxtext/evaluation/aspects.py) and its taxonomy file
 (models/eval/semeval2014_restaurants.toml): the file loads and its examples are tagged; a small
 made-up file in the SemEval XML format gives the scores worked out by hand. No public data needed."""
 
@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 
 from cxtext.errors import ConfigError
-from cxtext.evaluate_aspects import (
+from cxtext.evaluation.aspects import (
     CATEGORIES,
     FALLBACK,
     RESTAURANT_TAXONOMY,
     THEME_OF,
+    Sentence,
     check_taxonomy,
     detection_counts,
     evaluate_aspect_categories,
@@ -19,8 +20,8 @@ from cxtext.evaluate_aspects import (
     prf,
     score_split,
 )
-from cxtext.taxonomy import STAGE_IDS, get_tagger, load_taxonomy
-from cxtext.text import load_nlp
+from cxtext.text.taxonomy import STAGE_IDS, get_tagger, load_taxonomy
+from cxtext.text.nlp import load_nlp
 
 TAXONOMY = load_taxonomy(RESTAURANT_TAXONOMY)
 
@@ -153,6 +154,19 @@ def test_scores_match_the_hand_count(fake_data):
     assert result.accuracy(3) == pytest.approx(2 / 4)
     assert result.accuracy(2, sorted(result.mixed)) == 1.0
     assert result.all_gold == (3, 5)  # the undetected ambience pair takes the sentence's neutral
+
+
+def test_a_sentence_left_unscored_predicts_nothing(fake_data):
+    """Language detection takes "Molto bene!" for Italian; the pipeline leaves it unscored, and the
+    evaluation counts its gold pair as missed and its polarity as wrong (it once raised KeyError)."""
+    _, taxonomy = fake_data
+    sentences = [Sentence("1", "Molto bene!", {FALLBACK: "positive"}),
+                 Sentence("2", "The soup was lovely.", {"food": "positive"})]
+    result = score_split("test", sentences, get_tagger(taxonomy), majority="food")
+    assert result.unscored == 1 and result.fallback == 0
+    assert result.detection["micro"] == (1, 0, 1)
+    assert result.all_gold == (1, 2)
+    assert [p[0] for p in result.polarity] == ["food"]
 
 
 def test_section_reports_the_test_split(fake_data):

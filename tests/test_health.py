@@ -18,8 +18,8 @@ CXTEXT = [sys.executable, "-m", "cxtext.cli"]
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     """A small sample after its first nightly run."""
-    from cxtext.sampledata import generate
-    from flows.nightly import nightly
+    from cxtext.devtools.sampledata import generate
+    from cxtext_flows.nightly import nightly
 
     root = tmp_path_factory.mktemp("health")
     generate(root / "sample_data", seed=11, n_reviews=200, n_surveys=150, n_social=150)
@@ -59,8 +59,8 @@ def test_check_passes_after_a_fresh_run_and_fails_when_the_last_nightly_is_too_o
 
 
 def test_the_nightly_run_fails_after_publishing_when_a_check_fails(ws):
-    from flows.nightly import nightly
-    from flows.tasks import ChecksFailed
+    from cxtext_flows.nightly import nightly
+    from cxtext_flows.tasks import ChecksFailed
 
     config = ws / "cxtext.toml"
     text = config.read_text().replace("no_theme_share_warn = 0.60", "no_theme_share_warn = 0")
@@ -88,8 +88,8 @@ def published_count(root):
 
 
 def test_rollback_republishes_an_earlier_snapshot_until_the_next_run(ws):
-    from cxtext.store import snapshot_files
-    from flows.nightly import nightly
+    from cxtext.store.publish import snapshot_files
+    from cxtext_flows.nightly import nightly
 
     before = published_count(ws)
     add_reviews(ws, "reviews_late.csv", [("RX1", "C1", "The strap broke."), ("RX2", "C2", "Nice colour.")])
@@ -111,7 +111,7 @@ def test_rollback_republishes_an_earlier_snapshot_until_the_next_run(ws):
 
 
 def test_only_the_last_snapshots_are_kept(ws):
-    from cxtext.store import snapshot_files
+    from cxtext.store.publish import snapshot_files
 
     config = ws / "cxtext.toml"
     config.write_text(config.read_text().replace("snapshots_kept = 7", "snapshots_kept = 2"))
@@ -136,8 +136,8 @@ def file_hits(root, needles):
 
 
 def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
-    from cxtext.redact import hash_customer_key
-    from flows.nightly import nightly
+    from cxtext.ingest.redact import hash_customer_key
+    from cxtext_flows.nightly import nightly
 
     markers = ["Zorblaxian", "Quixotrumble"]
     add_reviews(ws, "reviews_planted.csv", [
@@ -173,7 +173,7 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
     # the landing file still holds them, but it is known by the hash it arrived with: not ingested again
     again = nightly(config=str(ws / "cxtext.toml"))
     assert again["files_new"] == 0 and published_count(ws) == before - 2
-    from flows.backfill import backfill
+    from cxtext_flows.backfill import backfill
     backfill(config=str(ws / "cxtext.toml"), steps=["reingest", "enrich", "aggregate"])  # the rewritten archive re-reads
     assert file_hits(state / "archive", needles) == [] and database_hits(state / "pipeline.duckdb", needles) == {}
 

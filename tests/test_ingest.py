@@ -5,8 +5,8 @@ import time
 import pytest
 
 from cxtext.errors import SourceReadError, WriterLockHeld
-from cxtext.ingest import ingest_file, scan_landing
-from cxtext.store import writer_lock
+from cxtext.ingest.load import ingest_file, scan_landing
+from cxtext.store.lock import writer_lock
 from tests.conftest import REVIEW_HEADER
 
 ROWS = [

@@ -35,7 +35,7 @@ def workspace(tmp_path_factory):
 
 
 def nightly(workspace):
-    from flows.nightly import nightly as flow
+    from cxtext_flows.nightly import nightly as flow
 
     return flow(config=str(workspace / "cxtext.toml"))
 

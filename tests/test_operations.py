@@ -33,8 +33,8 @@ def write_config(root, **extra):
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     """A small sample (750 feedback over several months) after its first nightly run."""
-    from cxtext.sampledata import generate
-    from flows.nightly import nightly
+    from cxtext.devtools.sampledata import generate
+    from cxtext_flows.nightly import nightly
 
     root = tmp_path_factory.mktemp("ops")
     generate(root / "sample_data", seed=7, n_reviews=300, n_surveys=250, n_social=200)
@@ -52,13 +52,13 @@ def ws(base, tmp_path):
 
 
 def run_nightly(root):
-    from flows.nightly import nightly
+    from cxtext_flows.nightly import nightly
 
     return nightly(config=str(root / "cxtext.toml"))
 
 
 def run_backfill(root, **params):
-    from flows.backfill import backfill
+    from cxtext_flows.backfill import backfill
 
     return backfill(config=str(root / "cxtext.toml"), **params)
 
@@ -68,7 +68,8 @@ def work(root):
 
 
 def fingerprint(path):
-    from cxtext.store import Store, content_fingerprint
+    from cxtext.store.db import Store
+    from cxtext.store.introspection import content_fingerprint
 
     with Store.open(path, read_only=True) as store:
         return content_fingerprint(store)
@@ -133,9 +134,10 @@ def test_the_same_backfill_run_again_does_nothing(ws):
 def test_a_killed_forced_backfill_finishes_the_rest_when_run_again(ws):
     """A backfill that stops after its first chunks (a chunk is whole days, one transaction) and is
     run again with the same parameters does only what is left."""
-    from cxtext.backfill import BackfillRequest, run_backfill as library_backfill
+    from cxtext.ops.backfill import BackfillRequest, run_backfill as library_backfill
     from cxtext.config import load_settings
-    from cxtext.store import Store, start_run, utcnow
+    from cxtext.store.db import Store, utcnow
+    from cxtext.store.ledger import start_run
 
     write_config(ws, enrich_chunk_rows=100)
     settings = load_settings(ws / "cxtext.toml")
@@ -285,7 +287,9 @@ def test_two_writers_started_together_one_waits_or_fails_naming_the_holder(ws):
 def test_a_dead_writer_leaves_no_lock_and_its_run_is_marked_crashed(ws):
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
-        from cxtext.store import Store, start_run, writer_lock
+        from cxtext.store.db import Store
+        from cxtext.store.ledger import start_run
+        from cxtext.store.lock import writer_lock
         with writer_lock({str(ws / 'state/.writer.lock')!r}, purpose="doomed"), Store.open({str(ws / 'state/pipeline.duckdb')!r}) as s:
             start_run(s, "backfill", {{}})
             print("holding", flush=True)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from cxtext.parallel import Inline, Processes, executor
+from cxtext.enrich.parallel import Inline, Processes, executor
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -30,9 +30,9 @@ def test_executor_chooses_inline_for_small_jobs_and_processes_for_big_ones():
 def loaded(tmp_path_factory):
     """A state folder with 756 ingested feedback (750 English, 6 non-English), none enriched yet."""
     from cxtext.config import load_settings
-    from cxtext.ingest import ingest_file
-    from cxtext.sampledata import generate
-    from cxtext.store import Store
+    from cxtext.ingest.load import ingest_file
+    from cxtext.devtools.sampledata import generate
+    from cxtext.store.db import Store
     from tests.test_operations import write_config
 
     root = tmp_path_factory.mktemp("parallel")
@@ -47,8 +47,9 @@ def loaded(tmp_path_factory):
 
 
 def enrich_copy(loaded, tmp_path, **overrides):
-    from cxtext.enrich import enrich
-    from cxtext.store import Store, content_fingerprint
+    from cxtext.enrich.run import enrich
+    from cxtext.store.db import Store
+    from cxtext.store.introspection import content_fingerprint
 
     root, settings = loaded
     state = tmp_path / "state"
@@ -76,7 +77,7 @@ def test_worker_processes_and_a_dask_cluster_write_what_one_process_writes(loade
 def test_bench_measures_every_stage_and_appends_its_section(tmp_path):
     """`cxtext bench` at its smallest size: every stage timed, each pipeline in its own process
     (so its memory is its own), the nightly +1% run, and a section appended to the file."""
-    from cxtext.bench import HEADER, run_bench
+    from cxtext.devtools.bench import HEADER, run_bench
 
     out = tmp_path / "BENCHMARKS.md"
     section = run_bench(400, workers=2, out=out, echo=lambda line: None)

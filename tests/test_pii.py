@@ -9,8 +9,8 @@ import logging
 
 import pytest
 
-from cxtext.evaluate_pii import PLANTED, PLACEHOLDER, TEMPLATES, changed_look_alikes, markdown, sample_redactions
-from cxtext.redact import redact_text
+from cxtext.evaluation.pii import PLANTED, PLACEHOLDER, TEMPLATES, changed_look_alikes, markdown, sample_redactions
+from cxtext.ingest.redact import redact_text
 from tests.conftest import REVIEWS_SOURCE, ROOT, write_config
 
 
@@ -89,9 +89,9 @@ class Capture(logging.Handler):
 def test_no_planted_value_anywhere_after_a_nightly_run(tmp_path):
     import duckdb
 
-    from cxtext.report import top_pain_points_markdown
-    from cxtext.store import Store
-    from flows.nightly import nightly
+    from cxtext.report.html import top_pain_points_markdown
+    from cxtext.store.db import Store
+    from cxtext_flows.nightly import nightly
 
     (tmp_path / "landing").mkdir()
     planted_files(tmp_path / "landing")

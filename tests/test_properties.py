@@ -7,8 +7,8 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxtext.records import feedback_id, normalize_text
-from cxtext.redact import iban_ok, luhn_ok, redact_text
+from cxtext.ingest.records import feedback_id, normalize_text
+from cxtext.ingest.redact import iban_ok, luhn_ok, redact_text
 
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 digit_soup = st.text(alphabet="0123456789 -+().@:/abcdefGBDE_", max_size=60)

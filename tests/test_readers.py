@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxtext.errors import SourceReadError
-from cxtext.readers import open_records
+from cxtext.ingest.readers import open_records
 
 
 def read(tmp_path, content: bytes, fmt="csv", name=None):

@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 
 from cxtext.config import make_source_spec
-from cxtext.records import Rejection, feedback_id, lookup, normalize_text, parse_score, parse_time, to_canonical
+from cxtext.ingest.records import Rejection, feedback_id, lookup, normalize_text, parse_score, parse_time, to_canonical
 
 NOW = datetime(2026, 11, 23, 12, 0)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from cxtext.redact import HandlePolicy, hash_customer_key, iban_ok, luhn_ok, redact_text, redact_value
+from cxtext.ingest.redact import HandlePolicy, hash_customer_key, iban_ok, luhn_ok, redact_text, redact_value
 
 BRAND = HandlePolicy.of(True, ["@VoltaShop"])
 
@@ -88,3 +88,9 @@ def test_customer_key_hash_is_salted_stable_and_case_blind():
     assert a == hash_customer_key("jane@example.com", "s1")
     assert a != hash_customer_key("jane@example.com", "s2")
     assert "jane" not in a and len(a) == 32
+
+
+def test_keys_of_json_objects_are_redacted_and_keep_every_value():
+    redacted = redact_value({"votes": {"jane.doe@example.com": 1, "john@example.org": 2, "plain": 3}})
+    assert "@" not in str(redacted)
+    assert sorted(redacted["votes"].values()) == [1, 2, 3] and redacted["votes"]["plain"] == 3

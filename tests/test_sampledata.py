@@ -1,4 +1,4 @@
-"""Tests for cxtext.sampledata: determinism, file formats, planted truth, defects, PII, retweets."""
+"""Tests for cxtext.devtools.sampledata: determinism, file formats, planted truth, defects, PII, retweets."""
 
 import csv
 import datetime
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cxtext import sampledata
-from cxtext.sampledata import generate
+from cxtext.devtools import sampledata
+from cxtext.devtools.sampledata import generate
 
 SMALL = {"n_reviews": 300, "n_surveys": 300, "n_social": 300}
 FILES = ("reviews.csv", "survey_comments.csv", "social_mentions.jsonl", "manifest.json")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxtext.errors import ConfigError
-from cxtext.sentiment import (
+from cxtext.text.sentiment import (
     DEFAULT_LEXICON,
     LABEL_THRESHOLD,
     Polarity,
@@ -366,7 +366,8 @@ def _write_tiny_data(root):
 
 
 def test_evaluation_readers_and_report_on_tiny_files(tmp_path):
-    from cxtext.evaluate import load_huliu, main
+    from cxtext.evaluation.datasets import load_huliu
+    from cxtext.evaluation.report import main
 
     data = tmp_path / "data"
     _write_tiny_data(data)
@@ -395,13 +396,14 @@ def test_evaluation_readers_and_report_on_tiny_files(tmp_path):
     ],
 )
 def test_sentence_label_from_aspect_polarities(polarities, label):
-    from cxtext.evaluate import combine_polarities
+    from cxtext.evaluation.datasets import combine_polarities
 
     assert combine_polarities(polarities) == label
 
 
 def test_two_class_macro_f1_counts_neutral_predictions_as_misses():
-    from cxtext.evaluate import TWO, macro_f1
+    from cxtext.evaluation.datasets import TWO
+    from cxtext.evaluation.metrics import macro_f1
 
     gold = ["positive", "negative", "negative"]
     assert macro_f1(gold, ["positive", "negative", "negative"], TWO) == 1.0

@@ -61,7 +61,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture
 def workspace(tmp_path):
-    from cxtext.sampledata import generate
+    from cxtext.devtools.sampledata import generate
 
     generate(tmp_path / "sample_data", seed=3, n_reviews=120, n_surveys=100, n_social=80)
     config = (ROOT / "cxtext.toml").read_text().replace('state_dir = "out"', 'state_dir = "state"')

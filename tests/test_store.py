@@ -7,9 +7,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cxtext.store.publish import publish
+from cxtext.insights.views import define_views
 from cxtext.errors import SchemaError
-from cxtext.schema import SCHEMA_VERSION, TABLES
-from cxtext.store import Store, finish_run, schema_markdown, start_run
+from cxtext.store.schema import SCHEMA_VERSION, TABLES
+from cxtext.store.db import Store
+from cxtext.store.ledger import finish_run, start_run
+from cxtext.store.introspection import schema_markdown
 
 DUCKDB_CLI = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
 
@@ -61,10 +65,10 @@ def test_a_run_is_completed_in_its_snapshot_and_in_the_working_ledger_only_once_
     with Store.open(tmp_path / "w.duckdb") as store:
         run_id = start_run(store, "nightly", {})
         with pytest.raises(Killed):
-            store.publish(target, finish=killed_before_the_rename)
+            publish(store, target, finish=killed_before_the_rename)
         assert not target.exists()
         assert store.execute("SELECT status FROM runs") == [("running",)]
-        store.publish(target, finish=lambda database: finish_run(store, run_id, "completed", {"rows_read": 1},
+        publish(store, target, finish=lambda database: finish_run(store, run_id, "completed", {"rows_read": 1},
                                                                  database=database))
         assert store.execute("SELECT status FROM runs") == [("running",)]  # the flow finishes it next
     with Store.open(target, read_only=True) as published:
@@ -75,7 +79,7 @@ def test_publish_is_a_complete_copy_the_duckdb_cli_reads(tmp_path):
     target = tmp_path / "cx.duckdb"
     with Store.open(tmp_path / "w.duckdb") as store:
         start_run(store, "nightly", {})
-        store.publish(target)
+        publish(store, target)
         store.execute("INSERT INTO cxtext_meta VALUES ('after', 'publish')")  # not in the copy
         markdown = schema_markdown(store)
     assert "### `feedback` (table)" in markdown and "| `feedback_id` | VARCHAR |" in markdown
@@ -95,10 +99,10 @@ def test_publish_is_a_complete_copy_the_duckdb_cli_reads(tmp_path):
 def test_publish_replaces_atomically_while_a_reader_holds_the_old_file(tmp_path):
     target = tmp_path / "cx.duckdb"
     with Store.open(tmp_path / "w.duckdb") as store:
-        store.publish(target)
+        publish(store, target)
         reader = duckdb.connect(str(target), read_only=True)
         start_run(store, "nightly", {})
-        store.publish(target)  # the analyst's open file does not block this
+        publish(store, target)  # the analyst's open file does not block this
         assert reader.execute("SELECT count(*) FROM runs").fetchone()[0] == 0  # still the old snapshot
         reader.close()
     with duckdb.connect(str(target), read_only=True) as fresh:
@@ -118,14 +122,14 @@ sys.stdin.readline()
 def test_publish_survives_an_analyst_writing_to_the_old_file(tmp_path):
     target = tmp_path / "cx.duckdb"
     with Store.open(tmp_path / "w.duckdb") as store:
-        store.publish(target)
+        publish(store, target)
         analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(target)], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True)
         try:
             assert analyst.stdout.readline().strip() == "written"
             assert (tmp_path / "cx.duckdb.wal").exists()
             start_run(store, "nightly", {})
-            store.publish(target)  # not blocked by the analyst's open read-write connection
+            publish(store, target)  # not blocked by the analyst's open read-write connection
             with duckdb.connect(str(target), read_only=True) as fresh:  # the stale .wal is not replayed
                 assert fresh.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
         finally:
@@ -135,7 +139,7 @@ def test_publish_survives_an_analyst_writing_to_the_old_file(tmp_path):
 
 
 def test_a_version_1_database_is_migrated_in_place(tmp_path):
-    from cxtext.schema import create_statements
+    from cxtext.store.schema import create_statements
 
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
@@ -151,7 +155,7 @@ def test_a_version_1_database_is_migrated_in_place(tmp_path):
 
 
 def test_recorded_run_completes_or_fails_with_the_error(tmp_path):
-    from cxtext.store import recorded_run
+    from cxtext.store.ledger import recorded_run
 
     with Store.open(tmp_path / "w.duckdb") as store:
         with recorded_run(store, "enrich", {"a": 1}) as run:
@@ -164,11 +168,11 @@ def test_recorded_run_completes_or_fails_with_the_error(tmp_path):
 
 
 def test_views_are_documented_column_by_column(tmp_path):
-    from cxtext.schema import VIEWS
+    from cxtext.insights.views import VIEWS
 
     with Store.open(tmp_path / "w.duckdb") as store:
-        store.define_views("Europe/London")
-        store.define_views("Europe/London")  # idempotent
+        define_views(store, "Europe/London")
+        define_views(store, "Europe/London")  # idempotent
         for view in VIEWS:
             columns = store.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? "
                                     "ORDER BY column_index", [view.name])
@@ -181,19 +185,19 @@ def test_views_are_documented_column_by_column(tmp_path):
 
 def test_weeks_are_cut_in_the_reporting_time_zone(tmp_path):
     with Store.open(tmp_path / "w.duckdb") as store:
-        store.define_views("Europe/London")
+        define_views(store, "Europe/London")
         # Sunday 23:30 UTC in summer is Monday 00:30 in London: the next week there.
         store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text) "
                       "VALUES ('a', 'review', 's', TIMESTAMP '2026-07-12 23:30', 'x')")
         assert store.execute("SELECT local_date, local_week FROM feedback_enriched")[0] == (
             date(2026, 7, 13), date(2026, 7, 13))
-        store.define_views("UTC")
+        define_views(store, "UTC")
         assert store.execute("SELECT local_date, local_week FROM feedback_enriched")[0] == (
             date(2026, 7, 12), date(2026, 7, 6))
 
 
 def test_a_version_2_database_gains_the_later_columns_and_tables(tmp_path):
-    from cxtext.schema import create_statements
+    from cxtext.store.schema import create_statements
 
     path = tmp_path / "v2.duckdb"
     con = duckdb.connect(str(path))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cxtext.errors import ConfigError
-from cxtext.taxonomy import (
+from cxtext.text.taxonomy import (
     DEFAULT_TAXONOMY,
     STAGE_IDS,
     ThemeTagger,
@@ -23,7 +23,7 @@ from cxtext.taxonomy import (
     load_taxonomy,
     parse_taxonomy,
 )
-from cxtext.text import clean_text, load_nlp
+from cxtext.text.nlp import clean_text, load_nlp
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"

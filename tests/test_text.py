@@ -1,6 +1,6 @@
 import pytest
 
-from cxtext.text import clean_text, load_nlp, split_hashtag
+from cxtext.text.nlp import clean_text, load_nlp, split_hashtag
 
 
 @pytest.mark.parametrize(
@@ -49,11 +49,11 @@ def test_nlp_sentences_and_lower_case_lemmas():
 
 
 def test_sentences_and_lemmas_read_from_arrays_equal_spacys_own():
-    """cxtext.text.sentences and the lookup-lemma component are fast paths of spaCy's doc.sents and
+    """cxtext.text.nlp.sentences and the lookup-lemma component are fast paths of spaCy's doc.sents and
     its lookup lemmatizer plus lower-casing: the same spans and lemmas."""
     import spacy
 
-    from cxtext.text import lemma_table, load_nlp, sentences
+    from cxtext.text.nlp import lemma_table, load_nlp, sentences
 
     table = lemma_table()
     reference = spacy.blank("en")

@@ -8,8 +8,8 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
-from cxtext.evaluate_topics import planted_concentration
-from cxtext.topics import (
+from cxtext.evaluation.topics import planted_concentration
+from cxtext.text.topics import (
     CURRENT,
     NO_TOPIC,
     TopicModel,
@@ -185,7 +185,7 @@ def test_load_current_refuses_another_sklearn_version(tmp_path, model, caplog):
     meta = json.loads(meta_path.read_text())
     meta["sklearn_version"] = "0.24.2"
     meta_path.write_text(json.dumps(meta))
-    with caplog.at_level(logging.WARNING, logger="cxtext.topics"):
+    with caplog.at_level(logging.WARNING, logger="cxtext.text.topics"):
         assert load_current(tmp_path) is None
     assert "refit" in caplog.text and version in caplog.text
 

@@ -1,0 +1,10 @@
+"""The `cxtext` command: a thin face over the library and the flows (docs/CLI.md).
+
+Commands turn the library's named errors into one-line messages; only `run`, `backfill` and
+`serve` reach into the flows (and Prefect), lazily, so that the other commands start fast.
+"""
+
+from cxtext.cli.app import app, main
+from cxtext.cli import pipeline, operate, develop  # noqa: F401, I001  (each registers its commands; --help lists them in this order)
+
+__all__ = ["app", "main"]

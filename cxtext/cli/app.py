@@ -1,0 +1,79 @@
+"""The Typer app, the options the commands share, and the entry point that turns the library's
+named errors into one-line messages."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import duckdb
+import typer
+from rich.console import Console
+
+from cxtext.config import (
+    Settings,
+    load_settings,
+)
+from cxtext.errors import CxtextError
+from cxtext.store.db import Store
+
+app = typer.Typer(
+    help="cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+# Piped output is not cut to 80 columns: tables stay whole in files and logs.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True)
+
+ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: $CXTEXT_CONFIG or ./cxtext.toml).")
+StateOption = typer.Option(None, "--state-dir", help="State folder (default: from the config, 'out').")
+
+
+def _settings(config: Optional[Path], state_dir: Optional[Path]) -> Settings:
+    return load_settings(config, state_dir=state_dir)
+
+
+
+
+@contextmanager
+def _reader(settings: Settings) -> Iterator[Store]:
+    """The working database read-only; the published file when a run holds the working one."""
+    for path in (settings.work_db, settings.published_db):
+        if not path.exists():
+            continue
+        with ExitStack() as stack:
+            try:
+                store = stack.enter_context(Store.open(path, read_only=True))
+            except duckdb.IOException:
+                err.print(f"{path.name} is busy (a run is writing it); trying {settings.published_db.name}")
+                continue
+            yield store
+            return
+    raise CxtextError(f"no readable database in {settings.state_dir}: run `cxtext run` first")
+
+
+def _optional_rollback(argv: list[str]) -> list[str]:
+    """`--rollback` with no number means one publish back (Typer options always take a value)."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg == "--rollback" and (i + 1 == len(out) or not out[i + 1].lstrip("-").isdigit()):
+            out.insert(i + 1, "1")
+            break
+    return out
+
+
+def main() -> None:
+    try:
+        app(args=_optional_rollback(sys.argv[1:]))
+    except CxtextError as exc:
+        err.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+

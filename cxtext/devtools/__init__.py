@@ -1,0 +1,1 @@
+"""Developer tooling: the benchmark (the sample data generator joins it)."""

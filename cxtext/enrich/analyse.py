@@ -1,0 +1,179 @@
+"""The CPU-bound analysis of one chunk of feedback (in-process or in a worker): language,
+sentences, sentiment, theme mentions with their clause's sentiment, topic assignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+
+from cxtext.config import DEFAULT_LANGUAGES
+from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
+from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
+from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
+from cxtext.text.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
+from cxtext.text.taxonomy import ThemeTagger, tagger_from_bytes
+
+
+@dataclass(frozen=True)
+class Versions:
+    sentiment: str
+    taxonomy: str
+    topics: str = "none"
+
+    def as_dict(self) -> dict:
+        return {"sentiment": self.sentiment, "taxonomy": self.taxonomy, "topics": self.topics}
+
+    def columns(self) -> dict:
+        """The versions under the names of the enrichment table's columns."""
+        return {"sentiment_version": self.sentiment, "taxonomy_version": self.taxonomy, "topic_version": self.topics}
+
+
+
+def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> Versions:
+    return Versions(sentiment=f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}",
+                    taxonomy=tagger.taxonomy.version,
+                    topics=getattr(topic_model, "version_", "none"))
+
+
+
+@dataclass(frozen=True)
+class AnalysisContext:
+    """What every chunk's analysis needs, sent to each worker once: the taxonomy file's bytes
+    (a worker builds its own tagger), the topic model, the versions being written."""
+
+    taxonomy_toml: bytes
+    topic_model: object | None
+    versions: Versions
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+
+
+
+def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows: list[tuple], now: datetime,
+                  replacing: list[str], topic_only: list[str], window: tuple) -> dict:
+    """The CPU-bound work of one chunk, in a worker: the whole analysis of *whole_rows*, a topic
+    assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash; English only: the
+    topic model reads English). *replacing* and *topic_only*, the ids whose old results the
+    writer replaces, and *window*, when they were written, only pass through."""
+    tagger = tagger_from_bytes(context.taxonomy_toml)
+    if tagger.taxonomy.version != context.versions.taxonomy:
+        raise RuntimeError("the taxonomy changed while it was being applied")
+    done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing,
+            "window": window}
+    if whole_rows:
+        done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model,
+                                 languages=context.languages)
+    if topic_only:
+        done["assigned"] = assign_topics(topic_rows, context.topic_model)
+    return done
+
+
+
+def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
+    """Topic assignments only, for feedback whose sentiment and themes are current."""
+    assigned = []
+    if topic_model is not None and rows:
+        docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
+        topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
+        assigned = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
+                    for row, t, c in zip(rows, topic_ids, confidences)]
+    return pa.Table.from_pylist(assigned, schema=SCHEMAS["feedback_topics"])
+
+
+
+#: The Arrow tables a chunk's analysis produces: the per-feedback result tables, and each
+#: feedback's detected language (written into feedback.language).
+SCHEMAS = {name: arrow_schema(name) for name in PER_FEEDBACK_RESULTS} | {
+    "languages": arrow_schema("feedback", ("feedback_id", "language"))}
+
+
+
+def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: datetime,
+            topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict[str, pa.Table]:
+    """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables.
+
+    Every row gets its language; the English-only scorers (sentiment, themes, the topic model)
+    skip the others, whose enrichment row says scored = false, so they dilute no English figure.
+    The analysis reads nothing but the kind and the text, so each distinct (kind, text) of the
+    chunk is analysed once and its results are copied to the others: retweets, templated survey
+    answers and the many "Great service!" cost one analysis."""
+    distinct: dict[tuple[str, str], int] = {}
+    for _, kind, text, _ in rows:
+        distinct.setdefault((kind, text), len(distinct))
+    results = _analyse_texts(list(distinct), tagger, topic_model, languages)
+    out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+    for feedback_id, kind, text, text_hash in rows:
+        result = results[distinct[(kind, text)]]
+        out["languages"].append({"feedback_id": feedback_id, "language": result["language"]})
+        out["enrichment"].append({"feedback_id": feedback_id, "text_hash": text_hash,
+                                  "sentiment_version": versions.sentiment, "taxonomy_version": versions.taxonomy,
+                                  "topic_version": versions.topics, "enriched_at": now, "scored": result["scored"]})
+        for table in ("sentences", "theme_mentions", "sentiment", "feedback_topics"):
+            out[table].extend({"feedback_id": feedback_id, **row} for row in result.get(table, ()))
+    return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
+
+
+
+def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_model,
+                   languages: tuple[str, ...]) -> list[dict]:
+    """Per (kind, text): its language, whether it was scored and, when it was, its rows of
+    sentences, theme_mentions, sentiment and feedback_topics (without the feedback_id)."""
+    scorer = get_scorer()
+    cleaned_all = [clean_text(text, kind=kind) for kind, text in texts]
+    results = [{"language": lang, "scored": lang in SCORED_LANGUAGES}
+               for lang in (detect(c.text, languages) for c in cleaned_all)]
+    scored = [i for i, result in enumerate(results) if result["scored"]]
+    cleaned = [cleaned_all[i] for i in scored]
+    docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
+    if topic_model is not None and docs:
+        topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
+        for i, t, c in zip(scored, topic_ids, confidences):
+            results[i]["feedback_topics"] = [{"topic_id": int(t), "confidence": float(c)}]
+    for i, clean, doc in zip(scored, cleaned, docs):
+        result = results[i]
+        sents = sentences(doc)
+        texts = [clean.text[sent.start_char:sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
+        compounds = []
+        result["sentences"] = []
+        for index, (sent, text) in enumerate(zip(sents, texts)):
+            polarity = scorer.polarity(text)
+            compounds.append(polarity.compound)
+            start, end = clean.original_span(sent.start_char, sent.end_char)
+            result["sentences"].append({"sentence_index": index, "start_char": start, "end_char": end,
+                                        "text": text, "compound": polarity.compound, "label": polarity.label})
+        result["theme_mentions"] = []
+        for index, mention in enumerate(tagger.tag(doc, sents)):
+            sent, text = sents[mention.sentence_index], texts[mention.sentence_index]
+            start_in, end_in = mention.start_char - sent.start_char, mention.end_char - sent.start_char
+            clause = _clause_at(text, start_in)
+            polarity = clause_polarity(text, start_in, end_in, scorer)
+            label, source = polarity.label, "clause"
+            prior = tagger.taxonomy.theme(mention.theme).polarity
+            if label == "neutral" and prior:
+                label, source = prior, "theme"
+            elif label == "neutral" and label_for(compounds[mention.sentence_index]) != "neutral":
+                label, source = label_for(compounds[mention.sentence_index]), "sentence"
+            start, end = clean.original_span(mention.start_char, mention.end_char)
+            result["theme_mentions"].append({
+                "mention_index": index, "theme": mention.theme, "stage": mention.stage,
+                "sentence_index": mention.sentence_index, "start_char": start, "end_char": end,
+                "evidence": mention.text, "clause": clause, "compound": polarity.compound, "label": label,
+                "label_source": source})
+        document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
+        remembered = peak_end(compounds)
+        result["sentiment"] = [{
+            "compound": document.compound, "pos": document.pos, "neu": document.neu,
+            "neg": document.neg, "label": document.label, "peak_end": remembered,
+            "peak_end_label": label_for(remembered) if remembered is not None else None,
+            "sentence_count": len(sents), "is_retweet": clean.retweet}]
+    return results
+
+
+
+def _clause_at(sentence: str, position: int) -> str:
+    """The clause of *sentence* that contains character *position*: its sentiment is the theme's."""
+    for start, end in clause_spans(sentence):
+        if position < end:
+            return sentence[start:end]
+    return sentence

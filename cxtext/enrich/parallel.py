@@ -1,0 +1,125 @@
+"""One chunk-map for the CPU-bound stages (text pipeline, sentiment, theme tagging, topic
+assignment): worker processes on this machine, a Dask cluster when one is configured, or the
+caller's own process for small jobs. Results come back to the caller, DuckDB's one writer.
+
+Work that needs the same large read-only objects for every chunk (the taxonomy, the topic model)
+gets them once per worker as a *context*: through the pool's initializer for processes, scattered
+to every worker for Dask, so a chunk carries only its rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import Any, Callable, Iterable, Iterator
+
+log = logging.getLogger(__name__)
+
+_context: Any = None  # a worker process's context, set once by the pool's initializer
+
+
+class Inline:
+    """The caller's own process: no start-up cost, for small jobs and one worker."""
+
+    description = "1 worker (in-process)"
+
+    def __init__(self, context):
+        self.context = context
+
+    def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
+        for task in tasks:
+            yield fn(self.context, *task)
+
+    def close(self) -> None:
+        pass
+
+
+def _install(context) -> None:
+    global _context
+    _context = context
+
+
+def _with_context(fn: Callable, *args):
+    return fn(_context, *args)
+
+
+class Processes:
+    """Worker processes on this machine, started with 'spawn': the parent runs DuckDB's and
+    Prefect's threads, which a fork would copy in an undefined state. Each worker loads spaCy and
+    VADER once."""
+
+    def __init__(self, context, workers: int):
+        self.description = f"{workers} worker processes"
+        self.in_flight = 2 * workers  # chunks submitted ahead: bounded, so memory is too
+        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_install,
+                                        initargs=(context,))
+
+    def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
+        tasks = iter(tasks)
+        running = {self.pool.submit(_with_context, fn, *task) for task in itertools.islice(tasks, self.in_flight)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                task = next(tasks, None)
+                if task is not None:
+                    running.add(self.pool.submit(_with_context, fn, *task))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Dask:
+    """The workers of an existing Dask cluster (``distributed``). They need the same cxtext
+    installed; the context is scattered to each of them once."""
+
+    def __init__(self, context, address: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            from cxtext.errors import ConfigError
+
+            raise ConfigError("dask_address is set but the 'distributed' package is not installed "
+                              "(pip install 'cxtext[dask]')") from None
+        self.client = Client(address, set_as_default=False)
+        workers = len(self.client.scheduler_info().get("workers", {}))
+        self.description = f"Dask cluster {address} ({workers} workers)"
+        self.in_flight = 2 * max(workers, 1)
+        self.context = self.client.scatter(context, broadcast=True)
+
+    def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
+        from distributed import as_completed
+
+        tasks = iter(tasks)
+        running = as_completed(loop=self.client.loop, futures=[self.client.submit(fn, self.context, *task, pure=False)
+                                for task in itertools.islice(tasks, self.in_flight)])
+        for future in running:
+            yield future.result()
+            future.release()
+            task = next(tasks, None)
+            if task is not None:
+                running.add(self.client.submit(fn, self.context, *task, pure=False))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@contextmanager
+def executor(context, *, workers: int, dask_address: str | None = None, chunks: int = 0,
+             rows: int = 0, min_rows: int = 0) -> Iterator[Inline | Processes | Dask]:
+    """The executor for a job of *chunks* chunks and *rows* rows: Dask when an address is
+    given; processes when more than one worker is allowed and the job is big enough to repay
+    their start-up (a couple of seconds each); otherwise inline."""
+    if dask_address:
+        chosen = Dask(context, dask_address)
+    elif workers > 1 and chunks > 1 and rows >= min_rows:
+        chosen = Processes(context, min(workers, chunks))
+    else:
+        chosen = Inline(context)
+    try:
+        yield chosen
+    finally:
+        chosen.close()

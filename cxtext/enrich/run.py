@@ -1,0 +1,300 @@
+"""Enrichment: sentences, sentiment, theme mentions and topics for every feedback, incrementally.
+
+Only feedback without a result for its current text and the current versions (scorer, taxonomy,
+topic model) is processed (see :func:`pending`), in chunks of whole days, each chunk in one
+transaction: its old rows are deleted and the new ones inserted, so older versions are replaced,
+never mixed. A run killed half-way leaves whole chunks done and the rest stale for the next run.
+A new topic model alone costs only a new topic assignment, not a new analysis.
+
+The topic model is fitted on a bounded sample of recent feedback the first time (or when the
+installed scikit-learn no longer matches the saved one), kept in the state folder, and used to
+assign topics until `cxtext topics fit` refits it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxtext.config import Settings
+from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, current_versions
+from cxtext.enrich.parallel import executor
+from cxtext.enrich.topics import ensure_topic_model
+from cxtext.store.db import Store, utcnow
+from cxtext.store.schema import PER_FEEDBACK_RESULTS
+from cxtext.text.taxonomy import ThemeTagger, get_tagger
+
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which feedback a recomputation looks at: days (in the reporting time zone, inclusive),
+    sources, and for a forced backfill the time before which every result is recomputed."""
+
+    first_day: date | None = None
+    last_day: date | None = None
+    sources: tuple[str, ...] = ()
+    forced_before: datetime | None = None
+    timezone: str = "UTC"
+
+
+#: Why a feedback needs work. The first three need the whole analysis; a new topic model only a
+#: new topic assignment; 'forced' rows are current but older than a forced backfill.
+FULL_REASONS = ("missing", "changed_text", "new_version")
+TOPIC_REASONS = ("new_topic_model",)
+#: Reasons that are not new data: the nightly run spends at most its recompute budget on them.
+VERSION_REASONS = ("new_version", "new_topic_model")
+
+
+@dataclass
+class Progress:
+    """Where a recomputation stands, for logs and progress bars."""
+
+    chunks_done: int
+    chunks_total: int
+    records_done: int
+    records_total: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.records_done / self.seconds if self.seconds > 0 else 0.0
+
+    def __str__(self) -> str:
+        return (f"chunk {self.chunks_done}/{self.chunks_total}: {self.records_done:,}/{self.records_total:,} records, "
+                f"{self.rate:,.0f} records/s")
+
+
+@dataclass
+class EnrichResult:
+    versions: Versions
+    stale: int = 0
+    enriched: int = 0
+    topics_reassigned: int = 0
+    left: int = 0
+    chunks: int = 0
+    mentions: int = 0
+    seconds: float = 0.0
+    reasons: dict[str, int] = field(default_factory=dict)
+    topic_model_fitted: bool = False
+    executor: str = "none"
+
+    @property
+    def rewritten(self) -> int:
+        return self.enriched + self.topics_reassigned
+
+    def as_dict(self) -> dict:
+        return {"stale": self.stale, "enriched": self.enriched, "topics_reassigned": self.topics_reassigned,
+                "left": self.left, "chunks": self.chunks, "mentions": self.mentions, "seconds": round(self.seconds, 2),
+                "reasons": self.reasons, "topic_model_fitted": self.topic_model_fitted,
+                "executor": self.executor}
+
+
+def pending(store: Store, versions: Versions, selection: Selection = Selection()) -> pa.Table:
+    """Every selected feedback that needs work (feedback_id, day, reason), ordered by day: an
+    Arrow table, a few dozen bytes a row, so a million stale rows cost tens of MB, not hundreds."""
+    where, params = ["TRUE"], [selection.timezone]
+    if selection.first_day:
+        where.append("day >= ?")
+        params.append(selection.first_day)
+    if selection.last_day:
+        where.append("day <= ?")
+        params.append(selection.last_day)
+    if selection.sources:
+        where.append("source IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(selection.sources))
+    return store.con.sql(
+        "SELECT feedback_id, day, CASE "
+        "  WHEN e_id IS NULL THEN 'missing' WHEN e_hash <> text_hash THEN 'changed_text' "
+        "  WHEN sentiment_version <> ? OR taxonomy_version <> ? THEN 'new_version' "
+        "  WHEN topic_version <> ? THEN 'new_topic_model' "
+        "  WHEN enriched_at < ? THEN 'forced' END AS reason "
+        "FROM (SELECT f.feedback_id, f.source, f.text_hash, e.feedback_id AS e_id, e.text_hash AS e_hash, "
+        "             e.sentiment_version, e.taxonomy_version, e.topic_version, e.enriched_at, "
+        "             CAST((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE ? AS DATE) AS day "
+        "      FROM feedback f LEFT JOIN enrichment e USING (feedback_id)) "
+        f"WHERE {' AND '.join(where)} AND reason IS NOT NULL ORDER BY day, feedback_id",
+        params=[versions.sentiment, versions.taxonomy, versions.topics, selection.forced_before, *params],
+    ).to_arrow_table()
+
+
+def count_reasons(todo: pa.Table) -> dict[str, int]:
+    return {r["values"]: r["counts"] for r in pc.value_counts(todo["reason"]).to_pylist()}
+
+
+def with_reasons(todo: pa.Table, reasons) -> pa.Table:
+    return todo.filter(pc.is_in(todo["reason"], pa.array(sorted(reasons), pa.string())))
+
+
+def within_budget(todo: pa.Table, budget: int) -> pa.Table:
+    """All rows but those stale only by a version beyond the *budget* newest."""
+    versioned = with_reasons(todo, VERSION_REASONS).sort_by([("day", "descending"), ("feedback_id", "ascending")])
+    over = versioned["feedback_id"].slice(budget)
+    return todo.filter(pc.invert(pc.is_in(todo["feedback_id"], over))) if len(over) else todo
+
+
+def day_chunks(todo: pa.Table, max_rows: int) -> list[tuple[int, int]]:
+    """Whole days packed into chunks of at most *max_rows* rows (a bigger day is split), as
+    (offset, length) slices of *todo*: a killed run resumes at a day boundary, and small days
+    do not cost a transaction each."""
+    if not len(todo):
+        return []
+    days = pc.cast(todo["day"], pa.int32()).to_numpy(zero_copy_only=False)
+    starts = [0, *(np.flatnonzero(np.diff(days)) + 1).tolist()]
+    chunks: list[list[int]] = []
+    for start, end in zip(starts, starts[1:] + [len(days)]):
+        if chunks and chunks[-1][1] + (end - start) <= max_rows:
+            chunks[-1][1] += end - start
+            continue
+        chunks += [[offset, min(max_rows, end - offset)] for offset in range(start, end, max_rows)]
+    return [(offset, length) for offset, length in chunks]
+
+
+def enrich(
+    store: Store,
+    settings: Settings,
+    *,
+    selection: Selection = Selection(),
+    steps: tuple[str, ...] = ("enrich", "topics"),
+    budget: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> EnrichResult:
+    """Bring the selected feedback up to date, chunk by chunk (one transaction each).
+
+    'enrich' runs the whole analysis on missing, changed or re-versioned rows (and forced ones);
+    'topics' only reassigns topics where the topic model alone changed (and forced rows when
+    'enrich' is not asked for). At most *budget* rows that are stale only by a version are
+    recomputed (newest first); the rest are left, counted, for a later run or a backfill.
+    The caller holds the writer lock.
+    """
+    clock = time.perf_counter()
+    tagger = get_tagger(settings.taxonomy_path)
+    topic_model, fitted = ensure_topic_model(store, settings)
+    versions = current_versions(tagger, topic_model, settings.languages)
+    todo = pending(store, versions, selection)
+    result = EnrichResult(versions, stale=len(todo), reasons=count_reasons(todo), topic_model_fitted=fitted)
+    full = set(FULL_REASONS) | ({"forced"} if "enrich" in steps else set())
+    cheap = set(TOPIC_REASONS) | ({"forced"} if "enrich" not in steps else set())
+    selected = with_reasons(todo, (full if "enrich" in steps else set()) | (cheap if "topics" in steps else set()))
+    if budget is not None and budget >= 0:
+        selected = within_budget(selected, budget)
+    result.left = len(todo) - len(selected)
+    with store.transaction():
+        write_taxonomy(store, tagger)
+        for key, value in versions.columns().items():  # what "current" means for the views
+            store.set_meta(key, value)
+    chunks = day_chunks(selected, settings.enrich_chunk_rows)
+    context = AnalysisContext(Path(settings.taxonomy_path).read_bytes(), topic_model, versions, settings.languages)
+
+    full_reasons = pa.array(sorted(full), pa.string())
+
+    def tasks():  # rows are read here, by the one connection, just before a worker needs them
+        for offset, length in chunks:
+            chunk = selected.slice(offset, length)
+            whole = chunk.filter(pc.is_in(chunk["reason"], full_reasons))
+            # Rows that have results to replace; 'missing' ones have none (a chunk's results are
+            # written with its enrichment rows), and deleting nothing still scans the tables.
+            replacing = whole.filter(pc.not_equal(whole["reason"], "missing"))["feedback_id"].to_pylist()
+            topic_only = chunk.filter(pc.invert(pc.is_in(chunk["reason"], full_reasons)))["feedback_id"].to_pylist()
+            window = _created_window(chunk)
+            yield (_fetch(store, whole["feedback_id"].to_pylist(), window),
+                   _fetch(store, topic_only, window, scored_only=True), utcnow(), replacing, topic_only, window)
+
+    with executor(context, workers=settings.workers, dask_address=settings.dask_address, chunks=len(chunks),
+                  rows=len(selected), min_rows=settings.parallel_min_rows) as pool:
+        result.executor = pool.description
+        for done in pool.imap(analyse_chunk, tasks()):
+            with store.transaction():
+                _write_chunk(store, done, versions)
+            result.enriched += len(done["whole"])
+            result.topics_reassigned += len(done["topic_only"])
+            result.mentions += done["tables"]["theme_mentions"].num_rows if "tables" in done else 0
+            result.chunks += 1
+            if on_progress:
+                on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected),
+                                     time.perf_counter() - clock))
+    result.seconds = time.perf_counter() - clock
+    return result
+
+
+def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
+    """One chunk's results, replacing what was there (the caller's transaction)."""
+    if done["whole"]:
+        _replace(store, done["replacing"], done["tables"], done["window"])
+    if done["topic_only"]:
+        store.con.register("_chunk_ids", pa.table({"feedback_id": done["topic_only"]}))
+        try:
+            store.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
+            store.execute("UPDATE enrichment SET topic_version = ?, enriched_at = ? "
+                          "WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)", [versions.topics, done["now"]])
+        finally:
+            store.con.unregister("_chunk_ids")
+        store.insert_arrow("feedback_topics", done["assigned"])
+
+
+# -- topics -----------------------------------------------------------------------------------
+
+
+def _created_window(chunk: pa.Table) -> tuple:
+    """UTC bounds of created_at that hold a chunk's days whatever the reporting time zone: a
+    lookup of its rows reads only that part of feedback (zone maps), not all of it, so a chunk
+    costs the same in a database of any size."""
+    first, last = pc.min_max(chunk["day"]).values()
+    start = datetime.combine(first.as_py() - timedelta(days=1), datetime.min.time())
+    return start, datetime.combine(last.as_py() + timedelta(days=2), datetime.min.time())
+
+
+def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = False) -> list[tuple]:
+    """(feedback_id, kind, text, text_hash) of *ids*, written within *window*; with
+    *scored_only*, of those whose language was scored (see enrichment.scored)."""
+    if not ids:
+        return []
+    store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(ids, pa.string())}))
+    try:
+        return store.execute(
+            "SELECT f.feedback_id, f.kind, f.text, f.text_hash FROM feedback f JOIN _chunk_ids USING (feedback_id)"
+            + (" JOIN enrichment e USING (feedback_id)" if scored_only else "")
+            + " WHERE f.created_at >= ? AND f.created_at < ?" + (" AND e.scored" if scored_only else ""), list(window))
+    finally:
+        store.con.unregister("_chunk_ids")
+
+
+def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], window: tuple) -> None:
+    """Delete the old results of *replacing*, insert *tables*."""
+    if replacing:
+        store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(replacing, pa.string())}))
+        try:
+            for table in PER_FEEDBACK_RESULTS:
+                store.execute(f"DELETE FROM {table} WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
+        finally:
+            store.con.unregister("_chunk_ids")
+    for table in PER_FEEDBACK_RESULTS:
+        store.insert_arrow(table, tables[table])
+    store.con.register("_languages", tables["languages"])
+    try:
+        store.execute("UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
+                      "AND feedback.created_at >= ? AND feedback.created_at < ?", list(window))
+    finally:
+        store.con.unregister("_languages")
+
+
+def write_taxonomy(store: Store, tagger: ThemeTagger) -> None:
+    """Replace journey_stages and themes with the taxonomy being applied."""
+    taxonomy = tagger.taxonomy
+    store.execute("DELETE FROM journey_stages")
+    store.execute("DELETE FROM themes")
+    store.insert_arrow("journey_stages", pa.Table.from_pylist([
+        {"stage": s.id, "position": i, "name": s.name, "description": s.description}
+        for i, s in enumerate(taxonomy.stages, start=1)]))
+    store.insert_arrow("themes", pa.Table.from_pylist([
+        {"theme": t.id, "name": t.name, "stage": t.stage, "description": t.description, "taxonomy_version": taxonomy.version}
+        for t in taxonomy.themes]))
+
+

@@ -1,0 +1,53 @@
+"""Language identification measured: accuracy on short labelled feedback texts, the share of
+English sentences taken for another language, and speed. `python -m cxtext.evaluation.language
+[--data ../shared/data]`; the figures are in docs/LANGUAGE.md."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from cxtext.config import DEFAULT_LANGUAGES
+from cxtext.text.language import detect
+
+LABELLED = Path(__file__).parent / "data" / "language_short_texts.tsv"
+
+
+def labelled(path: Path = LABELLED) -> list[tuple[str, str]]:
+    return [tuple(line.split("\t", 1)) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def evaluate(languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict:
+    rows = labelled()
+    wrong = [(gold, text, detect(text, languages)) for gold, text in rows if detect(text, languages) != gold]
+    per = Counter(gold for gold, _ in rows)
+    misses = Counter(gold for gold, _, _ in wrong)
+    return {"total": len(rows), "correct": len(rows) - len(wrong), "wrong": wrong,
+            "per_language": {k: f"{per[k] - misses[k]}/{per[k]}" for k in per}}
+
+
+def english_false_alarms(data: Path, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict:
+    """English review sentences (UCI sentiment sentences) detected as another language."""
+    texts = []
+    for name in ("amazon_cells_labelled.txt", "yelp_labelled.txt"):
+        texts += [line.rsplit("\t", 1)[0] for line in (data / "uci_sentiment_sentences" / name).read_text(
+            encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    clock = time.perf_counter()
+    found = [detect(t, languages) for t in texts]
+    seconds = time.perf_counter() - clock
+    short = [f for t, f in zip(texts, found) if len(t.split()) <= 5]
+    return {"texts": len(texts), "not_english": sum(f not in ("en", "und") for f in found),
+            "short": len(short), "short_not_english": sum(f not in ("en", "und") for f in short),
+            "per_second": len(texts) / seconds}
+
+
+if __name__ == "__main__":
+    result = evaluate()
+    print(f"labelled short texts: {result['correct']}/{result['total']} {result['per_language']}")
+    for gold, text, got in result["wrong"]:
+        print(f"  {gold} taken for {got}: {text}")
+    if "--data" in sys.argv:
+        print(english_false_alarms(Path(sys.argv[sys.argv.index("--data") + 1])))

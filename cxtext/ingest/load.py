@@ -1,0 +1,346 @@
+"""Ingest: load one file into ``feedback`` in one transaction, quarantining what is bad.
+
+Every record read ends up in exactly one of three places, and the batch row says how many:
+loaded (new or updated), duplicate (identical to a stored record or to another in the file), or
+rejected (in ``rejects`` with its reason, position and raw content). A file that cannot be read
+at all loads nothing and leaves a ``failed`` batch row with the reason.
+
+Records are parsed in chunks and staged with Arrow; deduplication and the upsert into
+``feedback`` are set-based SQL over the staged file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, timezone
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+
+from cxtext.config import Settings, SourceSpec
+from cxtext.errors import SourceReadError
+from cxtext.ingest.readers import RawRecord, open_records
+from cxtext.ingest.records import Rejection, to_canonical
+from cxtext.ingest.redact import HandlePolicy, redact_text
+from cxtext.store.db import Store, utcnow
+from cxtext.store.schema import arrow_schema
+
+RAW_LIMIT = 64 * 1024
+
+FEEDBACK_COLUMNS = (
+    "feedback_id", "kind", "source", "source_record_id", "created_at", "title", "text", "text_hash",
+    "record_hash", "rating", "nps", "csat", "ces", "product", "channel", "touchpoint", "region",
+    "customer_key", "extra",
+)
+#: A parsed record waiting to be merged: its position in the file, feedback's columns, the raw line.
+STAGING_SCHEMA = pa.schema([("position", pa.int64()), *arrow_schema("feedback", FEEDBACK_COLUMNS), ("raw", pa.string())])
+REJECTS_SCHEMA = arrow_schema("rejects")
+
+
+@dataclass
+class BatchResult:
+    """What one file's ingest did; rows_read = rows_loaded + rows_duplicate + rows_rejected."""
+
+    source: str
+    file_name: str
+    file_sha256: str
+    status: str
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    reasons: dict[str, int] = field(default_factory=dict)
+    #: A windowed re-read (a backfill) passes over records outside its days and rejects that the
+    #: file's earlier batches already recorded; they are not counted as read.
+    rows_passed_over: int = 0
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_new + self.rows_updated
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"rows_loaded": self.rows_loaded}
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days (inclusive, in *timezone*) a backfill re-reads; records outside are passed over."""
+
+    first_day: date | None
+    last_day: date | None
+    timezone: str = "UTC"
+
+    def contains(self, created_at) -> bool:
+        day = created_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(self.timezone)).date()
+        return (self.first_day is None or day >= self.first_day) and (self.last_day is None or day <= self.last_day)
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+    except FileNotFoundError:
+        raise SourceReadError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceReadError(f"{path}: is a directory, not a file") from None
+    return digest.hexdigest(), size
+
+
+def clip_raw(raw: str, handles: HandlePolicy) -> str:
+    """Redact a raw record and cut it to RAW_LIMIT characters, saying how much was cut."""
+    if len(raw) > RAW_LIMIT:
+        raw = raw[:RAW_LIMIT] + f"…[cut: {len(raw) - RAW_LIMIT:,} more characters]"
+    return redact_text(raw, handles)
+
+
+def archive_file(settings: Settings, path: Path, digest: str) -> Path:
+    """Copy *path* into the content-addressed archive (idempotent, atomic). Returns the archive path."""
+    target = settings.archive_dir / digest[:2] / f"{digest}{''.join(path.suffixes[-2:]).lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return target
+
+
+def _check_columns(columns: list[str] | None, spec: SourceSpec, path: Path) -> None:
+    if not columns:  # JSONL (no header) or an empty CSV
+        return
+    missing = sorted({c for c in spec.columns.values() if c not in columns and c.split(".")[0] not in columns})
+    if missing:
+        raise SourceReadError(
+            f"{path.name}: mapped column(s) {', '.join(missing)} not in the file (it has: {', '.join(columns[:30])})"
+        )
+
+
+def ingest_file(
+    store: Store,
+    settings: Settings,
+    path: Path,
+    spec: SourceSpec,
+    *,
+    run_id: int | None = None,
+    window: Window | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    archived_as: str | None = None,
+) -> BatchResult:
+    """Ingest one file as one batch. Raises SourceReadError (after recording a failed batch)
+    when the file cannot be read at all. With a *window* (a backfill re-reading the archive),
+    only records of those days are merged, and rejects already recorded for this file are not
+    recorded again, so re-reading a file any number of times adds nothing twice."""
+    path = Path(path)
+    started, clock = utcnow(), time.perf_counter()
+    digest, size = file_sha256(path)
+    if archived_as:  # re-reading the archive: the file keeps the identity it arrived with, even
+        digest = archived_as  # after an erasure rewrote it (cxtext.ops.erasure)
+    result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="loaded")
+    try:
+        opened = open_records(path, spec.format, delimiter=spec.delimiter)
+        _check_columns(opened.columns, spec, path)
+        archived = path if archived_as else archive_file(settings, path, digest)
+        with store.transaction():
+            result.batch_id = store.next_id("batch_id_seq")
+            _load(store, settings, spec, opened.records, result, on_progress, window)
+            result.seconds = time.perf_counter() - clock
+            _record_batch(store, result, run_id, spec, size, started)
+            store.execute(
+                "INSERT INTO archived_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [digest, spec.name, spec.kind, spec.format, path.name, size, json.dumps(spec.to_json()),
+                 str(archived.relative_to(settings.state_dir)), result.batch_id, utcnow()],
+            )
+    except SourceReadError as exc:
+        result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="failed",
+                             error=str(exc), seconds=time.perf_counter() - clock)
+        with store.transaction():
+            result.batch_id = store.next_id("batch_id_seq")
+            _record_batch(store, result, run_id, spec, size, started)
+        raise
+    return result
+
+
+def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, size: int, started) -> None:
+    store.execute(
+        "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.batch_id, run_id, spec.name, spec.kind, result.file_name, result.file_sha256, size, spec.format,
+         result.status, result.rows_read, result.rows_loaded, result.rows_new, result.rows_updated,
+         result.rows_duplicate, result.rows_rejected, result.error, started, utcnow()],
+    )
+
+
+def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress,
+          window: Window | None = None) -> None:
+    salt, now, handles = settings.salt(), utcnow(), settings.pii_handles
+    known_rejects = set() if window is None else set(store.execute(
+        "SELECT r.position, r.reason FROM rejects r JOIN ingest_batches b USING (batch_id) "
+        "WHERE b.file_sha256 = ? AND b.source = ?", [result.file_sha256, spec.name]))
+    empty_staging = (
+        f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
+    )
+    with store.scratch_table("staging", empty_staging):
+        records = iter(records)
+        while chunk := list(itertools.islice(records, settings.chunk_rows)):
+            staged: list[dict] = []
+            rejected: list[dict] = []
+            for record in chunk:
+                outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now,
+                                     handles=handles)
+                if isinstance(outcome, Rejection) and (record.position, outcome.reason) in known_rejects:
+                    result.rows_passed_over += 1
+                elif isinstance(outcome, Rejection):
+                    rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
+                                     "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw, handles),
+                                     "rejected_at": now})
+                    result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
+                elif window is not None and not window.contains(outcome["created_at"]):
+                    result.rows_passed_over += 1
+                else:
+                    outcome["position"] = record.position
+                    outcome["raw"] = record.raw  # redacted only if it ever becomes a reject (rare)
+                    staged.append(outcome)
+            result.rows_read += len(staged) + len(rejected)
+            store.insert_arrow("staging", pa.Table.from_pylist(staged, schema=STAGING_SCHEMA))
+            store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
+            if on_progress:
+                on_progress(result.rows_read)
+        _merge(store, result, now, handles, known_rejects)
+
+
+def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejection:
+    if record.reason:
+        return Rejection(record.reason, record.detail or record.reason)
+    return to_canonical(record.data, spec, **options)
+
+
+def _merge(store: Store, result: BatchResult, now, handles: HandlePolicy, known_rejects: set) -> None:
+    """Deduplicate the staged file and upsert it into feedback, counting each outcome.
+
+    Within the file the last record of an id wins (a later line is a correction); an earlier one
+    with identical content is a duplicate, with different content it is rejected as a conflict,
+    raw content kept. Each id reaches the upsert once: DuckDB keeps the first of two rows with one
+    key in an upsert batch without an error.
+    """
+    with store.scratch_table(
+        "ranked", "SELECT *, row_number() OVER (PARTITION BY feedback_id ORDER BY position DESC) AS rn FROM staging"
+    ):
+        _upsert_ranked(store, result, now, handles, known_rejects)
+
+
+def _upsert_ranked(store: Store, result: BatchResult, now, handles: HandlePolicy, known_rejects: set) -> None:
+    """Reject in-file conflicts, count every outcome, then update changed rows and insert new ones."""
+    earlier = store.execute(
+        "SELECT r.source, r.position, k.position, r.record_hash = k.record_hash, r.raw "
+        "FROM ranked r JOIN ranked k ON k.feedback_id = r.feedback_id AND k.rn = 1 WHERE r.rn > 1"
+    )
+    conflicts = [row for row in earlier if not row[3]]
+    already = [row for row in conflicts if (row[1], "conflicting_duplicate_id") in known_rejects]
+    if already:  # a re-read: recorded by an earlier batch of this file
+        conflicts = [row for row in conflicts if row not in already]
+        result.rows_read -= len(already)
+        result.rows_passed_over += len(already)
+    in_file_duplicates = len(earlier) - len(conflicts)
+    store.insert_arrow("rejects", pa.Table.from_pylist([
+        {"batch_id": result.batch_id, "source": source, "position": position, "reason": "conflicting_duplicate_id",
+         "detail": f"same id as the record at position {kept} later in this file, with different content; the later one was kept",
+         "raw": clip_raw(raw, handles), "rejected_at": now}
+        for source, position, kept, _, raw in conflicts], schema=REJECTS_SCHEMA))
+    new, updated, same = store.execute(
+        "SELECT count(*) FILTER (f.feedback_id IS NULL), count(*) FILTER (f.record_hash <> k.record_hash), "
+        "count(*) FILTER (f.record_hash = k.record_hash) "
+        "FROM ranked k LEFT JOIN feedback f ON f.feedback_id = k.feedback_id WHERE k.rn = 1"
+    )[0]
+    changing = [c for c in FEEDBACK_COLUMNS if c != "feedback_id"]
+    store.execute(
+        f"UPDATE feedback SET {', '.join(f'{c} = k.{c}' for c in changing)}, batch_id = ?, updated_at = ? "
+        "FROM ranked k WHERE k.rn = 1 AND feedback.feedback_id = k.feedback_id AND feedback.record_hash <> k.record_hash",
+        [result.batch_id, now],
+    )
+    cols = ", ".join(FEEDBACK_COLUMNS)
+    store.execute(
+        f"INSERT INTO feedback ({cols}, batch_id, first_seen_at, updated_at) SELECT {cols}, ?, ?, ? FROM ranked k "
+        "WHERE k.rn = 1 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.feedback_id = k.feedback_id)",
+        [result.batch_id, now, now],
+    )
+    result.rows_new, result.rows_updated = new, updated
+    result.rows_duplicate = same + in_file_duplicates
+    result.rows_rejected = sum(result.reasons.values()) + len(conflicts)
+    if conflicts:
+        result.reasons["conflicting_duplicate_id"] = len(conflicts)
+
+
+# -- the landing folders ----------------------------------------------------------------------
+
+
+@dataclass
+class LandingScan:
+    """What a scan of the landing folders found."""
+
+    new: list[tuple[SourceSpec, Path]] = field(default_factory=list)
+    known: int = 0
+    failed_before: list[tuple[Path, str]] = field(default_factory=list)
+    unsettled: list[Path] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # why a match was not read
+
+
+def scan_landing(store: Store, settings: Settings) -> LandingScan:
+    """Find files in the configured landing folders that are new by content.
+
+    Only files inside a source's landing folder are read: a match that leaves it (a pattern with
+    "..", a link pointing elsewhere) is refused with the reason, and so is a pattern glob cannot
+    use. A file still being written (its size or mtime changes across settle_seconds) is left for
+    the next run; a file that failed before with the same content is not retried until it changes.
+    """
+    scan = LandingScan()
+    candidates: list[tuple[SourceSpec, Path, os.stat_result]] = []
+    for spec in settings.sources.values():
+        if spec.landing is None or not spec.landing.is_dir():
+            continue
+        root = spec.landing.resolve()
+        try:
+            matches = sorted(spec.landing.glob(spec.pattern))
+        except (NotImplementedError, ValueError) as exc:  # an absolute or empty pattern
+            scan.refused.append(f"source {spec.name!r}: pattern {spec.pattern!r} cannot be used: {exc}")
+            continue
+        for path in matches:
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            if not path.resolve().is_relative_to(root):
+                scan.refused.append(f"source {spec.name!r}: {path} is outside its landing folder {root}; not read")
+                continue
+            candidates.append((spec, path, path.stat()))
+    youngest = max((c[2].st_mtime for c in candidates), default=0.0)
+    wait = settings.settle_seconds - (time.time() - youngest)
+    if candidates and wait > 0:
+        time.sleep(wait)
+    known = {(sha, src) for sha, src in store.execute("SELECT file_sha256, source FROM archived_files")}
+    failed = {(sha, src): err for sha, src, err in store.execute(
+        "SELECT file_sha256, source, arg_max(error, batch_id) FROM ingest_batches WHERE status = 'failed' GROUP BY ALL")}
+    for spec, path, before in candidates:
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            scan.unsettled.append(path)
+            continue
+        digest, _ = file_sha256(path)
+        if (digest, spec.name) in known:
+            scan.known += 1
+        elif (digest, spec.name) in failed:
+            scan.failed_before.append((path, failed[(digest, spec.name)]))
+        else:
+            scan.new.append((spec, path))
+    return scan

@@ -1,0 +1,1 @@
+"""Insights: the daily aggregate tables and the analysts' views (SQL in sql/)."""

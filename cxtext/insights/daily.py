@@ -1,0 +1,180 @@
+"""Daily aggregates: what the analysts' aggregate views add up, recomputed only for the days that changed.
+
+The aggregate views (stage_summary, theme_trends, pain_points, emerging_issues) used to join every
+theme mention to its feedback on every read: at a million feedback each read took seconds and
+hundreds of MB, and every nightly run paid it again for its report. Now the aggregate step sums
+each day once (per stage, theme and topic) into the ``daily_*`` tables and the views add the days
+up: a feedback belongs to one day, so even distinct counts add up.
+
+A day is recomputed when the hash of its feedback and enrichment rows changed (``daily_inputs``);
+every day when the versions in force, the reporting time zone or this module's SQL changed. A
+nightly run recomputes the few days it touched. Days are recomputed in batches of about
+BATCH_FEEDBACK feedback, so the memory needed does not grow with the data.
+
+Functions take a DuckDB connection (not a Store): erasure also refreshes kept snapshots, which it
+opens directly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+import duckdb
+
+from cxtext.insights.views import CURRENT_SQL, STATUS_SQL, local_time_sql
+
+#: Bump when the SQL below changes what a daily row holds: every day is then recomputed.
+AGGREGATES_VERSION = "daily-1"
+# Sums of compound scores are DECIMAL: VADER gives four decimals, so the sums are exact and a
+# day's row does not depend on the order its mentions were written in (a resumed run's equals a
+# clean run's). The other sums add whole numbers.
+#: About this many feedback are recomputed together (whole days; a bigger day is its own batch):
+#: a full computation of 1M feedback took 6.9 s in batches of 50,000, 3.5 s of 200,000, within 256MB.
+BATCH_FEEDBACK = 200_000
+DAILY_TABLES = ("daily_feedback", "daily_stages", "daily_themes", "daily_quotes", "daily_topics")
+BASIS_KEYS = ("sentiment_version", "taxonomy_version", "topic_version", "reporting_timezone")
+
+
+@dataclass
+class DailyRefresh:
+    days: int = 0  # days with feedback
+    recomputed: int = 0  # days recomputed now
+    batches: int = 0
+    full: bool = False
+
+
+def refresh_daily(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> DailyRefresh:
+    """Bring the daily tables up to date with feedback and enrichment (the caller's transaction).
+    Does nothing before the views are defined (no reporting time zone yet)."""
+    meta = dict(con.execute("SELECT key, value FROM cxtext_meta").fetchall())
+    if "reporting_timezone" not in meta:
+        return DailyRefresh()
+    basis = json.dumps({"aggregates": AGGREGATES_VERSION, **{k: meta.get(k) for k in BASIS_KEYS}}, sort_keys=True)
+    result = DailyRefresh(full=full or meta.get("daily_basis") != basis)
+    local = local_time_sql(meta["reporting_timezone"])
+    # Each enrichment row is hashed before the join, so the join holds an id and a number per row.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _day_inputs AS
+        SELECT CAST({local} AS DATE) AS day, count(*) AS feedback,
+               CAST(sum(hash(f.feedback_id, f.text_hash, f.nps, f.csat, f.rating, f.language, e.inputs))
+                    AS HUGEINT) AS inputs_hash
+        FROM feedback f
+        LEFT JOIN (SELECT feedback_id, hash(text_hash, sentiment_version, taxonomy_version, topic_version, enriched_at,
+                                            scored) AS inputs FROM enrichment) e ON e.feedback_id = f.feedback_id
+        GROUP BY 1""")
+    if result.full:
+        for table in DAILY_TABLES:
+            con.execute(f"DELETE FROM {table}")
+        changed = con.execute("SELECT day, feedback FROM _day_inputs ORDER BY day").fetchall()
+    else:
+        changed = con.execute("""
+            SELECT coalesce(n.day, o.day) AS day, coalesce(n.feedback, 0) FROM _day_inputs n
+            FULL JOIN daily_inputs o ON o.day = n.day
+            WHERE n.day IS NULL OR o.day IS NULL OR n.feedback <> o.feedback OR n.inputs_hash <> o.inputs_hash
+            ORDER BY 1""").fetchall()
+    for days in _batches(changed):
+        _recompute(con, local, days, deleting=not result.full)
+        result.batches += 1
+    con.execute("DELETE FROM daily_inputs")
+    con.execute("INSERT INTO daily_inputs SELECT day, feedback, inputs_hash FROM _day_inputs")
+    con.execute("INSERT INTO cxtext_meta VALUES ('daily_basis', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [basis])
+    result.days = con.execute("SELECT count(*) FROM _day_inputs").fetchone()[0]
+    result.recomputed = len(changed)
+    for temp in ("_day_inputs", "_batch_days", "_fb", "_mentions"):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
+    return result
+
+
+def _batches(days: list[tuple]) -> list[list]:
+    """Consecutive runs of days holding about BATCH_FEEDBACK feedback each."""
+    batches, current, size = [], [], 0
+    for day, feedback in days:
+        if current and size + feedback > BATCH_FEEDBACK:
+            batches.append(current)
+            current, size = [], 0
+        current.append(day)
+        size += feedback
+    return batches + ([current] if current else [])
+
+
+def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleting: bool) -> None:
+    """Replace the daily rows of *days*. Feedback is selected on created_at first (a range the
+    days cover whatever the time zone), so a batch reads only its part of the data."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _batch_days (day DATE)")
+    con.executemany("INSERT INTO _batch_days VALUES (?)", [[d] for d in days])
+    low, high = min(days) - timedelta(days=1), max(days) + timedelta(days=2)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _fb AS
+        SELECT f.feedback_id, CAST({local} AS DATE) AS day,
+               CAST(CAST(f.nps >= 9 AS INTEGER) - CAST(f.nps <= 6 AS INTEGER) AS DOUBLE) AS nps,
+               CAST(CAST(f.csat >= 4 AS INTEGER) AS DOUBLE) AS csat, CAST(f.rating AS DOUBLE) AS stars,
+               {STATUS_SQL} AS status, e.scored
+        FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL}
+        WHERE f.created_at >= ? AND f.created_at < ? AND CAST({local} AS DATE) IN (SELECT day FROM _batch_days)""",
+                [low, high])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _mentions AS
+        SELECT fb.day, m.feedback_id, m.stage, m.theme, m.label, m.compound, m.clause, fb.nps, fb.csat, fb.stars,
+               fb.status = 'current' AS is_current
+        FROM theme_mentions m JOIN _fb fb ON fb.feedback_id = m.feedback_id
+        WHERE fb.status IN ('current', 'stale')""")
+    if deleting:
+        for table in DAILY_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE day IN (SELECT day FROM _batch_days)")
+    con.execute("""
+        INSERT INTO daily_feedback BY NAME
+        SELECT day, count(*) AS feedback, count(nps) AS nps_n, sum(nps) AS nps_s, sum(nps * nps) AS nps_q,
+               count(csat) AS csat_n, sum(csat) AS csat_s, sum(csat * csat) AS csat_q,
+               count(stars) AS stars_n, sum(stars) AS stars_s, sum(stars * stars) AS stars_q
+        FROM _fb WHERE status = 'current' AND scored IS NOT FALSE GROUP BY day""")
+    con.execute("""
+        INSERT INTO daily_stages BY NAME
+        WITH per_feedback AS (SELECT DISTINCT day, stage, feedback_id, nps, csat, stars FROM _mentions WHERE is_current),
+        scores AS (
+            SELECT day, stage, count(*) AS feedback, count(nps) AS nps_n, sum(nps) AS nps_s, count(csat) AS csat_n,
+                   sum(csat) AS csat_s, count(stars) AS stars_n, sum(stars) AS stars_s
+            FROM per_feedback GROUP BY day, stage),
+        tone AS (
+            SELECT day, stage, count(*) AS mentions, sum(CAST(compound AS DECIMAL(18, 4))) AS compound_sum,
+                   count(*) FILTER (WHERE label = 'negative') AS negative_mentions,
+                   count(*) FILTER (WHERE label = 'positive') AS positive_mentions
+            FROM _mentions WHERE is_current GROUP BY day, stage),
+        stale AS (SELECT day, stage, count(DISTINCT feedback_id) AS stale_feedback FROM _mentions WHERE NOT is_current
+                  GROUP BY day, stage),
+        keys AS (SELECT day, stage FROM scores UNION SELECT day, stage FROM stale)
+        SELECT k.day, k.stage, coalesce(s.feedback, 0) AS feedback, s.nps_n, s.nps_s, s.csat_n, s.csat_s, s.stars_n,
+               s.stars_s, coalesce(t.mentions, 0) AS mentions, t.compound_sum, coalesce(t.negative_mentions, 0) AS negative_mentions,
+               coalesce(t.positive_mentions, 0) AS positive_mentions, coalesce(st.stale_feedback, 0) AS stale_feedback
+        FROM keys k LEFT JOIN scores s USING (day, stage) LEFT JOIN tone t USING (day, stage)
+        LEFT JOIN stale st USING (day, stage)""")
+    con.execute("""
+        INSERT INTO daily_themes BY NAME
+        WITH themes AS (
+            SELECT day, stage, theme, count(*) AS mentions, count(DISTINCT feedback_id) AS feedback,
+                   count(*) FILTER (WHERE label = 'negative') AS negative_mentions, sum(CAST(compound AS DECIMAL(18, 4))) AS compound_sum,
+                   sum(CAST(compound AS DECIMAL(18, 4))) FILTER (WHERE label = 'negative') AS negative_compound_sum
+            FROM _mentions WHERE is_current GROUP BY day, stage, theme),
+        -- the feedback mentioning a theme negatively, once each, and their scores (pain_points' impact)
+        mentioners AS (
+            SELECT day, stage, theme, count(nps) AS nps_n1, coalesce(sum(nps), 0) AS nps_s1,
+                   coalesce(sum(nps * nps), 0) AS nps_q1, count(csat) AS csat_n1, coalesce(sum(csat), 0) AS csat_s1,
+                   coalesce(sum(csat * csat), 0) AS csat_q1, count(stars) AS stars_n1, coalesce(sum(stars), 0) AS stars_s1,
+                   coalesce(sum(stars * stars), 0) AS stars_q1
+            FROM (SELECT DISTINCT day, stage, theme, feedback_id, nps, csat, stars FROM _mentions
+                  WHERE is_current AND label = 'negative')
+            GROUP BY day, stage, theme)
+        SELECT * FROM themes LEFT JOIN mentioners USING (day, stage, theme)""")
+    con.execute("""
+        INSERT INTO daily_quotes BY NAME
+        SELECT day, stage, theme, clause, compound FROM (
+            SELECT day, stage, theme, clause, min(compound) AS compound FROM _mentions
+            WHERE is_current AND label = 'negative' GROUP BY day, stage, theme, clause)
+        -- a day's three most negative distinct clauses per theme hold any period's three
+        QUALIFY row_number() OVER (PARTITION BY day, stage, theme ORDER BY compound, clause) <= 3""")
+    con.execute("""
+        INSERT INTO daily_topics BY NAME
+        SELECT fb.day, ft.topic_id, count(*) AS feedback FROM _fb fb JOIN feedback_topics ft ON ft.feedback_id = fb.feedback_id
+        WHERE fb.status = 'current' GROUP BY fb.day, ft.topic_id""")

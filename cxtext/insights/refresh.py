@@ -1,0 +1,34 @@
+"""The aggregate step of a run: what is derived from all feedback at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxtext.config import Settings
+from cxtext.enrich.topics import write_topics
+from cxtext.insights.daily import DailyRefresh, refresh_daily
+from cxtext.insights.views import define_views
+from cxtext.store.db import Store
+from cxtext.store.publish import Published, publish
+from cxtext.text.topics import load_current
+
+
+def refresh_aggregates(store: Store, settings: Settings) -> DailyRefresh:
+    """What is derived from all feedback at once: the topics table's sizes, stages and theme
+    coverage, the analysts' views (their days cut in the reporting time zone) and the daily
+    tables the aggregate views add up (recomputed for the days that changed)."""
+    model = load_current(settings.topic_models_dir)
+    if model is not None:
+        with store.transaction():
+            write_topics(store, model)
+    define_views(store, settings.reporting_timezone)
+    with store.transaction():
+        return refresh_daily(store.con)
+
+
+def publish_with_aggregates(store: Store, target: Path, **options) -> Published:
+    """Publish the working database (cxtext.store.publish.publish, same *options*) with its daily
+    tables brought up to date first, so that no path publishes aggregates its rows do not match."""
+    with store.transaction():
+        refresh_daily(store.con)
+    return publish(store, target, **options)

@@ -1,0 +1,9 @@
+SELECT coalesce(f.language, 'not yet detected') AS language, count(*) AS feedback,
+       count(*) FILTER (WHERE e.scored) AS scored_feedback,
+       avg(CAST(s.label = 'negative' AS INTEGER)) AS share_negative
+FROM feedback f
+LEFT JOIN enrichment e ON $current
+LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
+WHERE ($status) = 'current' OR f.language IS NULL
+GROUP BY ALL ORDER BY feedback DESC, language
+

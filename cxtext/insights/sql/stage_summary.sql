@@ -1,0 +1,27 @@
+WITH s AS (
+    SELECT stage, sum(feedback) AS feedback, sum(nps_n) AS nps_n, sum(nps_s) AS nps_s, sum(csat_n) AS csat_n,
+           sum(csat_s) AS csat_s, sum(stars_n) AS stars_n, sum(stars_s) AS stars_s, sum(mentions) AS mentions,
+           sum(compound_sum) AS compound_sum, sum(negative_mentions) AS negative_mentions,
+           sum(positive_mentions) AS positive_mentions, sum(stale_feedback) AS stale_feedback
+    FROM daily_stages GROUP BY stage),
+pains AS (
+    SELECT stage, list(theme ORDER BY negatives DESC, theme)[1:3] AS top_pain_themes
+    FROM (SELECT stage, theme, sum(negative_mentions) AS negatives FROM daily_themes GROUP BY stage, theme
+          HAVING sum(negative_mentions) > 0)
+    GROUP BY stage)
+SELECT js.position, js.stage, js.name, CAST(coalesce(s.feedback, 0) AS BIGINT) AS feedback,
+       CAST(coalesce(s.mentions, 0) AS BIGINT) AS mentions,
+           s.compound_sum / nullif(s.mentions, 0) AS mean_compound,
+       s.negative_mentions / nullif(s.mentions, 0) AS share_negative,
+       s.positive_mentions / nullif(s.mentions, 0) AS share_positive,
+       CASE WHEN s.feedback > 0 THEN 100.0 * s.nps_s / nullif(s.nps_n, 0) END AS nps,
+       CASE WHEN s.feedback > 0 THEN CAST(s.nps_n AS BIGINT) END AS nps_responses,
+       CASE WHEN s.feedback > 0 THEN 100.0 * s.csat_s / nullif(s.csat_n, 0) END AS csat,
+       CASE WHEN s.feedback > 0 THEN CAST(s.csat_n AS BIGINT) END AS csat_responses,
+       s.stars_s / nullif(s.stars_n, 0) AS mean_rating, p.top_pain_themes,
+       CAST(coalesce(s.stale_feedback, 0) AS BIGINT) AS stale_feedback
+FROM journey_stages js
+LEFT JOIN s ON s.stage = js.stage
+LEFT JOIN pains p ON p.stage = js.stage
+ORDER BY js.position
+

@@ -1,0 +1,1 @@
+"""Operations: backfills, erasure, health checks."""

@@ -1,0 +1,168 @@
+"""The store: owns the DuckDB connection, the schema and its migrations (the only module that
+runs DDL; the views are the insights' own, see cxtext.insights.views).
+
+The pipeline writes to a private working database (``pipeline.duckdb``); analysts read a
+published copy (``cx.duckdb``) that is replaced atomically at the end of each successful run, so an
+analyst holding the file open never blocks a run and never sees a half-written one.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from cxtext.errors import SchemaError
+from cxtext.store.schema import SCHEMA_VERSION, create_statements
+
+#: The newest storage format the `duckdb` CLI on PyPI (1.5.x) can read; the published file uses it.
+PUBLISHED_STORAGE_VERSION = "v1.5.0"
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: DuckDB TIMESTAMP columns hold UTC without a zone."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# -- writer lock ------------------------------------------------------------------------------
+
+
+# -- the store --------------------------------------------------------------------------------
+
+
+class Store:
+    """A DuckDB database with cxtext's schema. Use :meth:`open` (a context manager)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, config: dict | None = None):
+        self.con = con
+        self.path = path
+        self._config = config or {}
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False,
+             memory_limit: str | None = None) -> Iterator["Store"]:
+        """Open (creating and migrating when writable) the database at *path*. *memory_limit*
+        (e.g. '1GB') caps DuckDB's own memory; beyond it DuckDB spills to a temporary folder
+        beside the database instead of growing with the data (its default is 80% of the RAM)."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": memory_limit} if memory_limit else {}
+        if not read_only:  # a new file in the format the published copy needs: publishing is then a file copy
+            config["storage_compatibility_version"] = PUBLISHED_STORAGE_VERSION
+        con = duckdb.connect(path, read_only=read_only, config=config)
+        store = cls(con, path, config | {"access_mode": "READ_ONLY"} if read_only else config)
+        try:
+            if read_only:
+                store.check_version()
+            else:
+                store.migrate()
+            yield store
+        finally:
+            store.con.close()
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Close the connection for the block (a rewrite of the file needs it closed; the writer
+        lock stays held), then open the same file again with the same settings."""
+        self.con.close()
+        try:
+            yield
+        finally:
+            self.con = duckdb.connect(self.path, config=self._config)
+
+    # queries --------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: list | tuple | dict | None = None) -> list[tuple]:
+        """Run one statement with bound parameters and fetch its result (DuckDB 2 keeps a
+        result pending until it is consumed)."""
+        return self.con.execute(sql, params).fetchall() if params is not None else self.con.execute(sql).fetchall()
+
+    def scalar(self, sql: str, params: list | tuple | dict | None = None):
+        rows = self.execute(sql, params)
+        return rows[0][0] if rows else None
+
+    def dicts(self, sql: str, params: list | tuple | dict | None = None) -> list[dict]:
+        cur = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        self.con.begin()
+        try:
+            yield self
+        except BaseException:
+            self.con.rollback()
+            raise
+        else:
+            self.con.commit()
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        """Bulk insert an Arrow table whose column names match *table*'s."""
+        if data.num_rows == 0:
+            return
+        view = f"_arrow_{table}"
+        self.con.register(view, data)
+        try:
+            cols = ", ".join(data.column_names)
+            self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+        finally:
+            self.con.unregister(view)
+
+    @contextmanager
+    def scratch_table(self, name: str, as_select: str, params: list | None = None) -> Iterator[str]:
+        """A temporary table made from a query, dropped afterwards (staging for bulk work)."""
+        self.execute(f"DROP TABLE IF EXISTS {name}")
+        self.execute(f"CREATE TEMP TABLE {name} AS {as_select}", params)
+        try:
+            yield name
+        finally:
+            self.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def next_id(self, sequence: str) -> int:
+        return self.scalar(f"SELECT nextval('{sequence}')")
+
+    # schema ---------------------------------------------------------------------------------
+
+    def schema_version(self) -> int | None:
+        exists = self.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'cxtext_meta'"
+        )
+        if not exists:
+            return None
+        value = self.scalar("SELECT value FROM cxtext_meta WHERE key = 'schema_version'")
+        return int(value) if value is not None else None
+
+    def check_version(self) -> None:
+        version = self.schema_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"{self.path} has schema version {version}, newer than this cxtext knows ({SCHEMA_VERSION}): upgrade cxtext"
+            )
+
+    def migrate(self) -> None:
+        """Create the schema, or bring an older one up to SCHEMA_VERSION, in one transaction."""
+        self.check_version()
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            for statement in create_statements(from_version=version or 0):
+                self.execute(statement)
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute(
+            "INSERT INTO cxtext_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+
+
+

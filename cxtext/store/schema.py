@@ -1,0 +1,433 @@
+"""The database schema as data: every table, column and its documentation in one place.
+
+The store turns it into DDL and ``COMMENT ON`` statements; ``cxtext schema`` reads the comments back
+from a database and prints them as Markdown (docs/SCHEMA.md). Bump SCHEMA_VERSION and add a migration
+in :mod:`cxtext.store.db` when this changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from cxtext.journey import JOURNEY_STAGES
+
+SCHEMA_VERSION = 4
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    doc: str
+    constraint: str = ""
+    since: int = 1  # the schema version that added the column (ALTER TABLE ADD COLUMN when migrating)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    since: int = 1  # the schema version that added the table
+
+    def columns_at(self, version: int) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.since <= version)
+
+    def ddl(self, version: int = SCHEMA_VERSION) -> str:
+        cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns_at(version)]
+        if self.primary_key:
+            cols.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
+        return f"CREATE TABLE {self.name} (\n" + ",\n".join(cols) + "\n)"
+
+
+C = Column
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "cxtext_meta",
+        "Settings of this database: schema version, reporting time zone. One row per key.",
+        (
+            C("key", "VARCHAR", "Setting name, e.g. 'schema_version', 'reporting_timezone'."),
+            C("value", "VARCHAR", "Setting value as text."),
+        ),
+        primary_key=("key",),
+    ),
+    Table(
+        "runs",
+        "The run ledger: one row per pipeline run (nightly, ingest, backfill...), what it did and how it ended.",
+        (
+            C("run_id", "BIGINT", "Run number, increasing."),
+            C("flow", "VARCHAR", "What ran: 'nightly', 'backfill', 'ingest', 'enrich', 'topics_fit'.", "NOT NULL"),
+            C("status", "VARCHAR", "'running', 'completed', 'failed', or 'crashed' (found still running by a later run).", "NOT NULL"),
+            C("parameters", "JSON", "Parameters the run was started with."),
+            C("versions", "JSON", "Versions of cxtext and the schema, and of the scorer (with the lexicon), taxonomy and topic model it applied."),
+            C("counts", "JSON", "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed; enriched, topics_reassigned, stale_reasons and stale_left (stale rows left over the budget); for a backfill rewritten and chunks."),
+            C("error", "VARCHAR", "Why the run failed, when it did: one line, then where to look (the Prefect flow run and its logs)."),
+            C("started_at", "TIMESTAMP", "Start, UTC.", "NOT NULL"),
+            C("finished_at", "TIMESTAMP", "End, UTC; NULL while running or when crashed."),
+            C("pid", "INTEGER", "Process id of the run, for ops."),
+        ),
+        primary_key=("run_id",),
+    ),
+    Table(
+        "ingest_batches",
+        "One row per ingested file: where it came from and how its records were counted. "
+        "rows_read = rows_loaded + rows_duplicate + rows_rejected for every loaded batch.",
+        (
+            C("batch_id", "BIGINT", "Batch number, increasing."),
+            C("run_id", "BIGINT", "The run that ingested it (runs.run_id)."),
+            C("source", "VARCHAR", "Source name (configured, or given to `cxtext ingest --source`).", "NOT NULL"),
+            C("kind", "VARCHAR", "'review', 'survey' or 'social'.", "NOT NULL"),
+            C("file_name", "VARCHAR", "File name as it arrived (no directory)."),
+            C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes; the archive keeps the file under this name."),
+            C("file_bytes", "BIGINT", "Size of the file in bytes."),
+            C("format", "VARCHAR", "'csv', 'jsonl' or 'parquet'."),
+            C("status", "VARCHAR", "'loaded', or 'failed' when the file could not be read at all (nothing of it was loaded).", "NOT NULL"),
+            C("rows_read", "BIGINT", "Records read from the file (the header and blank JSONL lines are not records)."),
+            C("rows_loaded", "BIGINT", "Records inserted or updated in feedback (rows_new + rows_updated)."),
+            C("rows_new", "BIGINT", "Records new to feedback."),
+            C("rows_updated", "BIGINT", "Records already known whose content changed (re-sent with new text or scores)."),
+            C("rows_duplicate", "BIGINT", "Records identical to one already stored or to another in the same file."),
+            C("rows_rejected", "BIGINT", "Records put in rejects."),
+            C("error", "VARCHAR", "Why the file could not be read, for failed batches."),
+            C("started_at", "TIMESTAMP", "Start of the batch, UTC."),
+            C("finished_at", "TIMESTAMP", "End of the batch, UTC."),
+        ),
+        primary_key=("batch_id",),
+    ),
+    Table(
+        "feedback",
+        "One row per piece of customer feedback, all sources and kinds: the source of truth. "
+        "Text is PII-redacted; customer keys are salted hashes.",
+        (
+            C("feedback_id", "VARCHAR", "Deterministic id: hash of source and the source's record id (or of the content when the source has no id)."),
+            C("kind", "VARCHAR", "'review', 'survey' or 'social'.", "NOT NULL"),
+            C("source", "VARCHAR", "Source name.", "NOT NULL"),
+            C("source_record_id", "VARCHAR", "The source's own id of the record; NULL when it has none."),
+            C("created_at", "TIMESTAMP", "When the customer wrote it, UTC. Cut into days/weeks in cxtext_meta.reporting_timezone.", "NOT NULL"),
+            C("title", "VARCHAR", "Title (reviews), PII-redacted."),
+            C("text", "VARCHAR", "The feedback text, normalised and PII-redacted.", "NOT NULL"),
+            C("text_hash", "VARCHAR", "SHA-256 of text: enrichment computed from another hash is stale."),
+            C("record_hash", "VARCHAR", "SHA-256 of every stored field: tells a re-sent record with changes from a duplicate."),
+            C("language", "VARCHAR", "Detected language (filled by enrichment; NULL until then)."),
+            C("rating", "TINYINT", "Star rating 1-5 (reviews)."),
+            C("nps", "TINYINT", "Likelihood to recommend 0-10 (surveys). Promoters 9-10, detractors 0-6."),
+            C("csat", "TINYINT", "Satisfaction 1-5 (surveys); CSAT is the share of 4 and 5."),
+            C("ces", "TINYINT", "Customer effort 1-7, higher = easier (surveys)."),
+            C("product", "VARCHAR", "Product the feedback is about, when known."),
+            C("channel", "VARCHAR", "Channel (survey channel, social platform...)."),
+            C("touchpoint", "VARCHAR", "Survey touchpoint (checkout, delivery, support_contact...)."),
+            C("region", "VARCHAR", "Region or country."),
+            C("customer_key", "VARCHAR", "Salted hash of the customer's key (id, e-mail, handle); joins a customer's feedback without revealing them."),
+            C("extra", "JSON", "The source's other fields, PII-redacted, as JSON."),
+            C("batch_id", "BIGINT", "The batch that last wrote this row (ingest_batches.batch_id)."),
+            C("first_seen_at", "TIMESTAMP", "When cxtext first loaded it, UTC."),
+            C("updated_at", "TIMESTAMP", "When cxtext last changed it, UTC."),
+        ),
+    ),
+    Table(
+        "rejects",
+        "Every input record that was not loaded and is not a duplicate, with the reason. Nothing is dropped silently.",
+        (
+            C("batch_id", "BIGINT", "The batch (file) it came from."),
+            C("source", "VARCHAR", "Source name."),
+            C("position", "BIGINT", "Where in the file: physical line number for CSV/JSONL (CSV header = line 1), row number for Parquet."),
+            C("reason", "VARCHAR", "Reason code: field_count, unbalanced_quote, invalid_utf8, invalid_json, not_an_object, "
+              "missing_text, text_too_long, missing_created_at, bad_created_at, future_created_at, bad_number, out_of_range, "
+              "missing_source_record_id, conflicting_duplicate_id.", "NOT NULL"),
+            C("detail", "VARCHAR", "The reason in words, naming the field and value."),
+            C("raw", "VARCHAR", "The raw record as read (PII-redacted, cut at 64 KiB)."),
+            C("rejected_at", "TIMESTAMP", "When, UTC."),
+        ),
+        primary_key=("batch_id", "position"),
+    ),
+    Table(
+        "archived_files",
+        "The archive's index: every ingested file, kept by content hash in the state folder's archive/, "
+        "with the mapping used, so backfills can re-read it.",
+        (
+            C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes."),
+            C("source", "VARCHAR", "Source name."),
+            C("kind", "VARCHAR", "'review', 'survey' or 'social'."),
+            C("format", "VARCHAR", "'csv', 'jsonl' or 'parquet'."),
+            C("original_name", "VARCHAR", "File name as it arrived."),
+            C("file_bytes", "BIGINT", "Size in bytes."),
+            C("mapping", "JSON", "The source definition used to read it (columns, time format, time zone)."),
+            C("archive_path", "VARCHAR", "Path of the archived copy, relative to the state folder."),
+            C("first_batch_id", "BIGINT", "The batch that first ingested it."),
+            C("archived_at", "TIMESTAMP", "When it was archived, UTC."),
+        ),
+        primary_key=("file_sha256", "source"),
+    ),
+)
+
+ENRICHMENT_TABLES: tuple[Table, ...] = (
+    Table(
+        "enrichment",
+        "What each feedback's enrichment was computed from: one row per enriched feedback. A row whose text_hash or "
+        "versions differ from the current ones is stale and is recomputed by the next run (or `cxtext enrich`).",
+        (
+            C("feedback_id", "VARCHAR", "The feedback (feedback.feedback_id)."),
+            C("text_hash", "VARCHAR", "feedback.text_hash of the text that was analysed."),
+            C("sentiment_version", "VARCHAR", "Version of the text pipeline and sentiment scorer (VADER + CX lexicon hash)."),
+            C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file that tagged the themes."),
+            C("topic_version", "VARCHAR", "Version of the topic model that assigned the topic."),
+            C("enriched_at", "TIMESTAMP", "When, UTC."),
+            C("scored", "BOOLEAN", "False when the English-only scorers (sentiment, themes) skipped it because feedback.language "
+              "is another language: it has no sentences, sentiment or theme_mentions rows, and counts in no sentiment figure.",
+              since=3),
+        ),
+        since=2,
+    ),
+    Table(
+        "sentiment",
+        "Document-level sentiment, one row per feedback (VADER with the CX lexicon). Older versions are replaced, not kept.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("compound", "DOUBLE", "VADER compound score of the whole text, -1 (most negative) to +1."),
+            C("pos", "DOUBLE", "Share of positive sentiment (VADER)."),
+            C("neu", "DOUBLE", "Share of neutral sentiment (VADER)."),
+            C("neg", "DOUBLE", "Share of negative sentiment (VADER)."),
+            C("label", "VARCHAR", "'positive' (compound >= 0.05), 'negative' (<= -0.05) or 'neutral'."),
+            C("peak_end", "DOUBLE", "Peak-end score: mean of the most intense sentence's compound and the last sentence's (how the experience is remembered)."),
+            C("peak_end_label", "VARCHAR", "Label of peak_end with the same thresholds."),
+            C("sentence_count", "INTEGER", "Number of sentences."),
+            C("is_retweet", "BOOLEAN", "Social text that starts with 'RT @handle:' (the prefix is not analysed)."),
+        ),
+        since=2,
+    ),
+    Table(
+        "sentences",
+        "Sentences of each feedback with their sentiment. start_char/end_char slice feedback.text.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("sentence_index", "INTEGER", "Position of the sentence in the feedback, from 0."),
+            C("start_char", "INTEGER", "Start offset in feedback.text (0-based, characters)."),
+            C("end_char", "INTEGER", "End offset in feedback.text (exclusive)."),
+            C("text", "VARCHAR", "The sentence as analysed (social text: without URLs and handles, hashtags as words)."),
+            C("compound", "DOUBLE", "VADER compound score of the sentence."),
+            C("label", "VARCHAR", "'positive', 'negative' or 'neutral' (±0.05)."),
+        ),
+        since=2,
+    ),
+    Table(
+        "theme_mentions",
+        "Every theme of the taxonomy found in a feedback, with its journey stage, the evidence span and the sentiment of the clause that carries it.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("mention_index", "INTEGER", "Position of the mention in the feedback, from 0."),
+            C("theme", "VARCHAR", "Theme id (themes.theme)."),
+            C("stage", "VARCHAR", "Journey stage of the theme (journey_stages.stage)."),
+            C("sentence_index", "INTEGER", "The sentence it is in (sentences.sentence_index)."),
+            C("start_char", "INTEGER", "Start of the evidence in feedback.text."),
+            C("end_char", "INTEGER", "End of the evidence in feedback.text (exclusive)."),
+            C("evidence", "VARCHAR", "The matched words (what start_char/end_char point at, as analysed)."),
+            C("clause", "VARCHAR", "The clause whose sentiment is the mention's ('delivery took two weeks' in 'checkout was easy but delivery took two weeks')."),
+            C("compound", "DOUBLE", "Theme-level sentiment: VADER compound of the clause (of the clauses joined to it by 'and' when it reads neutral)."),
+            C("label", "VARCHAR", "Theme-level label: 'positive', 'negative' or 'neutral' from compound (±0.05); when the clause reads "
+              "neutral, the theme's own polarity if the taxonomy gives it one (a problem theme is negative), else the sentence's label."),
+            C("label_source", "VARCHAR", "Where label comes from: 'clause', 'theme' (the theme's polarity) or 'sentence'."),
+        ),
+        since=2,
+    ),
+    Table(
+        "journey_stages",
+        "The customer-journey stages of the current taxonomy, in journey order.",
+        (
+            C("stage", "VARCHAR", "Stage id: " + ", ".join(JOURNEY_STAGES) + "."),
+            C("position", "INTEGER", "Order in the journey, from 1."),
+            C("name", "VARCHAR", "Display name."),
+            C("description", "VARCHAR", "What the stage covers."),
+        ),
+        primary_key=("stage",),
+        since=2,
+    ),
+    Table(
+        "themes",
+        "The themes of the current taxonomy (models/taxonomy.toml) and their stage.",
+        (
+            C("theme", "VARCHAR", "Theme id."),
+            C("name", "VARCHAR", "Display name."),
+            C("stage", "VARCHAR", "Journey stage."),
+            C("description", "VARCHAR", "What the theme covers."),
+            C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file."),
+        ),
+        primary_key=("theme",),
+        since=2,
+    ),
+)
+TOPIC_TABLES: tuple[Table, ...] = (
+    Table(
+        "topics",
+        "Topics discovered by clustering the feedback (scikit-learn, fitted in the state folder; `cxtext topics fit` refits). "
+        "Ids stay stable across refits where topics match. Topic -1 holds feedback with no known term.",
+        (
+            C("topic_id", "INTEGER", "Topic id (stable across refits where the topic matches)."),
+            C("label", "VARCHAR", "Label made of the topic's top terms."),
+            C("top_terms", "VARCHAR[]", "The topic's most characteristic terms (lemmas, 1-2 grams), best first."),
+            C("size", "INTEGER", "Feedback assigned to the topic."),
+            C("stages", "JSON", "Share of the topic's theme mentions per journey stage, e.g. {\"onboarding\": 0.8}."),
+            C("theme_coverage", "DOUBLE", "Share of the topic's feedback that carries at least one taxonomy theme."),
+            C("candidate_theme", "BOOLEAN", "True when no theme covers most of the topic (coverage < 0.5, size >= 20): a candidate new theme."),
+            C("model_version", "VARCHAR", "Version of the topic model."),
+        ),
+        primary_key=("topic_id",),
+        since=2,
+    ),
+    Table(
+        "feedback_topics",
+        "The topic of each feedback, from the current topic model.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("topic_id", "INTEGER", "Its topic (topics.topic_id); -1 when it has no known term."),
+            C("confidence", "DOUBLE", "Cosine similarity to the topic's centre, 0 to 1."),
+        ),
+        since=2,
+    ),
+)
+ERASURE_TABLES: tuple[Table, ...] = (
+    Table(
+        "erasures",
+        "The erasure audit: one row per `cxtext forget` (right to erasure). It holds no personal data: no key, no hash of "
+        "one, no id of what was removed; only a random request id and how much was removed where.",
+        (
+            C("erasure_id", "VARCHAR", "Random request id (UUID4), to quote back to whoever asked."),
+            C("run_id", "BIGINT", "The run that carried it out (runs.run_id)."),
+            C("requested_by", "VARCHAR", "'customer' (every feedback of a customer key) or 'record' (one source record)."),
+            C("rows_removed", "JSON", "Rows removed per table of the working database, e.g. {\"feedback\": 3, \"sentences\": 7}."),
+            C("archive_files_rewritten", "INTEGER", "Archived files rewritten without the records."),
+            C("snapshots_rewritten", "INTEGER", "Kept published snapshots rewritten without the rows."),
+            C("erased_at", "TIMESTAMP", "When, UTC."),
+        ),
+        primary_key=("erasure_id",),
+        since=3,
+    ),
+)
+_SUMS = (  # per group of feedback: NPS coded +1 promoter / 0 / -1 detractor, CSAT 1 = 4 or 5, stars
+    C("nps_n", "BIGINT", "NPS answers."), C("nps_s", "DOUBLE", "Sum of the NPS codes (+1 promoter, 0 passive, -1 detractor)."),
+    C("nps_q", "DOUBLE", "Sum of their squares."), C("csat_n", "BIGINT", "CSAT answers."),
+    C("csat_s", "DOUBLE", "CSAT answers of 4 or 5."), C("csat_q", "DOUBLE", "Sum of their squares."),
+    C("stars_n", "BIGINT", "Star ratings."), C("stars_s", "DOUBLE", "Sum of the stars."), C("stars_q", "DOUBLE", "Sum of their squares."),
+)
+_DAY = C("day", "DATE", "Day written, in the reporting time zone (cxtext_meta.reporting_timezone).", "NOT NULL")
+_CURRENT_ONLY = (" Current enrichment only (its text and the versions in force). Written by the aggregate step of a run "
+                 "for the days whose feedback changed (daily_inputs); the views roll the days up.")
+DAILY_TABLES: tuple[Table, ...] = (
+    Table(
+        "daily_inputs",
+        "What the daily tables were computed from, per day: when a day's feedback or enrichment changes, its daily rows "
+        "are recomputed; the others are kept. One row per day with feedback.",
+        (_DAY, C("feedback", "BIGINT", "Feedback written that day."),
+         C("inputs_hash", "HUGEINT", "Order-independent hash of that day's feedback and enrichment rows (ids, texts, scores, versions, enriched_at).")),
+        since=4,
+    ),
+    Table(
+        "daily_feedback",
+        "Per day: scored feedback and its NPS, CSAT and star sums (the denominators of pain_points)." + _CURRENT_ONLY,
+        (_DAY, C("feedback", "BIGINT", "Feedback of the day.")) + _SUMS,
+        since=4,
+    ),
+    Table(
+        "daily_stages",
+        "Per day and journey stage: the feedback mentioning a theme of the stage, its scores, and the tone of the "
+        "mentions (stage_summary rolls it up)." + _CURRENT_ONLY,
+        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("feedback", "BIGINT", "Feedback mentioning the stage."))
+        + tuple(c for c in _SUMS if not c.name.endswith("_q"))
+        + (C("mentions", "BIGINT", "Theme mentions at the stage."), C("compound_sum", "DECIMAL(18,4)", "Sum of their compound (exact: the sum of four-decimal scores does not depend on the order of the rows)."),
+           C("negative_mentions", "BIGINT", "Mentions with negative theme-level sentiment."),
+           C("positive_mentions", "BIGINT", "Mentions with positive theme-level sentiment."),
+           C("stale_feedback", "BIGINT", "Feedback mentioning the stage whose enrichment is stale (not in the other columns).")),
+        since=4,
+    ),
+    Table(
+        "daily_themes",
+        "Per day, stage and theme: mentions, their tone, and the scores of the feedback mentioning it negatively "
+        "(theme_trends, pain_points and emerging_issues roll it up)." + _CURRENT_ONLY,
+        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("theme", "VARCHAR", "Theme id."),
+         C("mentions", "BIGINT", "Mentions."), C("feedback", "BIGINT", "Feedback mentioning it."),
+         C("negative_mentions", "BIGINT", "Mentions with negative theme-level sentiment."),
+         C("compound_sum", "DECIMAL(18,4)", "Sum of the mentions' compound (exact, as in daily_stages)."),
+         C("negative_compound_sum", "DECIMAL(18,4)", "Sum of the negative mentions' compound."))
+        + tuple(Column(c.name + "1", c.type, c.doc.rstrip(".") + ", among the feedback mentioning it negatively.")
+                for c in _SUMS),
+        since=4,
+    ),
+    Table(
+        "daily_quotes",
+        "Per day, stage and theme: the three most negative distinct clauses that mention it (PII-redacted), from which "
+        "pain_points picks a period's three." + _CURRENT_ONLY,
+        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("theme", "VARCHAR", "Theme id."),
+         C("clause", "VARCHAR", "The clause, verbatim."), C("compound", "DOUBLE", "Its most negative compound that day.")),
+        since=4,
+    ),
+    Table(
+        "daily_topics",
+        "Per day and discovered topic: its feedback (emerging_issues' uncovered topics)." + _CURRENT_ONLY,
+        (_DAY, C("topic_id", "INTEGER", "Topic (topics.topic_id)."), C("feedback", "BIGINT", "Feedback assigned to it.")),
+        since=4,
+    ),
+)
+TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES + ERASURE_TABLES + DAILY_TABLES
+
+SEQUENCES = ("run_id_seq", "batch_id_seq")
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+#: The tables with a row per feedback, which lost their primary key in version 4. A key's ART index
+#: must be held in memory (DuckDB's documentation): writing one chunk of results into a
+#: million-feedback database loaded about 450 MB of index, ingesting a file 75 MB more, all of it
+#: growing with the data. Rows are unique by construction instead: ingest upserts each id once
+#: (cxtext.ingest.load), a chunk of results deletes its feedback's rows and inserts them again in one
+#: transaction (cxtext.enrich.run), one writer at a time; `cxtext check` verifies feedback's ids.
+UNKEYED_IN_4 = ("feedback", "enrichment", "sentiment", "sentences", "theme_mentions", "feedback_topics")
+
+
+def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -> list[str]:
+    """DDL bringing a database at *from_version* (0 = empty) to *to_version*, with its
+    documentation as COMMENT ON."""
+    statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES] if from_version == 0 else []
+    if 2 <= from_version < 4 <= to_version:  # rebuilt without their key, rows kept
+        for table in (t for t in TABLES if t.name in UNKEYED_IN_4):
+            statements += [f"ALTER TABLE {table.name} RENAME TO {table.name}_keyed",
+                           table.ddl(from_version),  # its columns as they are; later ones are added below
+                           f"INSERT INTO {table.name} SELECT * FROM {table.name}_keyed",
+                           f"DROP TABLE {table.name}_keyed",
+                           f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}"]
+            statements += [f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}"
+                           for c in table.columns_at(from_version)]
+    for table in TABLES:
+        if from_version >= table.since:  # the table exists: add the columns it gained since
+            for c in table.columns:
+                if from_version < c.since <= to_version:
+                    statements.append(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+                    statements.append(f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}")
+            continue
+        if not table.since <= to_version:
+            continue
+        statements.append(table.ddl(to_version))
+        statements.append(f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}")
+        statements.extend(
+            f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns_at(to_version)
+        )
+    return statements
+
+
+#: The tables a feedback's enrichment writes (a row or rows per feedback, replaced together).
+PER_FEEDBACK_RESULTS = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
+
+_ARROW_TYPES = {"VARCHAR": pa.string(), "TINYINT": pa.int8(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
+                "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),
+                "VARCHAR[]": pa.list_(pa.string()), "JSON": pa.string()}
+
+
+def arrow_schema(table: str, columns: tuple[str, ...] | None = None) -> pa.Schema:
+    """The Arrow schema of *table* (or of some of its *columns*, in that order), from its one
+    definition above: what bulk inserts of that table are built with."""
+    by_name = {c.name: c for c in next(t for t in TABLES if t.name == table).columns}
+    return pa.schema([(name, _ARROW_TYPES[by_name[name].type]) for name in (columns or tuple(by_name))])

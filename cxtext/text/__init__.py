@@ -1,0 +1,1 @@
+"""Text analysis: spaCy pipeline, language, sentiment, taxonomy tagging, topic models. Pure: no storage."""

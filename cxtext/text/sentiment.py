@@ -1,0 +1,383 @@
+"""Sentiment of customer feedback: VADER, plain or extended with the CX lexicon.
+
+VADER (Hutto & Gilbert 2014) was built on social-media text and misreads customer feedback in a
+few systematic ways: "still waiting", "never arrived" and "on hold" carry no lexicon word;
+"no issues" reads as negative because "no" itself is; "support" reads as praise. The CX lexicon
+(`models/cx_lexicon.toml`, curated by CX analysts) adds single words and multi-word phrases on
+VADER's own -4..+4 scale. Phrases are rewritten into one token ("on hold" -> "on_hold") before
+scoring, so VADER's negation, booster and capitalisation rules apply to them as to any word.
+
+``mode="plain"`` is the installed VADER untouched, for comparison and reproduction of the paper.
+Every score carries :attr:`SentimentScorer.version`, which changes with the lexicon file's bytes, so
+stored scores can be recomputed when the lexicon changes.
+
+Theme-level sentiment ("checkout was easy but delivery was a week late") comes from scoring the
+clause a theme is mentioned in (:func:`clause_spans`, :func:`clause_polarity`); a document's
+remembered sentiment follows the peak-end rule (:func:`peak_end`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import version as _package_version
+from pathlib import Path
+
+from cxtext.errors import ConfigError
+from cxtext.resources import DEFAULT_LEXICON
+
+LABEL_THRESHOLD = 0.05
+MODES = ("default", "plain")
+VALENCE_LIMIT = 4.0
+
+_LEXICON_KEYS = {"version", "description", "words", "phrases"}
+_APOSTROPHES = "'\u2019"
+
+
+# --- polarity --------------------------------------------------------------------------------
+
+
+def label_for(compound: float) -> str:
+    """The 3-class label of a compound score, with VADER's own ±0.05 thresholds (inclusive)."""
+    if compound >= LABEL_THRESHOLD:
+        return "positive"
+    if compound <= -LABEL_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+@dataclass(frozen=True)
+class Polarity:
+    """VADER's four scores for one text: compound in [-1, 1]; pos/neu/neg are proportions."""
+
+    compound: float
+    pos: float
+    neu: float
+    neg: float
+
+    @property
+    def label(self) -> str:
+        return label_for(self.compound)
+
+    @classmethod
+    def from_vader(cls, scores: dict) -> "Polarity":
+        return cls(scores["compound"], scores["pos"], scores["neu"], scores["neg"])
+
+
+# --- the CX lexicon file ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CxLexicon:
+    """A validated lexicon file: words and phrases (lowercase) with valences, and its digest."""
+
+    path: Path
+    sha256: str
+    file_version: str
+    words: tuple[tuple[str, float], ...]
+    phrases: tuple[tuple[str, float], ...]
+
+
+def phrase_token(phrase: str) -> str:
+    """The single token a phrase is rewritten to: lowercase, apostrophes dropped, words joined
+    by '_'. Apostrophes go because VADER treats any token containing "n't" as a negation."""
+    kept = "".join(ch for ch in phrase.lower() if ch not in _APOSTROPHES)
+    return "_".join(kept.split())
+
+
+def _entry_key(table: str, raw_key: str) -> str:
+    """Normalised key of one entry, or ConfigError saying what is wrong with it."""
+    key = " ".join(raw_key.lower().split())
+    if not key:
+        raise ConfigError(f"[{table}] {raw_key!r}: empty key")
+    words = key.split(" ")
+    if table == "words" and len(words) != 1:
+        raise ConfigError(f"[words] {raw_key!r}: contains whitespace; put it under [phrases]")
+    if table == "phrases" and len(words) < 2:
+        raise ConfigError(f"[phrases] {raw_key!r}: a phrase needs two words or more; use [words]")
+    if table == "phrases" and not phrase_token(key).strip("_"):
+        raise ConfigError(f"[phrases] {raw_key!r}: no word characters")
+    return key
+
+
+def _entry_valence(table: str, raw_key: str, value: object) -> float:
+    """The valence of one entry, or ConfigError: a number in [-4, 4] (VADER's scale)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"[{table}] {raw_key!r}: valence must be a number, got {value!r}")
+    if not -VALENCE_LIMIT <= value <= VALENCE_LIMIT:
+        raise ConfigError(f"[{table}] {raw_key!r}: valence {value} is outside [-4, 4]")
+    return float(value)
+
+
+def parse_lexicon(data: dict, path: Path, sha256: str) -> CxLexicon:
+    """Validate a parsed lexicon file. Errors name the file, the entry and the problem."""
+    try:
+        unknown = sorted(set(data) - _LEXICON_KEYS)
+        if unknown:
+            raise ConfigError(f"unknown key(s) {unknown}; expected {sorted(_LEXICON_KEYS)}")
+        seen: dict[str, str] = {}
+        tables: dict[str, list[tuple[str, float]]] = {"words": [], "phrases": []}
+        for table in tables:
+            entries = data.get(table, {})
+            if not isinstance(entries, dict):
+                raise ConfigError(f"[{table}] must be a table of `key = valence` entries")
+            for raw_key, value in entries.items():
+                key = _entry_key(table, raw_key)
+                valence = _entry_valence(table, raw_key, value)
+                token = phrase_token(key) if table == "phrases" else key
+                if token in seen:
+                    raise ConfigError(
+                        f"[{table}] {raw_key!r}: duplicate of {seen[token]!r} (keys are compared "
+                        "in lowercase, ignoring apostrophes and extra spaces)"
+                    )
+                seen[token] = f"[{table}] {raw_key}"
+                tables[table].append((key, valence))
+        file_version = data.get("version", "")
+        if not isinstance(file_version, str):
+            raise ConfigError(f"version must be a string, got {file_version!r}")
+    except ConfigError as exc:
+        raise ConfigError(f"CX lexicon {path}: {exc}") from None
+    return CxLexicon(path, sha256, file_version, tuple(tables["words"]), tuple(tables["phrases"]))
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(path: Path = DEFAULT_LEXICON) -> CxLexicon:
+    """Read and validate a lexicon file once per process (an edit takes effect in the next
+    process). The digest is of the bytes parsed, so a scorer's version always describes the
+    lexicon it actually scores with."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"CX lexicon {path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"CX lexicon {path}: not valid UTF-8 TOML ({exc})") from None
+    return parse_lexicon(data, Path(path), hashlib.sha256(raw).hexdigest())
+
+
+# --- phrase rewriting ------------------------------------------------------------------------
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """Regex for one phrase: any whitespace between words, apostrophes optional and either kind."""
+    words = []
+    for word in phrase.split():
+        parts = [re.escape(part) for part in re.split(f"[{_APOSTROPHES}]", word)]
+        words.append(f"[{_APOSTROPHES}]?".join(parts))
+    return r"\s+".join(words)
+
+
+@lru_cache(maxsize=8)
+def phrase_rewriter(phrases: tuple[str, ...]):
+    """A function that rewrites every listed phrase in a text into its token, keeping the
+    text's letter case (VADER reads ALL-CAPS as emphasis). Longest phrases win."""
+    if not phrases:
+        return lambda text: text
+    ordered = sorted(phrases, key=lambda p: (-len(p.split()), -len(p), p))
+    pattern = re.compile(
+        r"(?<![\w'’])(?:" + "|".join(_phrase_pattern(p) for p in ordered) + r")(?![\w'’])",
+        re.IGNORECASE,
+    )
+
+    def as_token(match: re.Match) -> str:
+        kept = "".join(ch for ch in match.group(0) if ch not in _APOSTROPHES)
+        return "_".join(kept.split())
+
+    return lambda text: pattern.sub(as_token, text)
+
+
+# --- scorers ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def vader_version() -> str:
+    return _package_version("vaderSentiment")
+
+
+@lru_cache(maxsize=8)
+def _analyzer(mode: str, lexicon_path: Path | None):
+    """One VADER analyzer per (mode, lexicon). Its lexicon dict is its own copy, extended; VADER's
+    module-level tables (boosters, negations, idioms) are never touched."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    if mode == "plain":
+        return analyzer, (lambda text: text)
+    lexicon = load_lexicon(lexicon_path)
+    extended = dict(analyzer.lexicon)
+    for word, valence in lexicon.words:
+        if valence == 0:
+            extended.pop(word, None)  # 0 = "not a sentiment word in customer feedback"
+        else:
+            extended[word] = valence
+    for phrase, valence in lexicon.phrases:
+        if valence != 0:  # 0 = rewrite only, so the phrase's own words stop counting
+            extended[phrase_token(phrase)] = valence
+    analyzer.lexicon = extended
+    return analyzer, phrase_rewriter(tuple(phrase for phrase, _ in lexicon.phrases))
+
+
+class SentimentScorer:
+    """VADER, plain or with the CX lexicon extension."""
+
+    def __init__(self, *, mode: str = "default", lexicon_path: Path | None = None):
+        if mode not in MODES:
+            raise ConfigError(f"sentiment mode {mode!r}: expected one of {', '.join(MODES)}")
+        if mode == "plain" and lexicon_path is not None:
+            raise ConfigError("sentiment mode 'plain' uses no lexicon file; drop lexicon_path")
+        self.mode = mode
+        self.lexicon_path = None if mode == "plain" else Path(lexicon_path or DEFAULT_LEXICON)
+
+    def __repr__(self) -> str:
+        return f"SentimentScorer(mode={self.mode!r}, lexicon_path={self.lexicon_path!r})"
+
+    @property
+    def version(self) -> str:
+        """What produced a score; stored beside it so a lexicon change triggers recomputation."""
+        if self.mode == "plain":
+            return f"vader-{vader_version()}-plain"
+        return f"vader-{vader_version()}+cx-{load_lexicon(self.lexicon_path).sha256[:12]}"
+
+    def polarity(self, text: str) -> Polarity:
+        return _polarity(self.mode, self.lexicon_path, text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _polarity(mode: str, lexicon_path: Path | None, text: str) -> Polarity:
+    """VADER's score is a function of the text alone: a text scored before (a one-sentence
+    document is also its sentence, a clause often its whole sentence, a retweet its original)
+    is not scored again."""
+    analyzer, rewrite = _analyzer(mode, lexicon_path)
+    return Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
+
+
+@lru_cache(maxsize=None)
+def get_scorer(mode: str = "default") -> SentimentScorer:
+    """The process-wide scorer of a mode (the lexicon is read on its first use, not here)."""
+    return SentimentScorer(mode=mode)
+
+
+# --- peak-end --------------------------------------------------------------------------------
+
+
+def peak_end(compounds: list[float]) -> float | None:
+    """Peak-end rule (how an experience is remembered): mean of the compound of the most intense sentence
+    (max |compound|, first on ties) and of the final sentence; None for no sentences."""
+    if not compounds:
+        return None
+    peak = max(range(len(compounds)), key=lambda i: abs(compounds[i]))
+    return (compounds[peak] + compounds[-1]) / 2
+
+
+# --- clauses ---------------------------------------------------------------------------------
+
+#: Contrastive markers: the clause they open starts at the marker ("but the battery is weak").
+_CONTRAST = re.compile(
+    r"(?<![\w'’-])(?:but|however|although|even\s+though|though|yet|whereas|except)(?![\w'’-])",
+    re.IGNORECASE,
+)
+#: Separators dropped from both clauses: ';' and a dash between spaces.
+_SEPARATOR = re.compile(r";|\s(?:-{1,2}|\u2013|\u2014)\s")
+_AND = re.compile(r"(?<![\w'’-])and(?![\w'’-])", re.IGNORECASE)
+#: A sentence opening with a subordinate contrast ends that clause at its first comma.
+_OPENING_CONTRAST = re.compile(r"\s*(?:although|even\s+though|though|whereas|while)\b", re.I)
+#: Words before which "yet" is an adverb ("not yet arrived"), not a conjunction.
+_YET_ADVERB_AFTER = {
+    "not", "as", "and", "nor", "or", "never", "have", "has", "had", "haven't", "hasn't",
+    "hadn't", "havent", "hasnt", "hadnt", "isn't", "aren't", "wasn't", "isnt", "arent", "wasnt",
+}  # fmt: skip
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+MIN_AND_CLAUSE_WORDS = 3
+
+
+def _word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _trimmed(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """(start, end) without surrounding whitespace and separator punctuation; None if no word."""
+    strip = " \t\r\n,;:-\u2013\u2014"
+    while start < end and sentence[start] in strip:
+        start += 1
+    while end > start and sentence[end - 1] in strip:
+        end -= 1
+    return (start, end) if _word_count(sentence[start:end]) else None
+
+
+def _contrast_cuts(sentence: str) -> list[tuple[int, int]]:
+    """(end of previous clause, start of next) at every contrastive marker and separator."""
+    cuts = [(m.start(), m.end()) for m in _SEPARATOR.finditer(sentence)]
+    for m in _CONTRAST.finditer(sentence):
+        before, after = sentence[: m.start()], sentence[m.end() :]
+        if not _word_count(before) or not _word_count(after):
+            continue  # sentence-initial or final marker: nothing to contrast with
+        if m.group(0).lower() == "yet":
+            previous = before.split()[-1].lower()
+            if previous in _YET_ADVERB_AFTER and not before.rstrip().endswith(","):
+                continue
+        cuts.append((m.start(), m.start()))
+    opening = _OPENING_CONTRAST.match(sentence)
+    if opening:
+        comma = sentence.find(",", opening.end())
+        if comma != -1 and _word_count(sentence[comma:]):
+            cuts.append((comma, comma + 1))
+    return sorted(cuts)
+
+
+def _split_and(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split one clause at 'and' where both sides have enough words to be clauses themselves
+    (so a short list like 'fast, cheap and reliable' stays whole)."""
+    for m in _AND.finditer(sentence, start, end):
+        left, right = sentence[start : m.start()], sentence[m.end() : end]
+        if _word_count(left) >= MIN_AND_CLAUSE_WORDS and _word_count(right) >= MIN_AND_CLAUSE_WORDS:
+            return [(start, m.start())] + _split_and(sentence, m.start(), end)
+    return [(start, end)]
+
+
+def _clause_groups(sentence: str) -> list[list[tuple[int, int]]]:
+    """Clauses grouped by contrast: each group is the text between two contrastive points,
+    split further at 'and'. Clauses of one group are joined without contrast, so they usually
+    share a polarity."""
+    pieces, start = [], 0
+    for cut_end, cut_start in _contrast_cuts(sentence):
+        if cut_end >= start:
+            pieces.append((start, cut_end))
+            start = cut_start
+    pieces.append((start, len(sentence)))
+    groups = []
+    for piece_start, piece_end in pieces:
+        group = [s for s in (_trimmed(sentence, *p) for p in _split_and(sentence, piece_start, piece_end)) if s]
+        if group:
+            groups.append(group)
+    return groups
+
+
+def clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """Character spans (start, end) of the sentence's clauses, split at contrastive or joining
+    points, so each theme mention can take the sentiment of its own clause. Spans are in order,
+    never empty, stripped, and together cover every word of the sentence."""
+    return [span for group in _clause_groups(sentence) for span in group]
+
+
+def clause_polarity(
+    sentence: str, start: int, end: int, scorer: SentimentScorer | None = None
+) -> Polarity:
+    """Sentiment of the clause containing the span [start, end) of the sentence (a theme mention).
+    A span crossing clauses takes the clause where it starts; one starting between clauses takes
+    the next clause. A neutral clause joined to others by 'and' takes the sentiment of its group
+    ("delivery took two weeks and the parcel was damaged"): 'and' adds, it does not contrast."""
+    if not 0 <= start < end <= len(sentence):
+        raise ValueError(f"span ({start}, {end}) is not inside a sentence of {len(sentence)} chars")
+    scorer = scorer or get_scorer()
+    groups = _clause_groups(sentence) or [[(0, len(sentence))]]
+    group = next((g for g in groups if start < g[-1][1]), groups[-1])
+    clause = next((s for s in group if start < s[1]), group[-1])
+    polarity = scorer.polarity(sentence[clause[0] : clause[1]])
+    if polarity.label == "neutral" and len(group) > 1:
+        polarity = scorer.polarity(sentence[group[0][0] : group[-1][1]])
+    return polarity
