@@ -227,8 +227,8 @@ def pipeline_in_child(settings: Settings, label: str) -> Run:
 
 def startup_seconds() -> float:
     """What a fresh process pays before its first record: imports, spaCy, VADER, the taxonomy."""
-    code = ("import time; t = time.perf_counter(); from cxtext.enrich import get_tagger, get_scorer, load_nlp; "
-            "from cxtext.config import DEFAULT_TAXONOMY; load_nlp(); get_scorer(); get_tagger(DEFAULT_TAXONOMY); "
+    code = ("import time; t = time.perf_counter(); from cxtext.enrich import get_scorer, load_nlp; from cxtext.taxonomy import get_tagger; "
+            "load_nlp(); get_scorer(); get_tagger(); "
             "print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip())

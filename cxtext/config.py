@@ -48,7 +48,6 @@ FIELD_ALIASES = {"source_id": "source_record_id", "id": "source_record_id", "sta
 
 DEFAULT_CONFIG_NAME = "cxtext.toml"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TAXONOMY = REPO_ROOT / "models" / "taxonomy.toml"
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,8 @@ class Settings:
     topic_features: str = "lsa"
     topic_sample_size: int = 20_000
     topic_k_max: int = 24
-    taxonomy_path: Path = DEFAULT_TAXONOMY
+    taxonomy_packs: tuple[str, ...] = ("core",)  # shipped packs (models/packs), combined in order
+    taxonomy_files: tuple[Path, ...] = ()  # the user's own taxonomy files, combined after the packs
     pii_salt: str | None = None
     nightly_recompute_budget: int = 100_000
     workers: int = 0
@@ -246,7 +246,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         topic_features=str(data.get("topic_features", "lsa")),
         topic_sample_size=int(data.get("topic_sample_size", 20_000)),
         topic_k_max=int(data.get("topic_k_max", 24)),
-        taxonomy_path=(base / data["taxonomy"]).resolve() if "taxonomy" in data else DEFAULT_TAXONOMY,
+        **_taxonomy_settings(data, base),
         pii_salt=os.environ.get("CXTEXT_PII_SALT") or pii.get("salt"),
         nightly_recompute_budget=budget,
         workers=_workers(os.environ.get("CXTEXT_WORKERS", data.get("workers", 0))),
@@ -261,6 +261,18 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         languages=_languages(data.get("languages", list(DEFAULT_LANGUAGES))),
         checks=check_thresholds(data.get("checks", {})),
     )
+
+
+def _taxonomy_settings(data: dict, base: Path) -> dict:
+    """``taxonomy_packs`` (names of shipped packs) and ``taxonomy`` (the user's files, one or a list)."""
+    packs = data.get("taxonomy_packs", ["core"])
+    if not isinstance(packs, list) or not all(isinstance(p, str) and p for p in packs):
+        raise ConfigError(f"taxonomy_packs: a list of pack names such as [\"core\", \"retail\"], got {packs!r}")
+    files = data.get("taxonomy", [])
+    files = [files] if isinstance(files, str) else files
+    if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
+        raise ConfigError(f"taxonomy: a taxonomy file or a list of them, got {files!r}")
+    return {"taxonomy_packs": tuple(packs), "taxonomy_files": tuple((base / f).resolve() for f in files)}
 
 
 def _memory(value) -> str:

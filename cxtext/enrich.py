@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -30,7 +29,7 @@ from cxtext.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.parallel import executor
 from cxtext.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
 from cxtext.store import Store, utcnow
-from cxtext.taxonomy import ThemeTagger, get_tagger, tagger_from_bytes
+from cxtext.taxonomy import ThemeTagger, read_layers, settings_layers, tagger_from_layers
 from cxtext.text import TEXT_PIPELINE_VERSION, clean_text, load_nlp, sentences
 
 RESULT_TABLES = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
@@ -204,7 +203,8 @@ def enrich(
     The caller holds the writer lock.
     """
     clock = time.perf_counter()
-    tagger = get_tagger(settings.taxonomy_path)
+    layers = read_layers(settings_layers(settings))  # read once: the workers get the same bytes
+    tagger = tagger_from_layers(layers)
     topic_model, fitted = ensure_topic_model(store, settings)
     versions = current_versions(tagger, topic_model, settings.languages)
     todo = pending(store, versions, selection)
@@ -220,7 +220,7 @@ def enrich(
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
     chunks = day_chunks(selected, settings.enrich_chunk_rows)
-    context = AnalysisContext(Path(settings.taxonomy_path).read_bytes(), topic_model, versions, settings.languages)
+    context = AnalysisContext(layers, topic_model, versions, settings.languages)
 
     full_reasons = pa.array(sorted(full), pa.string())
 
@@ -255,10 +255,10 @@ def enrich(
 
 @dataclass(frozen=True)
 class AnalysisContext:
-    """What every chunk's analysis needs, sent to each worker once: the taxonomy file's bytes
-    (a worker builds its own tagger), the topic model, the versions being written."""
+    """What every chunk's analysis needs, sent to each worker once: the taxonomy files' names and
+    bytes (a worker builds its own tagger), the topic model, the versions being written."""
 
-    taxonomy_toml: bytes
+    taxonomy_layers: tuple[tuple[str, bytes], ...]
     topic_model: object | None
     versions: Versions
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
@@ -270,7 +270,7 @@ def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows:
     assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash; English only: the
     topic model reads English). *replacing* and *topic_only*, the ids whose old results the
     writer replaces, and *window*, when they were written, only pass through."""
-    tagger = tagger_from_bytes(context.taxonomy_toml)
+    tagger = tagger_from_layers(context.taxonomy_layers)
     if tagger.taxonomy.version != context.versions.taxonomy:
         raise RuntimeError("the taxonomy changed while it was being applied")
     done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing,

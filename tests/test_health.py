@@ -23,7 +23,6 @@ def base(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("health")
     generate(root / "sample_data", seed=11, n_reviews=200, n_surveys=150, n_social=150)
-    shutil.copy(ROOT / "models/taxonomy.toml", root / "taxonomy.toml")
     summary = nightly(config=str(write_config(root)))
     assert summary["checks"]["fail"] == 0
     return root

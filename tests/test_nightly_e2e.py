@@ -29,7 +29,6 @@ def workspace(tmp_path_factory):
     shutil.copytree(ROOT / "sample_data", root / "sample_data")
     config = (ROOT / "cxtext.toml").read_text().replace('state_dir = "out"', 'state_dir = "state"')
     config = config.replace("settle_seconds = 2", "settle_seconds = 0")
-    config = config.replace('taxonomy = "models/taxonomy.toml"', f'taxonomy = "{ROOT / "models/taxonomy.toml"}"')
     (root / "cxtext.toml").write_text(config)
     return root
 
