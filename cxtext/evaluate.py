@@ -526,15 +526,17 @@ def header(command: str, seconds: float, started: datetime) -> str:
 
 
 def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: str) -> str:
-    """The whole evaluation as Markdown: sentiment and aspects on public data, and the pipeline
-    against the sample data's planted truth. Topic discovery has its own, slower report
+    """The whole evaluation as Markdown: sentiment, aspects and the shipped theme packs on public
+    data, and the pipeline against the sample data's planted truth. Topic discovery has its own, slower report
     (docs/TOPICS.md, `python -m cxtext.evaluate_topics`)."""
     from cxtext.evaluate_aspects import evaluate_aspect_categories
     from cxtext.evaluate_sample import evaluate_sample_data
+    from cxtext.evaluate_themes import evaluate_themes
 
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     sections = [evaluate_sentiment(data_dir), "## Theme detection and theme-level sentiment\n\n"
                 + evaluate_aspect_categories(data_dir)]
+    sections.append(evaluate_themes(data_dir))
     if sample_dir is not None:
         sections.append(evaluate_sample_data(settings, sample_dir))
     sections.append("## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "

@@ -79,12 +79,14 @@ def judge_labelled(eval_set: EvalSet, tagged: Tagged, theme: str, maps: dict) ->
         wanted = set(maps.get("semeval_categories", {}).get(theme, []))
         return any(category in wanted for category, _ in gold["categories"])
     if eval_set.precision == "aspect_terms":
+        if not gold["terms"]:  # the laptop itself is never an aspect term: silence says nothing
+            return None
         return any(start < c_end and c_start < end for _, start, end, _ in gold["terms"]
                    for c_start, c_end, *_ in tagged.themes[theme])
     if eval_set.precision == "features":
         written = [name.lower() for name, _, in_text in gold["features"] if in_text]
-        if not gold["features"]:
-            return False
+        if not gold["features"]:  # the annotators tagged only opinions on features: silence says nothing
+            return None
         if not written:  # only implicit features: the annotators found an opinion on a feature here
             return True
         return any(_mentions(clause.lower(), name) for name in written for _, _, clause, _ in tagged.themes[theme])
@@ -167,7 +169,9 @@ def figures(eval_set: EvalSet, tagged: list[Tagged], configuration: str, half: s
         for t in themed:
             for theme in t.themes:
                 verdict = judge_labelled(eval_set, t, theme, maps)
-                checked, correct = checked + 1, correct + bool(verdict)
+                if verdict is None:
+                    continue
+                checked, correct = checked + 1, correct + verdict
                 wrong[theme] += not verdict
                 checked_theme[theme] += 1
         note = {"issues": "theme -> issue map", "categories": "theme -> category map",
@@ -260,8 +264,10 @@ def render(rows: list[Figures], criterion: dict, missing: list[str], seconds: fl
         "Hu & Liu sentence with a negative feature opinion. Coverage: feedback with at least one theme. "
         "An assignment is one theme on one feedback; its precision is checked by the set's labels where "
         "they allow it (restaurant categories and complaint issues through maps in "
-        "`models/eval/theme_maps.toml`; a laptop aspect term inside a clause the theme was found in; a "
-        "Hu & Liu feature written in such a clause, or only implicit features on the sentence), else "
+        "`models/eval/theme_maps.toml`; a laptop aspect term inside a clause the theme was found in, on "
+        "sentences with aspect terms (the laptop as a whole is never one); a "
+        "Hu & Liu feature written in such a clause, or only implicit features on the sentence; Hu & Liu "
+        "annotated opinions on features only, so a sentence without any is not checked), else "
         f"{JUDGED_SAMPLE} assignments drawn at random (seed {JUDGED_SEED}) from the report half are "
         "judged by hand against the guide in `docs/TAXONOMY.md`, kept in `models/eval/theme_judgements.toml`. "
         "Largest theme: the share of themed feedback carrying the most frequent theme.",

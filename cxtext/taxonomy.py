@@ -217,11 +217,12 @@ def combine(datas: Sequence[tuple[str, dict]], *, version: str, path: Path | Non
 def _check_links(themes: dict[str, Theme]) -> None:
     claimed: dict[str, str] = {}
     for theme in themes.values():
+        where = f"{Path(theme.layer).name}: theme {theme.id!r}"
         if theme.refines is not None and (theme.refines not in themes or theme.refines == theme.id):
-            raise ConfigError(f"theme {theme.id!r}, refines: no other theme {theme.refines!r}")
+            raise ConfigError(f"{where}, refines: no other theme {theme.refines!r}")
         for old in theme.formerly:
             if old in claimed:
-                raise ConfigError(f"theme {theme.id!r}, formerly: {old!r} is claimed by {claimed[old]!r} too")
+                raise ConfigError(f"{where}, formerly: {old!r} is claimed by {claimed[old]!r} too")
             claimed[old] = theme.id
 
 

@@ -66,8 +66,9 @@ def test_the_nightly_run_fails_after_publishing_when_a_check_fails(ws):
     config.write_text(text.replace("no_theme_share_fail = 0.85", "no_theme_share_fail = 0"))
     published = ws / "state/cx.duckdb"
     before = published.stat().st_mtime_ns
-    with pytest.raises(ChecksFailed, match="no_theme"):
+    with pytest.raises(ChecksFailed, match="no_theme") as failed:
         nightly(config=str(config))
+    assert "taxonomy_packs" in str(failed.value) and "candidate_theme" in str(failed.value)  # says what to do
     assert published.stat().st_mtime_ns > before  # published first
     with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
         status, size = con.execute("SELECT status, counts->>'$.state_bytes' FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()

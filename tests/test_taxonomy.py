@@ -333,7 +333,7 @@ def test_planted_pain_points_are_found():
 
 #: Words whose lookup lemma is itself a word with another lemma ("flattering" -> "flatter" ->
 #: "flat", "better" -> "well" -> "good"): naming the intermediate lemma is what matches.
-LEMMA_CHAINS = {"flatter", "well"}
+LEMMA_CHAINS = {"flatter", "serving", "well"}
 
 
 def test_every_lemma_a_pack_names_can_match():
