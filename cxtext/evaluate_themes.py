@@ -113,6 +113,29 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], bool]:
     return {(j["id"], j["theme"]): j["verdict"] == "right" for j in data.get("judgements", []) if j.get("verdict")}
 
 
+def draw_judgements(data_dir: Path, path: Path = JUDGEMENTS) -> None:
+    """Write the sample to judge (ids and themes only: the data set's texts stay out of the
+    project) keeping verdicts already given, and print each assignment's feedback to read."""
+    from cxtext.taxonomy import get_tagger, layer_paths
+
+    sets, _ = load_sets(data_dir)
+    known = load_judgements(path)
+    lines = ["# Hand judgements of theme assignments the data sets' labels cannot check (docs/TAXONOMY.md,",
+             "# \"Judging theme assignments by hand\"). Drawn by python -m cxtext.evaluate_themes --draw:",
+             "# 100 random assignments of the report half per set and packs. verdict: right | wrong.", ""]
+    for eval_set in (s for s in sets if s.precision == "judged"):
+        for configuration, packs in (("core", ["core"]), ("core + retail", ["core", "retail"])):
+            if configuration != "core" and not eval_set.retail:
+                continue
+            tagged = analyse_items(eval_set.half("report"), get_tagger(layer_paths(packs)))
+            for t, theme in judged_sample(eval_set, tagged, configuration):
+                verdict = known.get((t.item.id, theme))
+                lines += ["[[judgements]]", f'set = "{eval_set.name}"', f'packs = "{configuration}"', f'id = "{t.item.id}"',
+                          f'theme = "{theme}"', f'verdict = "{"" if verdict is None else "right" if verdict else "wrong"}"', ""]
+                print(f"{t.item.id} | {theme} | {' || '.join(c for *_, c, _ in t.themes[theme])} | {t.item.text}")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 # --- figures -----------------------------------------------------------------------------------
 
 
@@ -315,7 +338,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cxtext.evaluate_themes", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="folder of the public labelled data sets")
     parser.add_argument("--half", choices=("dev", "report", "both"), default="both")
+    parser.add_argument("--draw", action="store_true", help="write the sample of assignments to judge by hand and print them")
     args = parser.parse_args(argv)
+    if args.draw:
+        draw_judgements(args.data)
+        return 0
     halves = ("dev", "report") if args.half == "both" else (args.half,)
     print(evaluate_themes(args.data, halves))
     return 0
