@@ -102,7 +102,8 @@ def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
 
     check_taxonomy(tagger)
     rows = [(str(i), "review", s.text, "") for i, s in enumerate(sentences)]
-    tables = analyse(rows, tagger, current_versions(tagger), now=datetime.now(timezone.utc))
+    # The sentences are English: a short one taken for another language would go unscored.
+    tables = analyse(rows, tagger, current_versions(tagger), now=datetime.now(timezone.utc), languages=("en",))
     mentions: dict[str, list[dict]] = {}
     for mention in sorted(tables["theme_mentions"].to_pylist(), key=lambda m: (m["feedback_id"], m["mention_index"])):
         mentions.setdefault(mention["feedback_id"], []).append(mention)
