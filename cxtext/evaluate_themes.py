@@ -25,7 +25,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cxtext.evaluate_themes_data import EvalSet, Item, load_sets
-from cxtext.sentiment import clause_spans
 
 MODELS = Path(__file__).resolve().parent.parent / "models" / "eval"
 MAPS = MODELS / "theme_maps.toml"

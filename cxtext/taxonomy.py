@@ -430,7 +430,7 @@ def get_tagger(paths: Path | str | Sequence[Path | str] | None = None) -> ThemeT
     their content changes."""
     paths = layer_paths() if paths is None else (paths,) if isinstance(paths, (str, Path)) else paths
     paths = tuple(Path(p) for p in paths)
-    layers = tuple((_layer_name(p), _read(p)) for p in paths)
+    layers = read_layers(paths)
     cached = _taggers.get(layers_version(layers))  # an unchanged taxonomy is only hashed, not rebuilt
     if cached is None:
         taxonomy = parse_layers(layers, last_path=paths[-1] if paths else None)

@@ -38,7 +38,8 @@ def write_config(root, **extra):
         config = config.replace(f"\n{key} = ", f"\n{key} = {value}\n#was ")
     (root / "cxtext.toml").write_text(config)
     if not (root / "taxonomy.toml").exists():  # the user's own file; a test edits it
-        return root / "cxtext.toml"
+        (root / "taxonomy.toml").write_text(USER_TAXONOMY)
+    return root / "cxtext.toml"
 
 
 @pytest.fixture(scope="module")
