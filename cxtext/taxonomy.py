@@ -159,8 +159,8 @@ def layers_version(layers: Sequence[tuple[str, bytes]]) -> str:
     if len(layers) == 1:
         return hashlib.sha256(layers[0][1]).hexdigest()[:12]
     digest = hashlib.sha256()
-    for name, raw in layers:
-        digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(raw).digest())
+    for name, raw in layers:  # the file's name, not its folder: a moved configuration keeps its version
+        digest.update(Path(name).name.encode("utf-8") + b"\0" + hashlib.sha256(raw).digest())
     return digest.hexdigest()[:12]
 
 

@@ -190,3 +190,14 @@ def test_the_one_pass_matcher_finds_what_spacys_matcher_finds():
     for doc in load_nlp().pipe(texts):
         expected = {(doc.vocab.strings[key], start, end) for key, start, end in reference(doc)}
         assert set(ours(doc, frozenset(s.start for s in sentences(doc)))) == expected, doc.text
+
+
+def test_the_version_follows_contents_and_order_not_folders(tmp_path):
+    from cxtext.taxonomy import layers_version
+
+    core = (ROOT / "models/packs/core.toml").read_bytes()
+    mine = theme("gift_wrap", 'phrases = ["gift wrap"]').encode()
+    here = layers_version([("core", core), (str(tmp_path / "a" / "mine.toml"), mine)])
+    assert here == layers_version([("core", core), (str(tmp_path / "b" / "mine.toml"), mine)])
+    assert here != layers_version([("core", core), (str(tmp_path / "a" / "mine.toml"), mine + b"\n# edited")])
+    assert here != layers_version([(str(tmp_path / "mine.toml"), mine), ("core", core)])
