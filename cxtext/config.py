@@ -29,7 +29,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cxtext.config_messages import one_line_error, problem, suggest
 from cxtext.errors import ConfigError
-from cxtext.resources import DEFAULT_TAXONOMY
 
 Kind = Literal["review", "survey", "social"]
 Format = Literal["csv", "jsonl", "parquet"]
@@ -216,7 +215,9 @@ class ConfigFile(_Table):
     topic_features: str = "lsa"
     topic_sample_size: Rows = 20_000
     topic_k_max: Rows = 24
-    taxonomy: str | None = None
+    # The taxonomy's layers: shipped packs (models/packs), then the user's own files (docs/TAXONOMY.md).
+    taxonomy_packs: list[Annotated[str, Field(min_length=1)]] = ["core"]
+    taxonomy: str | list[Annotated[str, Field(min_length=1)]] = []
     nightly_recompute_budget: int = Field(
         100_000, ge=-1, description="a number of rows, 0 to leave all to a backfill, -1 for no limit")
     workers: int = Field(0, ge=0, description=_WORKERS)
@@ -299,7 +300,8 @@ class Settings:
     topic_features: str
     topic_sample_size: int
     topic_k_max: int
-    taxonomy_path: Path
+    taxonomy_packs: tuple[str, ...]  # shipped packs (models/packs), combined in order
+    taxonomy_files: tuple[Path, ...]  # the user's own taxonomy files, combined after the packs
     pii_salt: str | None
     nightly_recompute_budget: int
     workers: int
@@ -396,7 +398,8 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         topic_features=file.topic_features,
         topic_sample_size=file.topic_sample_size,
         topic_k_max=file.topic_k_max,
-        taxonomy_path=(base / file.taxonomy).resolve() if file.taxonomy is not None else DEFAULT_TAXONOMY,
+        taxonomy_packs=tuple(file.taxonomy_packs),
+        taxonomy_files=tuple((base / f).resolve() for f in ([file.taxonomy] if isinstance(file.taxonomy, str) else file.taxonomy)),
         pii_salt=env.pii_salt or file.pii.salt,
         nightly_recompute_budget=file.nightly_recompute_budget,
         workers=(env.workers if env.workers is not None else file.workers) or default_workers(),

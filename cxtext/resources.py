@@ -1,4 +1,4 @@
-"""Where the curated artefacts (taxonomy, lexicon) are: package data in an installed wheel, the
+"""Where the curated artefacts (taxonomy packs, lexicon) are: package data in an installed wheel, the
 repository's ``models/`` folder in a checkout. The one place that knows either layout."""
 
 from __future__ import annotations
@@ -15,5 +15,4 @@ def models_dir() -> Path:
     return installed if installed.is_dir() else _PACKAGE.parent / "models"
 
 
-DEFAULT_TAXONOMY = models_dir() / "taxonomy.toml"
 DEFAULT_LEXICON = models_dir() / "cx_lexicon.toml"

@@ -56,10 +56,8 @@ def make_workspace(root: Path) -> Path:
 
     generate(root / "generated", **SAMPLE)
     split_into_landing(root / "generated", root / "landing", FILES_PER_SOURCE)
-    shutil.copy(ROOT / "models/taxonomy.toml", root / "taxonomy.toml")
     config = (ROOT / "cxtext.toml").read_text()
     for old, new in (('state_dir = "out"', 'state_dir = "state"'), ("settle_seconds = 2", "settle_seconds = 0"),
-                     ('taxonomy = "models/taxonomy.toml"', 'taxonomy = "taxonomy.toml"'),
                      ('landing = "sample_data"', 'landing = "landing"'),
                      ("enrich_chunk_rows = 2000", f"enrich_chunk_rows = {ENRICH_CHUNK_ROWS}"),
                      ('# salt = "..."', 'salt = "crash-harness"')):

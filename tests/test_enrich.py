@@ -41,7 +41,7 @@ def loaded(store, review_settings, tmp_path):
     path = tmp_path / "landing/reviews.csv"
     path.write_text(REVIEW_HEADER + "\n".join(ROWS) + "\n")
     ingest_file(store, review_settings, path, review_settings.sources["reviews"])
-    return store, replace(review_settings, taxonomy_path=taxonomy)
+    return store, replace(review_settings, taxonomy_packs=(), taxonomy_files=(taxonomy,))
 
 
 def enrich(store, settings, chunk_size=None):
@@ -106,7 +106,7 @@ def test_edited_text_and_changed_taxonomy_are_picked_up(loaded, review_settings,
     assert store.scalar("SELECT s.label FROM sentiment s JOIN feedback f USING (feedback_id) WHERE source_record_id = 'R2'") == "negative"
 
     mentions = store.scalar("SELECT count(*) FROM theme_mentions")
-    settings.taxonomy_path.write_text(TAXONOMY.replace('phrases = ["checkout"]', 'phrases = ["checkout", "basket"]'))
+    settings.taxonomy_files[0].write_text(TAXONOMY.replace('phrases = ["checkout"]', 'phrases = ["checkout", "basket"]'))
     result = enrich(store, settings, chunk_size=2)
     assert (result.stale, result.reasons, result.chunks) == (4, {"new_version": 4}, 2)
     versions = store.execute("SELECT DISTINCT taxonomy_version FROM enrichment")

@@ -8,7 +8,6 @@ import sys
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
 from tests.test_operations import write_config
 
 pytestmark = pytest.mark.slow
@@ -23,7 +22,6 @@ def base(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("health")
     generate(root / "sample_data", seed=11, n_reviews=200, n_surveys=150, n_social=150)
-    shutil.copy(ROOT / "models/taxonomy.toml", root / "taxonomy.toml")
     summary = nightly(config=str(write_config(root)))
     assert summary["checks"]["fail"] == 0
     return root
@@ -67,8 +65,9 @@ def test_the_nightly_run_fails_after_publishing_when_a_check_fails(ws):
     config.write_text(text.replace("no_theme_share_fail = 0.85", "no_theme_share_fail = 0"))
     published = ws / "state/cx.duckdb"
     before = published.stat().st_mtime_ns
-    with pytest.raises(ChecksFailed, match="no_theme"):
+    with pytest.raises(ChecksFailed, match="no_theme") as failed:
         nightly(config=str(config))
+    assert "taxonomy_packs" in str(failed.value) and "candidate_theme" in str(failed.value)  # says what to do
     assert published.stat().st_mtime_ns > before  # published first
     with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
         status, size = con.execute("SELECT status, counts->>'$.state_bytes' FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()

@@ -20,13 +20,25 @@ pytestmark = pytest.mark.slow
 CXTEXT = [sys.executable, "-m", "cxtext.cli"]
 
 
+#: The user's own taxonomy file of the workspace, combined after the packs (a test edits it).
+USER_TAXONOMY = """[[themes]]
+id = "gift_wrapping"
+name = "Gift wrapping"
+stage = "onboarding"
+phrases = ["gift wrap", "gift wrapping"]
+examples = ["The gift wrapping was lovely."]
+"""
+
+
 def write_config(root, **extra):
     config = (ROOT / "cxtext.toml").read_text().replace('state_dir = "out"', 'state_dir = "state"')
     config = config.replace("settle_seconds = 2", "settle_seconds = 0")
-    config = config.replace('taxonomy = "models/taxonomy.toml"', 'taxonomy = "taxonomy.toml"')
+    config = config.replace('taxonomy_packs = ["core", "retail"]', 'taxonomy_packs = ["core", "retail"]\ntaxonomy = "taxonomy.toml"')
     for key, value in extra.items():
         config = config.replace(f"\n{key} = ", f"\n{key} = {value}\n#was ")
     (root / "cxtext.toml").write_text(config)
+    if not (root / "taxonomy.toml").exists():  # the user's own file; a test edits it
+        (root / "taxonomy.toml").write_text(USER_TAXONOMY)
     return root / "cxtext.toml"
 
 
@@ -38,7 +50,6 @@ def base(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("ops")
     generate(root / "sample_data", seed=7, n_reviews=300, n_surveys=250, n_social=200)
-    shutil.copy(ROOT / "models/taxonomy.toml", root / "taxonomy.toml")
     nightly(config=str(write_config(root)))
     return root
 

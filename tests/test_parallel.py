@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 
 from cxtext.enrich.parallel import Inline, Processes, executor
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +36,6 @@ def loaded(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("parallel")
     generate(root / "sample_data", seed=11, n_reviews=300, n_surveys=250, n_social=200)
-    shutil.copy(ROOT / "models/taxonomy.toml", root / "taxonomy.toml")
     settings = replace(load_settings(write_config(root)), enrich_chunk_rows=60, parallel_min_rows=0)
     with Store.open(settings.work_db) as store:
         for spec in settings.sources.values():

@@ -66,7 +66,6 @@ def workspace(tmp_path):
     generate(tmp_path / "sample_data", seed=3, n_reviews=120, n_surveys=100, n_social=80)
     config = (ROOT / "cxtext.toml").read_text().replace('state_dir = "out"', 'state_dir = "state"')
     config = config.replace("settle_seconds = 2", "settle_seconds = 0")
-    config = config.replace('taxonomy = "models/taxonomy.toml"', f'taxonomy = "{ROOT / "models/taxonomy.toml"}"')
     (tmp_path / "cxtext.toml").write_text(config)
     return tmp_path
 

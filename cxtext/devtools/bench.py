@@ -230,8 +230,9 @@ def pipeline_in_child(settings: Settings, label: str) -> Run:
 
 def startup_seconds() -> float:
     """What a fresh process pays before its first record: imports, spaCy, VADER, the taxonomy."""
-    code = ("import time; t = time.perf_counter(); from cxtext.text.nlp import load_nlp; from cxtext.text.sentiment import get_scorer; from cxtext.text.taxonomy import get_tagger; "
-            "from cxtext.resources import DEFAULT_TAXONOMY; load_nlp(); get_scorer(); get_tagger(DEFAULT_TAXONOMY); "
+    code = ("import time; t = time.perf_counter(); from cxtext.text.nlp import load_nlp; "
+            "from cxtext.text.sentiment import get_scorer; from cxtext.text.taxonomy import get_tagger; "
+            "load_nlp(); get_scorer(); get_tagger(); "
             "print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip())

@@ -13,7 +13,7 @@ from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
 from cxtext.text.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
-from cxtext.text.taxonomy import ThemeTagger, tagger_from_bytes
+from cxtext.text.taxonomy import ThemeTagger, tagger_from_layers
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,10 @@ def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str
 
 @dataclass(frozen=True)
 class AnalysisContext:
-    """What every chunk's analysis needs, sent to each worker once: the taxonomy file's bytes
-    (a worker builds its own tagger), the topic model, the versions being written."""
+    """What every chunk's analysis needs, sent to each worker once: the taxonomy files' names and
+    bytes (a worker builds its own tagger), the topic model, the versions being written."""
 
-    taxonomy_toml: bytes
+    taxonomy_layers: tuple[tuple[str, bytes], ...]
     topic_model: object | None
     versions: Versions
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
@@ -56,7 +56,7 @@ def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows:
     assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash; English only: the
     topic model reads English). *replacing* and *topic_only*, the ids whose old results the
     writer replaces, and *window*, when they were written, only pass through."""
-    tagger = tagger_from_bytes(context.taxonomy_toml)
+    tagger = tagger_from_layers(context.taxonomy_layers)
     if tagger.taxonomy.version != context.versions.taxonomy:
         raise RuntimeError("the taxonomy changed while it was being applied")
     done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing,

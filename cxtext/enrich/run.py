@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -29,7 +28,7 @@ from cxtext.enrich.parallel import executor
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
-from cxtext.text.taxonomy import ThemeTagger, get_tagger
+from cxtext.text.taxonomy import ThemeTagger, read_layers, settings_layers, tagger_from_layers
 
 
 
@@ -175,7 +174,8 @@ def enrich(
     The caller holds the writer lock.
     """
     clock = time.perf_counter()
-    tagger = get_tagger(settings.taxonomy_path)
+    layers = read_layers(settings_layers(settings))  # read once: the workers get the same bytes
+    tagger = tagger_from_layers(layers)
     topic_model, fitted = ensure_topic_model(store, settings)
     versions = current_versions(tagger, topic_model, settings.languages)
     todo = pending(store, versions, selection)
@@ -191,7 +191,7 @@ def enrich(
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
     chunks = day_chunks(selected, settings.enrich_chunk_rows)
-    context = AnalysisContext(Path(settings.taxonomy_path).read_bytes(), topic_model, versions, settings.languages)
+    context = AnalysisContext(layers, topic_model, versions, settings.languages)
 
     full_reasons = pa.array(sorted(full), pa.string())
 

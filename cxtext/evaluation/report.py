@@ -356,16 +356,18 @@ def header(command: str, seconds: float, started: datetime) -> str:
 
 def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: str,
                  figures: dict[str, float] | None = None) -> str:
-    """The whole evaluation as Markdown: sentiment and aspects on public data, and the pipeline
-    against the sample data's planted truth; its headline figures go into *figures* for the
-    quality gate. Topic discovery has its own, slower report (docs/TOPICS.md,
+    """The whole evaluation as Markdown: sentiment, aspects and the shipped theme packs on public
+    data, and the pipeline against the sample data's planted truth; its headline figures go into
+    *figures* for the quality gate. Topic discovery has its own, slower report (docs/TOPICS.md,
     `python -m cxtext.evaluation.topics`)."""
     from cxtext.evaluation.aspects import evaluate_aspect_categories
     from cxtext.evaluation.sample import evaluate_sample_data
+    from cxtext.evaluation.themes import evaluate_themes
 
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     sections = [evaluate_sentiment(data_dir, figures), "## Theme detection and theme-level sentiment\n\n"
                 + evaluate_aspect_categories(data_dir, figures=figures)]
+    sections.append(evaluate_themes(data_dir, figures=figures))
     if sample_dir is not None:
         sections.append(evaluate_sample_data(settings, sample_dir, figures))
     sections.append("## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "

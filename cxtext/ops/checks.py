@@ -116,8 +116,10 @@ def run_checks(store: Store, settings: Settings, *, size: int | None = None, exc
 
     scored, themeless = _themeless(store)
     share = themeless / scored if scored else None
-    out.append(Check("no_theme", _level(share, t.no_theme_share_warn, t.no_theme_share_fail),
-                     f"{themeless:,} of {scored:,} scored feedback ({100 * (share or 0):.1f}%) carry no theme",
+    level = _level(share, t.no_theme_share_warn, t.no_theme_share_fail)
+    out.append(Check("no_theme", level,
+                     f"{themeless:,} of {scored:,} scored feedback ({100 * (share or 0):.1f}%) carry no theme"
+                     + (NO_THEME_ADVICE if level != "ok" else ""),
                      f"warn > {100 * t.no_theme_share_warn:g}%, fail > {100 * t.no_theme_share_fail:g}%"))
 
     size = state_size(settings.state_dir) if size is None else size
@@ -130,6 +132,12 @@ def run_checks(store: Store, settings: Settings, *, size: int | None = None, exc
                                                 if growth is not None else ", no earlier size recorded"),
                      f"warn > +{100 * t.state_growth_warn:g}%, fail > +{100 * t.state_growth_fail:g}%"))
     return out
+
+
+#: What to do when much feedback carries no theme: the taxonomy does not fit the business yet.
+NO_THEME_ADVICE = ("; the taxonomy misses what these customers talk about: the topics view's candidate_theme rows "
+                   "show what it misses; add the packs that fit the business (taxonomy_packs) or your own themes "
+                   "(taxonomy = [\"my_themes.toml\"], docs/TAXONOMY.md); the next run re-tags the feedback")
 
 
 def _has_view(store: Store, name: str) -> bool:

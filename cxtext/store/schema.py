@@ -247,7 +247,7 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
     ),
     Table(
         "themes",
-        "The themes of the current taxonomy (models/taxonomy.toml) and their stage.",
+        "The themes of the current taxonomy (the configured packs and taxonomy files) and their stage.",
         (
             C("theme", "VARCHAR", "Theme id."),
             C("name", "VARCHAR", "Display name."),

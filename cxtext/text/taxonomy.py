@@ -1,12 +1,17 @@
-"""The taxonomy: journey stages and themes as data (``models/taxonomy.toml``), and the tagger.
+"""The taxonomy: journey stages and themes as data, in layers, and the tagger.
 
-A CX analyst edits the TOML file, not Python. Loading validates it and names the theme and field
-of every problem. The file's content hash is its version: a changed file re-tags what it tagged.
+A taxonomy is one or more TOML files (layers) combined in order: the packs shipped in
+``models/packs/`` that the configuration names (``taxonomy_packs``, "core" first), then the user's
+own files (``taxonomy``). A CX analyst edits TOML, not Python; loading validates every layer and
+names the file, theme and field of every problem. The layers' content hash is the version: a
+changed file re-tags what it tagged. The format is described once, in docs/TAXONOMY.md; the
+pattern part of it in cxtext.text.theme_patterns.
 
 Tagging runs spaCy's PhraseMatcher (phrases, on lemmas, so "was declined" finds "card decline")
-and Matcher (token patterns) over each document. A match preceded within its clause by a negation
-("no problem with delivery", "not late") is dropped for themes with ``negation = true`` (the
-default). A theme is counted once per sentence.
+and one Matcher (all token patterns) over each document: one pass each. A match is dropped when a
+sense guard says the word is used in another sense, or when a negation precedes it within its
+clause ("no problem with delivery", "not late") for themes with ``negation = true`` (the default).
+A theme is counted once per sentence; a theme that refines another replaces it in that sentence.
 """
 
 from __future__ import annotations
@@ -14,16 +19,19 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from spacy.attrs import LEMMA, LOWER
 
-from cxtext.resources import DEFAULT_TAXONOMY
 from cxtext.errors import ConfigError
 from cxtext.journey import JOURNEY_STAGES
+from cxtext.resources import models_dir
 from cxtext.text.nlp import sentences, string_key
+from cxtext.text.pattern_matcher import PatternMatcher
+from cxtext.text.theme_patterns import DEFAULT_WINDOW, Pattern, guard_words, literal_words, parse_pattern
 
 STAGE_IDS = JOURNEY_STAGES
 NEGATIONS = frozenset({"no", "not", "n't", "never", "without", "nothing", "none", "nobody", "hardly", "zero", "nor"})
@@ -40,6 +48,33 @@ _REACH_BREAKS = CLAUSE_BREAKS | {",", "until", "except", "apart"}
 #: Separates a theme id from the number of its token pattern in the Matcher's keys.
 _PATTERN_KEY = "#"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,60}$")
+#: The packs a configuration without ``taxonomy_packs`` uses.
+DEFAULT_PACKS = ("core",)
+_THEME_FIELDS = {"id", "name", "stage", "description", "phrases", "patterns", "examples", "counter_examples", "negation",
+                 "polarity", "not_near", "refines", "formerly", "override"}
+
+
+def packs_dir() -> Path:
+    """The folder of the shipped packs (models/packs/<name>.toml)."""
+    return models_dir() / "packs"
+
+
+def pack_path(name: str) -> Path:
+    path = packs_dir() / f"{name}.toml"
+    if not _ID_RE.match(name) or not path.is_file():
+        known = ", ".join(sorted(p.stem for p in packs_dir().glob("*.toml")))
+        raise ConfigError(f"taxonomy_packs: no pack {name!r} (shipped packs: {known})")
+    return path
+
+
+def layer_paths(packs: Sequence[str] = DEFAULT_PACKS, files: Sequence[Path | str] = ()) -> tuple[Path, ...]:
+    """The files of a taxonomy, in the order they combine: the named packs, then the user's files."""
+    return tuple(pack_path(name) for name in packs) + tuple(Path(f) for f in files)
+
+
+def settings_layers(settings) -> tuple[Path, ...]:
+    """The taxonomy files a configuration names."""
+    return layer_paths(settings.taxonomy_packs, settings.taxonomy_files)
 
 
 @dataclass(frozen=True)
@@ -56,11 +91,15 @@ class Theme:
     stage: str
     description: str
     phrases: tuple[str, ...]
-    patterns: tuple[tuple[dict, ...], ...]
+    patterns: tuple[Pattern, ...]
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     negation: bool = True
     polarity: str | None = None  # "negative" for a problem by definition, "positive" for praise
+    not_near: frozenset[str] = frozenset()  # words that mean another sense, near any match of the theme
+    refines: str | None = None  # a broader theme this one replaces where both match a sentence
+    formerly: tuple[str, ...] = ()  # ids of older taxonomies this theme took over
+    layer: str = ""  # the pack or file it comes from
 
 
 @dataclass(frozen=True)
@@ -68,7 +107,8 @@ class Taxonomy:
     stages: tuple[Stage, ...]
     themes: tuple[Theme, ...]
     version: str
-    path: Path | None = None
+    layers: tuple[str, ...] = ()
+    path: Path | None = None  # the last layer's file
 
     def theme(self, theme_id: str) -> Theme:
         return self._by_id[theme_id]
@@ -76,6 +116,12 @@ class Taxonomy:
     @cached_property
     def _by_id(self) -> dict[str, Theme]:
         return {t.id: t for t in self.themes}
+
+    @cached_property
+    def renamed(self) -> dict[str, str]:
+        """Older theme id -> the theme that took it over (from each theme's ``formerly``); an id a
+        current theme still has (with a pack that keeps it) stays its own."""
+        return {old: t.id for t in self.themes for old in t.formerly if old not in self._by_id}
 
 
 @dataclass(frozen=True)
@@ -90,34 +136,96 @@ class Mention:
     text: str
 
 
-def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY) -> Taxonomy:
-    """Read and validate a taxonomy file. Errors name the theme and the field."""
-    path = Path(path)
+def _layer_name(path: Path) -> str:
+    return path.stem if path.parent == packs_dir() else str(path)
+
+
+def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
+        return path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"taxonomy file not found: {path}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    return parse_taxonomy(data, version=hashlib.sha256(raw).hexdigest()[:12], path=path)
+        raise ConfigError(f"taxonomy file not found: {path} (the shipped themes are packs: taxonomy_packs = "
+                          "[\"core\", \"retail\"], see docs/TAXONOMY.md)") from None
+
+
+def load_taxonomy(paths: Path | str | Sequence[Path | str] | None = None) -> Taxonomy:
+    """Read, validate and combine taxonomy files (default: the default packs). Errors name the
+    file, the theme and the field."""
+    paths = layer_paths() if paths is None else (paths,) if isinstance(paths, (str, Path)) else paths
+    paths = tuple(Path(p) for p in paths)
+    return parse_layers([(_layer_name(p), _read(p)) for p in paths], last_path=paths[-1] if paths else None)
+
+
+def layers_version(layers: Sequence[tuple[str, bytes]]) -> str:
+    """The content hash of a taxonomy: of its one file, or of its layers' names and contents."""
+    if len(layers) == 1:
+        return hashlib.sha256(layers[0][1]).hexdigest()[:12]
+    digest = hashlib.sha256()
+    for name, raw in layers:  # the file's name, not its folder: a moved configuration keeps its version
+        digest.update(Path(name).name.encode("utf-8") + b"\0" + hashlib.sha256(raw).digest())
+    return digest.hexdigest()[:12]
+
+
+def parse_layers(layers: Sequence[tuple[str, bytes]], *, last_path: Path | None = None) -> Taxonomy:
+    """Combine layers given as (name, TOML bytes): stages from the last layer that gives them;
+    themes in order, a later theme with ``override = true`` replacing the earlier one of its id."""
+    if not layers:
+        raise ConfigError("taxonomy: no packs and no files")
+    datas = []
+    for name, raw in layers:
+        try:
+            datas.append((name, tomllib.loads(raw.decode("utf-8"))))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{Path(name).name}: not valid TOML: {exc}") from None
+    return combine(datas, version=layers_version(layers), path=last_path)
 
 
 def parse_taxonomy(data: dict, *, version: str, path: Path | None = None) -> Taxonomy:
-    stages = tuple(_stage(i, s) for i, s in enumerate(data.get("stages", [])))
-    if tuple(s.id for s in stages) != STAGE_IDS:
-        raise ConfigError(f"taxonomy stages must be, in order: {', '.join(STAGE_IDS)}; got {', '.join(s.id for s in stages)}")
-    themes = tuple(_theme(i, t) for i, t in enumerate(data.get("themes", [])))
-    seen: set[str] = set()
-    for theme in themes:
-        if theme.id in seen:
-            raise ConfigError(f"theme {theme.id!r}: id used twice")
-        seen.add(theme.id)
+    """One layer's parsed TOML as a whole taxonomy."""
+    return combine([(path.stem if path else "taxonomy", data)], version=version, path=path)
+
+
+def combine(datas: Sequence[tuple[str, dict]], *, version: str, path: Path | None = None) -> Taxonomy:
+    stages: tuple[Stage, ...] = ()
+    themes: dict[str, Theme] = {}
+    for name, data in datas:
+        where = "" if len(datas) == 1 else f"{Path(name).name}: "
+        try:
+            if "stages" in data:
+                stages = tuple(_stage(i, s) for i, s in enumerate(data["stages"]))
+                if tuple(s.id for s in stages) != STAGE_IDS:
+                    raise ConfigError(f"taxonomy stages must be, in order: {', '.join(STAGE_IDS)}; "
+                                      f"got {', '.join(s.id for s in stages)}")
+            for i, raw in enumerate(data.get("themes", [])):
+                theme = _theme(i, raw, name)
+                if theme.id in themes and not (isinstance(raw, dict) and raw.get("override") is True):
+                    raise ConfigError(f"theme {theme.id!r}: id used twice (set override = true to replace "
+                                      f"the one of {themes[theme.id].layer})")
+                if theme.id not in themes and isinstance(raw, dict) and raw.get("override") is True:
+                    raise ConfigError(f"theme {theme.id!r}, override: no earlier theme has this id")
+                themes[theme.id] = theme
+        except ConfigError as exc:
+            raise ConfigError(f"{where}{exc}") from None
+    if not stages:
+        raise ConfigError("taxonomy stages must be, in order: " + ", ".join(STAGE_IDS) + "; no layer gives them")
     if not themes:
         raise ConfigError("taxonomy has no themes")
-    taxonomy = Taxonomy(stages, themes, version, path)
+    _check_links(themes)
+    taxonomy = Taxonomy(stages, tuple(themes.values()), version, tuple(name for name, _ in datas), path)
     build_matchers(taxonomy)  # validates the token patterns
     return taxonomy
+
+
+def _check_links(themes: dict[str, Theme]) -> None:
+    claimed: dict[str, str] = {}
+    for theme in themes.values():
+        where = f"{Path(theme.layer).name}: theme {theme.id!r}"
+        if theme.refines is not None and (theme.refines not in themes or theme.refines == theme.id):
+            raise ConfigError(f"{where}, refines: no other theme {theme.refines!r}")
+        for old in theme.formerly:
+            if old in claimed:
+                raise ConfigError(f"{where}, formerly: {old!r} is claimed by {claimed[old]!r} too")
+            claimed[old] = theme.id
 
 
 def _stage(index: int, data: dict) -> Stage:
@@ -136,15 +244,13 @@ def _strings(theme_id: str, data: dict, field: str, *, required: bool = False) -
     return tuple(v.strip() for v in value)
 
 
-def _theme(index: int, data: dict) -> Theme:
+def _theme(index: int, data: dict, layer: str = "") -> Theme:
     if not isinstance(data, dict):
         raise ConfigError(f"theme #{index + 1}: must be a table")
     theme_id = data.get("id")
     if not isinstance(theme_id, str) or not _ID_RE.match(theme_id):
         raise ConfigError(f"theme #{index + 1}, id: must be lower_snake_case, got {theme_id!r}")
-    known = {"id", "name", "stage", "description", "phrases", "patterns", "examples", "counter_examples", "negation",
-             "polarity"}
-    unknown = set(data) - known
+    unknown = set(data) - _THEME_FIELDS
     if unknown:
         raise ConfigError(f"theme {theme_id!r}: unknown field(s) {', '.join(sorted(unknown))}")
     stage = data.get("stage")
@@ -152,11 +258,10 @@ def _theme(index: int, data: dict) -> Theme:
         raise ConfigError(f"theme {theme_id!r}, stage: must be one of {', '.join(STAGE_IDS)}, got {stage!r}")
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         raise ConfigError(f"theme {theme_id!r}, name: required")
-    patterns = data.get("patterns", [])
-    if not isinstance(patterns, list) or not all(
-        isinstance(p, list) and p and all(isinstance(t, dict) for t in p) for p in patterns
-    ):
+    raw_patterns = data.get("patterns", [])
+    if not isinstance(raw_patterns, list):
         raise ConfigError(f"theme {theme_id!r}, patterns: must be a list of token patterns (lists of tables)")
+    patterns = tuple(parse_pattern(f"theme {theme_id!r}, patterns #{n}", p) for n, p in enumerate(raw_patterns, start=1))
     phrases = _strings(theme_id, data, "phrases")
     if not phrases and not patterns:
         raise ConfigError(f"theme {theme_id!r}: give phrases or patterns")
@@ -166,62 +271,66 @@ def _theme(index: int, data: dict) -> Theme:
     polarity = data.get("polarity")
     if polarity not in (None, "negative", "positive"):
         raise ConfigError(f"theme {theme_id!r}, polarity: must be \"negative\" or \"positive\" (or left out), got {polarity!r}")
+    refines = data.get("refines")
+    if refines is not None and not isinstance(refines, str):
+        raise ConfigError(f"theme {theme_id!r}, refines: the id of another theme")
+    formerly = _strings(theme_id, data, "formerly")
+    if not all(_ID_RE.match(old) for old in formerly):
+        raise ConfigError(f"theme {theme_id!r}, formerly: theme ids (lower_snake_case)")
     return Theme(
         id=theme_id,
         name=data["name"].strip(),
         stage=stage,
         description=str(data.get("description", "")),
         phrases=phrases,
-        patterns=tuple(tuple(p) for p in patterns),
+        patterns=patterns,
         examples=_strings(theme_id, data, "examples", required=True),
         counter_examples=_strings(theme_id, data, "counter_examples"),
         negation=negation,
         polarity=polarity,
+        not_near=guard_words(f"theme {theme_id!r}, not_near", data.get("not_near", [])),
+        refines=refines,
+        formerly=formerly,
+        layer=layer,
     )
 
 
 def build_matchers(taxonomy: Taxonomy):
-    """spaCy matchers for the taxonomy: one PhraseMatcher for every theme's phrases, and one Matcher
-    per token pattern with the word sets a document must hit for it to match (see
-    _required_words). A bad token pattern raises ConfigError naming the theme."""
+    """spaCy matchers for the taxonomy: one PhraseMatcher for every theme's phrases, one Matcher
+    for every token pattern (a key per pattern: its guards and the negations it names are its
+    own). A pattern spaCy refuses raises ConfigError naming the theme."""
     from spacy.matcher import Matcher, PhraseMatcher
 
     from cxtext.text.nlp import load_nlp
 
     nlp = load_nlp()
     phrase_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-    pattern_matchers: list[tuple[tuple[frozenset[str], ...], Matcher]] = []
+    matcher = Matcher(nlp.vocab)
     for theme in taxonomy.themes:
         if theme.phrases:
             phrase_matcher.add(theme.id, list(nlp.pipe(theme.phrases)))
         for number, pattern in enumerate(theme.patterns, start=1):
-            matcher = Matcher(nlp.vocab)
-            try:  # one key per pattern: a negation a pattern names is its own, not its theme's
-                matcher.add(f"{theme.id}{_PATTERN_KEY}{number}", [list(pattern)])
+            try:
+                matcher.add(f"{theme.id}{_PATTERN_KEY}{number}", [list(pattern.tokens)])
             except Exception as exc:  # spaCy raises ValueError / MatchPatternError
                 raise ConfigError(f"theme {theme.id!r}, patterns #{number}: {exc}".splitlines()[0]) from None
-            pattern_matchers.append((_required_words(pattern), matcher))
-    return phrase_matcher, pattern_matchers
+    return phrase_matcher, matcher
 
 
-_WORD_KEYS = ("LEMMA", "LOWER", "ORTH", "TEXT", "NORM")
+@dataclass(frozen=True)
+class _Key:
+    """What the tagger knows of one matcher key (a theme's phrases, or one token pattern)."""
+
+    theme: str
+    negation: bool
+    own_words: frozenset[str]  # negations the phrase or pattern names itself do not cancel it
+    near: frozenset[int]
+    not_near: frozenset[int]
+    window: int
 
 
-def _required_words(pattern) -> tuple[frozenset[str], ...]:
-    """For each token that every match must contain and that names literal words, those words
-    (lower-cased). A document missing all the words of one set cannot match, so the tagger skips
-    the pattern: most documents never reach the Matcher, which is the slow part."""
-    required = []
-    for token in pattern:
-        op = str(token.get("OP", ""))
-        if op in ("?", "*", "!") or op.startswith(("{0", "{,")):
-            continue
-        for key in _WORD_KEYS:
-            value = token.get(key)
-            words = {value} if isinstance(value, str) else set(value.get("IN", [])) if isinstance(value, dict) else set()
-            if words:
-                required.append(frozenset(w.lower() for w in words))
-    return tuple(required)
+def _hashes(words) -> frozenset[int]:
+    return frozenset(string_key(w) for w in words)
 
 
 class ThemeTagger:
@@ -230,69 +339,71 @@ class ThemeTagger:
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
         self._stage = {t.id: t.stage for t in taxonomy.themes}
-        self._negation = {t.id: t.negation for t in taxonomy.themes}
-        self._phrases, self._patterns = build_matchers(taxonomy)
-        self._hashed_patterns = [(tuple(frozenset(string_key(w) for w in needed) for needed in required), matcher)
-                                 for required, matcher in self._patterns]
-        # Word -> the patterns that need it (their first required word set): a document is checked
-        # against the few patterns its words can start, not against every pattern.
-        self._patterns_needing: dict[int, list[int]] = {}
-        self._unanchored = []  # patterns that name no required word: always tried
-        for number, (required, _) in enumerate(self._hashed_patterns):
-            if not required:
-                self._unanchored.append(number)
-            for word in required[0] if required else ():
-                self._patterns_needing.setdefault(word, []).append(number)
-        # Matcher key -> the words it names literally: a theme's phrases share the theme id as key,
-        # each token pattern has its own ("payment_failure#3").
-        self._own_words = {t.id: _literal_words(t.phrases, ()) for t in taxonomy.themes}
+        self._phrases, _ = build_matchers(taxonomy)
+        self._matcher = PatternMatcher()
+        self._refines = {t.id: t.refines for t in taxonomy.themes if t.refines}
+        self._keys: dict[str, _Key] = {}
         for t in taxonomy.themes:
-            for number, pattern in enumerate(t.patterns, start=1):
-                self._own_words[f"{t.id}{_PATTERN_KEY}{number}"] = _literal_words((), (pattern,))
+            self._keys[t.id] = _Key(t.id, t.negation, literal_words(t.phrases, ()), frozenset(), _hashes(t.not_near),
+                                    DEFAULT_WINDOW)
+            for number, p in enumerate(t.patterns, start=1):
+                key = f"{t.id}{_PATTERN_KEY}{number}"
+                self._keys[key] = _Key(t.id, t.negation, literal_words((), (p.tokens,)), _hashes(p.near),
+                                       _hashes(p.not_near | t.not_near), p.window)
+                self._matcher.add(key, list(p.tokens))
 
     def tag(self, doc, sents: list | None = None) -> list[Mention]:
-        """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match).
-        *sents*: its sentences, when the caller has them already (cxtext.text.nlp.sentences)."""
+        """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match that its
+        guards and negation leave). *sents*: its sentences, when the caller has them already."""
+        sents = sents if sents is not None else sentences(doc)
         sentence_of = {}
-        for index, sent in enumerate(sents if sents is not None else sentences(doc)):
+        for index, sent in enumerate(sents):
             for i in range(sent.start, sent.end):
                 sentence_of[i] = (index, sent)
-        found: dict[tuple[str, int], Mention] = {}
         strings = doc.vocab.strings
-        matches = self._phrases(doc)
-        # The document's words as string hashes, read in one array: creating a Token object per
-        # word is what made this slow.
-        words = set(doc.to_array([LOWER, LEMMA]).ravel().tolist())
-        candidates = set(self._unanchored)
-        for word in words.intersection(self._patterns_needing):
-            candidates.update(self._patterns_needing[word])
-        for number in sorted(candidates):
-            required, matcher = self._hashed_patterns[number]
-            if all(not words.isdisjoint(needed) for needed in required):
-                matches += matcher(doc)
+        matches = [(strings[match_id], start, end) for match_id, start, end in self._phrases(doc)]
+        matches += self._matcher(doc, frozenset(sent.start for sent in sents))
+        if not matches:
+            return []
         matches.sort(key=lambda m: (m[1], -m[2]))
-        text = doc.text if matches else ""  # doc.text joins every word: once per document
-        for match_id, start, end in matches:
-            match_key = strings[match_id]
-            theme = match_key.partition(_PATTERN_KEY)[0]
+        # The document's words as string hashes, read in one array: a Token object per word is slow.
+        rows = doc.to_array([LOWER, LEMMA]).tolist()
+        found: dict[tuple[str, int], Mention] = {}
+        text = doc.text  # doc.text joins every word: once per document
+        for name, start, end in matches:
+            key = self._keys[name]
             index, sent = sentence_of[start]
-            if end > sent.end:  # a gapped pattern ran into the next sentence
+            if end > sent.end or (key.theme, index) in found:  # a gapped pattern ran into the next sentence
                 continue
-            if self._negation[theme] and _negated(doc, start, end, sent.start, self._own_words[match_key]):
+            if (key.near or key.not_near) and not _sense_ok(rows, start, end, sent.start, sent.end, key):
                 continue
-            key = (theme, index)
-            if key not in found:
-                span = doc[start:end]
-                found[key] = Mention(theme, self._stage[theme], index, span.start_char, span.end_char,
-                                     text[span.start_char:span.end_char])
+            if key.negation and _negated(doc, start, end, sent.start, key.own_words):
+                continue
+            span = doc[start:end]
+            found[(key.theme, index)] = Mention(key.theme, self._stage[key.theme], index, span.start_char,
+                                                span.end_char, text[span.start_char:span.end_char])
+        for theme, index in list(found):  # a refining theme replaces the broader one in its sentence
+            broader = self._refines.get(theme)
+            while broader is not None:
+                found.pop((broader, index), None)
+                broader = self._refines.get(broader)
         return sorted(found.values(), key=lambda m: (m.start_char, m.theme))
+
+
+def _sense_ok(rows: list[list[int]], start: int, end: int, sent_start: int, sent_end: int, key: _Key) -> bool:
+    """The words within the key's window of the match (and inside it), in its sentence, include a
+    near word (when it has some) and no not_near word."""
+    context = {w for row in rows[max(sent_start, start - key.window):min(sent_end, end + key.window)] for w in row}
+    if key.near and context.isdisjoint(key.near):
+        return False
+    return context.isdisjoint(key.not_near)
 
 
 def _negated(doc, start: int, end: int, sentence_start: int, own_words: frozenset[str]) -> bool:
     """A negation shortly before the match in its clause, or inside a gapped match ("order was not
     late"), unless the matching phrase or pattern names it itself ("never arrived"); or a negated
     problem word earlier in the clause ("never had an issue with checkout")."""
-    for i in range(start, end):  # the first token too: a pattern may open with a NOT_IN or wildcard token
+    for i in range(start, end):  # the first token too: a pattern may open with a NOT_IN token
         if (doc[i].lower_ in NEGATIONS or doc[i].lemma_ in NEGATIONS) and doc[i].lower_ not in own_words:
             return True
     for i in range(start - 1, max(sentence_start, start - NEGATION_WINDOW) - 1, -1):
@@ -313,39 +424,30 @@ def _negated(doc, start: int, end: int, sentence_start: int, own_words: frozense
     return False
 
 
-def _literal_words(phrases, patterns) -> frozenset[str]:
-    """The words some phrases and token patterns name literally."""
-    words = {w.lower() for phrase in phrases for w in re.findall(r"[\w']+", phrase)}
-    for pattern in patterns:
-        for token in pattern:
-            for value in token.values():
-                values = value.get("IN", []) if isinstance(value, dict) else [value]
-                words.update(v.lower() for v in values if isinstance(v, str))
-    if any(w in ("not", "n't", "cannot") or w.endswith("n't") for w in words):  # "can't" is "ca" + "n't"
-        words |= {"not", "n't"}
-    return frozenset(words)
-
-
 _taggers: dict[str, ThemeTagger] = {}
 
 
-def get_tagger(path: Path | str = DEFAULT_TAXONOMY) -> ThemeTagger:
-    """The tagger for the taxonomy file as it is now (rebuilt when its content changes)."""
-    try:  # an unchanged file is only hashed: loading it would build and validate the matchers again
-        cached = _taggers.get(hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12])
-    except OSError:
-        cached = None
-    if cached is not None:
-        return cached
-    taxonomy = load_taxonomy(path)
-    if taxonomy.version not in _taggers:
-        _taggers[taxonomy.version] = ThemeTagger(taxonomy)
-    return _taggers[taxonomy.version]
+def get_tagger(paths: Path | str | Sequence[Path | str] | None = None) -> ThemeTagger:
+    """The tagger for taxonomy files as they are now (default: the default packs); rebuilt when
+    their content changes."""
+    paths = layer_paths() if paths is None else (paths,) if isinstance(paths, (str, Path)) else paths
+    paths = tuple(Path(p) for p in paths)
+    layers = read_layers(paths)
+    cached = _taggers.get(layers_version(layers))  # an unchanged taxonomy is only hashed, not rebuilt
+    if cached is None:
+        taxonomy = parse_layers(layers, last_path=paths[-1] if paths else None)
+        cached = _taggers.setdefault(taxonomy.version, ThemeTagger(taxonomy))
+    return cached
 
 
-def tagger_from_bytes(raw: bytes) -> ThemeTagger:
-    """The tagger for a taxonomy file's bytes (how worker processes get it: no path needed)."""
-    version = hashlib.sha256(raw).hexdigest()[:12]
+def read_layers(paths: Sequence[Path]) -> tuple[tuple[str, bytes], ...]:
+    """(name, bytes) of each taxonomy file: what worker processes build their tagger from."""
+    return tuple((_layer_name(Path(p)), _read(Path(p))) for p in paths)
+
+
+def tagger_from_layers(layers: Sequence[tuple[str, bytes]]) -> ThemeTagger:
+    """The tagger for taxonomy layers given as (name, bytes): no file needed."""
+    version = layers_version(layers)
     if version not in _taggers:
-        _taggers[version] = ThemeTagger(parse_taxonomy(tomllib.loads(raw.decode("utf-8")), version=version))
+        _taggers[version] = ThemeTagger(parse_layers(layers))
     return _taggers[version]

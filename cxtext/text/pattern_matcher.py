@@ -1,0 +1,131 @@
+"""Token patterns matched in one pass over a document, in time linear in its length.
+
+The taxonomy's token patterns are a bounded subset of spaCy's Matcher patterns (checked by
+cxtext.text.theme_patterns): at most MAX_TOKENS token tables, each matching a bounded run of words,
+no regular expressions, at least one required word. That subset is matched here without spaCy's
+Matcher, which tries every pattern at every word (most of the tagging time with a few hundred
+patterns): every pattern is indexed by its anchor, the first token every match must contain with
+literal words; one walk over the document's words finds the anchors, and only around an anchor is
+the pattern tried, from each start its bounded prefix allows. Each try visits a bounded number of
+(pattern token, position) states, so the work is linear in the document's length. The matches
+are those spaCy's Matcher returns for the same patterns (every start and end; tests compare them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from spacy.attrs import IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM, LOWER, ORTH
+
+from cxtext.text.nlp import string_key
+from cxtext.text.theme_patterns import FLAG_KEYS, WORD_KEYS, anchors
+
+#: Columns of the per-document array, in this order.
+_COLUMNS = {"LOWER": 0, "LEMMA": 1, "ORTH": 2, "LIKE_NUM": 3, "IS_DIGIT": 4, "IS_PUNCT": 5}
+_ATTRS = [LOWER, LEMMA, ORTH, LIKE_NUM, IS_DIGIT, IS_PUNCT]
+
+
+@dataclass(frozen=True)
+class _Token:
+    """One token table: word tests (column, hashes, wanted in), flag tests, and how many words."""
+
+    words: tuple[tuple[int, frozenset[int], bool], ...]
+    flags: tuple[tuple[str, bool], ...]
+    low: int
+    high: int
+
+
+def _repeat(op) -> tuple[int, int]:
+    if op is None:
+        return 1, 1
+    if op == "?":
+        return 0, 1
+    low, comma, high = op.strip("{}").partition(",")
+    return (int(low or 0), int(high)) if comma else (int(low), int(low))
+
+
+def _compile(table: dict) -> _Token:
+    words, flags = [], []
+    for key, value in table.items():
+        if key in WORD_KEYS:
+            if isinstance(value, str):
+                words.append((_COLUMNS[key], frozenset({string_key(value)}), True))
+            else:
+                (operator, listed), = value.items()
+                words.append((_COLUMNS[key], frozenset(string_key(w) for w in listed), operator == "IN"))
+        elif key in FLAG_KEYS:
+            flags.append((key, bool(value)))
+    return _Token(tuple(words), tuple(flags), *_repeat(table.get("OP")))
+
+
+class PatternMatcher:
+    """Matches many bounded token patterns, each under a key, in one walk over a document."""
+
+    def __init__(self):
+        self._patterns: list[tuple[str, tuple[_Token, ...], int]] = []  # key, tokens, longest prefix
+        self._by_anchor: dict[tuple[int, int], list[int]] = defaultdict(list)  # (column, word) -> patterns
+
+    def add(self, key: str, tables: list[dict]) -> None:
+        tokens = tuple(_compile(t) for t in tables)
+        anchor = next(i for i, t in enumerate(tables) if anchors([t]))
+        number = len(self._patterns)
+        self._patterns.append((key, tokens, sum(t.high for t in tokens[:anchor])))
+        column, hashes, _ = next(w for w in tokens[anchor].words if w[2])
+        for word in hashes:
+            self._by_anchor[(column, word)].append(number)
+
+    def __call__(self, doc, sentence_starts: frozenset[int] = frozenset({0})) -> list[tuple[str, int, int]]:
+        """(key, start, end) of every match in *doc*; IS_SENT_START is true at *sentence_starts*."""
+        if not self._patterns or not len(doc):
+            return []
+        rows = doc.to_array(_ATTRS).tolist()
+        tried: set[tuple[int, int]] = set()
+        found: set[tuple[str, int, int]] = set()
+        by_anchor = self._by_anchor
+        for position, row in enumerate(rows):
+            for column in (0, 1, 2):
+                for number in by_anchor.get((column, row[column]), ()):
+                    key, tokens, prefix = self._patterns[number]
+                    for start in range(max(0, position - prefix), position + 1):
+                        if (number, start) not in tried:
+                            tried.add((number, start))
+                            found.update((key, start, end) for end in _ends(tokens, rows, start, sentence_starts))
+        return sorted(found, key=lambda m: (m[1], -m[2], m[0]))
+
+
+def _ends(tokens: tuple[_Token, ...], rows: list[list[int]], start: int, sentence_starts) -> set[int]:
+    """Every end of a match of *tokens* starting at *start* (empty matches excluded)."""
+    positions = {start}
+    for token in tokens:
+        following = set()
+        for position in positions:
+            following.update(_runs(token, rows, position, sentence_starts))
+        if not following:
+            return set()
+        positions = following
+    positions.discard(start)
+    return positions
+
+
+def _runs(token: _Token, rows: list[list[int]], position: int, sentence_starts) -> list[int]:
+    """The positions reached by *token* matching between low and high words from *position*."""
+    reached = [position] if token.low == 0 else []
+    for count in range(1, token.high + 1):
+        i = position + count - 1
+        if i >= len(rows) or not _fits(token, rows[i], i, sentence_starts):
+            break
+        if count >= token.low:
+            reached.append(position + count)
+    return reached
+
+
+def _fits(token: _Token, row: list[int], index: int, sentence_starts) -> bool:
+    for column, hashes, wanted in token.words:
+        if (row[column] in hashes) != wanted:
+            return False
+    for key, wanted in token.flags:
+        value = index in sentence_starts if key == "IS_SENT_START" else bool(row[_COLUMNS[key]])
+        if value != wanted:
+            return False
+    return True
