@@ -12,7 +12,8 @@ from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
-from cxtext.text.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
+from cxtext.text.sentiment import (clause_polarity, clause_spans, document_compound, get_scorer, label_for,
+                                   peak_end)
 from cxtext.text.taxonomy import ThemeTagger, tagger_from_bytes
 
 
@@ -161,10 +162,11 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
                 "evidence": mention.text, "clause": clause, "compound": polarity.compound, "label": label,
                 "label_source": source})
         document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
+        compound = document.compound if len(compounds) < 2 else document_compound(compounds)  # no drift with length
         remembered = peak_end(compounds)
         result["sentiment"] = [{
-            "compound": document.compound, "pos": document.pos, "neu": document.neu,
-            "neg": document.neg, "label": document.label, "peak_end": remembered,
+            "compound": compound, "pos": document.pos, "neu": document.neu,
+            "neg": document.neg, "label": label_for(compound), "peak_end": remembered,
             "peak_end_label": label_for(remembered) if remembered is not None else None,
             "sentence_count": len(sents), "is_retweet": clean.retweet}]
     return results

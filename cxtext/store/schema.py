@@ -187,7 +187,8 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
         "Document-level sentiment, one row per feedback (VADER with the CX lexicon). Older versions are replaced, not kept.",
         (
             C("feedback_id", "VARCHAR", "The feedback."),
-            C("compound", "DOUBLE", "VADER compound score of the whole text, -1 (most negative) to +1."),
+            C("compound", "DOUBLE", "Compound score of the text, -1 (most negative) to +1: of a one-sentence text VADER's, of a "
+              "longer one the mean of its sentences' compounds, a negative sentence weighing double (no drift with length)."),
             C("pos", "DOUBLE", "Share of positive sentiment (VADER)."),
             C("neu", "DOUBLE", "Share of neutral sentiment (VADER)."),
             C("neg", "DOUBLE", "Share of negative sentiment (VADER)."),
