@@ -23,6 +23,7 @@ from pathlib import Path
 from cxtext.evaluation.datasets import THREE, DataMissing, Dataset, semeval_sentences, load_datasets
 from cxtext.evaluation.gate import slug
 from cxtext.evaluation.metrics import macro_f1, paper_style_prf, pearson
+from cxtext.evaluation.phrases import evaluate_phrases
 from cxtext.evaluation.stars import evaluate_stars
 from cxtext.text.sentiment import LABEL_THRESHOLD, SentimentScorer, clause_polarity, label_for, load_lexicon
 
@@ -306,6 +307,7 @@ def evaluate_sentiment(data_dir: Path, figures: dict[str, float] | None = None) 
         "joined to). Terms with `conflict` left out. The clause matters where a sentence mixes "
         "polarities; elsewhere it is about as good as the sentence.\n",
         aspect_section(data_dir, default, figures),
+        evaluate_phrases(data_dir, figures),
         evaluate_stars(data_dir, figures),
     ]
     return "\n".join(parts)

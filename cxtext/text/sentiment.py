@@ -28,6 +28,8 @@ from importlib.metadata import version as _package_version
 from pathlib import Path
 
 from cxtext.errors import ConfigError
+from cxtext.text.cx_rules import VALENCES as RULE_VALENCES
+from cxtext.text.cx_rules import apply_rules
 from cxtext.resources import DEFAULT_LEXICON
 
 LABEL_THRESHOLD = 0.05
@@ -221,8 +223,10 @@ def _analyzer(mode: str, lexicon_path: Path | None):
     for phrase, valence in lexicon.phrases:
         if valence != 0:  # 0 = rewrite only, so the phrase's own words stop counting
             extended[phrase_token(phrase)] = valence
+    extended.update(RULE_VALENCES)
     analyzer.lexicon = extended
-    return analyzer, phrase_rewriter(tuple(phrase for phrase, _ in lexicon.phrases))
+    rewrite_phrases = phrase_rewriter(tuple(phrase for phrase, _ in lexicon.phrases))
+    return analyzer, (lambda text: rewrite_phrases(apply_rules(text)))
 
 
 class SentimentScorer:
