@@ -60,7 +60,7 @@ TABLES: tuple[Table, ...] = (
         "The run ledger: one row per pipeline run (nightly, ingest, backfill...), what it did and how it ended.",
         (
             C("run_id", "BIGINT", "Run number, increasing."),
-            C("flow", "VARCHAR", "What ran: 'nightly', 'backfill', 'ingest', 'enrich', 'topics_fit'.", "NOT NULL"),
+            C("flow", "VARCHAR", "What ran: 'nightly', 'backfill', 'ingest', 'enrich', 'topics_fit', 'sentiment_fit'.", "NOT NULL"),
             C("status", "VARCHAR", "'running', 'completed', 'failed', or 'crashed' (found still running by a later run).", "NOT NULL"),
             C("parameters", "JSON", "Parameters the run was started with."),
             C("versions", "JSON", "Versions of cxtext and the schema, and of the scorer (with the lexicon), taxonomy and topic model it applied."),

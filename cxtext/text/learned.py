@@ -15,8 +15,8 @@ import hashlib
 import pickle
 from dataclasses import dataclass
 
-#: Probability of "positive" at or above which a document is positive, at or below 1 - it
-#: negative; between them neutral.
+#: Probability of "positive" at or above which a document is positive, below it negative: a
+#: learned label is never neutral, the model having learned low against high scores.
 POSITIVE_AT = 0.5
 MIN_PER_CLASS = 20
 
@@ -39,11 +39,7 @@ class LearnedSentiment:
 
 
 def label_of(probability: float) -> str:
-    if probability > 1 - POSITIVE_AT and probability >= POSITIVE_AT:
-        return "positive"
-    if probability < POSITIVE_AT and probability <= 1 - POSITIVE_AT:
-        return "negative"
-    return "neutral"
+    return "positive" if probability >= POSITIVE_AT else "negative"
 
 
 def fit(texts: list[str], positive: list[bool], *, source: str) -> LearnedSentiment:
