@@ -13,6 +13,7 @@ from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.text.language import SCORED_LANGUAGES, detect
 
 LABELLED = Path(__file__).parent / "data" / "language_short_texts.tsv"
+UCI_FILES = ("amazon_cells_labelled.txt", "yelp_labelled.txt")
 
 
 def labelled(path: Path = LABELLED) -> list[tuple[str, str]]:
@@ -32,7 +33,7 @@ def evaluate(languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict:
 def english_false_alarms(data: Path, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict:
     """English review sentences (UCI sentiment sentences) detected as another language."""
     texts = []
-    for name in ("amazon_cells_labelled.txt", "yelp_labelled.txt"):
+    for name in UCI_FILES:
         texts += [line.rsplit("\t", 1)[0] for line in (data / "uci_sentiment_sentences" / name).read_text(
             encoding="utf-8", errors="replace").splitlines() if line.strip()]
     clock = time.perf_counter()
@@ -75,7 +76,7 @@ def evaluate_language(data: Path, figures: dict[str, float] | None = None) -> st
         lines.append(f"| VADER tweets (English) | {len(tweets):,} | {other} taken for another language "
                      f"({other / max(len(tweets), 1):.2%}) |")
         kept["vader_tweets.english_kept"] = 1 - other / max(len(tweets), 1)
-    if (data / "uci_sentiment_sentences").is_dir():
+    if all((data / "uci_sentiment_sentences" / name).is_file() for name in UCI_FILES):
         uci = english_false_alarms(data)
         lines.append(f"| UCI amazon + yelp sentences (English) | {uci['texts']:,} | {uci['not_english']} taken for "
                      f"another language |")
