@@ -29,6 +29,10 @@ HULIU_LINES = [
     "battery[-1]##the battery does n't last .", "##we bought it at the café .",
     "zoom[+1],lens[-1]##the zoom is fine but the lens is soft .", "menu[-2]##the menu is confusing .",
 ]
+# (stars, title, text) of the clothing and app reviews
+STARS_ROWS = [(5, "Love it", "Fits well and the fabric is soft."), (1, "", "It fell apart after one wash. Very sad."),
+              (4, "Nice", "Good colour, a bit long."), (2, "Meh", "Too small and the seams are rough."),
+              (3, "", "It is fine."), (5, "", "Great, crashes never! Five stars.")]
 # (text, {term: polarity}, {category: polarity}); laptops have no categories
 RESTAURANTS = [
     ("The food was delicious but the service was terribly slow.", {"food": "positive", "service": "negative"},
@@ -87,6 +91,17 @@ def stand_in(folder: Path) -> Path:
     for name, rows in (("Restaurants_Train_v2.xml", RESTAURANTS), ("Restaurants_Test_Gold.xml", RESTAURANTS[:-1]),
                        ("Laptop_Train_v2.xml", LAPTOPS), ("Laptops_Test_Gold.xml", LAPTOPS[:3])):
         (semeval / name).write_text(semeval_xml(rows), encoding="utf-8")
+    clothing = folder / "womens_clothing_reviews"
+    clothing.mkdir()
+    rows = "".join(f'{i},{100 + i},30,{title},"{text}",{stars},1,0,General,Tops,Knits\n'
+                   for i, (stars, title, text) in enumerate(STARS_ROWS))
+    (clothing / "womens_clothing_reviews.csv").write_text(
+        ",Clothing ID,Age,Title,Review Text,Rating,Recommended IND,Positive Feedback Count,Division Name,"
+        "Department Name,Class Name\n" + rows, encoding="utf-8")
+    apps = folder / "maalej2015_app_reviews"
+    apps.mkdir()
+    rows = "".join(f'm{i},{stars},{title},"{text}",Rating,AppStore_Random\n' for i, (stars, title, text) in enumerate(STARS_ROWS))
+    (apps / "app_reviews.csv").write_text("review_id,stars,title,text,labels,data_source\n" + rows, encoding="utf-8")
     return folder
 
 

@@ -117,7 +117,7 @@ def test_vader_module_state_is_never_mutated():
 
 def test_versions():
     assert get_scorer("plain").version == "vader-3.3.2-plain"
-    assert re.fullmatch(r"vader-3\.3\.2\+cx-[0-9a-f]{12}", get_scorer("default").version)
+    assert re.fullmatch(r"vader-3\.3\.2\+cx-[0-9a-f]{12}\+rules-\d+", get_scorer("default").version)
 
 
 def test_version_follows_the_lexicon_bytes(tmp_path):

@@ -252,3 +252,32 @@ def topics_fit(
         table.add_row(str(topic_id), model.labels_[topic_id], f"{model.sizes_[topic_id]:,}")
     console.print(table)
     console.print(f"topic model {model.version_} saved in {settings.topic_models_dir}; the next run assigns it")
+
+
+
+sentiment_app = typer.Typer(help="Sentiment learned from the scores customers gave.", no_args_is_help=True)
+app.add_typer(sentiment_app, name="sentiment")
+
+
+@sentiment_app.command("fit")
+def sentiment_fit(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
+    """Learn each source's document sentiment from its customers' stars, NPS or CSAT.
+
+    Fitted on half of each source's scored feedback, measured on the other half against the
+    lexicon; the next `cxtext run` (or `cxtext enrich`) re-scores with the new models.
+    """
+    from cxtext.enrich.learned import fit_sources, models_dir
+
+    settings = _settings(config, state_dir)
+    with open_workspace(settings, purpose="cxtext sentiment fit") as workspace:
+        with workspace.run("sentiment_fit", {}) as run, err.status("learning from the scores…"):
+            report = fit_sources(workspace.store, settings)
+            run.counts = {"models": sum("version" in r for r in report)}
+            run.versions = {r["source"]: r["version"] for r in report if "version" in r}
+    table = Table("source", "score", "learned from", "held back", "macro-F1 lexicon", "macro-F1 learned", "model")
+    for r in report:
+        table.add_row(r["source"], r["score"], f"{r['learned_from']:,}", f"{r['held_back']:,}",
+                      f"{r['before']:.3f}" if "before" in r else "—", f"{r['after']:.3f}" if "after" in r else "—",
+                      r.get("version", r.get("error", "")))
+    console.print(table)
+    console.print(f"models in {models_dir(settings)}; the next run re-scores the document labels of these sources")

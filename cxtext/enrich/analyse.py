@@ -3,7 +3,7 @@ sentences, sentiment, theme mentions with their clause's sentiment, topic assign
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
@@ -12,7 +12,8 @@ from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
-from cxtext.text.sentiment import clause_polarity, clause_spans, get_scorer, label_for, peak_end
+from cxtext.text.sentiment import (clause_polarity, clause_spans, document_compound, get_scorer, label_for,
+                                   peak_end)
 from cxtext.text.taxonomy import ThemeTagger, tagger_from_layers
 
 
@@ -31,8 +32,11 @@ class Versions:
 
 
 
-def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> Versions:
-    return Versions(sentiment=f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}",
+def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+                     learned_version: str = "") -> Versions:
+    """*learned_version* names the models learned from customers' scores (`cxtext sentiment fit`)."""
+    sentiment = f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}"
+    return Versions(sentiment=f"{sentiment}/{learned_version}" if learned_version else sentiment,
                     taxonomy=tagger.taxonomy.version,
                     topics=getattr(topic_model, "version_", "none"))
 
@@ -47,6 +51,7 @@ class AnalysisContext:
     topic_model: object | None
     versions: Versions
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    learned: dict = field(default_factory=dict)  # source -> LearnedSentiment (cxtext.enrich.learned)
 
 
 
@@ -61,13 +66,31 @@ def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows:
         raise RuntimeError("the taxonomy changed while it was being applied")
     done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing,
             "window": window}
+    sources = {r[0]: r[4] for r in whole_rows if len(r) > 4}
+    whole_rows = [tuple(r[:4]) for r in whole_rows]
     if whole_rows:
         done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model,
                                  languages=context.languages)
+        if context.learned:
+            done["tables"]["sentiment"] = learned_labels(done["tables"]["sentiment"], whole_rows, sources,
+                                                         context.learned)
     if topic_only:
         done["assigned"] = assign_topics(topic_rows, context.topic_model)
     return done
 
+
+
+def learned_labels(sentiment: pa.Table, rows: list[tuple], sources: dict[str, str], models: dict) -> pa.Table:
+    """The document labels of the feedback of sources with a model learned from their customers'
+    scores, replaced by the model's; compound, peak-end and every theme-level label stay the
+    lexicon's (impact on stars must not come from labels learned from stars)."""
+    texts = {r[0]: r[2] for r in rows}
+    out = sentiment.to_pylist()
+    for source, model in models.items():
+        mine = [row for row in out if sources.get(row["feedback_id"]) == source]
+        for row, label in zip(mine, model.labels([texts[row["feedback_id"]] for row in mine]) if mine else []):
+            row["label"] = label
+    return pa.Table.from_pylist(out, schema=sentiment.schema)
 
 
 def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
@@ -161,10 +184,11 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
                 "evidence": mention.text, "clause": clause, "compound": polarity.compound, "label": label,
                 "label_source": source})
         document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
+        compound = document.compound if len(compounds) < 2 else document_compound(compounds)  # no drift with length
         remembered = peak_end(compounds)
         result["sentiment"] = [{
-            "compound": document.compound, "pos": document.pos, "neu": document.neu,
-            "neg": document.neg, "label": document.label, "peak_end": remembered,
+            "compound": compound, "pos": document.pos, "neu": document.neu,
+            "neg": document.neg, "label": label_for(compound), "peak_end": remembered,
             "peak_end_label": label_for(remembered) if remembered is not None else None,
             "sentence_count": len(sents), "is_retweet": clean.retweet}]
     return results

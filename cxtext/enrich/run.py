@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from cxtext.config import Settings
 from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, current_versions
 from cxtext.enrich.parallel import executor
+from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
@@ -177,7 +178,8 @@ def enrich(
     layers = read_layers(settings_layers(settings))  # read once: the workers get the same bytes
     tagger = tagger_from_layers(layers)
     topic_model, fitted = ensure_topic_model(store, settings)
-    versions = current_versions(tagger, topic_model, settings.languages)
+    learned = load_models(settings)
+    versions = current_versions(tagger, topic_model, settings.languages, learned_version(learned))
     todo = pending(store, versions, selection)
     result = EnrichResult(versions, stale=len(todo), reasons=count_reasons(todo), topic_model_fitted=fitted)
     full = set(FULL_REASONS) | ({"forced"} if "enrich" in steps else set())
@@ -191,7 +193,7 @@ def enrich(
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
     chunks = day_chunks(selected, settings.enrich_chunk_rows)
-    context = AnalysisContext(layers, topic_model, versions, settings.languages)
+    context = AnalysisContext(layers, topic_model, versions, settings.languages, learned)
 
     full_reasons = pa.array(sorted(full), pa.string())
 
@@ -204,7 +206,7 @@ def enrich(
             replacing = whole.filter(pc.not_equal(whole["reason"], "missing"))["feedback_id"].to_pylist()
             topic_only = chunk.filter(pc.invert(pc.is_in(chunk["reason"], full_reasons)))["feedback_id"].to_pylist()
             window = _created_window(chunk)
-            yield (_fetch(store, whole["feedback_id"].to_pylist(), window),
+            yield (_fetch(store, whole["feedback_id"].to_pylist(), window, with_source=bool(learned)),
                    _fetch(store, topic_only, window, scored_only=True), utcnow(), replacing, topic_only, window)
 
     with executor(context, workers=settings.workers, dask_address=settings.dask_address, chunks=len(chunks),
@@ -251,15 +253,17 @@ def _created_window(chunk: pa.Table) -> tuple:
     return start, datetime.combine(last.as_py() + timedelta(days=2), datetime.min.time())
 
 
-def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = False) -> list[tuple]:
-    """(feedback_id, kind, text, text_hash) of *ids*, written within *window*; with
-    *scored_only*, of those whose language was scored (see enrichment.scored)."""
+def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = False,
+           with_source: bool = False) -> list[tuple]:
+    """(feedback_id, kind, text, text_hash) of *ids*, written within *window*, and the source
+    *with_source*; with *scored_only*, of those whose language was scored (see enrichment.scored)."""
     if not ids:
         return []
     store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(ids, pa.string())}))
     try:
         return store.execute(
-            "SELECT f.feedback_id, f.kind, f.text, f.text_hash FROM feedback f JOIN _chunk_ids USING (feedback_id)"
+            "SELECT f.feedback_id, f.kind, f.text, f.text_hash" + (", f.source" if with_source else "")
+            + " FROM feedback f JOIN _chunk_ids USING (feedback_id)"
             + (" JOIN enrichment e USING (feedback_id)" if scored_only else "")
             + " WHERE f.created_at >= ? AND f.created_at < ?" + (" AND e.scored" if scored_only else ""), list(window))
     finally:

@@ -23,6 +23,8 @@ from pathlib import Path
 from cxtext.evaluation.datasets import THREE, DataMissing, Dataset, semeval_sentences, load_datasets
 from cxtext.evaluation.gate import slug
 from cxtext.evaluation.metrics import macro_f1, paper_style_prf, pearson
+from cxtext.evaluation.phrases import evaluate_phrases
+from cxtext.evaluation.stars import evaluate_stars
 from cxtext.text.sentiment import LABEL_THRESHOLD, SentimentScorer, clause_polarity, label_for, load_lexicon
 
 #: Published VADER figures (Hutto & Gilbert 2014, table 4): Pearson r and overall P / R / F1.
@@ -305,6 +307,8 @@ def evaluate_sentiment(data_dir: Path, figures: dict[str, float] | None = None) 
         "joined to). Terms with `conflict` left out. The clause matters where a sentence mixes "
         "polarities; elsewhere it is about as good as the sentence.\n",
         aspect_section(data_dir, default, figures),
+        evaluate_phrases(data_dir, figures),
+        evaluate_stars(data_dir, figures),
     ]
     return "\n".join(parts)
 
@@ -361,6 +365,7 @@ def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: 
     *figures* for the quality gate. Topic discovery has its own, slower report (docs/TOPICS.md,
     `python -m cxtext.evaluation.topics`)."""
     from cxtext.evaluation.aspects import evaluate_aspect_categories
+    from cxtext.evaluation.language import evaluate_language
     from cxtext.evaluation.sample import evaluate_sample_data
     from cxtext.evaluation.themes import evaluate_themes
 
@@ -368,6 +373,7 @@ def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: 
     sections = [evaluate_sentiment(data_dir, figures), "## Theme detection and theme-level sentiment\n\n"
                 + evaluate_aspect_categories(data_dir, figures=figures)]
     sections.append(evaluate_themes(data_dir, figures=figures))
+    sections.append(evaluate_language(Path(data_dir), figures))
     if sample_dir is not None:
         sections.append(evaluate_sample_data(settings, sample_dir, figures))
     sections.append("## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "

@@ -60,7 +60,7 @@ TABLES: tuple[Table, ...] = (
         "The run ledger: one row per pipeline run (nightly, ingest, backfill...), what it did and how it ended.",
         (
             C("run_id", "BIGINT", "Run number, increasing."),
-            C("flow", "VARCHAR", "What ran: 'nightly', 'backfill', 'ingest', 'enrich', 'topics_fit'.", "NOT NULL"),
+            C("flow", "VARCHAR", "What ran: 'nightly', 'backfill', 'ingest', 'enrich', 'topics_fit', 'sentiment_fit'.", "NOT NULL"),
             C("status", "VARCHAR", "'running', 'completed', 'failed', or 'crashed' (found still running by a later run).", "NOT NULL"),
             C("parameters", "JSON", "Parameters the run was started with."),
             C("versions", "JSON", "Versions of cxtext and the schema, and of the scorer (with the lexicon), taxonomy and topic model it applied."),
@@ -187,7 +187,8 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
         "Document-level sentiment, one row per feedback (VADER with the CX lexicon). Older versions are replaced, not kept.",
         (
             C("feedback_id", "VARCHAR", "The feedback."),
-            C("compound", "DOUBLE", "VADER compound score of the whole text, -1 (most negative) to +1."),
+            C("compound", "DOUBLE", "Compound score of the text, -1 (most negative) to +1: of a one-sentence text VADER's, of a "
+              "longer one the mean of its sentences' compounds, a negative sentence weighing double (no drift with length)."),
             C("pos", "DOUBLE", "Share of positive sentiment (VADER)."),
             C("neu", "DOUBLE", "Share of neutral sentiment (VADER)."),
             C("neg", "DOUBLE", "Share of negative sentiment (VADER)."),

@@ -28,11 +28,16 @@ from importlib.metadata import version as _package_version
 from pathlib import Path
 
 from cxtext.errors import ConfigError
+from cxtext.text.cx_rules import VALENCES as RULE_VALENCES
+from cxtext.text.cx_rules import apply_rules
 from cxtext.resources import DEFAULT_LEXICON
 
 LABEL_THRESHOLD = 0.05
 MODES = ("default", "plain")
 VALENCE_LIMIT = 4.0
+#: The version of the rules outside the lexicon file (the document rule, the CX phrase rules):
+#: bump it whenever they change, so stored scores are recomputed.
+RULES_VERSION = "rules-2"
 
 _LEXICON_KEYS = {"version", "description", "words", "phrases"}
 _APOSTROPHES = "'\u2019"
@@ -218,8 +223,10 @@ def _analyzer(mode: str, lexicon_path: Path | None):
     for phrase, valence in lexicon.phrases:
         if valence != 0:  # 0 = rewrite only, so the phrase's own words stop counting
             extended[phrase_token(phrase)] = valence
+    extended.update(RULE_VALENCES)
     analyzer.lexicon = extended
-    return analyzer, phrase_rewriter(tuple(phrase for phrase, _ in lexicon.phrases))
+    rewrite_phrases = phrase_rewriter(tuple(phrase for phrase, _ in lexicon.phrases))
+    return analyzer, (lambda text: rewrite_phrases(apply_rules(text)))
 
 
 class SentimentScorer:
@@ -241,7 +248,7 @@ class SentimentScorer:
         """What produced a score; stored beside it so a lexicon change triggers recomputation."""
         if self.mode == "plain":
             return f"vader-{vader_version()}-plain"
-        return f"vader-{vader_version()}+cx-{load_lexicon(self.lexicon_path).sha256[:12]}"
+        return f"vader-{vader_version()}+cx-{load_lexicon(self.lexicon_path).sha256[:12]}+{RULES_VERSION}"
 
     def polarity(self, text: str) -> Polarity:
         return _polarity(self.mode, self.lexicon_path, text)
@@ -260,6 +267,25 @@ def _polarity(mode: str, lexicon_path: Path | None, text: str) -> Polarity:
 def get_scorer(mode: str = "default") -> SentimentScorer:
     """The process-wide scorer of a mode (the lexicon is read on its first use, not here)."""
     return SentimentScorer(mode=mode)
+
+
+# --- a document's sentiment from its sentences -----------------------------------------------
+
+#: How much more a negative sentence weighs than a positive or neutral one in a document's
+#: sentiment ("bad is stronger than good", Baumeister et al. 2001). 2 was chosen on the
+#: development half of the stars tasks only (docs/EVALUATION.md, "Stars").
+NEGATIVE_WEIGHT = 2.0
+
+
+def document_compound(compounds: list[float]) -> float | None:
+    """A document's compound from its sentences' compounds: their mean, a negative sentence
+    weighing NEGATIVE_WEIGHT times as much; None for no sentences. VADER's compound of a whole
+    text grows towards ±1 with its length, so a long complaint that mentions a few good things
+    reads positive; a mean does not drift with length."""
+    if not compounds:
+        return None
+    weights = [NEGATIVE_WEIGHT if c < 0 else 1.0 for c in compounds]
+    return sum(c * w for c, w in zip(compounds, weights)) / sum(weights)
 
 
 # --- peak-end --------------------------------------------------------------------------------
