@@ -361,11 +361,14 @@ def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: 
     quality gate. Topic discovery has its own, slower report (docs/TOPICS.md,
     `python -m cxtext.evaluation.topics`)."""
     from cxtext.evaluation.aspects import evaluate_aspect_categories
+    from cxtext.evaluation.effort import evaluate_effort
+    from cxtext.evaluation.intent import evaluate_intent
     from cxtext.evaluation.sample import evaluate_sample_data
 
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     sections = [evaluate_sentiment(data_dir, figures), "## Theme detection and theme-level sentiment\n\n"
-                + evaluate_aspect_categories(data_dir, figures=figures)]
+                + evaluate_aspect_categories(data_dir, figures=figures),
+                evaluate_intent(data_dir, figures), evaluate_effort(data_dir, figures)]
     if sample_dir is not None:
         sections.append(evaluate_sample_data(settings, sample_dir, figures))
     sections.append("## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "
