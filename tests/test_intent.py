@@ -1,5 +1,7 @@
 """Intent per sentence and effort signals: the rules on the project's own sentences."""
 
+import re
+
 import pytest
 
 from cxtext.text.effort import MAX_SCORE, effort_score, signals
@@ -71,3 +73,23 @@ def test_the_score_grows_with_effort_counts_a_kind_twice_and_is_capped():
     assert effort_score(ordeal) == MAX_SCORE
     long_wait, short_wait = signals("I waited three weeks."), signals("I waited ten minutes.")
     assert effort_score(long_wait) > effort_score(short_wait) > 0
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def test_no_planted_phrase_shares_three_consecutive_words_with_a_detector_pattern():
+    """The sample's planted effort and requests are worded independently of the rules that find
+    them: no run of three words of a planted sentence is a run of three words of a pattern's
+    source (its literal words, in order)."""
+    from cxtext.devtools.sampledata.asks import EFFORT_SENTENCES, REQUEST_SENTENCES
+    from cxtext.text.effort import PATTERNS
+    from cxtext.text.intent import CUES
+
+    def trigrams(words):
+        return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+
+    detector = set().union(*(trigrams(_words(p)) for _, p in PATTERNS), *(trigrams(_words(p)) for _, _, p in CUES))
+    shared = {s: trigrams(_words(s)) & detector for s in EFFORT_SENTENCES + REQUEST_SENTENCES}
+    assert not any(shared.values()), {s: t for s, t in shared.items() if t}

@@ -26,7 +26,7 @@ THRESHOLDS = {"suggestion": SUGGESTION_THRESHOLD, "complaint": 1.0, "question": 
 
 _ACTION = (r"add|allow|make|provide|include|consider|support|bring(?: back)?|let|give|enable|implement|introduce"
            r"|offer|extend|improve|create|put|expose|integrate|show|display|keep|remove|change|update|open|use"
-           r"|develop|design|publish|release|stop|start|have|send|set|increase|reduce|lower|fix")
+           r"|develop|design|publish|release|start|have|send|set|increase|reduce|lower|fix")
 _FEATURE = r"(?:option|way|setting|button|feature|ability|function(?:ality)?|choice|mode|filter|tool)"
 _NEG = r"(?:n't|not|never|no longer|cannot|can ?not|won't|wont|doesnt|dont|cant|isnt|didnt)"
 _PROBLEM_VERB = (r"work(?:s|ing)?|load(?:s|ing)?|open(?:s|ing)?|start(?:s|ing)?|connect(?:s|ing)?|sync(?:s|ing)?"
@@ -61,9 +61,11 @@ CUES: tuple[tuple[str, float, str], ...] = (
     ("suggestion", 2.0, r"\b(?:how|what) about (?:adding|having|making|allowing|an?|some|the option)\b"),
     ("suggestion", 2.0, r"\b(?:if only|hope (?:you|they|that you|that they) (?:will|can|could|would|add|make|bring|fix))\b"),
     ("suggestion", 2.0, rf"^\W*(?:(?:also|and|so|but|just|then|maybe|perhaps)\s*,?\s+)?(?:{_ACTION}|let us|give us|bring back)\b"
-                        r"(?! (?:it|this|that|them|me|you)\b(?! (?:possible|easier|available)))"),
-    ("suggestion", 1.0, r"\b(?:should|shouldn't|could|would)\b(?! (?:have|'ve|of) (?:been|had|got|done|known|thought))"),
-    ("suggestion", 1.0, r"\b(?:option to|ability to|able to|instead of|in the future|future (?:version|release|update)s?|"
+                        r"(?! (?:it|this|that|them|me|you)\b(?! (?:possible|easier|available)))"
+                        r"(?! \w+ed\b| (?:staff|team|agents?|people|was|were|is|are|has|had|sent)\b)"),
+    ("suggestion", 1.0, r"(?<!nobody )(?<!no one )(?<!never )\b(?:should|shouldn't|could|would)\b"
+                        r"(?! (?:have|'ve|of) (?:been|had|got|done|known|thought))"),
+    ("suggestion", 1.0, r"\b(?:option to|ability to|(?:would|should|could|to|will) be able to|instead of|in the future|future (?:version|release|update)s?|"
                         r"next (?:version|release|update))\b"),
     ("suggestion", 1.0, rf"\b(?:more|additional|extra|better|new) {_FEATURE}s?\b"),
     # --- a problem the customer reports ---
