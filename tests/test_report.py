@@ -43,13 +43,17 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
         store.execute("INSERT INTO sentiment VALUES ('f1', -0.8, 0, 0.2, 0.8, 'negative', -0.8, 'negative', 1, false)")
         store.execute("INSERT INTO theme_mentions VALUES ('f1', 0, 'support_wait_time', 'support', 0, 0, 8, 'script', ?, "
                       "-0.8, 'negative', 'clause')", [NASTY])
+        store.execute("INSERT INTO sentences VALUES ('f1', 0, 0, 8, 'Please add <b>chat</b>', -0.8, 'negative')")
+        store.execute("INSERT INTO sentence_intents VALUES ('f1', 0, 'suggestion', 2, 0, 10, 'Please add')")
+        store.execute("INSERT INTO feedback_effort VALUES ('f1', ['suggestion'], 3.5, 2)")
         aggregate(store)
         html = build_report(store)
         markdown = top_pain_points_markdown(store)
     assert "<script>alert" not in html and str(escape(NASTY)) in html
     assert "Support &lt;wait&gt; times" in html and "src&lt;1&gt;" in html
     assert html.count("<script>") == 1 and RENDER_CHECK in html  # only the render check
-    for section in ("journey", "pain-points", "trends", "emerging", "topics", "quality"):
+    assert "“Please add &lt;b&gt;chat&lt;/b&gt;”" in html and "effort 3.50" in html  # requests and effort, escaped
+    for section in ("journey", "pain-points", "requests", "trends", "emerging", "topics", "quality"):
         assert f'id="{section}"' in html
     assert "| support | Support <wait> times | 1 |" in markdown
 
