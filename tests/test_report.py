@@ -172,6 +172,9 @@ def _fill_hostile(store):
             store.execute("INSERT INTO theme_mentions VALUES (?, 0, ?, ?, 0, 0, 4, 'text', ?, -0.8, 'negative', 'clause')",
                           [feedback_id, hostile("theme"), hostile("stage"), hostile("quote")])
             store.execute("INSERT INTO feedback_topics VALUES (?, 0, 0.9)", [feedback_id])
+            store.execute("INSERT INTO sentences VALUES (?, 0, 0, 4, ?, -0.8, 'negative')", [feedback_id, hostile("request")])
+            store.execute("INSERT INTO sentence_intents VALUES (?, 0, 'suggestion', 2, 0, 4, 'text')", [feedback_id])
+            store.execute("INSERT INTO feedback_effort VALUES (?, ['suggestion'], 4.0, 2)", [feedback_id])
     aggregate(store)
 
 
@@ -263,6 +266,7 @@ def test_hostile_text_never_runs_in_a_browser(tmp_path):
     assert injected(tags) == []
     assert [a for t, a in tags if t == "script"] == [{"type": "application/json", "id": "cxtext-run"}, {}]
     assert "{{7*7}}" in dom  # data is never read as a template
+    assert 'id="requests"' in dom and "effort 4.00" in dom  # what customers ask for, and the effort, rendered
 
 
 class RecordingStore:
