@@ -102,6 +102,21 @@ def stand_in(folder: Path) -> Path:
     apps.mkdir()
     rows = "".join(f'm{i},{stars},{title},"{text}",Rating,AppStore_Random\n' for i, (stars, title, text) in enumerate(STARS_ROWS))
     (apps / "app_reviews.csv").write_text("review_id,stars,title,text,labels,data_source\n" + rows, encoding="utf-8")
+    suggestions = folder / "semeval2019_suggestions"
+    suggestions.mkdir()
+    rows = [("Please add a dark mode.", 1), ("The app opened fine.", 0), ("It would be nice to export to PDF.", 1),
+            ("I use it every day.", 0)]
+    (suggestions / "SubtaskA_Trial_Test_Labeled.csv").write_text(
+        "id,sentence,label\n" + "".join(f'{i}_1,"{t}",{y}\n' for i, (t, y) in enumerate(rows)), encoding="latin-1")
+    (suggestions / "SubtaskA_EvaluationData_labeled.csv").write_text(
+        "".join(f'{i},"{t}",{y}\n' for i, (t, y) in enumerate(rows)), encoding="latin-1")
+    reviews = [("It crashes on start", "Bug"), ("Please add a widget", "Feature"), ("Love it", "Rating")] * 5
+    with (apps / "app_reviews.csv").open("a", encoding="utf-8") as labelled:  # 3 stars: outside the stars task
+        labelled.write("".join(f"b{i},3,,{t} {i},{label},x\n" for i, (t, label) in enumerate(reviews)))
+    cfpb = folder / "cfpb_complaints_sample"
+    cfpb.mkdir()
+    (cfpb / "complaints_sample_ZiyuYan9.csv").write_text(
+        "Complaint ID,Consumer complaint narrative\n1,I called them 4 times and never heard back.\n2,\n", encoding="utf-8")
     return folder
 
 
@@ -118,7 +133,8 @@ def test_eval_runs_end_to_end_and_the_gate_checks_every_figure(tmp_path):
     report = out.read_text(encoding="utf-8")
     for heading in ("## Sentiment", "### Default (CX lexicon) against plain",
                     "### Theme-level: clause against sentence", "### SemEval-2014 restaurant aspect categories",
-                    "## The sample data's planted pain points"):
+                    "## The sample data's planted pain points", "### Suggestions (SemEval-2019", "## Effort signals",
+                    "### App reviews"):
         assert heading in report, heading
     assert report.count("not found") == 1 and "imdb_labelled.txt not found" in report  # the rest were all read
     assert "1 of the 7 train sentences for another language" in report  # the unscored sentence is counted

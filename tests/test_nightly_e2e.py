@@ -101,12 +101,19 @@ def test_every_table_and_view_answers_in_the_duckdb_cli(workspace, first_run):
         tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() UNION ALL "
                                             "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
     assert {"feedback_enriched", "theme_trends", "stage_summary", "topic_summary", "pain_points",
-            "emerging_issues"} <= set(tables)
+            "emerging_issues", "requests"} <= set(tables)
     sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM (SELECT * FROM {t})" for t in tables)
     out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert {line.split(",")[0] for line in out.stdout.splitlines()[1:]} == set(tables)
+    # what customers ask for and the effort they describe answer there too, with figures
+    sql = ("SELECT (SELECT sum(requests) FROM requests), (SELECT max(mean_effort) FROM stage_summary), "
+           "(SELECT top_effort_themes[1] FROM stage_summary WHERE stage = 'support')")
+    out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
+                         capture_output=True, text=True, timeout=60)
+    requests, effort, theme = out.stdout.splitlines()[1].split(",")
+    assert int(requests) > 100 and float(effort) > 0.3 and theme == "support_wait_time"
 
 
 PLANTED_THEMES = {"payment_failures": ("payment_failure", "negative"), "support_wait_times": ("support_wait_time", "negative"),

@@ -43,13 +43,17 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
         store.execute("INSERT INTO sentiment VALUES ('f1', -0.8, 0, 0.2, 0.8, 'negative', -0.8, 'negative', 1, false)")
         store.execute("INSERT INTO theme_mentions VALUES ('f1', 0, 'support_wait_time', 'support', 0, 0, 8, 'script', ?, "
                       "-0.8, 'negative', 'clause')", [NASTY])
+        store.execute("INSERT INTO sentences VALUES ('f1', 0, 0, 8, 'Please add <b>chat</b>', -0.8, 'negative')")
+        store.execute("INSERT INTO sentence_intents VALUES ('f1', 0, 'suggestion', 2, 0, 10, 'Please add')")
+        store.execute("INSERT INTO feedback_effort VALUES ('f1', ['suggestion'], 3.5, 2)")
         aggregate(store)
         html = build_report(store)
         markdown = top_pain_points_markdown(store)
     assert "<script>alert" not in html and str(escape(NASTY)) in html
     assert "Support &lt;wait&gt; times" in html and "src&lt;1&gt;" in html
     assert html.count("<script>") == 1 and RENDER_CHECK in html  # only the render check
-    for section in ("journey", "pain-points", "trends", "emerging", "topics", "quality"):
+    assert "“Please add &lt;b&gt;chat&lt;/b&gt;”" in html and "effort 3.50" in html  # requests and effort, escaped
+    for section in ("journey", "pain-points", "requests", "trends", "emerging", "topics", "quality"):
         assert f'id="{section}"' in html
     assert "| support | Support <wait> times | 1 |" in markdown
 
@@ -168,6 +172,9 @@ def _fill_hostile(store):
             store.execute("INSERT INTO theme_mentions VALUES (?, 0, ?, ?, 0, 0, 4, 'text', ?, -0.8, 'negative', 'clause')",
                           [feedback_id, hostile("theme"), hostile("stage"), hostile("quote")])
             store.execute("INSERT INTO feedback_topics VALUES (?, 0, 0.9)", [feedback_id])
+            store.execute("INSERT INTO sentences VALUES (?, 0, 0, 4, ?, -0.8, 'negative')", [feedback_id, hostile("request")])
+            store.execute("INSERT INTO sentence_intents VALUES (?, 0, 'suggestion', 2, 0, 4, 'text')", [feedback_id])
+            store.execute("INSERT INTO feedback_effort VALUES (?, ['suggestion'], 4.0, 2)", [feedback_id])
     aggregate(store)
 
 
@@ -259,6 +266,7 @@ def test_hostile_text_never_runs_in_a_browser(tmp_path):
     assert injected(tags) == []
     assert [a for t, a in tags if t == "script"] == [{"type": "application/json", "id": "cxtext-run"}, {}]
     assert "{{7*7}}" in dom  # data is never read as a template
+    assert 'id="requests"' in dom and "effort 4.00" in dom  # what customers ask for, and the effort, rendered
 
 
 class RecordingStore:

@@ -10,6 +10,8 @@ import pyarrow as pa
 
 from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
+from cxtext.text.effort import EFFORT_VERSION, effort_score, signals
+from cxtext.text.intent import INTENT_VERSION, classify, feedback_intents
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
 from cxtext.text.sentiment import (clause_polarity, clause_spans, document_compound, get_scorer, label_for,
@@ -35,7 +37,8 @@ class Versions:
 def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES,
                      learned_version: str = "") -> Versions:
     """*learned_version* names the models learned from customers' scores (`cxtext sentiment fit`)."""
-    sentiment = f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}"
+    sentiment = (f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}"
+                 f"/{INTENT_VERSION}/{EFFORT_VERSION}")
     return Versions(sentiment=f"{sentiment}/{learned_version}" if learned_version else sentiment,
                     taxonomy=tagger.taxonomy.version,
                     topics=getattr(topic_model, "version_", "none"))
@@ -132,7 +135,8 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
         out["enrichment"].append({"feedback_id": feedback_id, "text_hash": text_hash,
                                   "sentiment_version": versions.sentiment, "taxonomy_version": versions.taxonomy,
                                   "topic_version": versions.topics, "enriched_at": now, "scored": result["scored"]})
-        for table in ("sentences", "theme_mentions", "sentiment", "feedback_topics"):
+        for table in ("sentences", "theme_mentions", "sentiment", "feedback_topics", "sentence_intents",
+                      "effort_signals", "feedback_effort"):
             out[table].extend({"feedback_id": feedback_id, **row} for row in result.get(table, ()))
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
@@ -158,8 +162,14 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
         sents = sentences(doc)
         texts = [clean.text[sent.start_char:sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
         compounds = []
-        result["sentences"] = []
+        result["sentences"], result["sentence_intents"], intents = [], [], []
         for index, (sent, text) in enumerate(zip(sents, texts)):
+            intent = classify(text)
+            intents.append(intent)
+            if intent.intent != "other":
+                start, end = clean.original_span(sent.start_char + intent.start, sent.start_char + intent.end)
+                result["sentence_intents"].append({"sentence_index": index, "intent": intent.intent, "score": intent.score,
+                                                   "start_char": start, "end_char": end, "evidence": intent.evidence})
             polarity = scorer.polarity(text)
             compounds.append(polarity.compound)
             start, end = clean.original_span(sent.start_char, sent.end_char)
@@ -183,6 +193,12 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
                 "sentence_index": mention.sentence_index, "start_char": start, "end_char": end,
                 "evidence": mention.text, "clause": clause, "compound": polarity.compound, "label": label,
                 "label_source": source})
+        found = signals(clean.text)
+        result["effort_signals"] = [{"signal_index": i, "kind": s.kind, "weight": s.weight, "evidence": s.evidence,
+                                     **dict(zip(("start_char", "end_char"), clean.original_span(s.start, s.end)))}
+                                    for i, s in enumerate(found)]
+        result["feedback_effort"] = [{"intents": list(feedback_intents(intents)), "effort_score": effort_score(found),
+                                      "signals": len(found)}]
         document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
         compound = document.compound if len(compounds) < 2 else document_compound(compounds)  # no drift with length
         remembered = peak_end(compounds)

@@ -42,3 +42,8 @@ def paper_style_prf(ratings: list[float], predicted: list[str]) -> tuple[float, 
     gold = ["positive" if r > 0.05 else "negative" if r < -0.05 else "neutral" for r in ratings]
     counts = [_counts(gold, predicted, label) for label in ("positive", "negative")]
     return _prf(*(sum(c[i] for c in counts) for i in range(3)))
+
+
+def prf(gold: list[bool], predicted: list[bool]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the positive class of a binary task."""
+    return _prf(*_counts(["y" if g else "n" for g in gold], ["y" if p else "n" for p in predicted], "y"))

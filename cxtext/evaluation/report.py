@@ -366,12 +366,15 @@ def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: 
     `python -m cxtext.evaluation.topics`)."""
     from cxtext.evaluation.aspects import evaluate_aspect_categories
     from cxtext.evaluation.language import evaluate_language
+    from cxtext.evaluation.effort import evaluate_effort
+    from cxtext.evaluation.intent import evaluate_intent
     from cxtext.evaluation.sample import evaluate_sample_data
     from cxtext.evaluation.themes import evaluate_themes
 
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     sections = [evaluate_sentiment(data_dir, figures), "## Theme detection and theme-level sentiment\n\n"
-                + evaluate_aspect_categories(data_dir, figures=figures)]
+                + evaluate_aspect_categories(data_dir, figures=figures),
+                evaluate_intent(data_dir, figures), evaluate_effort(data_dir, figures)]
     sections.append(evaluate_themes(data_dir, figures=figures))
     sections.append(evaluate_language(Path(data_dir), figures))
     if sample_dir is not None:

@@ -118,8 +118,10 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _mentions AS
         SELECT fb.day, m.feedback_id, m.stage, m.theme, m.label, m.compound, m.clause, fb.nps, fb.csat, fb.stars,
-               fb.status = 'current' AS is_current
+               fb.status = 'current' AS is_current, si.intent, fe.effort_score
         FROM theme_mentions m JOIN _fb fb ON fb.feedback_id = m.feedback_id
+        LEFT JOIN sentence_intents si ON si.feedback_id = m.feedback_id AND si.sentence_index = m.sentence_index
+        LEFT JOIN feedback_effort fe ON fe.feedback_id = m.feedback_id
         WHERE fb.status IN ('current', 'stale')""")
     if deleting:
         for table in DAILY_TABLES:
@@ -132,10 +134,12 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
         FROM _fb WHERE status = 'current' AND scored IS NOT FALSE GROUP BY day""")
     con.execute("""
         INSERT INTO daily_stages BY NAME
-        WITH per_feedback AS (SELECT DISTINCT day, stage, feedback_id, nps, csat, stars FROM _mentions WHERE is_current),
+        WITH per_feedback AS (SELECT DISTINCT day, stage, feedback_id, nps, csat, stars, effort_score FROM _mentions
+                              WHERE is_current),
         scores AS (
             SELECT day, stage, count(*) AS feedback, count(nps) AS nps_n, sum(nps) AS nps_s, count(csat) AS csat_n,
-                   sum(csat) AS csat_s, count(stars) AS stars_n, sum(stars) AS stars_s
+                   sum(csat) AS csat_s, count(stars) AS stars_n, sum(stars) AS stars_s,
+                   sum(CAST(effort_score AS DECIMAL(18, 4))) AS effort_sum
             FROM per_feedback GROUP BY day, stage),
         tone AS (
             SELECT day, stage, count(*) AS mentions, sum(CAST(compound AS DECIMAL(18, 4))) AS compound_sum,
@@ -146,7 +150,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
                   GROUP BY day, stage),
         keys AS (SELECT day, stage FROM scores UNION SELECT day, stage FROM stale)
         SELECT k.day, k.stage, coalesce(s.feedback, 0) AS feedback, s.nps_n, s.nps_s, s.csat_n, s.csat_s, s.stars_n,
-               s.stars_s, coalesce(t.mentions, 0) AS mentions, t.compound_sum, coalesce(t.negative_mentions, 0) AS negative_mentions,
+               s.stars_s, s.effort_sum, coalesce(t.mentions, 0) AS mentions, t.compound_sum, coalesce(t.negative_mentions, 0) AS negative_mentions,
                coalesce(t.positive_mentions, 0) AS positive_mentions, coalesce(st.stale_feedback, 0) AS stale_feedback
         FROM keys k LEFT JOIN scores s USING (day, stage) LEFT JOIN tone t USING (day, stage)
         LEFT JOIN stale st USING (day, stage)""")
@@ -155,8 +159,14 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
         WITH themes AS (
             SELECT day, stage, theme, count(*) AS mentions, count(DISTINCT feedback_id) AS feedback,
                    count(*) FILTER (WHERE label = 'negative') AS negative_mentions, sum(CAST(compound AS DECIMAL(18, 4))) AS compound_sum,
-                   sum(CAST(compound AS DECIMAL(18, 4))) FILTER (WHERE label = 'negative') AS negative_compound_sum
+                   sum(CAST(compound AS DECIMAL(18, 4))) FILTER (WHERE label = 'negative') AS negative_compound_sum,
+                   count(*) FILTER (WHERE intent = 'complaint') AS complaint_mentions,
+                   count(*) FILTER (WHERE intent = 'question') AS question_mentions
             FROM _mentions WHERE is_current GROUP BY day, stage, theme),
+        effort AS (
+            SELECT day, stage, theme, sum(CAST(effort_score AS DECIMAL(18, 4))) AS effort_sum
+            FROM (SELECT DISTINCT day, stage, theme, feedback_id, effort_score FROM _mentions WHERE is_current)
+            GROUP BY day, stage, theme),
         -- the feedback mentioning a theme negatively, once each, and their scores (pain_points' impact)
         mentioners AS (
             SELECT day, stage, theme, count(nps) AS nps_n1, coalesce(sum(nps), 0) AS nps_s1,
@@ -166,7 +176,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
             FROM (SELECT DISTINCT day, stage, theme, feedback_id, nps, csat, stars FROM _mentions
                   WHERE is_current AND label = 'negative')
             GROUP BY day, stage, theme)
-        SELECT * FROM themes LEFT JOIN mentioners USING (day, stage, theme)""")
+        SELECT * FROM themes LEFT JOIN mentioners USING (day, stage, theme) LEFT JOIN effort USING (day, stage, theme)""")
     con.execute("""
         INSERT INTO daily_quotes BY NAME
         SELECT day, stage, theme, clause, compound FROM (

@@ -135,6 +135,8 @@ VIEWS: tuple[View, ...] = (
             ("mean_rating", "Mean star rating of the reviews mentioning the stage."),
             ("top_pain_themes", "The three themes with the most negative mentions at the stage."),
             ("stale_feedback", "Feedback mentioning the stage that was enriched by an older version: left out of the figures until the next run or a backfill recomputes it."),
+            ("mean_effort", "Mean effort score (0-10, docs/EFFORT_GUIDE.md) of the feedback mentioning the stage."),
+            ("top_effort_themes", "The three themes of the stage whose mentioners describe the most effort (sum of their effort scores)."),
         ),
     ),
     View(
@@ -247,6 +249,23 @@ PAIN_VIEWS: tuple[View, ...] = (
             ("stars_impact_low", "Lower end of its 95% interval."),
             ("stars_impact_high", "Upper end of its 95% interval."),
             ("quotes", "Up to three of the most negative clauses that mention it, verbatim (PII-redacted)."),
+            ("complaint_mentions", "Mentions in a sentence that reports a problem (intent 'complaint')."),
+            ("question_mentions", "Mentions in a sentence that asks a question or for help (intent 'question'): not complaints."),
+            ("mean_effort", "Mean effort score (0-10) of the feedback mentioning it: the themes that cost customers most effort."),
+        ),
+    ),
+    View(
+        "requests",
+        "What customers ask to be added or changed: sentences whose intent is 'suggestion' (cxtext/text/intent.py), per "
+        "journey stage and theme of the same sentence ('unstaged' / 'unthemed' when it names none), over the current "
+        "enrichment, most requested first. Answers: what do customers want us to build or change?",
+        (
+            ("stage", "Journey stage of a theme the request mentions, or 'unstaged'."),
+            ("theme", "Theme id, or 'unthemed'."),
+            ("theme_name", "Theme name."),
+            ("requests", "Request sentences."),
+            ("feedback", "Feedback making them."),
+            ("quotes", "Up to three of the requests, verbatim (PII-redacted), shortest first."),
         ),
     ),
     View(

@@ -142,6 +142,9 @@ def build_report(store: Store) -> str:
     stages = store.dicts("SELECT * FROM stage_summary ORDER BY position")
     pains = store.dicts("SELECT * FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10")
     emerging = store.dicts("SELECT * FROM emerging_issues ORDER BY week DESC, z DESC LIMIT 10")
+    requests = store.dicts("SELECT * FROM requests ORDER BY requests DESC, stage, theme LIMIT 10")
+    effort_themes = store.dicts("SELECT stage, theme_name, mean_effort, complaint_mentions, question_mentions FROM pain_points "
+                                "WHERE period = 'all' AND mean_effort > 0 ORDER BY mean_effort DESC, theme LIMIT 5")
     topics = store.dicts("SELECT * FROM topic_summary ORDER BY size DESC LIMIT 15")
     quality = store.dicts("SELECT source, files, failed, read, loaded, duplicate, rejected FROM source_quality")
     reasons = dict(store.execute("SELECT source, reject_reasons FROM source_quality WHERE reject_reasons IS NOT NULL"))
@@ -161,7 +164,7 @@ def build_report(store: Store) -> str:
     return _ENV.get_template("report.html.j2").render(
         css=Markup(CSS), csp=_csp(SCRIPTS), scripts=[_script_tag(js) for js in SCRIPTS],
         total=total, first=first, last=last, timezone=reporting_timezone, generated=f"{generated:%Y-%m-%d %H:%M}",
-        stages=stages, emerging=emerging, topics=topics, languages=languages, trend=_trend_chart(series, weeks),
+        stages=stages, emerging=emerging, requests=requests, effort_themes=effort_themes, topics=topics, languages=languages, trend=_trend_chart(series, weeks),
         pains=[{**p, "quotes": [_quote(q) for q in p["quotes"] or []],
                 "impact": _impact(p["nps_impact"], p["nps_impact_low"], p["nps_impact_high"], scale)} for p in pains],
         status=sorted((s, n) for s, _, _, n in by_status),

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from cxtext.journey import JOURNEY_STAGES
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,8 @@ DAILY_TABLES: tuple[Table, ...] = (
         + (C("mentions", "BIGINT", "Theme mentions at the stage."), C("compound_sum", "DECIMAL(18,4)", "Sum of their compound (exact: the sum of four-decimal scores does not depend on the order of the rows)."),
            C("negative_mentions", "BIGINT", "Mentions with negative theme-level sentiment."),
            C("positive_mentions", "BIGINT", "Mentions with positive theme-level sentiment."),
-           C("stale_feedback", "BIGINT", "Feedback mentioning the stage whose enrichment is stale (not in the other columns).")),
+           C("stale_feedback", "BIGINT", "Feedback mentioning the stage whose enrichment is stale (not in the other columns)."),
+           C("effort_sum", "DECIMAL(18,4)", "Sum of the effort scores of the feedback mentioning the stage.", since=5)),
         since=4,
     ),
     Table(
@@ -353,7 +354,10 @@ DAILY_TABLES: tuple[Table, ...] = (
          C("compound_sum", "DECIMAL(18,4)", "Sum of the mentions' compound (exact, as in daily_stages)."),
          C("negative_compound_sum", "DECIMAL(18,4)", "Sum of the negative mentions' compound."))
         + tuple(Column(c.name + "1", c.type, c.doc.rstrip(".") + ", among the feedback mentioning it negatively.")
-                for c in _SUMS),
+                for c in _SUMS)
+        + (C("complaint_mentions", "BIGINT", "Mentions in a sentence whose intent is 'complaint'.", since=5),
+           C("question_mentions", "BIGINT", "Mentions in a sentence whose intent is 'question'.", since=5),
+           C("effort_sum", "DECIMAL(18,4)", "Sum of the effort scores of the feedback mentioning it.", since=5)),
         since=4,
     ),
     Table(
@@ -371,7 +375,49 @@ DAILY_TABLES: tuple[Table, ...] = (
         since=4,
     ),
 )
-TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES + ERASURE_TABLES + DAILY_TABLES
+INTENT_TABLES: tuple[Table, ...] = (
+    Table(
+        "sentence_intents",
+        "What each sentence asks of us (cxtext/text/intent.py): one row per sentence with an intent other than 'other'.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("sentence_index", "INTEGER", "The sentence (sentences.sentence_index)."),
+            C("intent", "VARCHAR", "'complaint' (a problem reported), 'question' (a question or request for help), "
+              "'suggestion' (a request to add or change something) or 'praise'."),
+            C("score", "DOUBLE", "Summed weight of the intent's cues in the sentence."),
+            C("start_char", "INTEGER", "Start of the evidence (the strongest cue) in feedback.text."),
+            C("end_char", "INTEGER", "End of the evidence in feedback.text (exclusive)."),
+            C("evidence", "VARCHAR", "The cue's words, as analysed."),
+        ),
+        since=5,
+    ),
+    Table(
+        "effort_signals",
+        "The effort a feedback describes (cxtext/text/effort.py, docs/EFFORT_GUIDE.md): one row per signal.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("signal_index", "INTEGER", "Position of the signal in the feedback, from 0."),
+            C("kind", "VARCHAR", "'repeated_contact', 'transfer', 'wait', 'redo', 'paperwork' or 'chasing'."),
+            C("weight", "DOUBLE", "Its weight in the effort score."),
+            C("start_char", "INTEGER", "Start of the signal in feedback.text."),
+            C("end_char", "INTEGER", "End of the signal in feedback.text (exclusive)."),
+            C("evidence", "VARCHAR", "The signal's words, as analysed."),
+        ),
+        since=5,
+    ),
+    Table(
+        "feedback_effort",
+        "Per scored feedback: the intents it carries and the effort it describes.",
+        (
+            C("feedback_id", "VARCHAR", "The feedback."),
+            C("intents", "VARCHAR[]", "Intents of its sentences, in the order complaint, question, suggestion, praise."),
+            C("effort_score", "DOUBLE", "Effort score 0-10 (docs/EFFORT_GUIDE.md): 0 none described, 1-2 some, 3-5 a lot, 6+ an ordeal."),
+            C("signals", "INTEGER", "Number of effort signals."),
+        ),
+        since=5,
+    ),
+)
+TABLES = TABLES + ENRICHMENT_TABLES + TOPIC_TABLES + ERASURE_TABLES + DAILY_TABLES + INTENT_TABLES
 
 SEQUENCES = ("run_id_seq", "batch_id_seq")
 
@@ -420,7 +466,8 @@ def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -
 
 
 #: The tables a feedback's enrichment writes (a row or rows per feedback, replaced together).
-PER_FEEDBACK_RESULTS = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "enrichment")
+PER_FEEDBACK_RESULTS = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "sentence_intents",
+                        "effort_signals", "feedback_effort", "enrichment")
 
 _ARROW_TYPES = {"VARCHAR": pa.string(), "TINYINT": pa.int8(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
                 "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),

@@ -80,6 +80,7 @@ from cxtext.devtools.sampledata.files import (
     lay_out,
     write_file,
 )
+from cxtext.devtools.sampledata.asks import plant_asks
 from cxtext.devtools.sampledata.render import FOREIGN_RENDERERS, RENDERERS
 
 # The generator's public face; the ideas and stages are the vocabulary of its manifest.
@@ -135,13 +136,16 @@ def generate(out_dir: pathlib.Path, *, seed: int = DEFAULT_SEED, n_reviews: int 
     pii = _assign_pii(rng, records)
 
     foreign = _non_english(seed, counts, period) if non_english else {}
-    layouts = {}
+    layouts, asks = {}, {}
     for source in SOURCES:
         payloads = [RENDERERS[source.kind](rng, record) for record in records[source.name]]
+        asks[source.name] = plant_asks(seed, source.kind, records[source.name], payloads)
         layouts[source.name] = lay_out(rng, source, records[source.name], payloads, foreign.get(source.name, ()))
         write_file(out_dir / source.file, source, layouts[source.name]["payloads"])
 
     manifest = build_manifest(seed, counts, period, records, layouts, pii)
+    manifest["effort"] = {name: truth["effort"] for name, truth in asks.items() if truth["effort"]}
+    manifest["requests"] = {name: truth["requests"] for name, truth in asks.items() if truth["requests"]}
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (out_dir / "manifest.json").write_text(text, encoding="utf-8", newline="")
     return manifest

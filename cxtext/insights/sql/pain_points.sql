@@ -7,6 +7,9 @@ mention_stats AS (
            CAST(sum(d.feedback) AS BIGINT) AS feedback,
                CAST(sum(d.negative_mentions) AS BIGINT) AS negative_mentions,
            sum(d.negative_mentions) / sum(d.mentions) AS share_negative,
+           CAST(sum(d.complaint_mentions) AS BIGINT) AS complaint_mentions,
+           CAST(sum(d.question_mentions) AS BIGINT) AS question_mentions,
+           CAST(sum(d.effort_sum) / sum(d.feedback) AS DOUBLE) AS mean_effort,
            sum(d.compound_sum) / sum(d.mentions) AS mean_compound,
            least(1.0,
                greatest(0.0, -sum(d.negative_compound_sum) / nullif(sum(d.negative_mentions), 0))) AS severity
@@ -101,7 +104,7 @@ SELECT period, period_start, stage, theme, theme_name, mentions, feedback, negat
             THEN 1 * stars_n1 / (stars_n1 + stars_n0)
                  * ((stars_m0 - stars_m1) + 1 * 1.96 * sqrt(stars_v1 / stars_n1 + stars_v0 / greatest(stars_n0, 1)))
        END AS stars_impact_high,
-       quotes
+       quotes, complaint_mentions, question_mentions, mean_effort
 FROM joined
 WINDOW previous AS (PARTITION BY period, stage, theme ORDER BY period_start)
 ORDER BY period, period_start DESC NULLS FIRST, pain_score DESC

@@ -2,12 +2,18 @@ WITH s AS (
     SELECT stage, sum(feedback) AS feedback, sum(nps_n) AS nps_n, sum(nps_s) AS nps_s, sum(csat_n) AS csat_n,
            sum(csat_s) AS csat_s, sum(stars_n) AS stars_n, sum(stars_s) AS stars_s, sum(mentions) AS mentions,
            sum(compound_sum) AS compound_sum, sum(negative_mentions) AS negative_mentions,
-           sum(positive_mentions) AS positive_mentions, sum(stale_feedback) AS stale_feedback
+           sum(positive_mentions) AS positive_mentions, sum(stale_feedback) AS stale_feedback,
+           sum(effort_sum) AS effort_sum
     FROM daily_stages GROUP BY stage),
 pains AS (
     SELECT stage, list(theme ORDER BY negatives DESC, theme)[1:3] AS top_pain_themes
     FROM (SELECT stage, theme, sum(negative_mentions) AS negatives FROM daily_themes GROUP BY stage, theme
           HAVING sum(negative_mentions) > 0)
+    GROUP BY stage),
+efforts AS (
+    SELECT stage, list(theme ORDER BY effort DESC, theme)[1:3] AS top_effort_themes
+    FROM (SELECT stage, theme, sum(effort_sum) AS effort FROM daily_themes GROUP BY stage, theme
+          HAVING sum(effort_sum) > 0)
     GROUP BY stage)
 SELECT js.position, js.stage, js.name, CAST(coalesce(s.feedback, 0) AS BIGINT) AS feedback,
        CAST(coalesce(s.mentions, 0) AS BIGINT) AS mentions,
@@ -19,9 +25,11 @@ SELECT js.position, js.stage, js.name, CAST(coalesce(s.feedback, 0) AS BIGINT) A
        CASE WHEN s.feedback > 0 THEN 100.0 * s.csat_s / nullif(s.csat_n, 0) END AS csat,
        CASE WHEN s.feedback > 0 THEN CAST(s.csat_n AS BIGINT) END AS csat_responses,
        s.stars_s / nullif(s.stars_n, 0) AS mean_rating, p.top_pain_themes,
-       CAST(coalesce(s.stale_feedback, 0) AS BIGINT) AS stale_feedback
+       CAST(coalesce(s.stale_feedback, 0) AS BIGINT) AS stale_feedback,
+       CAST(s.effort_sum / nullif(s.feedback, 0) AS DOUBLE) AS mean_effort, ef.top_effort_themes
 FROM journey_stages js
 LEFT JOIN s ON s.stage = js.stage
 LEFT JOIN pains p ON p.stage = js.stage
+LEFT JOIN efforts ef ON ef.stage = js.stage
 ORDER BY js.position
 
