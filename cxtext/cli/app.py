@@ -3,6 +3,7 @@ named errors into one-line messages."""
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Iterator, Optional
 
 import duckdb
 import typer
+import typer.core
 from rich.console import Console
+
+from cxtext import __version__
 
 from cxtext.config import (
     Settings,
@@ -23,10 +27,31 @@ app = typer.Typer(
     help="cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
-# Piped output is not cut to 80 columns: tables stay whole in files and logs.
-console = Console(width=None if sys.stdout.isatty() else 200)
+
+
+def _flag_without_type(display_type_rich):
+    """Typer shows a flag as `--dry-run <bool>`, as if it took a value; a flag shows no type."""
+    def shown(self, ctx):
+        return None if self.is_flag else display_type_rich(self, ctx)
+    return shown
+
+
+typer.core.TyperOption.display_type_rich = _flag_without_type(typer.core.TyperOption.display_type_rich)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"cxtext {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="Print cxtext's version and exit.")) -> None:
+    """cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use."""
+# Piped output is not cut to 80 columns: tables stay whole in files and logs (unless COLUMNS says).
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200)
 err = Console(stderr=True)
 
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: $CXTEXT_CONFIG or ./cxtext.toml).")
