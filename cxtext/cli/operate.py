@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console
+from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, err
 from cxtext.errors import CxtextError
 from cxtext.insights.views import define_views
 from cxtext.store.db import Store
@@ -31,7 +31,7 @@ def report(
     settings = _settings(config, state_dir)
     if not settings.published_db.exists():
         raise CxtextError(f"no {settings.published_db} yet: run `cxtext run` first")
-    with Store.open(settings.published_db, read_only=True) as store:
+    with Store.open(settings.published_db, read_only=True) as store, err.status("writing the report"):
         target = write_report(store, out or settings.report_path)
     console.print(f"wrote {target}")
 
@@ -62,7 +62,7 @@ def publish(
     with open_workspace(settings, purpose="cxtext publish") as workspace:
         store = workspace.store
         if rollback is None:
-            with workspace.run("publish", {}) as run:
+            with workspace.run("publish", {}) as run, err.status("publishing (daily aggregates, then a file copy)"):
                 published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
                                                     keep=settings.snapshots_kept, label=f"run{run.run_id}",
                                                     finish=lambda database: run.complete(store, database=database))

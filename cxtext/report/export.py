@@ -56,7 +56,7 @@ def view_rows(store: Store, view: str, filters: Filters) -> pa.Table:
         raise CxtextError(f"no view {view!r} in {Path(store.path).name}; views: {', '.join(views)}")
     columns = [name for name, *_ in store.execute(f'DESCRIBE "{view}"')]
     where, params = filters.where(columns, view)
-    return store.con.execute(f'SELECT * FROM "{view}"{where}', params).to_arrow_table()
+    return store.con.sql(f'SELECT * FROM "{view}"{where}', params=params or None).to_arrow_table()
 
 
 def export_view(store: Store, view: str, out: Path, fmt: str, filters: Filters) -> int:
