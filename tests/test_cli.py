@@ -107,8 +107,16 @@ def test_version_completion_flags_without_types_and_runs_in_80_columns(tmp_path)
     for _ in range(2):
         assert cxtext("ingest", str(data), "--kind", "review", "--source", "reviews_from_a_long_named_export",
                       "--map", "text=body,created_at=at,source_id=id", cwd=tmp_path).returncode == 0
-    shown = subprocess.run([sys.executable, "-m", "cxtext.cli", "runs"], cwd=tmp_path, capture_output=True, text=True,
-                           timeout=120, env={**__import__("os").environ, "COLUMNS": "80"})
+    from typer.testing import CliRunner
+
+    from cxtext.cli.app import console
+
+    width = console.width
+    console.width = 80  # a terminal of 80 columns
+    try:
+        shown = CliRunner().invoke(app, ["runs", "--config", str(tmp_path / "cxtext.toml")])
+    finally:
+        console.width = width
     lines = shown.stdout.splitlines()
-    assert shown.returncode == 0 and sum("ingest" in line and "completed" in line for line in lines) == 2, shown.stdout
+    assert shown.exit_code == 0 and sum("ingest" in line and "completed" in line for line in lines) == 2, shown.stdout
     assert max(map(len, lines)) <= 80, shown.stdout

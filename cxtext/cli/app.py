@@ -3,7 +3,6 @@ named errors into one-line messages."""
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -50,8 +49,8 @@ def _version(value: bool) -> None:
 def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                           help="Print cxtext's version and exit.")) -> None:
     """cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use."""
-# Piped output is not cut to 80 columns: tables stay whole in files and logs (unless COLUMNS says).
-console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200)
+# Piped output is not cut to 80 columns: tables stay whole in files and logs.
+console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: $CXTEXT_CONFIG or ./cxtext.toml).")
