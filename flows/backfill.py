@@ -13,7 +13,7 @@ from cxtext.ops.backfill import BackfillRequest, BackfillResult, resume_point, r
 from cxtext.config import Settings, load_settings
 from cxtext.store.db import Store, utcnow
 from cxtext.store.lock import note_progress
-from cxtext.store.workspace import open_workspace
+from cxtext.store.workspace import NIGHTLY_PURPOSES, open_workspace
 from .tasks import RETRYING, WRITING, alert_failed_run, publish_task, report_task, where_to_look
 
 
@@ -43,7 +43,8 @@ def backfill(start: str | None = None, end: str | None = None, sources: list[str
     logger = get_run_logger()
     settings = load_settings(config, state_dir=state_dir)
     request = BackfillRequest.parse(settings, start=start, end=end, sources=sources, steps=steps, force=force)
-    with open_workspace(settings, purpose="backfill") as workspace:
+    with open_workspace(settings, purpose="backfill", queue_behind=NIGHTLY_PURPOSES,
+                        on_wait=lambda holder: logger.info("queued behind the nightly run: %s", holder)) as workspace:
         store = workspace.store
         resumed = resume_point(store, request)
         forced_before = resumed[1] if resumed else utcnow()

@@ -17,7 +17,7 @@ from cxtext.errors import CxtextError
 from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
 from cxtext.store.db import Store
 from cxtext.store.ledger import nothing_since_last_publish
-from cxtext.store.workspace import open_workspace
+from cxtext.store.workspace import BACKFILL_PURPOSES, open_workspace
 from .tasks import (RETRYING, WRITING, aggregate_task, alert_failed_run, alerts_task, checks_task, publish_task,
                     report_task, where_to_look)
 
@@ -60,7 +60,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
     settings = load_settings(config, state_dir=state_dir)
     parameters = {"config": str(settings.config_path), "state_dir": str(settings.state_dir),
                   "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None}
-    with open_workspace(settings, purpose="nightly run", queue_behind_backfill=True,
+    with open_workspace(settings, purpose="nightly run", queue_behind=BACKFILL_PURPOSES,
                         on_wait=lambda holder: logger.info("queued behind a backfill: %s", holder)) as workspace:
         store = workspace.store
         with workspace.run("nightly", parameters, where=where_to_look()) as run:

@@ -24,7 +24,7 @@ from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, e
 from cxtext.config import KINDS, SourceSpec, guess_format, make_source_spec, parse_map
 from cxtext.errors import EXIT_CHECKS_FAILED, ConfigError, CxtextError
 from cxtext.store.db import Store
-from cxtext.store.workspace import BACKFILL_PURPOSES, bind_state_folder, open_workspace
+from cxtext.store.workspace import BACKFILL_PURPOSES, NIGHTLY_PURPOSES, bind_state_folder, open_workspace
 from cxtext.store.lock import writer_lock
 
 
@@ -205,7 +205,9 @@ def backfill(
         if resumed and request.force:
             console.print(f"would resume backfill run {resumed[0]}, which did not complete")
         return
-    with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds):
+    with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds,
+                     queue_behind=NIGHTLY_PURPOSES, queue_seconds=settings.nightly_queue_seconds,
+                     on_wait=lambda holder: err.print(f"queued behind the nightly run: {holder}", highlight=False)):
         pass  # a busy state folder is a one-line message, not a failed flow run
     from cxtext_flows.environment import apply_prefect_environment
 

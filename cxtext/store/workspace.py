@@ -27,17 +27,19 @@ class Workspace:
 
 #: The purposes a backfill holds the writer lock with: the nightly run queues behind them.
 BACKFILL_PURPOSES = ("backfill", "cxtext backfill")
+#: The purposes a nightly run holds it with: a backfill queues behind them.
+NIGHTLY_PURPOSES = ("nightly run", "cxtext run")
 
 
 @contextmanager
-def open_workspace(settings: Settings, *, purpose: str, queue_behind_backfill: bool = False,
+def open_workspace(settings: Settings, *, purpose: str, queue_behind: tuple[str, ...] = (),
                    on_wait: Callable[[str], None] | None = None) -> Iterator[Workspace]:
     """Take the writer lock (waiting lock_wait_seconds; *purpose* tells a second writer who holds
-    it), open the working database under duckdb_memory_limit. With *queue_behind_backfill* (the
-    nightly run), a backfill holding the lock is waited for up to nightly_queue_hours, *on_wait*
-    told where it stands now and then."""
+    it), open the working database under duckdb_memory_limit. A holder whose purpose is one of
+    *queue_behind* (a backfill, for the nightly run; a nightly run, for a backfill) is waited for
+    up to nightly_queue_hours, *on_wait* told where it stands now and then."""
     with writer_lock(settings.lock_path, purpose=purpose, wait_seconds=settings.lock_wait_seconds,
-                     queue_behind=BACKFILL_PURPOSES if queue_behind_backfill else (),
+                     queue_behind=queue_behind,
                      queue_seconds=settings.nightly_queue_seconds, on_wait=on_wait):
         bind_state_folder(settings)
         with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
