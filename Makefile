@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 ## run the nightly flow on sample_data/ into out/ (the analysts' file is out/cx.duckdb)
+## (exit 3, a failed health check after publishing, is reported by cxtext and does not fail make)
 run: $(STAMP)
-	$(BIN)/cxtext run
+	$(BIN)/cxtext run || [ $$? -eq 3 ]
 
 ## Debian's chromium for the report's browser test; installed when missing and we may (root).
 ## Without it the browser test skips locally and fails in CI.

@@ -168,6 +168,14 @@ class PiiConfig(_Table):
     keep_handles: list[Annotated[str, AfterValidator(_handle)]] = []
 
 
+class AlertsConfig(_Table):
+    """[alerts]: where emerging issues, failed checks and failed runs are sent, once each."""
+
+    urls: list[str] = Field([], description="apprise URLs: mailto://, slack://, msteams://, json:// (a webhook)")
+    events: list[Literal["emerging", "checks", "failed_runs"]] = ["emerging", "checks", "failed_runs"]
+    quotes: bool = Field(False, description="add (PII-redacted) quotes to emerging issues; alerts are beyond erasure's reach")
+
+
 class SourceConfig(_Table):
     """[sources.NAME]: how one source's files map onto the canonical feedback record."""
 
@@ -209,6 +217,7 @@ class ConfigFile(_Table):
     reporting_timezone: TimeZone = "UTC"
     settle_seconds: Seconds = 2.0
     lock_wait_seconds: Seconds = 0.0
+    nightly_queue_hours: Annotated[float, Field(ge=0, description="how long a nightly run waits behind a backfill")] = 12.0
     max_text_chars: Rows = 20_000
     chunk_rows: Rows = 20_000
     enrich_chunk_rows: Rows = 2_000
@@ -229,6 +238,7 @@ class ConfigFile(_Table):
     checks: CheckThresholds = CheckThresholds()
     schedule: ScheduleConfig = ScheduleConfig()
     pii: PiiConfig = PiiConfig()
+    alerts: AlertsConfig = AlertsConfig()
     sources: dict[str, SourceConfig] = {}
 
 
@@ -315,6 +325,8 @@ class Settings:
     snapshots_kept: int
     languages: tuple[str, ...]
     checks: CheckThresholds
+    alerts: AlertsConfig = AlertsConfig()
+    nightly_queue_seconds: float = 12 * 3600.0
 
     @property
     def work_db(self) -> Path:
@@ -413,6 +425,8 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         snapshots_kept=file.snapshots_kept,
         languages=tuple(dict.fromkeys(["en", *file.languages])),
         checks=file.checks,
+        alerts=file.alerts,
+        nightly_queue_seconds=file.nightly_queue_hours * 3600,
     )
 
 

@@ -1,5 +1,9 @@
 """Named errors of the library. The CLI and the flows turn them into one-line messages."""
 
+#: Exit code of `cxtext run` when the run completed and published but a health check failed
+#: (1 is an error: the run did not complete).
+EXIT_CHECKS_FAILED = 3
+
 
 class CxtextError(Exception):
     """Base of every error cxtext raises on purpose; its message is meant for the user."""

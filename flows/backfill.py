@@ -12,8 +12,9 @@ from prefect.runtime import flow_run
 from cxtext.ops.backfill import BackfillRequest, BackfillResult, resume_point, run_backfill
 from cxtext.config import Settings, load_settings
 from cxtext.store.db import Store, utcnow
-from cxtext.store.workspace import open_workspace
-from .tasks import RETRYING, WRITING, publish_task, report_task, where_to_look
+from cxtext.store.lock import note_progress
+from cxtext.store.workspace import NIGHTLY_PURPOSES, open_workspace
+from .tasks import RETRYING, WRITING, alert_failed_run, publish_task, report_task, where_to_look
 
 
 @task(name="recompute", **RETRYING, **WRITING)
@@ -21,13 +22,18 @@ def recompute_task(store: Store, settings: Settings, request: BackfillRequest, r
                    forced_before) -> BackfillResult:
     """The request's steps up to publishing; a retry resumes after the last committed chunk."""
     logger = get_run_logger()
+    def progress(step: str, p) -> None:
+        logger.info("%s: %s", step, p)
+        left = (p.records_total - p.records_done) / p.rate if p.rate else None
+        note_progress(settings.lock_path, f"{step} {p}" + (f", about {left / 60:.0f} min left" if left is not None else ""))
+
     result = run_backfill(store, settings, request, run_id=run_id, forced_before=forced_before, log=logger,
-                          on_progress=lambda step, p: logger.info("%s: %s", step, p))
+                          on_progress=progress)
     logger.info("backfill rewrote %d row(s): %s", result.rewritten, result.counts)
     return result
 
 
-@flow(name="backfill")
+@flow(name="backfill", on_failure=[alert_failed_run])
 def backfill(start: str | None = None, end: str | None = None, sources: list[str] | None = None,
              steps: list[str] | None = None, force: bool = False, config: str | None = None,
              state_dir: str | None = None) -> dict:
@@ -37,7 +43,8 @@ def backfill(start: str | None = None, end: str | None = None, sources: list[str
     logger = get_run_logger()
     settings = load_settings(config, state_dir=state_dir)
     request = BackfillRequest.parse(settings, start=start, end=end, sources=sources, steps=steps, force=force)
-    with open_workspace(settings, purpose="backfill") as workspace:
+    with open_workspace(settings, purpose="backfill", queue_behind=NIGHTLY_PURPOSES,
+                        on_wait=lambda holder: logger.info("queued behind the nightly run: %s", holder)) as workspace:
         store = workspace.store
         resumed = resume_point(store, request)
         forced_before = resumed[1] if resumed else utcnow()

@@ -16,8 +16,10 @@ from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
 from cxtext.store.db import Store
-from cxtext.store.workspace import open_workspace
-from .tasks import RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, where_to_look
+from cxtext.store.ledger import nothing_since_last_publish
+from cxtext.store.workspace import BACKFILL_PURPOSES, open_workspace
+from .tasks import (RETRYING, WRITING, aggregate_task, alert_failed_run, alerts_task, checks_task, publish_task,
+                    report_task, where_to_look)
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
@@ -50,7 +52,7 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
     return result
 
 
-@flow(name="nightly")
+@flow(name="nightly", on_failure=[alert_failed_run])
 def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
     """Ingest new landing files (one task per file), enrich what is new or stale, record the run,
     publish the analysts' file."""
@@ -58,7 +60,8 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
     settings = load_settings(config, state_dir=state_dir)
     parameters = {"config": str(settings.config_path), "state_dir": str(settings.state_dir),
                   "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None}
-    with open_workspace(settings, purpose="nightly run") as workspace:
+    with open_workspace(settings, purpose="nightly run", queue_behind=BACKFILL_PURPOSES,
+                        on_wait=lambda holder: logger.info("queued behind a backfill: %s", holder)) as workspace:
         store = workspace.store
         with workspace.run("nightly", parameters, where=where_to_look()) as run:
             counts = run.counts
@@ -86,11 +89,18 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                           stale_before=enriched.stale, stale_reasons=enriched.reasons,
                           stale_left=enriched.left, theme_mentions=enriched.mentions)
             run.versions = enriched.versions.as_dict()
-            aggregate_task(store, settings)
-            report_task(store, settings)
-            publish_task(store, settings, run)  # records the run completed
+            daily = aggregate_task(store, settings)
+            if (counts["rows_read"] == 0 and counts["files_failed"] == 0 and enriched.enriched == 0
+                    and enriched.topics_reassigned == 0 and daily.recomputed == 0 and settings.published_db.exists()
+                    and nothing_since_last_publish(store, run.run_id)):
+                counts["published"] = False  # the analysts' file and the report stay: no snapshot, no growth
+                logger.info("nothing new since the last publish: the analysts' file and the report stay as they are")
+            else:
+                report_task(store, settings)
+                publish_task(store, settings, run)  # records the run completed
         logger.info("run %d completed: %s", run.run_id, counts)
         # After publishing, outside the ledger's bracket: the run did its work (its row stays
-        # completed); a failed check fails the Prefect flow run so that Prefect can alert.
+        # completed, with the failed checks counted and named); a failed check is a result.
         checks = checks_task(store, settings, run.run_id)
-    return {"run_id": run.run_id, **counts, "checks": checks}
+        alerts = alerts_task(store, settings, checks["failed"])
+    return {"run_id": run.run_id, **counts, "checks": checks, "alerts_sent": alerts}

@@ -9,9 +9,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cxtext.insights.refresh import publish_with_aggregates
-from cxtext.ops.checks import checks_markdown, record_state_size, run_checks, state_size, worst
-from cxtext.config import Settings
+from cxtext.ops.checks import checks_markdown, record_checks, record_state_size, run_checks, state_size, worst
+from cxtext.config import Settings, load_settings
+from cxtext.ops.alerts import check_alerts, emerging_alerts, run_failed_alert, send_alerts
 from cxtext.errors import CxtextError
+from cxtext.insights.daily import DailyRefresh
 from cxtext.insights.refresh import refresh_aggregates
 from cxtext.report.html import top_pain_points_markdown, write_report
 from cxtext.store.db import Store
@@ -43,11 +45,12 @@ def where_to_look() -> str:
 
 
 @task(name="aggregate", **WRITING)
-def aggregate_task(store: Store, settings: Settings) -> None:
+def aggregate_task(store: Store, settings: Settings) -> DailyRefresh:
     daily = refresh_aggregates(store, settings)
     get_run_logger().info("topics table and views refreshed (days cut in %s); daily aggregates: %d of %d day(s) "
                           "recomputed%s", settings.reporting_timezone, daily.recomputed, daily.days,
                           " (all: versions or time zone changed)" if daily.full else "")
+    return daily
 
 
 @task(name="report", **WRITING)
@@ -83,15 +86,12 @@ def publish_task(store: Store, settings: Settings, run: RunRecord) -> str:
     return str(published.path)
 
 
-class ChecksFailed(CxtextError):
-    """A health check failed: the run published, but ops must look."""
-
-
 @task(name="health-checks", **WRITING)
 def checks_task(store: Store, settings: Settings, run_id: int) -> dict:
     """Run the health checks after publishing: log each line, publish them as the `health-checks`
-    artifact, keep the state folder's size for the next run's growth check, and fail the flow run
-    when a check fails (the data is published all the same)."""
+    artifact, keep the state folder's size for the next run's growth check. A failed check is a
+    result, not a crash: the run stays completed, its ledger row counts the failed checks and
+    names them, and the caller decides (`cxtext run` exits 3, alerts go out)."""
     logger = get_run_logger()
     size = state_size(settings.state_dir)
     checks = run_checks(store, settings, size=size, exclude_run=run_id)
@@ -100,7 +100,32 @@ def checks_task(store: Store, settings: Settings, run_id: int) -> dict:
         {"ok": logger.info, "warn": logger.warning, "fail": logger.error}[check.level]("check %s", check.line())
     create_markdown_artifact(checks_markdown(checks), key="health-checks",
                              description="cxtext: health and freshness checks of the last run")
-    failed = [c for c in checks if c.level == "fail"]
-    if failed:
-        raise ChecksFailed(f"{len(failed)} health check(s) failed: " + "; ".join(c.line() for c in failed))
-    return {level: sum(c.level == level for c in checks) for level in ("ok", "warn", "fail")} | {"worst": worst(checks)}
+    failed = [c.line() for c in checks if c.level == "fail"]
+    summary = {level: sum(c.level == level for c in checks) for level in ("ok", "warn", "fail")}
+    record_checks(store, run_id, summary, failed)
+    return summary | {"worst": worst(checks), "failed": failed}
+
+
+@task(name="alerts", **WRITING)
+def alerts_task(store: Store, settings: Settings, failed_checks: list[str]) -> int:
+    """Send the emerging issues and failed checks not sent before to the [alerts] channels. An
+    alert that cannot be delivered is a warning, not a failed run: it is sent at the next run."""
+    logger = get_run_logger()
+    try:
+        sent = send_alerts(settings, emerging_alerts(store, settings) + check_alerts(failed_checks), passing_checks=True)
+    except CxtextError as exc:
+        logger.warning("alerts not sent (the next run tries again): %s", exc)
+        return 0
+    if sent:
+        logger.info("sent %d alert(s) to %d channel(s): %s", len(sent), len(settings.alerts.urls),
+                    ", ".join(a.key for a in sent))
+    return len(sent)
+
+
+def alert_failed_run(flow, flow_run, state) -> None:
+    """A flow's on_failure hook: the failed run goes to the [alerts] channels, once."""
+    try:
+        settings = load_settings(flow_run.parameters.get("config"), state_dir=flow_run.parameters.get("state_dir"))
+        send_alerts(settings, [run_failed_alert(flow_run.id, flow.name, state.message or "failed")])
+    except Exception as exc:  # a hook must not hide the run's own failure
+        get_run_logger().warning("the failed run could not be alerted: %s", exc)

@@ -91,3 +91,32 @@ def test_check_thresholds_are_validated(tmp_path):
         load_settings(path)
     path.write_text(path.read_text().replace("last_run_warn_hours = 50", "stale_share_warn = 0.1"))
     assert load_settings(path).checks.stale_share_warn == 0.1
+
+
+def test_version_completion_flags_without_types_and_runs_in_80_columns(tmp_path):
+    from cxtext import __version__
+
+    assert cxtext("--version", cwd=ROOT).stdout.strip() == f"cxtext {__version__}"
+    top = cxtext("--help", cwd=ROOT).stdout
+    assert "--install-completion" in top
+    backfill = cxtext("backfill", "--help", cwd=ROOT).stdout
+    assert "--dry-run" in backfill and "<bool>" not in backfill
+    write_config(tmp_path)
+    data = tmp_path / "a-rather-long-file-name-for-the-parameters-column.csv"
+    data.write_text("id,at,body\n1,2026-08-01T10:00:00Z,Parcel late again\n2,2026-08-01,\n")
+    for _ in range(2):
+        assert cxtext("ingest", str(data), "--kind", "review", "--source", "reviews_from_a_long_named_export",
+                      "--map", "text=body,created_at=at,source_id=id", cwd=tmp_path).returncode == 0
+    from typer.testing import CliRunner
+
+    from cxtext.cli.app import console
+
+    width = console.width
+    console.width = 80  # a terminal of 80 columns
+    try:
+        shown = CliRunner().invoke(app, ["runs", "--config", str(tmp_path / "cxtext.toml")])
+    finally:
+        console.width = width
+    lines = shown.stdout.splitlines()
+    assert shown.exit_code == 0 and sum("ingest" in line and "completed" in line for line in lines) == 2, shown.stdout
+    assert max(map(len, lines)) <= 80, shown.stdout

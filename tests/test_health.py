@@ -56,22 +56,67 @@ def test_check_passes_after_a_fresh_run_and_fails_when_the_last_nightly_is_too_o
     assert line.startswith("fail  last_nightly: 72.") and "fail > 48 h" in line, line
 
 
-def test_the_nightly_run_fails_after_publishing_when_a_check_fails(ws):
-    from cxtext_flows.nightly import nightly
-    from cxtext_flows.tasks import ChecksFailed
-
+def test_a_failed_check_is_a_result_one_line_each_exit_3_and_a_completed_run(ws):
     config = ws / "cxtext.toml"
     text = config.read_text().replace("no_theme_share_warn = 0.60", "no_theme_share_warn = 0")
     config.write_text(text.replace("no_theme_share_fail = 0.85", "no_theme_share_fail = 0"))
-    published = ws / "state/cx.duckdb"
-    before = published.stat().st_mtime_ns
-    with pytest.raises(ChecksFailed, match="no_theme") as failed:
-        nightly(config=str(config))
-    assert "taxonomy_packs" in str(failed.value) and "candidate_theme" in str(failed.value)  # says what to do
-    assert published.stat().st_mtime_ns > before  # published first
+    run = cli(ws, "run")
+    assert run.returncode == 3, run.stdout + run.stderr
+    output = run.stdout + run.stderr
+    assert "Traceback" not in output and "leaked" not in output.lower(), output
+    failed = [line for line in run.stderr.splitlines() if line.startswith("fail")]
+    assert len(failed) == 1 and failed[0].startswith("fail  no_theme: "), run.stderr
+    assert "taxonomy_packs" in failed[0] and "candidate_theme" in failed[0]  # says what to do
+    assert "1 health check(s) failed (exit 3)" in run.stderr
+    assert "nothing new since the last publish" in run.stdout  # the published file stays
     with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
-        status, size = con.execute("SELECT status, counts->>'$.state_bytes' FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
-    assert status == "completed" and int(size) > 0
+        status, size, n, names = con.execute(
+            "SELECT status, counts->>'$.state_bytes', counts->>'$.checks_failed', counts->>'$.failed_checks' "
+            "FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    assert status == "completed" and int(size) > 0 and n == "1" and "no_theme" in names
+    assert "checks_failed=1" in cli(ws, "runs").stdout
+
+
+def test_a_run_with_nothing_new_publishes_nothing_and_warns_of_no_growth(ws):
+    from cxtext_flows.nightly import nightly
+
+    published = ws / "state/cx.duckdb"
+    before, snapshots = published.stat().st_mtime_ns, sorted((ws / "state/snapshots").iterdir())
+    summary = nightly(config=str(ws / "cxtext.toml"))
+    assert summary["files_new"] == 0 and summary["published"] is False
+    assert published.stat().st_mtime_ns == before and sorted((ws / "state/snapshots").iterdir()) == snapshots
+    growth = cli(ws, "check").stdout
+    assert any(line.startswith("ok    state_growth: ") for line in growth.splitlines()), growth
+
+
+def rows_of(table):
+    return sorted(map(repr, table.to_pylist()))
+
+
+def test_export_round_trips_to_the_rows_of_the_view(ws):
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    stage = "purchase"
+    with duckdb.connect(str(ws / "state/cx.duckdb"), read_only=True) as con:
+        where = f"WHERE stage = '{stage}' AND CAST(period_start AS DATE) >= DATE '2026-08-01'"
+        expected = con.sql(f"SELECT * FROM pain_points {where}").to_arrow_table()
+        as_text = con.execute(f"SELECT COLUMNS(*)::VARCHAR FROM pain_points {where}").fetchall()
+        assert expected.num_rows > 0
+        for fmt in ("csv", "parquet", "xlsx"):
+            out = ws / f"pain.{fmt}"
+            result = cli(ws, "export", "pain_points", "--format", fmt, "--out", str(out), "--stage", stage,
+                         "--since", "2026-08-01")
+            assert result.returncode == 0 and f"wrote {expected.num_rows:,} row(s)" in result.stdout, result.stderr
+        parquet = pq.read_table(ws / "pain.parquet")  # the same rows (the view leaves ties unordered)
+        assert parquet.schema == expected.schema and rows_of(parquet) == rows_of(expected)
+        back = con.execute(f"SELECT * FROM read_csv('{ws / 'pain.csv'}', all_varchar = true, header = true)").fetchall()
+        assert sorted(back, key=repr) == sorted(as_text, key=repr)
+    sheet = load_workbook(ws / "pain.xlsx", read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == expected.column_names and len(rows) == expected.num_rows + 1
+    wrong = cli(ws, "export", "pain_points", "--where", "nosuch=1")
+    assert wrong.returncode == 1 and "no column 'nosuch'" in wrong.stderr and "Traceback" not in wrong.stderr
 
 
 def add_reviews(root, name, rows):

@@ -286,9 +286,10 @@ def test_second_run_adds_nothing_and_is_in_the_ledger(workspace, first_run):
         before = con.execute("SELECT count(*), max(updated_at) FROM feedback").fetchone()
     again = nightly(workspace)
     assert again["files_new"] == 0 and again["files_known"] == 3 and again["rows_read"] == 0
-    assert again["enriched"] == 0
+    assert again["enriched"] == 0 and again["published"] is False  # nothing new: no new snapshot
     with published(workspace) as con:
         assert con.execute("SELECT count(*), max(updated_at) FROM feedback").fetchone() == before
+    with duckdb.connect(str(workspace / "state/pipeline.duckdb"), read_only=True) as con:
         assert con.execute("SELECT flow, status FROM runs ORDER BY run_id").fetchall() == [("nightly", "completed")] * 2
 
 

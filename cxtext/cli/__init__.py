@@ -5,6 +5,6 @@ Commands turn the library's named errors into one-line messages; only `run`, `ba
 """
 
 from cxtext.cli.app import app, main
-from cxtext.cli import pipeline, operate, develop  # noqa: F401, I001  (each registers its commands; --help lists them in this order)
+from cxtext.cli import starter, pipeline, operate, share, develop  # noqa: F401, I001  (each registers its commands; --help lists them in this order)
 
 __all__ = ["app", "main"]

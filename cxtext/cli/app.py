@@ -10,7 +10,10 @@ from typing import Iterator, Optional
 
 import duckdb
 import typer
+import typer.core
 from rich.console import Console
+
+from cxtext import __version__
 
 from cxtext.config import (
     Settings,
@@ -23,8 +26,29 @@ app = typer.Typer(
     help="cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
+
+
+def _flag_without_type(display_type_rich):
+    """Typer shows a flag as `--dry-run <bool>`, as if it took a value; a flag shows no type."""
+    def shown(self, ctx):
+        return None if self.is_flag else display_type_rich(self, ctx)
+    return shown
+
+
+typer.core.TyperOption.display_type_rich = _flag_without_type(typer.core.TyperOption.display_type_rich)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"cxtext {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="Print cxtext's version and exit.")) -> None:
+    """cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use."""
 # Piped output is not cut to 80 columns: tables stay whole in files and logs.
 console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 
-from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console
+from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, err
 from cxtext.errors import CxtextError
 from cxtext.insights.views import define_views
 from cxtext.store.db import Store
@@ -29,7 +31,7 @@ def report(
     settings = _settings(config, state_dir)
     if not settings.published_db.exists():
         raise CxtextError(f"no {settings.published_db} yet: run `cxtext run` first")
-    with Store.open(settings.published_db, read_only=True) as store:
+    with Store.open(settings.published_db, read_only=True) as store, err.status("writing the report"):
         target = write_report(store, out or settings.report_path)
     console.print(f"wrote {target}")
 
@@ -60,7 +62,7 @@ def publish(
     with open_workspace(settings, purpose="cxtext publish") as workspace:
         store = workspace.store
         if rollback is None:
-            with workspace.run("publish", {}) as run:
+            with workspace.run("publish", {}) as run, err.status("publishing (daily aggregates, then a file copy)"):
                 published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
                                                     keep=settings.snapshots_kept, label=f"run{run.run_id}",
                                                     finish=lambda database: run.complete(store, database=database))
@@ -157,19 +159,25 @@ def runs(
             r[key] = json.loads(r[key]) if r[key] else None
         console.print_json(json.dumps(r, default=str))
         return
-    table = Table("run", "flow", "status", "started (UTC)", "seconds", "parameters", "did", "versions", "error")
+    # Fits 80 columns: what ran and how it ended on the left, unwrapped; what it did (its
+    # parameters, counts, error) wraps on the right. Versions: `cxtext runs --run N`.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    for name in ("run", "flow", "status", "started UTC", "s"):
+        table.add_column(name, no_wrap=True, justify="right" if name in ("run", "s") else "left")
+    table.add_column("did", overflow="fold", ratio=1, min_width=20)
     for r in rows:
-        seconds = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}" if r["finished_at"] else "-"
-        table.add_row(str(r["run_id"]), r["flow"], r["status"], f"{r['started_at']:%Y-%m-%d %H:%M:%S}", seconds,
-                      _brief_parameters(r["parameters"]), _brief_counts(r["counts"]), _brief_versions(r["versions"]),
-                      r["error"] or "")
+        seconds = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f}" if r["finished_at"] else "-"
+        did = " ".join(filter(None, (_brief_parameters(r["parameters"]), _brief_counts(r["counts"]))))
+        if r["error"]:
+            did += ("\n" if did else "") + f"[red]{escape(r['error'])}[/]"
+        table.add_row(str(r["run_id"]), r["flow"], r["status"], f"{r['started_at']:%m-%d %H:%M}", seconds, did)
     console.print(table)
-    console.print("`cxtext runs --run N` shows one run whole.")
+    console.print("`cxtext runs --run N` shows one run whole: parameters, versions, counts, error.")
 
 
 
 #: The counts worth a glance, in the order ops read them.
-RUN_COUNTS = ("files_new", "files_failed", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected", "enriched",
+RUN_COUNTS = ("checks_failed", "files_new", "files_failed", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected", "enriched",
               "topics_reassigned", "stale_left", "left", "rewritten", "reingested_files", "topics")
 
 
@@ -185,13 +193,6 @@ def _brief_parameters(text: str | None) -> str:
 def _brief_counts(text: str | None) -> str:
     counts = json.loads(text) if text else {}
     return " ".join(f"{k}={counts[k]:,}" for k in RUN_COUNTS if isinstance(counts.get(k), int) and counts[k])
-
-
-
-def _brief_versions(text: str | None) -> str:
-    versions = json.loads(text) if text else {}
-    shown = {"taxonomy": 8, "sentiment": 24, "topics": 12}
-    return " ".join(f"{k}={str(versions[k])[:n]}" for k, n in shown.items() if versions.get(k))
 
 
 

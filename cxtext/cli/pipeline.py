@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
@@ -21,9 +22,9 @@ from rich.table import Table
 
 from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, err
 from cxtext.config import KINDS, SourceSpec, guess_format, make_source_spec, parse_map
-from cxtext.errors import ConfigError, CxtextError
+from cxtext.errors import EXIT_CHECKS_FAILED, ConfigError, CxtextError
 from cxtext.store.db import Store
-from cxtext.store.workspace import open_workspace
+from cxtext.store.workspace import BACKFILL_PURPOSES, NIGHTLY_PURPOSES, bind_state_folder, open_workspace
 from cxtext.store.lock import writer_lock
 
 
@@ -90,18 +91,32 @@ def _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone,
 
 
 @app.command()
-def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
-    """Run the nightly flow now: ingest new landing files, publish the analysts' file."""
+def run(
+    adopt_config: bool = typer.Option(False, "--adopt-config", help="Let this config add its sources to a state folder made with another one."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Run the nightly flow now: ingest new landing files, publish the analysts' file.
+
+    Exit 0, 1 on an error (the run did not complete), 3 when it completed and published but a health check failed.
+    """
     settings = _settings(config, state_dir)
-    # The flow takes the writer lock itself; checking first turns "another run is going" into a
-    # one-line message instead of a failed flow run.
-    with writer_lock(settings.lock_path, purpose="cxtext run", wait_seconds=settings.lock_wait_seconds):
-        pass
+    if settings.config_path is None:
+        raise ConfigError("no config file found (--config, $CXTEXT_CONFIG, ./cxtext.toml): "
+                          "start one with `cxtext init DIR`")
+    # The flow takes the writer lock itself; checking first turns "another run is going" or
+    # "this state folder belongs to another config" into a one-line message, not a failed flow run.
+    with writer_lock(settings.lock_path, purpose="cxtext run", wait_seconds=settings.lock_wait_seconds,
+                     queue_behind=BACKFILL_PURPOSES, queue_seconds=settings.nightly_queue_seconds,
+                     on_wait=lambda holder: err.print(f"queued behind a backfill: {holder}", highlight=False)):
+        bind_state_folder(settings, adopt=adopt_config)
     from cxtext_flows.environment import apply_prefect_environment
 
     apply_prefect_environment(settings)
     from cxtext_flows.nightly import nightly  # Prefect is imported only by the commands that need it
 
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print("starting the nightly flow on Prefect's temporary local server (15-20 s the first time)...")
     summary = nightly(config=str(settings.config_path) if settings.config_path else None,
                       state_dir=str(settings.state_dir))
     console.print(
@@ -110,7 +125,18 @@ def run(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = State
         f"enriched {summary['enriched']:,}"
         + (f", [red]{summary['files_failed']} file(s) failed[/]" if summary["files_failed"] else "")
     )
-    console.print(f"analysts' database: {settings.published_db}")
+    if summary.get("published") is False:
+        console.print(f"nothing new since the last publish: {settings.published_db} and the report stay as they are")
+    else:
+        console.print(f"analysts' database: {settings.published_db}")
+    if summary.get("alerts_sent"):
+        console.print(f"{summary['alerts_sent']} alert(s) sent ([alerts] in the config)")
+    failed = summary["checks"]["failed"]
+    for line in failed:
+        err.print(line, highlight=False, soft_wrap=True)
+    if failed:
+        err.print(f"{len(failed)} health check(s) failed (exit {EXIT_CHECKS_FAILED}); the run completed")
+        raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
 
@@ -179,7 +205,9 @@ def backfill(
         if resumed and request.force:
             console.print(f"would resume backfill run {resumed[0]}, which did not complete")
         return
-    with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds):
+    with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds,
+                     queue_behind=NIGHTLY_PURPOSES, queue_seconds=settings.nightly_queue_seconds,
+                     on_wait=lambda holder: err.print(f"queued behind the nightly run: {holder}", highlight=False)):
         pass  # a busy state folder is a one-line message, not a failed flow run
     from cxtext_flows.environment import apply_prefect_environment
 
@@ -205,8 +233,6 @@ def serve(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = Sta
 
     Needs a Prefect server (PREFECT_API_URL): see docs/OPERATIONS.md, "The nightly schedule".
     """
-    import os
-
     settings = _settings(config, state_dir)
     if not os.environ.get("PREFECT_API_URL"):
         raise ConfigError("cxtext serve needs a Prefect server: start one with `prefect server start --host 127.0.0.1` "

@@ -58,6 +58,14 @@ def record_state_size(store: Store, run_id: int, size: int) -> None:
                   [json.dumps({"state_bytes": size}), run_id])
 
 
+def record_checks(store: Store, run_id: int, summary: dict, failed: list[str]) -> None:
+    """Keep a run's check results in its ledger row: a run with failed checks is completed (it
+    published), and `cxtext runs` shows how many checks failed and which."""
+    store.execute("UPDATE runs SET counts = json_merge_patch(coalesce(counts, '{}'), ?) WHERE run_id = ?",
+                  [json.dumps({"checks_failed": summary["fail"], "checks_warned": summary["warn"],
+                               "failed_checks": failed}), run_id])
+
+
 def run_checks(store: Store, settings: Settings, *, size: int | None = None, exclude_run: int | None = None) -> list[Check]:
     """Every check, in a fixed order. *exclude_run* is the nightly run calling them (its own size
     is not the one growth is measured from)."""

@@ -103,5 +103,12 @@ def rollback_in_force(store: Store, run_id: int | None = None) -> tuple[int, str
 
 
 
+def nothing_since_last_publish(store: Store, run_id: int) -> bool:
+    """Whether the run before *run_id* published the working database and completed: then a run
+    that itself found nothing new has nothing to publish (no new snapshot, no growth)."""
+    row = store.execute("SELECT flow, status FROM runs WHERE run_id < ? ORDER BY run_id DESC LIMIT 1", [run_id])
+    return bool(row) and row[0][0] in PUBLISHING_FLOWS and row[0][1] == "completed"
+
+
 def versions() -> dict:
     return {"cxtext": __version__, "schema": SCHEMA_VERSION}
