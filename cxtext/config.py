@@ -19,6 +19,7 @@ import re
 import secrets
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -169,6 +170,14 @@ class PiiConfig(_Table):
     keep_handles: list[Annotated[str, AfterValidator(_handle)]] = []
 
 
+class LimitsConfig(_Table):
+    """[limits]: what one record may hold; beyond it the record is rejected with the reason."""
+
+    earliest_created_at: date = Field(date(1990, 1, 1), description="older records are rejected (implausible_created_at)")
+    max_field_chars: Rows = Field(10_000, description="any field but the text (field_too_long)")
+    max_record_chars: Rows = Field(4_000_000, description="a whole record as read (record_too_large)")
+
+
 class SourceConfig(_Table):
     """[sources.NAME]: how one source's files map onto the canonical feedback record."""
 
@@ -228,6 +237,7 @@ class ConfigFile(_Table):
     checks: CheckThresholds = CheckThresholds()
     schedule: ScheduleConfig = ScheduleConfig()
     pii: PiiConfig = PiiConfig()
+    limits: LimitsConfig = LimitsConfig()
     sources: dict[str, SourceConfig] = {}
 
 
@@ -313,6 +323,7 @@ class Settings:
     snapshots_kept: int
     languages: tuple[str, ...]
     checks: CheckThresholds
+    limits: LimitsConfig = LimitsConfig()
 
     @property
     def work_db(self) -> Path:
@@ -410,6 +421,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         snapshots_kept=file.snapshots_kept,
         languages=tuple(dict.fromkeys(["en", *file.languages])),
         checks=file.checks,
+        limits=file.limits,
     )
 
 

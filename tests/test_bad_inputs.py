@@ -115,8 +115,27 @@ def corpus() -> list[Case]:
         Case("header_only", "reviews", csv_bytes(REVIEW_HEADER, [])),
         Case("dates", "reviews", csv_bytes(REVIEW_HEADER, [
             review("D1", when="yesterday"), review("D2", when="2026-02-30 10:00"), review("D3", when=""),
-            review("D4", when="2999-01-01 10:00"), review("D5", when="1970-01-01 00:00"), review("D6")]),
-             loaded=2, rejects={2: "bad_created_at", 3: "bad_created_at", 4: "missing_created_at", 5: "future_created_at"}),
+            review("D4", when="2999-01-01 10:00"), review("D5", when="1970-01-01 00:00"), review("D6"),
+            review("D7", when="0001-01-01 00:00"), review("D8", when="1989-12-31 23:00"), review("D9", when="1990-01-01 00:00")]),
+             loaded=2, rejects={2: "bad_created_at", 3: "bad_created_at", 4: "missing_created_at", 5: "future_created_at",
+                                6: "implausible_created_at", 8: "implausible_created_at", 9: "implausible_created_at"}),
+        Case("field_sizes", "reviews", csv_bytes([*REVIEW_HEADER, "note"], [
+            review("Z1", title="t" * 10_001) + ",n", review("Z2") + "," + "n" * 10_001, review("Z3") + ",n",
+            review("Z4", "x" * 10_001) + ",n"]),
+             loaded=2, rejects={2: "field_too_long", 3: "field_too_long"}),
+        Case("two_large_fields", "reviews", csv_bytes([*REVIEW_HEADER, "a", "b"], [
+            review("G1") + "," + "a" * 2_100_000 + "," + "b" * 2_100_000, review("G2") + ",a,b",
+            review("G3") + ',"' + "a\n" * 1_100_000 + '","' + "b\n" * 1_100_000 + '"', review("G4") + ",a,b"]),
+             loaded=2, rejects={2: "record_too_large", 4: "record_too_large"}),
+        Case("nul_byte_early", "reviews", csv_bytes(REVIEW_HEADER, [review("N0", "nul\x00here"), *(review(f"N{i}") for i in range(1, 999))]),
+             loaded=998, rejects={2: "nul_byte"}),
+        Case("wide_header", "reviews", csv_bytes([*REVIEW_HEADER, *(f"c{i}" for i in range(30_000))], [
+            review("H1") + "," * 30_000, review("H2") + "," * 29_999]), loaded=1, rejects={3: "field_count"}),
+        Case("inch_mark_beside_multiline", "reviews", csv_bytes(REVIEW_HEADER, [
+            'I1,2026-07-06 10:00,4,12" screen,"arrived\ncracked",C1', review("I2")]),
+             loaded=2, stored={"I1": "arrived\ncracked"}),
+        Case("large_jsonl_line", "social", (social("K1", "x", meta="m" * 4_100_000) + "\n" + social("K2") + "\n").encode(),
+             loaded=1, rejects={1: "record_too_large"}),
         Case("stars", "reviews", csv_bytes(REVIEW_HEADER, [
             review("S1", stars="0"), review("S2", stars="4.5"), review("S3", stars="6"), review("S4", stars="five"),
             review("S5", stars=""), review("S6", stars="5")]),

@@ -175,13 +175,13 @@ def redact_text(text: str, handles: HandlePolicy = HandlePolicy()) -> str:
         folded.append(f)
         origin.extend([i] * len(f))
     redacted, origin = _redact("".join(folded), origin, handles)
-    return _unfold(text, redacted, origin)
+    return _unfold(text, redacted, origin) if any(o < 0 for o in origin) else text
 
 
 def _unfold(text: str, redacted: str, origin: list[int]) -> str:
     """The original text with the redacted spans in place: runs of *redacted* that came from the
     text (origin >= 0) are copied from it, placeholders (origin ~k: they replaced characters up to
-    k) from *redacted*. Invisible characters next to a placeholder go with it."""
+    k) from *redacted*. Invisible characters inside a redacted span go with it."""
     out: list[str] = []
     done, i, n = 0, 0, len(redacted)  # text[:done] is written out or redacted
     while i < n:
@@ -194,9 +194,10 @@ def _unfold(text: str, redacted: str, origin: list[int]) -> str:
         else:
             while j < n and origin[j] >= 0:
                 j += 1
-            out.append(text[max(origin[i], done):origin[j - 1] + 1])
+            out.append(text[done:origin[j - 1] + 1])
             done = origin[j - 1] + 1
         i = j
+    out.append(text[done:])
     return "".join(out)
 
 
