@@ -254,3 +254,50 @@ def test_the_corpus_through_the_nightly_flow(tmp_path):
         assert published.execute("SELECT status FROM runs") == [("completed",)]
         for case in CASES:
             check(case, batch_outcome(published, batches[case.file_name]))
+
+
+def test_a_paused_upload_of_a_source_without_ids_loads_no_cut_record(store, review_settings, tmp_path):
+    """The upload stops mid-line for longer than settle_seconds: the file is left (its last line
+    has no line end); once complete it loads whole, and no cut record stays beside the full one.
+    A file that really ends without a line end loads once it is an hour old."""
+    import os
+    import time
+    from dataclasses import replace
+
+    from cxtext.ingest.load import UNTERMINATED_GRACE_SECONDS, scan_landing
+
+    spec = replace(review_settings.sources["reviews"],
+                   columns={k: v for k, v in review_settings.sources["reviews"].columns.items() if k != "source_record_id"})
+    settings = replace(review_settings, sources={"reviews": spec})
+    path = tmp_path / "landing" / "reviews-upload.csv"
+    complete = csv_bytes(REVIEW_HEADER, [review("P1"), review("P2", "The courier left the parcel in the rain.")])
+    path.write_bytes(complete[:-20])
+    scan = scan_landing(store, settings)
+    assert scan.new == [] and scan.unsettled == [path]
+    path.write_bytes(complete)
+    [(_, found)] = scan_landing(store, settings).new
+    ingest_file(store, settings, found, spec)
+    assert sorted(r[0] for r in store.execute("SELECT text FROM feedback")) == sorted([GOOD, "The courier left the parcel in the rain."])
+
+    unterminated = tmp_path / "landing" / "reviews-no-final-newline.csv"
+    unterminated.write_bytes(csv_bytes(REVIEW_HEADER, [review("P3", "Fine.")]).rstrip(b"\n"))
+    assert scan_landing(store, settings).unsettled == [unterminated]
+    old = time.time() - UNTERMINATED_GRACE_SECONDS - 1
+    os.utime(unterminated, (old, old))
+    assert [p for _, p in scan_landing(store, settings).new] == [unterminated]
+
+
+def test_a_taxonomy_pattern_with_a_regex_is_refused_when_loaded():
+    """A REGEX token attribute could backtrack catastrophically on one word and hang enrichment
+    every night: refused when the taxonomy is loaded, naming the theme."""
+    import tomllib
+
+    from cxtext.errors import ConfigError
+    from cxtext.resources import DEFAULT_TAXONOMY
+    from cxtext.text.taxonomy import parse_taxonomy
+
+    data = tomllib.loads(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+    theme = data["themes"][0]
+    theme["patterns"] = [*theme.get("patterns", []), [{"LOWER": "late"}, {"TEXT": {"regex": "^(a+)+$"}}]]
+    with pytest.raises(ConfigError, match=f"{theme['id']}.*REGEX is not allowed"):
+        parse_taxonomy(data, version="t")

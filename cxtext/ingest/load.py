@@ -306,13 +306,30 @@ class LandingScan:
     refused: list[str] = field(default_factory=list)  # why a match was not read
 
 
+#: A text file of a source without record ids whose last line has no line end is left this long
+#: after its last change: a paused upload would otherwise load its cut last record, which stays
+#: beside the complete one (nothing identifies them as the same record).
+UNTERMINATED_GRACE_SECONDS = 3600.0
+
+
+def _paused(spec: SourceSpec, path: Path, stat: os.stat_result) -> bool:
+    """Whether *path* looks like an upload stopped mid-line (see UNTERMINATED_GRACE_SECONDS)."""
+    if spec.format == "parquet" or "source_record_id" in spec.columns or stat.st_size == 0:
+        return False
+    if time.time() - stat.st_mtime >= UNTERMINATED_GRACE_SECONDS:
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) not in (b"\n", b"\r")
+
+
 def scan_landing(store: Store, settings: Settings) -> LandingScan:
     """Find files in the configured landing folders that are new by content.
 
     Only files inside a source's landing folder are read: a match that leaves it (a pattern with
     "..", a link pointing elsewhere) is refused with the reason, and so is a pattern glob cannot
-    use. A file still being written (its size or mtime changes across settle_seconds) is left for
-    the next run; a file that failed before with the same content is not retried until it changes.
+    use. A file still being written (its size or mtime changes across settle_seconds, or, for a
+    source without record ids, its last line has no line end yet) is left for the next run; a file that failed before with the same content is not retried until it changes.
     """
     scan = LandingScan()
     candidates: list[tuple[SourceSpec, Path, os.stat_result]] = []
@@ -341,7 +358,7 @@ def scan_landing(store: Store, settings: Settings) -> LandingScan:
         "SELECT file_sha256, source, arg_max(error, batch_id) FROM ingest_batches WHERE status = 'failed' GROUP BY ALL")}
     for spec, path, before in candidates:
         after = path.stat()
-        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or _paused(spec, path, after):
             scan.unsettled.append(path)
             continue
         digest, _ = file_sha256(path)

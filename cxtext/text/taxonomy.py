@@ -195,6 +195,9 @@ def build_matchers(taxonomy: Taxonomy):
         if theme.phrases:
             phrase_matcher.add(theme.id, list(nlp.pipe(theme.phrases)))
         for number, pattern in enumerate(theme.patterns, start=1):
+            if _names_regex(pattern):
+                raise ConfigError(f"theme {theme.id!r}, patterns #{number}: REGEX is not allowed (one word can make it "
+                                  "backtrack for hours); use IN, LOWER, LEMMA or a phrase")
             matcher = Matcher(nlp.vocab)
             try:  # one key per pattern: a negation a pattern names is its own, not its theme's
                 matcher.add(f"{theme.id}{_PATTERN_KEY}{number}", [list(pattern)])
@@ -205,6 +208,15 @@ def build_matchers(taxonomy: Taxonomy):
 
 
 _WORD_KEYS = ("LEMMA", "LOWER", "ORTH", "TEXT", "NORM")
+
+
+def _names_regex(value) -> bool:
+    """Whether a token pattern uses spaCy's REGEX attribute anywhere (Python's backtracking engine)."""
+    if isinstance(value, dict):
+        return any((isinstance(k, str) and k.upper() == "REGEX") or _names_regex(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_names_regex(v) for v in value)
+    return False
 
 
 def _required_words(pattern) -> tuple[frozenset[str], ...]:
