@@ -444,6 +444,10 @@ def _kmeans(k: int, n_init: int, random_state: int):
     return KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
 
 
+class TooAlike(ValueError):
+    """The documents are too alike to be split into topics (one file of identical texts)."""
+
+
 def _silhouette_scores(space, k_range: list[int], random_state: int) -> dict[int, float]:
     """Mean silhouette (cosine) of KMeans with each k, fitted on a bounded sample."""
     from sklearn.metrics import silhouette_score
@@ -459,7 +463,7 @@ def _silhouette_scores(space, k_range: list[int], random_state: int) -> dict[int
             continue
         scores[k] = round(float(silhouette_score(sample[scored], clusters[scored], metric="cosine")), 5)
     if not scores:
-        raise ValueError("could not score any number of topics: the documents are too alike")
+        raise TooAlike("could not score any number of topics: the documents are too alike")
     return scores
 
 
