@@ -301,3 +301,15 @@ def test_a_taxonomy_pattern_with_a_regex_is_refused_when_loaded():
     theme["patterns"] = [*theme.get("patterns", []), [{"LOWER": "late"}, {"TEXT": {"regex": "^(a+)+$"}}]]
     with pytest.raises(ConfigError, match=f"{theme['id']}.*REGEX is not allowed"):
         parse_taxonomy(data, version="t")
+
+
+def test_an_error_quoting_the_file_is_redacted(store, review_settings, tmp_path):
+    """A file without a header: its first data row is taken for one, and the missing-column
+    error quotes it, in ingest_batches.error, the exception (logs, Prefect's state) and the result."""
+    path = tmp_path / "landing" / "reviews-headerless.csv"
+    path.write_text("R1,2026-07-06 10:00,4,t,call me on +44 20 7946 0958,jane.doe@example.com\n")
+    with pytest.raises(SourceReadError) as raised:
+        ingest_file(store, review_settings, path, review_settings.sources["reviews"])
+    stored = store.scalar("SELECT error FROM ingest_batches")
+    for message in (stored, str(raised.value)):
+        assert "[EMAIL]" in message and "[PHONE]" in message and "jane" not in message and "7946" not in message

@@ -182,8 +182,8 @@ def to_canonical(
             return Rejection("not_text", f"{cols[field]} holds a JSON {'object' if isinstance(value, dict) else 'array'}, not text")
     too_long = _too_long(data, cols, limits.max_field_chars)
     if too_long:
-        return Rejection("field_too_long", f"{too_long[0]} has {too_long[1]:,} characters, more than "
-                                           f"max_field_chars={limits.max_field_chars:,}")
+        return Rejection("field_too_long", _detail(f"{too_long[0]} has {too_long[1]:,} characters, more than "
+                                                   f"max_field_chars={limits.max_field_chars:,}", handles))
 
     raw_id = lookup(data, cols["source_record_id"]) if "source_record_id" in cols else None
     if "source_record_id" in cols and _blank(raw_id):
