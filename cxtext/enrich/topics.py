@@ -44,7 +44,8 @@ def fit_topic_model(store: Store, settings: Settings, *, n_topics: int | None = 
     the previous model's matching topics, save it as the current one. None with fewer than
     MIN_TOPIC_DOCS feedback, or when they are too alike to split (one file of identical texts
     must not stop every nightly run: the model is fitted once the feedback varies)."""
-    from cxtext.text.topics import TooAlike, TopicModel, load_current, save_model
+    from cxtext.errors import TooAlike
+    from cxtext.text.topics import TopicModel, load_current, save_model
 
     rows = store.execute(
         "SELECT feedback_id, kind, text, text_hash, created_at FROM feedback ORDER BY created_at DESC, feedback_id LIMIT ?",

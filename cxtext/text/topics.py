@@ -41,6 +41,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from cxtext.errors import TooAlike
+
 log = logging.getLogger(__name__)
 
 FEATURES = ("lsa", "tfidf", "wordllama")
@@ -442,10 +444,6 @@ def _kmeans(k: int, n_init: int, random_state: int):
     from sklearn.cluster import KMeans
 
     return KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
-
-
-class TooAlike(ValueError):
-    """The documents are too alike to be split into topics (one file of identical texts)."""
 
 
 def _silhouette_scores(space, k_range: list[int], random_state: int) -> dict[int, float]:
