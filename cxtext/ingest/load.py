@@ -354,7 +354,8 @@ def scan_landing(store: Store, settings: Settings) -> LandingScan:
     if candidates and wait > 0:
         time.sleep(wait)
     known = {(sha, src) for sha, src in store.execute("SELECT file_sha256, source FROM archived_files")}
-    failed = {(sha, src): err for sha, src, err in store.execute(
+    # Logged by the run: an error stored by an older version may quote the file, so redact it again.
+    failed = {(sha, src): redact_text(err or "", settings.pii_handles) for sha, src, err in store.execute(
         "SELECT file_sha256, source, arg_max(error, batch_id) FROM ingest_batches WHERE status = 'failed' GROUP BY ALL")}
     for spec, path, before in candidates:
         after = path.stat()
