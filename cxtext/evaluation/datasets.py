@@ -50,7 +50,7 @@ class DataMissing(CxtextError):
 
 def _read_lines(path: Path, encoding: str = "utf-8-sig") -> list[str]:
     if not path.is_file():
-        raise DataMissing(f"{path} not found")
+        raise DataMissing(f"{path.parent.name}/{path.name} not found in the data folder")
     return [line for line in path.read_text(encoding=encoding).splitlines() if line.strip()]
 
 
@@ -155,7 +155,7 @@ def combine_polarities(polarities: list[str]) -> str | None:
 
 def semeval_sentences(path: Path, element: str) -> list[tuple[str, list[ET.Element]]]:
     if not path.is_file():
-        raise DataMissing(f"{path} not found")
+        raise DataMissing(f"{path.parent.name}/{path.name} not found in the data folder")
     root = ET.parse(path).getroot()
     return [(s.findtext("text", "").strip(), s.findall(f".//{element}")) for s in root.iter("sentence")]
 
