@@ -19,7 +19,6 @@ import re
 import secrets
 import tomllib
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cxtext.config_limits import LimitsConfig
 from cxtext.config_messages import one_line_error, problem, suggest
 from cxtext.errors import ConfigError
 from cxtext.resources import DEFAULT_TAXONOMY
@@ -168,14 +168,6 @@ class PiiConfig(_Table):
     salt: str | None = None
     redact_handles: bool = True
     keep_handles: list[Annotated[str, AfterValidator(_handle)]] = []
-
-
-class LimitsConfig(_Table):
-    """[limits]: what one record may hold; beyond it the record is rejected with the reason."""
-
-    earliest_created_at: date = Field(date(1990, 1, 1), description="older records are rejected (implausible_created_at)")
-    max_field_chars: Rows = Field(10_000, description="any field but the text (field_too_long)")
-    max_record_chars: Rows = Field(4_000_000, description="a whole record as read (record_too_large)")
 
 
 class SourceConfig(_Table):
