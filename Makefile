@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test sample-data clean chromium
+.PHONY: run test fuzz sample-data clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ chromium:
 ## run the test suite
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+## the fuzz harness at length (the test suite runs it briefly): FUZZ_EXAMPLES per format, random seeds
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	CXTEXT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py
 
 ## regenerate sample_data/ from its seed
 sample-data: $(STAMP)

@@ -27,6 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cxtext.config_limits import LimitsConfig
 from cxtext.config_messages import one_line_error, problem, suggest
 from cxtext.errors import ConfigError
 
@@ -239,6 +240,7 @@ class ConfigFile(_Table):
     schedule: ScheduleConfig = ScheduleConfig()
     pii: PiiConfig = PiiConfig()
     alerts: AlertsConfig = AlertsConfig()
+    limits: LimitsConfig = LimitsConfig()
     sources: dict[str, SourceConfig] = {}
 
 
@@ -327,6 +329,7 @@ class Settings:
     checks: CheckThresholds
     alerts: AlertsConfig = AlertsConfig()
     nightly_queue_seconds: float = 12 * 3600.0
+    limits: LimitsConfig = LimitsConfig()
 
     @property
     def work_db(self) -> Path:
@@ -427,6 +430,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         checks=file.checks,
         alerts=file.alerts,
         nightly_queue_seconds=file.nightly_queue_hours * 3600,
+        limits=file.limits,
     )
 
 

@@ -23,3 +23,7 @@ class WriterLockHeld(CxtextError):
 
 class SchemaError(CxtextError):
     """The database was written by a newer cxtext, or its schema is not one we know."""
+
+
+class TooAlike(ValueError):
+    """The documents are too alike to be split into topics (one file of identical texts)."""

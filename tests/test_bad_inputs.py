@@ -115,8 +115,27 @@ def corpus() -> list[Case]:
         Case("header_only", "reviews", csv_bytes(REVIEW_HEADER, [])),
         Case("dates", "reviews", csv_bytes(REVIEW_HEADER, [
             review("D1", when="yesterday"), review("D2", when="2026-02-30 10:00"), review("D3", when=""),
-            review("D4", when="2999-01-01 10:00"), review("D5", when="1970-01-01 00:00"), review("D6")]),
-             loaded=2, rejects={2: "bad_created_at", 3: "bad_created_at", 4: "missing_created_at", 5: "future_created_at"}),
+            review("D4", when="2999-01-01 10:00"), review("D5", when="1970-01-01 00:00"), review("D6"),
+            review("D7", when="0001-01-01 00:00"), review("D8", when="1989-12-31 23:00"), review("D9", when="1990-01-01 00:00")]),
+             loaded=2, rejects={2: "bad_created_at", 3: "bad_created_at", 4: "missing_created_at", 5: "future_created_at",
+                                6: "implausible_created_at", 8: "implausible_created_at", 9: "implausible_created_at"}),
+        Case("field_sizes", "reviews", csv_bytes([*REVIEW_HEADER, "note"], [
+            review("Z1", title="t" * 10_001) + ",n", review("Z2") + "," + "n" * 10_001, review("Z3") + ",n",
+            review("Z4", "x" * 10_001) + ",n"]),
+             loaded=2, rejects={2: "field_too_long", 3: "field_too_long"}),
+        Case("two_large_fields", "reviews", csv_bytes([*REVIEW_HEADER, "a", "b"], [
+            review("G1") + "," + "a" * 2_100_000 + "," + "b" * 2_100_000, review("G2") + ",a,b",
+            review("G3") + ',"' + "a\n" * 1_100_000 + '","' + "b\n" * 1_100_000 + '"', review("G4") + ",a,b"]),
+             loaded=2, rejects={2: "record_too_large", 4: "record_too_large"}),
+        Case("nul_byte_early", "reviews", csv_bytes(REVIEW_HEADER, [review("N0", "nul\x00here"), *(review(f"N{i}") for i in range(1, 999))]),
+             loaded=998, rejects={2: "nul_byte"}),
+        Case("wide_header", "reviews", csv_bytes([*REVIEW_HEADER, *(f"c{i}" for i in range(30_000))], [
+            review("H1") + "," * 30_000, review("H2") + "," * 29_999]), loaded=1, rejects={3: "field_count"}),
+        Case("inch_mark_beside_multiline", "reviews", csv_bytes(REVIEW_HEADER, [
+            'I1,2026-07-06 10:00,4,12" screen,"arrived\ncracked",C1', review("I2")]),
+             loaded=2, stored={"I1": "arrived\ncracked"}),
+        Case("large_jsonl_line", "social", (social("K1", "x", meta="m" * 4_100_000) + "\n" + social("K2") + "\n").encode(),
+             loaded=1, rejects={1: "record_too_large"}),
         Case("stars", "reviews", csv_bytes(REVIEW_HEADER, [
             review("S1", stars="0"), review("S2", stars="4.5"), review("S3", stars="6"), review("S4", stars="five"),
             review("S5", stars=""), review("S6", stars="5")]),
@@ -235,3 +254,62 @@ def test_the_corpus_through_the_nightly_flow(tmp_path):
         assert published.execute("SELECT status FROM runs") == [("completed",)]
         for case in CASES:
             check(case, batch_outcome(published, batches[case.file_name]))
+
+
+def test_a_paused_upload_of_a_source_without_ids_loads_no_cut_record(store, review_settings, tmp_path):
+    """The upload stops mid-line for longer than settle_seconds: the file is left (its last line
+    has no line end); once complete it loads whole, and no cut record stays beside the full one.
+    A file that really ends without a line end loads once it is an hour old."""
+    import os
+    import time
+    from dataclasses import replace
+
+    from cxtext.ingest.load import UNTERMINATED_GRACE_SECONDS, scan_landing
+
+    spec = replace(review_settings.sources["reviews"],
+                   columns={k: v for k, v in review_settings.sources["reviews"].columns.items() if k != "source_record_id"})
+    settings = replace(review_settings, sources={"reviews": spec})
+    path = tmp_path / "landing" / "reviews-upload.csv"
+    complete = csv_bytes(REVIEW_HEADER, [review("P1"), review("P2", "The courier left the parcel in the rain.")])
+    path.write_bytes(complete[:-20])
+    scan = scan_landing(store, settings)
+    assert scan.new == [] and scan.unsettled == [path]
+    path.write_bytes(complete)
+    [(_, found)] = scan_landing(store, settings).new
+    ingest_file(store, settings, found, spec)
+    assert sorted(r[0] for r in store.execute("SELECT text FROM feedback")) == sorted([GOOD, "The courier left the parcel in the rain."])
+
+    unterminated = tmp_path / "landing" / "reviews-no-final-newline.csv"
+    unterminated.write_bytes(csv_bytes(REVIEW_HEADER, [review("P3", "Fine.")]).rstrip(b"\n"))
+    assert scan_landing(store, settings).unsettled == [unterminated]
+    old = time.time() - UNTERMINATED_GRACE_SECONDS - 1
+    os.utime(unterminated, (old, old))
+    assert [p for _, p in scan_landing(store, settings).new] == [unterminated]
+
+
+def test_a_taxonomy_pattern_with_a_regex_is_refused_when_loaded():
+    """A REGEX token attribute could backtrack catastrophically on one word and hang enrichment
+    every night: refused when the taxonomy is loaded, naming the theme."""
+    import tomllib
+
+    from cxtext.errors import ConfigError
+    from cxtext.resources import DEFAULT_TAXONOMY
+    from cxtext.text.taxonomy import parse_taxonomy
+
+    data = tomllib.loads(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+    theme = data["themes"][0]
+    theme["patterns"] = [*theme.get("patterns", []), [{"LOWER": "late"}, {"TEXT": {"regex": "^(a+)+$"}}]]
+    with pytest.raises(ConfigError, match=f"{theme['id']}.*REGEX is not allowed"):
+        parse_taxonomy(data, version="t")
+
+
+def test_an_error_quoting_the_file_is_redacted(store, review_settings, tmp_path):
+    """A file without a header: its first data row is taken for one, and the missing-column
+    error quotes it, in ingest_batches.error, the exception (logs, Prefect's state) and the result."""
+    path = tmp_path / "landing" / "reviews-headerless.csv"
+    path.write_text("R1,2026-07-06 10:00,4,t,call me on +44 20 7946 0958,jane.doe@example.com\n")
+    with pytest.raises(SourceReadError) as raised:
+        ingest_file(store, review_settings, path, review_settings.sources["reviews"])
+    stored = store.scalar("SELECT error FROM ingest_batches")
+    for message in (stored, str(raised.value)):
+        assert "[EMAIL]" in message and "[PHONE]" in message and "jane" not in message and "7946" not in message

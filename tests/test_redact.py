@@ -94,3 +94,62 @@ def test_keys_of_json_objects_are_redacted_and_keep_every_value():
     redacted = redact_value({"votes": {"jane.doe@example.com": 1, "john@example.org": 2, "plain": 3}})
     assert "@" not in str(redacted)
     assert sorted(redacted["votes"].values()) == [1, 2, 3] and redacted["votes"]["plain"] == 3
+
+
+NBSP, NNBSP, THIN, ZWSP, ZWJ, WJ, SHY = "\u00a0", "\u202f", "\u2009", "\u200b", "\u200d", "\u2060", "\u00ad"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # card, phone and e-mail with no-break, narrow and thin spaces, zero-width characters, fullwidth signs
+        (f"card 4111{NBSP}1111{NBSP}1111{NBSP}1111 ok", "card [CARD] ok"),
+        (f"card 4111{NNBSP}1111{NNBSP}1111{NNBSP}1111", "card [CARD]"),
+        (f"card 4111{ZWSP}1111{ZWJ}1111{WJ}1111{SHY}", f"card [CARD]{SHY}"),  # invisible after it: kept
+        ("card ４１１１ １１１１ １１１１ １１１１", "card [CARD]"),
+        ("card 4111\u20111111\u20131111\u20141111", "card [CARD]"),
+        (f"call +44{THIN}20{THIN}7946{THIN}0958", "call [PHONE]"),
+        (f"call +44{NBSP}20{NBSP}7946{NBSP}0958.", "call [PHONE]."),
+        ("call ＋４４ ２０ ７９４６ ０９５８", "call [PHONE]"),
+        (f"call +44{ZWSP}20{ZWJ}7946{ZWSP}0958", "call [PHONE]"),
+        ("mail jane＠example．com now", "mail [EMAIL] now"),
+        (f"mail jane{ZWSP}@example.com", "mail [EMAIL]"),
+        ("mail jane﹫example.com", "mail [EMAIL]"),
+        (f"IBAN GB29{NBSP}NWBK{NBSP}6016{NBSP}1331{NBSP}9268{NBSP}19", "IBAN [IBAN]"),
+        # handles wherever they start
+        ("thanks.@jane_doe88", "thanks.[HANDLE]"),
+        ("(@jane_doe88)", "([HANDLE])"),
+        ("hi ＠jane_doe88", "hi [HANDLE]"),
+        # national identifiers
+        ("SSN 123-45-6789 on file", "SSN [SSN] on file"),
+        (f"SSN 123{NBSP}45{NBSP}6789", "SSN [SSN]"),
+        ("NI number AB 12 34 56 C, or AB123456C", "NI number [NINO], or [NINO]"),
+        # the rest of a folded text keeps its characters
+        ("“caf\u00e9” … ４１１１ １１１１ １１１１ １１１１ …", "“caf\u00e9” … [CARD] …"),
+        (f"price 1{NNBSP}299,00{NBSP}€ — fine", f"price 1{NNBSP}299,00{NBSP}€ — fine"),
+    ],
+)
+def test_written_differently_still_redacted(text, expected):
+    assert redact_text(text, BRAND) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "SSN-like 666-12-3456, 912-34-5678, 123-00-4567, 123-45-0000",
+    "order 123-45-67890", "part 123-45-6789-B", "ticket 1234-56-7890",
+    "NI-like GB123456A, QQ123456C, AB123456E, ab123456c", "flight BA 12 34 56 7",
+    "１２３４５６７８１２３４５６７８", "ｖｅｒｓｉｏｎ ２.１０.３",
+])
+def test_look_alikes_of_the_new_kinds_stay(text):
+    assert redact_text(text, BRAND) == text
+
+
+def test_numbers_bytes_and_other_scalars_are_redacted_when_they_read_as_pii():
+    value = {"card": 4111111111111111, "phone": b"+44 20 7946 0958", "order": 1234567812345678, "price": 12.5,
+             "ok": True, "nested": [378282246310005, "x"]}
+    assert redact_value(value) == {"card": "[CARD]", "phone": "[PHONE]", "order": 1234567812345678, "price": 12.5,
+                                   "ok": True, "nested": ["[CARD]", "x"]}
+
+
+def test_redaction_is_idempotent_on_folded_text():
+    once = redact_text(f"jane{ZWSP}@example.com 4111{NBSP}1111 1111 1111 @bob")
+    assert redact_text(once) == once

@@ -271,7 +271,8 @@ def topics_fit(
         with workspace.run("topics_fit", {"n_topics": n_topics}) as run, err.status("fitting topics…"):
             model = fit_topic_model(store, settings, n_topics=n_topics)
             if model is None:
-                raise CxtextError(f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}): ingest more first")
+                raise CxtextError(f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}, or all alike): "
+                                  "ingest more first")
             run.counts, run.versions = {"topics": model.n_topics_}, {"topics": model.version_}
     table = Table("topic", "label", "size in the fit")
     for topic_id in sorted(model.labels_):

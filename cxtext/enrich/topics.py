@@ -42,7 +42,9 @@ def ensure_topic_model(store: Store, settings: Settings):
 def fit_topic_model(store: Store, settings: Settings, *, n_topics: int | None = None):
     """Fit a topic model on the most recent settings.topic_sample_size feedback, keep the ids of
     the previous model's matching topics, save it as the current one. None with fewer than
-    MIN_TOPIC_DOCS feedback."""
+    MIN_TOPIC_DOCS feedback, or when they are too alike to split (one file of identical texts
+    must not stop every nightly run: the model is fitted once the feedback varies)."""
+    from cxtext.errors import TooAlike
     from cxtext.text.topics import TopicModel, load_current, save_model
 
     rows = store.execute(
@@ -51,8 +53,11 @@ def fit_topic_model(store: Store, settings: Settings, *, n_topics: int | None = 
     if len(rows) < MIN_TOPIC_DOCS:
         return None
     docs = [lemma_text(doc) for doc in load_nlp().pipe((clean_text(r[2], kind=r[1]).text for r in rows), batch_size=256)]
-    model = TopicModel(n_topics=n_topics, k_max=settings.topic_k_max, features=settings.topic_features,
-                       sample_size=settings.topic_sample_size, random_state=0).fit(docs)
+    try:
+        model = TopicModel(n_topics=n_topics, k_max=settings.topic_k_max, features=settings.topic_features,
+                           sample_size=settings.topic_sample_size, random_state=0).fit(docs)
+    except TooAlike:
+        return None
     previous = load_current(settings.topic_models_dir)
     if previous is not None:
         model.align_to(previous)

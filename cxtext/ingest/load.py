@@ -34,6 +34,10 @@ from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import arrow_schema
 
 RAW_LIMIT = 64 * 1024
+#: Errors a file's content can cause beyond what the readers foresee: the file is recorded as
+#: failed (and not retried until it changes) and the run goes on with the other files. Disk, lock
+#: and database errors are not among them: they say nothing about the file, and the run retries.
+UNREADABLE = (ValueError, TypeError, OverflowError, RecursionError, MemoryError, UnicodeError, LookupError, pa.ArrowException)
 
 FEEDBACK_COLUMNS = (
     "feedback_id", "kind", "source", "source_record_id", "created_at", "title", "text", "text_hash",
@@ -123,7 +127,8 @@ def archive_file(settings: Settings, path: Path, digest: str) -> Path:
 def _check_columns(columns: list[str] | None, spec: SourceSpec, path: Path) -> None:
     if not columns:  # JSONL (no header) or an empty CSV
         return
-    missing = sorted({c for c in spec.columns.values() if c not in columns and c.split(".")[0] not in columns})
+    present = set(columns)  # a set: a header may have tens of thousands of columns
+    missing = sorted({c for c in spec.columns.values() if c not in present and c.split(".")[0] not in present})
     if missing:
         raise SourceReadError(
             f"{path.name}: mapped column(s) {', '.join(missing)} not in the file (it has: {', '.join(columns[:30])})"
@@ -152,7 +157,7 @@ def ingest_file(
         digest = archived_as  # after an erasure rewrote it (cxtext.ops.erasure)
     result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="loaded")
     try:
-        opened = open_records(path, spec.format, delimiter=spec.delimiter)
+        opened = open_records(path, spec.format, delimiter=spec.delimiter, max_record_chars=settings.limits.max_record_chars)
         _check_columns(opened.columns, spec, path)
         archived = path if archived_as else archive_file(settings, path, digest)
         with store.transaction():
@@ -165,13 +170,16 @@ def ingest_file(
                 [digest, spec.name, spec.kind, spec.format, path.name, size, json.dumps(spec.to_json()),
                  str(archived.relative_to(settings.state_dir)), result.batch_id, utcnow()],
             )
-    except SourceReadError as exc:
+    except (SourceReadError, *UNREADABLE) as exc:
+        # The message may quote the file (a header that is a data row): redacted like a record.
+        error = redact_text(str(exc) if isinstance(exc, SourceReadError) else
+                            f"{path.name}: could not be ingested ({type(exc).__name__}: {exc})", settings.pii_handles)
         result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="failed",
-                             error=str(exc), seconds=time.perf_counter() - clock)
+                             error=error, seconds=time.perf_counter() - clock)
         with store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
             _record_batch(store, result, run_id, spec, size, started)
-        raise
+        raise SourceReadError(error) from None
     return result
 
 
@@ -200,7 +208,7 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             rejected: list[dict] = []
             for record in chunk:
                 outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now,
-                                     handles=handles)
+                                     handles=handles, limits=settings.limits)
                 if isinstance(outcome, Rejection) and (record.position, outcome.reason) in known_rejects:
                     result.rows_passed_over += 1
                 elif isinstance(outcome, Rejection):
@@ -298,13 +306,30 @@ class LandingScan:
     refused: list[str] = field(default_factory=list)  # why a match was not read
 
 
+#: A text file of a source without record ids whose last line has no line end is left this long
+#: after its last change: a paused upload would otherwise load its cut last record, which stays
+#: beside the complete one (nothing identifies them as the same record).
+UNTERMINATED_GRACE_SECONDS = 3600.0
+
+
+def _paused(spec: SourceSpec, path: Path, stat: os.stat_result) -> bool:
+    """Whether *path* looks like an upload stopped mid-line (see UNTERMINATED_GRACE_SECONDS)."""
+    if spec.format == "parquet" or "source_record_id" in spec.columns or stat.st_size == 0:
+        return False
+    if time.time() - stat.st_mtime >= UNTERMINATED_GRACE_SECONDS:
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) not in (b"\n", b"\r")
+
+
 def scan_landing(store: Store, settings: Settings) -> LandingScan:
     """Find files in the configured landing folders that are new by content.
 
     Only files inside a source's landing folder are read: a match that leaves it (a pattern with
     "..", a link pointing elsewhere) is refused with the reason, and so is a pattern glob cannot
-    use. A file still being written (its size or mtime changes across settle_seconds) is left for
-    the next run; a file that failed before with the same content is not retried until it changes.
+    use. A file still being written (its size or mtime changes across settle_seconds, or, for a
+    source without record ids, its last line has no line end yet) is left for the next run; a file that failed before with the same content is not retried until it changes.
     """
     scan = LandingScan()
     candidates: list[tuple[SourceSpec, Path, os.stat_result]] = []
@@ -329,11 +354,12 @@ def scan_landing(store: Store, settings: Settings) -> LandingScan:
     if candidates and wait > 0:
         time.sleep(wait)
     known = {(sha, src) for sha, src in store.execute("SELECT file_sha256, source FROM archived_files")}
-    failed = {(sha, src): err for sha, src, err in store.execute(
+    # Logged by the run: an error stored by an older version may quote the file, so redact it again.
+    failed = {(sha, src): redact_text(err or "", settings.pii_handles) for sha, src, err in store.execute(
         "SELECT file_sha256, source, arg_max(error, batch_id) FROM ingest_batches WHERE status = 'failed' GROUP BY ALL")}
     for spec, path, before in candidates:
         after = path.stat()
-        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or _paused(spec, path, after):
             scan.unsettled.append(path)
             continue
         digest, _ = file_sha256(path)

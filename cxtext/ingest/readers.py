@@ -9,13 +9,14 @@ is yielded whenever that can be known up front.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import sys
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from cxtext.errors import SourceReadError
 
@@ -26,6 +27,12 @@ _LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _SNIFF_BYTES = 8192
 #: Deeper JSON records are rejected: mapping, redaction and storage walk them recursively.
 MAX_JSON_DEPTH = 100
+#: The default of [limits] max_record_chars.
+MAX_RECORD_CHARS = 4_000_000
+#: A file whose first block is more than this share of control bytes is binary, not text; a few
+#: NUL bytes in a text file cost only the records holding them.
+_BINARY_SHARE = 0.10
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r")
 
 
 @dataclass(frozen=True)
@@ -62,60 +69,105 @@ def _sniff(path: Path) -> bytes:
         raise SourceReadError(f"{path}: cannot be read: {exc.strerror}") from None
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceReadError(f"{path.name}: is UTF-16 encoded; save it as UTF-8 and ingest it again")
-    if b"\x00" in head:
-        raise SourceReadError(f"{path.name}: looks like a binary file (it contains NUL bytes), not text")
+    if head and len(head) - len(head.translate(None, _CONTROL_BYTES)) > _BINARY_SHARE * len(head):
+        raise SourceReadError(f"{path.name}: looks like a binary file (it is mostly control bytes), not text")
     return head
 
 
-def open_records(path: Path, fmt: str, *, delimiter: str = ",") -> OpenedFile:
-    """Open *path* and return its columns (CSV) and a lazy stream of records."""
+def open_records(path: Path, fmt: str, *, delimiter: str = ",", max_record_chars: int = MAX_RECORD_CHARS) -> OpenedFile:
+    """Open *path* and return its columns (CSV) and a lazy stream of records. A record longer
+    than *max_record_chars* is rejected (record_too_large) without being held in memory whole."""
     path = Path(path)
     if fmt == "parquet":
-        return _open_parquet(path)
+        return _open_parquet(path, max_record_chars)
     _sniff(path)
     if fmt == "csv":
-        return _open_csv(path, delimiter)
+        return _open_csv(path, delimiter, max_record_chars)
     if fmt == "jsonl":
-        return OpenedFile(None, _jsonl_records(path))
+        return OpenedFile(None, _jsonl_records(path, max_record_chars))
     raise SourceReadError(f"{path.name}: unknown format {fmt!r}")
 
 
 # -- CSV --------------------------------------------------------------------------------------
 
 
+class RecordTooLarge(Exception):
+    """Raised through csv.reader when the record being read passes the size limit."""
+
+
 class _Lines:
     """Numbered physical lines with push-back, feeding csv.reader.
 
-    After each record, ``taken`` holds the (line number, text) pairs it was made of; a record that
-    went wrong across several lines can push all but its first line back to be parsed again.
+    After each record, ``take()`` gives the (line number, text) pairs it was made of; a record that
+    went wrong across several lines can push all but its first line back to be parsed again. A
+    record longer than *limit* characters raises RecordTooLarge once the reader is past it (its
+    long lines, and while a quote is open the lines after them), read in pieces of *limit* and
+    dropped but for its start: it is never held whole.
     """
 
-    def __init__(self, lines: Iterable[str]):
-        self._source = enumerate(lines, start=1)
+    def __init__(self, handle, limit: int):
+        self._handle, self.limit = handle, limit
+        self._number, self._line_ended = 0, True
         self._pending: deque[tuple[int, str]] = deque()
         self.taken: list[tuple[int, str]] = []
+        self._size = 0
 
     def __iter__(self):
         return self
 
+    def _read(self, size: int) -> tuple[int, str] | None:
+        if self._pending:
+            return self._pending.popleft()
+        line = self._handle.readline(size)
+        if not line:
+            return None
+        if self._line_ended:
+            self._number += 1
+        self._line_ended = line.endswith(("\n", "\r"))
+        return self._number, line
+
     def __next__(self) -> str:
-        item = self._pending.popleft() if self._pending else next(self._source)
+        item = self._read(self.limit + 1)
+        if item is None:
+            raise StopIteration
         self.taken.append(item)
+        self._size += len(item[1])
+        if self._size > self.limit:
+            self._skip_rest()
+            raise RecordTooLarge
         return item[1]
+
+    def _skip_rest(self) -> None:
+        quotes = sum(text.count('"') for _, text in self.taken)
+        ended = self.taken[-1][1].endswith(("\n", "\r"))
+        self.taken = [(self.taken[0][0], "".join(text for _, text in self.taken)[:_SNIFF_BYTES])]
+        while not ended or quotes % 2:
+            item = self._read(self.limit)
+            if item is None:
+                return
+            quotes += item[1].count('"')
+            ended = item[1].endswith(("\n", "\r"))
+
+    def take(self) -> list[tuple[int, str]]:
+        taken, self.taken, self._size = self.taken, [], 0
+        return taken
 
     def push_back(self, items: list[tuple[int, str]]) -> None:
         self._pending.extendleft(reversed(items))
 
 
-def _open_csv(path: Path, delimiter: str) -> OpenedFile:
+def _open_csv(path: Path, delimiter: str, max_record_chars: int) -> OpenedFile:
     handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    lines = _Lines(handle)
+    lines = _Lines(handle, max_record_chars)
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         handle.close()
         raise SourceReadError(f"{path.name}: cannot read the header: {exc}") from None
+    except RecordTooLarge:
+        handle.close()
+        raise SourceReadError(f"{path.name}: the header is longer than max_record_chars={max_record_chars:,}") from None
     if header is None:
         handle.close()
         return OpenedFile([], iter(()))
@@ -123,26 +175,33 @@ def _open_csv(path: Path, delimiter: str) -> OpenedFile:
     if _SURROGATE_RE.search("".join(columns)):
         handle.close()
         raise SourceReadError(f"{path.name}: the header is not valid UTF-8")
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    counts = Counter(columns)  # not columns.count(): a header may have tens of thousands of columns
+    duplicated = sorted(c for c, n in counts.items() if n > 1)
     if duplicated:
         handle.close()
-        raise SourceReadError(f"{path.name}: the header repeats column(s) {', '.join(duplicated)}")
-    lines.taken.clear()
-    return OpenedFile(columns, _csv_records(handle, lines, reader, columns))
+        raise SourceReadError(f"{path.name}: the header repeats column(s) {', '.join(duplicated[:30])}")
+    lines.take()
+    return OpenedFile(columns, _csv_records(handle, lines, delimiter, reader, columns))
 
 
-def _csv_records(handle, lines: _Lines, reader, columns: list[str]) -> Iterator[RawRecord]:
+def _csv_records(handle, lines: _Lines, delimiter: str, reader, columns: list[str]) -> Iterator[RawRecord]:
     with handle:
         while True:
             try:
                 fields = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:  # e.g. a NUL byte further down the file
-                taken, lines.taken = lines.taken, []
+            except csv.Error as exc:
+                taken = lines.take()
                 yield RawRecord(taken[0][0] if taken else -1, printable("".join(t for _, t in taken)), reason="unreadable_row", detail=str(exc))
                 continue
-            taken, lines.taken = lines.taken, []
+            except RecordTooLarge:  # the reader is mid-record: a new one starts on the next line
+                taken = lines.take()
+                reader = csv.reader(lines, delimiter=delimiter)
+                yield RawRecord(taken[0][0] if taken else -1, printable("".join(t for _, t in taken)[:_SNIFF_BYTES]),
+                                reason="record_too_large", detail=f"the record is longer than max_record_chars={lines.limit:,}")
+                continue
+            taken = lines.take()
             if not taken:
                 continue
             position = taken[0][0]
@@ -152,9 +211,13 @@ def _csv_records(handle, lines: _Lines, reader, columns: list[str]) -> Iterator[
             if _SURROGATE_RE.search(raw):
                 yield RawRecord(position, printable(raw), reason="invalid_utf8", detail="the record is not valid UTF-8")
                 continue
-            if len(taken) > 1 and raw.count('"') % 2:
+            if "\x00" in raw:
+                yield RawRecord(position, printable(raw.replace("\x00", "\\x00")), reason="nul_byte", detail="the record contains a NUL byte")
+                continue
+            if len(taken) > 1 and not _strictly_csv(raw, delimiter, fields):
                 # A quote that never closed swallowed the lines after it: reject the line it
-                # started on and parse the rest again.
+                # started on and parse the rest again. (An odd quote in an unquoted field, an inch
+                # mark, is valid CSV and stays.)
                 lines.push_back(taken[1:])
                 yield RawRecord(position, taken[0][1].rstrip("\r\n"), reason="unbalanced_quote",
                                 detail="a quoted field is opened on this line and never closed")
@@ -166,12 +229,27 @@ def _csv_records(handle, lines: _Lines, reader, columns: list[str]) -> Iterator[
             yield RawRecord(position, raw, data=dict(zip(columns, fields)))
 
 
+def _strictly_csv(raw: str, delimiter: str, fields: list[str]) -> bool:
+    """Whether a record read across several lines is valid CSV as it stands: every quoted field
+    closed and followed by a delimiter or the end (a swallowed line breaks one or the other)."""
+    try:
+        return list(csv.reader(io.StringIO(raw), delimiter=delimiter, strict=True)) == [fields]
+    except csv.Error:
+        return False
+
+
 # -- JSONL ------------------------------------------------------------------------------------
 
 
-def _jsonl_records(path: Path) -> Iterator[RawRecord]:
+def _jsonl_records(path: Path, limit: int) -> Iterator[RawRecord]:
     with open(path, "rb") as handle:
-        for position, line in enumerate(handle, start=1):
+        for position, line in enumerate(iter(lambda: handle.readline(limit + 1), b""), start=1):
+            if len(line) > limit:
+                head = line[:_SNIFF_BYTES].decode("utf-8", "backslashreplace")
+                while line and not line.endswith(b"\n"):  # the rest of the line, in pieces
+                    line = handle.readline(limit)
+                yield RawRecord(position, head, reason="record_too_large", detail=f"the line is longer than max_record_chars={limit:,}")
+                continue
             if position == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             line = line.rstrip(b"\r\n")
@@ -224,7 +302,7 @@ def _json_problem(value) -> str | None:
 # -- Parquet ----------------------------------------------------------------------------------
 
 
-def _open_parquet(path: Path) -> OpenedFile:
+def _open_parquet(path: Path, limit: int) -> OpenedFile:
     import pyarrow.parquet as pq
 
     if not path.is_file():
@@ -233,12 +311,29 @@ def _open_parquet(path: Path) -> OpenedFile:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
         raise SourceReadError(f"{path.name}: not a readable Parquet file: {exc}") from None
-    return OpenedFile(list(parquet.schema_arrow.names), _parquet_records(parquet))
+    return OpenedFile(list(parquet.schema_arrow.names), _parquet_records(parquet, limit))
 
 
-def _parquet_records(parquet) -> Iterator[RawRecord]:
+def _parquet_records(parquet, limit: int) -> Iterator[RawRecord]:
+    """Rows in batches of 1,000; a row whose text and binary values pass *limit* characters is
+    rejected before it becomes Python objects."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     position = 0
-    for batch in parquet.iter_batches(batch_size=10_000):
-        for row in batch.to_pylist():
+    for batch in parquet.iter_batches(batch_size=1_000):
+        sizes = pa.array([0] * batch.num_rows, pa.int64())
+        for column in batch.columns:
+            if pa.types.is_string(column.type) or pa.types.is_binary(column.type) or pa.types.is_large_string(column.type) \
+                    or pa.types.is_large_binary(column.type):
+                sizes = pc.add(sizes, pc.fill_null(pc.binary_length(column), 0))
+        fits = pc.less_equal(sizes, limit)
+        rows = iter(batch.filter(fits).to_pylist())
+        for ok in fits.to_pylist():
             position += 1
+            if not ok:
+                yield RawRecord(position, "", reason="record_too_large",
+                                detail=f"the row is longer than max_record_chars={limit:,}")
+                continue
+            row = next(rows)
             yield RawRecord(position, json.dumps(row, default=str, ensure_ascii=False), data=row)

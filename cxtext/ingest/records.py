@@ -11,10 +11,10 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from cxtext.config import SourceSpec
+from cxtext.config import LimitsConfig, SourceSpec
 from cxtext.ingest.redact import HandlePolicy, hash_customer_key, redact_text, redact_value
 
 #: Range of each score field: (low, high).
@@ -22,6 +22,8 @@ SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 TEXT_FIELDS = ("product", "channel", "touchpoint", "region")
 #: Records dated this far in the future are rejected (clock skew between systems is allowed).
 FUTURE_TOLERANCE = timedelta(days=1)
+#: Whatever earliest_created_at says: day arithmetic in any time zone must stay within datetime's range.
+_EARLIEST_REPRESENTABLE = date(1, 1, 3)
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_END_RE = re.compile(r"\r\n?")
@@ -95,6 +97,20 @@ def _without(data: dict, columns: list[str]) -> dict:
     return {k: v for k, v in rest.items() if v not in ({}, None, "")}
 
 
+def _too_long(data: dict, columns: dict[str, str], limit: int) -> tuple[str, int] | None:
+    """The first field other than the text longer than *limit* characters (as read; an object or
+    array as JSON), with its length; mapped fields and extra columns alike."""
+    text_columns = {columns["text"], columns["text"].split(".")[0]}  # a nested text: its object
+    for name, value in data.items():
+        if name in text_columns or value is None:
+            continue
+        size = len(value) if isinstance(value, (str, bytes)) else len(json.dumps(value, default=str)) \
+            if isinstance(value, (dict, list)) else len(str(value))
+        if size > limit:
+            return name, size
+    return None
+
+
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -156,6 +172,7 @@ def to_canonical(
     max_text_chars: int,
     now: datetime,
     handles: HandlePolicy = HandlePolicy(),
+    limits: LimitsConfig = LimitsConfig(),
 ) -> dict | Rejection:
     """Map one raw record onto the feedback row, or say why it is rejected."""
     cols = spec.columns
@@ -163,6 +180,10 @@ def to_canonical(
         value = lookup(data, cols[field]) if field in cols else None
         if isinstance(value, (dict, list)):
             return Rejection("not_text", f"{cols[field]} holds a JSON {'object' if isinstance(value, dict) else 'array'}, not text")
+    too_long = _too_long(data, cols, limits.max_field_chars)
+    if too_long:
+        return Rejection("field_too_long", _detail(f"{too_long[0]} has {too_long[1]:,} characters, more than "
+                                                   f"max_field_chars={limits.max_field_chars:,}", handles))
 
     raw_id = lookup(data, cols["source_record_id"]) if "source_record_id" in cols else None
     if "source_record_id" in cols and _blank(raw_id):
@@ -187,6 +208,9 @@ def to_canonical(
         return Rejection("bad_created_at", _detail(f"{cols['created_at']}={str(time_value)!r} does not match format {spec.created_at_format!r}", handles))
     if created_at > now + FUTURE_TOLERANCE:
         return Rejection("future_created_at", f"{cols['created_at']}={created_at:%Y-%m-%d %H:%M} UTC is in the future")
+    if created_at.date() < max(limits.earliest_created_at, _EARLIEST_REPRESENTABLE):
+        return Rejection("implausible_created_at", f"{cols['created_at']}={created_at:%Y-%m-%d} is before "
+                                                   f"earliest_created_at={limits.earliest_created_at}")
 
     row: dict = {
         "kind": spec.kind,

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from cxtext.config import HandlePolicy
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import re
+import unicodedata
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 
@@ -49,7 +51,16 @@ DATE_START_RE = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,
 # "@a@b" gives "[HANDLE]@b").
 DIGIT_RE = re.compile(r"\d")
 
-HANDLE_RE = re.compile(r"(?<![\w@.\]])@\w(?:[\w.]{0,28}\w)?(?!\w)")
+HANDLE_RE = re.compile(r"(?<![\w@\]])@\w(?:[\w.]{0,28}\w)?(?!\w)")
+
+# US social security number, written with separators (a bare 9-digit run reads like an order
+# number); _ssn drops the numbers the SSA never issues (area 000, 666, 900-999; group 00; serial 0000).
+SSN_RE = re.compile(r"(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])")
+# UK National Insurance number: two prefix letters (D, F, I, Q, U, V never; O not second), six
+# digits, optionally in pairs, and a suffix A-D; in capitals, as HMRC prints it.
+NINO_RE = re.compile(r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?[A-D]\b")
+_NINO_PREFIXES_NEVER = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -113,35 +124,140 @@ def _phone(match: re.Match) -> str:
     return "[PHONE]"
 
 
+def _ssn(match: re.Match) -> str:
+    area, _, group, serial = match.groups()
+    if area in ("000", "666") or area.startswith("9") or group == "00" or serial == "0000":
+        return match.group()
+    return "[SSN]"
+
+
+def _nino(match: re.Match) -> str:
+    return match.group() if match.group(1) in _NINO_PREFIXES_NEVER else "[NINO]"
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """What one character reads as: format characters (zero-width space and joiners, soft hyphen,
+    word joiner, BOM) are nothing, every space a space, every dash a hyphen, the rest its NFKC
+    form (fullwidth and small forms, superscripts, ligatures)."""
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""
+    if category == "Zs":
+        return " "
+    if category == "Pd":
+        return "-"
+    return unicodedata.normalize("NFKC", ch)
+
+
+def fold(text: str) -> str:
+    """*text* as the patterns see it (see :func:`_fold_char`)."""
+    return "".join(_fold_char(ch) for ch in text) if _needs_folding(text) else text
+
+
+def _needs_folding(text: str) -> bool:
+    return not text.isascii() and any(_fold_char(ch) != ch for ch in set(_NON_ASCII_RE.findall(text)))
+
+
 def redact_text(text: str, handles: HandlePolicy = HandlePolicy()) -> str:
-    """Replace e-mails, IBANs, card numbers, IP addresses, phone numbers and (per *handles*)
-    social handles in *text*. E-mails go first (their domain could look like a handle's tail),
-    IBANs and cards before phones (their digit groups would be taken for a phone number), IPv6
-    before IPv4 (its dotted tail)."""
+    """Replace e-mails, IBANs, card numbers, IP addresses, SSNs, NI numbers, phone numbers and
+    (per *handles*) social handles in *text*, however their characters are written (see
+    :func:`fold`). A text the folding changes is matched folded, and only the redacted spans take
+    the folded form's place: the rest keeps its original characters."""
     if not text:
         return text
+    if not _needs_folding(text):
+        return _redact(text, None, handles)[0]
+    folded: list[str] = []
+    origin: list[int] = []  # for each folded character, the index of the character it came from
+    for i, ch in enumerate(text):
+        f = _fold_char(ch)
+        folded.append(f)
+        origin.extend([i] * len(f))
+    redacted, origin = _redact("".join(folded), origin, handles)
+    return _unfold(text, redacted, origin) if any(o < 0 for o in origin) else text
+
+
+def _unfold(text: str, redacted: str, origin: list[int]) -> str:
+    """The original text with the redacted spans in place: runs of *redacted* that came from the
+    text (origin >= 0) are copied from it, placeholders (origin ~k: they replaced characters up to
+    k) from *redacted*. Invisible characters inside a redacted span go with it."""
+    out: list[str] = []
+    done, i, n = 0, 0, len(redacted)  # text[:done] is written out or redacted
+    while i < n:
+        j = i
+        if origin[i] < 0:
+            while j < n and origin[j] < 0:
+                j += 1
+            out.append(redacted[i:j])
+            done = max(done, max(~o for o in origin[i:j]) + 1)
+        else:
+            while j < n and origin[j] >= 0:
+                j += 1
+            out.append(text[done:origin[j - 1] + 1])
+            done = origin[j - 1] + 1
+        i = j
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _sub(pattern: re.Pattern, replace, text: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
+    """pattern.sub(replace, text), carrying *origin* along when there is one (see _unfold)."""
+    if origin is None:
+        return pattern.sub(replace, text), None
+    pieces: list[str] = []
+    moved: list[int] = []
+    last = 0
+    for match in pattern.finditer(text):
+        new = replace if isinstance(replace, str) else replace(match)
+        if new == match.group():
+            continue
+        start, end = match.span()
+        pieces += [text[last:start], new]
+        consumed = max(o if o >= 0 else ~o for o in origin[start:end])
+        moved += origin[last:start] + [~consumed] * len(new)
+        last = end
+    return "".join(pieces) + text[last:], moved + origin[last:]
+
+
+def _redact(text: str, origin: list[int] | None, handles: HandlePolicy) -> tuple[str, list[int] | None]:
+    """The patterns in order. E-mails go first (their domain could look like a handle's tail),
+    IBANs and cards before SSNs and phones (their digit groups would be taken for a phone number),
+    IPv6 before IPv4 (its dotted tail)."""
     # Most texts hold no '@' and many no digit: a pattern that needs one is not tried (the same
     # result, a quarter of ingest's time saved).
     if "@" in text:
-        text = EMAIL_RE.sub("[EMAIL]", text)
+        text, origin = _sub(EMAIL_RE, "[EMAIL]", text, origin)
     if DIGIT_RE.search(text):
-        text = IBAN_RE.sub(_iban, text)
-        text = CARD_RE.sub(_card, text)
+        text, origin = _sub(IBAN_RE, _iban, text, origin)
+        text, origin = _sub(CARD_RE, _card, text, origin)
         if text.count(":") >= 2:
-            text = IPV6_RE.sub(_ipv6, text)
-        text = IPV4_RE.sub(_ipv4, text)
-        text = PHONE_RE.sub(_phone, text)
+            text, origin = _sub(IPV6_RE, _ipv6, text, origin)
+        text, origin = _sub(IPV4_RE, _ipv4, text, origin)
+        text, origin = _sub(SSN_RE, _ssn, text, origin)
+        text, origin = _sub(NINO_RE, _nino, text, origin)
+        text, origin = _sub(PHONE_RE, _phone, text, origin)
     elif text.count(":") >= 2:  # an IPv6 address may be all letters ("fe80::abcd")
-        text = IPV6_RE.sub(_ipv6, text)
+        text, origin = _sub(IPV6_RE, _ipv6, text, origin)
     if handles.redact and "@" in text:
-        text = HANDLE_RE.sub(lambda m: m.group() if m.group().lower() in handles.keep else "[HANDLE]", text)
-    return text
+        text, origin = _sub(HANDLE_RE, lambda m: m.group() if m.group().lower() in handles.keep else "[HANDLE]", text, origin)
+    return text, origin
 
 
 def redact_value(value, handles: HandlePolicy = HandlePolicy()):
-    """Redact every string inside a JSON-like value (dicts, lists, scalars)."""
+    """Redact every value inside a JSON-like value (dicts, lists, scalars). A number, bytes or any
+    other scalar that reads as personal data (a card number stored as a JSON number or a Parquet
+    integer) becomes its redacted text; one that does not stays as it is."""
     if isinstance(value, str):
         return redact_text(value, handles)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return redact_text(bytes(value).decode("utf-8", "backslashreplace"), handles)
+    if value is not None and not isinstance(value, (bool, dict, list, tuple)):
+        text = str(value)
+        redacted = redact_text(text, handles)
+        return value if redacted == text else redacted
+    if isinstance(value, tuple):
+        value = list(value)
     if isinstance(value, dict):  # keys too: an e-mail can be a key ({"votes": {"jane@example.com": 1}})
         out: dict = {}
         for key, item in value.items():

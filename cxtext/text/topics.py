@@ -41,6 +41,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from cxtext.errors import TooAlike
+
 log = logging.getLogger(__name__)
 
 FEATURES = ("lsa", "tfidf", "wordllama")
@@ -459,7 +461,7 @@ def _silhouette_scores(space, k_range: list[int], random_state: int) -> dict[int
             continue
         scores[k] = round(float(silhouette_score(sample[scored], clusters[scored], metric="cosine")), 5)
     if not scores:
-        raise ValueError("could not score any number of topics: the documents are too alike")
+        raise TooAlike("could not score any number of topics: the documents are too alike")
     return scores
 
 
