@@ -52,21 +52,21 @@ header{background:#1f2a44;color:#fff;padding:20px 24px}header h1{margin:0 0 6px;
 header p{margin:0;opacity:.85}main{padding:20px 24px;max-width:1280px;margin:0 auto}
 section{background:#fff;border-radius:8px;padding:18px 20px;margin:0 0 20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h2{margin:0 0 4px;font-size:19px}.lead{margin:0 0 14px;color:#555;font-size:14px}
-table{border-collapse:collapse;width:100%;font-size:13.5px}th,td{text-align:left;padding:7px 8px;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:break-word}
+table{border-collapse:collapse;width:100%;font-size:13.5px}th,td{text-align:left;padding:7px 8px;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:anywhere}
 th{color:#666;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.quote{color:#444;font-style:italic;margin:2px 0}
-.stage{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-size:12px;max-width:100%;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;vertical-align:top}
+.stage{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-size:12px;max-width:12em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;vertical-align:top}
 .journey{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
 .card{border-radius:6px;padding:10px;background:#fafafa;border:0;border-top:5px solid;text-align:left;font:inherit;color:inherit;cursor:pointer;min-width:0;overflow-wrap:anywhere}
 .card h3{margin:0 0 6px;font-size:14px}.card .big{font-size:22px;font-weight:700}.card small{color:#666}
 .flag{color:#cc4125;font-weight:600}.muted{color:#888}svg{max-width:100%;height:auto}
 .link{background:none;border:0;padding:0;font:inherit;color:#1f4e99;text-decoration:underline;cursor:pointer;text-align:left;overflow-wrap:anywhere}
 .tools{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:0 0 12px;font-size:14px}
-.tools select{max-width:100%;font:inherit}.tools button{font:inherit}
+.tools label{display:block;max-width:100%;min-width:0}.tools select{max-width:100%;font:inherit}.tools button{font:inherit}
 footer{padding:0 24px 24px;max-width:1280px;margin:0 auto;color:#666;font-size:13px}footer dl{display:flex;flex-wrap:wrap;gap:4px 16px;margin:6px 0}
 footer dt{font-weight:600}footer dd{margin:0;overflow-wrap:anywhere}
 @media (max-width:700px){header,main{padding:14px}section{padding:14px}
-table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid #ddd;padding:6px 0}
+table.stack,table.stack tbody{display:block}table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid #ddd;padding:6px 0}
 table.stack td{display:block;border:0;padding:2px 4px;text-align:left;overflow-wrap:anywhere}
 table.stack td[data-label]::before{content:attr(data-label) ": ";color:#666;font-size:12px;font-style:normal}}
 """

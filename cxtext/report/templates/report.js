@@ -122,8 +122,8 @@
     Object.keys(attrs).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
     return e;
   }
-  function chart(points) {  // points: [week, negative mentions, days]; partial weeks as rate per day × 7
-    var w = 900, h = 200, left = 40, right = 40, bottom = 24;
+  function chart(points, w) {  // points: [week, negative mentions, days]; partial weeks as rate per day × 7
+    var h = 200, left = 40, right = 40, bottom = 24;
     var values = points.map(function (p) { return p[1] * 7 / p[2]; });
     var peak = Math.max.apply(null, values.concat([1]));
     var step = (w - left - right) / Math.max(1, points.length - 1);
@@ -139,7 +139,7 @@
       s.appendChild(t);
     });
     points.forEach(function (p, i) {
-      if ((points.length - 1 - i) % 4 !== 0) { return; }
+      if ((points.length - 1 - i) % (w < 600 ? 6 : 3) !== 0) { return; }
       var t = svg("text", {x: xy[i][0], y: h - 6, "font-size": 11, fill: "#888", "text-anchor": i === points.length - 1 ? "end" : "middle"});
       t.textContent = p[0].slice(5) + (p[2] < 7 ? "*" : "");
       s.appendChild(t);
@@ -153,7 +153,8 @@
     var points = lookup(theme ? D.theme_trends : D.stage_trends, theme || stage);
     var holder = byId("detail-chart");
     holder.textContent = "";
-    if (Array.isArray(points) && points.length) { holder.appendChild(chart(points)); }
+    detail.hidden = false;  // laid out first, so the chart can take the section's width
+    if (Array.isArray(points) && points.length) { holder.appendChild(chart(points, Math.max(300, Math.min(900, holder.clientWidth || 900)))); }
     body.textContent = "";
     D.segments.filter(function (s) { return s.stage === stage && (theme ? s.level === "theme" && s.theme === theme : s.level === "stage"); })
       .sort(function (a, b) { return Math.abs(b.z || 0) - Math.abs(a.z || 0); })
