@@ -178,10 +178,19 @@ def _nps_note(responses) -> str:
 
 
 def _columns(rows: list[dict]) -> dict:
-    """View rows for the page's data, as column names and value lists (a third of the size of one
+    """View rows for the page's data, as column names and value lists (about half the size of one
     object per row): dates as text, floats at 4 decimals."""
     cell = lambda v: round(v, 4) if isinstance(v, float) else str(v) if hasattr(v, "isoformat") else v  # noqa: E731
     return {"columns": list(rows[0]) if rows else [], "rows": [[cell(v) for v in row.values()] for row in rows]}
+
+
+def _group(rows, weeks: set[str]) -> dict[str, list[list]]:
+    """(key, week, count, days) rows as each key's [week, count, days] of *weeks*, in order."""
+    grouped: dict[str, list[list]] = {}
+    for key, week, n, days in rows:
+        if week in weeks:
+            grouped.setdefault(key, []).append([week, n, days])
+    return grouped
 
 
 def build_report(store: Store) -> str:
@@ -219,22 +228,21 @@ def build_report(store: Store) -> str:
         "ORDER BY dimension, segment, level DESC, negative_feedback DESC, stage, theme LIMIT 2000")
     trends = store.execute("SELECT theme, CAST(week AS VARCHAR), negative_mentions, days FROM theme_trends ORDER BY week, theme")
     stage_trends = store.execute("SELECT stage, CAST(week AS VARCHAR), negative_mentions, days FROM stage_trends ORDER BY week, position")
-    weeks = sorted({w for _, w, _, _ in trends})[-52:]
+    recent = set(sorted({w for _, w, _, _ in trends})[-52:])  # the last year's weeks
+    weeks = sorted(recent)
+    by_theme = _group(trends, recent)
     negative: dict[str, int] = {}
     for theme, _, n, _ in trends:
         negative[theme] = negative.get(theme, 0) + n
     top_themes = sorted((t for t in negative if negative[t]), key=lambda t: (-negative[t], t))[:5]
-    series = {t: [(w, n, days) for theme, w, n, days in trends if theme == t and w in weeks] for t in top_themes}
+    series = {t: [tuple(point) for point in by_theme[t]] for t in top_themes}
     drill = {p["theme"] for p in pain_rows} | set(top_themes)
     quotes = _unique_quotes(quotes, [(p["stage"], p["theme"]) for p in pain_rows if p["period"] == "all"])
-    pains = []
-    for p in (r for r in pain_rows if r["period"] == "all"):
-        impact = _impact(p["nps_impact"], p["nps_impact_low"], p["nps_impact_high"], 1.0)
-        pains.append({**p, "stage_name": stage_names.get(p["stage"], p["stage"]), "note": _nps_note(p["nps_responses"]),
-                      "quotes": quotes.get((p["stage"], p["theme"]), [])[:3], "impact": impact})
-    scale = max([abs(p["nps_impact_high"] or 0) for p in pains] + [1.0])
-    for p in pains:
-        p["impact"] = _impact(p["nps_impact"], p["nps_impact_low"], p["nps_impact_high"], scale)
+    top = [p for p in pain_rows if p["period"] == "all"]
+    scale = max([abs(p["nps_impact_high"] or 0) for p in top] + [1.0])
+    pains = [{**p, "stage_name": stage_names.get(p["stage"], p["stage"]), "note": _nps_note(p["nps_responses"]),
+              "quotes": quotes.get((p["stage"], p["theme"]), [])[:3],
+              "impact": _impact(p["nps_impact"], p["nps_impact_low"], p["nps_impact_high"], scale)} for p in top]
     versions = {k: v for k, v in meta.items() if k.endswith("_version")}
     generated = datetime.now(timezone.utc)
     run_info = {"feedback": total, "first_day": first, "last_day": last, "reporting_timezone": reporting_timezone,
@@ -242,9 +250,8 @@ def build_report(store: Store) -> str:
     data = {"stages": [[s["stage"], s["name"]] for s in stages], "themes": sorted(names.items()),
             "pains": _columns([{k: v for k, v in p.items() if not k.startswith("nps_impact_")} for p in pain_rows]),
             "segments": _columns(segments),
-            "theme_trends": [[t, [[w, n, d] for theme, w, n, d in trends if theme == t and w in weeks]] for t in sorted(drill)],
-            "stage_trends": [[s["stage"], [[w, n, d] for stage, w, n, d in stage_trends if stage == s["stage"] and w in weeks]]
-                             for s in stages],
+            "theme_trends": [[t, by_theme.get(t, [])] for t in sorted(drill)],
+            "stage_trends": [[stage, points] for stage, points in _group(stage_trends, recent).items()],
             "quotes": [[stage, theme, qs] for (stage, theme), qs in sorted(quotes.items()) if qs]}
     return _ENV.get_template("report.html.j2").render(
         css=Markup(CSS), csp=_csp(SCRIPTS), scripts=[_script_tag(js) for js in SCRIPTS],
