@@ -329,8 +329,8 @@ VIEWS = VIEWS + (
         "the rest of the feedback with a known value of that dimension. Significance: pooled two-proportion z-test, "
         f"z = (p1 − p0) / √(p(1 − p)(1/n1 + 1/n0)); significant when |z| ≥ {SEGMENT_Z} (two-sided p < 0.01) and both "
         f"groups have at least {SEGMENT_MIN_FEEDBACK} feedback (docs/ANALYSIS.md). Over all the data, current scored "
-        "feedback only; rows only where the segment has a complaint. Reads feedback and theme_mentions, so it costs "
-        "a scan of both. Answers: where is a pain worse than elsewhere?",
+        "feedback only; rows only where the segment has a complaint. Reads feedback and theme_mentions (one grouping "
+        "set per dimension), so it costs a scan of both. Answers: where is a pain worse than elsewhere?",
         (
             ("dimension", "'product', 'channel', 'region' or 'source'."),
             ("segment", "The dimension's value."),
@@ -348,8 +348,8 @@ VIEWS = VIEWS + (
             ("difference", "100 × (x1/n1 − x0/n0): percentage points above (+) or below the rest."),
             ("z", "Two-proportion z of the difference (pooled standard error)."),
             ("significant", f"|z| ≥ {SEGMENT_Z} with at least {SEGMENT_MIN_FEEDBACK} feedback on each side."),
-            ("quotes", "Up to three of the segment's most negative clauses about the theme, verbatim (PII-redacted); "
-             "NULL at level 'stage'."),
+            ("quotes", "Up to three distinct clauses among the segment's ten most negative about the theme, verbatim "
+             "(PII-redacted); NULL at level 'stage'."),
         ),
     ),
 )

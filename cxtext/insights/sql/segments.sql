@@ -2,28 +2,33 @@ WITH fb AS MATERIALIZED (  -- scored feedback whose enrichment is current, with 
     SELECT f.feedback_id, f.source, f.product, f.channel, f.region
     FROM feedback f JOIN enrichment e ON $current
     WHERE ($status) = 'current' AND e.scored IS NOT FALSE),
-seg AS MATERIALIZED (
-    SELECT feedback_id, 'product' AS dimension, product AS segment FROM fb WHERE product IS NOT NULL
-    UNION ALL SELECT feedback_id, 'channel', channel FROM fb WHERE channel IS NOT NULL
-    UNION ALL SELECT feedback_id, 'region', region FROM fb WHERE region IS NOT NULL
-    UNION ALL SELECT feedback_id, 'source', source FROM fb),
-sizes AS (SELECT dimension, segment, count(*) AS feedback FROM seg GROUP BY ALL),
+sizes AS (
+    SELECT CASE WHEN grouping(product) = 0 THEN 'product' WHEN grouping(channel) = 0 THEN 'channel'
+                WHEN grouping(region) = 0 THEN 'region' ELSE 'source' END AS dimension,
+           coalesce(product, channel, region, source) AS segment, count(*) AS feedback
+    FROM fb GROUP BY GROUPING SETS ((product), (channel), (region), (source))
+    HAVING coalesce(product, channel, region, source) IS NOT NULL),
 totals AS (SELECT dimension, sum(feedback) AS feedback FROM sizes GROUP BY dimension),
-negative AS MATERIALIZED (  -- each feedback once per theme it mentions negatively, with its most negative clause
-    SELECT m.feedback_id, m.stage, m.theme, min(m.compound) AS compound, arg_min(m.clause, m.compound) AS clause
-    FROM theme_mentions m JOIN fb ON fb.feedback_id = m.feedback_id
-    WHERE m.label = 'negative' GROUP BY ALL),
-counts AS (
-    SELECT s.dimension, s.segment, 'theme' AS level, n.stage, n.theme, count(*) AS negative_feedback, any_value(q.quotes) AS quotes
-    FROM negative n JOIN seg s ON s.feedback_id = n.feedback_id
-    LEFT JOIN (SELECT dimension, segment, stage, theme, min_by(clause, compound, 3) AS quotes
-               FROM (SELECT s.dimension, s.segment, n.stage, n.theme, n.clause, min(n.compound) AS compound
-                     FROM negative n JOIN seg s ON s.feedback_id = n.feedback_id GROUP BY ALL)
-               GROUP BY ALL) q ON q.dimension = s.dimension AND q.segment = s.segment AND q.stage = n.stage AND q.theme = n.theme
-    GROUP BY s.dimension, s.segment, n.stage, n.theme
+negative AS MATERIALIZED (  -- each feedback once per theme it mentions negatively, with its segments and most negative clause
+    SELECT n.*, fb.product, fb.channel, fb.region, fb.source FROM (
+        SELECT feedback_id, stage, theme, min(compound) AS compound, arg_min(clause, compound) AS clause
+        FROM theme_mentions WHERE label = 'negative' GROUP BY ALL) n
+    JOIN fb ON fb.feedback_id = n.feedback_id),
+counts AS (  -- one grouping set per dimension: no row is made per feedback and dimension
+    SELECT CASE WHEN grouping(product) = 0 THEN 'product' WHEN grouping(channel) = 0 THEN 'channel'
+                WHEN grouping(region) = 0 THEN 'region' ELSE 'source' END AS dimension,
+           coalesce(product, channel, region, source) AS segment, 'theme' AS level, stage, theme,
+           count(*) AS negative_feedback, list_distinct(min_by(clause, compound, 10))[1:3] AS quotes
+    FROM negative
+    GROUP BY GROUPING SETS ((product, stage, theme), (channel, stage, theme), (region, stage, theme), (source, stage, theme))
+    HAVING coalesce(product, channel, region, source) IS NOT NULL
     UNION ALL
-    SELECT s.dimension, s.segment, 'stage', n.stage, NULL, count(DISTINCT n.feedback_id), NULL
-    FROM negative n JOIN seg s ON s.feedback_id = n.feedback_id GROUP BY ALL),
+    SELECT CASE WHEN grouping(product) = 0 THEN 'product' WHEN grouping(channel) = 0 THEN 'channel'
+                WHEN grouping(region) = 0 THEN 'region' ELSE 'source' END,
+           coalesce(product, channel, region, source), 'stage', stage, NULL, count(*), NULL
+    FROM (SELECT DISTINCT feedback_id, stage, product, channel, region, source FROM negative)
+    GROUP BY GROUPING SETS ((product, stage), (channel, stage), (region, stage), (source, stage))
+    HAVING coalesce(product, channel, region, source) IS NOT NULL),
 everywhere AS (
     SELECT dimension, level, stage, theme, sum(negative_feedback) AS negative_feedback FROM counts GROUP BY ALL),
 tested AS (  -- the segment (1) against the rest of the dimension (0): pooled two-proportion z-test
