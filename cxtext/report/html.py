@@ -224,7 +224,7 @@ def build_report(store: Store) -> str:
     segments = store.dicts(
         "SELECT dimension, segment, level, stage, theme, feedback, negative_feedback, share_negative, rest_share_negative, "
         "difference, z, significant, quotes FROM segments "
-        "QUALIFY row_number() OVER (PARTITION BY dimension, segment, level ORDER BY negative_feedback DESC, stage, theme) <= 15 "
+        "QUALIFY row_number() OVER (PARTITION BY dimension, segment, level ORDER BY negative_feedback DESC, stage, theme) <= 10 "
         "ORDER BY dimension, segment, level DESC, negative_feedback DESC, stage, theme LIMIT 2000")
     trends = store.execute("SELECT theme, CAST(week AS VARCHAR), negative_mentions, days FROM theme_trends ORDER BY week, theme")
     stage_trends = store.execute("SELECT stage, CAST(week AS VARCHAR), negative_mentions, days FROM stage_trends ORDER BY week, position")
