@@ -51,11 +51,27 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
         markdown = top_pain_points_markdown(store)
     assert "<script>alert" not in html and str(escape(NASTY)) in html
     assert "Support &lt;wait&gt; times" in html and "src&lt;1&gt;" in html
-    assert html.count("<script>") == 1 and RENDER_CHECK in html  # only the render check
+    assert html.count("<script>") == 2 and RENDER_CHECK in html  # the page's script and the render check
     assert "“Please add &lt;b&gt;chat&lt;/b&gt;”" in html and "effort 3.50" in html  # requests and effort, escaped
-    for section in ("journey", "pain-points", "requests", "trends", "emerging", "topics", "quality"):
+    for section in ("journey", "pain-points", "requests", "detail", "segments", "trends", "emerging", "topics", "quality"):
         assert f'id="{section}"' in html
     assert "| support | Support <wait> times | 1 |" in markdown
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "too few NPS answers (1)" in html and ">Support</span>" in html  # stage names, not ids
+
+
+def test_rows_without_any_nps_answer_say_so_and_quotes_are_not_repeated(tmp_path):
+    rows = [(f"n{i}", datetime(2026, 7, 6, 9), None, "negative") for i in range(5)]
+    with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
+        store.execute("INSERT INTO themes VALUES ('support_hold', 'On hold', 'support', '', 'v1')")
+        for i in range(5):  # the same clause carries a second theme
+            store.execute("INSERT INTO theme_mentions VALUES (?, 1, 'support_hold', 'support', 0, 0, 4, 'text', "
+                          "'On hold!', -0.5, 'negative', 'clause')", [f"n{i}"])
+        aggregate(store)
+        html = build_report(store)
+    table = html.split('id="pain-table"')[1].split("</table>")[0]
+    assert "no NPS answers" in table and "too few NPS answers" not in table
+    assert table.count('class="quote"') == 1  # "on hold" and "On hold!" are one quote, shown once
 
 
 @contextmanager
@@ -130,8 +146,11 @@ PAYLOADS = [
     "<!-- {{7*7}} {% raw %} ${7*7} \u2028\u2029 &amp; -->",
 ]
 HOSTILE = " ".join(PAYLOADS)
-# Every text the report shows that comes from data: feedback, a hostile taxonomy, sources, versions.
-FIELDS = ("stage", "stage_name", "theme", "theme_name", "quote", "source", "reason", "language", "topic", "version")
+# Every text the report shows or inlines that comes from data: feedback, a hostile taxonomy, sources,
+# versions, segments (product, channel, region).
+FIELDS = ("stage", "stage_name", "theme", "theme_name", "quote", "source", "reason", "language", "topic", "version",
+          "product", "channel", "region")
+SHOWN = ("stage_name", "theme_name", "quote", "source", "reason", "language", "topic", "version")
 
 
 def hostile(field: str) -> str:
@@ -163,9 +182,11 @@ def _fill_hostile(store):
     for week, n in enumerate((3, 2, 3, 2, 20)):
         for i in range(n):
             feedback_id = f"w{week}-{i}"
-            store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps, language) "
-                          "VALUES (?, 'survey', ?, ?, 'text', 'h', 0, ?)",
-                          [feedback_id, hostile("source"), datetime(2026, 7, 6) + timedelta(weeks=week), hostile("language")])
+            segment = "" if i % 2 else "other "  # two values of each segment, so the rest is not empty
+            store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps, language, "
+                          "product, channel, region) VALUES (?, 'survey', ?, ?, 'text', 'h', 0, ?, ?, ?, ?)",
+                          [feedback_id, hostile("source"), datetime(2026, 7, 6) + timedelta(weeks=week), hostile("language"),
+                           segment + hostile("product"), segment + hostile("channel"), segment + hostile("region")])
             store.execute("INSERT INTO enrichment VALUES (?, 'h', ?, ?, ?, now(), true)", [feedback_id, version, version, version])
             store.execute("INSERT INTO sentiment VALUES (?, -0.8, 0, 0.2, 0.8, 'negative', -0.8, 'negative', 1, false)",
                           [feedback_id])
@@ -206,18 +227,21 @@ def test_hostile_text_in_every_field_is_shown_escaped_and_adds_no_element(tmp_pa
         emerging = store.execute("SELECT count(*) FROM emerging_issues")[0][0]
         versions = {k: v for k, v in store.execute("SELECT key, value FROM cxtext_meta") if k.endswith("_version")}
     assert emerging == 2  # the theme and the topic
-    for field in FIELDS:
-        if field != "version":  # versions are shown as JSON text, below
-            assert str(escape(hostile(field))) in html, field
+    for field in SHOWN:
+        assert str(escape(hostile(field))) in html, field
     tags = Tags(html).tags
     assert injected(tags) == []
     scripts = [a for t, a in tags if t == "script"]
-    assert scripts == [{"type": "application/json", "id": "cxtext-run"}, {}]  # the run info and the render check
+    # the run info, the page's data, its script and the render check
+    assert scripts == [{"type": "application/json", "id": "cxtext-run"}, {"type": "application/json", "id": "cxtext-data"}, {}, {}]
     assert "PWNED" not in html.split("<main>")[0]  # nothing hostile reaches the head (title, policy, style)
-    [run] = json_blocks(html)
+    run, data = json_blocks(html)
     assert versions[f"{HOSTILE}_version"] == versions["taxonomy_version"] == hostile("version")
     assert json.loads(run)["versions"] == versions and json.loads(run)["feedback"] == 30
-    assert str(escape(json.dumps(versions))) in html  # the footer's visible copy
+    inlined = json.dumps(json.loads(data), ensure_ascii=False)
+    for field in FIELDS:  # the hostile fields the drill-down and filters use reach the page's data as text
+        if field not in ("reason", "language", "topic", "version"):
+            assert json.dumps(hostile(field), ensure_ascii=False)[1:-1] in inlined, field
 
 
 JSON_TRAPS = ["</script>", "</SCRIPT >", "</ScRiPt", "<!--", "<script>", "]]>", "\u2028", "\u2029", "&lt;", "\\u003c"]
@@ -259,12 +283,13 @@ def test_hostile_text_never_runs_in_a_browser(tmp_path):
     dom = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000",
                           "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120).stdout
     rendered = re.search(r'data-charts-rendered="(\d+)"', dom)
-    assert rendered and int(rendered.group(1)) == html.count('class="chart"') == 4  # the page's own script ran
+    assert rendered and int(rendered.group(1)) == html.count('class="chart"') > 0  # the page's own script ran
     assert "<title>cxtext: customer pain points</title>" in dom and "PWNED" not in re.search(r"<title>.*?</title>", dom).group()
     assert "data-pwned" not in dom
     tags = Tags(dom).tags
     assert injected(tags) == []
-    assert [a for t, a in tags if t == "script"] == [{"type": "application/json", "id": "cxtext-run"}, {}]
+    assert [a for t, a in tags if t == "script"] == [{"type": "application/json", "id": "cxtext-run"},
+                                                     {"type": "application/json", "id": "cxtext-data"}, {}, {}]
     assert "{{7*7}}" in dom  # data is never read as a template
     assert 'id="requests"' in dom and "effort 4.00" in dom  # what customers ask for, and the effort, rendered
 

@@ -27,6 +27,11 @@ EMERGING_Z = 3.09  # one-sided p < 0.001
 EMERGING_MIN_VOLUME = 10  # the week's count
 
 
+def rounded(value: float, digits: int):
+    """*value* as the views give it: rounded to *digits* decimals."""
+    return pytest.approx(value, abs=0.5 * 10 ** -digits + 1e-12)
+
+
 class Tiny:
     """A database in memory with the views, written row by row."""
 
@@ -116,14 +121,14 @@ def test_pain_score_weighs_how_common_a_complaint_is_by_how_strongly_it_is_put()
     assert [r["period"] for r in wait] == ["all", "month", "week"]  # one day: the three periods agree
     for r in wait:
         assert (r["mentions"], r["feedback"], r["negative_mentions"]) == (7, 6, 5)
-        assert r["share_negative"] == pytest.approx(5 / 7, abs=1e-12)
-        assert r["mean_compound"] == pytest.approx((sum(negatives) + 0.7 + 0.3) / 7, abs=1e-12)
+        assert r["share_negative"] == rounded(5 / 7, 4)
+        assert r["mean_compound"] == rounded((sum(negatives) + 0.7 + 0.3) / 7, 4)
         assert r["pain_score"] == round(100 * 5 / enriched * (0.5 + 0.5 * severity), 3) == 35.5
         assert r["quotes"] == ["n2 says wait #0", "n1 says wait #0", "mixed says wait #0"]
     assert fees[0]["pain_score"] == round(100 * 1 / enriched * (0.5 + 0.5 * 0.0), 3) == 5.0  # severity clamped at 0
     # the edited feedback is not stale either: its text was never enriched
     assert (stage["feedback"], stage["mentions"], stage["stale_feedback"]) == (6, 7, 1)
-    assert stage["share_negative"] == pytest.approx(5 / 7) and stage["share_positive"] == pytest.approx(2 / 7)
+    assert stage["share_negative"] == rounded(5 / 7, 4) and stage["share_positive"] == rounded(2 / 7, 4)
 
 
 def test_pain_score_divides_by_each_periods_own_feedback():
@@ -203,10 +208,11 @@ def test_impact_and_its_interval_follow_the_two_groups_variances():
         mentioners, rest = codes[metric]
         impact, low, high = _impact(mentioners, rest, scale)
         assert row[f"{metric}_responses"] == 36
-        assert row[f"{metric}_negative_mentioners"] == pytest.approx(scale * sum(mentioners) / 36, abs=1e-9)
-        assert row[f"{metric}_rest"] == pytest.approx(scale * sum(rest) / len(rest), abs=1e-9)
+        digits = 1 if scale == 100 else 2  # scores: NPS and CSAT points to 1 decimal, stars to 2
+        assert row[f"{metric}_negative_mentioners"] == rounded(scale * sum(mentioners) / 36, digits)
+        assert row[f"{metric}_rest"] == rounded(scale * sum(rest) / len(rest), digits)
         assert (row[f"{metric}_impact"], row[f"{metric}_impact_low"], row[f"{metric}_impact_high"]) == pytest.approx(
-            (impact, low, high), abs=1e-9), metric
+            (impact, low, high), abs=0.5 * 10 ** -(digits + 1) + 1e-12), metric
         assert low < impact < high
 
 
@@ -219,11 +225,12 @@ def test_impact_needs_thirty_answers_among_the_mentioners(n):
     for metric, scale in (("nps", 100), ("csat", 100), ("stars", 1)):
         got = (row[f"{metric}_impact"], row[f"{metric}_impact_low"], row[f"{metric}_impact_high"])
         assert row[f"{metric}_responses"] == n
-        assert row[f"{metric}_negative_mentioners"] == pytest.approx(scale * sum(codes[metric][0]) / n, abs=1e-9)
+        digits = 1 if scale == 100 else 2
+        assert row[f"{metric}_negative_mentioners"] == rounded(scale * sum(codes[metric][0]) / n, digits)
         if n < MIN_ANSWERS:
             assert got == (None, None, None), metric
         else:
-            assert got == pytest.approx(_impact(*codes[metric], scale), abs=1e-9), metric
+            assert got == pytest.approx(_impact(*codes[metric], scale), abs=0.5 * 10 ** -(digits + 1) + 1e-12), metric
 
 
 def test_stage_summary_scores_the_feedback_that_mentions_the_stage_once_each():
@@ -234,10 +241,10 @@ def test_stage_summary_scores_the_feedback_that_mentions_the_stage_once_each():
     nps = codes["nps"][0] + codes["nps"][1][:5]  # the mentioners, and the 5 rest surveys praising it
     csat = codes["csat"][0] + codes["csat"][1][:5]
     assert (row["feedback"], row["mentions"], row["stale_feedback"]) == (12 + 12 + 5, 12 + 1 + 12 + 5, 1)
-    assert row["nps"] == pytest.approx(100 * sum(nps) / len(nps)) and row["nps_responses"] == len(nps)
-    assert row["csat"] == pytest.approx(100 * sum(csat) / len(csat)) and row["csat_responses"] == len(csat)
-    assert row["mean_rating"] == pytest.approx(sum(codes["stars"][0]) / 12)
-    assert row["mean_compound"] == pytest.approx((25 * -0.6 + 5 * 0.5) / 30)
+    assert row["nps"] == rounded(100 * sum(nps) / len(nps), 1) and row["nps_responses"] == len(nps)
+    assert row["csat"] == rounded(100 * sum(csat) / len(csat), 1) and row["csat_responses"] == len(csat)
+    assert row["mean_rating"] == rounded(sum(codes["stars"][0]) / 12, 2)
+    assert row["mean_compound"] == rounded((25 * -0.6 + 5 * 0.5) / 30, 4)
     assert row["top_pain_themes"] == ["wait"]
 
 
@@ -310,4 +317,4 @@ def test_emerging_issues_flag_a_weekly_rise_beyond_the_trailing_four_weeks():
     for week, subject, x, _, _, kind, rise, ratio in rows:
         m = _trailing_mean(_series()[subject], WEEKS.index(week))
         assert kind == ("topic" if subject.startswith("topic:") else "theme")
-        assert rise == pytest.approx(x - m) and ratio == round(x / max(m, 0.5), 2)
+        assert rise == rounded(x - m, 2) and ratio == round(x / max(m, 0.5), 2)

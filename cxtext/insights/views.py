@@ -98,8 +98,10 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "theme_trends",
-        "Weekly mentions and sentiment per theme (weeks in the reporting time zone), added up from daily_themes. Answers: "
-        "which themes are growing, and is their tone getting worse?",
+        "Weekly mentions and sentiment per theme (weeks in the reporting time zone), added up from daily_themes. Every "
+        "week from the first to the last day with feedback has a row for every theme ever mentioned: a week without "
+        "mentions is 0 (its shares NULL). The first and last weeks are flagged partial when the data covers only part of "
+        "them, so a two-day week is not read as a drop. Answers: which themes are growing, and is their tone getting worse?",
         (
             ("week", "Monday of the week, reporting time zone."),
             ("stage", "Journey stage of the theme."),
@@ -108,8 +110,31 @@ VIEWS: tuple[View, ...] = (
             ("mentions", "Mentions of the theme that week."),
             ("feedback", "Feedback mentioning it that week."),
             ("negative_mentions", "Mentions with negative theme-level sentiment."),
-            ("share_negative", "negative_mentions / mentions."),
-            ("mean_compound", "Mean theme-level sentiment (VADER compound of the clauses)."),
+            ("share_negative", "negative_mentions / mentions (4 decimals); NULL without mentions."),
+            ("mean_compound", "Mean theme-level sentiment (VADER compound of the clauses, 4 decimals)."),
+            ("days", "Days of the week inside the data's span (first to last day with feedback): 7 unless partial."),
+            ("partial", "True for a first or last week the data covers only in part: compare its counts per day (÷ days)."),
+        ),
+    ),
+    View(
+        "stage_trends",
+        "Weekly volume and tone per customer-journey stage, added up from daily_stages: every stage for every week the "
+        "data spans (0 without mentions), the first and last weeks flagged partial when the data covers only part of "
+        "them. Answers: is a stage getting better or worse?",
+        (
+            ("week", "Monday of the week, reporting time zone."),
+            ("position", "Order of the stage in the journey."),
+            ("stage", "Stage id."),
+            ("name", "Stage name."),
+            ("feedback", "Feedback mentioning a theme of the stage that week."),
+            ("mentions", "Theme mentions at the stage."),
+            ("negative_mentions", "Mentions with negative theme-level sentiment."),
+            ("share_negative", "negative_mentions / mentions; NULL without mentions."),
+            ("mean_compound", "Mean theme-level sentiment."),
+            ("nps", "NPS of the feedback mentioning the stage that week (1 decimal); NULL without answers."),
+            ("nps_responses", "NPS answers among them."),
+            ("days", "Days of the week inside the data's span (first to last day with feedback): 7 unless partial."),
+            ("partial", "True for a first or last week the data covers only in part: compare its counts per day (÷ days)."),
         ),
     ),
     View(
@@ -219,6 +244,9 @@ PAIN_VIEWS: tuple[View, ...] = (
         (
             ("period", "'all' (the whole data), 'month' or 'week'."),
             ("period_start", "First day of the month or week (reporting time zone); NULL for 'all'."),
+            ("days", "Days of the period inside the data's span (first to last day with feedback)."),
+            ("partial", "True for a first or last month or week the data covers only in part: its counts are for fewer "
+             "days (pain_score, a share of the period's feedback, stays comparable)."),
             ("stage", "Journey stage."),
             ("theme", "Theme id."),
             ("theme_name", "Theme name."),
@@ -290,6 +318,61 @@ PAIN_VIEWS: tuple[View, ...] = (
 )
 VIEWS = VIEWS + PAIN_VIEWS
 
+#: Segments: a difference from the rest is flagged when |z| of the two-proportion test reaches
+#: SEGMENT_Z (two-sided p < 0.01: stricter than 0.05, as one table holds many comparisons) and
+#: both the segment and the rest have at least SEGMENT_MIN_FEEDBACK feedback.
+SEGMENT_Z = 2.58
+SEGMENT_MIN_FEEDBACK = 30
+
+#: The report inlines at most this many quotes per theme (and the view holds no more).
+QUOTES_PER_THEME = 50
+
+VIEWS = VIEWS + (
+    View(
+        "pain_quotes",
+        f"Per journey stage and theme: up to {QUOTES_PER_THEME} of its most negative distinct clauses over all the data, "
+        "from daily_quotes (each day's three most negative per theme). What the report's drill-down shows; every "
+        "mention is in theme_mentions. Answers: what do customers say about this pain?",
+        (
+            ("stage", "Journey stage."),
+            ("theme", "Theme id."),
+            ("quote", "The clause, verbatim (PII-redacted)."),
+            ("compound", "Its most negative theme-level sentiment."),
+            ("day", "The last day it was written on (reporting time zone)."),
+        ),
+    ),
+    View(
+        "segments",
+        "Pain points and journey stages by segment: for each product, channel, region and source, the share of its "
+        "feedback that complains about a theme (level 'theme') or about any theme of a stage (level 'stage'), against "
+        "the rest of the feedback with a known value of that dimension. Significance: pooled two-proportion z-test, "
+        f"z = (p1 − p0) / √(p(1 − p)(1/n1 + 1/n0)); significant when |z| ≥ {SEGMENT_Z} (two-sided p < 0.01) and both "
+        f"groups have at least {SEGMENT_MIN_FEEDBACK} feedback (docs/ANALYSIS.md). Over all the data, current scored "
+        "feedback only; rows only where the segment has a complaint. Reads feedback and theme_mentions (one grouping "
+        "set per dimension), so it costs a scan of both. Answers: where is a pain worse than elsewhere?",
+        (
+            ("dimension", "'product', 'channel', 'region' or 'source'."),
+            ("segment", "The dimension's value."),
+            ("level", "'theme' (a pain point) or 'stage' (any theme of the stage)."),
+            ("stage", "Journey stage id."),
+            ("stage_name", "Stage name."),
+            ("theme", "Theme id; NULL at level 'stage'."),
+            ("theme_name", "Theme name; NULL at level 'stage'."),
+            ("feedback", "Scored feedback of the segment (n1)."),
+            ("negative_feedback", "Of them, feedback with a negative mention of the theme or stage (x1)."),
+            ("share_negative", "x1 / n1 (4 decimals)."),
+            ("rest_feedback", "Scored feedback of the other values of the dimension (n0)."),
+            ("rest_negative_feedback", "Of them, feedback with a negative mention (x0)."),
+            ("rest_share_negative", "x0 / n0; NULL when the dimension has one value."),
+            ("difference", "100 × (x1/n1 − x0/n0): percentage points above (+) or below the rest."),
+            ("z", "Two-proportion z of the difference (pooled standard error)."),
+            ("significant", f"|z| ≥ {SEGMENT_Z} with at least {SEGMENT_MIN_FEEDBACK} feedback on each side."),
+            ("quotes", "Up to three distinct clauses among the segment's ten most negative about the theme, verbatim "
+             "(PII-redacted); NULL at level 'stage'."),
+        ),
+    ),
+)
+
 
 def local_time_sql(reporting_timezone: str) -> str:
     """SQL for feedback f's created_at (UTC) as a local timestamp in *reporting_timezone*."""
@@ -300,7 +383,8 @@ def view_statements(reporting_timezone: str) -> list[str]:
     """CREATE OR REPLACE the analysts' views for a reporting time zone, with their documentation."""
     values = {"local": local_time_sql(reporting_timezone), "current": CURRENT_SQL, "status": STATUS_SQL,
               "min_impact_responses": str(MIN_IMPACT_RESPONSES), "emerging_z": str(EMERGING_Z),
-              "emerging_min_volume": str(EMERGING_MIN_VOLUME)}
+              "emerging_min_volume": str(EMERGING_MIN_VOLUME), "segment_z": str(SEGMENT_Z), "quotes_per_theme": str(QUOTES_PER_THEME),
+              "segment_min_feedback": str(SEGMENT_MIN_FEEDBACK)}
     statements = []
     for view in VIEWS:
         statements.append(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql(**values).strip()}")

@@ -21,7 +21,7 @@ history AS (
 scored AS (
     SELECT *, 2 * (sqrt(x + 0.375) - sqrt(m + 0.375)) AS z FROM history WHERE weeks_before >= 2)
 SELECT week, kind, stage, subject AS theme, subject_name AS theme_name, x AS count, round(m, 2) AS expected,
-       x - m AS rise, round(x / greatest(m, 0.5), 2) AS ratio, round(z, 2) AS z
+       round(x - m, 2) AS rise, round(x / greatest(m, 0.5), 2) AS ratio, round(z, 2) AS z
 FROM scored WHERE z >= $emerging_z AND x >= $emerging_min_volume
 ORDER BY week DESC, z DESC
 

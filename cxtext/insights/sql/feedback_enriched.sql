@@ -2,7 +2,7 @@ SELECT f.feedback_id, f.kind, f.source, f.source_record_id, f.created_at,
        CAST($local AS DATE) AS local_date,
        CAST(date_trunc('week', $local) AS DATE) AS local_week,
        f.title, f.text, f.rating, f.nps, f.csat, f.ces, f.product, f.channel, f.touchpoint, f.region,
-       f.customer_key, s.compound, s.label AS sentiment_label, s.peak_end, s.peak_end_label,
+       f.customer_key, s.compound, s.label AS sentiment_label, round(s.peak_end, 4) AS peak_end, s.peak_end_label,
        m.themes, m.stages, m.negative_themes, ft.topic_id, t.label AS topic_label,
        $status AS enrichment_status,
        f.language, e.scored

@@ -1,4 +1,5 @@
-WITH periods AS (  -- each day of the daily tables, in its three periods
+WITH span AS (SELECT min(day) AS first_day, max(day) AS last_day FROM daily_inputs),
+periods AS (  -- each day of the daily tables, in its three periods
     SELECT day, 'all' AS period, CAST(NULL AS DATE) AS period_start FROM daily_feedback
     UNION ALL SELECT day, 'month', CAST(date_trunc('month', day) AS DATE) FROM daily_feedback
     UNION ALL SELECT day, 'week', CAST(date_trunc('week', day) AS DATE) FROM daily_feedback),
@@ -6,11 +7,11 @@ mention_stats AS (
     SELECT p.period, p.period_start, d.stage, d.theme, CAST(sum(d.mentions) AS BIGINT) AS mentions,
            CAST(sum(d.feedback) AS BIGINT) AS feedback,
                CAST(sum(d.negative_mentions) AS BIGINT) AS negative_mentions,
-           sum(d.negative_mentions) / sum(d.mentions) AS share_negative,
+           round(sum(d.negative_mentions) / sum(d.mentions), 4) AS share_negative,
            CAST(sum(d.complaint_mentions) AS BIGINT) AS complaint_mentions,
            CAST(sum(d.question_mentions) AS BIGINT) AS question_mentions,
-           CAST(sum(d.effort_sum) / sum(d.feedback) AS DOUBLE) AS mean_effort,
-           sum(d.compound_sum) / sum(d.mentions) AS mean_compound,
+           round(CAST(sum(d.effort_sum) / sum(d.feedback) AS DOUBLE), 2) AS mean_effort,
+           round(sum(d.compound_sum) / sum(d.mentions), 4) AS mean_compound,
            least(1.0,
                greatest(0.0, -sum(d.negative_compound_sum) / nullif(sum(d.negative_mentions), 0))) AS severity
     FROM daily_themes d JOIN periods p ON p.day = d.day GROUP BY p.period, p.period_start, d.stage, d.theme),
@@ -70,42 +71,50 @@ joined AS (
                        AND sc.stage = s.stage AND sc.theme = s.theme
     LEFT JOIN quotes q ON q.period = s.period AND q.period_start IS NOT DISTINCT FROM s.period_start
                       AND q.stage = s.stage AND q.theme = s.theme)
-SELECT period, period_start, stage, theme, theme_name, mentions, feedback, negative_mentions, share_negative,
+SELECT period, period_start,
+       CAST(least(coalesce(period_end, sp.last_day), sp.last_day)
+            - greatest(coalesce(period_start, sp.first_day), sp.first_day) + 1 AS INTEGER) AS days,
+       coalesce(period_start < sp.first_day OR period_end > sp.last_day, false) AS partial,
+       stage, theme, theme_name, mentions, feedback, negative_mentions, share_negative,
        mean_compound, pain_score,
        negative_mentions - lag(negative_mentions) OVER previous AS negative_mentions_change,
-       pain_score - lag(pain_score) OVER previous AS pain_score_change,
-       100 * nps_m1 AS nps_negative_mentioners, 100 * nps_m0 AS nps_rest, nps_n1 AS nps_responses,
-       CASE WHEN nps_n1 >= $min_impact_responses THEN 100 * nps_n1 / (nps_n1 + nps_n0) * ((nps_m0 - nps_m1)) END AS nps_impact,
-       CASE WHEN nps_n1 >= $min_impact_responses
+       round(pain_score - lag(pain_score) OVER previous, 3) AS pain_score_change,
+       round(100 * nps_m1, 1) AS nps_negative_mentioners, round(100 * nps_m0, 1) AS nps_rest,
+       CAST(nps_n1 AS BIGINT) AS nps_responses,
+       round(CASE WHEN nps_n1 >= $min_impact_responses THEN 100 * nps_n1 / (nps_n1 + nps_n0) * ((nps_m0 - nps_m1)) END, 2) AS nps_impact,
+       round(CASE WHEN nps_n1 >= $min_impact_responses
             THEN 100 * nps_n1 / (nps_n1 + nps_n0)
                  * ((nps_m0 - nps_m1) + -1 * 1.96 * sqrt(nps_v1 / nps_n1 + nps_v0 / greatest(nps_n0, 1)))
-       END AS nps_impact_low,
-       CASE WHEN nps_n1 >= $min_impact_responses
+       END, 2) AS nps_impact_low,
+       round(CASE WHEN nps_n1 >= $min_impact_responses
             THEN 100 * nps_n1 / (nps_n1 + nps_n0)
                  * ((nps_m0 - nps_m1) + 1 * 1.96 * sqrt(nps_v1 / nps_n1 + nps_v0 / greatest(nps_n0, 1)))
-       END AS nps_impact_high,
-       100 * csat_m1 AS csat_negative_mentioners, 100 * csat_m0 AS csat_rest, csat_n1 AS csat_responses,
-       CASE WHEN csat_n1 >= $min_impact_responses THEN 100 * csat_n1 / (csat_n1 + csat_n0) * ((csat_m0 - csat_m1)) END AS csat_impact,
-       CASE WHEN csat_n1 >= $min_impact_responses
+       END, 2) AS nps_impact_high,
+       round(100 * csat_m1, 1) AS csat_negative_mentioners, round(100 * csat_m0, 1) AS csat_rest,
+       CAST(csat_n1 AS BIGINT) AS csat_responses,
+       round(CASE WHEN csat_n1 >= $min_impact_responses THEN 100 * csat_n1 / (csat_n1 + csat_n0) * ((csat_m0 - csat_m1)) END, 2) AS csat_impact,
+       round(CASE WHEN csat_n1 >= $min_impact_responses
             THEN 100 * csat_n1 / (csat_n1 + csat_n0)
                  * ((csat_m0 - csat_m1) + -1 * 1.96 * sqrt(csat_v1 / csat_n1 + csat_v0 / greatest(csat_n0, 1)))
-       END AS csat_impact_low,
-       CASE WHEN csat_n1 >= $min_impact_responses
+       END, 2) AS csat_impact_low,
+       round(CASE WHEN csat_n1 >= $min_impact_responses
             THEN 100 * csat_n1 / (csat_n1 + csat_n0)
                  * ((csat_m0 - csat_m1) + 1 * 1.96 * sqrt(csat_v1 / csat_n1 + csat_v0 / greatest(csat_n0, 1)))
-       END AS csat_impact_high,
-       stars_m1 AS stars_negative_mentioners, stars_m0 AS stars_rest, stars_n1 AS stars_responses,
-       CASE WHEN stars_n1 >= $min_impact_responses THEN 1 * stars_n1 / (stars_n1 + stars_n0) * ((stars_m0 - stars_m1)) END AS stars_impact,
-       CASE WHEN stars_n1 >= $min_impact_responses
+       END, 2) AS csat_impact_high,
+       round(stars_m1, 2) AS stars_negative_mentioners, round(stars_m0, 2) AS stars_rest,
+       CAST(stars_n1 AS BIGINT) AS stars_responses,
+       round(CASE WHEN stars_n1 >= $min_impact_responses THEN 1 * stars_n1 / (stars_n1 + stars_n0) * ((stars_m0 - stars_m1)) END, 3) AS stars_impact,
+       round(CASE WHEN stars_n1 >= $min_impact_responses
             THEN 1 * stars_n1 / (stars_n1 + stars_n0)
                  * ((stars_m0 - stars_m1) + -1 * 1.96 * sqrt(stars_v1 / stars_n1 + stars_v0 / greatest(stars_n0, 1)))
-       END AS stars_impact_low,
-       CASE WHEN stars_n1 >= $min_impact_responses
+       END, 3) AS stars_impact_low,
+       round(CASE WHEN stars_n1 >= $min_impact_responses
             THEN 1 * stars_n1 / (stars_n1 + stars_n0)
                  * ((stars_m0 - stars_m1) + 1 * 1.96 * sqrt(stars_v1 / stars_n1 + stars_v0 / greatest(stars_n0, 1)))
-       END AS stars_impact_high,
+       END, 3) AS stars_impact_high,
        quotes, complaint_mentions, question_mentions, mean_effort
-FROM joined
+FROM (SELECT *, CAST(period_start + CASE period WHEN 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END
+                         - INTERVAL 1 DAY AS DATE) AS period_end FROM joined), span sp
 WINDOW previous AS (PARTITION BY period, stage, theme ORDER BY period_start)
 ORDER BY period, period_start DESC NULLS FIRST, pain_score DESC
 

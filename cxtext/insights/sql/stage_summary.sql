@@ -17,16 +17,16 @@ efforts AS (
     GROUP BY stage)
 SELECT js.position, js.stage, js.name, CAST(coalesce(s.feedback, 0) AS BIGINT) AS feedback,
        CAST(coalesce(s.mentions, 0) AS BIGINT) AS mentions,
-           s.compound_sum / nullif(s.mentions, 0) AS mean_compound,
-       s.negative_mentions / nullif(s.mentions, 0) AS share_negative,
-       s.positive_mentions / nullif(s.mentions, 0) AS share_positive,
-       CASE WHEN s.feedback > 0 THEN 100.0 * s.nps_s / nullif(s.nps_n, 0) END AS nps,
+           round(s.compound_sum / nullif(s.mentions, 0), 4) AS mean_compound,
+       round(s.negative_mentions / nullif(s.mentions, 0), 4) AS share_negative,
+       round(s.positive_mentions / nullif(s.mentions, 0), 4) AS share_positive,
+       CASE WHEN s.feedback > 0 THEN round(100.0 * s.nps_s / nullif(s.nps_n, 0), 1) END AS nps,
        CASE WHEN s.feedback > 0 THEN CAST(s.nps_n AS BIGINT) END AS nps_responses,
-       CASE WHEN s.feedback > 0 THEN 100.0 * s.csat_s / nullif(s.csat_n, 0) END AS csat,
+       CASE WHEN s.feedback > 0 THEN round(100.0 * s.csat_s / nullif(s.csat_n, 0), 1) END AS csat,
        CASE WHEN s.feedback > 0 THEN CAST(s.csat_n AS BIGINT) END AS csat_responses,
-       s.stars_s / nullif(s.stars_n, 0) AS mean_rating, p.top_pain_themes,
+       round(s.stars_s / nullif(s.stars_n, 0), 2) AS mean_rating, p.top_pain_themes,
        CAST(coalesce(s.stale_feedback, 0) AS BIGINT) AS stale_feedback,
-       CAST(s.effort_sum / nullif(s.feedback, 0) AS DOUBLE) AS mean_effort, ef.top_effort_themes
+       round(CAST(s.effort_sum / nullif(s.feedback, 0) AS DOUBLE), 2) AS mean_effort, ef.top_effort_themes
 FROM journey_stages js
 LEFT JOIN s ON s.stage = js.stage
 LEFT JOIN pains p ON p.stage = js.stage

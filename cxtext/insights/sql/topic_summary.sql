@@ -1,5 +1,5 @@
-SELECT t.topic_id, t.label, t.top_terms, t.size, t.stages, t.theme_coverage, t.candidate_theme,
-       s.share_negative, s.mean_compound, t.model_version
+SELECT t.topic_id, t.label, t.top_terms, t.size, t.stages, round(t.theme_coverage, 4) AS theme_coverage, t.candidate_theme,
+       round(s.share_negative, 4) AS share_negative, round(s.mean_compound, 4) AS mean_compound, t.model_version
 FROM topics t
 LEFT JOIN (SELECT ft.topic_id, avg(CAST(s.label = 'negative' AS INTEGER)) AS share_negative,
                   avg(s.compound) AS mean_compound
