@@ -161,6 +161,15 @@ class ScheduleConfig(_Table):
     timezone: TimeZone | None = Field(None, description="default: reporting_timezone")
 
 
+class RetentionConfig(_Table):
+    """[retention]: how long the nightly run keeps each kind of history (days; unset keeps it for ever)."""
+
+    archive_days: int | None = Field(None, ge=1, description="archived source files (their index rows stay, so the landing scan still knows them; a backfill no longer re-reads them)")
+    rejects_days: int | None = Field(None, ge=1, description="rejected records (rejects)")
+    snapshots_days: int | None = Field(None, ge=1, description="published snapshots (the newest is always kept)")
+    prefect_runs_days: int | None = Field(None, ge=1, description="Prefect's flow runs and their logs")
+
+
 class PiiConfig(_Table):
     """[pii]: the customer-key salt and the social-handle policy."""
 
@@ -227,6 +236,7 @@ class ConfigFile(_Table):
     languages: list[Annotated[str, AfterValidator(_language)]] = list(DEFAULT_LANGUAGES)
     checks: CheckThresholds = CheckThresholds()
     schedule: ScheduleConfig = ScheduleConfig()
+    retention: RetentionConfig = RetentionConfig()
     pii: PiiConfig = PiiConfig()
     sources: dict[str, SourceConfig] = {}
 
@@ -313,6 +323,7 @@ class Settings:
     snapshots_kept: int
     languages: tuple[str, ...]
     checks: CheckThresholds
+    retention: RetentionConfig = RetentionConfig()
 
     @property
     def work_db(self) -> Path:
@@ -410,6 +421,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         snapshots_kept=file.snapshots_kept,
         languages=tuple(dict.fromkeys(["en", *file.languages])),
         checks=file.checks,
+        retention=file.retention,
     )
 
 

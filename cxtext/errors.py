@@ -19,3 +19,7 @@ class WriterLockHeld(CxtextError):
 
 class SchemaError(CxtextError):
     """The database was written by a newer cxtext, or its schema is not one we know."""
+
+
+class DatabaseDamaged(CxtextError):
+    """A database file is truncated or corrupted (not merely busy): restore it (docs/OPERATIONS.md, Recovery)."""

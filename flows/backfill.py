@@ -12,7 +12,7 @@ from prefect.runtime import flow_run
 from cxtext.ops.backfill import BackfillRequest, BackfillResult, resume_point, run_backfill
 from cxtext.config import Settings, load_settings
 from cxtext.store.db import Store, utcnow
-from cxtext.store.workspace import open_workspace
+from cxtext.ops.workspace import open_workspace
 from .tasks import RETRYING, WRITING, publish_task, report_task, where_to_look
 
 

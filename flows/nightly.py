@@ -16,8 +16,9 @@ from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
 from cxtext.store.db import Store
-from cxtext.store.workspace import open_workspace
-from .tasks import RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, where_to_look
+from cxtext.ops.workspace import open_workspace
+from .tasks import (RETRYING, WRITING, aggregate_task, checks_task, publish_task, report_task, retention_task,
+                    where_to_look)
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
@@ -81,6 +82,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                     continue
                 for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
                     counts[key] += getattr(batch, key)
+            counts["retention"] = retention_task(store, settings)
             enriched = enrich_task(store, settings)
             counts.update(enriched=enriched.enriched, topics_reassigned=enriched.topics_reassigned,
                           stale_before=enriched.stale, stale_reasons=enriched.reasons,

@@ -26,9 +26,11 @@ def refresh_aggregates(store: Store, settings: Settings) -> DailyRefresh:
         return refresh_daily(store.con)
 
 
-def publish_with_aggregates(store: Store, target: Path, **options) -> Published:
-    """Publish the working database (cxtext.store.publish.publish, same *options*) with its daily
-    tables brought up to date first, so that no path publishes aggregates its rows do not match."""
+def publish_with_aggregates(store: Store, target: Path, *, timezone: str, **options) -> Published:
+    """Publish the working database (cxtext.store.publish.publish, same *options*) with its views
+    defined (days cut in *timezone*) and its daily tables brought up to date first, so that no path
+    publishes a file without views (a publish right after an ingest) or aggregates its rows do not match."""
+    define_views(store, timezone)
     with store.transaction():
         refresh_daily(store.con)
     return publish(store, target, **options)
