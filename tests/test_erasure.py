@@ -335,3 +335,38 @@ def _killed_then_finished(ws, monkeypatch, name, when):
     with open_workspace(ws, purpose="cxtext publish"):  # the next writer finishes it first
         pass
     assert_erased(ws, expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [1.0, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0])
+def test_a_sigkill_of_cxtext_forget_at_any_moment_is_finished_by_the_next_writer(ws, delay):
+    """The real thing: `cxtext forget` in its own process group, SIGKILLed after *delay* seconds
+    (imports take about 2 s; the erasure itself a few more), then the next writer."""
+    import os
+    import signal
+    import time
+
+    from tests.crashkit import wait_group_gone
+    from cxtext.ops.workspace import open_workspace
+
+    expected = _before(ws)
+    victim = subprocess.Popen([sys.executable, "-m", "cxtext.cli", "forget", "--customer", KEY, "--config",
+                               str(ws.config_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    time.sleep(delay)
+    if victim.poll() is None:
+        os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    wait_group_gone(victim.pid)
+    with duckdb.connect(str(ws.work_db), read_only=True) as con:  # the index never names a missing file
+        for (path,) in con.execute("SELECT archive_path FROM archived_files").fetchall():
+            assert (ws.state_dir / path).is_file(), path
+    journaled = (ws.state_dir / "erasure.journal.json").exists()
+    with open_workspace(ws, purpose="cxtext publish"):
+        pass
+    if not journaled and value_hits(ws.work_db):  # killed before it began: nothing changed; run it again
+        from cxtext.ops.erasure import Target
+
+        assert not list(ws.snapshots_dir.glob(".*.erasing"))
+        _forget(ws, Target(customer=KEY))
+    assert_erased(ws, expected)
