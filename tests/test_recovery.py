@@ -98,3 +98,14 @@ def test_retention_drops_old_archive_rejects_and_snapshots_and_keeps_the_newest(
 
     with Store.open(settings.work_db) as store:  # the landing file is still known: not ingested again
         assert scan_landing(store, settings).new == []
+
+
+def test_a_publish_without_the_time_zone_refuses_a_database_without_views(tmp_path):
+    from cxtext.errors import CxtextError
+    from cxtext.insights.refresh import publish_with_aggregates
+    from cxtext.store.db import Store
+
+    with Store.open(tmp_path / "w.duckdb") as store:
+        with pytest.raises(CxtextError, match="no analysts' views"):
+            publish_with_aggregates(store, tmp_path / "cx.duckdb")
+    assert not (tmp_path / "cx.duckdb").exists()
