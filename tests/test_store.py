@@ -207,8 +207,10 @@ def test_a_version_2_database_gains_the_later_columns_and_tables(tmp_path):
     con.execute("INSERT INTO enrichment (feedback_id, text_hash) VALUES ('f1', 'h1')")
     con.close()
     with Store.open(path) as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == 5
         assert store.execute("SELECT feedback_id, scored FROM enrichment") == [("f1", None)]
         assert store.scalar("SELECT count(*) FROM daily_themes") == 0  # version 4; filled by the next run
         assert store.scalar("SELECT comment FROM duckdb_columns() WHERE table_name = 'enrichment' AND column_name = 'scored'")
         assert store.scalar("SELECT count(*) FROM erasures") == 0
+        assert store.scalar("SELECT count(*) FROM tombstones") == 0  # version 5
+        assert store.execute("SELECT customer_key, source_record_id, key_hashes FROM rejects") == []
