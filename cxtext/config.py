@@ -161,6 +161,15 @@ class ScheduleConfig(_Table):
     timezone: TimeZone | None = Field(None, description="default: reporting_timezone")
 
 
+class RetentionConfig(_Table):
+    """[retention]: how long the nightly run keeps each kind of history (days; unset keeps it for ever)."""
+
+    archive_days: int | None = Field(None, ge=1, description="archived source files (their index rows stay, so the landing scan still knows them; a backfill no longer re-reads them)")
+    rejects_days: int | None = Field(None, ge=1, description="rejected records (rejects)")
+    snapshots_days: int | None = Field(None, ge=1, description="published snapshots (the newest is always kept)")
+    prefect_runs_days: int | None = Field(None, ge=1, description="Prefect's flow runs and their logs")
+
+
 class PiiConfig(_Table):
     """[pii]: the customer-key salt and the social-handle policy."""
 
@@ -238,6 +247,7 @@ class ConfigFile(_Table):
     languages: list[Annotated[str, AfterValidator(_language)]] = list(DEFAULT_LANGUAGES)
     checks: CheckThresholds = CheckThresholds()
     schedule: ScheduleConfig = ScheduleConfig()
+    retention: RetentionConfig = RetentionConfig()
     pii: PiiConfig = PiiConfig()
     alerts: AlertsConfig = AlertsConfig()
     limits: LimitsConfig = LimitsConfig()
@@ -330,6 +340,7 @@ class Settings:
     alerts: AlertsConfig = AlertsConfig()
     nightly_queue_seconds: float = 12 * 3600.0
     limits: LimitsConfig = LimitsConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     @property
     def work_db(self) -> Path:
@@ -431,6 +442,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         alerts=file.alerts,
         nightly_queue_seconds=file.nightly_queue_hours * 3600,
         limits=file.limits,
+        retention=file.retention,
     )
 
 

@@ -27,3 +27,7 @@ class SchemaError(CxtextError):
 
 class TooAlike(ValueError):
     """The documents are too alike to be split into topics (one file of identical texts)."""
+
+
+class DatabaseDamaged(CxtextError):
+    """A database file is truncated or corrupted (not merely busy): restore it (docs/OPERATIONS.md, Recovery)."""

@@ -12,8 +12,9 @@ from prefect.runtime import flow_run
 from cxtext.ops.backfill import BackfillRequest, BackfillResult, resume_point, run_backfill
 from cxtext.config import Settings, load_settings
 from cxtext.store.db import Store, utcnow
+from cxtext.ops.workspace import open_workspace
 from cxtext.store.lock import note_progress
-from cxtext.store.workspace import NIGHTLY_PURPOSES, open_workspace
+from cxtext.store.workspace import NIGHTLY_PURPOSES
 from .tasks import RETRYING, WRITING, alert_failed_run, publish_task, report_task, where_to_look
 
 

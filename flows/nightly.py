@@ -16,10 +16,11 @@ from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
 from cxtext.store.db import Store
+from cxtext.ops.workspace import open_workspace
 from cxtext.store.ledger import nothing_since_last_publish
-from cxtext.store.workspace import BACKFILL_PURPOSES, open_workspace
+from cxtext.store.workspace import BACKFILL_PURPOSES
 from .tasks import (RETRYING, WRITING, aggregate_task, alert_failed_run, alerts_task, checks_task, publish_task,
-                    report_task, where_to_look)
+                    report_task, retention_task, where_to_look)
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
@@ -84,6 +85,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                     continue
                 for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
                     counts[key] += getattr(batch, key)
+            counts["retention"] = retention_task(store, settings)
             enriched = enrich_task(store, settings)
             counts.update(enriched=enriched.enriched, topics_reassigned=enriched.topics_reassigned,
                           stale_before=enriched.stale, stale_reasons=enriched.reasons,

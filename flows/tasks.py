@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import duckdb
 from prefect import get_run_logger, task
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cxtext.insights.refresh import publish_with_aggregates
+from cxtext.ops.retention import enforce_retention
 from cxtext.ops.checks import checks_markdown, record_checks, record_state_size, run_checks, state_size, worst
 from cxtext.config import Settings, load_settings
 from cxtext.ops.alerts import check_alerts, emerging_alerts, run_failed_alert, send_alerts
@@ -74,6 +79,7 @@ def publish_task(store: Store, settings: Settings, run: RunRecord) -> str:
         logger.warning("the analysts' file was rolled back by run %d to %s; this run publishes the working database "
                        "over it (a rollback lasts until the next publish)", rolled_back[0], rolled_back[1])
     published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
+                                        timezone=settings.reporting_timezone,
                                         keep=settings.snapshots_kept, label=f"run{run.run_id}",
                                         finish=lambda database: run.complete(store, database=database))
     run.complete(store)
@@ -129,3 +135,23 @@ def alert_failed_run(flow, flow_run, state) -> None:
         send_alerts(settings, [run_failed_alert(flow_run.id, flow.name, state.message or "failed")])
     except Exception as exc:  # a hook must not hide the run's own failure
         get_run_logger().warning("the failed run could not be alerted: %s", exc)
+
+
+@task(cache_policy=NO_CACHE)
+def retention_task(store: Store, settings: Settings) -> dict[str, int]:
+    """The [retention] policy: old archived files, rejects and snapshots dropped (cxtext.ops.retention),
+    and Prefect's flow runs (with their logs) older than prefect_runs_days deleted through its API."""
+    logger = get_run_logger()
+    dropped = enforce_retention(store, settings)
+    days = settings.retention.prefect_runs_days
+    if days:
+        cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+        with get_client(sync_client=True) as client:
+            old = client.read_flow_runs(flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(before_=cutoff)))
+            for run in old:
+                if run.id != flow_run.id:
+                    client.delete_flow_run(run.id)
+        dropped["prefect_runs"] = len(old)
+    if dropped:
+        logger.info("retention: dropped %s", dropped)
+    return dropped

@@ -220,6 +220,22 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
     from cxtext_flows.backfill import backfill
     backfill(config=str(ws / "cxtext.toml"), steps=["reingest", "enrich", "aggregate"])  # the rewritten archive re-reads
     assert file_hits(state / "archive", needles) == [] and database_hits(state / "pipeline.duckdb", needles) == {}
+    assert prefect_hits(needles) == []
+
+
+def prefect_hits(needles):
+    """Needles in any row of any table of Prefect's own database (its flow runs, parameters, logs)."""
+    import os
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(os.environ["PREFECT_HOME"]) / "prefect.db"
+    if not path.exists():
+        return []
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        text = {t: str(con.execute(f'SELECT * FROM "{t}"').fetchall()).lower() for t in tables}
+    return sorted({(t, n) for t, rows in text.items() for n in needles if n.lower() in rows})
 
 
 def test_forget_one_record(ws):

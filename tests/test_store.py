@@ -213,3 +213,5 @@ def test_a_version_2_database_gains_the_later_columns_and_tables(tmp_path):
         assert store.scalar("SELECT count(*) FROM daily_themes") == 0  # version 4; filled by the next run
         assert store.scalar("SELECT comment FROM duckdb_columns() WHERE table_name = 'enrichment' AND column_name = 'scored'")
         assert store.scalar("SELECT count(*) FROM erasures") == 0
+        assert store.scalar("SELECT count(*) FROM tombstones") == 0  # version 5
+        assert store.execute("SELECT customer_key, source_record_id, key_hashes FROM rejects") == []

@@ -72,8 +72,9 @@ def _reader(settings: Settings) -> Iterator[Store]:
         with ExitStack() as stack:
             try:
                 store = stack.enter_context(Store.open(path, read_only=True))
-            except duckdb.IOException:
-                err.print(f"{path.name} is busy (a run is writing it); trying {settings.published_db.name}")
+            except duckdb.IOException as exc:  # a lock held by a run (a damaged file raises DatabaseDamaged)
+                err.print(f"{path.name} is busy (a run is writing it: {str(exc).splitlines()[0][:120]}); "
+                          f"trying {settings.published_db.name}", highlight=False)
                 continue
             yield store
             return

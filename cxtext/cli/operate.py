@@ -12,10 +12,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, err
-from cxtext.errors import CxtextError
+from cxtext.errors import CxtextError, DatabaseDamaged
 from cxtext.insights.views import define_views
 from cxtext.store.db import Store
-from cxtext.store.workspace import open_workspace
+from cxtext.ops.workspace import open_workspace
 from cxtext.store.introspection import schema_markdown
 
 
@@ -64,6 +64,7 @@ def publish(
         if rollback is None:
             with workspace.run("publish", {}) as run, err.status("publishing (daily aggregates, then a file copy)"):
                 published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
+                                                    timezone=settings.reporting_timezone,
                                                     keep=settings.snapshots_kept, label=f"run{run.run_id}",
                                                     finish=lambda database: run.complete(store, database=database))
                 run.complete(store)
@@ -95,7 +96,6 @@ def forget(
     holds a random request id and counts, nothing personal.
     """
     from cxtext.ops.erasure import Target, forget_everywhere
-    from cxtext.report.html import write_report
 
     settings = _settings(config, state_dir)
     target = Target(customer=customer, source=source, record_id=record_id)
@@ -104,8 +104,6 @@ def forget(
     with open_workspace(settings, purpose="cxtext forget") as workspace:
         erasure, published = forget_everywhere(workspace, target)
         run_id = workspace.store.scalar("SELECT max(run_id) FROM runs WHERE flow = 'forget'")
-    with Store.open(published.path, read_only=True) as published_store:
-        write_report(published_store, settings.report_path)
     removed = sum(erasure.rows.values())
     console.print(f"erasure {erasure.erasure_id} (run {run_id}): removed {removed:,} row(s) {erasure.rows}, "
                   f"rewrote {erasure.archive_files} archived file(s) and {erasure.snapshots} snapshot(s), republished "
@@ -196,6 +194,30 @@ def _brief_counts(text: str | None) -> str:
 
 
 
+@app.command()
+def recover(
+    from_snapshot: bool = typer.Option(False, "--from-snapshot", help="Replace the working database by a kept snapshot (required: the only recovery there is)."),
+    back: int = typer.Option(0, "--back", help="Which snapshot: 0 the newest, 1 the one before, ... (`cxtext publish --list`)."),
+    config: Optional[Path] = ConfigOption,
+    state_dir: Optional[Path] = StateOption,
+) -> None:
+    """Recover a damaged working database (`cxtext check` says "damaged or truncated") from a kept snapshot.
+
+    The damaged file is set aside (`pipeline.duckdb.damaged-<UTC time>`, deleted by the next `cxtext forget`);
+    what was ingested after the snapshot is read again from the landing folders by the next run. See
+    docs/OPERATIONS.md, "Recovery".
+    """
+    from cxtext.ops.recover import recover_from_snapshot
+
+    if not from_snapshot:
+        raise CxtextError("say how: `cxtext recover --from-snapshot` (docs/OPERATIONS.md, Recovery)")
+    settings = _settings(config, state_dir)
+    snapshot, aside = recover_from_snapshot(settings, back)
+    console.print(f"recovered {settings.work_db} from {snapshot.name}"
+                  + (f"; the damaged file is {aside.name}" if aside else ""), highlight=False)
+
+
+
 # Help texts are rich markup: a literal [word] is written \\[word], or it vanishes.
 @app.command()
 def check(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = StateOption) -> None:
@@ -206,8 +228,13 @@ def check(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = Sta
     from cxtext.ops.checks import run_checks, worst
 
     settings = _settings(config, state_dir)
-    with _reader(settings) as store:
-        checks = run_checks(store, settings)
+    try:
+        with _reader(settings) as store:
+            store.verify_readable()
+            checks = run_checks(store, settings)
+    except DatabaseDamaged as exc:
+        print(f"fail  database: {exc}")
+        raise typer.Exit(1)
     for c in checks:
         print(c.line())
     if worst(checks) == "fail":

@@ -24,7 +24,8 @@ from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, e
 from cxtext.config import KINDS, SourceSpec, guess_format, make_source_spec, parse_map
 from cxtext.errors import EXIT_CHECKS_FAILED, ConfigError, CxtextError
 from cxtext.store.db import Store
-from cxtext.store.workspace import BACKFILL_PURPOSES, NIGHTLY_PURPOSES, bind_state_folder, open_workspace
+from cxtext.ops.workspace import open_workspace
+from cxtext.store.workspace import BACKFILL_PURPOSES, NIGHTLY_PURPOSES, bind_state_folder
 from cxtext.store.lock import writer_lock
 
 

@@ -30,6 +30,7 @@ from cxtext.errors import SourceReadError
 from cxtext.ingest.readers import RawRecord, open_records
 from cxtext.ingest.records import Rejection, to_canonical
 from cxtext.ingest.redact import HandlePolicy, redact_text
+from cxtext.ingest.tombstones import Tombstones, reject_keys
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import arrow_schema
 
@@ -148,8 +149,9 @@ def ingest_file(
 ) -> BatchResult:
     """Ingest one file as one batch. Raises SourceReadError (after recording a failed batch)
     when the file cannot be read at all. With a *window* (a backfill re-reading the archive),
-    only records of those days are merged, and rejects already recorded for this file are not
-    recorded again, so re-reading a file any number of times adds nothing twice."""
+    only records of those days are merged, and rejects already recorded for this file (the same
+    reason and content: an erasure may have moved them) are not recorded again, so re-reading a
+    file any number of times adds nothing twice. Tombstoned records (erased) are passed over."""
     path = Path(path)
     started, clock = utcnow(), time.perf_counter()
     digest, size = file_sha256(path)
@@ -196,8 +198,10 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
           window: Window | None = None) -> None:
     salt, now, handles = settings.salt(), utcnow(), settings.pii_handles
     known_rejects = set() if window is None else set(store.execute(
-        "SELECT r.position, r.reason FROM rejects r JOIN ingest_batches b USING (batch_id) "
+        "SELECT r.reason, r.raw FROM rejects r JOIN ingest_batches b USING (batch_id) "
         "WHERE b.file_sha256 = ? AND b.source = ?", [result.file_sha256, spec.name]))
+    tombstones = Tombstones(store.execute("SELECT id_hash, content_hash FROM tombstones WHERE source = ?", [spec.name]),
+                            spec.name, salt)
     empty_staging = (
         f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
     )
@@ -209,12 +213,14 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             for record in chunk:
                 outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now,
                                      handles=handles, limits=settings.limits)
-                if isinstance(outcome, Rejection) and (record.position, outcome.reason) in known_rejects:
+                if tombstones.erased(record, spec):  # erased (cxtext forget): never loaded again
+                    result.rows_passed_over += 1
+                elif isinstance(outcome, Rejection) and (outcome.reason, clip_raw(record.raw, handles)) in known_rejects:
                     result.rows_passed_over += 1
                 elif isinstance(outcome, Rejection):
                     rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
                                      "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw, handles),
-                                     "rejected_at": now})
+                                     "rejected_at": now, **reject_keys(record, spec, salt)})
                     result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
                 elif window is not None and not window.contains(outcome["created_at"]):
                     result.rows_passed_over += 1
@@ -253,11 +259,11 @@ def _merge(store: Store, result: BatchResult, now, handles: HandlePolicy, known_
 def _upsert_ranked(store: Store, result: BatchResult, now, handles: HandlePolicy, known_rejects: set) -> None:
     """Reject in-file conflicts, count every outcome, then update changed rows and insert new ones."""
     earlier = store.execute(
-        "SELECT r.source, r.position, k.position, r.record_hash = k.record_hash, r.raw "
+        "SELECT r.source, r.position, k.position, r.record_hash = k.record_hash, r.raw, r.customer_key, r.source_record_id "
         "FROM ranked r JOIN ranked k ON k.feedback_id = r.feedback_id AND k.rn = 1 WHERE r.rn > 1"
     )
     conflicts = [row for row in earlier if not row[3]]
-    already = [row for row in conflicts if (row[1], "conflicting_duplicate_id") in known_rejects]
+    already = [row for row in conflicts if ("conflicting_duplicate_id", clip_raw(row[4], handles)) in known_rejects]
     if already:  # a re-read: recorded by an earlier batch of this file
         conflicts = [row for row in conflicts if row not in already]
         result.rows_read -= len(already)
@@ -266,8 +272,8 @@ def _upsert_ranked(store: Store, result: BatchResult, now, handles: HandlePolicy
     store.insert_arrow("rejects", pa.Table.from_pylist([
         {"batch_id": result.batch_id, "source": source, "position": position, "reason": "conflicting_duplicate_id",
          "detail": f"same id as the record at position {kept} later in this file, with different content; the later one was kept",
-         "raw": clip_raw(raw, handles), "rejected_at": now}
-        for source, position, kept, _, raw in conflicts], schema=REJECTS_SCHEMA))
+         "raw": clip_raw(raw, handles), "rejected_at": now, "customer_key": key, "source_record_id": record_id}
+        for source, position, kept, _, raw, key, record_id in conflicts], schema=REJECTS_SCHEMA))
     new, updated, same = store.execute(
         "SELECT count(*) FILTER (f.feedback_id IS NULL), count(*) FILTER (f.record_hash <> k.record_hash), "
         "count(*) FILTER (f.record_hash = k.record_hash) "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxtext.config import Settings
+from cxtext.errors import CxtextError
 from cxtext.enrich.topics import write_topics
 from cxtext.insights.daily import DailyRefresh, refresh_daily
 from cxtext.insights.views import define_views
@@ -26,9 +27,18 @@ def refresh_aggregates(store: Store, settings: Settings) -> DailyRefresh:
         return refresh_daily(store.con)
 
 
-def publish_with_aggregates(store: Store, target: Path, **options) -> Published:
-    """Publish the working database (cxtext.store.publish.publish, same *options*) with its daily
-    tables brought up to date first, so that no path publishes aggregates its rows do not match."""
+def publish_with_aggregates(store: Store, target: Path, *, timezone: str | None = None, **options) -> Published:
+    """Publish the working database (cxtext.store.publish.publish, same *options*) with its views
+    (re)defined (days cut in *timezone*) and its daily tables brought up to date first, so that no
+    path publishes a file without views (a publish right after an ingest) or aggregates its rows do
+    not match. Without *timezone* the views are kept as they are, and a database without them is
+    refused."""
+    if timezone is not None:
+        define_views(store, timezone)
+    elif not store.scalar("SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+                          "AND view_name = 'pain_points'"):
+        raise CxtextError("refused to publish: the working database has no analysts' views yet "
+                          "(`cxtext publish` defines them; so does the aggregate step of a run)")
     with store.transaction():
         refresh_daily(store.con)
     return publish(store, target, **options)

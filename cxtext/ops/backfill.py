@@ -155,7 +155,8 @@ def _archived(store: Store, settings: Settings, request: BackfillRequest) -> tup
     sources = list(request.sources) or list(settings.sources) or [""]
     files = store.execute(
         "SELECT source, mapping, archive_path, file_sha256 FROM archived_files "
-        "WHERE ? OR source IN (SELECT unnest(?::VARCHAR[])) ORDER BY archived_at, file_sha256",
+        "WHERE archive_path IS NOT NULL AND (? OR source IN (SELECT unnest(?::VARCHAR[]))) "  # no path: past retention
+        "ORDER BY archived_at, file_sha256",
         [not request.sources, sources])
     records = store.scalar(
         "SELECT count(*) FROM (SELECT source, CAST((created_at AT TIME ZONE 'UTC') AT TIME ZONE ? AS DATE) AS day "

@@ -1,41 +1,47 @@
-"""The right to erasure: remove a customer's feedback (or one source record) and everything
-derived from it from the working database, the archive, every kept snapshot and the report.
+"""The right to erasure as a journaled operation: remove a customer's feedback (or one source
+record) and everything derived from it from the working database, the archive, every kept
+snapshot, the analysts' file and the report, and keep the erased records out for good.
+
+A journal in the state folder (``erasure.journal.json``: the keyed hash of the key, or the source
+and record id; never the key) is written before anything changes and removed after the last step;
+every step is idempotent, so an erasure killed at any point is finished by the next writer (see
+:func:`finish_interrupted`, called by :func:`cxtext.ops.workspace.open_workspace`) before it does
+anything else. Files are never changed in place: each is written new and renamed over the old one
+(a reader holding a snapshot open keeps the old file's inode and does not stop the erasure).
 
 Deleted rows stay in a DuckDB file's free blocks until it is rewritten, so every database touched
 is rewritten (``COPY FROM DATABASE`` into a new file, renamed over the old one). The archive keeps
-original files by content: each one holding the records is rewritten without them (the lines of
-those records dropped, every other byte kept) under the hash of its new content; its
-``archived_files.file_sha256`` stays the hash of the file as it arrived, so the landing scan still
-knows the original and does not ingest it again. Nothing identifying is recorded: the audit row
-(``erasures``) has a random request id and counts.
+original files by content: each one holding the records is rewritten without them
+(:mod:`cxtext.ops.erasure_files`); its ``archived_files.file_sha256`` stays the hash of the file
+as it arrived, so the landing scan still knows the original and does not ingest it again.
+Tombstones (salted hashes of each erased record's id and content) keep them out of every later
+ingest and archive re-read. The audit row (``erasures``) has a random request id and counts.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
-import re
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from cxtext.config import Settings
+from cxtext.errors import CxtextError
+from cxtext.ingest.redact import hash_customer_key
+from cxtext.ingest.tombstones import id_hash, raw_words
 from cxtext.insights.daily import refresh_daily
 from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
-from cxtext.config import Settings, make_source_spec
-from cxtext.errors import CxtextError
-from cxtext.ingest.readers import open_records
-from cxtext.ingest.records import lookup
-from cxtext.ingest.redact import hash_customer_key
+from cxtext.ops.erasure_files import Match, scrub_archive, sweep_archive
 from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, utcnow
 from cxtext.store.publish import Published, fsync, snapshot_files
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, sql_literal
 from cxtext.store.workspace import Workspace
 
-#: Tables whose rows hang off a feedback id, removed with the feedback.
+JOURNAL = "erasure.journal.json"
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,10 @@ class Target:
     record_id: str | None = None
 
     def __post_init__(self):
+        if self.customer is not None and not self.customer.strip():
+            raise CxtextError("refused: the customer key is empty or blank (it would match no one, or everyone)")
+        if self.record_id is not None and not self.record_id.strip():
+            raise CxtextError("refused: the record id is empty or blank")
         if bool(self.customer) == bool(self.source and self.record_id):
             raise CxtextError("give either --customer KEY, or --source SOURCE with --record-id ID")
 
@@ -54,21 +64,10 @@ class Target:
     def kind(self) -> str:
         return "customer" if self.customer else "record"
 
-    def where(self, salt: str) -> tuple[str, list]:
-        """SQL condition on feedback, and its parameters."""
+    def match(self, salt: str) -> Match:
         if self.customer:
-            return "customer_key = ?", [hash_customer_key(self.customer, salt)]
-        return "source = ? AND source_record_id = ?", [self.source, self.record_id]
-
-    def rejects_where(self) -> tuple[str, list]:
-        """Rejected raw records that mention the key (or the record id, in its source) as a word."""
-        token = self.customer.strip() if self.customer else self.record_id
-        condition = "regexp_matches(raw, ?)"
-        params = ["(?i)(^|[^0-9A-Za-z])" + re.escape(token) + "($|[^0-9A-Za-z])"]
-        if self.source:
-            condition += " AND source = ?"
-            params.append(self.source)
-        return condition, params
+            return Match(customer_hash=hash_customer_key(self.customer, salt))
+        return Match(source=self.source, record_id=self.record_id.strip())
 
 
 @dataclass
@@ -79,18 +78,48 @@ class Erasure:
     snapshots: int = 0
 
 
-def erase_rows(con: duckdb.DuckDBPyConnection, target: Target, salt: str) -> dict[str, int]:
-    """Delete the target's feedback, what derives from it and its rejects; rows removed per table."""
-    where, params = target.where(salt)
-    ids = [r[0] for r in con.execute(f"SELECT feedback_id FROM feedback WHERE {where}", params).fetchall()]
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                                      "AND table_name = ?", [table]).fetchall()}
+
+
+def _reject_rowids(con: duckdb.DuckDBPyConnection, match: Match, salt: str) -> list[int]:
+    """Rejects of the target: by the keyed hash of their customer key or of a word of their raw
+    text, or by their exact record id; a reject stored before those columns existed (schema < 5,
+    an old snapshot) by the keyed hashes of the words of its (redacted) raw text."""
+    keyed = {"customer_key", "key_hashes", "source_record_id"} <= _columns(con, "rejects")
+    ids = []
+    if keyed and match.customer_hash:
+        ids += [r for (r,) in con.execute("SELECT rowid FROM rejects WHERE customer_key = ? OR list_contains(key_hashes, ?)",
+                                          [match.customer_hash, match.customer_hash]).fetchall()]
+    elif keyed:
+        ids += [r for (r,) in con.execute("SELECT rowid FROM rejects WHERE source = ? AND source_record_id = ?",
+                                          [match.source, match.record_id]).fetchall()]
+    if match.customer_hash:  # rows without keys: a record id is never guessed from raw text
+        legacy = "customer_key IS NULL AND key_hashes IS NULL AND source_record_id IS NULL" if keyed else "true"
+        for rowid, raw in con.execute(f"SELECT rowid, raw FROM rejects WHERE {legacy}").fetchall():
+            if raw and any(hash_customer_key(w, salt) == match.customer_hash for w in raw_words(raw)):
+                ids.append(rowid)
+    return ids
+
+
+def erase_rows(con: duckdb.DuckDBPyConnection, match: Match, salt: str) -> tuple[dict[str, int], list[tuple]]:
+    """Delete the target's feedback, what derives from it and its rejects. Returns the rows removed
+    per table and the tombstones of the feedback's ids."""
+    if match.customer_hash:
+        where, params = "customer_key = ?", [match.customer_hash]
+    else:
+        where, params = "source = ? AND source_record_id = ?", [match.source, match.record_id]
+    found = con.execute(f"SELECT feedback_id, source, source_record_id FROM feedback WHERE {where}", params).fetchall()
+    stones = [(source, id_hash(source, rid, salt), None) for _, source, rid in found if rid]
     counts: dict[str, int] = {}
-    con.execute("CREATE OR REPLACE TEMP TABLE _forget AS SELECT unnest(?::VARCHAR[]) AS feedback_id", [ids])
+    con.execute("CREATE OR REPLACE TEMP TABLE _forget AS SELECT unnest(?::VARCHAR[]) AS feedback_id", [[f[0] for f in found]])
     for table in (*PER_FEEDBACK_RESULTS, "feedback"):
         counts[table] = con.execute(f"DELETE FROM {table} WHERE feedback_id IN (SELECT feedback_id FROM _forget)").fetchone()[0]
     con.execute("DROP TABLE _forget")
-    condition, params = target.rejects_where()
-    counts["rejects"] = con.execute(f"DELETE FROM rejects WHERE {condition}", params).fetchone()[0]
-    return counts
+    rowids = _reject_rowids(con, match, salt)
+    counts["rejects"] = con.execute("DELETE FROM rejects WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [rowids]).fetchone()[0]
+    return counts, stones
 
 
 def compact(path: Path, *, storage_version: str | None = None) -> None:
@@ -120,126 +149,57 @@ def compact(path: Path, *, storage_version: str | None = None) -> None:
     fsync(path.parent)
 
 
-def _matches(record, spec, target: Target, salt: str) -> bool:
-    if record.data is None:  # unreadable: its raw text is all there is
-        token = target.customer.strip() if target.customer else target.record_id
-        return re.search("(^|[^0-9A-Za-z])" + re.escape(token) + "($|[^0-9A-Za-z])", record.raw, re.IGNORECASE) is not None
-    if target.customer:
-        column = spec.columns.get("customer_key")
-        value = lookup(record.data, column) if column else None
-        return value not in (None, "") and hash_customer_key(str(value), salt) == hash_customer_key(target.customer, salt)
-    column = spec.columns.get("source_record_id")
-    value = lookup(record.data, column) if column else None
-    return value is not None and str(value).strip() == target.record_id
-
-
-def scrub_file(path: Path, spec, target: Target, salt: str) -> bytes | None:
-    """The file's bytes without the target's records, or None when it holds none."""
-    if spec.format == "parquet":
-        return _scrub_parquet(path, spec, target, salt)
-    drop: set[int] = set()
-    for record in open_records(path, spec.format, delimiter=spec.delimiter).records:
-        if _matches(record, spec, target, salt):
-            first = record.position
-            drop.update(range(first, first + record.raw.count("\n") + 1))
-    if not drop:
-        return None
-    data = path.read_bytes()
-    if spec.format == "csv":  # line numbers as the CSV reader counts them (\n, \r\n or \r)
-        bom = data.startswith(b"\xef\xbb\xbf")
-        text = data[3 if bom else 0:].decode("utf-8", "surrogateescape")
-        lines = io.StringIO(text, newline="").readlines()
-        kept = "".join(line for number, line in enumerate(lines, start=1) if number not in drop)
-        return (b"\xef\xbb\xbf" if bom else b"") + kept.encode("utf-8", "surrogateescape")
-    lines = data.split(b"\n")  # JSONL lines as its reader counts them
-    return b"\n".join(line for number, line in enumerate(lines, start=1) if number not in drop)
-
-
-def _scrub_parquet(path: Path, spec, target: Target, salt: str) -> bytes | None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    column = spec.columns.get("customer_key" if target.customer else "source_record_id")
-    if not column or column not in table.column_names:
-        return None
-    values = table.column(column).to_pylist()
-    if target.customer:
-        wanted = hash_customer_key(target.customer, salt)
-        keep = [v in (None, "") or hash_customer_key(str(v), salt) != wanted for v in values]
-    else:
-        keep = [v is None or str(v).strip() != target.record_id for v in values]
-    if all(keep):
-        return None
-    sink = pa.BufferOutputStream()
-    pq.write_table(table.filter(pc.array(keep)), sink)
-    return sink.getvalue().to_pybytes()
-
-
-def scrub_archive(store: Store, settings: Settings, target: Target) -> int:
-    """Rewrite every archived file that holds the target's records; update the archive's index."""
-    salt, rewritten = settings.salt(), 0
-    rows = store.execute("SELECT file_sha256, source, mapping, archive_path FROM archived_files "
-                         "WHERE ? IS NULL OR source = ?", [target.source, target.source])
-    for sha, source, mapping, archive_path in rows:
-        spec = make_source_spec(source, json.loads(mapping))
-        path = settings.state_dir / archive_path
-        if not path.is_file():
-            continue
-        scrubbed = scrub_file(path, spec, target, salt)
-        if scrubbed is None:
-            continue
-        digest = hashlib.sha256(scrubbed).hexdigest()
-        new_path = settings.archive_dir / digest[:2] / (digest + "".join(path.suffixes[-2:]).lower())
-        new_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = new_path.with_name(new_path.name + ".tmp")
-        tmp.write_bytes(scrubbed)
-        fsync(tmp)
-        os.replace(tmp, new_path)
-        store.execute("UPDATE archived_files SET archive_path = ?, file_bytes = ? WHERE file_sha256 = ? AND source = ?",
-                      [str(new_path.relative_to(settings.state_dir)), len(scrubbed), sha, source])
-        still_used = store.scalar("SELECT count(*) FROM archived_files WHERE archive_path = ?", [archive_path])
-        if new_path != path and not still_used:
-            path.unlink()
-        rewritten += 1
-    return rewritten
-
-
-def forget(store: Store, settings: Settings, target: Target, *, run_id: int | None = None) -> Erasure:
-    """Erase the target from the working database and the archive, and record the audit row.
-    The caller holds the writer lock, then compacts the working database, rewrites the snapshots
-    (:func:`erase_snapshots`) and publishes."""
-    erasure = Erasure(str(uuid.uuid4()))
-    with store.transaction():
-        erasure.rows = erase_rows(store.con, target, settings.salt())
-        erasure.archive_files = scrub_archive(store, settings, target)
-    return erasure
-
-
 def record_erasure(store: Store, erasure: Erasure, kind: str, run_id: int | None) -> None:
-    store.execute("INSERT INTO erasures VALUES (?, ?, ?, ?, ?, ?, ?)",
+    """The audit row, once (an erasure finished after a kill may have written it already)."""
+    store.execute("INSERT INTO erasures VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                   [erasure.erasure_id, run_id, kind, json.dumps(erasure.rows), erasure.archive_files,
                    erasure.snapshots, utcnow()])
 
 
-def erase_snapshots(settings: Settings, target: Target) -> int:
-    """Remove the target from every kept snapshot (each rewritten in the analysts' storage format),
-    and drop WAL files analysts' sessions left beside old snapshots. Returns how many changed."""
+def erase_snapshots(store: Store, settings: Settings, match: Match) -> int:
+    """Remove the target from every kept snapshot: each is copied, erased and compacted in the copy
+    (in the analysts' storage format), and the copy renamed over it, so a reader holding it open
+    neither blocks this nor sees a half-written file. The working database's archive paths and
+    tombstones are carried into each (a snapshot is what `cxtext recover` restores). Drops WAL
+    files analysts' sessions left beside old snapshots. Returns how many changed."""
+    index = store.execute("SELECT file_sha256, source, archive_path, file_bytes FROM archived_files")
+    stones = store.execute("SELECT * FROM tombstones")
     changed = 0
+    for leftover in settings.snapshots_dir.glob(".cx-*.erasing*"):  # a killed earlier attempt's copy
+        leftover.unlink()
     for snapshot in snapshot_files(settings.snapshots_dir):
-        with duckdb.connect(str(snapshot)) as con:
-            counts = erase_rows(con, target, settings.salt())
+        copy = snapshot.with_name(f".{snapshot.name}.erasing")
+        shutil.copyfile(snapshot, copy)
+        with duckdb.connect(str(copy)) as con:
+            counts, _ = erase_rows(con, match, settings.salt())
+            _carry_index(con, index, stones)
             if any(counts.values()) and _has_table(con, "daily_inputs"):  # its daily quotes and sums too
                 con.begin()
                 refresh_daily(con)
                 con.commit()
-        if any(counts.values()):
-            changed += 1
-        compact(snapshot, storage_version=PUBLISHED_STORAGE_VERSION)
+        changed += any(counts.values())
+        compact(copy, storage_version=PUBLISHED_STORAGE_VERSION)
+        os.replace(copy, snapshot)
+    if settings.snapshots_dir.is_dir():
+        fsync(settings.snapshots_dir)
     for leftover in settings.state_dir.glob(".cx.duckdb.wal.previous-snapshot"):
         leftover.unlink()
     return changed
+
+
+def _carry_index(con: duckdb.DuckDBPyConnection, index: list[tuple], stones: list[tuple]) -> None:
+    """Point a snapshot's archive index at the rewritten files, and give it the tombstones."""
+    con.execute("CREATE TEMP TABLE _index AS SELECT * FROM (VALUES (NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, "
+                "NULL::BIGINT)) v(file_sha256, source, archive_path, file_bytes) WHERE false")
+    if index:
+        con.executemany("INSERT INTO _index VALUES (?, ?, ?, ?)", index)
+    con.execute("UPDATE archived_files a SET archive_path = i.archive_path, file_bytes = i.file_bytes FROM _index i "
+                "WHERE a.file_sha256 = i.file_sha256 AND a.source = i.source")
+    con.execute("DROP TABLE _index")
+    if _has_table(con, "tombstones"):
+        con.execute("DELETE FROM tombstones")
+        if stones:
+            con.executemany("INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)", stones)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -248,22 +208,91 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                             "AND table_name = ?", [name]).fetchone()[0])
 
 
-def forget_everywhere(workspace: Workspace, target: Target) -> tuple[Erasure, Published]:
-    """The whole erasure as one run in the ledger: the rows and the archive, the kept snapshots,
-    the working file's free blocks (compacted, as publishing is a file copy), the audit row, and
-    a new published file in which the run is already completed."""
+def _write_journal(settings: Settings, journal: dict) -> None:
+    path = settings.state_dir / JOURNAL
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(journal))
+    fsync(tmp)
+    os.replace(tmp, path)
+    fsync(settings.state_dir)
+
+
+def _erase_working(store: Store, settings: Settings, match: Match, erasure_id: str) -> tuple[dict, int]:
+    """The working database and the archive in one transaction: rows deleted, the index pointed at
+    the rewritten files (written before, beside the old ones), the tombstones recorded. Then the old
+    files and any stray copy are swept away."""
+    salt = settings.salt()
+    rewrites, file_stones = scrub_archive(store, settings, match)
+    with store.transaction():
+        counts, row_stones = erase_rows(store.con, match, salt)
+        for r in rewrites:
+            store.execute("UPDATE archived_files SET archive_path = ?, file_bytes = ? WHERE file_sha256 = ? AND source = ?",
+                          [r.new_path, r.size, r.file_sha256, r.source])
+        known = set(store.execute("SELECT source, id_hash, content_hash FROM tombstones"))
+        now = utcnow()
+        for stone in dict.fromkeys(file_stones + row_stones):
+            if stone not in known:
+                store.execute("INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)", [*stone, erasure_id, now])
+    sweep_archive(store, settings)
+    for damaged in settings.state_dir.glob(f"{settings.work_db.name}.damaged-*"):  # set aside by `cxtext recover`
+        damaged.unlink()
+    return counts, len(rewrites)
+
+
+def _erase(workspace: Workspace, journal: dict) -> tuple[Erasure, Published]:
+    """Carry out (or finish) the journaled erasure; every step may run again after a kill."""
     store, settings = workspace.store, workspace.settings
-    with workspace.run("forget", {"by": target.kind}, where="see the command's output; run it again") as run:
-        erasure = forget(store, settings, target)
+    match = Match(**journal["match"])
+    erasure = Erasure(journal["erasure_id"], journal.get("rows") or {}, journal.get("archive_files", 0))
+    with workspace.run("forget", {"by": journal["kind"]}, where="see the command's output; any writer finishes it") as run:
+        counts, files = _erase_working(store, settings, match, erasure.erasure_id)
+        erasure.rows = {t: erasure.rows.get(t, 0) + n for t, n in counts.items()}
+        erasure.archive_files += files
+        _write_journal(settings, journal | {"rows": erasure.rows, "archive_files": erasure.archive_files})
         refresh_aggregates(store, settings)
-        erasure.snapshots = erase_snapshots(settings, target)
+        erasure.snapshots = erase_snapshots(store, settings, match)
         with store.released():
             compact(settings.work_db, storage_version=PUBLISHED_STORAGE_VERSION)
-        record_erasure(store, erasure, target.kind, run.run_id)
+        record_erasure(store, erasure, journal["kind"], run.run_id)
         run.counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
                       "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
         published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
                                             keep=settings.snapshots_kept, label=f"run{run.run_id}",
+                                            timezone=settings.reporting_timezone,
                                             finish=lambda database: run.complete(store, database=database))
         run.complete(store)
+    _rewrite_report(settings)
+    (settings.state_dir / JOURNAL).unlink()
+    fsync(settings.state_dir)
     return erasure, published
+
+
+def _rewrite_report(settings: Settings) -> None:
+    """The report is derived from the analysts' file: written again from the erased one."""
+    from cxtext.report.html import write_report
+
+    settings.report_path.unlink(missing_ok=True)
+    with Store.open(settings.published_db, read_only=True) as published:
+        write_report(published, settings.report_path)
+
+
+def forget_everywhere(workspace: Workspace, target: Target) -> tuple[Erasure, Published]:
+    """The whole erasure as one run in the ledger: the rows and the archive, the kept snapshots,
+    the working file's free blocks (compacted, as publishing is a file copy), the audit row, a new
+    published file in which the run is already completed, and the report. An interrupted earlier
+    erasure is finished first."""
+    finish_interrupted(workspace)
+    journal = {"erasure_id": str(uuid.uuid4()), "kind": target.kind,
+               "match": target.match(workspace.settings.salt()).as_json()}
+    _write_journal(workspace.settings, journal)
+    return _erase(workspace, journal)
+
+
+def finish_interrupted(workspace: Workspace) -> Erasure | None:
+    """Finish an erasure a kill interrupted (its journal is still there), before anything else
+    writes: no publish or rollback may serve what it was removing."""
+    path = workspace.settings.state_dir / JOURNAL
+    (path.with_name(path.name + ".tmp")).unlink(missing_ok=True)
+    if not path.exists():
+        return None
+    return _erase(workspace, json.loads(path.read_text()))[0]

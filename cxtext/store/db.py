@@ -16,7 +16,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from cxtext.errors import SchemaError
+from cxtext.errors import DatabaseDamaged, SchemaError
 from cxtext.store.schema import SCHEMA_VERSION, create_statements
 
 #: The newest storage format the `duckdb` CLI on PyPI (1.5.x) can read; the published file uses it.
@@ -32,6 +32,20 @@ def utcnow() -> datetime:
 
 
 # -- the store --------------------------------------------------------------------------------
+
+
+#: What DuckDB says of a file that is truncated or corrupted (a lock held by another process is not).
+_DAMAGE = ("not a valid DuckDB database file", "Could not read enough bytes", "Corrupt database file", "checksum",
+           "Serialization", "INTERNAL Error")
+
+
+def damaged(exc: Exception, path) -> DatabaseDamaged | None:
+    """A one-line DatabaseDamaged for a DuckDB error that says the file is damaged, else None."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "could not set lock" in message.lower() or "conflicting lock" in message.lower() or not any(sign.lower() in message.lower() for sign in _DAMAGE):
+        return None
+    return DatabaseDamaged(f"{Path(str(path)).name} is damaged or truncated ({message[:160]}); restore it with "
+                           "`cxtext recover --from-snapshot` (docs/OPERATIONS.md, Recovery)")
 
 
 class Store:
@@ -55,16 +69,34 @@ class Store:
         config = {"memory_limit": memory_limit} if memory_limit else {}
         if not read_only:  # a new file in the format the published copy needs: publishing is then a file copy
             config["storage_compatibility_version"] = PUBLISHED_STORAGE_VERSION
-        con = duckdb.connect(path, read_only=read_only, config=config)
+        try:
+            con = duckdb.connect(path, read_only=read_only, config=config)
+        except duckdb.Error as exc:
+            raise damaged(exc, path) or exc
         store = cls(con, path, config | {"access_mode": "READ_ONLY"} if read_only else config)
         try:
-            if read_only:
-                store.check_version()
-            else:
-                store.migrate()
+            try:
+                if read_only:
+                    store.check_version()
+                else:
+                    store.migrate()
+            except duckdb.Error as exc:
+                raise damaged(exc, path) or exc
             yield store
         finally:
             store.con.close()
+
+    def verify_readable(self) -> int:
+        """Read every table of the database whole (DuckDB checks each block's checksum as it reads
+        it); raise DatabaseDamaged on a damaged block. Returns the tables read."""
+        tables = [t for (t,) in self.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                              "AND NOT temporary")]
+        for table in tables:
+            try:
+                self.execute(f'SELECT count(*), sum(hash(x)) FROM "{table}" x')
+            except duckdb.Error as exc:
+                raise damaged(exc, self.path) or exc
+        return len(tables)
 
     @contextmanager
     def released(self) -> Iterator[None]:

@@ -141,6 +141,9 @@ TABLES: tuple[Table, ...] = (
             C("detail", "VARCHAR", "The reason in words, naming the field and value."),
             C("raw", "VARCHAR", "The raw record as read (PII-redacted, cut at 64 KiB)."),
             C("rejected_at", "TIMESTAMP", "When, UTC."),
+            C("customer_key", "VARCHAR", "Keyed hash of the record's customer key, when it could be parsed (what erasure finds it by: raw is redacted).", since=5),
+            C("source_record_id", "VARCHAR", "The record's id in its source, when it could be parsed (erasure of one record matches it exactly).", since=5),
+            C("key_hashes", "VARCHAR[]", "For a record that could not be parsed: keyed hashes of the words of its raw text, so that erasure finds it by its customer key.", since=5),
         ),
         primary_key=("batch_id", "position"),
     ),
@@ -305,6 +308,19 @@ ERASURE_TABLES: tuple[Table, ...] = (
         ),
         primary_key=("erasure_id",),
         since=3,
+    ),
+    Table(
+        "tombstones",
+        "Erased records, kept out of every later ingest and archive re-read: salted hashes only (no key, no id, no text), "
+        "so the same customer's new records load normally while the erased ones never come back.",
+        (
+            C("source", "VARCHAR", "Source name."),
+            C("id_hash", "VARCHAR", "Keyed hash of (source, record id); NULL for a record without an id."),
+            C("content_hash", "VARCHAR", "Keyed hash of (source, the record's raw content); NULL when only the id is known."),
+            C("erasure_id", "VARCHAR", "The erasure that left it (erasures.erasure_id)."),
+            C("erased_at", "TIMESTAMP", "When, UTC."),
+        ),
+        since=5,
     ),
 )
 _SUMS = (  # per group of feedback: NPS coded +1 promoter / 0 / -1 detractor, CSAT 1 = 4 or 5, stars
