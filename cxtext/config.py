@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cxtext.config_limits import LimitsConfig
+from cxtext.config_tables import AlertsConfig, LimitsConfig, RetentionConfig
+from cxtext.config_tables import ConfigTable as _Table
 from cxtext.config_messages import one_line_error, problem, suggest
 from cxtext.errors import ConfigError
 
@@ -123,12 +124,6 @@ Seconds = Annotated[float, Field(ge=0)]
 Threshold = Annotated[float, Field(ge=0)]
 
 
-class _Table(BaseModel):
-    """A table of cxtext.toml: TOML already types its values, so no coercion and no unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
 class CheckThresholds(_Table):
     """Warn and fail thresholds of `cxtext check` ([checks] in cxtext.toml)."""
 
@@ -161,29 +156,12 @@ class ScheduleConfig(_Table):
     timezone: TimeZone | None = Field(None, description="default: reporting_timezone")
 
 
-class RetentionConfig(_Table):
-    """[retention]: how long the nightly run keeps each kind of history (days; unset keeps it for ever)."""
-
-    archive_days: int | None = Field(None, ge=1, description="archived source files (their index rows stay, so the landing scan still knows them; a backfill no longer re-reads them)")
-    rejects_days: int | None = Field(None, ge=1, description="rejected records (rejects)")
-    snapshots_days: int | None = Field(None, ge=1, description="published snapshots (the newest is always kept)")
-    prefect_runs_days: int | None = Field(None, ge=1, description="Prefect's flow runs and their logs")
-
-
 class PiiConfig(_Table):
     """[pii]: the customer-key salt and the social-handle policy."""
 
     salt: str | None = None
     redact_handles: bool = True
     keep_handles: list[Annotated[str, AfterValidator(_handle)]] = []
-
-
-class AlertsConfig(_Table):
-    """[alerts]: where emerging issues, failed checks and failed runs are sent, once each."""
-
-    urls: list[str] = Field([], description="apprise URLs: mailto://, slack://, msteams://, json:// (a webhook)")
-    events: list[Literal["emerging", "checks", "failed_runs"]] = ["emerging", "checks", "failed_runs"]
-    quotes: bool = Field(False, description="add (PII-redacted) quotes to emerging issues; alerts are beyond erasure's reach")
 
 
 class SourceConfig(_Table):

@@ -116,7 +116,8 @@ def stand_in(folder: Path) -> Path:
     cfpb = folder / "cfpb_complaints_sample"
     cfpb.mkdir()
     (cfpb / "complaints_sample_ZiyuYan9.csv").write_text(
-        "Complaint ID,Consumer complaint narrative\n1,I called them 4 times and never heard back.\n2,\n", encoding="utf-8")
+        "Complaint ID,Product,Issue,Consumer complaint narrative\n1,Credit reporting,Incorrect information on your report,"
+        "I called them 4 times and never heard back.\n2,Checking account,Managing an account,\n", encoding="utf-8")
     return folder
 
 
@@ -136,14 +137,17 @@ def test_eval_runs_end_to_end_and_the_gate_checks_every_figure(tmp_path):
                     "## The sample data's planted pain points", "### Suggestions (SemEval-2019", "## Effort signals",
                     "### App reviews"):
         assert heading in report, heading
-    assert report.count("not found") == 1 and "imdb_labelled.txt not found" in report  # the rest were all read
+    assert "imdb_labelled.txt not found" in report  # the sets the themes section needs are partly absent
     assert "1 of the 7 train sentences for another language" in report  # the unscored sentence is counted
     # On a handful of rows the figures are far below the real floors: the gate fails, one line each,
     # and no figure is missing or without a floor, so the floors file names exactly what is measured.
     gate_lines = [line for line in result.stderr.splitlines() if line.startswith("eval gate: ")]
     assert result.returncode == 1, result.stderr
     assert gate_lines[-1].startswith("eval gate: FAILED"), result.stderr
-    failures = gate_lines[:-1]
+    # The themes figures (issue 14, open) have no floors yet: the gate lists them in one note line.
+    unfloored = [line for line in gate_lines if "have no floor" in line]
+    assert all(name.startswith("themes.") for line in unfloored for name in line.split(": ", 2)[2].split(", "))
+    failures = [line for line in gate_lines[:-1] if line not in unfloored]
     assert failures and all("is below its floor" in line for line in failures), result.stderr
     assert f"FAILED, {len(failures)} of " in gate_lines[-1]
 

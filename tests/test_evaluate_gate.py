@@ -68,7 +68,7 @@ def test_a_bad_floors_file_is_a_config_error(tmp_path, text, message):
 def test_the_committed_floors_load():
     floors = load_floors(ROOT / "models" / "eval" / "floors.toml")
     assert {name.split(".")[0] for name in floors} == {"sentiment", "phrases", "stars", "aspects", "language", "sample",
-                                                       "intent", "effort", "themes"}
+                                                       "intent", "effort"}
     assert all(-1 <= floor <= 1 for floor in floors.values())
 
 

@@ -364,6 +364,6 @@ def evaluate_themes(data_dir: Path, halves: tuple[str, ...] = ("dev", "report"),
             figures[f"{name}.not_one_theme"] = 1 - row.largest[1]
             if row.precision is not None:
                 figures[f"{name}.precision"] = row.precision
-        if "report" in criterion:
+        if criterion.get("report", (None, []))[1]:
             figures["themes.complaints.top_issues_found"] = sum(c.found for c in criterion["report"][1]) / len(criterion["report"][1])
     return render(rows, criterion, missing, time.perf_counter() - clock)
