@@ -102,7 +102,7 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
     if topic_model is not None and rows:
         docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
-        assigned = [{"feedback_id": row[0], "topic_id": int(t), "confidence": float(c)}
+        assigned = [{"feedback_id": row[0], "topic_id": int(t), "confidence": topic_confidence(c)}
                     for row, t, c in zip(rows, topic_ids, confidences)]
     return pa.Table.from_pylist(assigned, schema=SCHEMAS["feedback_topics"])
 
@@ -156,7 +156,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
     if topic_model is not None and docs:
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
         for i, t, c in zip(scored, topic_ids, confidences):
-            results[i]["feedback_topics"] = [{"topic_id": int(t), "confidence": float(c)}]
+            results[i]["feedback_topics"] = [{"topic_id": int(t), "confidence": topic_confidence(c)}]
     for i, clean, doc in zip(scored, cleaned, docs):
         result = results[i]
         sents = sentences(doc)
@@ -217,3 +217,10 @@ def _clause_at(sentence: str, position: int) -> str:
         if position < end:
             return sentence[start:end]
     return sentence
+
+
+def topic_confidence(value) -> float:
+    """A topic assignment's confidence to 6 decimals: the matrix product behind it rounds its last
+    bits differently with the batch a text is transformed in, and the same text must store the
+    same row whichever chunk (or resumed run) it fell in."""
+    return round(float(value), 6)
