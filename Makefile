@@ -34,6 +34,11 @@ FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	CXTEXT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py
 
+## lint and format check (ruff, configured in pyproject.toml); CI runs it
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 ## regenerate sample_data/ from its seed
 sample-data: $(STAMP)
 	$(BIN)/cxtext sample-data

@@ -27,9 +27,9 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_va
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cxtext.config_messages import one_line_error, problem, shown_path, suggest
 from cxtext.config_tables import AlertsConfig, LimitsConfig, RetentionConfig
 from cxtext.config_tables import ConfigTable as _Table
-from cxtext.config_messages import one_line_error, problem, suggest
 from cxtext.errors import ConfigError
 
 Kind = Literal["review", "survey", "social"]
@@ -69,7 +69,7 @@ class HandlePolicy:
     keep: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, redact: bool, keep) -> "HandlePolicy":
+    def of(cls, redact: bool, keep) -> HandlePolicy:
         return cls(bool(redact), frozenset(h.strip().lower() for h in keep))
 
 
@@ -79,6 +79,7 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
 
 #: Languages the detector chooses among (ISO 639-1); restricting them makes short texts far more
 #: accurate (docs/LANGUAGE.md). English is always one of them.
@@ -182,7 +183,7 @@ class SourceConfig(_Table):
     @classmethod
     def _canonical_columns(cls, raw):
         if not isinstance(raw, dict) or not raw:
-            raise problem("must map canonical fields to source columns, e.g. text = \"body\"")
+            raise problem('must map canonical fields to source columns, e.g. text = "body"')
         columns: dict[str, str] = {}
         for key, column in raw.items():
             canonical = _canonical(key)
@@ -216,7 +217,8 @@ class ConfigFile(_Table):
     taxonomy_packs: list[Annotated[str, Field(min_length=1)]] = ["core"]
     taxonomy: str | list[Annotated[str, Field(min_length=1)]] = []
     nightly_recompute_budget: int = Field(
-        100_000, ge=-1, description="a number of rows, 0 to leave all to a backfill, -1 for no limit")
+        100_000, ge=-1, description="a number of rows, 0 to leave all to a backfill, -1 for no limit"
+    )
     workers: int = Field(0, ge=0, description=_WORKERS)
     dask_address: str | None = None
     parallel_min_rows: int = Field(20_000, ge=0)
@@ -387,7 +389,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    file = _validated(ConfigFile, data, _shown(path) if path else "defaults")
+    file = _validated(ConfigFile, data, shown_path(path) if path else "defaults")
     base = path.parent if path else Path.cwd()
     state = Path(state_dir or env.state_dir or file.state_dir)
     return Settings(
@@ -403,7 +405,9 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         topic_sample_size=file.topic_sample_size,
         topic_k_max=file.topic_k_max,
         taxonomy_packs=tuple(file.taxonomy_packs),
-        taxonomy_files=tuple((base / f).resolve() for f in ([file.taxonomy] if isinstance(file.taxonomy, str) else file.taxonomy)),
+        taxonomy_files=tuple(
+            (base / f).resolve() for f in ([file.taxonomy] if isinstance(file.taxonomy, str) else file.taxonomy)
+        ),
         pii_salt=env.pii_salt or file.pii.salt,
         nightly_recompute_budget=file.nightly_recompute_budget,
         workers=(env.workers if env.workers is not None else file.workers) or default_workers(),
@@ -454,7 +458,9 @@ def canonical_field(name: str, where: str) -> str:
     """Resolve an alias and check that the name is a canonical field."""
     canonical = _canonical(name)
     if canonical is None:
-        raise ConfigError(f"{where}: unknown field {name.strip()!r}; {suggest(name.strip(), (*CANONICAL_FIELDS, *FIELD_ALIASES))}")
+        raise ConfigError(
+            f"{where}: unknown field {name.strip()!r}; {suggest(name.strip(), (*CANONICAL_FIELDS, *FIELD_ALIASES))}"
+        )
     return canonical
 
 
@@ -471,7 +477,11 @@ def parse_map(text: str) -> dict[str, str]:
 
 def guess_format(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
-    for fmt, exts in (("jsonl", {".jsonl", ".ndjson", ".json"}), ("parquet", {".parquet", ".pq"}), ("csv", {".csv", ".tsv", ".txt"})):
+    for fmt, exts in (
+        ("jsonl", {".jsonl", ".ndjson", ".json"}),
+        ("parquet", {".parquet", ".pq"}),
+        ("csv", {".csv", ".tsv", ".txt"}),
+    ):
         if any(s in exts for s in suffixes):
             return fmt
     raise ConfigError(f"cannot tell the format of {path.name}: pass --format csv|jsonl|parquet")
@@ -482,10 +492,3 @@ def _validated(model: type[BaseModel], data, where: str, prefix: tuple = ()):
         return model.model_validate(data)
     except ValidationError as exc:
         raise one_line_error(exc, model, where, prefix) from None
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -7,6 +7,7 @@ Validators raise `problem(...)` for a broken rule; unknown keys (pydantic's ``ex
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -22,10 +23,18 @@ def problem(text: str, key: str | None = None) -> PydanticCustomError:
 
 #: What a value must be, by pydantic error type.
 _EXPECTED = {
-    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
-    "float_type": "a number", "float_parsing": "a number", "string_type": "a string",
-    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
-    "dict_type": "a table", "model_type": "a table", "model_attributes_type": "a table",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
 }
 
 
@@ -102,3 +111,11 @@ def _dotted(loc) -> str:
 def _shown_value(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def shown_path(path: Path) -> str:
+    """A file as a message names it: relative to the working folder when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

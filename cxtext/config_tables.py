@@ -29,7 +29,11 @@ class ConfigTable(BaseModel):
 class RetentionConfig(ConfigTable):
     """[retention]: how long the nightly run keeps each kind of history (days; unset keeps it for ever)."""
 
-    archive_days: int | None = Field(None, ge=1, description="archived source files (their index rows stay, so the landing scan still knows them; a backfill no longer re-reads them)")
+    archive_days: int | None = Field(
+        None,
+        ge=1,
+        description="archived source files (their index rows stay, so the landing scan still knows them; a backfill no longer re-reads them)",
+    )
     rejects_days: int | None = Field(None, ge=1, description="rejected records (rejects)")
     snapshots_days: int | None = Field(None, ge=1, description="published snapshots (the newest is always kept)")
     prefect_runs_days: int | None = Field(None, ge=1, description="Prefect's flow runs and their logs")

@@ -7,20 +7,32 @@ from prefect import serve
 from prefect.schedules import Cron
 
 from cxtext.config import Settings
+
 from .backfill import backfill
 from .nightly import nightly
 
 
 def deployments(settings: Settings) -> list:
-    where = {"config": str(settings.config_path) if settings.config_path else None, "state_dir": str(settings.state_dir)}
+    where = {
+        "config": str(settings.config_path) if settings.config_path else None,
+        "state_dir": str(settings.state_dir),
+    }
     return [
         nightly.to_deployment(
-            name="nightly", schedules=[Cron(settings.nightly_cron, timezone=settings.schedule_timezone)],
-            parameters=where, concurrency_limit=1, tags=["cxtext"],
-            description="Ingest what is new in the landing folders, enrich, report, publish the analysts' file."),
+            name="nightly",
+            schedules=[Cron(settings.nightly_cron, timezone=settings.schedule_timezone)],
+            parameters=where,
+            concurrency_limit=1,
+            tags=["cxtext"],
+            description="Ingest what is new in the landing folders, enrich, report, publish the analysts' file.",
+        ),
         backfill.to_deployment(
-            name="backfill", parameters=where, concurrency_limit=1, tags=["cxtext"],
-            description="Recompute some days and sources (parameters start, end, sources, steps, force)."),
+            name="backfill",
+            parameters=where,
+            concurrency_limit=1,
+            tags=["cxtext"],
+            description="Recompute some days and sources (parameters start, end, sources, steps, force).",
+        ),
     ]
 
 

@@ -15,12 +15,23 @@ from cxtext.config import Settings, SourceSpec, load_settings
 from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
-from cxtext.store.db import Store
 from cxtext.ops.workspace import open_workspace
+from cxtext.store.db import Store
 from cxtext.store.ledger import nothing_since_last_publish
 from cxtext.store.workspace import BACKFILL_PURPOSES
-from .tasks import (RETRYING, WRITING, aggregate_task, alert_failed_run, alerts_task, checks_task, publish_task,
-                    report_task, retention_task, where_to_look)
+
+from .tasks import (
+    RETRYING,
+    WRITING,
+    aggregate_task,
+    alert_failed_run,
+    alerts_task,
+    checks_task,
+    publish_task,
+    report_task,
+    retention_task,
+    where_to_look,
+)
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
@@ -28,8 +39,15 @@ def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: P
     result = ingest_file(store, settings, path, spec, run_id=run_id)
     get_run_logger().info(
         "%s: read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d %s in %.1f s",
-        path.name, result.rows_read, result.rows_loaded, result.rows_new, result.rows_updated,
-        result.rows_duplicate, result.rows_rejected, result.reasons or "", result.seconds,
+        path.name,
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_new,
+        result.rows_updated,
+        result.rows_duplicate,
+        result.rows_rejected,
+        result.reasons or "",
+        result.seconds,
     )
     return result
 
@@ -41,15 +59,30 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
     after the last)."""
     logger = get_run_logger()
     budget = settings.nightly_recompute_budget
-    result = enrich(store, settings, selection=Selection(timezone=settings.reporting_timezone),
-                    budget=None if budget < 0 else budget, on_progress=lambda p: logger.info("enrich: %s", p))
-    logger.info("enrichment: %d stale %s, %d enriched, %d topic assignments renewed, %d theme mentions, %.1f s%s",
-                result.stale, result.reasons or "", result.enriched, result.topics_reassigned, result.mentions,
-                result.seconds, f"; fitted topic model {result.versions.topics}" if result.topic_model_fitted else "")
+    result = enrich(
+        store,
+        settings,
+        selection=Selection(timezone=settings.reporting_timezone),
+        budget=None if budget < 0 else budget,
+        on_progress=lambda p: logger.info("enrich: %s", p),
+    )
+    logger.info(
+        "enrichment: %d stale %s, %d enriched, %d topic assignments renewed, %d theme mentions, %.1f s%s",
+        result.stale,
+        result.reasons or "",
+        result.enriched,
+        result.topics_reassigned,
+        result.mentions,
+        result.seconds,
+        f"; fitted topic model {result.versions.topics}" if result.topic_model_fitted else "",
+    )
     if result.left:
-        logger.warning("%d row(s) stale by a new version left for later (nightly_recompute_budget = %d): the next "
-                       "nights take them, or run `cxtext backfill` now; until then the views count only current rows",
-                       result.left, budget)
+        logger.warning(
+            "%d row(s) stale by a new version left for later (nightly_recompute_budget = %d): the next "
+            "nights take them, or run `cxtext backfill` now; until then the views count only current rows",
+            result.left,
+            budget,
+        )
     return result
 
 
@@ -59,20 +92,42 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
     publish the analysts' file."""
     logger = get_run_logger()
     settings = load_settings(config, state_dir=state_dir)
-    parameters = {"config": str(settings.config_path), "state_dir": str(settings.state_dir),
-                  "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None}
-    with open_workspace(settings, purpose="nightly run", queue_behind=BACKFILL_PURPOSES,
-                        on_wait=lambda holder: logger.info("queued behind a backfill: %s", holder)) as workspace:
+    parameters = {
+        "config": str(settings.config_path),
+        "state_dir": str(settings.state_dir),
+        "prefect_flow_run_id": str(flow_run.id) if flow_run.id else None,
+    }
+    with open_workspace(
+        settings,
+        purpose="nightly run",
+        queue_behind=BACKFILL_PURPOSES,
+        on_wait=lambda holder: logger.info("queued behind a backfill: %s", holder),
+    ) as workspace:
         store = workspace.store
         with workspace.run("nightly", parameters, where=where_to_look()) as run:
             counts = run.counts
-            counts.update({"files_new": 0, "files_known": 0, "files_failed": 0, "files_unsettled": 0,
-                           "rows_read": 0, "rows_loaded": 0, "rows_duplicate": 0, "rows_rejected": 0})
+            counts.update(
+                {
+                    "files_new": 0,
+                    "files_known": 0,
+                    "files_failed": 0,
+                    "files_unsettled": 0,
+                    "rows_read": 0,
+                    "rows_loaded": 0,
+                    "rows_duplicate": 0,
+                    "rows_rejected": 0,
+                }
+            )
             scan = scan_landing(store, settings)
             counts.update(files_new=len(scan.new), files_known=scan.known, files_unsettled=len(scan.unsettled))
-            logger.info("landing: %d new file(s), %d already ingested, %d still being written, %d failed before",
-                        len(scan.new), scan.known, len(scan.unsettled), len(scan.failed_before))
-            for path, error in scan.failed_before:
+            logger.info(
+                "landing: %d new file(s), %d already ingested, %d still being written, %d failed before",
+                len(scan.new),
+                scan.known,
+                len(scan.unsettled),
+                len(scan.failed_before),
+            )
+            for _path, error in scan.failed_before:
                 logger.warning("not retried (unchanged since it failed): %s", error)
             for reason in scan.refused:
                 logger.warning("refused: %s", reason)
@@ -87,14 +142,25 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                     counts[key] += getattr(batch, key)
             counts["retention"] = retention_task(store, settings)
             enriched = enrich_task(store, settings)
-            counts.update(enriched=enriched.enriched, topics_reassigned=enriched.topics_reassigned,
-                          stale_before=enriched.stale, stale_reasons=enriched.reasons,
-                          stale_left=enriched.left, theme_mentions=enriched.mentions)
+            counts.update(
+                enriched=enriched.enriched,
+                topics_reassigned=enriched.topics_reassigned,
+                stale_before=enriched.stale,
+                stale_reasons=enriched.reasons,
+                stale_left=enriched.left,
+                theme_mentions=enriched.mentions,
+            )
             run.versions = enriched.versions.as_dict()
             daily = aggregate_task(store, settings)
-            if (counts["rows_read"] == 0 and counts["files_failed"] == 0 and enriched.enriched == 0
-                    and enriched.topics_reassigned == 0 and daily.recomputed == 0 and settings.published_db.exists()
-                    and nothing_since_last_publish(store, run.run_id)):
+            if (
+                counts["rows_read"] == 0
+                and counts["files_failed"] == 0
+                and enriched.enriched == 0
+                and enriched.topics_reassigned == 0
+                and daily.recomputed == 0
+                and settings.published_db.exists()
+                and nothing_since_last_publish(store, run.run_id)
+            ):
                 counts["published"] = False  # the analysts' file and the report stay: no snapshot, no growth
                 logger.info("nothing new since the last publish: the analysts' file and the report stay as they are")
             else:

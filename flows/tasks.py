@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 from prefect import get_run_logger, task
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
 from prefect.runtime import flow_run
 
-from cxtext.insights.refresh import publish_with_aggregates
-from cxtext.ops.retention import enforce_retention
-from cxtext.ops.checks import checks_markdown, record_checks, record_state_size, run_checks, state_size, worst
 from cxtext.config import Settings, load_settings
-from cxtext.ops.alerts import check_alerts, emerging_alerts, run_failed_alert, send_alerts
 from cxtext.errors import CxtextError
 from cxtext.insights.daily import DailyRefresh
-from cxtext.insights.refresh import refresh_aggregates
+from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
+from cxtext.ops.alerts import check_alerts, emerging_alerts, run_failed_alert, send_alerts
+from cxtext.ops.checks import checks_markdown, record_checks, record_state_size, run_checks, state_size, worst
+from cxtext.ops.retention import enforce_retention
 from cxtext.report.html import top_pain_points_markdown, write_report
 from cxtext.store.db import Store
 from cxtext.store.ledger import RunRecord, rollback_in_force
@@ -52,9 +51,13 @@ def where_to_look() -> str:
 @task(name="aggregate", **WRITING)
 def aggregate_task(store: Store, settings: Settings) -> DailyRefresh:
     daily = refresh_aggregates(store, settings)
-    get_run_logger().info("topics table and views refreshed (days cut in %s); daily aggregates: %d of %d day(s) "
-                          "recomputed%s", settings.reporting_timezone, daily.recomputed, daily.days,
-                          " (all: versions or time zone changed)" if daily.full else "")
+    get_run_logger().info(
+        "topics table and views refreshed (days cut in %s); daily aggregates: %d of %d day(s) recomputed%s",
+        settings.reporting_timezone,
+        daily.recomputed,
+        daily.days,
+        " (all: versions or time zone changed)" if daily.full else "",
+    )
     return daily
 
 
@@ -62,8 +65,11 @@ def aggregate_task(store: Store, settings: Settings) -> DailyRefresh:
 def report_task(store: Store, settings: Settings) -> str:
     """The HTML report and the top pain points as a Prefect artifact, from the snapshot about to be published."""
     target = write_report(store, settings.report_path)
-    create_markdown_artifact(top_pain_points_markdown(store), key="top-pain-points",
-                             description="cxtext: the top pain points of the last run")
+    create_markdown_artifact(
+        top_pain_points_markdown(store),
+        key="top-pain-points",
+        description="cxtext: the top pain points of the last run",
+    )
     get_run_logger().info("report written to %s", target)
     return str(target)
 
@@ -76,19 +82,36 @@ def publish_task(store: Store, settings: Settings, run: RunRecord) -> str:
     logger = get_run_logger()
     rolled_back = rollback_in_force(store, run.run_id)
     if rolled_back:
-        logger.warning("the analysts' file was rolled back by run %d to %s; this run publishes the working database "
-                       "over it (a rollback lasts until the next publish)", rolled_back[0], rolled_back[1])
-    published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
-                                        timezone=settings.reporting_timezone,
-                                        keep=settings.snapshots_kept, label=f"run{run.run_id}",
-                                        finish=lambda database: run.complete(store, database=database))
+        logger.warning(
+            "the analysts' file was rolled back by run %d to %s; this run publishes the working database "
+            "over it (a rollback lasts until the next publish)",
+            rolled_back[0],
+            rolled_back[1],
+        )
+    published = publish_with_aggregates(
+        store,
+        settings.published_db,
+        snapshots=settings.snapshots_dir,
+        timezone=settings.reporting_timezone,
+        keep=settings.snapshots_kept,
+        label=f"run{run.run_id}",
+        finish=lambda database: run.complete(store, database=database),
+    )
     run.complete(store)
     if published.wal_set_aside:
-        logger.warning("an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
-                       "connections to the new snapshot, was set aside as %s (analysts: connect read-only, docs/ANALYSIS.md)",
-                       published.path.name, published.wal_set_aside.name)
-    logger.info("published %s (%.1f MB); snapshot kept as %s (the last %d are kept)", published.path,
-                published.size / 1e6, published.snapshot.name, settings.snapshots_kept)
+        logger.warning(
+            "an analyst session wrote to the previous snapshot of %s; its WAL, which would stop new "
+            "connections to the new snapshot, was set aside as %s (analysts: connect read-only, docs/ANALYSIS.md)",
+            published.path.name,
+            published.wal_set_aside.name,
+        )
+    logger.info(
+        "published %s (%.1f MB); snapshot kept as %s (the last %d are kept)",
+        published.path,
+        published.size / 1e6,
+        published.snapshot.name,
+        settings.snapshots_kept,
+    )
     return str(published.path)
 
 
@@ -104,8 +127,9 @@ def checks_task(store: Store, settings: Settings, run_id: int) -> dict:
     record_state_size(store, run_id, size)
     for check in checks:
         {"ok": logger.info, "warn": logger.warning, "fail": logger.error}[check.level]("check %s", check.line())
-    create_markdown_artifact(checks_markdown(checks), key="health-checks",
-                             description="cxtext: health and freshness checks of the last run")
+    create_markdown_artifact(
+        checks_markdown(checks), key="health-checks", description="cxtext: health and freshness checks of the last run"
+    )
     failed = [c.line() for c in checks if c.level == "fail"]
     summary = {level: sum(c.level == level for c in checks) for level in ("ok", "warn", "fail")}
     record_checks(store, run_id, summary, failed)
@@ -123,8 +147,12 @@ def alerts_task(store: Store, settings: Settings, failed_checks: list[str]) -> i
         logger.warning("alerts not sent (the next run tries again): %s", exc)
         return 0
     if sent:
-        logger.info("sent %d alert(s) to %d channel(s): %s", len(sent), len(settings.alerts.urls),
-                    ", ".join(a.key for a in sent))
+        logger.info(
+            "sent %d alert(s) to %d channel(s): %s",
+            len(sent),
+            len(settings.alerts.urls),
+            ", ".join(a.key for a in sent),
+        )
     return len(sent)
 
 
@@ -145,7 +173,7 @@ def retention_task(store: Store, settings: Settings) -> dict[str, int]:
     dropped = enforce_retention(store, settings)
     days = settings.retention.prefect_runs_days
     if days:
-        cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+        cutoff = datetime.now(UTC) - timedelta(days=days)
         with get_client(sync_client=True) as client:
             old = client.read_flow_runs(flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(before_=cutoff)))
             for run in old:

@@ -20,8 +20,12 @@ class Browser:
     """One headless chromium with one page; use as a context manager."""
 
     def __init__(self, chromium: str, flags: list[str], profile: Path):
-        self.process = subprocess.Popen([chromium, *flags, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                                         "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [chromium, *flags, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         port = None
         deadline = time.monotonic() + 60
         while port is None and time.monotonic() < deadline:  # chromium prints its endpoint on stderr
@@ -58,8 +62,7 @@ class Browser:
                 return answer.get("result", {})
 
     def open(self, url: str, width: int, height: int = 900) -> None:
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                  mobile=width < 600)
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 600)
         self.send("Page.navigate", url=url)
         deadline = time.monotonic() + 30
         while self.js("document.readyState") != "complete" and time.monotonic() < deadline:

@@ -101,9 +101,13 @@ def victim_env(prefect_home: Path) -> dict[str, str]:
     """The environment of a victim: its own Prefect home (shared by the harness's victims, so the
     temporary server's cold start is paid once), never a Prefect server of the caller's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CXTEXT_"))}
-    env.update(PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120", PYTHONUNBUFFERED="1",
-               COLUMNS="200")
+    env.update(
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+        PYTHONUNBUFFERED="1",
+        COLUMNS="200",
+    )
     return env
 
 
@@ -118,8 +122,18 @@ def file_identity(path: Path) -> tuple | None:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size, digest
 
 
-def run_and_kill(args: list[str], *, cwd: Path, prefect_home: Path, flow: str, aim: str, seed: str,
-                 watch: Path, label: str = "", timeout: float = 300) -> Kill:
+def run_and_kill(
+    args: list[str],
+    *,
+    cwd: Path,
+    prefect_home: Path,
+    flow: str,
+    aim: str,
+    seed: str,
+    watch: Path,
+    label: str = "",
+    timeout: float = 300,
+) -> Kill:
     """Start ``python -m cxtext.cli *args`` in a new session (its own process group), and when
     its log shows phase *aim* started, wait a delay drawn from *seed*, then SIGKILL the group.
     Returns what happened, and whether the file *watch* was replaced meanwhile; the victim may
@@ -129,8 +143,16 @@ def run_and_kill(args: list[str], *, cwd: Path, prefect_home: Path, flow: str, a
     before = file_identity(watch)
     command = [sys.executable, "-u", "-m", "cxtext.cli", *args]
     started = time.monotonic()
-    victim = subprocess.Popen(command, cwd=cwd, env=victim_env(prefect_home), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+    victim = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=victim_env(prefect_home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     kill.pid = pgid = victim.pid  # start_new_session: the victim leads its own group
     phases = Phases(flow)
     try:
@@ -182,7 +204,7 @@ def processes() -> list[tuple[int, int, str]]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
         out.append((int(entry.name), int(fields[2]), fields[0]))
     return out
 

@@ -27,11 +27,16 @@ def test_only_the_days_that_changed_are_recomputed_and_the_result_equals_a_full_
         assert _refresh(store).recomputed == 0  # nothing changed: nothing recomputed
 
         # A new feedback on a new day, a re-enrichment on 7 July, an erasure on 8 July.
-        store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps) "
-                      "VALUES ('new', 'survey', 's', ?, 'text', 'h', 2)", [datetime(2026, 7, 20, 9)])
+        store.execute(
+            "INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps) "
+            "VALUES ('new', 'survey', 's', ?, 'text', 'h', 2)",
+            [datetime(2026, 7, 20, 9)],
+        )
         store.execute("INSERT INTO enrichment VALUES ('new', 'h', 's', 'v1', 'none', now(), true)")
-        store.execute("INSERT INTO theme_mentions VALUES ('new', 0, 'support_wait_time', 'support', 0, 0, 4, 'text', "
-                      "'on hold for ever', -0.9, 'negative', 'clause')")
+        store.execute(
+            "INSERT INTO theme_mentions VALUES ('new', 0, 'support_wait_time', 'support', 0, 0, 4, 'text', "
+            "'on hold for ever', -0.9, 'negative', 'clause')"
+        )
         store.execute("UPDATE theme_mentions SET label = 'negative', compound = -0.7 WHERE feedback_id = 'd1-0'")
         store.execute("UPDATE enrichment SET enriched_at = now() + INTERVAL 1 MINUTE WHERE feedback_id = 'd1-0'")
         for table in ("theme_mentions", "enrichment", "feedback"):
@@ -74,8 +79,10 @@ def test_a_repeated_feedback_id_fails_the_unique_ids_check(review_settings, stor
     def unique_ids():
         return next(c for c in run_checks(store, review_settings) if c.name == "unique_feedback_ids")
 
-    insert = ("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash) "
-              "VALUES ('r:1', 'review', 's', now(), 'text', 'h')")
+    insert = (
+        "INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash) "
+        "VALUES ('r:1', 'review', 's', now(), 'text', 'h')"
+    )
     store.execute(insert)
     assert unique_ids().level == "ok"
     store.execute(insert)

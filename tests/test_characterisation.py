@@ -55,8 +55,8 @@ def sample_db(tmp_path_factory) -> Path:
     """The sample ingested and enriched once, its views defined and daily tables computed."""
     from cxtext.enrich.run import enrich
     from cxtext.enrich.topics import fit_topic_model
-    from cxtext.insights.refresh import refresh_aggregates
     from cxtext.ingest.load import ingest_file
+    from cxtext.insights.refresh import refresh_aggregates
     from cxtext.store.db import Store
 
     settings = _settings(tmp_path_factory.mktemp("characterisation") / "state")
@@ -94,13 +94,18 @@ def _edited_reviews(path: Path) -> Path:
 def _stale_and_edited(store, settings) -> None:
     from cxtext.ingest.load import ingest_file
 
-    store.execute("UPDATE enrichment SET taxonomy_version = 'taxonomy-before' WHERE feedback_id IN "
-                  "(SELECT feedback_id FROM feedback WHERE source = 'surveys' AND created_at < TIMESTAMP '2026-08-10')")
-    store.execute("UPDATE enrichment SET sentiment_version = 'scorer-before' WHERE feedback_id IN "
-                  "(SELECT feedback_id FROM feedback WHERE source = 'social_listening' "
-                  "AND created_at >= TIMESTAMP '2026-09-07' AND created_at < TIMESTAMP '2026-09-14')")
-    result = ingest_file(store, settings, _edited_reviews(settings.state_dir / "reviews-edited.csv"),
-                         settings.sources["shop_reviews"])
+    store.execute(
+        "UPDATE enrichment SET taxonomy_version = 'taxonomy-before' WHERE feedback_id IN "
+        "(SELECT feedback_id FROM feedback WHERE source = 'surveys' AND created_at < TIMESTAMP '2026-08-10')"
+    )
+    store.execute(
+        "UPDATE enrichment SET sentiment_version = 'scorer-before' WHERE feedback_id IN "
+        "(SELECT feedback_id FROM feedback WHERE source = 'social_listening' "
+        "AND created_at >= TIMESTAMP '2026-09-07' AND created_at < TIMESTAMP '2026-09-14')"
+    )
+    result = ingest_file(
+        store, settings, _edited_reviews(settings.state_dir / "reviews-edited.csv"), settings.sources["shop_reviews"]
+    )
     assert (result.rows_new, result.rows_duplicate) == (0, 0) and result.rows_updated > 150, result
 
 
@@ -168,8 +173,9 @@ def test_the_aggregate_views_match_their_recorded_contents(scenario, scenarios):
         if text != expected:
             lost = sorted(set(expected.splitlines()) - set(text.splitlines()))
             new = sorted(set(text.splitlines()) - set(expected.splitlines()))
-            differing.append(f"{view}: {len(lost)} recorded row(s) gone, {len(new)} new; first gone: "
-                             f"{lost[:2]}; first new: {new[:2]}")
+            differing.append(
+                f"{view}: {len(lost)} recorded row(s) gone, {len(new)} new; first gone: {lost[:2]}; first new: {new[:2]}"
+            )
     assert not differing, f"{scenario}: " + "\n".join(differing)
 
 
@@ -182,12 +188,14 @@ def test_the_scenarios_differ_where_they_should(scenarios):
     read = {}
     for scenario, (path, _) in scenarios.items():
         with Store.open(path, read_only=True) as store:
-            read[scenario] = store.execute("SELECT sum(mentions), sum(stale_feedback), "
-                                           "(SELECT sum(feedback) FROM daily_feedback) FROM stage_summary")[0]
-            read[scenario] += (store.execute("SELECT count(*), sum(mentions) FROM theme_trends "
-                                             "WHERE week = DATE '2026-08-03'")[0],
-                               store.scalar("SELECT count(*) FROM feedback_metrics WHERE enrichment_status = 'missing'"),
-                               store.scalar("SELECT count(*) FROM feedback WHERE text LIKE '%Edited later%'"))
+            read[scenario] = store.execute(
+                "SELECT sum(mentions), sum(stale_feedback), (SELECT sum(feedback) FROM daily_feedback) FROM stage_summary"
+            )[0]
+            read[scenario] += (
+                store.execute("SELECT count(*), sum(mentions) FROM theme_trends WHERE week = DATE '2026-08-03'")[0],
+                store.scalar("SELECT count(*) FROM feedback_metrics WHERE enrichment_status = 'missing'"),
+                store.scalar("SELECT count(*) FROM feedback WHERE text LIKE '%Edited later%'"),
+            )
     (mentions, stale, feedback, week, missing, _), edited = read["sample"], read["stale_edited"]
     assert stale == 0 and edited[1] > 0 and edited[0] < mentions and edited[2] < feedback
     assert missing == 0 and edited[4] == edited[5] > 70  # the re-sent texts' enrichment is not theirs

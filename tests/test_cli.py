@@ -34,7 +34,19 @@ def test_user_mistakes_get_one_line_errors(tmp_path):
         (["ingest", str(data), "--source", "s", "--kind", "review", "--map", "txt=b"], "unknown field 'txt'"),
         (["ingest", str(data), "--source", "s", "--kind", "review", "--map", "text=b"], "created_at"),
         (["ingest", str(data), "--source", "s", "--kind", "review", "--map", "text=b,created_at=zzz"], "zzz"),
-        (["ingest", str(tmp_path / "missing.csv"), "--source", "s", "--kind", "review", "--map", "text=b,created_at=a"], "no such file"),
+        (
+            [
+                "ingest",
+                str(tmp_path / "missing.csv"),
+                "--source",
+                "s",
+                "--kind",
+                "review",
+                "--map",
+                "text=b,created_at=a",
+            ],
+            "no such file",
+        ),
     ]:
         result = cxtext(*args, cwd=tmp_path)
         assert result.returncode == 1, (args, result.stdout, result.stderr)
@@ -50,14 +62,27 @@ def test_ad_hoc_ingest_of_an_unseen_csv(tmp_path):
         "2,2026-08-01T11:00:00Z,,@b\n"
         "3,not-a-date,hello,@c\n"
     )
-    result = cxtext("ingest", str(data), "--kind", "social", "--source", "twitter",
-                    "--map", "text=body,created_at=tweet_created,source_id=tweet_id,customer_key=who", cwd=tmp_path)
+    result = cxtext(
+        "ingest",
+        str(data),
+        "--kind",
+        "social",
+        "--source",
+        "twitter",
+        "--map",
+        "text=body,created_at=tweet_created,source_id=tweet_id,customer_key=who",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "read 3, loaded 1" in result.stdout and "rejected 2" in result.stdout
     with duckdb.connect(str(tmp_path / "state/pipeline.duckdb"), read_only=True) as con:
         assert con.execute("SELECT source, kind, source_record_id, text FROM feedback").fetchall() == [
-            ("twitter", "social", "1", "Parcel late again #fail")]
-        assert con.execute("SELECT reason FROM rejects ORDER BY position").fetchall() == [("missing_text",), ("bad_created_at",)]
+            ("twitter", "social", "1", "Parcel late again #fail")
+        ]
+        assert con.execute("SELECT reason FROM rejects ORDER BY position").fetchall() == [
+            ("missing_text",),
+            ("bad_created_at",),
+        ]
         mapping = con.execute("SELECT mapping->>'$.columns.text' FROM archived_files").fetchone()[0]
         assert mapping == "body"
         assert con.execute("SELECT flow, status FROM runs").fetchall() == [("ingest", "completed")]
@@ -71,8 +96,17 @@ def test_a_hostile_source_name_is_only_ever_a_bound_value(tmp_path):
     data = tmp_path / "x.csv"
     data.write_text("id,ts,body\n1,2026-07-06T10:00:00,fine\n")
     name = "x'); DROP TABLE feedback; --"
-    result = cxtext("ingest", str(data), "--source", name, "--kind", "review", "--map", "id=id,created_at=ts,text=body",
-                    cwd=tmp_path)
+    result = cxtext(
+        "ingest",
+        str(data),
+        "--source",
+        name,
+        "--kind",
+        "review",
+        "--map",
+        "id=id,created_at=ts,text=body",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert cxtext("runs", cwd=tmp_path).returncode == 0
     with duckdb.connect(str(tmp_path / "state/pipeline.duckdb"), read_only=True) as con:
@@ -105,8 +139,20 @@ def test_version_completion_flags_without_types_and_runs_in_80_columns(tmp_path)
     data = tmp_path / "a-rather-long-file-name-for-the-parameters-column.csv"
     data.write_text("id,at,body\n1,2026-08-01T10:00:00Z,Parcel late again\n2,2026-08-01,\n")
     for _ in range(2):
-        assert cxtext("ingest", str(data), "--kind", "review", "--source", "reviews_from_a_long_named_export",
-                      "--map", "text=body,created_at=at,source_id=id", cwd=tmp_path).returncode == 0
+        assert (
+            cxtext(
+                "ingest",
+                str(data),
+                "--kind",
+                "review",
+                "--source",
+                "reviews_from_a_long_named_export",
+                "--map",
+                "text=body,created_at=at,source_id=id",
+                cwd=tmp_path,
+            ).returncode
+            == 0
+        )
     from typer.testing import CliRunner
 
     from cxtext.cli.app import console

@@ -11,7 +11,6 @@ import pytest
 
 from tests.conftest import REVIEW_HEADER, REVIEWS_SOURCE, write_config
 
-
 #: A backfill stand-in in its own process: the writer lock held under the backfill flow's
 #: purpose, its progress noted as the backfill flow notes it, for a few seconds.
 LONG_BACKFILL = textwrap.dedent("""
@@ -57,7 +56,8 @@ def test_a_nightly_started_during_a_long_backfill_queues_and_completes(tmp_path)
     config = write_config(tmp_path, REVIEWS_SOURCE)
     (tmp_path / "landing").mkdir()
     (tmp_path / "landing/reviews_1.csv").write_text(
-        REVIEW_HEADER + "".join(f"r{i},2026-09-0{1 + i % 7} 10:00,2,Late,The parcel was late again {i},c{i}\n" for i in range(20)))
+        REVIEW_HEADER + "".join(f"r{i},2026-09-0{1 + i % 7} 10:00,2,Late,The parcel was late again {i},c{i}\n" for i in range(20))
+    )
     backfill = start_backfill(tmp_path / "state/.writer.lock")
     started = time.monotonic()
     summary = nightly(config=str(config))  # lock_wait_seconds = 0: without queueing this would fail at once

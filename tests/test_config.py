@@ -46,13 +46,16 @@ def test_the_repository_config_and_no_config_load(tmp_path, monkeypatch):
     assert (defaults.chunk_rows, defaults.checks, defaults.languages[0]) == (20_000, CheckThresholds(), "en")
 
 
-@pytest.mark.parametrize("text, key, nearest", [
-    ("chunk_row = 5", "chunk_row", "chunk_rows"),
-    ("[checks]\nlast_run_warn_hour = 5", "checks.last_run_warn_hour", "checks.last_run_warn_hours"),
-    ("[schedule]\nnightly_corn = '0 3 * * *'", "schedule.nightly_corn", "schedule.nightly_cron"),
-    ("[pii]\nredact_handle = false", "pii.redact_handle", "pii.redact_handles"),
-    ("[schedul]\nnightly_cron = '0 3 * * *'", "schedul", "schedule"),
-])
+@pytest.mark.parametrize(
+    "text, key, nearest",
+    [
+        ("chunk_row = 5", "chunk_row", "chunk_rows"),
+        ("[checks]\nlast_run_warn_hour = 5", "checks.last_run_warn_hour", "checks.last_run_warn_hours"),
+        ("[schedule]\nnightly_corn = '0 3 * * *'", "schedule.nightly_corn", "schedule.nightly_cron"),
+        ("[pii]\nredact_handle = false", "pii.redact_handle", "pii.redact_handles"),
+        ("[schedul]\nnightly_cron = '0 3 * * *'", "schedul", "schedule"),
+    ],
+)
 def test_a_typo_is_an_error_naming_the_nearest_key(tmp_path, text, key, nearest):
     message = error_of(config_with(tmp_path, text, sources=""))
     assert f"unknown setting '{key}'; did you mean '{nearest}'?" in message, message
@@ -68,35 +71,41 @@ def test_a_typo_in_a_source_or_its_columns_names_the_nearest_key(tmp_path):
     assert columns["source_record_id"] == "review_id" and columns["rating"] == "stars"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('chunk_rows = "lots"', "chunk_rows: must be a whole number, got 'lots'"),
-    ('workers = "x"', "workers: must be a whole number (a number of processes, 0 for one per core), got 'x'"),
-    ("settle_seconds = true", "settle_seconds: must be a number, got True"),
-    ('languages = "en"', "languages: must be a list, got 'en'"),
-    ('languages = ["en", "english"]', "languages[1]: must be an ISO 639-1 code"),
-    ("checks = 5", "checks: must be a table, got 5"),
-    ('[checks]\nstale_share_warn = "high"', "checks.stale_share_warn: must be a number, got 'high'"),
-    ("[pii]\nkeep_handles = ['VoltaShop']", "pii.keep_handles[0]: must be a handle such as '@VoltaShop'"),
-    ("[pii]\nredact_handles = 'yes'", "pii.redact_handles: must be true or false, got 'yes'"),
-    ("nightly_recompute_budget = -2", "nightly_recompute_budget: must be at least -1"),
-    ("snapshots_kept = 0", "snapshots_kept: must be at least 1"),
-    ('duckdb_memory_limit = "lots"', "duckdb_memory_limit: must be a size such as '1GB'"),
-    ('[schedule]\ntimezone = "Mars/Olympus"', "schedule.timezone: unknown time zone 'Mars/Olympus'"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('chunk_rows = "lots"', "chunk_rows: must be a whole number, got 'lots'"),
+        ('workers = "x"', "workers: must be a whole number (a number of processes, 0 for one per core), got 'x'"),
+        ("settle_seconds = true", "settle_seconds: must be a number, got True"),
+        ('languages = "en"', "languages: must be a list, got 'en'"),
+        ('languages = ["en", "english"]', "languages[1]: must be an ISO 639-1 code"),
+        ("checks = 5", "checks: must be a table, got 5"),
+        ('[checks]\nstale_share_warn = "high"', "checks.stale_share_warn: must be a number, got 'high'"),
+        ("[pii]\nkeep_handles = ['VoltaShop']", "pii.keep_handles[0]: must be a handle such as '@VoltaShop'"),
+        ("[pii]\nredact_handles = 'yes'", "pii.redact_handles: must be true or false, got 'yes'"),
+        ("nightly_recompute_budget = -2", "nightly_recompute_budget: must be at least -1"),
+        ("snapshots_kept = 0", "snapshots_kept: must be at least 1"),
+        ('duckdb_memory_limit = "lots"', "duckdb_memory_limit: must be a size such as '1GB'"),
+        ('[schedule]\ntimezone = "Mars/Olympus"', "schedule.timezone: unknown time zone 'Mars/Olympus'"),
+    ],
+)
 def test_a_wrong_value_is_one_line_naming_the_key_and_the_file(tmp_path, text, expected):
     message = error_of(config_with(tmp_path, text, sources=""))
     assert message.startswith("cxtext.toml: ") or message.startswith(str(tmp_path)), message
     assert expected in message, message
 
 
-@pytest.mark.parametrize("old, new, key", [
-    ("[sources.reviews]", "[sources.reviews]\ndelimiter = 5", "delimiter: must be a string, got 5"),
-    ('kind = "review"', 'kind = "reviews"', "kind: must be one of 'review', 'survey' or 'social', got 'reviews'"),
-    ('timezone = "Europe/London"', 'timezone = "Europe/Londres"', "timezone: unknown time zone 'Europe/Londres'"),
-    ('text = "text"\n', "", "columns: must map text"),
-    ('title = "title"', "title = 3", "columns.title: must be a non-empty column name, got 3"),
-    ("[sources.reviews]", "[sources.reviews]\nkeep_extra = 'no'", "keep_extra: must be true or false"),
-])
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ("[sources.reviews]", "[sources.reviews]\ndelimiter = 5", "delimiter: must be a string, got 5"),
+        ('kind = "review"', 'kind = "reviews"', "kind: must be one of 'review', 'survey' or 'social', got 'reviews'"),
+        ('timezone = "Europe/London"', 'timezone = "Europe/Londres"', "timezone: unknown time zone 'Europe/Londres'"),
+        ('text = "text"\n', "", "columns: must map text"),
+        ('title = "title"', "title = 3", "columns.title: must be a non-empty column name, got 3"),
+        ("[sources.reviews]", "[sources.reviews]\nkeep_extra = 'no'", "keep_extra: must be true or false"),
+    ],
+)
 def test_a_wrong_source_value_names_the_source_and_the_key(tmp_path, old, new, key):
     message = error_of(config_with(tmp_path, "", sources=REVIEWS_SOURCE.replace(old, new, 1)))
     assert f"sources.reviews.{key}" in message, message
@@ -159,9 +168,11 @@ def test_an_archived_mapping_is_still_a_valid_source():
 def test_the_cxtext_command_prints_a_bad_config_as_one_line(tmp_path):
     command = Path(sys.executable).parent / "cxtext"
     assert command.exists(), "the cxtext console script is installed beside the interpreter"
-    for text, expected in [("chunk_row = 5", "did you mean 'chunk_rows'?"),
-                           ('chunk_rows = "lots"', "chunk_rows: must be a whole number"),
-                           ("[checks]\nstale_share_warn = 0.9", "checks.stale_share_warn: must not be above")]:
+    for text, expected in [
+        ("chunk_row = 5", "did you mean 'chunk_rows'?"),
+        ('chunk_rows = "lots"', "chunk_rows: must be a whole number"),
+        ("[checks]\nstale_share_warn = 0.9", "checks.stale_share_warn: must not be above"),
+    ]:
         config_with(tmp_path, text, sources="")
         result = subprocess.run([str(command), "sources"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert result.returncode == 1, (result.stdout, result.stderr)
@@ -172,8 +183,11 @@ def test_the_cxtext_command_prints_a_bad_config_as_one_line(tmp_path):
 
 def test_the_library_knows_no_prefect_variable():
     """Prefect's environment is flows/environment.py's; only the CLI command that serves checks PREFECT_API_URL."""
-    leaks = [str(p.relative_to(ROOT)) for p in (ROOT / "cxtext").rglob("*.py")
-             if "PREFECT_" in p.read_text() and p.parent.name != "cli"]
+    leaks = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "cxtext").rglob("*.py")
+        if "PREFECT_" in p.read_text() and p.parent.name != "cli"
+    ]
     assert not leaks
     from cxtext_flows.environment import prefect_environment
 

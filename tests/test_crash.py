@@ -45,7 +45,7 @@ def split_into_landing(generated: Path, landing: Path, parts: int, tag: str = ""
         header, body = (lines[:1], lines[1:]) if name.endswith(".csv") else ([], lines)
         stem, suffix = name.split(".")
         for i in range(parts):
-            part = body[i * len(body) // parts:(i + 1) * len(body) // parts]
+            part = body[i * len(body) // parts : (i + 1) * len(body) // parts]
             (landing / f"{stem}{tag}-{i + 1}.{suffix}").write_text("".join(header + part), encoding="utf-8")
 
 
@@ -57,10 +57,13 @@ def make_workspace(root: Path) -> Path:
     generate(root / "generated", **SAMPLE)
     split_into_landing(root / "generated", root / "landing", FILES_PER_SOURCE)
     config = (ROOT / "cxtext.toml").read_text()
-    for old, new in (('state_dir = "out"', 'state_dir = "state"'), ("settle_seconds = 2", "settle_seconds = 0"),
-                     ('landing = "sample_data"', 'landing = "landing"'),
-                     ("enrich_chunk_rows = 2000", f"enrich_chunk_rows = {ENRICH_CHUNK_ROWS}"),
-                     ('# salt = "..."', 'salt = "crash-harness"')):
+    for old, new in (
+        ('state_dir = "out"', 'state_dir = "state"'),
+        ("settle_seconds = 2", "settle_seconds = 0"),
+        ('landing = "sample_data"', 'landing = "landing"'),
+        ("enrich_chunk_rows = 2000", f"enrich_chunk_rows = {ENRICH_CHUNK_ROWS}"),
+        ('# salt = "..."', 'salt = "crash-harness"'),
+    ):
         assert old in config, old
         config = config.replace(old, new)
     (root / "cxtext.toml").write_text(config)
@@ -92,7 +95,7 @@ class Facts:
     batches: list  # one row per loaded file: source, sha256, read, loaded, duplicate, rejected
 
     @classmethod
-    def of(cls, root: Path) -> "Facts":
+    def of(cls, root: Path) -> Facts:
         from cxtext.store.db import Store
         from cxtext.store.introspection import content_fingerprint
 
@@ -103,7 +106,8 @@ class Facts:
             ids = frozenset(i for (i,) in store.execute("SELECT feedback_id FROM feedback"))
             batches = store.execute(
                 "SELECT source, file_sha256, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingest_batches "
-                "WHERE status = 'loaded' ORDER BY source, file_sha256")
+                "WHERE status = 'loaded' ORDER BY source, file_sha256"
+            )
         published = None
         if (root / "state/cx.duckdb").exists():
             with Store.open(root / "state/cx.duckdb", read_only=True) as store:
@@ -114,9 +118,9 @@ class Facts:
 def check_snapshot(root: Path, allowed: list[dict | None]) -> str:
     """The analysts' file, if there is one, opens read-only, has the schema, and is a snapshot a
     clean run published (its content, and its ledger's last run completed)."""
-    from cxtext.store.schema import SCHEMA_VERSION
     from cxtext.store.db import Store
     from cxtext.store.introspection import content_fingerprint
+    from cxtext.store.schema import SCHEMA_VERSION
 
     path = root / "state/cx.duckdb"
     if not path.exists():
@@ -196,13 +200,20 @@ NIGHTLY = (["run", "--config", "cxtext.toml"], "nightly")
 FORCED_BACKFILL = (["backfill", "--force", "--config", "cxtext.toml"], "backfill")
 
 
-def kill_chain(label: str, root: Path, command, aims: list[str], allowed: list[dict | None],
-               prefect_home: Path) -> list[Kill]:
+def kill_chain(label: str, root: Path, command, aims: list[str], allowed: list[dict | None], prefect_home: Path) -> list[Kill]:
     args, flow = command
     kills = []
     for number, aim in enumerate(aims, start=1):
-        kill = run_and_kill(args, cwd=root, prefect_home=prefect_home, flow=flow, aim=aim,
-                            seed=f"{label}-{number}", watch=root / "state/cx.duckdb", label=f"{label} #{number}")
+        kill = run_and_kill(
+            args,
+            cwd=root,
+            prefect_home=prefect_home,
+            flow=flow,
+            aim=aim,
+            seed=f"{label}-{number}",
+            watch=root / "state/cx.duckdb",
+            label=f"{label} #{number}",
+        )
         KILLS.append(kill)
         kills.append(kill)
         assert kill.killed or kill.landed == "finished", kill.tail()
@@ -246,15 +257,17 @@ def complete_and_compare(root: Path, flow: str, reference: Facts, kills: list[Ki
             if kill.landed == "after publish":
                 expected = {"completed"}
             replaced = "replaced" if kill.replaced else "not replaced"
-            assert ledger[kill.pid] in expected, \
+            assert ledger[kill.pid] in expected, (
                 f"{kill.label} (landed in {kill.landed}, analysts' file {replaced}): {ledger[kill.pid]}"
+            )
 
 
 def test_nightly_killed_in_ingest_enrich_and_publish_then_completed(template, first_night, prefect_home, tmp_path):
     """The fast subset: three kills of one nightly run from an empty state."""
     root = copy_workspace(template, tmp_path / "ws")
-    kills = kill_chain("empty-fast", root, NIGHTLY, ["ingest", "enrich", "publish"], [None, first_night[1].published],
-                       prefect_home)
+    kills = kill_chain(
+        "empty-fast", root, NIGHTLY, ["ingest", "enrich", "publish"], [None, first_night[1].published], prefect_home
+    )
     complete_and_compare(root, "nightly", first_night[1], kills)
 
 
@@ -270,15 +283,21 @@ SLOW_CHAINS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("label", SLOW_CHAINS)
-def test_killed_runs_end_where_a_clean_run_ends(label, template, first_night, second_night, forced_backfill,
-                                                prefect_home, tmp_path):
+def test_killed_runs_end_where_a_clean_run_ends(
+    label, template, first_night, second_night, forced_backfill, prefect_home, tmp_path
+):
     scenario, aims = SLOW_CHAINS[label]
     if scenario == "empty":
         start, reference, command, before = template, first_night[1], NIGHTLY, None
     elif scenario == "new":
         start, reference, command, before = second_night[0], second_night[1], NIGHTLY, first_night[1].published
     else:
-        start, reference, command, before = forced_backfill[0], forced_backfill[1], FORCED_BACKFILL, first_night[1].published
+        start, reference, command, before = (
+            forced_backfill[0],
+            forced_backfill[1],
+            FORCED_BACKFILL,
+            first_night[1].published,
+        )
     root = copy_workspace(start, tmp_path / "ws")
     kills = kill_chain(label, root, command, aims, [before, reference.published], prefect_home)
     complete_and_compare(root, command[1], reference, kills)

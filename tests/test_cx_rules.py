@@ -9,34 +9,37 @@ from cxtext.text.cx_rules import RULES, VALENCES, apply_rules
 from cxtext.text.sentiment import SentimentScorer
 
 
-@pytest.mark.parametrize("text, label", [
-    # resolution: put right
-    ("They resolved my complaint quickly and without any fuss.", "positive"),
-    ("My issue was sorted in a single call.", "positive"),
-    ("Problem solved within ten minutes on live chat.", "positive"),
-    # resolution: not put right
-    ("My ticket was closed without the problem being fixed.", "negative"),
-    ("Weeks later and my issue is still not resolved.", "negative"),
-    ("Nobody could actually solve the problem.", "negative"),
-    ("The case was marked as resolved, but nothing had changed.", "negative"),
-    # negated problems
-    ("No problems at all.", "positive"),
-    ("I never had an issue with it.", "positive"),
-    # waits and durations, "still"
-    ("I was on hold for 45 minutes before anyone picked up.", "negative"),
-    ("Been holding for 1 hour and 10 minutes", "negative"),
-    ("Waited 3 days for a reply to my email.", "negative"),
-    ("Still no answer to my email after 5 days.", "negative"),
-    # non-events
-    ("Support promised a call back that never happened.", "negative"),
-    ("No one called back.", "negative"),
-    # sarcastic thanks, requests for help
-    ("Thanks for nothing", "negative"),
-    ("Any help would be appreciated", "negative"),
-    # left alone
-    ("Thanks for the help, problem fixed!", "positive"),
-    ("The agent, Sam, was friendly and knew exactly what to do.", "positive"),
-])
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        # resolution: put right
+        ("They resolved my complaint quickly and without any fuss.", "positive"),
+        ("My issue was sorted in a single call.", "positive"),
+        ("Problem solved within ten minutes on live chat.", "positive"),
+        # resolution: not put right
+        ("My ticket was closed without the problem being fixed.", "negative"),
+        ("Weeks later and my issue is still not resolved.", "negative"),
+        ("Nobody could actually solve the problem.", "negative"),
+        ("The case was marked as resolved, but nothing had changed.", "negative"),
+        # negated problems
+        ("No problems at all.", "positive"),
+        ("I never had an issue with it.", "positive"),
+        # waits and durations, "still"
+        ("I was on hold for 45 minutes before anyone picked up.", "negative"),
+        ("Been holding for 1 hour and 10 minutes", "negative"),
+        ("Waited 3 days for a reply to my email.", "negative"),
+        ("Still no answer to my email after 5 days.", "negative"),
+        # non-events
+        ("Support promised a call back that never happened.", "negative"),
+        ("No one called back.", "negative"),
+        # sarcastic thanks, requests for help
+        ("Thanks for nothing", "negative"),
+        ("Any help would be appreciated", "negative"),
+        # left alone
+        ("Thanks for the help, problem fixed!", "positive"),
+        ("The agent, Sam, was friendly and knew exactly what to do.", "positive"),
+    ],
+)
 def test_cx_phrases_read_as_customers_mean_them(text, label):
     assert SentimentScorer().polarity(text).label == label
 

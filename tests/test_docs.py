@@ -23,12 +23,14 @@ def test_schema_md_is_the_generated_one():
     assert result.exit_code == 0, result.output
     assert "### `feedback` (table)" in result.output and "### `pain_points` (view)" in result.output
     assert (ROOT / "docs/SCHEMA.md").read_text() == result.output, (
-        "docs/SCHEMA.md is out of date: regenerate it with `cxtext schema --fresh > docs/SCHEMA.md`")
+        "docs/SCHEMA.md is out of date: regenerate it with `cxtext schema --fresh > docs/SCHEMA.md`"
+    )
 
 
 def test_cli_md_is_the_generated_one():
     assert (ROOT / "docs/CLI.md").read_text() == reference(), (
-        "docs/CLI.md is out of date: regenerate it with `python -m cxtext.cli.reference > docs/CLI.md`")
+        "docs/CLI.md is out of date: regenerate it with `python -m cxtext.cli.reference > docs/CLI.md`"
+    )
 
 
 def test_every_command_is_in_the_readme_list_and_the_cli_reference():

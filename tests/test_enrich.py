@@ -1,15 +1,19 @@
 """Enrichment: incremental, versioned, chunked; spans point into the stored text."""
 
+from dataclasses import replace
 
 import pytest
 
-from dataclasses import replace
 from cxtext.ingest.load import ingest_file
 from tests.conftest import REVIEW_HEADER
 
-STAGES = "\n".join(f'[[stages]]\nid = "{s}"\nname = "{s.title()}"' for s in
-                   ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty"))
-TAXONOMY = STAGES + """
+STAGES = "\n".join(
+    f'[[stages]]\nid = "{s}"\nname = "{s.title()}"'
+    for s in ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")
+)
+TAXONOMY = (
+    STAGES
+    + """
 [[themes]]
 id = "checkout_experience"
 name = "Checkout experience"
@@ -25,6 +29,7 @@ polarity = "negative"
 phrases = ["delivery", "parcel"]
 examples = ["The parcel was late."]
 """
+)
 
 ROWS = [
     'R1,2026-07-06 10:00,3,Mixed,"Checkout was easy but the delivery was delayed by two weeks.",C1',
@@ -62,27 +67,35 @@ def test_enrich_everything_once(loaded):
 def test_theme_level_sentiment_follows_the_clause(loaded):
     store, settings = loaded
     enrich(store, settings)
-    mentions = dict(store.execute(
-        "SELECT m.theme, m.label FROM theme_mentions m JOIN feedback f USING (feedback_id) WHERE f.source_record_id = 'R1'"))
+    mentions = dict(
+        store.execute(
+            "SELECT m.theme, m.label FROM theme_mentions m JOIN feedback f USING (feedback_id) WHERE f.source_record_id = 'R1'"
+        )
+    )
     assert mentions == {"checkout_experience": "positive", "delivery_delay": "negative"}
     # A neutral clause about a problem theme takes the theme's polarity, and says so.
     assert store.execute(
         "SELECT m.compound, m.label, m.label_source FROM theme_mentions m JOIN feedback f USING (feedback_id) "
-        "WHERE f.source_record_id = 'R2'") == [(0.0, "negative", "theme")]
+        "WHERE f.source_record_id = 'R2'"
+    ) == [(0.0, "negative", "theme")]
     # Neither the clause nor the theme says: the sentence does.
     assert store.execute(
-        "SELECT m.label, m.label_source FROM theme_mentions m JOIN feedback f USING (feedback_id) "
-        "WHERE f.source_record_id = 'R4'") == [("negative", "sentence")]
+        "SELECT m.label, m.label_source FROM theme_mentions m JOIN feedback f USING (feedback_id) WHERE f.source_record_id = 'R4'"
+    ) == [("negative", "sentence")]
 
 
 def test_spans_slice_the_stored_text(loaded):
     store, settings = loaded
     enrich(store, settings)
-    rows = store.execute("SELECT substr(f.text, m.start_char + 1, m.end_char - m.start_char), m.evidence "
-                         "FROM theme_mentions m JOIN feedback f USING (feedback_id)")
+    rows = store.execute(
+        "SELECT substr(f.text, m.start_char + 1, m.end_char - m.start_char), m.evidence "
+        "FROM theme_mentions m JOIN feedback f USING (feedback_id)"
+    )
     assert rows and all(a == b for a, b in rows)
-    sentences = store.execute("SELECT substr(f.text, s.start_char + 1, s.end_char - s.start_char), s.text "
-                              "FROM sentences s JOIN feedback f USING (feedback_id)")
+    sentences = store.execute(
+        "SELECT substr(f.text, s.start_char + 1, s.end_char - s.start_char), s.text "
+        "FROM sentences s JOIN feedback f USING (feedback_id)"
+    )
     assert len(sentences) == 7 and all(a == b for a, b in sentences)
 
 
@@ -91,7 +104,8 @@ def test_peak_end_is_stored_beside_the_compound(loaded):
     enrich(store, settings)
     compound, peak_end, label, count = store.execute(
         "SELECT s.compound, s.peak_end, s.peak_end_label, s.sentence_count FROM sentiment s JOIN feedback f USING (feedback_id) "
-        "WHERE f.source_record_id = 'R3'")[0]
+        "WHERE f.source_record_id = 'R3'"
+    )[0]
     assert count == 2 and peak_end < 0 and label == "negative"
 
 
@@ -103,7 +117,10 @@ def test_edited_text_and_changed_taxonomy_are_picked_up(loaded, review_settings,
     ingest_file(store, review_settings, edited, review_settings.sources["reviews"])
     result = enrich(store, settings, chunk_size=1)
     assert (result.stale, result.reasons, result.chunks) == (1, {"changed_text": 1}, 1)
-    assert store.scalar("SELECT s.label FROM sentiment s JOIN feedback f USING (feedback_id) WHERE source_record_id = 'R2'") == "negative"
+    assert (
+        store.scalar("SELECT s.label FROM sentiment s JOIN feedback f USING (feedback_id) WHERE source_record_id = 'R2'")
+        == "negative"
+    )
 
     mentions = store.scalar("SELECT count(*) FROM theme_mentions")
     settings.taxonomy_files[0].write_text(TAXONOMY.replace('phrases = ["checkout"]', 'phrases = ["checkout", "basket"]'))
@@ -121,10 +138,12 @@ def test_other_languages_are_detected_and_kept_out_of_the_english_scorers():
     from cxtext.text.taxonomy import get_tagger
 
     tagger = get_tagger()
-    rows = [("en", "review", "The delivery was late and support never answered.", "h1"),
-            ("fr", "review", "La livraison était en retard et le service client ne répond jamais.", "h2"),
-            ("de", "social", "Die Lieferung kam viel zu spät, sehr enttäuschend.", "h3"),
-            ("emoji", "social", "👍👍", "h4")]
+    rows = [
+        ("en", "review", "The delivery was late and support never answered.", "h1"),
+        ("fr", "review", "La livraison était en retard et le service client ne répond jamais.", "h2"),
+        ("de", "social", "Die Lieferung kam viel zu spät, sehr enttäuschend.", "h3"),
+        ("emoji", "social", "👍👍", "h4"),
+    ]
     tables = analyse(rows, tagger, current_versions(tagger), now=datetime(2026, 10, 1))
     assert dict(zip(*tables["languages"].to_pydict().values())) == {"en": "en", "fr": "fr", "de": "de", "emoji": "und"}
     scored = dict(zip(tables["enrichment"]["feedback_id"].to_pylist(), tables["enrichment"]["scored"].to_pylist()))
@@ -142,8 +161,12 @@ def test_a_repeated_text_is_analysed_once_with_the_same_results_as_alone(monkeyp
     tagger, now = get_tagger(), datetime(2026, 10, 1)
     versions = module.current_versions(tagger)
     text = "Checkout kept failing. Support never answered my emails, so I gave up."
-    rows = [("a", "review", text, "h"), ("b", "survey", "Great service!", "g"), ("c", "review", text, "h"),
-            ("d", "social", text, "h")]  # d: same text, another kind (cleaned differently), its own analysis
+    rows = [
+        ("a", "review", text, "h"),
+        ("b", "survey", "Great service!", "g"),
+        ("c", "review", text, "h"),
+        ("d", "social", text, "h"),
+    ]  # d: same text, another kind (cleaned differently), its own analysis
     analysed = []
     real = module._analyse_texts
     monkeypatch.setattr(module, "_analyse_texts", lambda texts, *a: analysed.extend(texts) or real(texts, *a))

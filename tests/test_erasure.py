@@ -69,25 +69,40 @@ def _landing(root: Path) -> None:
 
     for name in ("reviews", "chats", "surveys"):
         (root / "landing" / name).mkdir(parents=True)
-    rows = ["review_id,submitted_at,text,customer_id",
-            f'{IDS[0]},2026-09-01 10:00,"{TEXTS[0]}",{KEY}',
-            "RK-1,2026-09-01 11:00,The earbuds are great and delivery was fast," + OTHER,
-            f'{IDS[1]},2026-09-02 10:00,"{TEXTS[1]}",{KEY.upper()} ',  # the same key, written differently
-            f"{IDS[4]},2026-09-02 12:00,{TEXTS[4]},{KEY},extra",  # a reject that cannot be parsed (a field too many)
-            "RK-2,2026-09-03 11:00,,",  # another customer's reject (no text)
-            "RK-3,2026-09-03 12:00,Word 5 of this line is not an id,5",
-            ]
+    rows = [
+        "review_id,submitted_at,text,customer_id",
+        f'{IDS[0]},2026-09-01 10:00,"{TEXTS[0]}",{KEY}',
+        "RK-1,2026-09-01 11:00,The earbuds are great and delivery was fast," + OTHER,
+        f'{IDS[1]},2026-09-02 10:00,"{TEXTS[1]}",{KEY.upper()} ',  # the same key, written differently
+        f"{IDS[4]},2026-09-02 12:00,{TEXTS[4]},{KEY},extra",  # a reject that cannot be parsed (a field too many)
+        "RK-2,2026-09-03 11:00,,",  # another customer's reject (no text)
+        "RK-3,2026-09-03 12:00,Word 5 of this line is not an id,5",
+    ]
     # CR-only line ends: the multi-line field's continuation is a line of its own
     (root / "landing/reviews/reviews-1.csv").write_bytes("\r".join(rows).replace("\n", "\r").encode() + b"\r")
-    chats = [{"id": IDS[2], "ts": "2026-09-04T10:00:00", "body": TEXTS[2], "user": {"handle": KEY}},
-             {"id": "JK-1", "ts": "2026-09-04T11:00:00", "body": "Lovely support from the chat team today", "user": {"handle": OTHER}},
-             {"id": "JK-2", "ts": "2026-09-04T12:00:00", "body": "", "user": {"handle": OTHER}},
-             {"id": IDS[5], "ts": "2026-09-04T13:00:00", "body": "", "user": {"handle": KEY}}]  # a reject with a key
+    chats = [
+        {"id": IDS[2], "ts": "2026-09-04T10:00:00", "body": TEXTS[2], "user": {"handle": KEY}},
+        {
+            "id": "JK-1",
+            "ts": "2026-09-04T11:00:00",
+            "body": "Lovely support from the chat team today",
+            "user": {"handle": OTHER},
+        },
+        {"id": "JK-2", "ts": "2026-09-04T12:00:00", "body": "", "user": {"handle": OTHER}},
+        {"id": IDS[5], "ts": "2026-09-04T13:00:00", "body": "", "user": {"handle": KEY}},
+    ]  # a reject with a key
     (root / "landing/chats/chats-1.jsonl").write_text("\n".join(json.dumps(c) for c in chats) + "\n")
-    table = pa.Table.from_pylist([
-        {"rid": IDS[3], "ts": "2026-09-05T10:00:00", "comment": TEXTS[3], "customer": {"id": KEY, "tier": "gold"}},
-        {"rid": "PK-1", "ts": "2026-09-05T11:00:00", "comment": "Checkout was smooth and quick", "customer": {"id": OTHER, "tier": "basic"}},
-    ])
+    table = pa.Table.from_pylist(
+        [
+            {"rid": IDS[3], "ts": "2026-09-05T10:00:00", "comment": TEXTS[3], "customer": {"id": KEY, "tier": "gold"}},
+            {
+                "rid": "PK-1",
+                "ts": "2026-09-05T11:00:00",
+                "comment": "Checkout was smooth and quick",
+                "customer": {"id": OTHER, "tier": "basic"},
+            },
+        ]
+    )
     pq.write_table(table, root / "landing/surveys/surveys-1.parquet")
 
 
@@ -100,16 +115,28 @@ def _ingest_all(settings, store, *, reread: bool = False) -> None:
             ingest_file(store, settings, path, spec)
         return
     for sha, source, mapping, path in store.execute("SELECT file_sha256, source, mapping, archive_path FROM archived_files"):
-        ingest_file(store, settings, settings.state_dir / path, make_source_spec(source, json.loads(mapping)),
-                    window=Window(None, None), archived_as=sha)
+        ingest_file(
+            store,
+            settings,
+            settings.state_dir / path,
+            make_source_spec(source, json.loads(mapping)),
+            window=Window(None, None),
+            archived_as=sha,
+        )
 
 
 def _publish(workspace) -> None:
     from cxtext.insights.refresh import publish_with_aggregates
 
     s = workspace.settings
-    publish_with_aggregates(workspace.store, s.published_db, snapshots=s.snapshots_dir, keep=s.snapshots_kept,
-                            label="t", timezone=s.reporting_timezone)
+    publish_with_aggregates(
+        workspace.store,
+        s.published_db,
+        snapshots=s.snapshots_dir,
+        keep=s.snapshots_kept,
+        label="t",
+        timezone=s.reporting_timezone,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +167,7 @@ def ws(base, tmp_path):
 
 
 def needles() -> list[str]:
-    runs = {t[i:i + 20] for t in TEXTS for i in range(len(t) - 19)}
+    runs = {t[i : i + 20] for t in TEXTS for i in range(len(t) - 19)}
     return [KEY, KEY.lower(), KEY.upper(), *IDS, *sorted(runs)]
 
 
@@ -158,8 +185,8 @@ def byte_hits(folder: Path) -> list[tuple[str, str]]:
         data = path.read_bytes()
         hits = [n for n in words if any(n.encode(e) in data for e in encodings)]
         for text, i in pieces:
-            if any(text[i:i + 10].encode(e) in data for e in encodings):
-                runs = [text[j:j + 20] for j in range(max(0, i - 10), min(i, len(text) - 20) + 1)]
+            if any(text[i : i + 10].encode(e) in data for e in encodings):
+                runs = [text[j : j + 20] for j in range(max(0, i - 10), min(i, len(text) - 20) + 1)]
                 hits += [r for r in runs if any(r.encode(e) in data for e in encodings)]
         found += [(str(path.relative_to(folder)), n) for n in dict.fromkeys(hits)]
     return found
@@ -169,7 +196,10 @@ def value_hits(path: Path) -> dict[str, str]:
     """Needles found in any value of any table of a database (read through DuckDB)."""
     hits = {}
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()
+        ]
         for t in tables:
             text = " ".join(str(row) for row in con.execute(f"SELECT CAST(x AS VARCHAR) FROM {t} x").fetchall()).lower()
             for n in needles():
@@ -223,8 +253,10 @@ def _forget(settings, target):
 
 def _held_reader(snapshot: Path) -> subprocess.Popen:
     """Another process holding a snapshot open (DuckDB's lock on the file) until it is stopped."""
-    code = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "c.execute('SELECT count(*) FROM feedback').fetchone(); print('open', flush=True); time.sleep(120)")
+    code = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "c.execute('SELECT count(*) FROM feedback').fetchone(); print('open', flush=True); time.sleep(120)"
+    )
     reader = subprocess.Popen([sys.executable, "-c", code, str(snapshot)], stdout=subprocess.PIPE, text=True)
     assert reader.stdout.readline().strip() == "open"
     return reader
@@ -237,10 +269,14 @@ def _before(settings):
         from cxtext.ingest.redact import hash_customer_key
 
         mine = hash_customer_key(KEY, settings.salt())
-        feedback = con.execute("SELECT source, source_record_id, text, customer_key FROM feedback "
-                               "WHERE customer_key IS DISTINCT FROM ? ORDER BY ALL", [mine]).fetchall()
-        rejects = con.execute("SELECT source, reason, raw FROM rejects WHERE raw NOT ILIKE '%ERASE%' "
-                              "AND raw NOT ILIKE '%Snorbulate%' ORDER BY ALL").fetchall()
+        feedback = con.execute(
+            "SELECT source, source_record_id, text, customer_key FROM feedback "
+            "WHERE customer_key IS DISTINCT FROM ? ORDER BY ALL",
+            [mine],
+        ).fetchall()
+        rejects = con.execute(
+            "SELECT source, reason, raw FROM rejects WHERE raw NOT ILIKE '%ERASE%' AND raw NOT ILIKE '%Snorbulate%' ORDER BY ALL"
+        ).fetchall()
         assert con.execute("SELECT count(*) FROM feedback WHERE customer_key = ?", [mine]).fetchone()[0] == 4
         assert con.execute("SELECT count(*) FROM rejects").fetchone()[0] == len(rejects) + 2
     return feedback, rejects
@@ -289,9 +325,16 @@ class Killed(BaseException):
 
 
 #: (function in cxtext.ops.erasure, before or after it runs): each step boundary of an erasure.
-KILL_POINTS = [("scrub_archive", "after"), ("sweep_archive", "before"), ("sweep_archive", "after"),
-               ("refresh_aggregates", "before"), ("compact", "after"), ("record_erasure", "before"),
-               ("publish_with_aggregates", "after"), ("_rewrite_report", "before")]
+KILL_POINTS = [
+    ("scrub_archive", "after"),
+    ("sweep_archive", "before"),
+    ("sweep_archive", "after"),
+    ("refresh_aggregates", "before"),
+    ("compact", "after"),
+    ("record_erasure", "before"),
+    ("publish_with_aggregates", "after"),
+    ("_rewrite_report", "before"),
+]
 
 
 @pytest.mark.parametrize("name,when", [KILL_POINTS[0], KILL_POINTS[2]])
@@ -346,13 +389,16 @@ def test_a_sigkill_of_cxtext_forget_at_any_moment_is_finished_by_the_next_writer
     import signal
     import time
 
-    from tests.crashkit import wait_group_gone
     from cxtext.ops.workspace import open_workspace
+    from tests.crashkit import wait_group_gone
 
     expected = _before(ws)
-    victim = subprocess.Popen([sys.executable, "-m", "cxtext.cli", "forget", "--customer", KEY, "--config",
-                               str(ws.config_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "cxtext.cli", "forget", "--customer", KEY, "--config", str(ws.config_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     time.sleep(delay)
     if victim.poll() is None:
         os.killpg(victim.pid, signal.SIGKILL)

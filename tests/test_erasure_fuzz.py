@@ -13,14 +13,17 @@ import tempfile
 from pathlib import Path
 
 import duckdb
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tests.conftest import write_config
 from tests.test_erasure import SOURCES, _forget, _ingest_all
 
 KEYS = ["C1", "C10", "5", "R1", "a@b.co", "J1", "x-1"]
-WORDS = st.sampled_from(["strap", "late", "C1", "C10", "5", "R1", "broke", "\"quoted\"", "a,b", "line\nbreak",
-                         "cr\rbreak", "naïve", "ok"])
+WORDS = st.sampled_from(
+    ["strap", "late", "C1", "C10", "5", "R1", "broke", '"quoted"', "a,b", "line\nbreak", "cr\rbreak", "naïve", "ok"]
+)
 TEXT = st.lists(WORDS, min_size=0, max_size=5).map(" ".join)
 
 
@@ -29,8 +32,14 @@ def scenarios(draw):
     keys = draw(st.lists(st.sampled_from(KEYS), min_size=2, max_size=4, unique_by=lambda k: k.lower()))
     records = []
     for number in range(draw(st.integers(3, 8))):
-        records.append({"key": draw(st.sampled_from(keys)), "text": draw(TEXT), "csv": draw(st.booleans()),
-                        "id": f"{'R' if number % 2 else 'J'}{number + 1}"})
+        records.append(
+            {
+                "key": draw(st.sampled_from(keys)),
+                "text": draw(TEXT),
+                "csv": draw(st.booleans()),
+                "id": f"{'R' if number % 2 else 'J'}{number + 1}",
+            }
+        )
     target = draw(st.sampled_from(keys))
     spelled = draw(st.sampled_from([target, target.upper(), f" {target.lower()}  "]))
     return records, target, spelled, draw(st.sampled_from(["\n", "\r", "\r\n"]))
@@ -44,8 +53,11 @@ def _write(root: Path, records, newline: str) -> None:
         text = r["text"].replace('"', '""')
         rows.append(f'{r["id"]},2026-09-01 10:00,"{text}",{r["key"]}')
     (root / "landing/reviews/reviews-1.csv").write_bytes((newline.join(rows) + newline).encode())
-    chats = [{"id": r["id"], "ts": "2026-09-02T10:00:00", "body": r["text"], "user": {"handle": r["key"]}}
-             for r in records if not r["csv"]]
+    chats = [
+        {"id": r["id"], "ts": "2026-09-02T10:00:00", "body": r["text"], "user": {"handle": r["key"]}}
+        for r in records
+        if not r["csv"]
+    ]
     (root / "landing/chats/chats-1.jsonl").write_text("".join(json.dumps(c) + "\n" for c in chats))
 
 
@@ -67,13 +79,20 @@ def _archived_ids(settings) -> set[tuple[str, str]]:
     for source, mapping, path in files:
         spec = make_source_spec(source, json.loads(mapping))
         column = spec.columns["source_record_id"]
-        out |= {(source, r.data[column]) for r in open_records(settings.state_dir / path, spec.format,
-                                                               delimiter=spec.delimiter).records if r.data}
+        out |= {
+            (source, r.data[column])
+            for r in open_records(settings.state_dir / path, spec.format, delimiter=spec.delimiter).records
+            if r.data
+        }
     return out
 
 
-@hsettings(max_examples=int(os.environ.get("CXTEXT_FUZZ_EXAMPLES", "4")), deadline=None, derandomize=True,
-           suppress_health_check=list(HealthCheck))
+@hsettings(
+    max_examples=int(os.environ.get("CXTEXT_FUZZ_EXAMPLES", "4")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 @given(scenarios())
 def test_erasing_one_customer_removes_theirs_and_nothing_else(scenario):
     from cxtext.config import load_settings

@@ -20,8 +20,8 @@ from cxtext.evaluation.aspects import (
     prf,
     score_split,
 )
-from cxtext.text.taxonomy import STAGE_IDS, get_tagger, load_taxonomy
 from cxtext.text.nlp import load_nlp
+from cxtext.text.taxonomy import STAGE_IDS, get_tagger, load_taxonomy
 
 TAXONOMY = load_taxonomy(RESTAURANT_TAXONOMY)
 
@@ -89,8 +89,7 @@ def xml(*sentences: tuple[str, dict[str, str]]) -> str:
     body = []
     for number, (text, categories) in enumerate(sentences, start=1):
         aspects = "".join(f'<aspectCategory category="{c}" polarity="{p}"/>' for c, p in categories.items())
-        body.append(f'<sentence id="{number}"><text>{text}</text>'
-                    f"<aspectCategories>{aspects}</aspectCategories></sentence>")
+        body.append(f'<sentence id="{number}"><text>{text}</text><aspectCategories>{aspects}</aspectCategories></sentence>')
     return '<?xml version="1.0" encoding="UTF-8"?>\n<sentences>\n' + "\n".join(body) + "\n</sentences>\n"
 
 
@@ -148,8 +147,11 @@ def test_scores_match_the_hand_count(fake_data):
     # polarity on the 4 detected pairs: ours misses only the birthday (neutral clause, gold positive);
     # the sentence label also misses the rude waiter ("but ... lovely" reads positive)
     assert [(c, g, ours) for c, g, ours, _ in result.polarity] == [
-        ("food", "positive", "positive"), ("service", "negative", "negative"),
-        ("food", "positive", "positive"), (FALLBACK, "positive", "neutral")]
+        ("food", "positive", "positive"),
+        ("service", "negative", "negative"),
+        ("food", "positive", "positive"),
+        (FALLBACK, "positive", "neutral"),
+    ]
     assert result.accuracy(2) == pytest.approx(3 / 4)
     assert result.accuracy(3) == pytest.approx(2 / 4)
     assert result.accuracy(2, sorted(result.mixed)) == 1.0
@@ -160,8 +162,10 @@ def test_a_sentence_left_unscored_predicts_nothing(fake_data):
     """Language detection takes "Molto bene!" for Italian; the pipeline leaves it unscored, and the
     evaluation counts its gold pair as missed and its polarity as wrong (it once raised KeyError)."""
     _, taxonomy = fake_data
-    sentences = [Sentence("1", "Molto bene!", {FALLBACK: "positive"}),
-                 Sentence("2", "The soup was lovely.", {"food": "positive"})]
+    sentences = [
+        Sentence("1", "Molto bene!", {FALLBACK: "positive"}),
+        Sentence("2", "The soup was lovely.", {"food": "positive"}),
+    ]
     result = score_split("test", sentences, get_tagger(taxonomy), majority="food")
     assert result.unscored == 1 and result.fallback == 0
     assert result.detection["micro"] == (1, 0, 1)

@@ -18,32 +18,56 @@ from tests.conftest import ROOT
 FLOORS = ROOT / "models" / "eval" / "floors.toml"
 
 VADER_ROWS = [
-    (2.6, "I love this, it is great!"), (-2.9, "This is terrible and awful."), (0.1, "The box is blue."),
-    (1.4, "Pretty good overall, works fine."), (-1.8, "Delivery was late and support was useless."),
+    (2.6, "I love this, it is great!"),
+    (-2.9, "This is terrible and awful."),
+    (0.1, "The box is blue."),
+    (1.4, "Pretty good overall, works fine."),
+    (-1.8, "Delivery was late and support was useless."),
     (0.0, "It arrived on Tuesday."),
 ]
-UCI_ROWS = [("Great phone, love it.", 1), ("Battery died after a week.", 0), ("Works as described.", 1),
-            ("Terrible customer service.", 0)]
+UCI_ROWS = [
+    ("Great phone, love it.", 1),
+    ("Battery died after a week.", 0),
+    ("Works as described.", 1),
+    ("Terrible customer service.", 0),
+]
 HULIU_LINES = [
-    "[t]great camera", "picture quality[+2]##the picture quality is great .",
-    "battery[-1]##the battery does n't last .", "##we bought it at the café .",
-    "zoom[+1],lens[-1]##the zoom is fine but the lens is soft .", "menu[-2]##the menu is confusing .",
+    "[t]great camera",
+    "picture quality[+2]##the picture quality is great .",
+    "battery[-1]##the battery does n't last .",
+    "##we bought it at the café .",
+    "zoom[+1],lens[-1]##the zoom is fine but the lens is soft .",
+    "menu[-2]##the menu is confusing .",
 ]
 # (stars, title, text) of the clothing and app reviews
-STARS_ROWS = [(5, "Love it", "Fits well and the fabric is soft."), (1, "", "It fell apart after one wash. Very sad."),
-              (4, "Nice", "Good colour, a bit long."), (2, "Meh", "Too small and the seams are rough."),
-              (3, "", "It is fine."), (5, "", "Great, crashes never! Five stars.")]
+STARS_ROWS = [
+    (5, "Love it", "Fits well and the fabric is soft."),
+    (1, "", "It fell apart after one wash. Very sad."),
+    (4, "Nice", "Good colour, a bit long."),
+    (2, "Meh", "Too small and the seams are rough."),
+    (3, "", "It is fine."),
+    (5, "", "Great, crashes never! Five stars."),
+]
 # (text, {term: polarity}, {category: polarity}); laptops have no categories
 RESTAURANTS = [
-    ("The food was delicious but the service was terribly slow.", {"food": "positive", "service": "negative"},
-     {"food": "positive", "service": "negative"}),
+    (
+        "The food was delicious but the service was terribly slow.",
+        {"food": "positive", "service": "negative"},
+        {"food": "positive", "service": "negative"},
+    ),
     ("Prices are too high for what you get.", {"Prices": "negative"}, {"price": "negative"}),
     ("Lovely decor and quiet music.", {"decor": "positive", "music": "positive"}, {"ambience": "positive"}),
     ("We went there for my birthday.", {}, {"anecdotes/miscellaneous": "neutral"}),
-    ("The pizza was good but the waiter was rude.", {"pizza": "positive", "waiter": "negative"},
-     {"food": "positive", "service": "negative"}),
-    ("The pasta is great, the bill less so.", {"pasta": "positive", "bill": "negative"},
-     {"food": "positive", "price": "conflict"}),
+    (
+        "The pizza was good but the waiter was rude.",
+        {"pizza": "positive", "waiter": "negative"},
+        {"food": "positive", "service": "negative"},
+    ),
+    (
+        "The pasta is great, the bill less so.",
+        {"pasta": "positive", "bill": "negative"},
+        {"food": "positive", "price": "conflict"},
+    ),
     ("Molto bene!", {}, {"anecdotes/miscellaneous": "positive"}),  # taken for Italian: left unscored
 ]
 LAPTOPS = [
@@ -60,13 +84,20 @@ def semeval_xml(rows) -> str:
         parts = [f'<sentence id="{number}"><text>{text}</text>']
         if terms:
             spans = {t: (text.index(t), text.index(t) + len(t)) for t in terms}
-            parts.append("<aspectTerms>" + "".join(
-                f'<aspectTerm term={quoteattr(t)} polarity="{p}" from="{spans[t][0]}" to="{spans[t][1]}"/>'
-                for t, p in terms.items()) + "</aspectTerms>")
+            parts.append(
+                "<aspectTerms>"
+                + "".join(
+                    f'<aspectTerm term={quoteattr(t)} polarity="{p}" from="{spans[t][0]}" to="{spans[t][1]}"/>'
+                    for t, p in terms.items()
+                )
+                + "</aspectTerms>"
+            )
         if categories:
-            parts.append("<aspectCategories>" + "".join(
-                f'<aspectCategory category="{c}" polarity="{p}"/>' for c, p in categories[0].items())
-                + "</aspectCategories>")
+            parts.append(
+                "<aspectCategories>"
+                + "".join(f'<aspectCategory category="{c}" polarity="{p}"/>' for c, p in categories[0].items())
+                + "</aspectCategories>"
+            )
         body.append("".join(parts) + "</sentence>")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<sentences>\n' + "\n".join(body) + "\n</sentences>\n"
 
@@ -88,28 +119,41 @@ def stand_in(folder: Path) -> Path:
     (huliu / "Canon G3.txt").write_text("\n".join(HULIU_LINES) + "\n", encoding="latin-1")
     semeval = folder / "semeval2014_absa"
     semeval.mkdir()
-    for name, rows in (("Restaurants_Train_v2.xml", RESTAURANTS), ("Restaurants_Test_Gold.xml", RESTAURANTS[:-1]),
-                       ("Laptop_Train_v2.xml", LAPTOPS), ("Laptops_Test_Gold.xml", LAPTOPS[:3])):
+    for name, rows in (
+        ("Restaurants_Train_v2.xml", RESTAURANTS),
+        ("Restaurants_Test_Gold.xml", RESTAURANTS[:-1]),
+        ("Laptop_Train_v2.xml", LAPTOPS),
+        ("Laptops_Test_Gold.xml", LAPTOPS[:3]),
+    ):
         (semeval / name).write_text(semeval_xml(rows), encoding="utf-8")
     clothing = folder / "womens_clothing_reviews"
     clothing.mkdir()
-    rows = "".join(f'{i},{100 + i},30,{title},"{text}",{stars},1,0,General,Tops,Knits\n'
-                   for i, (stars, title, text) in enumerate(STARS_ROWS))
+    rows = "".join(
+        f'{i},{100 + i},30,{title},"{text}",{stars},1,0,General,Tops,Knits\n' for i, (stars, title, text) in enumerate(STARS_ROWS)
+    )
     (clothing / "womens_clothing_reviews.csv").write_text(
         ",Clothing ID,Age,Title,Review Text,Rating,Recommended IND,Positive Feedback Count,Division Name,"
-        "Department Name,Class Name\n" + rows, encoding="utf-8")
+        "Department Name,Class Name\n" + rows,
+        encoding="utf-8",
+    )
     apps = folder / "maalej2015_app_reviews"
     apps.mkdir()
     rows = "".join(f'm{i},{stars},{title},"{text}",Rating,AppStore_Random\n' for i, (stars, title, text) in enumerate(STARS_ROWS))
     (apps / "app_reviews.csv").write_text("review_id,stars,title,text,labels,data_source\n" + rows, encoding="utf-8")
     suggestions = folder / "semeval2019_suggestions"
     suggestions.mkdir()
-    rows = [("Please add a dark mode.", 1), ("The app opened fine.", 0), ("It would be nice to export to PDF.", 1),
-            ("I use it every day.", 0)]
+    rows = [
+        ("Please add a dark mode.", 1),
+        ("The app opened fine.", 0),
+        ("It would be nice to export to PDF.", 1),
+        ("I use it every day.", 0),
+    ]
     (suggestions / "SubtaskA_Trial_Test_Labeled.csv").write_text(
-        "id,sentence,label\n" + "".join(f'{i}_1,"{t}",{y}\n' for i, (t, y) in enumerate(rows)), encoding="latin-1")
+        "id,sentence,label\n" + "".join(f'{i}_1,"{t}",{y}\n' for i, (t, y) in enumerate(rows)), encoding="latin-1"
+    )
     (suggestions / "SubtaskA_EvaluationData_labeled.csv").write_text(
-        "".join(f'{i},"{t}",{y}\n' for i, (t, y) in enumerate(rows)), encoding="latin-1")
+        "".join(f'{i},"{t}",{y}\n' for i, (t, y) in enumerate(rows)), encoding="latin-1"
+    )
     reviews = [("It crashes on start", "Bug"), ("Please add a widget", "Feature"), ("Love it", "Rating")] * 5
     with (apps / "app_reviews.csv").open("a", encoding="utf-8") as labelled:  # 3 stars: outside the stars task
         labelled.write("".join(f"b{i},3,,{t} {i},{label},x\n" for i, (t, label) in enumerate(reviews)))
@@ -117,7 +161,9 @@ def stand_in(folder: Path) -> Path:
     cfpb.mkdir()
     (cfpb / "complaints_sample_ZiyuYan9.csv").write_text(
         "Complaint ID,Product,Issue,Consumer complaint narrative\n1,Credit reporting,Incorrect information on your report,"
-        "I called them 4 times and never heard back.\n2,Checking account,Managing an account,\n", encoding="utf-8")
+        "I called them 4 times and never heard back.\n2,Checking account,Managing an account,\n",
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -127,15 +173,39 @@ def test_eval_runs_end_to_end_and_the_gate_checks_every_figure(tmp_path):
     generate(sample, n_reviews=20, n_surveys=20, n_social=20, weeks=2, start=datetime.date(2026, 8, 17))
     out = tmp_path / "EVALUATION.md"
     result = subprocess.run(
-        [sys.executable, "-m", "cxtext.cli", "eval", "--data", str(data), "--sample", str(sample), "--out", str(out),
-         "--gate", str(FLOORS), "--config", str(ROOT / "cxtext.toml")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "cxtext.cli",
+            "eval",
+            "--data",
+            str(data),
+            "--sample",
+            str(sample),
+            "--out",
+            str(out),
+            "--gate",
+            str(FLOORS),
+            "--config",
+            str(ROOT / "cxtext.toml"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     report = out.read_text(encoding="utf-8")
-    for heading in ("## Sentiment", "### Default (CX lexicon) against plain",
-                    "### Theme-level: clause against sentence", "### SemEval-2014 restaurant aspect categories",
-                    "## The sample data's planted pain points", "### Suggestions (SemEval-2019", "## Effort signals",
-                    "### App reviews"):
+    for heading in (
+        "## Sentiment",
+        "### Default (CX lexicon) against plain",
+        "### Theme-level: clause against sentence",
+        "### SemEval-2014 restaurant aspect categories",
+        "## The sample data's planted pain points",
+        "### Suggestions (SemEval-2019",
+        "## Effort signals",
+        "### App reviews",
+    ):
         assert heading in report, heading
     assert "imdb_labelled.txt not found" in report  # the sets the themes section needs are partly absent
     assert "1 of the 7 train sentences for another language" in report  # the unscored sentence is counted

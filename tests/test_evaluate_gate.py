@@ -35,27 +35,39 @@ def test_a_figure_that_is_not_a_number_fails(value):
 
 
 def test_a_figure_without_a_floor_is_reported_but_does_not_fail():
-    figures = {"sentiment.uci_yelp.macro_f1": 0.8, "sentiment.vader_tweets.gain": 0.0, "sample.x.recall": 1.0,
-               "sentiment.uci_imdb.macro_f1": 0.1}
+    figures = {
+        "sentiment.uci_yelp.macro_f1": 0.8,
+        "sentiment.vader_tweets.gain": 0.0,
+        "sample.x.recall": 1.0,
+        "sentiment.uci_imdb.macro_f1": 0.1,
+    }
     assert gate_failures(figures, FLOORS) == []
     assert unfloored(figures, FLOORS) == ["sentiment.uci_imdb.macro_f1"]
 
 
 def test_floors_file_nested_tables_are_dotted_names(tmp_path):
     path = tmp_path / "floors.toml"
-    path.write_text("[aspects.test]\ndetection_micro_f1 = 0.846\n[aspects.test.detection_f1]\nfood = 0.9\n"
-                    "[sentiment.vader_tweets]\ngain = -0.008\n")
-    assert load_floors(path) == {"aspects.test.detection_micro_f1": 0.846, "aspects.test.detection_f1.food": 0.9,
-                                 "sentiment.vader_tweets.gain": -0.008}
+    path.write_text(
+        "[aspects.test]\ndetection_micro_f1 = 0.846\n[aspects.test.detection_f1]\nfood = 0.9\n"
+        "[sentiment.vader_tweets]\ngain = -0.008\n"
+    )
+    assert load_floors(path) == {
+        "aspects.test.detection_micro_f1": 0.846,
+        "aspects.test.detection_f1.food": 0.9,
+        "sentiment.vader_tweets.gain": -0.008,
+    }
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[a]\nb = true\n", "a.b: a floor must be a number"),
-    ("[a]\nb = 'high'\n", "a.b: a floor must be a number"),
-    ("[a]\nb = nan\n", "a.b: a floor must be a number"),
-    ("# nothing\n", "no floors in it"),
-    ("[a\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[a]\nb = true\n", "a.b: a floor must be a number"),
+        ("[a]\nb = 'high'\n", "a.b: a floor must be a number"),
+        ("[a]\nb = nan\n", "a.b: a floor must be a number"),
+        ("# nothing\n", "no floors in it"),
+        ("[a\n", "not valid TOML"),
+    ],
+)
 def test_a_bad_floors_file_is_a_config_error(tmp_path, text, message):
     path = tmp_path / "floors.toml"
     path.write_text(text)
@@ -67,8 +79,16 @@ def test_a_bad_floors_file_is_a_config_error(tmp_path, text, message):
 
 def test_the_committed_floors_load():
     floors = load_floors(ROOT / "models" / "eval" / "floors.toml")
-    assert {name.split(".")[0] for name in floors} == {"sentiment", "phrases", "stars", "aspects", "language", "sample",
-                                                       "intent", "effort"}
+    assert {name.split(".")[0] for name in floors} == {
+        "sentiment",
+        "phrases",
+        "stars",
+        "aspects",
+        "language",
+        "sample",
+        "intent",
+        "effort",
+    }
     assert all(-1 <= floor <= 1 for floor in floors.values())
 
 

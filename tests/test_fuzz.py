@@ -27,15 +27,19 @@ from hypothesis import strategies as st
 
 from cxtext.config import load_settings, make_source_spec
 from cxtext.errors import SourceReadError
-from cxtext.ingest.load import ingest_file
 from cxtext.evaluation.pii import PLANTED, TEMPLATES
+from cxtext.ingest.load import ingest_file
 from cxtext.ingest.redact import fold, redact_text
 from cxtext.store.db import Store
 from tests.conftest import write_config
 
 EXAMPLES = int(os.environ.get("CXTEXT_FUZZ_EXAMPLES", "25"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 25,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 25,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
 COLUMNS = {"id": "id", "created_at": "created_at", "text": "text", "rating": "stars", "customer_key": "user"}
 CARD, MAIL = "4111 1111 1111 1111", "jane.doe@example.com"
 
@@ -45,20 +49,63 @@ HOSTILE_CHARS = '",;\t\r\n\x00\x01\x1b\x7f\ufeff\u200b\u2060\u00a0\u202f\u2009\u
 pieces = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
     st.text(alphabet=HOSTILE_CHARS + "ab 19@.-", max_size=40),
-    st.sampled_from(["", " ", '"', '""', '12"', "\r\n", "\n\n", "=1+1", "null", "{}", "[]", "NaN", "-0",
-                     CARD, MAIL, f"\u200b{MAIL}", CARD.replace(" ", "\u202f"), "x" * 20_001]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            '"',
+            '""',
+            '12"',
+            "\r\n",
+            "\n\n",
+            "=1+1",
+            "null",
+            "{}",
+            "[]",
+            "NaN",
+            "-0",
+            CARD,
+            MAIL,
+            f"\u200b{MAIL}",
+            CARD.replace(" ", "\u202f"),
+            "x" * 20_001,
+        ]
+    ),
 )
-plausible = st.sampled_from(["Arrived late.", "The courier was rude", f"Charged twice on {CARD}", f"mail {MAIL}",
-                             "Refund for order 1234567812345678 never came.", 'The 12" screen\r\narrived cracked'])
+plausible = st.sampled_from(
+    [
+        "Arrived late.",
+        "The courier was rude",
+        f"Charged twice on {CARD}",
+        f"mail {MAIL}",
+        "Refund for order 1234567812345678 never came.",
+        'The 12" screen\r\narrived cracked',
+    ]
+)
 texts = st.one_of(plausible, plausible, pieces)
 timestamps = st.one_of(
-    st.just("2026-07-06T10:00:00Z"), st.just("2026-07-05 09:00"),
-    st.sampled_from(["2026-07-06T10:00:00Z", "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59", "1970-01-01T00:00:00Z",
-                     "2026-02-30T10:00:00", "", "yesterday", "2026-07-06T10:00:00+25:00", "2026-07-06 10:00"]),
+    st.just("2026-07-06T10:00:00Z"),
+    st.just("2026-07-05 09:00"),
+    st.sampled_from(
+        [
+            "2026-07-06T10:00:00Z",
+            "0001-01-01T00:00:00+14:00",
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59",
+            "1970-01-01T00:00:00Z",
+            "2026-02-30T10:00:00",
+            "",
+            "yesterday",
+            "2026-07-06T10:00:00+25:00",
+            "2026-07-06 10:00",
+        ]
+    ),
     st.datetimes().map(lambda d: d.isoformat()),
     pieces,
 )
-numbers = st.one_of(st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([4111111111111111, 2**63, -2**63]))
+numbers = st.one_of(
+    st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([4111111111111111, 2**63, -(2**63)])
+)
 values = st.one_of(pieces, numbers, st.none(), st.booleans())
 
 
@@ -67,8 +114,13 @@ def records(draw) -> list[dict]:
     """Records with every mapped field hostile, and hostile extra columns."""
     rows = []
     for i in range(draw(st.integers(0, 6))):
-        row = {"id": draw(st.one_of(st.just(f"r{i}"), pieces)), "created_at": draw(timestamps), "text": draw(texts),
-               "stars": draw(values), "user": draw(values)}
+        row = {
+            "id": draw(st.one_of(st.just(f"r{i}"), pieces)),
+            "created_at": draw(timestamps),
+            "text": draw(texts),
+            "stars": draw(values),
+            "user": draw(values),
+        }
         for name in draw(st.lists(pieces, max_size=3)):
             row[name or "extra"] = draw(values)
         rows.append(row)
@@ -104,8 +156,8 @@ def _parquet(rows: list[dict], draw, path) -> None:
     for row in rows:
         for name in ("id", "created_at", "text"):
             columns[name].append(str(row[name]))
-        columns["stars"].append(draw(st.one_of(st.none(), st.integers(-2**63, 2**63 - 1))))
-        columns["user"].append(draw(st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.just(4111111111111111))))
+        columns["stars"].append(draw(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1))))
+        columns["user"].append(draw(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.just(4111111111111111))))
         columns["blob"].append(draw(st.sampled_from([b"", b"\x00\xff", CARD.encode(), MAIL.encode("utf-16")])))
         columns["nested"].append({"phone": draw(st.sampled_from(["+44 20 7946 0958", "none"])), "n": 1})
     pq.write_table(pa.table(columns) if rows else pa.table({c: pa.array([], pa.string()) for c in columns}), path)
@@ -123,8 +175,14 @@ def _ingest_next_to_a_good_file(store, cfg, spec, path, good_spec, good) -> None
 
 def _assert_no_pii_stored(store) -> None:
     """The planted card, e-mail and phone appear in no stored text, however they were written."""
-    for table, column in (("feedback", "text"), ("feedback", "extra"), ("feedback", "title"), ("rejects", "raw"),
-                          ("rejects", "detail"), ("ingest_batches", "error")):
+    for table, column in (
+        ("feedback", "text"),
+        ("feedback", "extra"),
+        ("feedback", "title"),
+        ("rejects", "raw"),
+        ("rejects", "detail"),
+        ("ingest_batches", "error"),
+    ):
         for (value,) in store.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"):
             folded = fold(value)
             digits = re.sub(r"[\s-]", "", folded)
@@ -160,8 +218,13 @@ def test_hostile_files_never_stop_ingest_nor_the_good_file_beside_them(fmt, tmp_
     spec = make_source_spec("fuzz", {"kind": "review", "format": fmt, "columns": COLUMNS})
     good_spec = make_source_spec("good", {"kind": "review", "format": "jsonl", "columns": COLUMNS})
     good = tmp_path / "good.jsonl"
-    good.write_text("".join(json.dumps({"id": f"g{i}", "created_at": "2026-07-06T10:00:00Z", "text": "Arrived late.",
-                                        "stars": 2, "user": "c1"}) + "\n" for i in range(2)))
+    good.write_text(
+        "".join(
+            json.dumps({"id": f"g{i}", "created_at": "2026-07-06T10:00:00Z", "text": "Arrived late.", "stars": 2, "user": "c1"})
+            + "\n"
+            for i in range(2)
+        )
+    )
     path = tmp_path / f"hostile.{fmt}"
     with Store.open(cfg.work_db) as store:
 

@@ -35,8 +35,9 @@ def ws(base, tmp_path):
 
 
 def cli(root, *args):
-    return subprocess.run([*CXTEXT, *args, "--config", str(root / "cxtext.toml")], capture_output=True, text=True,
-                          cwd=root, timeout=300)
+    return subprocess.run(
+        [*CXTEXT, *args, "--config", str(root / "cxtext.toml")], capture_output=True, text=True, cwd=root, timeout=300
+    )
 
 
 def test_check_passes_after_a_fresh_run_and_fails_when_the_last_nightly_is_too_old(ws):
@@ -72,7 +73,8 @@ def test_a_failed_check_is_a_result_one_line_each_exit_3_and_a_completed_run(ws)
     with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
         status, size, n, names = con.execute(
             "SELECT status, counts->>'$.state_bytes', counts->>'$.checks_failed', counts->>'$.failed_checks' "
-            "FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+            "FROM runs ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
     assert status == "completed" and int(size) > 0 and n == "1" and "no_theme" in names
     assert "checks_failed=1" in cli(ws, "runs").stdout
 
@@ -105,8 +107,19 @@ def test_export_round_trips_to_the_rows_of_the_view(ws):
         assert expected.num_rows > 0
         for fmt in ("csv", "parquet", "xlsx"):
             out = ws / f"pain.{fmt}"
-            result = cli(ws, "export", "pain_points", "--format", fmt, "--out", str(out), "--stage", stage,
-                         "--since", "2026-08-01")
+            result = cli(
+                ws,
+                "export",
+                "pain_points",
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+                "--stage",
+                stage,
+                "--since",
+                "2026-08-01",
+            )
             assert result.returncode == 0 and f"wrote {expected.num_rows:,} row(s)" in result.stdout, result.stderr
         parquet = pq.read_table(ws / "pain.parquet")  # the same rows (the view leaves ties unordered)
         assert parquet.schema == expected.schema and rows_of(parquet) == rows_of(expected)
@@ -122,7 +135,7 @@ def test_export_round_trips_to_the_rows_of_the_view(ws):
 def add_reviews(root, name, rows):
     """A new landing file of reviews: (review_id, customer_id, text) rows."""
     lines = ["review_id,submitted_at,product,stars,title,text,customer_id,country"]
-    lines += [f"{rid},2026-09-30 10:00,Volta Aria Mini Earbuds,2,Meh,\"{text}\",{cid},GB" for rid, cid, text in rows]
+    lines += [f'{rid},2026-09-30 10:00,Volta Aria Mini Earbuds,2,Meh,"{text}",{cid},GB' for rid, cid, text in rows]
     (root / "sample_data" / name).write_text("\n".join(lines) + "\n")
 
 
@@ -169,14 +182,28 @@ def test_only_the_last_snapshots_are_kept(ws):
 def database_hits(path, needles):
     """Rows of any table of a database file whose text contains one of *needles*."""
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()]
-        return {t: n for t in tables for n in needles
-                if con.execute(f"SELECT count(*) FROM {t} x WHERE lower(CAST(x AS VARCHAR)) LIKE ?", [f"%{n.lower()}%"]).fetchone()[0]}
+        tables = [
+            t
+            for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()
+        ]
+        return {
+            t: n
+            for t in tables
+            for n in needles
+            if con.execute(f"SELECT count(*) FROM {t} x WHERE lower(CAST(x AS VARCHAR)) LIKE ?", [f"%{n.lower()}%"]).fetchone()[0]
+        }
 
 
 def file_hits(root, needles):
-    return sorted({(str(p.relative_to(root)), n) for p in root.rglob("*") if p.is_file()
-                   for n in needles if n.lower().encode() in p.read_bytes().lower()})
+    return sorted(
+        {
+            (str(p.relative_to(root)), n)
+            for p in root.rglob("*")
+            if p.is_file()
+            for n in needles
+            if n.lower().encode() in p.read_bytes().lower()
+        }
+    )
 
 
 def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
@@ -184,10 +211,15 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
     from cxtext_flows.nightly import nightly
 
     markers = ["Zorblaxian", "Quixotrumble"]
-    add_reviews(ws, "reviews_planted.csv", [
-        ("RFORGET1", "CFORGET42", f"The {markers[0]} strap snapped on day two."),
-        ("RFORGET2", "CFORGET42", f"Refund for my {markers[1]} never arrived, awful support."),
-        ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery.")])
+    add_reviews(
+        ws,
+        "reviews_planted.csv",
+        [
+            ("RFORGET1", "CFORGET42", f"The {markers[0]} strap snapped on day two."),
+            ("RFORGET2", "CFORGET42", f"Refund for my {markers[1]} never arrived, awful support."),
+            ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery."),
+        ],
+    )
     with open(ws / "sample_data/reviews_planted.csv", "a") as handle:  # a malformed row: a reject naming them
         handle.write("RFORGET3,2026-09-30 11:00,broken row with too few fields,CFORGET42\n")
     nightly(config=str(ws / "cxtext.toml"))
@@ -208,16 +240,22 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
     with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == before - 2
         assert con.execute("SELECT count(*) FROM feedback WHERE source_record_id = 'RKEEP1'").fetchone()[0] == 1
-        erasure = con.execute("SELECT requested_by, rows_removed->>'$.feedback', rows_removed->>'$.rejects', "
-                              "archive_files_rewritten, snapshots_rewritten FROM erasures").fetchall()
+        erasure = con.execute(
+            "SELECT requested_by, rows_removed->>'$.feedback', rows_removed->>'$.rejects', "
+            "archive_files_rewritten, snapshots_rewritten FROM erasures"
+        ).fetchall()
         assert erasure == [("customer", "2", "1", 1, 1)]
-        assert con.execute("SELECT flow, status FROM runs ORDER BY run_id DESC LIMIT 1").fetchone() == ("forget", "completed")
+        assert con.execute("SELECT flow, status FROM runs ORDER BY run_id DESC LIMIT 1").fetchone() == (
+            "forget",
+            "completed",
+        )
     assert published_count(ws) == before - 2
 
     # the landing file still holds them, but it is known by the hash it arrived with: not ingested again
     again = nightly(config=str(ws / "cxtext.toml"))
     assert again["files_new"] == 0 and published_count(ws) == before - 2
     from cxtext_flows.backfill import backfill
+
     backfill(config=str(ws / "cxtext.toml"), steps=["reingest", "enrich", "aggregate"])  # the rewritten archive re-reads
     assert file_hits(state / "archive", needles) == [] and database_hits(state / "pipeline.duckdb", needles) == {}
     assert prefect_hits(needles) == []
@@ -240,8 +278,10 @@ def prefect_hits(needles):
 
 def test_forget_one_record(ws):
     with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
-        source, record, before = con.execute("SELECT source, source_record_id, (SELECT count(*) FROM feedback) FROM feedback "
-                                             "WHERE kind = 'social' ORDER BY feedback_id LIMIT 1").fetchone()
+        source, record, before = con.execute(
+            "SELECT source, source_record_id, (SELECT count(*) FROM feedback) FROM feedback "
+            "WHERE kind = 'social' ORDER BY feedback_id LIMIT 1"
+        ).fetchone()
     done = cli(ws, "forget", "--source", source, "--record-id", record)
     assert done.returncode == 0, done.stdout + done.stderr
     assert published_count(ws) == before - 1

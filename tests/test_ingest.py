@@ -14,7 +14,7 @@ ROWS = [
     "R2,2026-07-06 11:00,7,Bad,stars out of range,C2",
     "R3,2026-07-07 11:00,2,Meh,,C3",
     "R4,2026-07-07 12:00,2,Broken",
-    "R5,2026-07-08 12:00,1,Awful,\"call +44 20 7946 0958, card 4111 1111 1111 1111\",C5",
+    'R5,2026-07-08 12:00,1,Awful,"call +44 20 7946 0958, card 4111 1111 1111 1111",C5',
     "R1,2026-07-06 10:00,5,Great,Love it,C1",
 ]
 
@@ -31,7 +31,8 @@ def counts(store):
 def reconciles(store):
     return store.execute(
         "SELECT bool_and(rows_read = rows_loaded + rows_duplicate + rows_rejected AND rows_loaded = rows_new + rows_updated) "
-        "FROM ingest_batches WHERE status = 'loaded'")[0][0]
+        "FROM ingest_batches WHERE status = 'loaded'"
+    )[0][0]
 
 
 def test_every_record_is_loaded_duplicate_or_rejected(store, review_settings, tmp_path):
@@ -68,15 +69,20 @@ def test_resent_record_with_changed_text_is_updated(store, review_settings, tmp_
     changed = [ROWS[0].replace("Love it", "Loved it until it broke"), ROWS[4]]
     result = ingest_file(store, review_settings, write(tmp_path / "landing/reviews-2.csv", changed), spec)
     assert (result.rows_new, result.rows_updated, result.rows_duplicate) == (0, 1, 1)
-    row = store.execute("SELECT text, text_hash, batch_id, first_seen_at < updated_at FROM feedback WHERE source_record_id = 'R1'")[0]
+    row = store.execute(
+        "SELECT text, text_hash, batch_id, first_seen_at < updated_at FROM feedback WHERE source_record_id = 'R1'"
+    )[0]
     assert row[0] == "Loved it until it broke" and row[1] != old_hash and row[2] == result.batch_id
     assert counts(store) == 2
 
 
 def test_conflicting_ids_in_one_file_keep_the_last_and_reject_the_earlier(store, review_settings, tmp_path):
     spec = review_settings.sources["reviews"]
-    rows = ["R1,2026-07-06 10:00,5,A,first text to jo@example.com,C1", "R1,2026-07-06 10:00,5,A,second text,C1",
-            "R1,2026-07-06 10:00,5,A,second text,C1"]
+    rows = [
+        "R1,2026-07-06 10:00,5,A,first text to jo@example.com,C1",
+        "R1,2026-07-06 10:00,5,A,second text,C1",
+        "R1,2026-07-06 10:00,5,A,second text,C1",
+    ]
     result = ingest_file(store, review_settings, write(tmp_path / "landing/reviews.csv", rows), spec)
     assert (result.rows_new, result.rows_duplicate, result.rows_rejected) == (1, 1, 1)
     assert store.scalar("SELECT text FROM feedback") == "second text"
@@ -90,8 +96,13 @@ def test_chunks_do_not_change_the_outcome(store, review_settings, tmp_path):
     settings = replace(review_settings, chunk_rows=2)
     rows = [f"R{i},2026-07-06 10:00,4,t,text {i},C{i}" for i in range(7)] + ["R3,2026-07-06 10:00,4,t,text 3,C3"]
     seen = []
-    result = ingest_file(store, settings, write(tmp_path / "landing/reviews.csv", rows), settings.sources["reviews"],
-                         on_progress=seen.append)
+    result = ingest_file(
+        store,
+        settings,
+        write(tmp_path / "landing/reviews.csv", rows),
+        settings.sources["reviews"],
+        on_progress=seen.append,
+    )
     assert (result.rows_read, result.rows_new, result.rows_duplicate) == (8, 7, 1)
     assert seen == [2, 4, 6, 8]
 
@@ -182,18 +193,32 @@ def test_parquet_source_with_native_types(store, review_settings, tmp_path):
     from cxtext.config import make_source_spec
 
     path = tmp_path / "landing/survey.parquet"
-    pq.write_table(pa.table({
-        "rid": ["P1", "P2", "P3"],
-        "ts": [dt(2026, 7, 6, 10), dt(2026, 7, 6, 11), dt(2026, 7, 6, 12)],
-        "nps": [9, 11, None],
-        "comment": ["Great support", "Out of range", "Fine"],
-    }), path)
-    spec = make_source_spec("pq_survey", {"kind": "survey", "format": "parquet", "timezone": "Europe/London",
-                                          "columns": {"id": "rid", "created_at": "ts", "nps": "nps", "text": "comment"}})
+    pq.write_table(
+        pa.table(
+            {
+                "rid": ["P1", "P2", "P3"],
+                "ts": [dt(2026, 7, 6, 10), dt(2026, 7, 6, 11), dt(2026, 7, 6, 12)],
+                "nps": [9, 11, None],
+                "comment": ["Great support", "Out of range", "Fine"],
+            }
+        ),
+        path,
+    )
+    spec = make_source_spec(
+        "pq_survey",
+        {
+            "kind": "survey",
+            "format": "parquet",
+            "timezone": "Europe/London",
+            "columns": {"id": "rid", "created_at": "ts", "nps": "nps", "text": "comment"},
+        },
+    )
     result = ingest_file(store, review_settings, path, spec)
     assert (result.rows_read, result.rows_new, result.rows_rejected) == (3, 2, 1)
     assert store.execute("SELECT source_record_id, nps, created_at FROM feedback ORDER BY 1") == [
-        ("P1", 9, dt(2026, 7, 6, 9)), ("P3", None, dt(2026, 7, 6, 11))]
+        ("P1", 9, dt(2026, 7, 6, 9)),
+        ("P3", None, dt(2026, 7, 6, 11)),
+    ]
     assert store.execute("SELECT position, reason FROM rejects") == [(2, "out_of_range")]
 
 
@@ -210,7 +235,10 @@ def test_scan_landing_reads_only_inside_the_landing_folder(store, review_setting
     scan = scan_landing(store, review_settings)
     assert [p.name for _, p in scan.new] == ["reviews-inner-link.csv", "reviews-ok.csv"]
     assert len(scan.refused) == 1 and "reviews-link.csv is outside its landing folder" in scan.refused[0]
-    for pattern, message in (("../outside/*.csv", "reviews-secret.csv is outside"), (str(outside / "*.csv"), "cannot be used")):
+    for pattern, message in (
+        ("../outside/*.csv", "reviews-secret.csv is outside"),
+        (str(outside / "*.csv"), "cannot be used"),
+    ):
         settings = replace(review_settings, sources={"reviews": replace(spec, pattern=pattern)})
         scan = scan_landing(store, settings)
         assert scan.new == [] and message in scan.refused[0], scan.refused

@@ -8,24 +8,27 @@ from cxtext.text.effort import MAX_SCORE, effort_score, signals
 from cxtext.text.intent import Intent, classify, feedback_intents
 
 
-@pytest.mark.parametrize("sentence, intent, evidence", [
-    ("How do I change my seat?", "question", "How do I"),
-    ("Is there a way to get a receipt by email?", "question", "Is there a way"),
-    ("Please add an option to pay with PayPal.", "suggestion", "Please add"),
-    ("It would be great if the app remembered my card.", "suggestion", "It would be great"),
-    ("Can you add dark mode?", "suggestion", "Can you add"),
-    ("The app keeps crashing at checkout.", "complaint", "keeps crashing"),
-    ("My parcel never arrived.", "complaint", "never arrived"),
-    ("Why does the payment page not load?", "complaint", "not load"),
-    ("Love the new design, thank you!", "praise", "Love"),
-    ("I ordered on Monday.", "other", ""),
-])
+@pytest.mark.parametrize(
+    "sentence, intent, evidence",
+    [
+        ("How do I change my seat?", "question", "How do I"),
+        ("Is there a way to get a receipt by email?", "question", "Is there a way"),
+        ("Please add an option to pay with PayPal.", "suggestion", "Please add"),
+        ("It would be great if the app remembered my card.", "suggestion", "It would be great"),
+        ("Can you add dark mode?", "suggestion", "Can you add"),
+        ("The app keeps crashing at checkout.", "complaint", "keeps crashing"),
+        ("My parcel never arrived.", "complaint", "never arrived"),
+        ("Why does the payment page not load?", "complaint", "not load"),
+        ("Love the new design, thank you!", "praise", "Love"),
+        ("I ordered on Monday.", "other", ""),
+    ],
+)
 def test_a_sentence_gets_its_intent_and_evidence(sentence, intent, evidence):
     found = classify(sentence)
     assert found.intent == intent
     assert found.evidence.lower() == evidence.lower()
     if evidence:
-        assert sentence[found.start:found.end] == found.evidence
+        assert sentence[found.start : found.end] == found.evidence
 
 
 def test_negated_praise_is_not_praise():
@@ -37,26 +40,32 @@ def test_a_feedback_carries_the_intents_of_its_sentences_in_order():
     assert feedback_intents(intents) == ("complaint", "praise")
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("I had to call three times before anyone listened.", "repeated_contact"),
-    ("I was transferred to another department twice.", "transfer"),
-    ("I spent two hours on hold.", "wait"),
-    ("They made me fill in the same form again.", "redo"),
-    ("I faxed the forms to their office.", "paperwork"),
-    ("I never heard back from them.", "chasing"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("I had to call three times before anyone listened.", "repeated_contact"),
+        ("I was transferred to another department twice.", "transfer"),
+        ("I spent two hours on hold.", "wait"),
+        ("They made me fill in the same form again.", "redo"),
+        ("I faxed the forms to their office.", "paperwork"),
+        ("I never heard back from them.", "chasing"),
+    ],
+)
 def test_each_kind_of_effort_is_found_with_its_span(text, kind):
     found = signals(text)
     assert kind in {s.kind for s in found}
-    assert all(text[s.start:s.end] == s.evidence for s in found)
+    assert all(text[s.start : s.end] == s.evidence for s in found)
 
 
-@pytest.mark.parametrize("text", [
-    "I received multiple calls from an unknown number.",  # the company calling is not the customer's effort
-    "My loan was transferred to a new servicer.",
-    "I filed a dispute with my Chase Visa.",  # the bank, not chasing
-    "Delivery was quick and the staff were lovely.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I received multiple calls from an unknown number.",  # the company calling is not the customer's effort
+        "My loan was transferred to a new servicer.",
+        "I filed a dispute with my Chase Visa.",  # the bank, not chasing
+        "Delivery was quick and the staff were lovely.",
+    ],
+)
 def test_what_is_not_effort_is_not_found(text):
     assert signals(text) == []
 
@@ -67,9 +76,11 @@ def test_the_score_grows_with_effort_counts_a_kind_twice_and_is_capped():
     assert effort_score(one) == 2.0
     many = signals("I called again. I called them again. I called back again. I called again.")
     assert effort_score(many) == 4.0  # a kind counts at most twice
-    ordeal = signals("I called 5 times, was transferred to another department, waited three weeks, had to resend "
-                     "everything again, faxed the forms, and never heard back. I followed up twice and was "
-                     "bounced back and forth.")
+    ordeal = signals(
+        "I called 5 times, was transferred to another department, waited three weeks, had to resend "
+        "everything again, faxed the forms, and never heard back. I followed up twice and was "
+        "bounced back and forth."
+    )
     assert effort_score(ordeal) == MAX_SCORE
     long_wait, short_wait = signals("I waited three weeks."), signals("I waited ten minutes.")
     assert effort_score(long_wait) > effort_score(short_wait) > 0
@@ -88,7 +99,7 @@ def test_no_planted_phrase_shares_three_consecutive_words_with_a_detector_patter
     from cxtext.text.intent import CUES
 
     def trigrams(words):
-        return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+        return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
 
     detector = set().union(*(trigrams(_words(p)) for _, p in PATTERNS), *(trigrams(_words(p)) for _, _, p in CUES))
     shared = {s: trigrams(_words(s)) & detector for s in EFFORT_SENTENCES + REQUEST_SENTENCES}

@@ -10,10 +10,18 @@ from cxtext.enrich.analyse import SCHEMAS, learned_labels
 from cxtext.enrich.learned import learned_version, learning_half
 from cxtext.text.learned import MIN_PER_CLASS, fit
 
-HIGH = ["Fits well and the fabric is soft.", "Delivery was quick and the parcel was intact.",
-        "Lovely colour, I will order again.", "The agent was friendly and sorted it fast."]
-LOW = ["The seams came apart after one wash.", "My parcel never arrived and nobody called back.",
-       "Runs small, had to send it back.", "Charged twice and still no refund."]
+HIGH = [
+    "Fits well and the fabric is soft.",
+    "Delivery was quick and the parcel was intact.",
+    "Lovely colour, I will order again.",
+    "The agent was friendly and sorted it fast.",
+]
+LOW = [
+    "The seams came apart after one wash.",
+    "My parcel never arrived and nobody called back.",
+    "Runs small, had to send it back.",
+    "Charged twice and still no refund.",
+]
 
 
 def corpus(n: int) -> tuple[list[str], list[bool]]:
@@ -39,10 +47,14 @@ def test_too_few_scores_is_a_clear_error():
 def test_only_the_sources_document_labels_change():
     texts, high = corpus(MIN_PER_CLASS)
     model = fit(texts, high, source="shop")
-    rows = [("a", "review", "The seams came apart after one wash.", "h1"), ("b", "social", "The seams came apart.", "h2")]
+    rows = [
+        ("a", "review", "The seams came apart after one wash.", "h1"),
+        ("b", "social", "The seams came apart.", "h2"),
+    ]
     sentiment = pa.Table.from_pylist(
         [{"feedback_id": fid, "compound": 0.3, "label": "positive", "sentence_count": 1} for fid in ("a", "b")],
-        schema=SCHEMAS["sentiment"])
+        schema=SCHEMAS["sentiment"],
+    )
     out = learned_labels(sentiment, rows, {"a": "shop", "b": "social"}, {"shop": model}).to_pylist()
     assert [(r["label"], r["compound"]) for r in out] == [("negative", 0.3), ("positive", 0.3)]
 

@@ -54,7 +54,8 @@ def test_all_three_kinds_are_loaded_and_counts_reconcile(workspace, first_run):
         kinds = dict(con.execute("SELECT kind, count(*) FROM feedback GROUP BY kind").fetchall())
         assert set(kinds) == {"review", "survey", "social"}
         batches = con.execute(
-            "SELECT source, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingest_batches").fetchall()
+            "SELECT source, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingest_batches"
+        ).fetchall()
         assert con.execute("SELECT flow, status FROM runs").fetchall() == [("nightly", "completed")]
         versions = json.loads(con.execute("SELECT versions FROM runs").fetchone()[0])
     assert {"cxtext", "schema", "sentiment", "taxonomy"} <= set(versions)
@@ -98,26 +99,51 @@ def test_no_planted_pii_in_any_table(workspace, first_run):
 
 def test_every_table_and_view_answers_in_the_duckdb_cli(workspace, first_run):
     with published(workspace) as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() UNION ALL "
-                                            "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
-    assert {"feedback_enriched", "theme_trends", "stage_summary", "topic_summary", "pain_points",
-            "emerging_issues", "requests"} <= set(tables)
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+        ]
+    assert {
+        "feedback_enriched",
+        "theme_trends",
+        "stage_summary",
+        "topic_summary",
+        "pain_points",
+        "emerging_issues",
+        "requests",
+    } <= set(tables)
     sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM (SELECT * FROM {t})" for t in tables)
-    out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert {line.split(",")[0] for line in out.stdout.splitlines()[1:]} == set(tables)
     # what customers ask for and the effort they describe answer there too, with figures
-    sql = ("SELECT (SELECT sum(requests) FROM requests), (SELECT max(mean_effort) FROM stage_summary), "
-           "(SELECT top_effort_themes[1] FROM stage_summary WHERE stage = 'support')")
-    out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
-                         capture_output=True, text=True, timeout=60)
+    sql = (
+        "SELECT (SELECT sum(requests) FROM requests), (SELECT max(mean_effort) FROM stage_summary), "
+        "(SELECT top_effort_themes[1] FROM stage_summary WHERE stage = 'support')"
+    )
+    out = subprocess.run(
+        [DUCKDB_CLI, "-readonly", "-csv", str(workspace / "state/cx.duckdb"), "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     requests, effort, theme = out.stdout.splitlines()[1].split(",")
     assert int(requests) > 100 and float(effort) > 0.3 and theme == "support_wait_time"
 
 
-PLANTED_THEMES = {"payment_failures": ("payment_failure", "negative"), "support_wait_times": ("support_wait_time", "negative"),
-                  "delivery_delays": ("delivery_delay", "negative"), "product_quality_praise": ("product_quality", "positive")}
+PLANTED_THEMES = {
+    "payment_failures": ("payment_failure", "negative"),
+    "support_wait_times": ("support_wait_time", "negative"),
+    "delivery_delays": ("delivery_delay", "negative"),
+    "product_quality_praise": ("product_quality", "positive"),
+}
 
 
 def test_every_feedback_is_enriched(workspace, first_run):
@@ -126,15 +152,20 @@ def test_every_feedback_is_enriched(workspace, first_run):
         # every feedback is scored but what the language detector takes for another language: the
         # planted non-English records and a few short English texts of the sample (1% of short
         # English sentences, docs/LANGUAGE.md)
-        unscored = set(con.execute("SELECT source, source_record_id FROM enrichment JOIN feedback USING (feedback_id) "
-                                   "WHERE NOT scored").fetchall())
-        assert con.execute("SELECT count(*) FROM feedback LEFT JOIN sentiment USING (feedback_id) "
-                           "WHERE sentiment.feedback_id IS NULL").fetchone()[0] == len(unscored)
+        unscored = set(
+            con.execute(
+                "SELECT source, source_record_id FROM enrichment JOIN feedback USING (feedback_id) WHERE NOT scored"
+            ).fetchall()
+        )
+        assert con.execute(
+            "SELECT count(*) FROM feedback LEFT JOIN sentiment USING (feedback_id) WHERE sentiment.feedback_id IS NULL"
+        ).fetchone()[0] == len(unscored)
         assert len(unscored - set(NON_ENGLISH)) <= 10
         assert con.execute("SELECT count(DISTINCT stage) FROM theme_mentions").fetchone()[0] == 7
         bad_spans = con.execute(
             "SELECT count(*) FROM theme_mentions m JOIN feedback f USING (feedback_id) "
-            "WHERE m.start_char < 0 OR m.end_char > length(f.text) OR m.end_char <= m.start_char").fetchone()[0]
+            "WHERE m.start_char < 0 OR m.end_char > length(f.text) OR m.end_char <= m.start_char"
+        ).fetchone()[0]
         assert bad_spans == 0
 
 
@@ -142,8 +173,10 @@ def non_english_ids(con):
     """Registers the planted non-English records as table `planted_foreign` (feedback_id, language)."""
     con.execute("CREATE TEMP TABLE planted_sources (source VARCHAR, source_record_id VARCHAR, language VARCHAR)")
     con.executemany("INSERT INTO planted_sources VALUES (?, ?, ?)", [(*key, lang) for key, lang in NON_ENGLISH.items()])
-    con.execute("CREATE TEMP TABLE planted_foreign AS SELECT f.feedback_id, p.language FROM planted_sources p "
-                "JOIN feedback f USING (source, source_record_id)")
+    con.execute(
+        "CREATE TEMP TABLE planted_foreign AS SELECT f.feedback_id, p.language FROM planted_sources p "
+        "JOIN feedback f USING (source, source_record_id)"
+    )
     return con.execute("SELECT count(*) FROM planted_foreign").fetchone()[0]
 
 
@@ -151,12 +184,20 @@ def test_planted_non_english_records_are_detected_and_not_scored(workspace, firs
     assert len(NON_ENGLISH) == 35 and len(set(NON_ENGLISH.values())) == 6  # fr, de, es, it, pt, nl
     with published(workspace) as con:
         assert non_english_ids(con) == len(NON_ENGLISH)  # all loaded
-        detected = con.execute("SELECT p.language, f.language, e.scored FROM planted_foreign p JOIN feedback f USING "
-                               "(feedback_id) JOIN enrichment e USING (feedback_id)").fetchall()
-        leaked = {table: con.execute(f"SELECT count(*) FROM {table} JOIN planted_foreign USING (feedback_id)").fetchone()[0]
-                  for table in ("sentiment", "sentences", "theme_mentions", "feedback_topics")}
-        summary = {lang: (n, scored, share) for lang, n, scored, share in
-                   con.execute("SELECT language, feedback, scored_feedback, share_negative FROM language_summary").fetchall()}
+        detected = con.execute(
+            "SELECT p.language, f.language, e.scored FROM planted_foreign p JOIN feedback f USING "
+            "(feedback_id) JOIN enrichment e USING (feedback_id)"
+        ).fetchall()
+        leaked = {
+            table: con.execute(f"SELECT count(*) FROM {table} JOIN planted_foreign USING (feedback_id)").fetchone()[0]
+            for table in ("sentiment", "sentences", "theme_mentions", "feedback_topics")
+        }
+        summary = {
+            lang: (n, scored, share)
+            for lang, n, scored, share in con.execute(
+                "SELECT language, feedback, scored_feedback, share_negative FROM language_summary"
+            ).fetchall()
+        }
     correct = sum(planted == found for planted, found, _ in detected)
     # seed 42: 35 of 35 detected as their planted language (docs/LANGUAGE.md); the bar leaves room
     # for a changed detector or template, not for a broken one
@@ -173,10 +214,13 @@ def test_non_english_records_leave_the_english_figures_alone(workspace, first_ru
     without the planted non-English records (which have NPS, CSAT and stars that would move them)."""
     with published(workspace) as con:
         non_english_ids(con)
-        english = ("FROM feedback_enriched fe WHERE fe.feedback_id NOT IN (SELECT feedback_id FROM planted_foreign) "
-                   "AND fe.enrichment_status = 'current' AND fe.scored")
-        stages = con.execute("SELECT stage, feedback, mentions, share_negative, nps FROM stage_summary "
-                             "WHERE mentions > 0 ORDER BY stage").fetchall()
+        english = (
+            "FROM feedback_enriched fe WHERE fe.feedback_id NOT IN (SELECT feedback_id FROM planted_foreign) "
+            "AND fe.enrichment_status = 'current' AND fe.scored"
+        )
+        stages = con.execute(
+            "SELECT stage, feedback, mentions, share_negative, nps FROM stage_summary WHERE mentions > 0 ORDER BY stage"
+        ).fetchall()
         expected_stages = con.execute(f"""
             WITH m AS (SELECT m.*, fe.nps FROM theme_mentions m JOIN (SELECT * {english}) fe USING (feedback_id)),
             per_feedback AS (SELECT DISTINCT stage, feedback_id, nps FROM m)
@@ -185,8 +229,10 @@ def test_non_english_records_leave_the_english_figures_alone(workspace, first_ru
                    (SELECT 100.0 * (avg(CAST(nps >= 9 AS INTEGER)) - avg(CAST(nps <= 6 AS INTEGER)))
                     FROM per_feedback p WHERE p.stage = m.stage)
             FROM m GROUP BY stage ORDER BY stage""").fetchall()
-        pains = con.execute("SELECT stage, theme, negative_mentions, share_negative, pain_score, nps_rest FROM pain_points "
-                            "WHERE period = 'all' ORDER BY stage, theme").fetchall()
+        pains = con.execute(
+            "SELECT stage, theme, negative_mentions, share_negative, pain_score, nps_rest FROM pain_points "
+            "WHERE period = 'all' ORDER BY stage, theme"
+        ).fetchall()
         expected_pains = con.execute(f"""
             WITH fb AS (SELECT * {english}),
             m AS (SELECT m.* FROM theme_mentions m JOIN fb USING (feedback_id)),
@@ -197,7 +243,9 @@ def test_non_english_records_leave_the_english_figures_alone(workspace, first_ru
                    (SELECT 100.0 * avg(CAST(CAST(nps >= 9 AS INTEGER) - CAST(nps <= 6 AS INTEGER) AS DOUBLE)) FROM fb
                     WHERE fb.feedback_id NOT IN (SELECT feedback_id FROM neg n WHERE n.stage = m.stage AND n.theme = m.theme))
             FROM m GROUP BY stage, theme ORDER BY stage, theme""").fetchall()
-        foreign_nps = con.execute("SELECT count(nps) FROM feedback_enriched JOIN planted_foreign USING (feedback_id)").fetchone()[0]
+        foreign_nps = con.execute("SELECT count(nps) FROM feedback_enriched JOIN planted_foreign USING (feedback_id)").fetchone()[
+            0
+        ]
     assert foreign_nps > 0  # they have scores that would count if they were let in
     assert len(stages) == 7 and [s[:3] for s in stages] == [s[:3] for s in expected_stages]
     for got, want in zip(stages, expected_stages):
@@ -205,7 +253,9 @@ def test_non_english_records_leave_the_english_figures_alone(workspace, first_ru
     assert [p[:3] for p in pains] == [p[:3] for p in expected_pains]
     for got, want in zip(pains, expected_pains):
         # nps_rest is NULL when nobody else answered; the view's sums and this avg agree to rounding
-        assert got[3:5] == pytest.approx(want[3:5], abs=1e-9) and (got[5] is None or got[5] == pytest.approx(want[5], abs=1e-6)), got[:2]
+        assert got[3:5] == pytest.approx(want[3:5], abs=1e-9) and (
+            got[5] is None or got[5] == pytest.approx(want[5], abs=1e-6)
+        ), got[:2]
 
 
 @pytest.mark.parametrize("planted_id", sorted(PLANTED_THEMES))
@@ -216,9 +266,13 @@ def test_planted_pain_points_are_found_at_their_stage_with_their_sentiment(works
     theme, label = PLANTED_THEMES[planted_id]
     truth = {(source, i) for source, ids in item["records"].items() for i in ids}
     with published(workspace) as con:
-        found = set(con.execute(
-            "SELECT DISTINCT f.source, f.source_record_id FROM theme_mentions m JOIN feedback f USING (feedback_id) "
-            "WHERE m.theme = ? AND m.stage = ? AND m.label = ?", [theme, item["stage"], label]).fetchall())
+        found = set(
+            con.execute(
+                "SELECT DISTINCT f.source, f.source_record_id FROM theme_mentions m JOIN feedback f USING (feedback_id) "
+                "WHERE m.theme = ? AND m.stage = ? AND m.label = ?",
+                [theme, item["stage"], label],
+            ).fetchall()
+        )
     hits = len(truth & found)
     assert hits / len(found) >= 0.8 and hits / len(truth) >= 0.8, (hits / len(found), hits / len(truth))
 
@@ -235,10 +289,14 @@ def test_the_praised_stage_comes_out_positive(workspace, first_run):
 def test_views_show_the_planted_spike_and_the_praised_stage(workspace, first_run):
     spike = next(p for p in MANIFEST["planted"] if p["shape"] == "spike")
     with published(workspace) as con:
-        peak = con.execute("SELECT week FROM theme_trends WHERE theme = 'payment_failure' AND stage = 'purchase' "
-                           "ORDER BY negative_mentions DESC LIMIT 1").fetchone()[0]
-        stages = con.execute("SELECT stage, share_positive, enrichment FROM (SELECT stage, share_positive, "
-                             "stale_feedback AS enrichment FROM stage_summary) ORDER BY share_positive DESC").fetchall()
+        peak = con.execute(
+            "SELECT week FROM theme_trends WHERE theme = 'payment_failure' AND stage = 'purchase' "
+            "ORDER BY negative_mentions DESC LIMIT 1"
+        ).fetchone()[0]
+        stages = con.execute(
+            "SELECT stage, share_positive, enrichment FROM (SELECT stage, share_positive, "
+            "stale_feedback AS enrichment FROM stage_summary) ORDER BY share_positive DESC"
+        ).fetchall()
         statuses = con.execute("SELECT DISTINCT enrichment_status FROM feedback_enriched").fetchall()
     assert str(peak) == spike["week_starts"][0]
     assert len(stages) == 7 and stages[0][0] == next(p["stage"] for p in MANIFEST["planted"] if p["shape"] == "praise")
@@ -249,13 +307,19 @@ def test_pain_points_and_emerging_issues_find_what_was_planted(workspace, first_
     spike = next(p for p in MANIFEST["planted"] if p["shape"] == "spike")
     praised = next(p["stage"] for p in MANIFEST["planted"] if p["shape"] == "praise")
     with published(workspace) as con:
-        by_impact = con.execute("SELECT theme FROM pain_points WHERE period = 'all' AND nps_impact IS NOT NULL "
-                                "ORDER BY nps_impact DESC LIMIT 3").fetchall()
-        top_ten_stages = {r[0] for r in con.execute(
-            "SELECT stage FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10").fetchall()}
+        by_impact = con.execute(
+            "SELECT theme FROM pain_points WHERE period = 'all' AND nps_impact IS NOT NULL ORDER BY nps_impact DESC LIMIT 3"
+        ).fetchall()
+        top_ten_stages = {
+            r[0]
+            for r in con.execute(
+                "SELECT stage FROM pain_points WHERE period = 'all' ORDER BY pain_score DESC LIMIT 10"
+            ).fetchall()
+        }
         spike_week = con.execute(
             "SELECT period_start, negative_mentions_change FROM pain_points WHERE period = 'week' AND theme = 'payment_failure' "
-            "ORDER BY pain_score DESC LIMIT 1").fetchone()
+            "ORDER BY pain_score DESC LIMIT 1"
+        ).fetchone()
         emerging = con.execute("SELECT week, stage, theme FROM emerging_issues ORDER BY z DESC LIMIT 5").fetchall()
         quotes = con.execute("SELECT quotes FROM pain_points WHERE period = 'all' AND theme = 'support_wait_time'").fetchone()[0]
     assert ("support_wait_time",) in by_impact
@@ -274,7 +338,8 @@ def test_topics_are_discovered_and_assigned(workspace, first_run):
         payment_topic = con.execute(
             "SELECT t.label FROM feedback_topics ft JOIN topics t USING (topic_id) JOIN feedback f USING (feedback_id) "
             "JOIN theme_mentions m USING (feedback_id) WHERE m.theme = 'payment_failure' "
-            "GROUP BY t.label ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+            "GROUP BY t.label ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
     assert topics[0] >= 6 and topics[1] == assigned == scored >= first_run["rows_loaded"] - len(NON_ENGLISH) - 10
     assert topics[2] > 0
     assert any(word in payment_topic for word in ("payment", "card", "declin", "checkout"))
@@ -302,8 +367,9 @@ def test_resent_file_with_one_changed_text_updates_that_row(workspace, first_run
     with open(workspace / "sample_data/reviews-resend.csv", "w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
     with published(workspace) as con:
-        count, old_hash = con.execute("SELECT (SELECT count(*) FROM feedback), text_hash FROM feedback "
-                                      "WHERE source_record_id = 'R000010'").fetchone()
+        count, old_hash = con.execute(
+            "SELECT (SELECT count(*) FROM feedback), text_hash FROM feedback WHERE source_record_id = 'R000010'"
+        ).fetchone()
     result = nightly(workspace)
     assert result["files_new"] == 1 and result["rows_loaded"] == 1 and result["enriched"] == 1
     with published(workspace) as con:
@@ -317,8 +383,22 @@ def test_resent_file_with_one_changed_text_updates_that_row(workspace, first_run
 def test_refit_topics_then_the_next_run_reassigns(workspace, first_run):
     with published(workspace) as con:
         before = con.execute("SELECT DISTINCT model_version FROM topics").fetchall()
-    result = subprocess.run([sys.executable, "-m", "cxtext.cli", "topics", "fit", "--n-topics", "12",
-                             "--config", str(workspace / "cxtext.toml")], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cxtext.cli",
+            "topics",
+            "fit",
+            "--n-topics",
+            "12",
+            "--config",
+            str(workspace / "cxtext.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     rerun = nightly(workspace)
     # only the topic assignment is redone: sentiment and themes are current
@@ -334,7 +414,8 @@ def test_an_unreadable_landing_file_is_reported_and_the_run_goes_on(workspace, f
     (workspace / "sample_data/reviews-broken.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
     (workspace / "sample_data/reviews-more.csv").write_text(
         "review_id,submitted_at,product,stars,title,text,customer_id,country\n"
-        "R900001,2026-10-01 12:00,Volta Boom 2,4,Fine,Decent speaker for the money.,C9,GB\n")
+        "R900001,2026-10-01 12:00,Volta Boom 2,4,Fine,Decent speaker for the money.,C9,GB\n"
+    )
     result = nightly(workspace)
     assert result["files_new"] == 2 and result["files_failed"] == 1 and result["rows_loaded"] == 1
     with published(workspace) as con:
@@ -347,12 +428,31 @@ def test_an_unreadable_landing_file_is_reported_and_the_run_goes_on(workspace, f
 
 def test_ad_hoc_ingest_is_published_by_the_next_run(workspace, first_run):
     data = workspace / "app_store.csv"
-    data.write_text("id,posted,stars,body\nA1,2026-09-01 08:00,2,App keeps logging me out\nA2,2026-09-02 09:30,5,Love the new app\n")
+    data.write_text(
+        "id,posted,stars,body\nA1,2026-09-01 08:00,2,App keeps logging me out\nA2,2026-09-02 09:30,5,Love the new app\n"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "cxtext.cli", "ingest", str(data), "--source", "app_store", "--kind", "review",
-         "--map", "source_id=id,created_at=posted,rating=stars,text=body", "--time-format", "%Y-%m-%d %H:%M",
-         "--config", str(workspace / "cxtext.toml")],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "cxtext.cli",
+            "ingest",
+            str(data),
+            "--source",
+            "app_store",
+            "--kind",
+            "review",
+            "--map",
+            "source_id=id,created_at=posted,rating=stars,text=body",
+            "--time-format",
+            "%Y-%m-%d %H:%M",
+            "--config",
+            str(workspace / "cxtext.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     with published(workspace) as con:
         assert con.execute("SELECT count(*) FROM feedback WHERE source = 'app_store'").fetchone()[0] == 0
@@ -363,8 +463,17 @@ def test_ad_hoc_ingest_is_published_by_the_next_run(workspace, first_run):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 def test_report_renders_its_charts_in_headless_chromium(workspace, first_run, tmp_path):
@@ -376,12 +485,19 @@ def test_report_renders_its_charts_in_headless_chromium(workspace, first_run, tm
             pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium package")
         pytest.skip("chromium is not installed (Debian package `chromium`; `make test` installs it when run as root)")
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
-    dom = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, *profile, "--dump-dom", report.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, *profile, "--dump-dom", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     rendered = re.search(r'data-charts-rendered="(\d+)"', dom.stdout)
     assert rendered, dom.stderr[-2000:]
     assert int(rendered.group(1)) == charts >= 10  # every chart was laid out with a size by the browser
     shot = tmp_path / "report.png"  # kept out of git: pytest's tmp folder
-    subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, *profile, "--window-size=1400,2600", f"--screenshot={shot}",
-                    report.as_uri()], capture_output=True, timeout=120)
+    subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, *profile, "--window-size=1400,2600", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
     assert shot.stat().st_size > 50_000

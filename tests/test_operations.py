@@ -33,7 +33,9 @@ examples = ["The gift wrapping was lovely."]
 def write_config(root, **extra):
     config = (ROOT / "cxtext.toml").read_text().replace('state_dir = "out"', 'state_dir = "state"')
     config = config.replace("settle_seconds = 2", "settle_seconds = 0")
-    config = config.replace('taxonomy_packs = ["core", "retail"]', 'taxonomy_packs = ["core", "retail"]\ntaxonomy = "taxonomy.toml"')
+    config = config.replace(
+        'taxonomy_packs = ["core", "retail"]', 'taxonomy_packs = ["core", "retail"]\ntaxonomy = "taxonomy.toml"'
+    )
     for key, value in extra.items():
         config = config.replace(f"\n{key} = ", f"\n{key} = {value}\n#was ")
     (root / "cxtext.toml").write_text(config)
@@ -87,8 +89,14 @@ def fingerprint(path):
 
 
 def cli(root, *args, **kwargs):
-    return subprocess.run([*CXTEXT, *args, "--config", str(root / "cxtext.toml")], capture_output=True, text=True,
-                          cwd=root, timeout=kwargs.pop("timeout", 300), **kwargs)
+    return subprocess.run(
+        [*CXTEXT, *args, "--config", str(root / "cxtext.toml")],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=kwargs.pop("timeout", 300),
+        **kwargs,
+    )
 
 
 def test_forced_backfill_rewrites_everything_and_changes_no_content(ws):
@@ -103,22 +111,28 @@ def test_forced_backfill_rewrites_everything_and_changes_no_content(ws):
     assert (again["rows_read"], again["enriched"], again["topics_reassigned"], again["stale_before"]) == (0, 0, 0, 0)
     with work(ws) as con:
         assert con.execute("SELECT flow, status FROM runs ORDER BY run_id").fetchall() == [
-            ("nightly", "completed"), ("backfill", "completed"), ("nightly", "completed")]
+            ("nightly", "completed"),
+            ("backfill", "completed"),
+            ("nightly", "completed"),
+        ]
 
 
 def busiest_week(root) -> tuple[date, date]:
     with work(root) as con:
         monday = con.execute(
             "SELECT date_trunc('week', CAST((created_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/London' AS DATE)) AS w "
-            "FROM feedback GROUP BY w ORDER BY count(*) DESC, w LIMIT 1").fetchone()[0]
+            "FROM feedback GROUP BY w ORDER BY count(*) DESC, w LIMIT 1"
+        ).fetchone()[0]
     monday = date(monday.year, monday.month, monday.day)
     return monday, monday + timedelta(days=6)
 
 
 def test_a_one_week_backfill_leaves_other_days_untouched(ws):
     first, last = busiest_week(ws)
-    query = ("SELECT f.feedback_id, e.enriched_at, CAST((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/London' "
-             "AS DATE) BETWEEN ? AND ? FROM feedback f JOIN enrichment e USING (feedback_id)")
+    query = (
+        "SELECT f.feedback_id, e.enriched_at, CAST((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/London' "
+        "AS DATE) BETWEEN ? AND ? FROM feedback f JOIN enrichment e USING (feedback_id)"
+    )
     with work(ws) as con:
         before = {r[0]: r[1:] for r in con.execute(query, [first, last]).fetchall()}
     summary = run_backfill(ws, start=str(first), end=str(last), force=True)
@@ -145,8 +159,9 @@ def test_the_same_backfill_run_again_does_nothing(ws):
 def test_a_killed_forced_backfill_finishes_the_rest_when_run_again(ws):
     """A backfill that stops after its first chunks (a chunk is whole days, one transaction) and is
     run again with the same parameters does only what is left."""
-    from cxtext.ops.backfill import BackfillRequest, run_backfill as library_backfill
     from cxtext.config import load_settings
+    from cxtext.ops.backfill import BackfillRequest
+    from cxtext.ops.backfill import run_backfill as library_backfill
     from cxtext.store.db import Store, utcnow
     from cxtext.store.ledger import start_run
 
@@ -194,9 +209,15 @@ def test_a_taxonomy_change_is_counted_budgeted_then_backfilled(ws):
     assert (night["stale_before"], night["enriched"], night["stale_left"]) == (total, 100, total - 100)
     with work(ws) as con:
         newest = con.execute("SELECT max(f.created_at) FROM feedback f").fetchone()[0]
-        assert con.execute("SELECT count(*) FROM enrichment e JOIN feedback f USING (feedback_id) "
-                           "WHERE f.created_at = ? AND e.taxonomy_version = (SELECT value FROM cxtext_meta "
-                           "WHERE key = 'taxonomy_version')", [newest]).fetchone()[0] >= 1  # newest first
+        assert (
+            con.execute(
+                "SELECT count(*) FROM enrichment e JOIN feedback f USING (feedback_id) "
+                "WHERE f.created_at = ? AND e.taxonomy_version = (SELECT value FROM cxtext_meta "
+                "WHERE key = 'taxonomy_version')",
+                [newest],
+            ).fetchone()[0]
+            >= 1
+        )  # newest first
     rest = run_backfill(ws)
     assert rest["enriched"] == total - 100
     assert run_nightly(ws)["enriched"] == 0
@@ -217,10 +238,13 @@ def test_a_new_topic_model_only_reassigns_topics(ws):
 
 
 def add_landing_file(root, name="reviews-extra.csv", n=5):
-    rows = [f"X{i},2026-09-1{i % 9} 10:00,Volta Aria,2,Late,The delivery was late again and nobody answered,cust{i},GB"
-            for i in range(n)]
+    rows = [
+        f"X{i},2026-09-1{i % 9} 10:00,Volta Aria,2,Late,The delivery was late again and nobody answered,cust{i},GB"
+        for i in range(n)
+    ]
     (root / "sample_data" / name).write_text(
-        "review_id,submitted_at,product,stars,title,text,customer_id,country\n" + "\n".join(rows) + "\n")
+        "review_id,submitted_at,product,stars,title,text,customer_id,country\n" + "\n".join(rows) + "\n"
+    )
 
 
 READ_ONLY_ANALYST = textwrap.dedent("""
@@ -254,8 +278,9 @@ WRITING_ANALYST = textwrap.dedent("""
 @pytest.mark.parametrize("script", [READ_ONLY_ANALYST, WRITING_ANALYST], ids=["read-only-querying", "read-write-wrote"])
 def test_an_analyst_session_neither_blocks_a_run_nor_breaks_the_next_open(ws, script):
     published = ws / "state/cx.duckdb"
-    analyst = subprocess.Popen([sys.executable, "-c", script, str(published)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", script, str(published)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         before, *scored_before = map(int, analyst.stdout.readline().split())
         add_landing_file(ws)
@@ -277,8 +302,16 @@ def test_an_analyst_session_neither_blocks_a_run_nor_breaks_the_next_open(ws, sc
 
 def test_two_writers_started_together_one_waits_or_fails_naming_the_holder(ws):
     def both(*args):
-        procs = [subprocess.Popen([*CXTEXT, *args, "--config", str(ws / "cxtext.toml")], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, cwd=ws) for _ in range(2)]
+        procs = [
+            subprocess.Popen(
+                [*CXTEXT, *args, "--config", str(ws / "cxtext.toml")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ws,
+            )
+            for _ in range(2)
+        ]
         return [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
 
     fail_fast = both("topics", "fit", "--n-topics", "5")
@@ -292,20 +325,30 @@ def test_two_writers_started_together_one_waits_or_fails_naming_the_holder(ws):
     assert [code for code, _, _ in waited] == [0, 0], waited
     with work(ws) as con:
         assert con.execute("SELECT status, count(*) FROM runs WHERE flow = 'topics_fit' GROUP BY 1").fetchall() == [
-            ("completed", 3)]
+            ("completed", 3)
+        ]
 
 
 def test_a_dead_writer_leaves_no_lock_and_its_run_is_marked_crashed(ws):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time
         from cxtext.store.db import Store
         from cxtext.store.ledger import start_run
         from cxtext.store.lock import writer_lock
-        with writer_lock({str(ws / 'state/.writer.lock')!r}, purpose="doomed"), Store.open({str(ws / 'state/pipeline.duckdb')!r}) as s:
+        with writer_lock({str(ws / "state/.writer.lock")!r}, purpose="doomed"), Store.open({str(ws / "state/pipeline.duckdb")!r}) as s:
             start_run(s, "backfill", {{}})
             print("holding", flush=True)
             time.sleep(600)
-    """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert holder.stdout.readline().strip() == "holding"
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
@@ -314,7 +357,9 @@ def test_a_dead_writer_leaves_no_lock_and_its_run_is_marked_crashed(ws):
     assert time.monotonic() - started < 120 and summary["rows_read"] == 0
     with work(ws) as con:
         assert con.execute("SELECT flow, status FROM runs ORDER BY run_id").fetchall()[-2:] == [
-            ("backfill", "crashed"), ("nightly", "completed")]
+            ("backfill", "crashed"),
+            ("nightly", "completed"),
+        ]
 
 
 def test_runs_lists_parameters_counts_versions_and_a_one_line_error(ws):
@@ -332,8 +377,9 @@ def test_runs_lists_parameters_counts_versions_and_a_one_line_error(ws):
 
 def test_a_reingest_reads_only_inside_the_archive(ws):
     outside = ws / "elsewhere.csv"
-    outside.write_text((ws / "sample_data").joinpath(sorted(p.name for p in (ws / "sample_data").glob("reviews*.csv"))[0])
-                       .read_text())
+    outside.write_text(
+        (ws / "sample_data").joinpath(sorted(p.name for p in (ws / "sample_data").glob("reviews*.csv"))[0]).read_text()
+    )
     with duckdb.connect(str(ws / "state/pipeline.duckdb")) as con:
         con.execute("UPDATE archived_files SET archive_path = '../elsewhere.csv' WHERE source = 'shop_reviews'")
     with pytest.raises(Exception, match="outside the archive"):

@@ -35,8 +35,10 @@ def test_the_readme_own_data_path_holds_no_sample_record(tmp_path):
     config = mydata / "cxtext.toml"
     assert "[sources." not in re.sub(r"(?m)^#.*$", "", config.read_text())  # no source until the user adds one
     config.write_text(uncomment_template(config.read_text()))
-    rows = [f"r{i},2026-09-{1 + i % 28:02d}T10:00:00,{1 + i % 5},\"Order {i}: the delivery was late and the box was damaged\""
-            for i in range(40)]
+    rows = [
+        f'r{i},2026-09-{1 + i % 28:02d}T10:00:00,{1 + i % 5},"Order {i}: the delivery was late and the box was damaged"'
+        for i in range(40)
+    ]
     (mydata / "landing" / "export.csv").write_text("id,date,stars,review\n" + "\n".join(rows) + "\n")
 
     run = cxtext("run", "--config", str(config), cwd=ROOT)

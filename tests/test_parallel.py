@@ -29,8 +29,8 @@ def test_executor_chooses_inline_for_small_jobs_and_processes_for_big_ones():
 def loaded(tmp_path_factory):
     """A state folder with 756 ingested feedback (750 English, 6 non-English), none enriched yet."""
     from cxtext.config import load_settings
-    from cxtext.ingest.load import ingest_file
     from cxtext.devtools.sampledata import generate
+    from cxtext.ingest.load import ingest_file
     from cxtext.store.db import Store
     from tests.test_operations import write_config
 

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from cxtext.evaluation.pii import PLANTED, PLACEHOLDER, TEMPLATES, changed_look_alikes, markdown, sample_redactions
+from cxtext.evaluation.pii import PLACEHOLDER, PLANTED, TEMPLATES, changed_look_alikes, markdown, sample_redactions
 from cxtext.ingest.redact import redact_text
 from tests.conftest import REVIEWS_SOURCE, ROOT, write_config
 
@@ -58,20 +58,39 @@ def planted_files(landing) -> None:
         first.setdefault(kind, value)
     rows = [["review_id", "submitted_at", "stars", "title", "text", "customer_id", "contact"]]
     for i, value in enumerate(values):
-        rows.append([f"P{i}", "2026-07-06 10:00", "2", f"about {values[(i + 7) % len(values)]}",
-                     f"Delivery was late. Contact me at {value} please.", values[(i + 3) % len(values)],
-                     values[(i + 11) % len(values)]])
-    rows += [["X1", "2026-07-06 10:00", "9", "t", f"stars out of range, call {first['phone']}", "C1", first["email"]],
-             ["X2", "2026-07-06 10:00", "6011111111111117", "t", "a card number as stars", "C1", ""],
-             ["X3", first["email"], "4", "t", "an e-mail address as the date", "C1", ""],
-             ["X4", "2026-07-06 10:00", "4", "t", f"first text with {first['iban']}", "C1", ""],
-             ["X4", "2026-07-06 10:00", "4", "t", "second text", "C1", ""],
-             ["X5", "2026-07-06 10:00", "4", f"missing columns {first['ip']}"]]
+        rows.append(
+            [
+                f"P{i}",
+                "2026-07-06 10:00",
+                "2",
+                f"about {values[(i + 7) % len(values)]}",
+                f"Delivery was late. Contact me at {value} please.",
+                values[(i + 3) % len(values)],
+                values[(i + 11) % len(values)],
+            ]
+        )
+    rows += [
+        ["X1", "2026-07-06 10:00", "9", "t", f"stars out of range, call {first['phone']}", "C1", first["email"]],
+        ["X2", "2026-07-06 10:00", "6011111111111117", "t", "a card number as stars", "C1", ""],
+        ["X3", first["email"], "4", "t", "an e-mail address as the date", "C1", ""],
+        ["X4", "2026-07-06 10:00", "4", "t", f"first text with {first['iban']}", "C1", ""],
+        ["X4", "2026-07-06 10:00", "4", "t", "second text", "C1", ""],
+        ["X5", "2026-07-06 10:00", "4", f"missing columns {first['ip']}"],
+    ]
     with open(landing / "reviews.csv", "w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
     handles = [v for k, v in PLANTED if k == "handle"]
-    posts = [json.dumps({"id": f"T{i}", "created_at": "2026-07-06T10:00:00Z", "text": f"RT {handle}: late again {value}",
-                         "user": {"handle": handle, "location": value}}) for i, (handle, value) in enumerate(zip(handles, values))]
+    posts = [
+        json.dumps(
+            {
+                "id": f"T{i}",
+                "created_at": "2026-07-06T10:00:00Z",
+                "text": f"RT {handle}: late again {value}",
+                "user": {"handle": handle, "location": value},
+            }
+        )
+        for i, (handle, value) in enumerate(zip(handles, values))
+    ]
     posts.append('{"id": "T9", "text": "broken ' + first["email"] + '"')
     (landing / "social.jsonl").write_text("\n".join(posts) + "\n", encoding="utf-8")
 
@@ -116,8 +135,13 @@ def test_no_planted_value_anywhere_after_a_nightly_run(tmp_path):
             reasons = dict(con.execute("SELECT reason, count(*) FROM rejects GROUP BY ALL").fetchall())
     with Store.open(state / "cx.duckdb", read_only=True) as store:
         places["pain points artifact"] = top_pain_points_markdown(store)
-    assert reasons == {"out_of_range": 2, "bad_created_at": 1, "conflicting_duplicate_id": 1, "field_count": 1,
-                       "invalid_json": 1}
+    assert reasons == {
+        "out_of_range": 2,
+        "bad_created_at": 1,
+        "conflicting_duplicate_id": 1,
+        "field_count": 1,
+        "invalid_json": 1,
+    }
     assert places["cx.duckdb:archived_files"] and places["cx.duckdb:rejects"]
     leaks = [(kind, value, place) for kind, value in PLANTED for place, text in places.items() if value in text]
     assert leaks == []

@@ -35,7 +35,7 @@ def test_redaction_is_idempotent_and_never_grows_digits(text):
 def test_every_luhn_valid_card_is_redacted(digits, separator):
     check = next(d for d in range(10) if luhn_ok("".join(map(str, digits + [d]))))
     number = "".join(map(str, digits + [check]))
-    written = separator.join(number[i:i + 4] for i in range(0, 16, 4))
+    written = separator.join(number[i : i + 4] for i in range(0, 16, 4))
     assert redact_text(f"card {written} please") == "card [CARD] please"
 
 
@@ -50,12 +50,15 @@ def test_feedback_ids_are_stable_hex_and_distinct(source, record_id, other_id):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2),
-       st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=11, max_size=30), st.booleans())
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=11, max_size=30),
+    st.booleans(),
+)
 def test_every_valid_iban_is_redacted(country, bban, grouped):
     check = next(f"{d:02d}" for d in range(100) if iban_ok(f"{country}{d:02d}{bban}"))
     iban = f"{country}{check}{bban}"
-    written = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)) if grouped else iban
+    written = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if grouped else iban
     assert redact_text(f"pay to {written}, thanks") == "pay to [IBAN], thanks"
 
 

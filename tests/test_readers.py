@@ -58,8 +58,11 @@ def test_csv_empty_and_header_only(tmp_path, content):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"), ("id,text\n1,a\n".encode("utf-16"), "UTF-16"),
-     (b"id,id\n1,2\n", "repeats column")],
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("id,text\n1,a\n".encode("utf-16"), "UTF-16"),
+        (b"id,id\n1,2\n", "repeats column"),
+    ],
 )
 def test_unreadable_files_raise_with_the_file_name(tmp_path, content, message):
     with pytest.raises(SourceReadError, match=message) as info:
@@ -77,7 +80,13 @@ def test_jsonl_bad_lines_are_rejects_with_line_numbers(tmp_path):
     lines = [b'\xef\xbb\xbf{"id": 1}', b'{"id": 2', b"", b"[1, 2]", b'{"id": "caf\xe9"}', deep.encode(), b'{"id": 3}\r']
     _, records = read(tmp_path, b"\n".join(lines) + b"\n", fmt="jsonl")
     assert [(r.position, r.reason) for r in records] == [
-        (1, None), (2, "invalid_json"), (4, "not_an_object"), (5, "invalid_utf8"), (6, "invalid_json"), (7, None)]
+        (1, None),
+        (2, "invalid_json"),
+        (4, "not_an_object"),
+        (5, "invalid_utf8"),
+        (6, "invalid_json"),
+        (7, None),
+    ]
     assert records[0].data == {"id": 1} and records[-1].data == {"id": 3}
 
 

@@ -36,8 +36,18 @@ def test_parse_time_rejects_garbage(value):
 
 @pytest.mark.parametrize(
     "field, value, expected",
-    [("nps", "0", 0), ("nps", "10", 10), ("nps", "9.0", 9), ("nps", 7, 7), ("nps", "", None), ("nps", None, None),
-     ("nps", " 8 ", 8), ("rating", "5", 5), ("ces", "7", 7), ("csat", "1", 1)],
+    [
+        ("nps", "0", 0),
+        ("nps", "10", 10),
+        ("nps", "9.0", 9),
+        ("nps", 7, 7),
+        ("nps", "", None),
+        ("nps", None, None),
+        ("nps", " 8 ", 8),
+        ("rating", "5", 5),
+        ("ces", "7", 7),
+        ("csat", "1", 1),
+    ],
 )
 def test_parse_score_ok(field, value, expected):
     assert parse_score(field, value) == expected
@@ -45,9 +55,16 @@ def test_parse_score_ok(field, value, expected):
 
 @pytest.mark.parametrize(
     "field, value, reason",
-    [("nps", "11", "out_of_range"), ("nps", "-1", "out_of_range"), ("rating", "0", "out_of_range"),
-     ("rating", "4.5", "out_of_range"), ("rating", "five", "bad_number"), ("csat", "6", "out_of_range"),
-     ("ces", "8", "out_of_range"), ("nps", True, "bad_number")],
+    [
+        ("nps", "11", "out_of_range"),
+        ("nps", "-1", "out_of_range"),
+        ("rating", "0", "out_of_range"),
+        ("rating", "4.5", "out_of_range"),
+        ("rating", "five", "bad_number"),
+        ("csat", "6", "out_of_range"),
+        ("ces", "8", "out_of_range"),
+        ("nps", True, "bad_number"),
+    ],
 )
 def test_parse_score_rejects(field, value, reason):
     with pytest.raises(ValueError) as info:
@@ -76,10 +93,20 @@ def test_lookup_dotted_paths():
     assert lookup(data, "user.missing") is None
 
 
-SOCIAL = make_source_spec("social", {
-    "kind": "social", "format": "jsonl",
-    "columns": {"source_id": "id", "created_at": "ts", "text": "text", "customer_key": "user.handle", "channel": "platform"},
-})
+SOCIAL = make_source_spec(
+    "social",
+    {
+        "kind": "social",
+        "format": "jsonl",
+        "columns": {
+            "source_id": "id",
+            "created_at": "ts",
+            "text": "text",
+            "customer_key": "user.handle",
+            "channel": "platform",
+        },
+    },
+)
 
 
 def canonical(data, spec=SOCIAL, **kw):
@@ -87,8 +114,16 @@ def canonical(data, spec=SOCIAL, **kw):
 
 
 def test_to_canonical_maps_redacts_and_keeps_extra():
-    row = canonical({"id": "T1", "ts": "2026-07-06T10:00:00Z", "text": "mail me: a@b.example.com",
-                     "platform": "x", "user": {"handle": "@maria", "followers": 12}, "lang": "en"})
+    row = canonical(
+        {
+            "id": "T1",
+            "ts": "2026-07-06T10:00:00Z",
+            "text": "mail me: a@b.example.com",
+            "platform": "x",
+            "user": {"handle": "@maria", "followers": 12},
+            "lang": "en",
+        }
+    )
     assert row["text"] == "mail me: [EMAIL]"
     assert row["source_record_id"] == "T1" and row["kind"] == "social" and row["channel"] == "x"
     assert row["created_at"] == datetime(2026, 7, 6, 10, 0)

@@ -13,9 +13,11 @@ import pytest
 
 from tests.conftest import REVIEWS_SOURCE, write_config
 
-ROWS = ["R1,2026-09-01 10:00,5,Great,Lovely strap and fast delivery,C1",
-        "R2,2026-09-01 11:00,1,Bad,The buckle snapped on day two,C2",
-        "R3,2026-09-02 11:00,,,,C3"]  # a reject: no text
+ROWS = [
+    "R1,2026-09-01 10:00,5,Great,Lovely strap and fast delivery,C1",
+    "R2,2026-09-01 11:00,1,Bad,The buckle snapped on day two,C2",
+    "R3,2026-09-02 11:00,,,,C3",
+]  # a reject: no text
 
 
 def _state(tmp_path, retention: str = ""):
@@ -25,20 +27,32 @@ def _state(tmp_path, retention: str = ""):
     from cxtext.ops.workspace import open_workspace
 
     (tmp_path / "landing").mkdir()
-    (tmp_path / "landing/reviews-1.csv").write_text("review_id,submitted_at,stars,title,text,customer_id\n" + "\n".join(ROWS) + "\n")
+    (tmp_path / "landing/reviews-1.csv").write_text(
+        "review_id,submitted_at,stars,title,text,customer_id\n" + "\n".join(ROWS) + "\n"
+    )
     settings = load_settings(write_config(tmp_path, REVIEWS_SOURCE + retention))
     with open_workspace(settings, purpose="test") as workspace:
         for spec, path in scan_landing(workspace.store, settings).new:
             ingest_file(workspace.store, settings, path, spec)
         for _ in range(2):  # right after an ingest: no enrichment, no aggregate step
-            publish_with_aggregates(workspace.store, settings.published_db, snapshots=settings.snapshots_dir,
-                                    keep=settings.snapshots_kept, label="t", timezone=settings.reporting_timezone)
+            publish_with_aggregates(
+                workspace.store,
+                settings.published_db,
+                snapshots=settings.snapshots_dir,
+                keep=settings.snapshots_kept,
+                label="t",
+                timezone=settings.reporting_timezone,
+            )
     return settings
 
 
 def cli(settings, *args):
-    return subprocess.run([sys.executable, "-m", "cxtext.cli", *args, "--config", str(settings.config_path)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cxtext.cli", *args, "--config", str(settings.config_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_publish_right_after_an_ingest_carries_the_views(tmp_path):

@@ -50,7 +50,10 @@ BRAND = HandlePolicy.of(True, ["@VoltaShop"])
         ("waited 45 minutes, 3 times, paid £1 299.00", "waited 45 minutes, 3 times, paid £1 299.00"),
         ("version 2.10.3 crashes", "version 2.10.3 crashes"),
         ("build 10.0.19041.1, v1.2.3.4, 256.1.1.1, 1.2.3.4.5", "build 10.0.19041.1, v1.2.3.4, 256.1.1.1, 1.2.3.4.5"),
-        ("at 10:00:00, score 3:2, std::vector, 00:1A:2B:3C:4D:5E", "at 10:00:00, score 3:2, std::vector, 00:1A:2B:3C:4D:5E"),
+        (
+            "at 10:00:00, score 3:2, std::vector, 00:1A:2B:3C:4D:5E",
+            "at 10:00:00, score 3:2, std::vector, 00:1A:2B:3C:4D:5E",
+        ),
         ("code AB12CDEF3456789XYZ, parcel 1Z999AA10123456784", "code AB12CDEF3456789XYZ, parcel 1Z999AA10123456784"),
         ("Order #VS754988 was meant to arrive", "Order #VS754988 was meant to arrive"),
         ("@VoltaShop #fail", "@VoltaShop #fail"),
@@ -67,13 +70,29 @@ def test_handles_are_redacted_by_default_and_can_be_left():
     assert redact_text("@Jane_D, jane@example.com", HandlePolicy(redact=False)) == "@Jane_D, [EMAIL]"
 
 
-@pytest.mark.parametrize("iban, ok", [("GB29NWBK60161331926819", True), ("GB28NWBK60161331926819", False),
-                                      ("DE89370400440532013000", True), ("GB29NWBK6016", False)])
+@pytest.mark.parametrize(
+    "iban, ok",
+    [
+        ("GB29NWBK60161331926819", True),
+        ("GB28NWBK60161331926819", False),
+        ("DE89370400440532013000", True),
+        ("GB29NWBK6016", False),
+    ],
+)
 def test_iban_checksum(iban, ok):
     assert iban_ok(iban) is ok
 
 
-@pytest.mark.parametrize("digits, ok", [("4111111111111111", True), ("378282246310005", True), ("1234567812345678", False), ("79927398713", True), ("79927398710", False)])
+@pytest.mark.parametrize(
+    "digits, ok",
+    [
+        ("4111111111111111", True),
+        ("378282246310005", True),
+        ("1234567812345678", False),
+        ("79927398713", True),
+        ("79927398710", False),
+    ],
+)
 def test_luhn(digits, ok):
     assert luhn_ok(digits) is ok
 
@@ -133,21 +152,40 @@ def test_written_differently_still_redacted(text, expected):
     assert redact_text(text, BRAND) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "SSN-like 666-12-3456, 912-34-5678, 123-00-4567, 123-45-0000",
-    "order 123-45-67890", "part 123-45-6789-B", "ticket 1234-56-7890",
-    "NI-like GB123456A, QQ123456C, AB123456E, ab123456c", "flight BA 12 34 56 7",
-    "１２３４５６７８１２３４５６７８", "ｖｅｒｓｉｏｎ ２.１０.３",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SSN-like 666-12-3456, 912-34-5678, 123-00-4567, 123-45-0000",
+        "order 123-45-67890",
+        "part 123-45-6789-B",
+        "ticket 1234-56-7890",
+        "NI-like GB123456A, QQ123456C, AB123456E, ab123456c",
+        "flight BA 12 34 56 7",
+        "１２３４５６７８１２３４５６７８",
+        "ｖｅｒｓｉｏｎ ２.１０.３",
+    ],
+)
 def test_look_alikes_of_the_new_kinds_stay(text):
     assert redact_text(text, BRAND) == text
 
 
 def test_numbers_bytes_and_other_scalars_are_redacted_when_they_read_as_pii():
-    value = {"card": 4111111111111111, "phone": b"+44 20 7946 0958", "order": 1234567812345678, "price": 12.5,
-             "ok": True, "nested": [378282246310005, "x"]}
-    assert redact_value(value) == {"card": "[CARD]", "phone": "[PHONE]", "order": 1234567812345678, "price": 12.5,
-                                   "ok": True, "nested": ["[CARD]", "x"]}
+    value = {
+        "card": 4111111111111111,
+        "phone": b"+44 20 7946 0958",
+        "order": 1234567812345678,
+        "price": 12.5,
+        "ok": True,
+        "nested": [378282246310005, "x"],
+    }
+    assert redact_value(value) == {
+        "card": "[CARD]",
+        "phone": "[PHONE]",
+        "order": 1234567812345678,
+        "price": 12.5,
+        "ok": True,
+        "nested": ["[CARD]", "x"],
+    }
 
 
 def test_redaction_is_idempotent_on_folded_text():

@@ -60,14 +60,18 @@ def _drill_and_filter(browser, url: str, name: str) -> dict:
     browser.open(url, 390)
     seen = {"title": browser.js("document.title")}
     browser.js("document.querySelector('#journey .card').click(); true")
-    seen["stage"] = browser.js("({hidden: document.getElementById('detail').hidden, "
-                               "title: document.getElementById('detail-title').textContent, "
-                               "chart: document.querySelectorAll('#detail-chart svg').length})")
+    seen["stage"] = browser.js(
+        "({hidden: document.getElementById('detail').hidden, "
+        "title: document.getElementById('detail-title').textContent, "
+        "chart: document.querySelectorAll('#detail-chart svg').length})"
+    )
     browser.js("document.querySelector('#pain-table button.link').click(); true")
-    seen["theme"] = browser.js("({title: document.getElementById('detail-title').textContent, "
-                               "segments: document.getElementById('detail-segments').tBodies[0].rows.length, "
-                               "quotes: document.querySelectorAll('#detail-quotes .quote').length, "
-                               "chart: document.querySelectorAll('#detail-chart svg').length})")
+    seen["theme"] = browser.js(
+        "({title: document.getElementById('detail-title').textContent, "
+        "segments: document.getElementById('detail-segments').tBodies[0].rows.length, "
+        "quotes: document.querySelectorAll('#detail-quotes .quote').length, "
+        "chart: document.querySelectorAll('#detail-chart svg').length})"
+    )
     browser.screenshot(ARTEFACTS / f"{name}-drill-390.png")
     seen["week"] = browser.js("""(() => {
       const s = document.getElementById('period');

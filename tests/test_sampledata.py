@@ -17,8 +17,18 @@ from cxtext.devtools.sampledata import generate
 SMALL = {"n_reviews": 300, "n_surveys": 300, "n_social": 300}
 FILES = ("reviews.csv", "survey_comments.csv", "social_mentions.jsonl", "manifest.json")
 REVIEW_HEADER = ["review_id", "submitted_at", "product", "stars", "title", "text", "customer_id", "country"]
-SURVEY_HEADER = ["response_id", "responded_at", "survey", "touchpoint", "nps", "csat", "ces", "comment",
-                 "respondent_email", "channel"]
+SURVEY_HEADER = [
+    "response_id",
+    "responded_at",
+    "survey",
+    "touchpoint",
+    "nps",
+    "csat",
+    "ces",
+    "comment",
+    "respondent_email",
+    "channel",
+]
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -129,8 +139,15 @@ def test_csv_headers_and_good_counts(small):
 
 
 def test_manifest_generator_block(small):
-    assert small["generator"] == {"seed": 42, "start": "2026-07-06", "weeks": 13, "n_reviews": 300,
-                                  "n_surveys": 300, "n_social": 300, "reporting_timezone": "Europe/London"}
+    assert small["generator"] == {
+        "seed": 42,
+        "start": "2026-07-06",
+        "weeks": 13,
+        "n_reviews": 300,
+        "n_surveys": 300,
+        "n_social": 300,
+        "reporting_timezone": "Europe/London",
+    }
     assert {f["source"] for f in small["files"].values()} == {"shop_reviews", "surveys", "social_listening"}
 
 
@@ -149,8 +166,12 @@ def test_review_fields(small):
 
 
 def test_survey_fields_follow_the_survey_type(small):
-    touchpoints = {"post_purchase": {"checkout"}, "post_delivery": {"delivery"},
-                   "post_support": {"support_contact"}, "relationship_nps": {"general", "account"}}
+    touchpoints = {
+        "post_purchase": {"checkout"},
+        "post_delivery": {"delivery"},
+        "post_support": {"support_contact"},
+        "relationship_nps": {"general", "account"},
+    }
     for row in good_records(small, "survey_comments.csv"):
         assert re.fullmatch(r"S\d{6}", row["response_id"])
         assert re.fullmatch(r"2026-\d\d-\d\dT\d\d:\d\d:\d\d\+01:00", row["responded_at"])  # BST all period
@@ -211,10 +232,12 @@ def test_all_seven_stages_appear_with_both_polarities(small):
 
 def test_planted_items_are_described(small):
     planted = {p["id"]: p for p in small["planted"]}
-    expected = {"payment_failures": ("purchase", "spike", "negative"),
-                "support_wait_times": ("support", "steady", "negative"),
-                "delivery_delays": ("onboarding", "growing", "negative"),
-                "product_quality_praise": ("usage", "praise", "positive")}
+    expected = {
+        "payment_failures": ("purchase", "spike", "negative"),
+        "support_wait_times": ("support", "steady", "negative"),
+        "delivery_delays": ("onboarding", "growing", "negative"),
+        "product_quality_praise": ("usage", "praise", "positive"),
+    }
     assert {k: (p["stage"], p["shape"], p["expected_sentiment"]) for k, p in planted.items()} == expected
     assert planted["payment_failures"]["weeks"] == ["2026-W34"]
     assert planted["payment_failures"]["week_starts"] == ["2026-08-17"]
@@ -240,9 +263,11 @@ def test_planted_shapes_hold_at_default_sizes(default):
 
 def test_planted_records_sit_in_the_weeks_the_manifest_says(default):
     start = datetime.date(2026, 7, 6)
-    time_column = {"shop_reviews": ("reviews.csv", "review_id", "submitted_at"),
-                   "surveys": ("survey_comments.csv", "response_id", "responded_at"),
-                   "social_listening": ("social_mentions.jsonl", "id", "created_at")}
+    time_column = {
+        "shop_reviews": ("reviews.csv", "review_id", "submitted_at"),
+        "surveys": ("survey_comments.csv", "response_id", "responded_at"),
+        "social_listening": ("social_mentions.jsonl", "id", "created_at"),
+    }
     weeks_of = {}
     for source, (file, id_column, time_key) in time_column.items():
         weeks_of[source] = {r[id_column]: local_week(r[time_key], start) for r in good_records(default, file)}
@@ -270,9 +295,14 @@ def test_scores_follow_sentiment(default):
 
 
 def test_malformed_lines_are_malformed_as_described(small):
-    expected = {("reviews.csv", "field_count"), ("reviews.csv", "missing_text"), ("reviews.csv", "out_of_range"),
-                ("survey_comments.csv", "out_of_range"), ("survey_comments.csv", "missing_text"),
-                ("social_mentions.jsonl", "invalid_json")}
+    expected = {
+        ("reviews.csv", "field_count"),
+        ("reviews.csv", "missing_text"),
+        ("reviews.csv", "out_of_range"),
+        ("survey_comments.csv", "out_of_range"),
+        ("survey_comments.csv", "missing_text"),
+        ("social_mentions.jsonl", "invalid_json"),
+    }
     assert {(m["file"], m["expected_reason"]) for m in small["malformed"]} == expected
     for entry in small["malformed"]:
         line = physical_lines(small["_dir"] / entry["file"])[entry["line"] - 1]
@@ -370,9 +400,14 @@ def test_near_duplicates_are_small_changes_by_another_handle(small):
 
 # --------------------------------------------------------------------------- non-English feedback
 
-LANGUAGE_WORDS = {"fr": ("le", "la", "et", "très", "mon", "ma"), "de": ("und", "der", "die", "das", "ich", "sehr"),
-                  "es": ("el", "la", "y", "muy", "de", "mis"), "it": ("il", "e", "di", "molto", "mio", "alla"),
-                  "pt": ("o", "a", "e", "muito", "meu", "com"), "nl": ("de", "het", "en", "ik", "mijn", "erg")}
+LANGUAGE_WORDS = {
+    "fr": ("le", "la", "et", "très", "mon", "ma"),
+    "de": ("und", "der", "die", "das", "ich", "sehr"),
+    "es": ("el", "la", "y", "muy", "de", "mis"),
+    "it": ("il", "e", "di", "molto", "mio", "alla"),
+    "pt": ("o", "a", "e", "muito", "meu", "com"),
+    "nl": ("de", "het", "en", "ik", "mijn", "erg"),
+}
 
 
 def text_of(record):
@@ -391,8 +426,11 @@ def test_non_english_records_are_listed_and_sit_in_the_files(default):
     pii = {p["record_id"] for p in default["pii"]}
     for entry in entries:
         line = physical_lines(default["_dir"] / entry["file"])[entry["line"] - 1]
-        record = json.loads(line) if entry["file"].endswith(".jsonl") else \
-            dict(zip(REVIEW_HEADER if entry["file"] == "reviews.csv" else SURVEY_HEADER, next(csv.reader([line]))))
+        record = (
+            json.loads(line)
+            if entry["file"].endswith(".jsonl")
+            else dict(zip(REVIEW_HEADER if entry["file"] == "reviews.csv" else SURVEY_HEADER, next(csv.reader([line]))))
+        )
         assert entry["record_id"] in (record.get("id"), record.get("review_id"), record.get("response_id"))
         assert entry["record_id"] not in planted and entry["record_id"] not in pii
         words = set(re.findall(r"\w+", text_of(record).lower()))
@@ -400,12 +438,20 @@ def test_non_english_records_are_listed_and_sit_in_the_files(default):
         assert record.get("lang", entry["language"]) == entry["language"]
         if "stars" in record:  # the stars and the title agree with the text
             assert (int(record["stars"]) <= 2) == (entry["polarity"] == "negative")
-    good_ids = {r.get("id") or r.get("review_id") or r.get("response_id")
-                for file in default["files"] for r in good_records(default, file)}
+    good_ids = {
+        r.get("id") or r.get("review_id") or r.get("response_id")
+        for file in default["files"]
+        for r in good_records(default, file)
+    }
     assert {e["record_id"] for e in entries} <= good_ids
-    assert len({text_of(r) for file in default["files"] for r in good_records(default, file)
-                if (r.get("id") or r.get("review_id") or r.get("response_id")) in {e["record_id"] for e in entries}}) \
-        == len(entries)  # no two the same
+    assert len(
+        {
+            text_of(r)
+            for file in default["files"]
+            for r in good_records(default, file)
+            if (r.get("id") or r.get("review_id") or r.get("response_id")) in {e["record_id"] for e in entries}
+        }
+    ) == len(entries)  # no two the same
 
 
 def test_non_english_records_leave_the_english_ones_as_they_were(tmp_path, small):
@@ -422,8 +468,11 @@ def test_non_english_records_leave_the_english_ones_as_they_were(tmp_path, small
 
 def test_non_english_records_sit_in_time_order(default):
     start = datetime.date(2026, 7, 6)
-    for file, key in (("reviews.csv", "submitted_at"), ("survey_comments.csv", "responded_at"),
-                      ("social_mentions.jsonl", "created_at")):
+    for file, key in (
+        ("reviews.csv", "submitted_at"),
+        ("survey_comments.csv", "responded_at"),
+        ("social_mentions.jsonl", "created_at"),
+    ):
         records = good_records(default, file)
         moments = [r[key] for r in records]  # one format and offset per file in this period: sorts as text
         assert moments == sorted(moments), file

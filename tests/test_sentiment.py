@@ -180,7 +180,7 @@ def test_invalid_lexicon_files_raise_config_error_naming_the_entry(tmp_path, bod
     path.write_text(body)
     scorer = SentimentScorer(lexicon_path=path)
     with pytest.raises(ConfigError, match=message) as raised:
-        scorer.version
+        _ = scorer.version
     assert str(path) in str(raised.value)
 
 
@@ -250,7 +250,10 @@ def _clauses(sentence):
         ("The app is fast - the website is slow", ["The app is fast", "the website is slow"]),
         ("It is expensive, yet worth every penny", ["It is expensive", "yet worth every penny"]),
         ("Great camera but pricey", ["Great camera", "but pricey"]),
-        ("The staff were helpful whereas the manager was rude", ["The staff were helpful", "whereas the manager was rude"]),
+        (
+            "The staff were helpful whereas the manager was rude",
+            ["The staff were helpful", "whereas the manager was rude"],
+        ),
         ("Fast, cheap and reliable.", ["Fast, cheap and reliable."]),  # a short list stays whole
         ("It came with a charger, a cable and a case", ["It came with a charger, a cable and a case"]),
         ("Salt and pepper and more", ["Salt and pepper and more"]),

@@ -1,19 +1,19 @@
 import shutil
-from datetime import date
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from cxtext.store.publish import publish
-from cxtext.insights.views import define_views
 from cxtext.errors import SchemaError
-from cxtext.store.schema import SCHEMA_VERSION, TABLES
+from cxtext.insights.views import define_views
 from cxtext.store.db import Store
-from cxtext.store.ledger import finish_run, start_run
 from cxtext.store.introspection import schema_markdown
+from cxtext.store.ledger import finish_run, start_run
+from cxtext.store.publish import publish
+from cxtext.store.schema import SCHEMA_VERSION, TABLES
 
 DUCKDB_CLI = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
 
@@ -27,7 +27,8 @@ def test_migrate_creates_documented_schema_once(tmp_path):
         assert store.scalar("SELECT value FROM cxtext_meta WHERE key = 'marker'") == "kept"
         undocumented = store.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND (comment IS NULL OR comment = '')")
+            "AND (comment IS NULL OR comment = '')"
+        )
         assert undocumented == []
         assert {t.name for t in TABLES} <= {r[0] for r in store.execute("SELECT table_name FROM duckdb_tables()")}
 
@@ -68,8 +69,11 @@ def test_a_run_is_completed_in_its_snapshot_and_in_the_working_ledger_only_once_
             publish(store, target, finish=killed_before_the_rename)
         assert not target.exists()
         assert store.execute("SELECT status FROM runs") == [("running",)]
-        publish(store, target, finish=lambda database: finish_run(store, run_id, "completed", {"rows_read": 1},
-                                                                 database=database))
+        publish(
+            store,
+            target,
+            finish=lambda database: finish_run(store, run_id, "completed", {"rows_read": 1}, database=database),
+        )
         assert store.execute("SELECT status FROM runs") == [("running",)]  # the flow finishes it next
     with Store.open(target, read_only=True) as published:
         assert published.execute("SELECT run_id, status, counts->>'$.rows_read' FROM runs") == [(run_id, "completed", "1")]
@@ -90,8 +94,12 @@ def test_publish_is_a_complete_copy_the_duckdb_cli_reads(tmp_path):
     con.close()
     assert not list(tmp_path.glob(".cx.duckdb.publishing*"))
     assert DUCKDB_CLI, "the duckdb CLI (PyPI duckdb-cli) is a dev dependency"
-    out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(target), "-c", "SELECT flow, status FROM runs"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [DUCKDB_CLI, "-readonly", "-csv", str(target), "-c", "SELECT flow, status FROM runs"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert "nightly,running" in out.stdout
 
@@ -123,8 +131,9 @@ def test_publish_survives_an_analyst_writing_to_the_old_file(tmp_path):
     target = tmp_path / "cx.duckdb"
     with Store.open(tmp_path / "w.duckdb") as store:
         publish(store, target)
-        analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(target)], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, text=True)
+        analyst = subprocess.Popen(
+            [sys.executable, "-c", ANALYST, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         try:
             assert analyst.stdout.readline().strip() == "written"
             assert (tmp_path / "cx.duckdb.wal").exists()
@@ -163,8 +172,13 @@ def test_recorded_run_completes_or_fails_with_the_error(tmp_path):
         with pytest.raises(ValueError):
             with recorded_run(store, "ingest", {}):
                 raise ValueError("bad file")
-        rows = store.execute("SELECT flow, status, counts->>'$.enriched', versions->>'$.taxonomy', error FROM runs ORDER BY run_id")
-    assert rows == [("enrich", "completed", "3", "abc", None), ("ingest", "failed", None, None, "ValueError: bad file (see the command's output)")]
+        rows = store.execute(
+            "SELECT flow, status, counts->>'$.enriched', versions->>'$.taxonomy', error FROM runs ORDER BY run_id"
+        )
+    assert rows == [
+        ("enrich", "completed", "3", "abc", None),
+        ("ingest", "failed", None, None, "ValueError: bad file (see the command's output)"),
+    ]
 
 
 def test_views_are_documented_column_by_column(tmp_path):
@@ -174,8 +188,10 @@ def test_views_are_documented_column_by_column(tmp_path):
         define_views(store, "Europe/London")
         define_views(store, "Europe/London")  # idempotent
         for view in VIEWS:
-            columns = store.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? "
-                                    "ORDER BY column_index", [view.name])
+            columns = store.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+                [view.name],
+            )
             assert [c for c, _ in columns] == [c for c, _ in view.columns], view.name
             assert all(comment for _, comment in columns), view.name
             assert store.scalar("SELECT comment FROM duckdb_views() WHERE view_name = ?", [view.name])
@@ -187,13 +203,19 @@ def test_weeks_are_cut_in_the_reporting_time_zone(tmp_path):
     with Store.open(tmp_path / "w.duckdb") as store:
         define_views(store, "Europe/London")
         # Sunday 23:30 UTC in summer is Monday 00:30 in London: the next week there.
-        store.execute("INSERT INTO feedback (feedback_id, kind, source, created_at, text) "
-                      "VALUES ('a', 'review', 's', TIMESTAMP '2026-07-12 23:30', 'x')")
+        store.execute(
+            "INSERT INTO feedback (feedback_id, kind, source, created_at, text) "
+            "VALUES ('a', 'review', 's', TIMESTAMP '2026-07-12 23:30', 'x')"
+        )
         assert store.execute("SELECT local_date, local_week FROM feedback_enriched")[0] == (
-            date(2026, 7, 13), date(2026, 7, 13))
+            date(2026, 7, 13),
+            date(2026, 7, 13),
+        )
         define_views(store, "UTC")
         assert store.execute("SELECT local_date, local_week FROM feedback_enriched")[0] == (
-            date(2026, 7, 12), date(2026, 7, 6))
+            date(2026, 7, 12),
+            date(2026, 7, 6),
+        )
 
 
 def test_a_version_2_database_gains_the_later_columns_and_tables(tmp_path):

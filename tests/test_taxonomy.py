@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cxtext.errors import ConfigError
+from cxtext.text.nlp import clean_text, load_nlp
 from cxtext.text.taxonomy import (
     STAGE_IDS,
     get_tagger,
@@ -23,16 +24,23 @@ from cxtext.text.taxonomy import (
     pack_path,
     parse_taxonomy,
 )
-from cxtext.text.nlp import clean_text, load_nlp
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
 SAMPLE_PACKS = ["core", "retail"]
-REQUIRED = {"payment_failure": "purchase", "support_wait_time": "support", "delivery_delay": "onboarding",
-            "product_quality": "usage"}
+REQUIRED = {
+    "payment_failure": "purchase",
+    "support_wait_time": "support",
+    "delivery_delay": "onboarding",
+    "product_quality": "usage",
+}
 #: The sample data's planted pain points (manifest ids) and the theme that must find each.
-PLANTED_THEMES = {"payment_failures": "payment_failure", "support_wait_times": "support_wait_time",
-                  "delivery_delays": "delivery_delay", "product_quality_praise": "product_quality"}
+PLANTED_THEMES = {
+    "payment_failures": "payment_failure",
+    "support_wait_times": "support_wait_time",
+    "delivery_delays": "delivery_delay",
+    "product_quality_praise": "product_quality",
+}
 CORE = load_taxonomy(layer_paths(["core"]))
 TAXONOMY = load_taxonomy(layer_paths(SAMPLE_PACKS))
 
@@ -71,8 +79,11 @@ def test_version_is_a_content_hash(tmp_path):
 
 def test_get_tagger_follows_the_users_file(tmp_path):
     user = tmp_path / "mine.toml"
-    user.write_text('[[themes]]\nid = "zzyzx_shortage"\nname = "Zzyzx"\nstage = "consideration"\n'
-                    'phrases = ["zzyzx shortage"]\nexamples = ["A zzyzx shortage again."]\n', encoding="utf-8")
+    user.write_text(
+        '[[themes]]\nid = "zzyzx_shortage"\nname = "Zzyzx"\nstage = "consideration"\n'
+        'phrases = ["zzyzx shortage"]\nexamples = ["A zzyzx shortage again."]\n',
+        encoding="utf-8",
+    )
     first = get_tagger(layer_paths(["core"], [user]))
     assert get_tagger(layer_paths(["core"], [user])) is first
     assert {m.theme for m in first.tag(load_nlp()("A zzyzx shortage again."))} == {"zzyzx_shortage"}
@@ -89,7 +100,7 @@ def test_get_tagger_follows_the_users_file(tmp_path):
 def test_examples_and_counter_examples(theme_id):
     """Each theme's sentences, with the packs up to its own (a retail theme refines core ones)."""
     theme = TAXONOMY.theme(theme_id)
-    packs = SAMPLE_PACKS[:SAMPLE_PACKS.index(theme.layer) + 1]
+    packs = SAMPLE_PACKS[: SAMPLE_PACKS.index(theme.layer) + 1]
     missed = [s for s in theme.examples if theme_id not in themes_of(s, packs)]
     wrongly = [s for s in theme.counter_examples if theme_id in themes_of(s, packs)]
     assert not missed, f"{theme_id}: examples not tagged: {missed}"
@@ -123,11 +134,20 @@ def minimal() -> dict:
     return {
         "stages": [{"id": s, "name": s.title(), "description": ""} for s in STAGE_IDS],
         "themes": [
-            {"id": "delivery_delay", "name": "Delivery delays", "stage": "onboarding",
-             "phrases": ["late delivery"], "examples": ["A late delivery."]},
-            {"id": "card_trouble", "name": "Card trouble", "stage": "purchase",
-             "patterns": [[{"LEMMA": "card"}, {"OP": "{0,2}"}, {"LEMMA": "decline"}]],
-             "examples": ["My card was declined."]},
+            {
+                "id": "delivery_delay",
+                "name": "Delivery delays",
+                "stage": "onboarding",
+                "phrases": ["late delivery"],
+                "examples": ["A late delivery."],
+            },
+            {
+                "id": "card_trouble",
+                "name": "Card trouble",
+                "stage": "purchase",
+                "patterns": [[{"LEMMA": "card"}, {"OP": "{0,2}"}, {"LEMMA": "decline"}]],
+                "examples": ["My card was declined."],
+            },
         ],
     }
 
@@ -145,10 +165,14 @@ INVALID = {
     "missing examples": (lambda d: d["themes"][1].pop("examples"), ["card_trouble", "examples"]),
     "empty examples": (lambda d: d["themes"][1].update(examples=[]), ["card_trouble", "examples"]),
     "no phrases or patterns": (lambda d: d["themes"][1].pop("patterns"), ["card_trouble", "phrases or patterns"]),
-    "broken token pattern": (lambda d: d["themes"][1]["patterns"][0].append({"OP": "bogus"}),
-                             ["card_trouble", "patterns #1"]),
-    "pattern not a list of tables": (lambda d: d["themes"][1].update(patterns=["card declined"]),
-                                     ["card_trouble", "patterns"]),
+    "broken token pattern": (
+        lambda d: d["themes"][1]["patterns"][0].append({"OP": "bogus"}),
+        ["card_trouble", "patterns #1"],
+    ),
+    "pattern not a list of tables": (
+        lambda d: d["themes"][1].update(patterns=["card declined"]),
+        ["card_trouble", "patterns"],
+    ),
     "unknown field": (lambda d: d["themes"][1].update(colour="red"), ["card_trouble", "unknown field", "colour"]),
     "missing name": (lambda d: d["themes"][1].pop("name"), ["card_trouble", "name"]),
     "negation not a bool": (lambda d: d["themes"][1].update(negation="no"), ["card_trouble", "negation"]),
@@ -217,12 +241,18 @@ def test_negation(text, expected):
 
 
 def test_several_themes_in_one_document():
-    text = ("Checkout was easy but my card was declined twice. The parcel turned up a week late. "
-            "I sat on hold for ages. Still, the sound quality is superb.")
+    text = (
+        "Checkout was easy but my card was declined twice. The parcel turned up a week late. "
+        "I sat on hold for ages. Still, the sound quality is superb."
+    )
     mentions = get_tagger(layer_paths(SAMPLE_PACKS)).tag(load_nlp()(text))
     assert {(m.theme, m.sentence_index) for m in mentions} == {
-        ("booking_and_ordering", 0), ("payment_failure", 0), ("delivery_delay", 1),
-        ("support_wait_time", 2), ("product_quality", 3)}
+        ("booking_and_ordering", 0),
+        ("payment_failure", 0),
+        ("delivery_delay", 1),
+        ("support_wait_time", 2),
+        ("product_quality", 3),
+    }
     stages = {m.theme: m.stage for m in mentions}
     assert stages["payment_failure"] == "purchase" and stages["product_quality"] == "usage"
     assert [m.start_char for m in mentions] == sorted(m.start_char for m in mentions)
@@ -240,7 +270,7 @@ def test_mention_spans_slice_the_text():
     texts = [example for theme in TAXONOMY.themes for example in theme.examples]
     for doc in nlp.pipe(texts):
         for mention in tagger.tag(doc):
-            assert doc.text[mention.start_char:mention.end_char] == mention.text
+            assert doc.text[mention.start_char : mention.end_char] == mention.text
 
 
 def test_matches_stay_inside_their_sentence():
@@ -265,8 +295,10 @@ def sample_records() -> dict[str, str]:
     manifest = json.loads((SAMPLE_DATA / "manifest.json").read_text(encoding="utf-8"))
     malformed = {m["record_id"] for m in manifest["malformed"]}
     records: dict[str, str] = {}
-    for name, id_column, text_column in (("reviews.csv", "review_id", "text"),
-                                         ("survey_comments.csv", "response_id", "comment")):
+    for name, id_column, text_column in (
+        ("reviews.csv", "review_id", "text"),
+        ("survey_comments.csv", "response_id", "comment"),
+    ):
         with open(SAMPLE_DATA / name, newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 if row[id_column] not in malformed:
@@ -298,8 +330,7 @@ def sample_texts() -> list[str]:
     return [t.lower() for t in texts]
 
 
-needs_sample_data = pytest.mark.skipif(not (SAMPLE_DATA / "manifest.json").exists(),
-                                       reason="sample_data/manifest.json is absent")
+needs_sample_data = pytest.mark.skipif(not (SAMPLE_DATA / "manifest.json").exists(), reason="sample_data/manifest.json is absent")
 
 
 @needs_sample_data
@@ -327,7 +358,7 @@ def test_planted_pain_points_are_found():
         hits = len(truth & found)
         scores[theme] = (round(hits / len(found), 3) if found else 0.0, round(hits / len(truth), 3))
     assert set(scores) == set(PLANTED_THEMES.values())
-    for theme, (precision, recall) in scores.items():
+    for _theme, (precision, recall) in scores.items():
         assert precision >= 0.8 and recall >= 0.8, scores
 
 

@@ -7,19 +7,53 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cxtext.insights.views import define_views
-from cxtext.text.taxonomy import load_taxonomy, layer_paths
+from cxtext.text.taxonomy import layer_paths, load_taxonomy
 from tests.conftest import REVIEW_HEADER
 
 #: Every theme id of the last single taxonomy (docs/TAXONOMY.md lists where each went).
 OLD_IDS = (
-    "marketing_relevance", "spammy_emails", "brand_discovery", "misleading_advertising", "product_information",
-    "pricing_clarity", "reviews_and_comparisons", "stock_availability", "checkout_experience", "payment_failure",
-    "hidden_fees", "discount_codes", "website_usability", "payment_security", "delivery_delay", "delivery_service",
-    "delivery_damage", "packaging", "wrong_or_missing_items", "setup_experience", "instructions", "product_quality",
-    "bugs_and_crashes", "app_experience", "app_connectivity", "performance", "durability", "feature_limitations",
-    "value_for_money", "support_wait_time", "support_helpfulness", "first_contact_resolution", "passed_around",
-    "unresolved_issue", "rude_staff", "chatbot_and_self_service", "returns_process", "refund_delay", "billing_errors",
-    "cancellation", "recommendation", "repeat_purchase",
+    "marketing_relevance",
+    "spammy_emails",
+    "brand_discovery",
+    "misleading_advertising",
+    "product_information",
+    "pricing_clarity",
+    "reviews_and_comparisons",
+    "stock_availability",
+    "checkout_experience",
+    "payment_failure",
+    "hidden_fees",
+    "discount_codes",
+    "website_usability",
+    "payment_security",
+    "delivery_delay",
+    "delivery_service",
+    "delivery_damage",
+    "packaging",
+    "wrong_or_missing_items",
+    "setup_experience",
+    "instructions",
+    "product_quality",
+    "bugs_and_crashes",
+    "app_experience",
+    "app_connectivity",
+    "performance",
+    "durability",
+    "feature_limitations",
+    "value_for_money",
+    "support_wait_time",
+    "support_helpfulness",
+    "first_contact_resolution",
+    "passed_around",
+    "unresolved_issue",
+    "rude_staff",
+    "chatbot_and_self_service",
+    "returns_process",
+    "refund_delay",
+    "billing_errors",
+    "cancellation",
+    "recommendation",
+    "repeat_purchase",
 )
 RETAIL_ONLY = {"delivery_service", "packaging"}  # no core theme: keep the retail pack
 
@@ -33,8 +67,12 @@ def test_every_old_theme_id_has_a_new_home():
         assert set(taxonomy.renamed.values()) <= current
 
 
-OLD_TAXONOMY = "\n".join(f'[[stages]]\nid = "{s}"\nname = "{s}"' for s in
-                         ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")) + """
+OLD_TAXONOMY = (
+    "\n".join(
+        f'[[stages]]\nid = "{s}"\nname = "{s}"'
+        for s in ("awareness", "consideration", "purchase", "onboarding", "usage", "support", "loyalty")
+    )
+    + """
 [[themes]]
 id = "rude_staff"
 name = "Rude staff"
@@ -49,15 +87,17 @@ stage = "loyalty"
 phrases = ["refund"]
 examples = ["Still no refund."]
 """
+)
 
 
 def test_trends_continue_across_the_change(store, review_settings, tmp_path):
-    from cxtext.insights.daily import refresh_daily
     from cxtext.enrich.run import enrich
     from cxtext.ingest.load import ingest_file
+    from cxtext.insights.daily import refresh_daily
 
-    rows = [f'R{i},2026-07-{6 + 7 * (i % 4):02d} 10:00,2,Bad,"The agent was rude and my refund never came.",C{i}'
-            for i in range(8)]
+    rows = [
+        f'R{i},2026-07-{6 + 7 * (i % 4):02d} 10:00,2,Bad,"The agent was rude and my refund never came.",C{i}' for i in range(8)
+    ]
     path = tmp_path / "landing/reviews.csv"
     path.write_text(REVIEW_HEADER + "\n".join(rows) + "\n")
     ingest_file(store, review_settings, path, review_settings.sources["reviews"])

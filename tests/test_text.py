@@ -5,8 +5,14 @@ from cxtext.text.nlp import clean_text, load_nlp, split_hashtag
 
 @pytest.mark.parametrize(
     "tag, words",
-    [("latedelivery", ["late", "delivery"]), ("LateDelivery", ["Late", "Delivery"]), ("customerservice", ["customer", "service"]),
-     ("neveragain", ["never", "again"]), ("fail", ["fail"]), ("xqzt", ["xqzt"])],
+    [
+        ("latedelivery", ["late", "delivery"]),
+        ("LateDelivery", ["Late", "Delivery"]),
+        ("customerservice", ["customer", "service"]),
+        ("neveragain", ["never", "again"]),
+        ("fail", ["fail"]),
+        ("xqzt", ["xqzt"]),
+    ],
 )
 def test_split_hashtag(tag, words):
     assert split_hashtag(tag) == words
@@ -17,8 +23,12 @@ def test_social_cleaning_maps_back_to_the_stored_text():
     clean = clean_text(text, kind="social")
     assert clean.retweet
     assert clean.text == "parcel is late AGAIN 😡 late delivery still waiting"
-    for phrase, original in [("parcel", "parcel"), ("late delivery", "latedelivery"), ("😡", "😡"),
-                             ("still waiting", "still waiting")]:
+    for phrase, original in [
+        ("parcel", "parcel"),
+        ("late delivery", "latedelivery"),
+        ("😡", "😡"),
+        ("still waiting", "still waiting"),
+    ]:
         i = clean.text.index(phrase)
         start, end = clean.original_span(i, i + len(phrase))
         assert text[start:end] == original
@@ -60,8 +70,16 @@ def test_sentences_and_lemmas_read_from_arrays_equal_spacys_own():
     reference.add_pipe("sentencizer")
     reference.add_pipe("lemmatizer", config={"mode": "lookup"})
     reference.initialize()
-    texts = ["", "   ", "One. Two! Three?", "no punctuation at all", "...", "A.B. C", "Delayed DELIVERY!!! The "
-             "iPhone's cases were Broken, I'm NOT happy; the U.S. team Ran RUNNING Runs geese Geese better BEST."]
+    texts = [
+        "",
+        "   ",
+        "One. Two! Three?",
+        "no punctuation at all",
+        "...",
+        "A.B. C",
+        "Delayed DELIVERY!!! The "
+        "iPhone's cases were Broken, I'm NOT happy; the U.S. team Ran RUNNING Runs geese Geese better BEST.",
+    ]
     for ours, theirs in zip(load_nlp().pipe(texts), reference.pipe(texts)):
         assert [(s.start, s.end) for s in sentences(ours)] == [(s.start, s.end) for s in theirs.sents]
         assert [t.lemma_ for t in ours] == [table.get(t.lower_, t.lemma_.lower()) for t in theirs]

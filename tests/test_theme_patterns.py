@@ -11,9 +11,17 @@ import pytest
 
 from cxtext.config import load_settings
 from cxtext.errors import ConfigError
-from cxtext.text.pattern_matcher import PatternMatcher
-from cxtext.text.taxonomy import STAGE_IDS, ThemeTagger, build_matchers, layer_paths, load_taxonomy, parse_layers, settings_layers
 from cxtext.text.nlp import load_nlp, sentences
+from cxtext.text.pattern_matcher import PatternMatcher
+from cxtext.text.taxonomy import (
+    STAGE_IDS,
+    ThemeTagger,
+    build_matchers,
+    layer_paths,
+    load_taxonomy,
+    parse_layers,
+    settings_layers,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = "\n".join(f'[[stages]]\nid = "{s}"\nname = "{s.title()}"' for s in STAGE_IDS)
@@ -65,10 +73,8 @@ def test_patterns_outside_the_bounded_format_are_refused_at_load(case):
 
 
 def test_near_and_not_near_choose_the_sense():
-    returns = theme("returns_process", 'patterns = [{tokens = [{LEMMA = "return"}], not_near = ["flight", "hotel"]}]',
-                    "loyalty")
-    waits = theme("support_wait", 'patterns = [{tokens = [{LEMMA = "wait"}], near = ["hold", "phone"], window = 4}]',
-                  "support")
+    returns = theme("returns_process", 'patterns = [{tokens = [{LEMMA = "return"}], not_near = ["flight", "hotel"]}]', "loyalty")
+    waits = theme("support_wait", 'patterns = [{tokens = [{LEMMA = "wait"}], near = ["hold", "phone"], window = 4}]', "support")
     taxonomy = parse_layers([("t", layer(returns + waits))])
     assert tagged(taxonomy, "I want to return the kettle.") == {"returns_process"}
     assert tagged(taxonomy, "Our return flight was fine.") == set()
@@ -80,8 +86,7 @@ def test_near_and_not_near_choose_the_sense():
 
 
 def test_a_theme_level_not_near_guards_its_phrases_too():
-    taxonomy = parse_layers([("t", layer(theme("returns_process", 'phrases = ["return"]\nnot_near = ["flight"]',
-                                                "loyalty")))])
+    taxonomy = parse_layers([("t", layer(theme("returns_process", 'phrases = ["return"]\nnot_near = ["flight"]', "loyalty")))])
     assert tagged(taxonomy, "The return was easy.") == {"returns_process"}
     assert tagged(taxonomy, "The return flight was easy.") == set()
 
@@ -89,8 +94,11 @@ def test_a_theme_level_not_near_guards_its_phrases_too():
 # ------------------------------------------------------------------------------------- layers
 
 CORE = theme("delays", 'phrases = ["late", "delayed"]', "usage")
-RETAIL = theme("delivery_delay", 'phrases = ["parcel late", "parcel was late"]\nrefines = "delays"\nformerly = ["late_parcels"]',
-               "onboarding")
+RETAIL = theme(
+    "delivery_delay",
+    'phrases = ["parcel late", "parcel was late"]\nrefines = "delays"\nformerly = ["late_parcels"]',
+    "onboarding",
+)
 
 
 def test_a_refining_theme_replaces_the_broader_one_in_its_sentence_only():
@@ -181,8 +189,12 @@ def test_the_one_pass_matcher_finds_what_spacys_matcher_finds():
         for number, pattern in enumerate(t.patterns, start=1):
             ours.add(f"{t.id}#{number}", list(pattern.tokens))
     extra = [  # flags, ORTH and bounded NOT_IN runs too[{"LIKE_NUM": True}, {"ORTH": "%"}, {"LOWER": "off"}],
-             [{"IS_SENT_START": True, "LEMMA": {"IN": ["arrive", "come"]}}, {"LOWER": {"NOT_IN": ["a", "an"]}, "OP": "{1,3}"},
-              {"LEMMA": "day"}]]
+        [
+            {"IS_SENT_START": True, "LEMMA": {"IN": ["arrive", "come"]}},
+            {"LOWER": {"NOT_IN": ["a", "an"]}, "OP": "{1,3}"},
+            {"LEMMA": "day"},
+        ]
+    ]
     for number, tokens in enumerate(extra):
         reference.add(f"extra#{number}", [tokens])
         ours.add(f"extra#{number}", tokens)

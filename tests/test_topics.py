@@ -9,40 +9,55 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from cxtext.evaluation.topics import planted_concentration
-from cxtext.text.topics import (
-    CURRENT,
-    NO_TOPIC,
-    TopicModel,
-    describe_topics,
-    load_current,
-    load_wordllama,
-    make_label,
-    save_model,
-    set_current,
-)
+from cxtext.text.topic_files import CURRENT, load_current, save_model, set_current
+from cxtext.text.topics import NO_TOPIC, TopicModel, describe_topics, load_wordllama, make_label
 
 DELIVERY = [
-    "parcel arrive late again", "delivery late by a week", "courier lose my parcel",
-    "still wait for my delivery", "parcel late and courier rude", "delivery take two week to arrive",
-    "courier never deliver the parcel", "late delivery again this week", "my parcel be late",
+    "parcel arrive late again",
+    "delivery late by a week",
+    "courier lose my parcel",
+    "still wait for my delivery",
+    "parcel late and courier rude",
+    "delivery take two week to arrive",
+    "courier never deliver the parcel",
+    "late delivery again this week",
+    "my parcel be late",
     "wait a week for the courier delivery",
 ]
 PAYMENT = [
-    "card decline at checkout", "payment fail but card charge", "charge twice for one payment",
-    "checkout reject my card", "card payment fail again", "payment decline at checkout page",
-    "bank card charge but payment fail", "checkout payment error card", "my card be charge twice",
+    "card decline at checkout",
+    "payment fail but card charge",
+    "charge twice for one payment",
+    "checkout reject my card",
+    "card payment fail again",
+    "payment decline at checkout page",
+    "bank card charge but payment fail",
+    "checkout payment error card",
+    "my card be charge twice",
     "payment fail at checkout",
 ]
 SUPPORT = [
-    "support agent never answer", "wait on hold for an hour with support", "chat agent be unhelpful",
-    "support never reply to my email", "hold for two hour agent hang up", "agent transfer me three time support",
-    "live chat agent never answer", "support email no reply", "on hold forever support agent",
+    "support agent never answer",
+    "wait on hold for an hour with support",
+    "chat agent be unhelpful",
+    "support never reply to my email",
+    "hold for two hour agent hang up",
+    "agent transfer me three time support",
+    "live chat agent never answer",
+    "support email no reply",
+    "on hold forever support agent",
     "the agent on the chat be rude support",
 ]
 REFUND = [
-    "refund still not process", "wait for my refund for a month", "refund money never return",
-    "return the item refund pending", "refund take forever", "no refund after return",
-    "refund request ignore", "money back refund delay", "still no refund for my return",
+    "refund still not process",
+    "wait for my refund for a month",
+    "refund money never return",
+    "return the item refund pending",
+    "refund take forever",
+    "no refund after return",
+    "refund request ignore",
+    "money back refund delay",
+    "still no refund for my return",
     "refund process slow",
 ]
 DOCS = DELIVERY + PAYMENT + SUPPORT
@@ -87,8 +102,12 @@ def test_transform_gives_ids_and_confidences(model):
 
 def test_unfitted_model_raises_not_fitted():
     fresh = TopicModel()
-    for call in (lambda: fresh.predict(DOCS), lambda: fresh.transform(DOCS), lambda: describe_topics(fresh),
-                 lambda: TopicModel(n_topics=3).fit(DOCS).align_to(fresh)):
+    for call in (
+        lambda: fresh.predict(DOCS),
+        lambda: fresh.transform(DOCS),
+        lambda: describe_topics(fresh),
+        lambda: TopicModel(n_topics=3).fit(DOCS).align_to(fresh),
+    ):
         with pytest.raises(NotFittedError):
             call()
 
@@ -99,14 +118,17 @@ def test_init_only_stores_and_get_params_round_trips():
     assert TopicModel(features="nonsense").features == "nonsense"  # validated in fit, not __init__
 
 
-@pytest.mark.parametrize("params, docs, message", [
-    ({"features": "bert"}, DOCS, "features="),
-    ({"k_min": 8, "k_max": 4}, DOCS, "k_min"),
-    ({"n_topics": 1}, DOCS, "n_topics"),
-    ({"n_topics": 5}, ["late parcel", "card decline", "the and of"], "only 2 documents"),
-    ({}, [], "no documents"),
-    ({}, "a single string", "list of strings"),
-])
+@pytest.mark.parametrize(
+    "params, docs, message",
+    [
+        ({"features": "bert"}, DOCS, "features="),
+        ({"k_min": 8, "k_max": 4}, DOCS, "k_min"),
+        ({"n_topics": 1}, DOCS, "n_topics"),
+        ({"n_topics": 5}, ["late parcel", "card decline", "the and of"], "only 2 documents"),
+        ({}, [], "no documents"),
+        ({}, "a single string", "list of strings"),
+    ],
+)
 def test_invalid_input_is_refused_in_fit(params, docs, message):
     with pytest.raises(ValueError, match=message):
         TopicModel(**params).fit(docs)
@@ -144,11 +166,14 @@ def test_labels_come_from_top_terms(model):
     assert set(rows[0]) == {"topic_id", "label", "top_terms", "size"}
 
 
-@pytest.mark.parametrize("terms, label", [
-    (["parcel late", "parcel", "late", "delivery", "week"], "parcel late · delivery · week"),
-    (["card", "card decline", "checkout", "payment"], "card · checkout · payment"),
-    (["refund"], "refund"),
-])
+@pytest.mark.parametrize(
+    "terms, label",
+    [
+        (["parcel late", "parcel", "late", "delivery", "week"], "parcel late · delivery · week"),
+        (["card", "card decline", "checkout", "payment"], "card · checkout · payment"),
+        (["refund"], "refund"),
+    ],
+)
 def test_make_label_skips_words_already_in_the_label(terms, label):
     assert make_label(terms) == label
 

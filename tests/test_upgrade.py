@@ -35,15 +35,18 @@ def test_a_v1_state_folder_upgrades_and_keeps_working(tmp_path):
         stale = store.scalar(
             "SELECT count(*) FROM feedback f LEFT JOIN enrichment e USING (feedback_id) "
             "WHERE e.feedback_id IS NULL OR e.text_hash <> f.text_hash OR e.taxonomy_version <> "
-            "(SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')")
+            "(SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')"
+        )
         assert before == 221 and stale == 0
         # the ledger goes on: the same file again is recognised, a new one loads
         spec = settings.sources["shop_reviews"]
         again = ingest_file(store, settings, tmp_path / "sample" / "reviews.csv", spec)
         assert again.rows_loaded == 0
         new = tmp_path / "sample" / "reviews-2.csv"
-        new.write_text("review_id,submitted_at,stars,title,text,product,country,customer_id\n"
-                       "UPG-1,2026-09-01 10:00,1,Late,The parcel arrived two weeks late.,Kettle,UK,C-UPG\n")
+        new.write_text(
+            "review_id,submitted_at,stars,title,text,product,country,customer_id\n"
+            "UPG-1,2026-09-01 10:00,1,Late,The parcel arrived two weeks late.,Kettle,UK,C-UPG\n"
+        )
         assert ingest_file(store, settings, new, spec).rows_loaded == 1
         assert store.scalar("SELECT count(*) FROM ingest_batches") == batches + 2
     with duckdb.connect(str(settings.published_db), read_only=True) as con:

@@ -29,7 +29,7 @@ EMERGING_MIN_VOLUME = 10  # the week's count
 
 def rounded(value: float, digits: int):
     """*value* as the views give it: rounded to *digits* decimals."""
-    return pytest.approx(value, abs=0.5 * 10 ** -digits + 1e-12)
+    return pytest.approx(value, abs=0.5 * 10**-digits + 1e-12)
 
 
 class Tiny:
@@ -40,12 +40,25 @@ class Tiny:
         self.themes: set[str] = set()
         self.feedback, self.enrichment, self.mentions, self.topics = [], [], [], []
 
-    def add(self, fid: str, when: datetime, *, nps=None, csat=None, rating=None, mentions=(), topic=None,
-            versions=VERSIONS, edited=False, scored=True) -> None:
+    def add(
+        self,
+        fid: str,
+        when: datetime,
+        *,
+        nps=None,
+        csat=None,
+        rating=None,
+        mentions=(),
+        topic=None,
+        versions=VERSIONS,
+        edited=False,
+        scored=True,
+    ) -> None:
         """One feedback, enriched; *mentions*: (theme, stage, compound, label). *edited*: its text
         changed after the enrichment (the enrichment holds the old text's hash)."""
-        self.feedback.append((fid, "survey" if rating is None else "review", when, f"text of {fid}", f"h-{fid}",
-                              nps, csat, rating))
+        self.feedback.append(
+            (fid, "survey" if rating is None else "review", when, f"text of {fid}", f"h-{fid}", nps, csat, rating)
+        )
         self.enrichment.append((fid, "h-old" if edited else f"h-{fid}", *versions, scored))
         for i, (theme, stage, compound, label) in enumerate(mentions):
             if theme not in self.themes:
@@ -57,17 +70,20 @@ class Tiny:
 
     def aggregate(self) -> None:
         """Write the rows added, then compute the daily tables as a run's aggregate step does."""
-        self._insert("INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps, csat, rating) "
-                     "SELECT col0, col1, 's', col2, col3, col4, col5, col6, col7", self.feedback)
-        self._insert("INSERT INTO enrichment SELECT col0, col1, col2, col3, col4, TIMESTAMP '2026-09-01', col5",
-                     self.enrichment)
-        self._insert("INSERT INTO theme_mentions SELECT col0, col1, col2, col3, 0, 0, 4, 'text', col4, col5, col6, "
-                     "'clause'", self.mentions)
+        self._insert(
+            "INSERT INTO feedback (feedback_id, kind, source, created_at, text, text_hash, nps, csat, rating) "
+            "SELECT col0, col1, 's', col2, col3, col4, col5, col6, col7",
+            self.feedback,
+        )
+        self._insert("INSERT INTO enrichment SELECT col0, col1, col2, col3, col4, TIMESTAMP '2026-09-01', col5", self.enrichment)
+        self._insert(
+            "INSERT INTO theme_mentions SELECT col0, col1, col2, col3, 0, 0, 4, 'text', col4, col5, col6, 'clause'",
+            self.mentions,
+        )
         self._insert("INSERT INTO feedback_topics SELECT col0, col1, 0.9", self.topics)
         self.feedback, self.enrichment, self.mentions, self.topics = [], [], [], []
         with self.store.transaction():
             refresh_daily(self.store.con)
-
 
     def _insert(self, select: str, rows: list[tuple]) -> None:
         """INSERT ... SELECT colN FROM (VALUES ...): one statement for all the rows."""
@@ -194,9 +210,11 @@ def _surveys_and_reviews(db: Tiny, n: int) -> dict[str, tuple[list, list]]:
         db.add(f"rr{i}", DAY, rating=stars_r[i])
     db.add("stale", DAY, nps=0, csat=1, versions=("s0", "t1", "m1"), mentions=negative)  # never counted
     db.add("edited", DAY, nps=0, csat=1, edited=True, mentions=negative)
-    return {"nps": ([_nps_code(x) for x in nps_m], [_nps_code(x) for x in nps_r]),
-            "csat": ([_csat_code(x) for x in csat_m], [_csat_code(x) for x in csat_r]),
-            "stars": (stars_m, stars_r)}
+    return {
+        "nps": ([_nps_code(x) for x in nps_m], [_nps_code(x) for x in nps_r]),
+        "csat": ([_csat_code(x) for x in csat_m], [_csat_code(x) for x in csat_r]),
+        "stars": (stars_m, stars_r),
+    }
 
 
 def test_impact_and_its_interval_follow_the_two_groups_variances():
@@ -212,7 +230,8 @@ def test_impact_and_its_interval_follow_the_two_groups_variances():
         assert row[f"{metric}_negative_mentioners"] == rounded(scale * sum(mentioners) / 36, digits)
         assert row[f"{metric}_rest"] == rounded(scale * sum(rest) / len(rest), digits)
         assert (row[f"{metric}_impact"], row[f"{metric}_impact_low"], row[f"{metric}_impact_high"]) == pytest.approx(
-            (impact, low, high), abs=0.5 * 10 ** -(digits + 1) + 1e-12), metric
+            (impact, low, high), abs=0.5 * 10 ** -(digits + 1) + 1e-12
+        ), metric
         assert low < impact < high
 
 
@@ -276,7 +295,7 @@ def _series() -> dict[str, list[int]]:
 
 
 def _trailing_mean(counts: list[int], w: int) -> float:
-    before = counts[max(0, w - 4):w]
+    before = counts[max(0, w - 4) : w]
     return sum(before) / len(before)
 
 
@@ -308,8 +327,7 @@ def test_emerging_issues_flag_a_weekly_rise_beyond_the_trailing_four_weeks():
         db.add("stale", day, versions=("s1", "t1", "m0"), mentions=[("floor_below", "support", -0.5, "negative")])
         db.add("edited", day, edited=True, mentions=[("floor_below", "support", -0.5, "negative")])
         for topic, (candidate, _) in TOPIC_WEEKS.items():
-            db.store.execute("INSERT INTO topics VALUES (?, ?, [], 12, '{}', 0.1, ?, 'm1')",
-                             [topic, f"topic {topic}", candidate])
+            db.store.execute("INSERT INTO topics VALUES (?, ?, [], 12, '{}', 0.1, ?, 'm1')", [topic, f"topic {topic}", candidate])
         db.aggregate()
         rows = db.store.execute("SELECT week, theme, count, expected, z, kind, rise, ratio FROM emerging_issues")
     assert sorted(r[:5] for r in rows) == _expected_emerging()

@@ -4,9 +4,10 @@ named errors into one-line messages."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import duckdb
 import typer
@@ -14,7 +15,6 @@ import typer.core
 from rich.console import Console
 
 from cxtext import __version__
-
 from cxtext.config import (
     Settings,
     load_settings,
@@ -31,8 +31,10 @@ app = typer.Typer(
 
 def _flag_without_type(display_type_rich):
     """Typer shows a flag as `--dry-run <bool>`, as if it took a value; a flag shows no type."""
+
     def shown(self, ctx):
         return None if self.is_flag else display_type_rich(self, ctx)
+
     return shown
 
 
@@ -46,9 +48,12 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                          help="Print cxtext's version and exit.")) -> None:
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print cxtext's version and exit."),
+) -> None:
     """cxtext: customer feedback (reviews, surveys, social) into a DuckDB file analysts can use."""
+
+
 # Piped output is not cut to 80 columns: tables stay whole in files and logs.
 console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
@@ -61,8 +66,6 @@ def _settings(config: Optional[Path], state_dir: Optional[Path]) -> Settings:
     return load_settings(config, state_dir=state_dir)
 
 
-
-
 @contextmanager
 def _reader(settings: Settings) -> Iterator[Store]:
     """The working database read-only; the published file when a run holds the working one."""
@@ -73,8 +76,11 @@ def _reader(settings: Settings) -> Iterator[Store]:
             try:
                 store = stack.enter_context(Store.open(path, read_only=True))
             except duckdb.IOException as exc:  # a lock held by a run (a damaged file raises DatabaseDamaged)
-                err.print(f"{path.name} is busy (a run is writing it: {str(exc).splitlines()[0][:120]}); "
-                          f"trying {settings.published_db.name}", highlight=False)
+                err.print(
+                    f"{path.name} is busy (a run is writing it: {str(exc).splitlines()[0][:120]}); "
+                    f"trying {settings.published_db.name}",
+                    highlight=False,
+                )
                 continue
             yield store
             return
@@ -100,5 +106,3 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-
-

@@ -29,22 +29,23 @@ def sample_data(
     console.print(f"wrote {out / 'manifest.json'}: {len(manifest['planted'])} planted pain points")
 
 
-
 @app.command("eval")
 def evaluate(
     data: Path = typer.Option(..., "--data", help="Folder of the public labelled data sets (e.g. ../shared/data); only read."),
     sample: Path = typer.Option(Path("sample_data"), "--sample", help="The sample data folder (with manifest.json)."),
     out: Path = typer.Option(Path("docs/EVALUATION.md"), "--out", help="Markdown file to write."),
     gate: Optional[Path] = typer.Option(
-        None, "--gate", help="Floors file (models/eval/floors.toml): exit 1 when a figure is below its floor or missing."
+        None,
+        "--gate",
+        help="Floors file (models/eval/floors.toml): exit 1 when a figure is below its floor or missing.",
     ),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Measure sentiment, theme detection and the sample's planted pain points; write the figures; check floors."""
     import shlex
 
-    from cxtext.evaluation.report import build_report
     from cxtext.evaluation.gate import gate_failures, load_floors, unfloored
+    from cxtext.evaluation.report import build_report
 
     if not data.is_dir():
         raise ConfigError(f"--data {data}: not a folder")
@@ -70,13 +71,18 @@ def evaluate(
     console.print(f"eval gate: all {len(floors)} figures at or above their floors in {gate}")
 
 
-
 @app.command()
 def bench(
     n: int = typer.Option(10_000, "--n", help="Records to generate (e.g. 10000, 100000, 1000000)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Workers of the parallel run (default: the config's, one per core)."),
-    out: Optional[Path] = typer.Option(Path("docs/BENCHMARKS.md"), "--out", help="Markdown file the results are appended to ('-' for none)."),
-    keep: Optional[Path] = typer.Option(None, "--keep", help="Work in this folder and keep it (default: a temporary folder, removed)."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", help="Workers of the parallel run (default: the config's, one per core)."
+    ),
+    out: Optional[Path] = typer.Option(
+        Path("docs/BENCHMARKS.md"), "--out", help="Markdown file the results are appended to ('-' for none)."
+    ),
+    keep: Optional[Path] = typer.Option(
+        None, "--keep", help="Work in this folder and keep it (default: a temporary folder, removed)."
+    ),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Benchmark the whole pipeline on N generated records against the bare VADER loop, with one worker and with all of them."""
@@ -85,5 +91,10 @@ def bench(
     settings = _settings(config, None)
     if n < 300:
         raise ConfigError("--n: at least 300 records (a topic model needs 200 feedback)")
-    run_bench(n, workers=workers or settings.workers, out=None if str(out) == "-" else out, keep=keep,
-              echo=lambda line: console.print(line, highlight=False, markup=False))
+    run_bench(
+        n,
+        workers=workers or settings.workers,
+        out=None if str(out) == "-" else out,
+        keep=keep,
+        echo=lambda line: console.print(line, highlight=False, markup=False),
+    )

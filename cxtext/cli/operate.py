@@ -14,8 +14,8 @@ from rich.table import Table
 from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, err
 from cxtext.errors import CxtextError, DatabaseDamaged
 from cxtext.insights.views import define_views
-from cxtext.store.db import Store
 from cxtext.ops.workspace import open_workspace
+from cxtext.store.db import Store
 from cxtext.store.introspection import schema_markdown
 
 
@@ -36,10 +36,14 @@ def report(
     console.print(f"wrote {target}")
 
 
-
 @app.command()
 def publish(
-    rollback: Optional[int] = typer.Option(None, "--rollback", help="Republish the snapshot N publishes back (default 1: the one before the last) instead of the working database.", show_default=False),
+    rollback: Optional[int] = typer.Option(
+        None,
+        "--rollback",
+        help="Republish the snapshot N publishes back (default 1: the one before the last) instead of the working database.",
+        show_default=False,
+    ),
     list_: bool = typer.Option(False, "--list", help="List the kept snapshots, newest first, and publish nothing."),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
@@ -50,9 +54,10 @@ def publish(
     ledger. A rollback lasts until the next publish (the next nightly run publishes the working database
     again, and says so in its log).
     """
-    from cxtext.report.html import write_report
     from cxtext.insights.refresh import publish_with_aggregates
-    from cxtext.store.publish import rollback as roll_back, snapshot_files
+    from cxtext.report.html import write_report
+    from cxtext.store.publish import rollback as roll_back
+    from cxtext.store.publish import snapshot_files
 
     settings = _settings(config, state_dir)
     if list_:
@@ -63,10 +68,15 @@ def publish(
         store = workspace.store
         if rollback is None:
             with workspace.run("publish", {}) as run, err.status("publishing (daily aggregates, then a file copy)"):
-                published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
-                                                    timezone=settings.reporting_timezone,
-                                                    keep=settings.snapshots_kept, label=f"run{run.run_id}",
-                                                    finish=lambda database: run.complete(store, database=database))
+                published = publish_with_aggregates(
+                    store,
+                    settings.published_db,
+                    snapshots=settings.snapshots_dir,
+                    timezone=settings.reporting_timezone,
+                    keep=settings.snapshots_kept,
+                    label=f"run{run.run_id}",
+                    finish=lambda database: run.complete(store, database=database),
+                )
                 run.complete(store)
             console.print(f"published {published.path} ({published.size / 1e6:.1f} MB), snapshot {published.snapshot.name}")
         else:
@@ -75,16 +85,21 @@ def publish(
             with workspace.run("rollback", {"back": rollback, "snapshot": chosen}) as run:
                 snapshot, _ = roll_back(settings.snapshots_dir, settings.published_db, rollback)
                 run.counts = {"snapshot": snapshot.name}
-            console.print(f"rolled back {settings.published_db} to {snapshot.name} (run {run.run_id}); "
-                          "the next publish (the nightly run) replaces it with the working database")
+            console.print(
+                f"rolled back {settings.published_db} to {snapshot.name} (run {run.run_id}); "
+                "the next publish (the nightly run) replaces it with the working database"
+            )
     with Store.open(settings.published_db, read_only=True) as published_store:
         write_report(published_store, settings.report_path)
 
 
-
 @app.command()
 def forget(
-    customer: Optional[str] = typer.Option(None, "--customer", help="The customer's key as the source sends it (id, e-mail, handle); it is hashed with the salt, never stored."),
+    customer: Optional[str] = typer.Option(
+        None,
+        "--customer",
+        help="The customer's key as the source sends it (id, e-mail, handle); it is hashed with the salt, never stored.",
+    ),
     source: Optional[str] = typer.Option(None, "--source", "-s", help="With --record-id: the source of one record to erase."),
     record_id: Optional[str] = typer.Option(None, "--record-id", help="With --source: the source's id of the record."),
     config: Optional[Path] = ConfigOption,
@@ -105,12 +120,14 @@ def forget(
         erasure, published = forget_everywhere(workspace, target)
         run_id = workspace.store.scalar("SELECT max(run_id) FROM runs WHERE flow = 'forget'")
     removed = sum(erasure.rows.values())
-    console.print(f"erasure {erasure.erasure_id} (run {run_id}): removed {removed:,} row(s) {erasure.rows}, "
-                  f"rewrote {erasure.archive_files} archived file(s) and {erasure.snapshots} snapshot(s), republished "
-                  f"{published.path}", highlight=False)
+    console.print(
+        f"erasure {erasure.erasure_id} (run {run_id}): removed {removed:,} row(s) {erasure.rows}, "
+        f"rewrote {erasure.archive_files} archived file(s) and {erasure.snapshots} snapshot(s), republished "
+        f"{published.path}",
+        highlight=False,
+    )
     if not removed:
         console.print("nothing matched: check the key (as the source sends it) or the source and record id")
-
 
 
 @app.command()
@@ -120,13 +137,18 @@ def sources(config: Optional[Path] = ConfigOption) -> None:
     table = Table("source", "kind", "format", "landing folder", "files", "time format (zone)", "columns")
     for spec in settings.sources.values():
         landing = _shown_path(spec.landing) if spec.landing else "-"
-        table.add_row(spec.name, spec.kind, spec.format, landing, spec.pattern,
-                      f"{spec.created_at_format} ({spec.timezone})",
-                      "\n".join(f"{k}={v}" for k, v in spec.columns.items()))
+        table.add_row(
+            spec.name,
+            spec.kind,
+            spec.format,
+            landing,
+            spec.pattern,
+            f"{spec.created_at_format} ({spec.timezone})",
+            "\n".join(f"{k}={v}" for k, v in spec.columns.items()),
+        )
     console.print(table)
     if settings.config_path is None:
         console.print("no config file found (looked for $CXTEXT_CONFIG and ./cxtext.toml)")
-
 
 
 def _shown_path(path: Path) -> str:
@@ -134,7 +156,6 @@ def _shown_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
 
 
 @app.command()
@@ -147,8 +168,11 @@ def runs(
     """Show recent runs from the ledger, newest first: what ran, with what, what it did, how it ended."""
     settings = _settings(config, state_dir)
     with _reader(settings) as store:
-        rows = store.dicts("SELECT run_id, flow, status, parameters, versions, counts, error, started_at, finished_at, pid "
-                           "FROM runs WHERE ? IS NULL OR run_id = ? ORDER BY run_id DESC LIMIT ?", [run_id, run_id, limit])
+        rows = store.dicts(
+            "SELECT run_id, flow, status, parameters, versions, counts, error, started_at, finished_at, pid "
+            "FROM runs WHERE ? IS NULL OR run_id = ? ORDER BY run_id DESC LIMIT ?",
+            [run_id, run_id, limit],
+        )
     if run_id is not None:
         if not rows:
             raise CxtextError(f"no run {run_id} in the ledger")
@@ -173,19 +197,33 @@ def runs(
     console.print("`cxtext runs --run N` shows one run whole: parameters, versions, counts, error.")
 
 
-
 #: The counts worth a glance, in the order ops read them.
-RUN_COUNTS = ("checks_failed", "files_new", "files_failed", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected", "enriched",
-              "topics_reassigned", "stale_left", "left", "rewritten", "reingested_files", "topics")
-
+RUN_COUNTS = (
+    "checks_failed",
+    "files_new",
+    "files_failed",
+    "rows_read",
+    "rows_loaded",
+    "rows_duplicate",
+    "rows_rejected",
+    "enriched",
+    "topics_reassigned",
+    "stale_left",
+    "left",
+    "rewritten",
+    "reingested_files",
+    "topics",
+)
 
 
 def _brief_parameters(text: str | None) -> str:
     params = json.loads(text) if text else {}
     hidden = {"config", "state_dir", "prefect_flow_run_id", "forced_before", "mapping"}
-    return " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in params.items()
-                    if k not in hidden and v not in (None, [], False))
-
+    return " ".join(
+        f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in params.items()
+        if k not in hidden and v not in (None, [], False)
+    )
 
 
 def _brief_counts(text: str | None) -> str:
@@ -193,10 +231,13 @@ def _brief_counts(text: str | None) -> str:
     return " ".join(f"{k}={counts[k]:,}" for k in RUN_COUNTS if isinstance(counts.get(k), int) and counts[k])
 
 
-
 @app.command()
 def recover(
-    from_snapshot: bool = typer.Option(False, "--from-snapshot", help="Replace the working database by a kept snapshot (required: the only recovery there is)."),
+    from_snapshot: bool = typer.Option(
+        False,
+        "--from-snapshot",
+        help="Replace the working database by a kept snapshot (required: the only recovery there is).",
+    ),
     back: int = typer.Option(0, "--back", help="Which snapshot: 0 the newest, 1 the one before, ... (`cxtext publish --list`)."),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
@@ -213,9 +254,10 @@ def recover(
         raise CxtextError("say how: `cxtext recover --from-snapshot` (docs/OPERATIONS.md, Recovery)")
     settings = _settings(config, state_dir)
     snapshot, aside = recover_from_snapshot(settings, back)
-    console.print(f"recovered {settings.work_db} from {snapshot.name}"
-                  + (f"; the damaged file is {aside.name}" if aside else ""), highlight=False)
-
+    console.print(
+        f"recovered {settings.work_db} from {snapshot.name}" + (f"; the damaged file is {aside.name}" if aside else ""),
+        highlight=False,
+    )
 
 
 # Help texts are rich markup: a literal [word] is written \\[word], or it vanishes.
@@ -234,18 +276,21 @@ def check(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = Sta
             checks = run_checks(store, settings)
     except DatabaseDamaged as exc:
         print(f"fail  database: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     for c in checks:
         print(c.line())
     if worst(checks) == "fail":
         raise typer.Exit(1)
 
 
-
 @app.command()
 def schema(
-    fresh: bool = typer.Option(False, "--fresh", help="Document a new empty database of this version, made in memory "
-                               "(no config or state folder needed): docs/SCHEMA.md is `cxtext schema --fresh`."),
+    fresh: bool = typer.Option(
+        False,
+        "--fresh",
+        help="Document a new empty database of this version, made in memory "
+        "(no config or state folder needed): docs/SCHEMA.md is `cxtext schema --fresh`.",
+    ),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
@@ -253,9 +298,11 @@ def schema(
     if fresh:
         with Store.open(":memory:") as store:
             define_views(store, "UTC")  # the views' documentation is the same in every time zone
-            print("# Schema\n\nEvery table and view of the working database and the analysts' file, from the "
-                  "database's own comments.\nGenerated by `cxtext schema --fresh > docs/SCHEMA.md`; a test fails "
-                  "when it is out of date.\n\n" + schema_markdown(store).rstrip("\n"))
+            print(
+                "# Schema\n\nEvery table and view of the working database and the analysts' file, from the "
+                "database's own comments.\nGenerated by `cxtext schema --fresh > docs/SCHEMA.md`; a test fails "
+                "when it is out of date.\n\n" + schema_markdown(store).rstrip("\n")
+            )
         return
     settings = _settings(config, state_dir)
     with _reader(settings) as store:

@@ -23,20 +23,29 @@ from rich.table import Table
 from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, err
 from cxtext.config import KINDS, SourceSpec, guess_format, make_source_spec, parse_map
 from cxtext.errors import EXIT_CHECKS_FAILED, ConfigError, CxtextError
-from cxtext.store.db import Store
 from cxtext.ops.workspace import open_workspace
-from cxtext.store.workspace import BACKFILL_PURPOSES, NIGHTLY_PURPOSES, bind_state_folder
+from cxtext.store.db import Store
 from cxtext.store.lock import writer_lock
+from cxtext.store.workspace import BACKFILL_PURPOSES, NIGHTLY_PURPOSES, bind_state_folder
 
 
 @app.command()
 def ingest(
     file: Path = typer.Argument(..., help="The file to ingest (CSV, JSONL or Parquet)."),
-    source: str = typer.Option(..., "--source", "-s", help="Source name: a configured source, or a new one (then give --kind and --map)."),
+    source: str = typer.Option(
+        ..., "--source", "-s", help="Source name: a configured source, or a new one (then give --kind and --map)."
+    ),
     kind: Optional[str] = typer.Option(None, "--kind", "-k", help=f"Kind of feedback: {', '.join(KINDS)}."),
-    map_: Optional[str] = typer.Option(None, "--map", "-m", help="Column map FIELD=COLUMN,...; needs created_at and text, e.g. text=body,created_at=ts,source_id=id."),
+    map_: Optional[str] = typer.Option(
+        None,
+        "--map",
+        "-m",
+        help="Column map FIELD=COLUMN,...; needs created_at and text, e.g. text=body,created_at=ts,source_id=id.",
+    ),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv, jsonl or parquet (default: from the file name)."),
-    time_format: Optional[str] = typer.Option(None, "--time-format", help="iso, epoch_s, epoch_ms or a strptime format (default iso)."),
+    time_format: Optional[str] = typer.Option(
+        None, "--time-format", help="iso, epoch_s, epoch_ms or a strptime format (default iso)."
+    ),
     timezone: Optional[str] = typer.Option(None, "--timezone", help="Zone of timestamps without an offset (default UTC)."),
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV delimiter (default ',')."),
     config: Optional[Path] = ConfigOption,
@@ -53,12 +62,22 @@ def ingest(
     spec = _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter)
     with open_workspace(settings, purpose=f"cxtext ingest {file.name}") as workspace:
         store = workspace.store
-        with workspace.run("ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()}) as run, \
-                Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
-                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+        with (
+            workspace.run("ingest", {"file": str(file), "source": spec.name, "mapping": spec.to_json()}) as run,
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TextColumn("{task.completed:,} records"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=not err.is_terminal,
+            ) as progress,
+        ):
             bar = progress.add_task(f"ingesting {file.name}", total=None)
-            result = ingest_file(store, settings, file, spec, run_id=run.run_id,
-                                 on_progress=lambda n: progress.update(bar, completed=n))
+            result = ingest_file(
+                store, settings, file, spec, run_id=run.run_id, on_progress=lambda n: progress.update(bar, completed=n)
+            )
             run.counts = result.as_dict()
     console.print(
         f"{file.name} → source {spec.name!r} (batch {result.batch_id}): read {result.rows_read:,}, "
@@ -67,7 +86,6 @@ def ingest(
         + (f" {result.reasons}" if result.reasons else "")
     )
     console.print("It is in the working database; `cxtext run` publishes it to the analysts' file.")
-
 
 
 def _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone, delimiter) -> SourceSpec:
@@ -81,7 +99,13 @@ def _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone,
         base = configured.to_json()
     else:
         base = {"kind": configured.kind if configured else None, "columns": parse_map(map_)}
-    overrides = {"kind": kind, "format": fmt, "created_at_format": time_format, "timezone": timezone, "delimiter": delimiter}
+    overrides = {
+        "kind": kind,
+        "format": fmt,
+        "created_at_format": time_format,
+        "timezone": timezone,
+        "delimiter": delimiter,
+    }
     base.update({k: v for k, v in overrides.items() if v is not None})
     base.setdefault("format", guess_format(file))
     if base.get("kind") is None:
@@ -90,10 +114,11 @@ def _ad_hoc_spec(settings, file, source, kind, map_, fmt, time_format, timezone,
     return make_source_spec(source, base)
 
 
-
 @app.command()
 def run(
-    adopt_config: bool = typer.Option(False, "--adopt-config", help="Let this config add its sources to a state folder made with another one."),
+    adopt_config: bool = typer.Option(
+        False, "--adopt-config", help="Let this config add its sources to a state folder made with another one."
+    ),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
@@ -103,13 +128,17 @@ def run(
     """
     settings = _settings(config, state_dir)
     if settings.config_path is None:
-        raise ConfigError("no config file found (--config, $CXTEXT_CONFIG, ./cxtext.toml): "
-                          "start one with `cxtext init DIR`")
+        raise ConfigError("no config file found (--config, $CXTEXT_CONFIG, ./cxtext.toml): start one with `cxtext init DIR`")
     # The flow takes the writer lock itself; checking first turns "another run is going" or
     # "this state folder belongs to another config" into a one-line message, not a failed flow run.
-    with writer_lock(settings.lock_path, purpose="cxtext run", wait_seconds=settings.lock_wait_seconds,
-                     queue_behind=BACKFILL_PURPOSES, queue_seconds=settings.nightly_queue_seconds,
-                     on_wait=lambda holder: err.print(f"queued behind a backfill: {holder}", highlight=False)):
+    with writer_lock(
+        settings.lock_path,
+        purpose="cxtext run",
+        wait_seconds=settings.lock_wait_seconds,
+        queue_behind=BACKFILL_PURPOSES,
+        queue_seconds=settings.nightly_queue_seconds,
+        on_wait=lambda holder: err.print(f"queued behind a backfill: {holder}", highlight=False),
+    ):
         bind_state_folder(settings, adopt=adopt_config)
     from cxtext_flows.environment import apply_prefect_environment
 
@@ -118,8 +147,7 @@ def run(
 
     if not os.environ.get("PREFECT_API_URL"):
         err.print("starting the nightly flow on Prefect's temporary local server (15-20 s the first time)...")
-    summary = nightly(config=str(settings.config_path) if settings.config_path else None,
-                      state_dir=str(settings.state_dir))
+    summary = nightly(config=str(settings.config_path) if settings.config_path else None, state_dir=str(settings.state_dir))
     console.print(
         f"run {summary['run_id']}: {summary['files_new']} new file(s), read {summary['rows_read']:,}, "
         f"loaded {summary['rows_loaded']:,}, duplicate {summary['rows_duplicate']:,}, rejected {summary['rows_rejected']:,}, "
@@ -140,10 +168,11 @@ def run(
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
-
 @app.command()
 def enrich(
-    since: Optional[datetime] = typer.Option(None, help="Only feedback created on or after this day (reporting time zone), e.g. 2026-09-01."),
+    since: Optional[datetime] = typer.Option(
+        None, help="Only feedback created on or after this day (reporting time zone), e.g. 2026-09-01."
+    ),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
@@ -151,31 +180,54 @@ def enrich(
 
     The nightly run does the same; the analysts' file changes at the next `cxtext run`.
     """
-    from cxtext.enrich.run import Selection, enrich as run_enrich
+    from cxtext.enrich.run import Selection
+    from cxtext.enrich.run import enrich as run_enrich
 
     settings = _settings(config, state_dir)
     with open_workspace(settings, purpose="cxtext enrich") as workspace:
         store = workspace.store
-        with workspace.run("enrich", {"since": since}) as run, \
-                Progress(SpinnerColumn(), TextColumn("enriching"), BarColumn(), MofNCompleteColumn(),
-                         TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+        with (
+            workspace.run("enrich", {"since": since}) as run,
+            Progress(
+                SpinnerColumn(),
+                TextColumn("enriching"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+                disable=not err.is_terminal,
+            ) as progress,
+        ):
             bar = progress.add_task("enrich", total=None)
-            result = run_enrich(store, settings, selection=Selection(first_day=since.date() if since else None,
-                                                                     timezone=settings.reporting_timezone),
-                                on_progress=lambda p: progress.update(bar, completed=p.records_done, total=p.records_total))
+            result = run_enrich(
+                store,
+                settings,
+                selection=Selection(first_day=since.date() if since else None, timezone=settings.reporting_timezone),
+                on_progress=lambda p: progress.update(bar, completed=p.records_done, total=p.records_total),
+            )
             run.counts, run.versions = result.as_dict(), result.versions.as_dict()
-    console.print(f"enriched {result.enriched:,} of {result.stale:,} stale {result.reasons or ''}: "
-                  f"{result.mentions:,} theme mentions in {result.seconds:.1f} s")
-
+    console.print(
+        f"enriched {result.enriched:,} of {result.stale:,} stale {result.reasons or ''}: "
+        f"{result.mentions:,} theme mentions in {result.seconds:.1f} s"
+    )
 
 
 @app.command()
 def backfill(
     start: Optional[str] = typer.Option(None, "--start", help="First day (YYYY-MM-DD, reporting time zone); default: the first."),
     end: Optional[str] = typer.Option(None, "--end", help="Last day, inclusive; default: the last."),
-    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="A source to recompute (repeat for more); default: all."),
-    steps: Optional[str] = typer.Option(None, "--steps", help="Comma-separated: reingest,enrich,topics,aggregate,publish (default: all but reingest)."),
-    force: bool = typer.Option(False, "--force", help="Recompute even what is current (what a killed forced backfill finished is kept on re-run)."),
+    source: Optional[list[str]] = typer.Option(
+        None, "--source", "-s", help="A source to recompute (repeat for more); default: all."
+    ),
+    steps: Optional[str] = typer.Option(
+        None, "--steps", help="Comma-separated: reingest,enrich,topics,aggregate,publish (default: all but reingest)."
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Recompute even what is current (what a killed forced backfill finished is kept on re-run).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say how many records each step would recompute, and why."),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
@@ -200,32 +252,48 @@ def backfill(
             raise CxtextError(f"{settings.work_db.name} is busy: a run is writing it; try again when it is done") from None
         table = Table("step", "records", "why", "chunks (days)", "note", title=f"backfill (dry run): {request.describe()}")
         for p in plans:
-            table.add_row(p.step, f"{p.records:,}" if p.step in ("reingest", "enrich", "topics") else "-",
-                          ", ".join(f"{k} {v:,}" for k, v in p.reasons.items()), str(p.chunks or "-"), p.note)
+            table.add_row(
+                p.step,
+                f"{p.records:,}" if p.step in ("reingest", "enrich", "topics") else "-",
+                ", ".join(f"{k} {v:,}" for k, v in p.reasons.items()),
+                str(p.chunks or "-"),
+                p.note,
+            )
         console.print(table)
         if resumed and request.force:
             console.print(f"would resume backfill run {resumed[0]}, which did not complete")
         return
-    with writer_lock(settings.lock_path, purpose="cxtext backfill", wait_seconds=settings.lock_wait_seconds,
-                     queue_behind=NIGHTLY_PURPOSES, queue_seconds=settings.nightly_queue_seconds,
-                     on_wait=lambda holder: err.print(f"queued behind the nightly run: {holder}", highlight=False)):
+    with writer_lock(
+        settings.lock_path,
+        purpose="cxtext backfill",
+        wait_seconds=settings.lock_wait_seconds,
+        queue_behind=NIGHTLY_PURPOSES,
+        queue_seconds=settings.nightly_queue_seconds,
+        on_wait=lambda holder: err.print(f"queued behind the nightly run: {holder}", highlight=False),
+    ):
         pass  # a busy state folder is a one-line message, not a failed flow run
     from cxtext_flows.environment import apply_prefect_environment
 
     apply_prefect_environment(settings)
     from cxtext_flows.backfill import backfill as backfill_flow
 
-    summary = backfill_flow(start=start, end=end, sources=list(source or []) or None,
-                            steps=list(request.steps), force=force,
-                            config=str(settings.config_path) if settings.config_path else None,
-                            state_dir=str(settings.state_dir))
-    console.print(f"backfill run {summary['run_id']} ({request.describe()}): rewrote {summary.get('rewritten', 0):,} row(s)"
-                  + (f", enriched {summary['enriched']:,}" if "enriched" in summary else "")
-                  + (f", topics reassigned {summary['topics_reassigned']:,}" if "topics_reassigned" in summary else "")
-                  + (f", re-read {summary['reingested_files']} archived file(s)" if "reingested_files" in summary else ""))
+    summary = backfill_flow(
+        start=start,
+        end=end,
+        sources=list(source or []) or None,
+        steps=list(request.steps),
+        force=force,
+        config=str(settings.config_path) if settings.config_path else None,
+        state_dir=str(settings.state_dir),
+    )
+    console.print(
+        f"backfill run {summary['run_id']} ({request.describe()}): rewrote {summary.get('rewritten', 0):,} row(s)"
+        + (f", enriched {summary['enriched']:,}" if "enriched" in summary else "")
+        + (f", topics reassigned {summary['topics_reassigned']:,}" if "topics_reassigned" in summary else "")
+        + (f", re-read {summary['reingested_files']} archived file(s)" if "reingested_files" in summary else "")
+    )
     if "publish" in request.steps:
         console.print(f"analysts' database: {settings.published_db}")
-
 
 
 @app.command()
@@ -236,27 +304,31 @@ def serve(config: Optional[Path] = ConfigOption, state_dir: Optional[Path] = Sta
     """
     settings = _settings(config, state_dir)
     if not os.environ.get("PREFECT_API_URL"):
-        raise ConfigError("cxtext serve needs a Prefect server: start one with `prefect server start --host 127.0.0.1` "
-                          "and set PREFECT_API_URL=http://127.0.0.1:4200/api (without a server schedules never fire)")
+        raise ConfigError(
+            "cxtext serve needs a Prefect server: start one with `prefect server start --host 127.0.0.1` "
+            "and set PREFECT_API_URL=http://127.0.0.1:4200/api (without a server schedules never fire)"
+        )
     from cxtext_flows.environment import apply_prefect_environment
 
     apply_prefect_environment(settings)
     from cxtext_flows.deployments import serve_all
 
-    console.print(f"serving nightly (cron {settings.nightly_cron!r}, {settings.schedule_timezone}) and backfill "
-                  f"for {settings.state_dir}; Ctrl-C stops (and pauses the schedule)")
+    console.print(
+        f"serving nightly (cron {settings.nightly_cron!r}, {settings.schedule_timezone}) and backfill "
+        f"for {settings.state_dir}; Ctrl-C stops (and pauses the schedule)"
+    )
     serve_all(settings)
-
 
 
 topics_app = typer.Typer(help="Topic discovery: the fitted model in the state folder.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 
 
-
 @topics_app.command("fit")
 def topics_fit(
-    n_topics: Optional[int] = typer.Option(None, "--n-topics", help="Number of topics (default: chosen by silhouette up to topic_k_max)."),
+    n_topics: Optional[int] = typer.Option(
+        None, "--n-topics", help="Number of topics (default: chosen by silhouette up to topic_k_max)."
+    ),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
@@ -272,15 +344,15 @@ def topics_fit(
         with workspace.run("topics_fit", {"n_topics": n_topics}) as run, err.status("fitting topics…"):
             model = fit_topic_model(store, settings, n_topics=n_topics)
             if model is None:
-                raise CxtextError(f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}, or all alike): "
-                                  "ingest more first")
+                raise CxtextError(
+                    f"too little feedback to discover topics (fewer than {MIN_TOPIC_DOCS}, or all alike): ingest more first"
+                )
             run.counts, run.versions = {"topics": model.n_topics_}, {"topics": model.version_}
     table = Table("topic", "label", "size in the fit")
     for topic_id in sorted(model.labels_):
         table.add_row(str(topic_id), model.labels_[topic_id], f"{model.sizes_[topic_id]:,}")
     console.print(table)
     console.print(f"topic model {model.version_} saved in {settings.topic_models_dir}; the next run assigns it")
-
 
 
 sentiment_app = typer.Typer(help="Sentiment learned from the scores customers gave.", no_args_is_help=True)
@@ -304,8 +376,14 @@ def sentiment_fit(config: Optional[Path] = ConfigOption, state_dir: Optional[Pat
             run.versions = {r["source"]: r["version"] for r in report if "version" in r}
     table = Table("source", "score", "learned from", "held back", "macro-F1 lexicon", "macro-F1 learned", "model")
     for r in report:
-        table.add_row(r["source"], r["score"], f"{r['learned_from']:,}", f"{r['held_back']:,}",
-                      f"{r['before']:.3f}" if "before" in r else "—", f"{r['after']:.3f}" if "after" in r else "—",
-                      r.get("version", r.get("error", "")))
+        table.add_row(
+            r["source"],
+            r["score"],
+            f"{r['learned_from']:,}",
+            f"{r['held_back']:,}",
+            f"{r['before']:.3f}" if "before" in r else "—",
+            f"{r['after']:.3f}" if "after" in r else "—",
+            r.get("version", r.get("error", "")),
+        )
     console.print(table)
     console.print(f"models in {models_dir(settings)}; the next run re-scores the document labels of these sources")

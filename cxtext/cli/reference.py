@@ -8,8 +8,8 @@ tests/test_docs.py checks that docs/CLI.md equals what this writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import typer
 import typer.rich_utils

@@ -17,14 +17,26 @@ from cxtext.store.db import Store
 @app.command()
 def export(
     view: str = typer.Argument(..., help="A view of the analysts' file, e.g. pain_points (docs/SCHEMA.md lists them)."),
-    fmt: str = typer.Option("csv", "--format", "-f", help=f"{', '.join(FORMATS)} (xlsx needs openpyxl: pip install 'cxtext\\[xlsx]')."),
+    fmt: str = typer.Option(
+        "csv", "--format", "-f", help=f"{', '.join(FORMATS)} (xlsx needs openpyxl: pip install 'cxtext\\[xlsx]')."
+    ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: VIEW.FORMAT in the current folder)."),
-    stage: Optional[list[str]] = typer.Option(None, "--stage", metavar="STAGE", help="Only these journey stages (repeat for more)."),
+    stage: Optional[list[str]] = typer.Option(
+        None, "--stage", metavar="STAGE", help="Only these journey stages (repeat for more)."
+    ),
     theme: Optional[list[str]] = typer.Option(None, "--theme", metavar="THEME", help="Only these themes (repeat for more)."),
-    source: Optional[list[str]] = typer.Option(None, "--source", "-s", metavar="SOURCE", help="Only these sources (repeat for more)."),
-    where: Optional[list[str]] = typer.Option(None, "--where", metavar="COLUMN=VALUE", help="COLUMN=VALUE on any column of the view (repeat for more)."),
-    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only periods (or days) from this date on."),
-    until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only periods (or days) up to this date."),
+    source: Optional[list[str]] = typer.Option(
+        None, "--source", "-s", metavar="SOURCE", help="Only these sources (repeat for more)."
+    ),
+    where: Optional[list[str]] = typer.Option(
+        None, "--where", metavar="COLUMN=VALUE", help="COLUMN=VALUE on any column of the view (repeat for more)."
+    ),
+    since: Optional[datetime] = typer.Option(
+        None, "--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only periods (or days) from this date on."
+    ),
+    until: Optional[datetime] = typer.Option(
+        None, "--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only periods (or days) up to this date."
+    ),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:

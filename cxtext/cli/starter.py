@@ -14,7 +14,7 @@ from cxtext.store.workspace import bind_state_folder
 
 #: The configuration `cxtext init` writes: every setting a new user touches, commented; the
 #: sample's sources are not in it. The full reference is the repository's cxtext.toml.
-TEMPLATE = '''\
+TEMPLATE = """\
 # cxtext configuration for your own data, written by `cxtext init`. Paths are relative to this file.
 # Reference of every setting: docs/SOURCES.md and the commented cxtext.toml of the repository.
 
@@ -58,7 +58,7 @@ reporting_timezone = "{timezone}"
 # text = "review"
 # source_record_id = "id"        # optional: title, rating, nps, csat, ces, product, channel,
 # rating = "stars"               #   touchpoint, region, customer_key
-'''
+"""
 
 
 @app.command()
@@ -82,5 +82,8 @@ def init(
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     bind_state_folder(settings, adopt=True)
     console.print(f"wrote {config} and the state folder {settings.state_dir}", highlight=False)
-    console.print(f"next: add a source to {config} (a template is in it), put files in {directory / 'landing'}, "
-                  f"then `cxtext run --config {config}`", highlight=False)
+    console.print(
+        f"next: add a source to {config} (a template is in it), put files in {directory / 'landing'}, "
+        f"then `cxtext run --config {config}`",
+        highlight=False,
+    )

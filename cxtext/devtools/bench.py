@@ -21,11 +21,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from cxtext.insights.refresh import publish_with_aggregates
 from cxtext.config import Settings, load_settings
+from cxtext.insights.refresh import publish_with_aggregates
 
 #: Records per landing file: large sources arrive as daily or hourly exports, and one file is one
 #: transaction, so this bounds what one batch stages.
@@ -112,19 +112,36 @@ def _children(pid: int) -> list[int]:
 # -- data -------------------------------------------------------------------------------------
 
 
-def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "", start: date = BASE_START,
-             weeks: int = BASE_WEEKS) -> list[str]:
+def generate(
+    folder: Path, n: int, *, seed: int, id_prefix: str = "", start: date = BASE_START, weeks: int = BASE_WEEKS
+) -> list[str]:
     """N records written over *weeks* weeks from *start*, from the sample generator (in a child
     process: its memory is not ours), split into landing files of FILE_RECORDS; returns every
     text, for the bare VADER loop."""
     raw = folder / ".generated"
     counts = {k: max(1, round(n * share)) for k, share in SHARES.items()}
-    code = ("import sys, datetime, pathlib; from cxtext.devtools.sampledata import generate; "
-            "generate(pathlib.Path(sys.argv[1]), seed=int(sys.argv[2]), n_reviews=int(sys.argv[3]), "
-            "n_surveys=int(sys.argv[4]), n_social=int(sys.argv[5]), start=datetime.date.fromisoformat(sys.argv[6]), "
-            "weeks=int(sys.argv[7]))")
-    subprocess.run([sys.executable, "-c", code, str(raw), str(seed), str(counts["reviews"]), str(counts["surveys"]),
-                    str(counts["social"]), start.isoformat(), str(weeks)], check=True, capture_output=True)
+    code = (
+        "import sys, datetime, pathlib; from cxtext.devtools.sampledata import generate; "
+        "generate(pathlib.Path(sys.argv[1]), seed=int(sys.argv[2]), n_reviews=int(sys.argv[3]), "
+        "n_surveys=int(sys.argv[4]), n_social=int(sys.argv[5]), start=datetime.date.fromisoformat(sys.argv[6]), "
+        "weeks=int(sys.argv[7]))"
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(raw),
+            str(seed),
+            str(counts["reviews"]),
+            str(counts["surveys"]),
+            str(counts["social"]),
+            start.isoformat(),
+            str(weeks),
+        ],
+        check=True,
+        capture_output=True,
+    )
     texts: list[str] = []
     for name, text_column in (("reviews.csv", "text"), ("survey_comments.csv", "comment")):
         with open(raw / name, newline="", encoding="utf-8") as handle:
@@ -136,7 +153,7 @@ def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "", start: dat
             with open(target, "w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out)
                 writer.writerow(header)
-                for row in rows[part:part + FILE_RECORDS]:
+                for row in rows[part : part + FILE_RECORDS]:
                     if row and id_prefix:
                         row[0] = id_prefix + row[0]
                     writer.writerow(row)
@@ -147,7 +164,7 @@ def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "", start: dat
     for part in range(0, len(lines), FILE_RECORDS):
         target = folder / f"social_mentions-{id_prefix or 'base'}-{part // FILE_RECORDS:04d}.jsonl"
         with open(target, "w", encoding="utf-8") as out:
-            for line in lines[part:part + FILE_RECORDS]:
+            for line in lines[part : part + FILE_RECORDS]:
                 try:
                     record = json.loads(line)
                 except ValueError:
@@ -165,8 +182,9 @@ def generate(folder: Path, n: int, *, seed: int, id_prefix: str = "", start: dat
 def bench_settings(root: Path, state: Path, landing: Path, *, workers: int) -> Settings:
     """The repository's configuration pointed at a temporary state folder and landing folder."""
     base = load_settings(Path(__file__).resolve().parents[2] / "cxtext.toml", state_dir=state)
-    sources = {name: replace(spec, landing=landing, pattern=spec.pattern.replace("*", "-*"))
-               for name, spec in base.sources.items()}
+    sources = {
+        name: replace(spec, landing=landing, pattern=spec.pattern.replace("*", "-*")) for name, spec in base.sources.items()
+    }
     return replace(base, sources=sources, settle_seconds=0, workers=workers, pii_salt="bench")
 
 
@@ -188,8 +206,8 @@ def pipeline(settings: Settings, label: str) -> Run:
     """Every stage of a nightly run, called directly (Prefect's start-up is not the pipeline's)."""
     from cxtext.enrich.run import Selection, enrich
     from cxtext.enrich.topics import ensure_topic_model
-    from cxtext.insights.refresh import refresh_aggregates
     from cxtext.ingest.load import ingest_file, scan_landing
+    from cxtext.insights.refresh import refresh_aggregates
     from cxtext.report.html import write_report
     from cxtext.store.db import Store
 
@@ -209,11 +227,15 @@ def pipeline(settings: Settings, label: str) -> Run:
 
         run.records = timed("ingest", ingest)
         timed("topic fit", lambda: ensure_topic_model(store, settings))
-        run.executor = timed("enrich", lambda: enrich(
-            store, settings, selection=Selection(timezone=settings.reporting_timezone))).executor
+        run.executor = timed(
+            "enrich", lambda: enrich(store, settings, selection=Selection(timezone=settings.reporting_timezone))
+        ).executor
         timed("aggregate", lambda: refresh_aggregates(store, settings))
         timed("report", lambda: write_report(store, settings.report_path))
-        timed("publish", lambda: publish_with_aggregates(store, settings.published_db, timezone=settings.reporting_timezone))
+        timed(
+            "publish",
+            lambda: publish_with_aggregates(store, settings.published_db, timezone=settings.reporting_timezone),
+        )
     run.peak_main_mb, run.peak_total_mb = memory.peak_main / 1e6, memory.peak_total / 1e6
     return run
 
@@ -230,23 +252,39 @@ def pipeline_in_child(settings: Settings, label: str) -> Run:
 
 def startup_seconds() -> float:
     """What a fresh process pays before its first record: imports, spaCy, VADER, the taxonomy."""
-    code = ("import time; t = time.perf_counter(); from cxtext.text.nlp import load_nlp; "
-            "from cxtext.text.sentiment import get_scorer; from cxtext.text.taxonomy import get_tagger; "
-            "load_nlp(); get_scorer(); get_tagger(); "
-            "print(time.perf_counter() - t)")
+    code = (
+        "import time; t = time.perf_counter(); from cxtext.text.nlp import load_nlp; "
+        "from cxtext.text.sentiment import get_scorer; from cxtext.text.taxonomy import get_tagger; "
+        "load_nlp(); get_scorer(); get_tagger(); "
+        "print(time.perf_counter() - t)"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip())
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory = next((int(line.split()[1]) // (1024 * 1024) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = next(
+        (
+            int(line.split()[1]) // (1024 * 1024)
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     import duckdb
 
-    return (f"{os.cpu_count()} cores ({model}), {memory} GiB RAM, Linux {platform.release()}, "
-            f"Python {platform.python_version()}, duckdb {duckdb.__version__}")
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory} GiB RAM, Linux {platform.release()}, "
+        f"Python {platform.python_version()}, duckdb {duckdb.__version__}"
+    )
 
 
 def run_bench(n: int, *, workers: int, out: Path | None, keep: Path | None = None, echo=print) -> str:
@@ -298,7 +336,7 @@ def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> s
     n_texts, n_distinct = len(texts), len(set(texts))
     ratio = lambda run: run.rate / (n_texts / vader)  # noqa: E731
     lines = [
-        f"## {n:,} records, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"## {n:,} records, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"Machine: {machine()}; cxtext {version}. Records: {one.records:,} read from "
         f"{n_texts:,} texts (planted malformed and duplicate records included), landing files of "
@@ -310,8 +348,11 @@ def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> s
     ]
     for stage in one.stages:
         a, b = one.stages[stage], many.stages[stage]
-        lines.append(f"| {stage} | {a:.1f} | {one.records / a:,.0f} | {b:.1f} | {many.records / b:,.0f} | "
-                     f"{a / b:.2f}× |" if a > 0 and b > 0 else f"| {stage} | {a:.1f} | | {b:.1f} | | |")
+        lines.append(
+            f"| {stage} | {a:.1f} | {one.records / a:,.0f} | {b:.1f} | {many.records / b:,.0f} | {a / b:.2f}× |"
+            if a > 0 and b > 0
+            else f"| {stage} | {a:.1f} | | {b:.1f} | | |"
+        )
     lines += [
         f"| **end to end** | **{one.seconds:.1f}** | **{one.rate:,.0f}** | **{many.seconds:.1f}** | "
         f"**{many.rate:,.0f}** | **{one.seconds / many.seconds:.2f}×** |",
@@ -324,7 +365,8 @@ def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> s
         f"- Peak memory (resident, each pipeline in a fresh process): one worker {one.peak_main_mb:,.0f} MB; "
         f"{many.label} {many.peak_main_mb:,.0f} MB in the main process, {many.peak_total_mb:,.0f} MB with its workers; "
         f"nightly +1% {nightly.peak_main_mb:,.0f} MB. Per stage, {many.label}, main process: "
-        + ", ".join(f"{k} {v:,.0f} MB" for k, v in many.stage_peaks_mb.items()) + ".",
+        + ", ".join(f"{k} {v:,.0f} MB" for k, v in many.stage_peaks_mb.items())
+        + ".",
         f"- Database size: working {sizes['pipeline.duckdb'] / 1e6:,.0f} MB, published "
         f"{sizes['cx.duckdb'] / 1e6:,.0f} MB; per 1M records {sizes['pipeline.duckdb'] / one.records * 1e6 / 1e9:.2f} "
         f"GB and {sizes['cx.duckdb'] / one.records * 1e6 / 1e9:.2f} GB.",

@@ -14,8 +14,7 @@ from cxtext.text.effort import EFFORT_VERSION, effort_score, signals
 from cxtext.text.intent import INTENT_VERSION, classify, feedback_intents
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
-from cxtext.text.sentiment import (clause_polarity, clause_spans, document_compound, get_scorer, label_for,
-                                   peak_end)
+from cxtext.text.sentiment import clause_polarity, clause_spans, document_compound, get_scorer, label_for, peak_end
 from cxtext.text.taxonomy import ThemeTagger, tagger_from_layers
 
 
@@ -33,16 +32,16 @@ class Versions:
         return {"sentiment_version": self.sentiment, "taxonomy_version": self.taxonomy, "topic_version": self.topics}
 
 
-
-def current_versions(tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES,
-                     learned_version: str = "") -> Versions:
+def current_versions(
+    tagger: ThemeTagger, topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES, learned_version: str = ""
+) -> Versions:
     """*learned_version* names the models learned from customers' scores (`cxtext sentiment fit`)."""
-    sentiment = (f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}"
-                 f"/{INTENT_VERSION}/{EFFORT_VERSION}")
-    return Versions(sentiment=f"{sentiment}/{learned_version}" if learned_version else sentiment,
-                    taxonomy=tagger.taxonomy.version,
-                    topics=getattr(topic_model, "version_", "none"))
-
+    sentiment = f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}/{INTENT_VERSION}/{EFFORT_VERSION}"
+    return Versions(
+        sentiment=f"{sentiment}/{learned_version}" if learned_version else sentiment,
+        taxonomy=tagger.taxonomy.version,
+        topics=getattr(topic_model, "version_", "none"),
+    )
 
 
 @dataclass(frozen=True)
@@ -57,9 +56,15 @@ class AnalysisContext:
     learned: dict = field(default_factory=dict)  # source -> LearnedSentiment (cxtext.enrich.learned)
 
 
-
-def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows: list[tuple], now: datetime,
-                  replacing: list[str], topic_only: list[str], window: tuple) -> dict:
+def analyse_chunk(
+    context: AnalysisContext,
+    whole_rows: list[tuple],
+    topic_rows: list[tuple],
+    now: datetime,
+    replacing: list[str],
+    topic_only: list[str],
+    window: tuple,
+) -> dict:
     """The CPU-bound work of one chunk, in a worker: the whole analysis of *whole_rows*, a topic
     assignment of *topic_rows* (rows of feedback_id, kind, text, text_hash; English only: the
     topic model reads English). *replacing* and *topic_only*, the ids whose old results the
@@ -67,20 +72,24 @@ def analyse_chunk(context: AnalysisContext, whole_rows: list[tuple], topic_rows:
     tagger = tagger_from_layers(context.taxonomy_layers)
     if tagger.taxonomy.version != context.versions.taxonomy:
         raise RuntimeError("the taxonomy changed while it was being applied")
-    done = {"whole": [r[0] for r in whole_rows], "topic_only": topic_only, "now": now, "replacing": replacing,
-            "window": window}
+    done = {
+        "whole": [r[0] for r in whole_rows],
+        "topic_only": topic_only,
+        "now": now,
+        "replacing": replacing,
+        "window": window,
+    }
     sources = {r[0]: r[4] for r in whole_rows if len(r) > 4}
     whole_rows = [tuple(r[:4]) for r in whole_rows]
     if whole_rows:
-        done["tables"] = analyse(whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model,
-                                 languages=context.languages)
+        done["tables"] = analyse(
+            whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model, languages=context.languages
+        )
         if context.learned:
-            done["tables"]["sentiment"] = learned_labels(done["tables"]["sentiment"], whole_rows, sources,
-                                                         context.learned)
+            done["tables"]["sentiment"] = learned_labels(done["tables"]["sentiment"], whole_rows, sources, context.learned)
     if topic_only:
         done["assigned"] = assign_topics(topic_rows, context.topic_model)
     return done
-
 
 
 def learned_labels(sentiment: pa.Table, rows: list[tuple], sources: dict[str, str], models: dict) -> pa.Table:
@@ -102,21 +111,29 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
     if topic_model is not None and rows:
         docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
         topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
-        assigned = [{"feedback_id": row[0], "topic_id": int(t), "confidence": topic_confidence(c)}
-                    for row, t, c in zip(rows, topic_ids, confidences)]
+        assigned = [
+            {"feedback_id": row[0], "topic_id": int(t), "confidence": topic_confidence(c)}
+            for row, t, c in zip(rows, topic_ids, confidences)
+        ]
     return pa.Table.from_pylist(assigned, schema=SCHEMAS["feedback_topics"])
-
 
 
 #: The Arrow tables a chunk's analysis produces: the per-feedback result tables, and each
 #: feedback's detected language (written into feedback.language).
 SCHEMAS = {name: arrow_schema(name) for name in PER_FEEDBACK_RESULTS} | {
-    "languages": arrow_schema("feedback", ("feedback_id", "language"))}
+    "languages": arrow_schema("feedback", ("feedback_id", "language"))
+}
 
 
-
-def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: datetime,
-            topic_model=None, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> dict[str, pa.Table]:
+def analyse(
+    rows: list[tuple],
+    tagger: ThemeTagger,
+    versions: Versions,
+    *,
+    now: datetime,
+    topic_model=None,
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+) -> dict[str, pa.Table]:
     """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables.
 
     Every row gets its language; the English-only scorers (sentiment, themes, the topic model)
@@ -132,24 +149,38 @@ def analyse(rows: list[tuple], tagger: ThemeTagger, versions: Versions, *, now: 
     for feedback_id, kind, text, text_hash in rows:
         result = results[distinct[(kind, text)]]
         out["languages"].append({"feedback_id": feedback_id, "language": result["language"]})
-        out["enrichment"].append({"feedback_id": feedback_id, "text_hash": text_hash,
-                                  "sentiment_version": versions.sentiment, "taxonomy_version": versions.taxonomy,
-                                  "topic_version": versions.topics, "enriched_at": now, "scored": result["scored"]})
-        for table in ("sentences", "theme_mentions", "sentiment", "feedback_topics", "sentence_intents",
-                      "effort_signals", "feedback_effort"):
+        out["enrichment"].append(
+            {
+                "feedback_id": feedback_id,
+                "text_hash": text_hash,
+                "sentiment_version": versions.sentiment,
+                "taxonomy_version": versions.taxonomy,
+                "topic_version": versions.topics,
+                "enriched_at": now,
+                "scored": result["scored"],
+            }
+        )
+        for table in (
+            "sentences",
+            "theme_mentions",
+            "sentiment",
+            "feedback_topics",
+            "sentence_intents",
+            "effort_signals",
+            "feedback_effort",
+        ):
             out[table].extend({"feedback_id": feedback_id, **row} for row in result.get(table, ()))
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
 
-
-def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_model,
-                   languages: tuple[str, ...]) -> list[dict]:
+def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_model, languages: tuple[str, ...]) -> list[dict]:
     """Per (kind, text): its language, whether it was scored and, when it was, its rows of
     sentences, theme_mentions, sentiment and feedback_topics (without the feedback_id)."""
     scorer = get_scorer()
     cleaned_all = [clean_text(text, kind=kind) for kind, text in texts]
-    results = [{"language": lang, "scored": lang in SCORED_LANGUAGES}
-               for lang in (detect(c.text, languages) for c in cleaned_all)]
+    results = [
+        {"language": lang, "scored": lang in SCORED_LANGUAGES} for lang in (detect(c.text, languages) for c in cleaned_all)
+    ]
     scored = [i for i, result in enumerate(results) if result["scored"]]
     cleaned = [cleaned_all[i] for i in scored]
     docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
@@ -160,7 +191,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
     for i, clean, doc in zip(scored, cleaned, docs):
         result = results[i]
         sents = sentences(doc)
-        texts = [clean.text[sent.start_char:sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
+        texts = [clean.text[sent.start_char : sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
         compounds = []
         result["sentences"], result["sentence_intents"], intents = [], [], []
         for index, (sent, text) in enumerate(zip(sents, texts)):
@@ -168,13 +199,29 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
             intents.append(intent)
             if intent.intent != "other":
                 start, end = clean.original_span(sent.start_char + intent.start, sent.start_char + intent.end)
-                result["sentence_intents"].append({"sentence_index": index, "intent": intent.intent, "score": intent.score,
-                                                   "start_char": start, "end_char": end, "evidence": intent.evidence})
+                result["sentence_intents"].append(
+                    {
+                        "sentence_index": index,
+                        "intent": intent.intent,
+                        "score": intent.score,
+                        "start_char": start,
+                        "end_char": end,
+                        "evidence": intent.evidence,
+                    }
+                )
             polarity = scorer.polarity(text)
             compounds.append(polarity.compound)
             start, end = clean.original_span(sent.start_char, sent.end_char)
-            result["sentences"].append({"sentence_index": index, "start_char": start, "end_char": end,
-                                        "text": text, "compound": polarity.compound, "label": polarity.label})
+            result["sentences"].append(
+                {
+                    "sentence_index": index,
+                    "start_char": start,
+                    "end_char": end,
+                    "text": text,
+                    "compound": polarity.compound,
+                    "label": polarity.label,
+                }
+            )
         result["theme_mentions"] = []
         for index, mention in enumerate(tagger.tag(doc, sents)):
             sent, text = sents[mention.sentence_index], texts[mention.sentence_index]
@@ -188,27 +235,52 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
             elif label == "neutral" and label_for(compounds[mention.sentence_index]) != "neutral":
                 label, source = label_for(compounds[mention.sentence_index]), "sentence"
             start, end = clean.original_span(mention.start_char, mention.end_char)
-            result["theme_mentions"].append({
-                "mention_index": index, "theme": mention.theme, "stage": mention.stage,
-                "sentence_index": mention.sentence_index, "start_char": start, "end_char": end,
-                "evidence": mention.text, "clause": clause, "compound": polarity.compound, "label": label,
-                "label_source": source})
+            result["theme_mentions"].append(
+                {
+                    "mention_index": index,
+                    "theme": mention.theme,
+                    "stage": mention.stage,
+                    "sentence_index": mention.sentence_index,
+                    "start_char": start,
+                    "end_char": end,
+                    "evidence": mention.text,
+                    "clause": clause,
+                    "compound": polarity.compound,
+                    "label": label,
+                    "label_source": source,
+                }
+            )
         found = signals(clean.text)
-        result["effort_signals"] = [{"signal_index": i, "kind": s.kind, "weight": s.weight, "evidence": s.evidence,
-                                     **dict(zip(("start_char", "end_char"), clean.original_span(s.start, s.end)))}
-                                    for i, s in enumerate(found)]
-        result["feedback_effort"] = [{"intents": list(feedback_intents(intents)), "effort_score": effort_score(found),
-                                      "signals": len(found)}]
+        result["effort_signals"] = [
+            {
+                "signal_index": i,
+                "kind": s.kind,
+                "weight": s.weight,
+                "evidence": s.evidence,
+                **dict(zip(("start_char", "end_char"), clean.original_span(s.start, s.end))),
+            }
+            for i, s in enumerate(found)
+        ]
+        result["feedback_effort"] = [
+            {"intents": list(feedback_intents(intents)), "effort_score": effort_score(found), "signals": len(found)}
+        ]
         document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
         compound = document.compound if len(compounds) < 2 else document_compound(compounds)  # no drift with length
         remembered = peak_end(compounds)
-        result["sentiment"] = [{
-            "compound": compound, "pos": document.pos, "neu": document.neu,
-            "neg": document.neg, "label": label_for(compound), "peak_end": remembered,
-            "peak_end_label": label_for(remembered) if remembered is not None else None,
-            "sentence_count": len(sents), "is_retweet": clean.retweet}]
+        result["sentiment"] = [
+            {
+                "compound": compound,
+                "pos": document.pos,
+                "neu": document.neu,
+                "neg": document.neg,
+                "label": label_for(compound),
+                "peak_end": remembered,
+                "peak_end_label": label_for(remembered) if remembered is not None else None,
+                "sentence_count": len(sents),
+                "is_retweet": clean.retweet,
+            }
+        ]
     return results
-
 
 
 def _clause_at(sentence: str, position: int) -> str:

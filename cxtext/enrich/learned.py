@@ -40,10 +40,14 @@ def _scored_rows(store: Store, source: str, column: str) -> list[tuple[str, str,
     rows = store.execute(
         f"SELECT f.feedback_id, f.text, f.{column} FROM feedback f JOIN enrichment e USING (feedback_id) "
         f"WHERE f.source = ? AND e.scored AND f.{column} IN (SELECT unnest(?::INTEGER[])) ORDER BY f.feedback_id",
-        [source, list(low + high)])
-    labels = dict(store.execute(
-        "SELECT s.feedback_id, s.label FROM sentiment s JOIN feedback f USING (feedback_id) WHERE f.source = ?",
-        [source]))
+        [source, list(low + high)],
+    )
+    labels = dict(
+        store.execute(
+            "SELECT s.feedback_id, s.label FROM sentiment s JOIN feedback f USING (feedback_id) WHERE f.source = ?",
+            [source],
+        )
+    )
     return [(fid, text, score in high, labels.get(fid)) for fid, text, score in rows]
 
 
@@ -51,8 +55,15 @@ def _macro_f1(gold: list[bool], labels: list[str | None]) -> float:
     """Over positive and negative, a neutral (or missing) label counting as a miss."""
     from sklearn.metrics import f1_score
 
-    return float(f1_score(["positive" if g else "negative" for g in gold], [lab or "neutral" for lab in labels],
-                          labels=["negative", "positive"], average="macro", zero_division=0))
+    return float(
+        f1_score(
+            ["positive" if g else "negative" for g in gold],
+            [lab or "neutral" for lab in labels],
+            labels=["negative", "positive"],
+            average="macro",
+            zero_division=0,
+        )
+    )
 
 
 def fit_sources(store: Store, settings: Settings) -> list[dict]:
@@ -76,8 +87,11 @@ def fit_sources(store: Store, settings: Settings) -> list[dict]:
                 report.append(row | {"error": str(exc)})
                 continue
             gold = [r[2] for r in held]
-            row |= {"before": _macro_f1(gold, [r[3] for r in held]),
-                    "after": _macro_f1(gold, model.labels([r[1] for r in held])), "version": model.version}
+            row |= {
+                "before": _macro_f1(gold, [r[3] for r in held]),
+                "after": _macro_f1(gold, model.labels([r[1] for r in held])),
+                "version": model.version,
+            }
             (folder / f"{model.version}.pkl").write_bytes(pickle.dumps(model))
             index[source] = {"version": model.version, "score": column, **{k: row[k] for k in ("before", "after")}}
             report.append(row)
@@ -92,8 +106,9 @@ def load_models(settings: Settings) -> dict[str, LearnedSentiment]:
     if not path.is_file():
         return {}
     index = json.loads(path.read_text(encoding="utf-8"))
-    return {source: pickle.loads((models_dir(settings) / f"{entry['version']}.pkl").read_bytes())
-            for source, entry in index.items()}
+    return {
+        source: pickle.loads((models_dir(settings) / f"{entry['version']}.pkl").read_bytes()) for source, entry in index.items()
+    }
 
 
 def learned_version(models: dict[str, LearnedSentiment]) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from multiprocessing import get_context
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,7 @@ class Processes:
     def __init__(self, context, workers: int):
         self.description = f"{workers} worker processes"
         self.in_flight = 2 * workers  # chunks submitted ahead: bounded, so memory is too
-        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_install,
-                                        initargs=(context,))
+        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_install, initargs=(context,))
 
     def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
         tasks = iter(tasks)
@@ -82,8 +82,9 @@ class Dask:
         except ImportError:
             from cxtext.errors import ConfigError
 
-            raise ConfigError("dask_address is set but the 'distributed' package is not installed "
-                              "(pip install 'cxtext[dask]')") from None
+            raise ConfigError(
+                "dask_address is set but the 'distributed' package is not installed (pip install 'cxtext[dask]')"
+            ) from None
         self.client = Client(address, set_as_default=False)
         workers = len(self.client.scheduler_info().get("workers", {}))
         self.description = f"Dask cluster {address} ({workers} workers)"
@@ -94,8 +95,10 @@ class Dask:
         from distributed import as_completed
 
         tasks = iter(tasks)
-        running = as_completed(loop=self.client.loop, futures=[self.client.submit(fn, self.context, *task, pure=False)
-                                for task in itertools.islice(tasks, self.in_flight)])
+        running = as_completed(
+            loop=self.client.loop,
+            futures=[self.client.submit(fn, self.context, *task, pure=False) for task in itertools.islice(tasks, self.in_flight)],
+        )
         for future in running:
             yield future.result()
             future.release()
@@ -108,8 +111,9 @@ class Dask:
 
 
 @contextmanager
-def executor(context, *, workers: int, dask_address: str | None = None, chunks: int = 0,
-             rows: int = 0, min_rows: int = 0) -> Iterator[Inline | Processes | Dask]:
+def executor(
+    context, *, workers: int, dask_address: str | None = None, chunks: int = 0, rows: int = 0, min_rows: int = 0
+) -> Iterator[Inline | Processes | Dask]:
     """The executor for a job of *chunks* chunks and *rows* rows: Dask when an address is
     given; processes when more than one worker is allowed and the job is big enough to repay
     their start-up (a couple of seconds each); otherwise inline."""

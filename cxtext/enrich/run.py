@@ -14,9 +14,9 @@ assign topics until `cxtext topics fit` refits it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -24,13 +24,12 @@ import pyarrow.compute as pc
 
 from cxtext.config import Settings
 from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, current_versions
-from cxtext.enrich.parallel import executor
 from cxtext.enrich.learned import learned_version, load_models
+from cxtext.enrich.parallel import executor
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
 from cxtext.text.taxonomy import ThemeTagger, read_layers, settings_layers, tagger_from_layers
-
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,10 @@ class Progress:
         return self.records_done / self.seconds if self.seconds > 0 else 0.0
 
     def __str__(self) -> str:
-        return (f"chunk {self.chunks_done}/{self.chunks_total}: {self.records_done:,}/{self.records_total:,} records, "
-                f"{self.rate:,.0f} records/s")
+        return (
+            f"chunk {self.chunks_done}/{self.chunks_total}: {self.records_done:,}/{self.records_total:,} records, "
+            f"{self.rate:,.0f} records/s"
+        )
 
 
 @dataclass
@@ -91,10 +92,18 @@ class EnrichResult:
         return self.enriched + self.topics_reassigned
 
     def as_dict(self) -> dict:
-        return {"stale": self.stale, "enriched": self.enriched, "topics_reassigned": self.topics_reassigned,
-                "left": self.left, "chunks": self.chunks, "mentions": self.mentions, "seconds": round(self.seconds, 2),
-                "reasons": self.reasons, "topic_model_fitted": self.topic_model_fitted,
-                "executor": self.executor}
+        return {
+            "stale": self.stale,
+            "enriched": self.enriched,
+            "topics_reassigned": self.topics_reassigned,
+            "left": self.left,
+            "chunks": self.chunks,
+            "mentions": self.mentions,
+            "seconds": round(self.seconds, 2),
+            "reasons": self.reasons,
+            "topic_model_fitted": self.topic_model_fitted,
+            "executor": self.executor,
+        }
 
 
 def pending(store: Store, versions: Versions, selection: Selection = Selection()) -> pa.Table:
@@ -206,11 +215,23 @@ def enrich(
             replacing = whole.filter(pc.not_equal(whole["reason"], "missing"))["feedback_id"].to_pylist()
             topic_only = chunk.filter(pc.invert(pc.is_in(chunk["reason"], full_reasons)))["feedback_id"].to_pylist()
             window = _created_window(chunk)
-            yield (_fetch(store, whole["feedback_id"].to_pylist(), window, with_source=bool(learned)),
-                   _fetch(store, topic_only, window, scored_only=True), utcnow(), replacing, topic_only, window)
+            yield (
+                _fetch(store, whole["feedback_id"].to_pylist(), window, with_source=bool(learned)),
+                _fetch(store, topic_only, window, scored_only=True),
+                utcnow(),
+                replacing,
+                topic_only,
+                window,
+            )
 
-    with executor(context, workers=settings.workers, dask_address=settings.dask_address, chunks=len(chunks),
-                  rows=len(selected), min_rows=settings.parallel_min_rows) as pool:
+    with executor(
+        context,
+        workers=settings.workers,
+        dask_address=settings.dask_address,
+        chunks=len(chunks),
+        rows=len(selected),
+        min_rows=settings.parallel_min_rows,
+    ) as pool:
         result.executor = pool.description
         for done in pool.imap(analyse_chunk, tasks()):
             with store.transaction():
@@ -220,8 +241,7 @@ def enrich(
             result.mentions += done["tables"]["theme_mentions"].num_rows if "tables" in done else 0
             result.chunks += 1
             if on_progress:
-                on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected),
-                                     time.perf_counter() - clock))
+                on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected), time.perf_counter() - clock))
     result.seconds = time.perf_counter() - clock
     return result
 
@@ -234,8 +254,11 @@ def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
         store.con.register("_chunk_ids", pa.table({"feedback_id": done["topic_only"]}))
         try:
             store.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
-            store.execute("UPDATE enrichment SET topic_version = ?, enriched_at = ? "
-                          "WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)", [versions.topics, done["now"]])
+            store.execute(
+                "UPDATE enrichment SET topic_version = ?, enriched_at = ? "
+                "WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)",
+                [versions.topics, done["now"]],
+            )
         finally:
             store.con.unregister("_chunk_ids")
         store.insert_arrow("feedback_topics", done["assigned"])
@@ -253,8 +276,7 @@ def _created_window(chunk: pa.Table) -> tuple:
     return start, datetime.combine(last.as_py() + timedelta(days=2), datetime.min.time())
 
 
-def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = False,
-           with_source: bool = False) -> list[tuple]:
+def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = False, with_source: bool = False) -> list[tuple]:
     """(feedback_id, kind, text, text_hash) of *ids*, written within *window*, and the source
     *with_source*; with *scored_only*, of those whose language was scored (see enrichment.scored)."""
     if not ids:
@@ -262,10 +284,14 @@ def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = F
     store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(ids, pa.string())}))
     try:
         return store.execute(
-            "SELECT f.feedback_id, f.kind, f.text, f.text_hash" + (", f.source" if with_source else "")
+            "SELECT f.feedback_id, f.kind, f.text, f.text_hash"
+            + (", f.source" if with_source else "")
             + " FROM feedback f JOIN _chunk_ids USING (feedback_id)"
             + (" JOIN enrichment e USING (feedback_id)" if scored_only else "")
-            + " WHERE f.created_at >= ? AND f.created_at < ?" + (" AND e.scored" if scored_only else ""), list(window))
+            + " WHERE f.created_at >= ? AND f.created_at < ?"
+            + (" AND e.scored" if scored_only else ""),
+            list(window),
+        )
     finally:
         store.con.unregister("_chunk_ids")
 
@@ -283,8 +309,11 @@ def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], wi
         store.insert_arrow(table, tables[table])
     store.con.register("_languages", tables["languages"])
     try:
-        store.execute("UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
-                      "AND feedback.created_at >= ? AND feedback.created_at < ?", list(window))
+        store.execute(
+            "UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
+            "AND feedback.created_at >= ? AND feedback.created_at < ?",
+            list(window),
+        )
     finally:
         store.con.unregister("_languages")
 
@@ -294,11 +323,27 @@ def write_taxonomy(store: Store, tagger: ThemeTagger) -> None:
     taxonomy = tagger.taxonomy
     store.execute("DELETE FROM journey_stages")
     store.execute("DELETE FROM themes")
-    store.insert_arrow("journey_stages", pa.Table.from_pylist([
-        {"stage": s.id, "position": i, "name": s.name, "description": s.description}
-        for i, s in enumerate(taxonomy.stages, start=1)]))
-    store.insert_arrow("themes", pa.Table.from_pylist([
-        {"theme": t.id, "name": t.name, "stage": t.stage, "description": t.description, "taxonomy_version": taxonomy.version}
-        for t in taxonomy.themes]))
-
-
+    store.insert_arrow(
+        "journey_stages",
+        pa.Table.from_pylist(
+            [
+                {"stage": s.id, "position": i, "name": s.name, "description": s.description}
+                for i, s in enumerate(taxonomy.stages, start=1)
+            ]
+        ),
+    )
+    store.insert_arrow(
+        "themes",
+        pa.Table.from_pylist(
+            [
+                {
+                    "theme": t.id,
+                    "name": t.name,
+                    "stage": t.stage,
+                    "description": t.description,
+                    "taxonomy_version": taxonomy.version,
+                }
+                for t in taxonomy.themes
+            ]
+        ),
+    )

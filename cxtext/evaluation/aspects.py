@@ -25,7 +25,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cxtext.errors import ConfigError
@@ -39,8 +39,7 @@ TEST_FILE = "Restaurants_Test_Gold.xml"
 
 FALLBACK = "anecdotes/miscellaneous"
 #: SemEval category -> theme id in the restaurant taxonomy.
-THEME_OF = {"food": "food", "service": "service", "price": "price", "ambience": "ambience",
-            FALLBACK: "anecdotes_misc"}
+THEME_OF = {"food": "food", "service": "service", "price": "price", "ambience": "ambience", FALLBACK: "anecdotes_misc"}
 CATEGORIES = tuple(THEME_OF)
 CATEGORY_OF = {theme: category for category, theme in THEME_OF.items()}
 THREE = ("positive", "negative", "neutral")
@@ -90,8 +89,9 @@ def check_taxonomy(tagger) -> None:
     """The restaurant taxonomy must have exactly one theme per category."""
     themes = {t.id for t in tagger.taxonomy.themes}
     if themes != set(CATEGORY_OF):
-        raise ConfigError(f"{tagger.taxonomy.path}: themes must be {', '.join(sorted(CATEGORY_OF))}; "
-                          f"got {', '.join(sorted(themes))}")
+        raise ConfigError(
+            f"{tagger.taxonomy.path}: themes must be {', '.join(sorted(CATEGORY_OF))}; got {', '.join(sorted(themes))}"
+        )
 
 
 def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
@@ -105,7 +105,7 @@ def predict(sentences: list[Sentence], tagger) -> list[Predicted]:
 
     check_taxonomy(tagger)
     rows = [(str(i), "review", s.text, "") for i, s in enumerate(sentences)]
-    tables = analyse(rows, tagger, current_versions(tagger), now=datetime.now(timezone.utc))
+    tables = analyse(rows, tagger, current_versions(tagger), now=datetime.now(UTC))
     mentions: dict[str, list[dict]] = {}
     for mention in sorted(tables["theme_mentions"].to_pylist(), key=lambda m: (m["feedback_id"], m["mention_index"])):
         mentions.setdefault(mention["feedback_id"], []).append(mention)
@@ -197,9 +197,12 @@ def score_split(name: str, sentences: list[Sentence], tagger, majority: str) -> 
     predicted = predict(sentences, tagger)
     gold = [set(s.gold) for s in sentences]
     result = SplitResult(
-        name=name, sentences=len(sentences), gold_pairs=sum(len(g) for g in gold),
+        name=name,
+        sentences=len(sentences),
+        gold_pairs=sum(len(g) for g in gold),
         detection=detection_counts(gold, [set(p.categories) for p in predicted]),
-        baseline=detection_counts(gold, [{majority} for _ in sentences]))
+        baseline=detection_counts(gold, [{majority} for _ in sentences]),
+    )
     correct = 0
     for sentence, prediction in zip(sentences, predicted):
         result.fallback += prediction.sources.get(FALLBACK) == "sentence"
@@ -229,8 +232,10 @@ def _pct(value: float | None) -> str:
 
 
 def _detection_table(results: list[SplitResult]) -> str:
-    lines = ["| category | " + " | ".join(f"{r.name}: P / R / F1" for r in results) + " |",
-             "|---|" + "---:|" * len(results)]
+    lines = [
+        "| category | " + " | ".join(f"{r.name}: P / R / F1" for r in results) + " |",
+        "|---|" + "---:|" * len(results),
+    ]
     for category in (*CATEGORIES, "micro"):
         label = "**micro-average**" if category == "micro" else category
         cells = []
@@ -261,18 +266,22 @@ def _always(result: SplitResult, rows: list[int], polarity: str) -> float | None
 def _polarity_table(result: SplitResult, majority_polarity: str) -> str:
     lines = [f"| {result.name} pairs | n | ours | sentence | always {majority_polarity} |", "|---|---:|---:|---:|---:|"]
     for label, rows in _polarity_rows(result).items():
-        lines.append(f"| {label} | {len(rows):,} | {_pct(result.accuracy(2, rows))} | {_pct(result.accuracy(3, rows))} "
-                     f"| {_pct(_always(result, rows, majority_polarity))} |")
+        lines.append(
+            f"| {label} | {len(rows):,} | {_pct(result.accuracy(2, rows))} | {_pct(result.accuracy(3, rows))} "
+            f"| {_pct(_always(result, rows, majority_polarity))} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def _train_polarity(result: SplitResult, majority_polarity: str) -> str:
     rows = _polarity_rows(result)
     every, mixed = rows["**all**"], rows[MIXED]
-    return (f"For reference, the training split (the taxonomy was written from it): {len(every):,} pairs, "
-            f"ours {_pct(result.accuracy(2, every))}, sentence {_pct(result.accuracy(3, every))}, always "
-            f"{majority_polarity} {_pct(_always(result, every, majority_polarity))}; {MIXED} ({len(mixed):,} "
-            f"pairs): ours {_pct(result.accuracy(2, mixed))}, sentence {_pct(result.accuracy(3, mixed))}.\n")
+    return (
+        f"For reference, the training split (the taxonomy was written from it): {len(every):,} pairs, "
+        f"ours {_pct(result.accuracy(2, every))}, sentence {_pct(result.accuracy(3, every))}, always "
+        f"{majority_polarity} {_pct(_always(result, every, majority_polarity))}; {MIXED} ({len(mixed):,} "
+        f"pairs): ours {_pct(result.accuracy(2, mixed))}, sentence {_pct(result.accuracy(3, mixed))}.\n"
+    )
 
 
 def _confusion(result: SplitResult) -> str:
@@ -283,15 +292,16 @@ def _confusion(result: SplitResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_TAXONOMY,
-                               figures: dict[str, float] | None = None) -> str:
+def evaluate_aspect_categories(
+    data_dir: Path, taxonomy_path: Path = RESTAURANT_TAXONOMY, figures: dict[str, float] | None = None
+) -> str:
     """The Markdown section (### level) of the SemEval-2014 restaurant aspect-category evaluation:
     category detection and theme-level polarity on the test split, with the training split (the
     one the taxonomy was written from) for reference. *data_dir* holds ``semeval2014_absa/`` or is
     that folder. The splits' headline figures are added to *figures* when it is given."""
+    from cxtext.text.nlp import TEXT_PIPELINE_VERSION
     from cxtext.text.sentiment import get_scorer
     from cxtext.text.taxonomy import get_tagger
-    from cxtext.text.nlp import TEXT_PIPELINE_VERSION
 
     clock = time.perf_counter()
     heading = "### SemEval-2014 restaurant aspect categories\n"
@@ -333,55 +343,57 @@ def evaluate_aspect_categories(data_dir: Path, taxonomy_path: Path = RESTAURANT_
     timing = f"test {main.seconds:.1f} s" + (f", train {results[1].seconds:.1f} s" if train else "")
     unscored = " and ".join(f"{r.unscored:,} of the {r.sentences:,} {r.name.split()[0]} sentences" for r in results)
     conflicts = ", ".join(f"{r.name.split()[0]} {r.conflict_pairs:,}" for r in results)
-    return "\n".join([
-        heading,
-        "This measures the machinery (tagger, clause sentiment), not the CX taxonomy: a restaurant "
-        f"taxonomy in cxtext's format, `{shown_path}` (version {taxonomy.version}: {len(taxonomy.themes)} "
-        f"themes, one per SemEval category; {n_phrases} phrases, {n_patterns} token patterns), written "
-        "from the training split only. Scores are on the **test** split; the training split is shown "
-        "for reference only, since the taxonomy was written from it.\n",
-        f"- Data: {data}.\n"
-        f"- Text pipeline `{TEXT_PIPELINE_VERSION}` (spaCy via `cxtext.text.nlp.load_nlp()`), tagger "
-        f"`cxtext.text.taxonomy.get_tagger`, scorer `{get_scorer().version}`; mention labels from "
-        "`cxtext.enrich.analyse.analyse` itself.\n"
-        f"- Unscored: language detection took {unscored} for another language. The pipeline leaves such "
-        "feedback unscored, and so does this evaluation: such a sentence predicts nothing, so its gold pairs "
-        "count as missed in detection and as wrong in the every-gold-pair accuracy.\n"
-        f"- Took {seconds:.1f} s in all ({timing}; including loading the taxonomy, and spaCy on first use).\n",
-        "#### Category detection\n",
-        "A sentence's predicted categories are the themes tagged in it. anecdotes/miscellaneous, the "
-        "task's catch-all, is predicted from its theme's few cues and also for every scored sentence in which "
-        f"no other category is tagged ({main.fallback:,} of {main.sentences:,} test sentences). "
-        "Precision / recall / F1 in %, over (sentence, category) pairs; the micro-average over the five "
-        "categories is the task's measure.\n",
-        _detection_table(results),
-        "| test, micro-F1 | % |\n|---|---:|\n"
-        f"| **ours** | **{_pct(main.f1())}** |\n"
-        f"| baseline: every sentence gets the most frequent training category ({majority}) | {_pct(baseline_f1)} |\n"
-        f"| best system of SemEval-2014 (published) | {_pct(PUBLISHED_DETECTION_F1)} |\n",
-        "#### Theme-level polarity\n",
-        f"On the correctly detected (sentence, category) pairs (test: {detected:,}) whose gold polarity is "
-        f"positive, negative or neutral; `conflict` pairs are left out ({conflicts}). **Ours**: the label "
-        "`analyse` gives the theme's mention: VADER with the CX lexicon on the clause that carries it "
-        "(`clause_polarity`); when that clause reads neutral, the theme's polarity prior (never here: "
-        "the restaurant themes set no prior), else the sentence's label; a theme mentioned in several spaCy sentences of one "
-        "SemEval sentence takes its first mention's label; an anecdotes/misc pair predicted by the "
-        f"fallback takes the whole sentence's label (test labels: {sources}). **Sentence**: the whole "
-        f"sentence's label, same scorer (the baseline). **Always {majority_polarity}**: the most frequent "
-        "training polarity. Accuracy in %.\n",
-        _polarity_table(main, majority_polarity),
-        *([_train_polarity(results[1], majority_polarity)] if train else []),
-        "| test, polarity accuracy | % |\n|---|---:|\n"
-        f"| **ours (theme-level), detected pairs** | **{_pct(main.accuracy(2))}** |\n"
-        f"| baseline: whole-sentence label, same pairs | {_pct(main.accuracy(3))} |\n"
-        f"| ours, every gold pair incl. conflict (the task's setting; undetected pairs take the sentence label, "
-        "unscored sentences' pairs count as wrong) "
-        f"| {_pct(main.all_gold[0] / main.all_gold[1] if main.all_gold[1] else None)} |\n"
-        f"| best system of SemEval-2014 (published) | {_pct(PUBLISHED_POLARITY_ACCURACY)} |\n",
-        "The published figure was measured differently: systems were given every sentence's gold "
-        "categories and `conflict` was a fourth class. The third row is the closest we get to that "
-        "setting (we never predict `conflict`). The task's best systems were trained on the training "
-        "split; ours is a lexicon (VADER) applied without training.\n",
-        "Test confusion, detected pairs (rows gold, columns ours):\n",
-        _confusion(main),
-    ])
+    return "\n".join(
+        [
+            heading,
+            "This measures the machinery (tagger, clause sentiment), not the CX taxonomy: a restaurant "
+            f"taxonomy in cxtext's format, `{shown_path}` (version {taxonomy.version}: {len(taxonomy.themes)} "
+            f"themes, one per SemEval category; {n_phrases} phrases, {n_patterns} token patterns), written "
+            "from the training split only. Scores are on the **test** split; the training split is shown "
+            "for reference only, since the taxonomy was written from it.\n",
+            f"- Data: {data}.\n"
+            f"- Text pipeline `{TEXT_PIPELINE_VERSION}` (spaCy via `cxtext.text.nlp.load_nlp()`), tagger "
+            f"`cxtext.text.taxonomy.get_tagger`, scorer `{get_scorer().version}`; mention labels from "
+            "`cxtext.enrich.analyse.analyse` itself.\n"
+            f"- Unscored: language detection took {unscored} for another language. The pipeline leaves such "
+            "feedback unscored, and so does this evaluation: such a sentence predicts nothing, so its gold pairs "
+            "count as missed in detection and as wrong in the every-gold-pair accuracy.\n"
+            f"- Took {seconds:.1f} s in all ({timing}; including loading the taxonomy, and spaCy on first use).\n",
+            "#### Category detection\n",
+            "A sentence's predicted categories are the themes tagged in it. anecdotes/miscellaneous, the "
+            "task's catch-all, is predicted from its theme's few cues and also for every scored sentence in which "
+            f"no other category is tagged ({main.fallback:,} of {main.sentences:,} test sentences). "
+            "Precision / recall / F1 in %, over (sentence, category) pairs; the micro-average over the five "
+            "categories is the task's measure.\n",
+            _detection_table(results),
+            "| test, micro-F1 | % |\n|---|---:|\n"
+            f"| **ours** | **{_pct(main.f1())}** |\n"
+            f"| baseline: every sentence gets the most frequent training category ({majority}) | {_pct(baseline_f1)} |\n"
+            f"| best system of SemEval-2014 (published) | {_pct(PUBLISHED_DETECTION_F1)} |\n",
+            "#### Theme-level polarity\n",
+            f"On the correctly detected (sentence, category) pairs (test: {detected:,}) whose gold polarity is "
+            f"positive, negative or neutral; `conflict` pairs are left out ({conflicts}). **Ours**: the label "
+            "`analyse` gives the theme's mention: VADER with the CX lexicon on the clause that carries it "
+            "(`clause_polarity`); when that clause reads neutral, the theme's polarity prior (never here: "
+            "the restaurant themes set no prior), else the sentence's label; a theme mentioned in several spaCy sentences of one "
+            "SemEval sentence takes its first mention's label; an anecdotes/misc pair predicted by the "
+            f"fallback takes the whole sentence's label (test labels: {sources}). **Sentence**: the whole "
+            f"sentence's label, same scorer (the baseline). **Always {majority_polarity}**: the most frequent "
+            "training polarity. Accuracy in %.\n",
+            _polarity_table(main, majority_polarity),
+            *([_train_polarity(results[1], majority_polarity)] if train else []),
+            "| test, polarity accuracy | % |\n|---|---:|\n"
+            f"| **ours (theme-level), detected pairs** | **{_pct(main.accuracy(2))}** |\n"
+            f"| baseline: whole-sentence label, same pairs | {_pct(main.accuracy(3))} |\n"
+            f"| ours, every gold pair incl. conflict (the task's setting; undetected pairs take the sentence label, "
+            "unscored sentences' pairs count as wrong) "
+            f"| {_pct(main.all_gold[0] / main.all_gold[1] if main.all_gold[1] else None)} |\n"
+            f"| best system of SemEval-2014 (published) | {_pct(PUBLISHED_POLARITY_ACCURACY)} |\n",
+            "The published figure was measured differently: systems were given every sentence's gold "
+            "categories and `conflict` was a fourth class. The third row is the closest we get to that "
+            "setting (we never predict `conflict`). The task's best systems were trained on the training "
+            "split; ours is a lexicon (VADER) applied without training.\n",
+            "Test confusion, detected pairs (rows gold, columns ours):\n",
+            _confusion(main),
+        ]
+    )

@@ -11,13 +11,10 @@ from pathlib import Path
 from cxtext.errors import CxtextError
 from cxtext.text.sentiment import label_for
 
-
 THREE = ("negative", "neutral", "positive")
 
 
-
 TWO = ("negative", "positive")
-
 
 
 VADER_SETS = {
@@ -26,7 +23,6 @@ VADER_SETS = {
     "amazon": "amazonReviewSnippets",
     "nyt": "nytEditorialSnippets",
 }
-
 
 
 @dataclass(frozen=True)
@@ -42,10 +38,8 @@ class Dataset:
     note: str = ""
 
 
-
 class DataMissing(CxtextError):
     """A data set's files are not in the data folder."""
-
 
 
 def _read_lines(path: Path, encoding: str = "utf-8-sig") -> list[str]:
@@ -54,12 +48,10 @@ def _read_lines(path: Path, encoding: str = "utf-8-sig") -> list[str]:
     return [line for line in path.read_text(encoding=encoding).splitlines() if line.strip()]
 
 
-
 def rating_label(mean: float, scale: float = 4.0) -> str:
     """Gold label of a human mean rating on -4..+4: normalised to [-1, 1], then the same ±0.05
     thresholds as the predictions (the paper does not say how it binned the gold means)."""
     return label_for(mean / scale)
-
 
 
 def load_vader_set(data_dir: Path, key: str) -> Dataset:
@@ -77,7 +69,6 @@ def load_vader_set(data_dir: Path, key: str) -> Dataset:
     )
 
 
-
 def load_uci(data_dir: Path, part: str) -> Dataset:
     """Kotzias et al. 2015: `sentence<TAB>label`, 1 positive, 0 negative, no neutral sentences."""
     rows = [line.rsplit("\t", 1) for line in _read_lines(data_dir / "uci_sentiment_sentences" / f"{part}_labelled.txt")]
@@ -91,13 +82,10 @@ def load_uci(data_dir: Path, part: str) -> Dataset:
     )
 
 
-
 _HULIU_TAG = re.compile(r"\[([+-])(\d?)")
 
 
-
 _PTB_CONTRACTION = re.compile(r" (n't|'s|'re|'ve|'m|'ll|'d)\b", re.IGNORECASE)
-
 
 
 def detokenise(text: str) -> str:
@@ -106,13 +94,11 @@ def detokenise(text: str) -> str:
     return _PTB_CONTRACTION.sub(r"\1", text.strip())
 
 
-
 def huliu_label(tags: str) -> str | None:
     """Sentence label from Hu & Liu's feature tags: the sign of the summed opinion strengths
     (`[+n]`, `[-n]`, a missing n counts 1); None for no opinion tag or a sum of 0 (mixed)."""
     total = sum((1 if sign == "+" else -1) * int(n or 1) for sign, n in _HULIU_TAG.findall(tags))
     return None if total == 0 else ("positive" if total > 0 else "negative")
-
 
 
 def load_huliu(data_dir: Path) -> Dataset:
@@ -138,7 +124,6 @@ def load_huliu(data_dir: Path) -> Dataset:
     return Dataset("Hu & Liu 2004", texts, labels, TWO, review=True, note=note)
 
 
-
 def combine_polarities(polarities: list[str]) -> str | None:
     """One sentence label from its aspect polarities: positive (or negative) if every aspect is
     that or neutral, neutral if all are neutral; None (left out) when positive and negative
@@ -152,13 +137,11 @@ def combine_polarities(polarities: list[str]) -> str | None:
     return "neutral"
 
 
-
 def semeval_sentences(path: Path, element: str) -> list[tuple[str, list[ET.Element]]]:
     if not path.is_file():
         raise DataMissing(f"{path.parent.name}/{path.name} not found in the data folder")
     root = ET.parse(path).getroot()
     return [(s.findtext("text", "").strip(), s.findall(f".//{element}")) for s in root.iter("sentence")]
-
 
 
 def load_semeval(data_dir: Path, file_name: str, element: str, name: str) -> Dataset:
@@ -175,7 +158,6 @@ def load_semeval(data_dir: Path, file_name: str, element: str, name: str) -> Dat
     what = "aspect categories" if element == "aspectCategory" else "aspect terms"
     note = f"labels from {what}; {left_out:,} sentences without any, or mixed/conflict, left out"
     return Dataset(name, texts, labels, THREE, review=True, note=note)
-
 
 
 def load_datasets(data_dir: Path) -> tuple[list[Dataset], list[str]]:

@@ -41,8 +41,9 @@ def drawn_narratives(data_dir: Path, n: int = DRAWN) -> list[tuple[str, str]]:
 
 def load_judgements(path: Path) -> dict[tuple[str, int, int, str], bool]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return {(r["complaint_id"], int(r["start"]), int(r["end"]), r["kind"]): r["effort"] == "1"
-                for r in csv.DictReader(handle)}
+        return {
+            (r["complaint_id"], int(r["start"]), int(r["end"]), r["kind"]): r["effort"] == "1" for r in csv.DictReader(handle)
+        }
 
 
 def evaluate_effort(data_dir: Path, figures: dict[str, float] | None = None) -> str:
@@ -64,13 +65,16 @@ def evaluate_effort(data_dir: Path, figures: dict[str, float] | None = None) -> 
     precision = sum(right.values()) / total if total else 0.0
     if figures is not None:
         figures["effort.cfpb.span_precision"] = precision
-    lines = ["## Effort signals\n",
-             f"{len(narratives)} CFPB complaint narratives drawn by a hash of the complaint id; "
-             f"{with_signal} of them carry at least one effort signal, {total} spans in all, each judged against "
-             "docs/EFFORT_GUIDE.md (judgements in `models/eval/effort_judgements.csv`; "
-             f"{unjudged} spans not judged, counted wrong). Recall is not measured: no narrative was read in "
-             "full for the effort it describes and the rules miss.\n",
-             "| signal | spans | effort | precision |", "|---|---:|---:|---:|"]
+    lines = [
+        "## Effort signals\n",
+        f"{len(narratives)} CFPB complaint narratives drawn by a hash of the complaint id; "
+        f"{with_signal} of them carry at least one effort signal, {total} spans in all, each judged against "
+        "docs/EFFORT_GUIDE.md (judgements in `models/eval/effort_judgements.csv`; "
+        f"{unjudged} spans not judged, counted wrong). Recall is not measured: no narrative was read in "
+        "full for the effort it describes and the rules miss.\n",
+        "| signal | spans | effort | precision |",
+        "|---|---:|---:|---:|",
+    ]
     for kind in EFFORT_KINDS:
         n = right[kind] + wrong[kind]
         lines.append(f"| {kind} | {n} | {right[kind]} | {right[kind] / n:.3f} |" if n else f"| {kind} | 0 | 0 | — |")

@@ -31,8 +31,10 @@ def _semeval(path: Path, header: bool) -> list[tuple[str, bool]]:
 
 def _app_reviews(path: Path) -> list[tuple[str, set[str]]]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [(" ".join(x for x in (r["title"], r["text"]) if x and x.strip()), set(r["labels"].split(";")))
-                for r in csv.DictReader(handle)]
+        return [
+            (" ".join(x for x in (r["title"], r["text"]) if x and x.strip()), set(r["labels"].split(";")))
+            for r in csv.DictReader(handle)
+        ]
 
 
 def choose_threshold(trial: list[tuple[str, bool]]) -> tuple[float, dict[float, float]]:
@@ -73,11 +75,13 @@ def learned_predictions(texts: list[str], gold: list[bool]) -> list[bool]:
 def evaluate_intent(data_dir: Path, figures: dict[str, float] | None = None) -> str:
     """The intent section of EVALUATION.md; its headline figures go into *figures*."""
     figures = {} if figures is None else figures
-    parts = ["## Intent: suggestions, problem reports, requests\n",
-             "Rules and cue lexicons of `cxtext/text/intent.py`, written from how customers word requests, "
-             "questions, problems and praise in general (no sentence of these sets was copied into them). "
-             "Nothing is learned from SemEval-2019 (no licence: it is for measuring only) but the threshold, on "
-             "its trial file; from the CC0 app reviews a classifier is learned and measured on held-back folds.\n"]
+    parts = [
+        "## Intent: suggestions, problem reports, requests\n",
+        "Rules and cue lexicons of `cxtext/text/intent.py`, written from how customers word requests, "
+        "questions, problems and praise in general (no sentence of these sets was copied into them). "
+        "Nothing is learned from SemEval-2019 (no licence: it is for measuring only) but the threshold, on "
+        "its trial file; from the CC0 app reviews a classifier is learned and measured on held-back folds.\n",
+    ]
     folder = data_dir / "semeval2019_suggestions"
     trial_path, eval_path = folder / "SubtaskA_Trial_Test_Labeled.csv", folder / "SubtaskA_EvaluationData_labeled.csv"
     if trial_path.is_file() and eval_path.is_file():
@@ -85,8 +89,13 @@ def evaluate_intent(data_dir: Path, figures: dict[str, float] | None = None) -> 
         chosen, f1s = choose_threshold(trial)
         gold = [g for _, g in test]
         p, r, f = prf(gold, [classify(text, chosen).intent == "suggestion" for text, _ in test])
-        figures.update({"intent.semeval2019.suggestion_f1": f, "intent.semeval2019.suggestion_precision": p,
-                        "intent.semeval2019.suggestion_recall": r})
+        figures.update(
+            {
+                "intent.semeval2019.suggestion_f1": f,
+                "intent.semeval2019.suggestion_precision": p,
+                "intent.semeval2019.suggestion_recall": r,
+            }
+        )
         tried = ", ".join(f"{t:g}: {v:.3f}" for t, v in f1s.items())
         parts += [
             "### Suggestions (SemEval-2019 task 9, subtask A)\n",
@@ -109,11 +118,14 @@ def evaluate_intent(data_dir: Path, figures: dict[str, float] | None = None) -> 
     if reviews_path.is_file():
         reviews = _app_reviews(reviews_path)
         found = [review_intents(text) for text, _ in reviews]
-        lines = ["### App reviews: problem reports and feature requests (Maalej et al. 2015)\n",
-                 f"{len(reviews):,} reviews (title and text). A review is a problem report (Bug) when one of its "
-                 "sentences is a `complaint`, a feature request (Feature) when one is a `suggestion`. "
-                 "A review may carry both labels.\n",
-                 "| label | reviews | intent | precision | recall | F1 |", "|---|---:|---|---:|---:|---:|"]
+        lines = [
+            "### App reviews: problem reports and feature requests (Maalej et al. 2015)\n",
+            f"{len(reviews):,} reviews (title and text). A review is a problem report (Bug) when one of its "
+            "sentences is a `complaint`, a feature request (Feature) when one is a `suggestion`. "
+            "A review may carry both labels.\n",
+            "| label | reviews | intent | precision | recall | F1 |",
+            "|---|---:|---|---:|---:|---:|",
+        ]
         texts = [text for text, _ in reviews]
         for label, intent in (("Bug", "complaint"), ("Feature", "suggestion")):
             gold = [label in labels for _, labels in reviews]
@@ -124,10 +136,12 @@ def evaluate_intent(data_dir: Path, figures: dict[str, float] | None = None) -> 
             lines.append(f"| {label} | {sum(gold)} | rules: a `{intent}` sentence | {p:.3f} | {r:.3f} | {f:.3f} |")
             lines.append(f"| {label} | {sum(gold)} | learned, {FOLDS} held-back folds | {lp:.3f} | {lr:.3f} | **{lf:.3f}** |")
         parts += lines + [
-            "", "\"Learned\": TF-IDF of words and word pairs plus the rules' four intent scores, logistic regression with "
+            "",
+            '"Learned": TF-IDF of words and word pairs plus the rules\' four intent scores, logistic regression with '
             f"balanced classes, fitted on {FOLDS - 1} folds and measured on the held-back one (stratified, seed 0). The set "
             "is CC0 (its SOURCE.md), so such a model may ship; it is measured here and not yet shipped: enrichment "
-            "uses the rules. Keyword rules reach 0.58 (Bug) and 0.36 (Feature) on this set (Maalej et al.).\n"]
+            "uses the rules. Keyword rules reach 0.58 (Bug) and 0.36 (Feature) on this set (Maalej et al.).\n",
+        ]
     else:
         parts.append("_App reviews not found: skipped._\n")
     return "\n".join(parts)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 
-
 def pearson(x: list[float], y: list[float]) -> float:
     import numpy as np
 
     return float(np.corrcoef(np.asarray(x, float), np.asarray(y, float))[0, 1])
-
 
 
 def _counts(gold: list[str], predicted: list[str], label: str) -> tuple[int, int, int]:
@@ -19,7 +17,6 @@ def _counts(gold: list[str], predicted: list[str], label: str) -> tuple[int, int
     return tp, fp, fn
 
 
-
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
@@ -27,12 +24,10 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-
 def macro_f1(gold: list[str], predicted: list[str], classes: tuple[str, ...]) -> float:
     """Macro-F1 over the gold classes (as sklearn's, zero_division=0). On 2-class data a 'neutral'
     prediction is simply wrong: a miss of the gold class and a hit for neither."""
     return sum(_prf(*_counts(gold, predicted, c))[2] for c in classes) / len(classes)
-
 
 
 def paper_style_prf(ratings: list[float], predicted: list[str]) -> tuple[float, float, float]:

@@ -23,11 +23,16 @@ def evaluate_phrases(data_dir: Path, figures: dict[str, float] | None = None) ->
     """The section of EVALUATION.md; default-mode accuracy of each group goes into *figures*."""
     datasets, _ = load_datasets(Path(data_dir))
     plain, default = SentimentScorer(mode="plain"), SentimentScorer()
-    lines = ["### Customer-experience phrases: resolution, waiting, non-events\n",
-             " ".join(__doc__.split()) + " Patterns: " + "; ".join(f"{k}: `{v}`" for k, v in PATTERNS.items())
-             + ". Accuracy is over all sentences of a group, every set pooled (3-class sets with their "
-             "neutral gold, 2-class sets counting a neutral prediction as wrong).\n",
-             "| group | sentences | sets | plain accuracy | **default accuracy** | Δ |", "|---|---:|---|---:|---:|---:|"]
+    lines = [
+        "### Customer-experience phrases: resolution, waiting, non-events\n",
+        " ".join(__doc__.split())
+        + " Patterns: "
+        + "; ".join(f"{k}: `{v}`" for k, v in PATTERNS.items())
+        + ". Accuracy is over all sentences of a group, every set pooled (3-class sets with their "
+        "neutral gold, 2-class sets counting a neutral prediction as wrong).\n",
+        "| group | sentences | sets | plain accuracy | **default accuracy** | Δ |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
     for group, pattern in PATTERNS.items():
         regex = re.compile(pattern, re.IGNORECASE)
         rows = [(text, gold, d.name) for d in datasets for text, gold in zip(d.texts, d.labels) if regex.search(text)]
@@ -38,8 +43,9 @@ def evaluate_phrases(data_dir: Path, figures: dict[str, float] | None = None) ->
             right_plain = sum(plain.polarity(t).label == g for t, g, _ in rows) / len(rows)
             accuracy = sum(default.polarity(t).label == g for t, g, _ in rows) / len(rows)
             sets = len({name for _, _, name in rows})
-            lines.append(f"| {group} | {len(rows):,} | {sets} | {right_plain:.3f} | {accuracy:.3f} | "
-                         f"{accuracy - right_plain:+.3f} |")
+            lines.append(
+                f"| {group} | {len(rows):,} | {sets} | {right_plain:.3f} | {accuracy:.3f} | {accuracy - right_plain:+.3f} |"
+            )
         if figures is not None:
             figures[f"phrases.{group}.accuracy"] = accuracy
     return "\n".join(lines) + "\n"

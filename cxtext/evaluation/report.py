@@ -16,11 +16,11 @@ import shlex
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from cxtext.evaluation.datasets import THREE, DataMissing, Dataset, semeval_sentences, load_datasets
+from cxtext.evaluation.datasets import THREE, DataMissing, Dataset, load_datasets, semeval_sentences
 from cxtext.evaluation.gate import slug
 from cxtext.evaluation.metrics import macro_f1, paper_style_prf, pearson
 from cxtext.evaluation.phrases import evaluate_phrases
@@ -86,7 +86,12 @@ def score(dataset: Dataset, plain: SentimentScorer, default: SentimentScorer) ->
 def aspect_rows(data_dir: Path) -> list[tuple[str, int, int, str]]:
     """(sentence, from, to, polarity) of every SemEval-2014 aspect term with a 3-class polarity."""
     rows = []
-    for file_name in ("Restaurants_Train_v2.xml", "Restaurants_Test_Gold.xml", "Laptop_Train_v2.xml", "Laptops_Test_Gold.xml"):
+    for file_name in (
+        "Restaurants_Train_v2.xml",
+        "Restaurants_Test_Gold.xml",
+        "Laptop_Train_v2.xml",
+        "Laptops_Test_Gold.xml",
+    ):
         try:
             sentences = semeval_sentences(data_dir / "semeval2014_absa" / file_name, "aspectTerm")
         except DataMissing:
@@ -110,14 +115,16 @@ def aspect_section(data_dir: Path, scorer: SentimentScorer, figures: dict[str, f
         by_sentence.setdefault(text, set()).add(polarity)
     sentence_cache: dict[str, str] = {}
     lines = [
-        "| aspect terms | n | sentence label: macro-F1 / accuracy | clause label: macro-F1 / accuracy "
-        "| Δ macro-F1 |",
+        "| aspect terms | n | sentence label: macro-F1 / accuracy | clause label: macro-F1 / accuracy | Δ macro-F1 |",
         "|---|---:|---:|---:|---:|",
     ]
     for subset, key, keep in (
         ("all", "aspect_terms", lambda t: True),
-        ("in sentences with both positive and negative terms", "aspect_terms_mixed",
-         lambda t: {"positive", "negative"} <= by_sentence[t]),
+        (
+            "in sentences with both positive and negative terms",
+            "aspect_terms_mixed",
+            lambda t: {"positive", "negative"} <= by_sentence[t],
+        ),
     ):
         chosen = [row for row in rows if keep(row[0])]
         gold = [row[3] for row in chosen]
@@ -127,7 +134,7 @@ def aspect_section(data_dir: Path, scorer: SentimentScorer, figures: dict[str, f
                 sentence_cache[text] = scorer.polarity(text).label
             whole.append(sentence_cache[text])
         clause = [clause_polarity(text, s, e, scorer).label for text, s, e, _ in chosen]
-        acc = lambda pred: sum(p == g for p, g in zip(pred, gold)) / len(gold)  # noqa: E731
+        acc = lambda pred, gold=gold: sum(p == g for p, g in zip(pred, gold)) / len(gold)  # noqa: E731
         f1_whole, f1_clause = macro_f1(gold, whole, THREE), macro_f1(gold, clause, THREE)
         if figures is not None:
             figures[f"sentiment.{key}.clause_macro_f1"] = f1_clause
@@ -169,10 +176,7 @@ def paper_table(scored: dict[str, Scored]) -> str:
             continue
         r = s.r("plain")
         ours = " / ".join(f"{x:.2f}" for x in paper_style_prf(s.dataset.ratings, s.labels("plain")))
-        lines.append(
-            f"| {key} | {len(s.dataset.texts):,} | {paper_r:.3f} | {r:.3f} | {r - paper_r:+.3f} "
-            f"| {paper} | {ours} |"
-        )
+        lines.append(f"| {key} | {len(s.dataset.texts):,} | {paper_r:.3f} | {r:.3f} | {r - paper_r:+.3f} | {paper} | {ours} |")
     return "\n".join(lines) + "\n"
 
 
@@ -327,9 +331,9 @@ def _paper_comment(by_name: dict[str, Scored]) -> str:
         "revised, which is the likely source of the gap (we did not trace which change moves which "
         "figure). The gap is small and goes both ways: lower on tweets and movie snippets, higher on "
         "Amazon and NYT.\n\n"
-        "The paper does not define its \"overall\" precision / recall / F1. Micro-averaging over the "
+        'The paper does not define its "overall" precision / recall / F1. Micro-averaging over the '
         "positive and negative classes only (a neutral prediction is a miss for recall; gold = raw "
-        "mean beyond ±0.05) reproduces its figures within about 0.03 (column \"paper-style\"), so it is a "
+        'mean beyond ±0.05) reproduces its figures within about 0.03 (column "paper-style"), so it is a '
         "plausible reading of them. It is not the 3-class macro-F1 used below, which also "
         "scores the neutral class and is therefore much lower.\n"
     )
@@ -358,29 +362,35 @@ def header(command: str, seconds: float, started: datetime) -> str:
     )
 
 
-def build_report(data_dir: Path, *, sample_dir: Path | None, settings, command: str,
-                 figures: dict[str, float] | None = None) -> str:
+def build_report(
+    data_dir: Path, *, sample_dir: Path | None, settings, command: str, figures: dict[str, float] | None = None
+) -> str:
     """The whole evaluation as Markdown: sentiment, aspects and the shipped theme packs on public
     data, and the pipeline against the sample data's planted truth; its headline figures go into
     *figures* for the quality gate. Topic discovery has its own, slower report (docs/TOPICS.md,
     `python -m cxtext.evaluation.topics`)."""
     from cxtext.evaluation.aspects import evaluate_aspect_categories
-    from cxtext.evaluation.language import evaluate_language
     from cxtext.evaluation.effort import evaluate_effort
     from cxtext.evaluation.intent import evaluate_intent
+    from cxtext.evaluation.language import evaluate_language
     from cxtext.evaluation.sample import evaluate_sample_data
     from cxtext.evaluation.themes import evaluate_themes
 
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
-    sections = [evaluate_sentiment(data_dir, figures), "## Theme detection and theme-level sentiment\n\n"
-                + evaluate_aspect_categories(data_dir, figures=figures),
-                evaluate_intent(data_dir, figures), evaluate_effort(data_dir, figures)]
+    started, clock = datetime.now(UTC), time.perf_counter()
+    sections = [
+        evaluate_sentiment(data_dir, figures),
+        "## Theme detection and theme-level sentiment\n\n" + evaluate_aspect_categories(data_dir, figures=figures),
+        evaluate_intent(data_dir, figures),
+        evaluate_effort(data_dir, figures),
+    ]
     sections.append(evaluate_themes(data_dir, figures=figures))
     sections.append(evaluate_language(Path(data_dir), figures))
     if sample_dir is not None:
         sections.append(evaluate_sample_data(settings, sample_dir, figures))
-    sections.append("## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "
-                    "written by `python -m cxtext.evaluation.topics --data ../shared/data --sample sample_data --out docs/TOPICS.md`.\n")
+    sections.append(
+        "## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "
+        "written by `python -m cxtext.evaluation.topics --data ../shared/data --sample sample_data --out docs/TOPICS.md`.\n"
+    )
     return header(command, time.perf_counter() - clock, started) + "\n" + "\n".join(sections)
 
 
@@ -395,8 +405,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"--data {args.data}: not a folder")
-    report = build_report(args.data, sample_dir=args.sample, settings=load_settings(),
-                          command="python -m cxtext.evaluation.report " + " ".join(shlex.quote(a) for a in argv))
+    report = build_report(
+        args.data,
+        sample_dir=args.sample,
+        settings=load_settings(),
+        command="python -m cxtext.evaluation.report " + " ".join(shlex.quote(a) for a in argv),
+    )
     write_report(report, args.out)
     return 0
 

@@ -34,15 +34,25 @@ def planted_scores(store: Store, manifest: dict) -> list[dict]:
     for item in manifest["planted"]:
         theme, label = PLANTED_THEMES[item["id"]]
         truth = {(source, i) for source, ids in item["records"].items() for i in ids}
-        query = ("SELECT DISTINCT f.source, f.source_record_id FROM theme_mentions m JOIN feedback f USING (feedback_id) "
-                 "WHERE m.theme = ? AND m.stage = ?")
+        query = (
+            "SELECT DISTINCT f.source, f.source_record_id FROM theme_mentions m JOIN feedback f USING (feedback_id) "
+            "WHERE m.theme = ? AND m.stage = ?"
+        )
         tagged = set(store.execute(query, [theme, item["stage"]]))
         with_label = set(store.execute(query + " AND m.label = ?", [theme, item["stage"], label]))
-        rows.append({
-            "planted": item["id"], "theme": theme, "stage": item["stage"], "label": label, "records": len(truth),
-            "precision": _ratio(truth & with_label, with_label), "recall": _ratio(truth & with_label, truth),
-            "tag_precision": _ratio(truth & tagged, tagged), "tag_recall": _ratio(truth & tagged, truth),
-        })
+        rows.append(
+            {
+                "planted": item["id"],
+                "theme": theme,
+                "stage": item["stage"],
+                "label": label,
+                "records": len(truth),
+                "precision": _ratio(truth & with_label, with_label),
+                "recall": _ratio(truth & with_label, truth),
+                "tag_precision": _ratio(truth & tagged, tagged),
+                "tag_recall": _ratio(truth & tagged, truth),
+            }
+        )
     return rows
 
 
@@ -56,15 +66,25 @@ def asks_scores(store: Store, manifest: dict) -> dict[str, float]:
     truth = {(source, i) for source, ids in manifest.get("requests", {}).items() for i in ids}
     found = set()
     if sources:
-        found = set(store.execute(
-            "SELECT f.source, f.source_record_id FROM feedback_effort fe JOIN feedback f USING (feedback_id) "
-            f"WHERE list_contains(fe.intents, 'suggestion') AND f.source IN ({', '.join('?' * len(sources))})", sources))
-    pairs = store.execute("SELECT fe.effort_score, 8 - f.ces FROM feedback_effort fe JOIN feedback f USING (feedback_id) "
-                          "WHERE f.ces IS NOT NULL")
+        found = set(
+            store.execute(
+                "SELECT f.source, f.source_record_id FROM feedback_effort fe JOIN feedback f USING (feedback_id) "
+                f"WHERE list_contains(fe.intents, 'suggestion') AND f.source IN ({', '.join('?' * len(sources))})",
+                sources,
+            )
+        )
+    pairs = store.execute(
+        "SELECT fe.effort_score, 8 - f.ces FROM feedback_effort fe JOIN feedback f USING (feedback_id) WHERE f.ces IS NOT NULL"
+    )
     rho = float(spearmanr([a for a, _ in pairs], [b for _, b in pairs]).statistic) if len(pairs) > 2 else 0.0
-    return {"requests.precision": _ratio(truth & found, found), "requests.recall": _ratio(truth & found, truth),
-            "requests.planted": len(truth), "requests.found": len(found), "effort.ces_spearman": rho,
-            "effort.ces_answers": len(pairs)}
+    return {
+        "requests.precision": _ratio(truth & found, found),
+        "requests.recall": _ratio(truth & found, truth),
+        "requests.planted": len(truth),
+        "requests.found": len(found),
+        "effort.ces_spearman": rho,
+        "effort.ces_answers": len(pairs),
+    }
 
 
 def _ratio(hits: set, total: set) -> float:
@@ -86,11 +106,11 @@ def evaluate_sample_data(settings: Settings, sample_dir: Path, figures: dict[str
             asks = asks_scores(store, manifest)
             stages = store.execute(
                 "SELECT m.stage, count(*), avg((m.label = 'positive')::INT), avg((m.label = 'negative')::INT) "
-                "FROM theme_mentions m JOIN journey_stages s USING (stage) GROUP BY m.stage, s.position ORDER BY s.position")
+                "FROM theme_mentions m JOIN journey_stages s USING (stage) GROUP BY m.stage, s.position ORDER BY s.position"
+            )
     if figures is not None:
         figures.update({f"sample.{r['planted']}.{key}": r[key] for r in rows for key in ("precision", "recall")})
-        figures.update({f"sample.{key}": asks[key] for key in ("requests.precision", "requests.recall",
-                                                             "effort.ces_spearman")})
+        figures.update({f"sample.{key}": asks[key] for key in ("requests.precision", "requests.recall", "effort.ces_spearman")})
     lines = [
         "## The sample data's planted pain points",
         "",
@@ -104,15 +124,23 @@ def evaluate_sample_data(settings: Settings, sample_dir: Path, figures: dict[str
         "|---|---|---|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['planted']} | {r['theme']} @ {r['stage']} | {r['label']} | {r['records']} | "
-                     f"{r['precision']:.3f} | {r['recall']:.3f} | {r['tag_precision']:.3f} / {r['tag_recall']:.3f} |")
-    lines += ["", f"Planted requests ({asks['requests.planted']} reviews and survey comments ending with a request, "
-              "`manifest.json` \"requests\"): a feedback counts as found when one of its sentences has the intent "
-              f"`suggestion`. Found {asks['requests.found']}: precision {asks['requests.precision']:.3f}, recall "
-              f"{asks['requests.recall']:.3f}. Effort (planted into post-support surveys whose CES answer agrees, "
-              f"`manifest.json` \"effort\"): Spearman correlation of the effort score with 8 − CES (difficulty) over the "
-              f"{asks['effort.ces_answers']} survey answers with a CES: {asks['effort.ces_spearman']:.3f}.",
-              "", "Theme mentions per stage (the planted praise is at `usage`):", "",
-              "| stage | mentions | positive | negative |", "|---|---:|---:|---:|"]
+        lines.append(
+            f"| {r['planted']} | {r['theme']} @ {r['stage']} | {r['label']} | {r['records']} | "
+            f"{r['precision']:.3f} | {r['recall']:.3f} | {r['tag_precision']:.3f} / {r['tag_recall']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Planted requests ({asks['requests.planted']} reviews and survey comments ending with a request, "
+        '`manifest.json` "requests"): a feedback counts as found when one of its sentences has the intent '
+        f"`suggestion`. Found {asks['requests.found']}: precision {asks['requests.precision']:.3f}, recall "
+        f"{asks['requests.recall']:.3f}. Effort (planted into post-support surveys whose CES answer agrees, "
+        f'`manifest.json` "effort"): Spearman correlation of the effort score with 8 − CES (difficulty) over the '
+        f"{asks['effort.ces_answers']} survey answers with a CES: {asks['effort.ces_spearman']:.3f}.",
+        "",
+        "Theme mentions per stage (the planted praise is at `usage`):",
+        "",
+        "| stage | mentions | positive | negative |",
+        "|---|---:|---:|---:|",
+    ]
     lines += [f"| {stage} | {n:,} | {pos:.0%} | {neg:.0%} |" for stage, n, pos, neg in stages]
     return "\n".join(lines) + "\n"

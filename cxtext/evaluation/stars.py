@@ -20,10 +20,24 @@ from cxtext.text.sentiment import SentimentScorer, document_compound, label_for,
 
 #: (key, name, folder/file, id column, stars column, title column, text column)
 SETS = (
-    ("clothing", "Women's clothing reviews", "womens_clothing_reviews/womens_clothing_reviews.csv", "",
-     "Rating", "Title", "Review Text"),
-    ("app_reviews", "App reviews (Maalej et al.)", "maalej2015_app_reviews/app_reviews.csv", "review_id",
-     "stars", "title", "text"),
+    (
+        "clothing",
+        "Women's clothing reviews",
+        "womens_clothing_reviews/womens_clothing_reviews.csv",
+        "",
+        "Rating",
+        "Title",
+        "Review Text",
+    ),
+    (
+        "app_reviews",
+        "App reviews (Maalej et al.)",
+        "maalej2015_app_reviews/app_reviews.csv",
+        "review_id",
+        "stars",
+        "title",
+        "text",
+    ),
 )
 
 
@@ -49,8 +63,7 @@ def title_and_text(title: str, text: str) -> str:
     return f"{title}{'' if title[-1] in '.!?' else '.'} {text}".strip()
 
 
-def load(data_dir: Path, key: str, name: str, file: str, id_col: str, stars_col: str, title_col: str,
-         text_col: str) -> StarsSet:
+def load(data_dir: Path, key: str, name: str, file: str, id_col: str, stars_col: str, title_col: str, text_col: str) -> StarsSet:
     path = data_dir / file
     if not path.is_file():
         raise DataMissing(f"{path} not found")
@@ -72,7 +85,7 @@ def _methods(s: StarsSet, rows: list[int]) -> dict[str, list[str]]:
     texts = [s.texts[i] for i in rows]
     compounds = []
     for doc in load_nlp().pipe((clean_text(t, kind="review").text for t in texts), batch_size=256):
-        compounds.append([default.polarity(doc.text[x.start_char:x.end_char]).compound for x in sentences(doc)])
+        compounds.append([default.polarity(doc.text[x.start_char : x.end_char]).compound for x in sentences(doc)])
     return {
         "plain": [plain.polarity(t).label for t in texts],
         "whole": [default.polarity(t).label for t in texts],
@@ -101,8 +114,7 @@ def evaluate_set(s: StarsSet) -> tuple[dict[str, dict[str, float]], dict]:
             scores.setdefault(method, {})[h] = macro_f1([gold[i] for i in rows], labels, TWO)
     info = {"dev": len(by_half["dev"]), "report": len(by_half["report"]), "learn_error": ""}
     try:
-        model = learned.fit([s.texts[i] for i in by_half["dev"]], [gold[i] == "positive" for i in by_half["dev"]],
-                            source=s.key)
+        model = learned.fit([s.texts[i] for i in by_half["dev"]], [gold[i] == "positive" for i in by_half["dev"]], source=s.key)
         predicted = model.labels([s.texts[i] for i in by_half["report"]])
         scores["learned"] = {"report": macro_f1([gold[i] for i in by_half["report"]], predicted, TWO)}
     except ValueError as exc:
@@ -113,11 +125,15 @@ def evaluate_set(s: StarsSet) -> tuple[dict[str, dict[str, float]], dict]:
 
 def evaluate_stars(data_dir: Path, figures: dict[str, float] | None = None) -> str:
     """The stars section of EVALUATION.md; its figures (reporting half) go into *figures*."""
-    lines = ["### Stars: 1-2 against 4-5 stars (document labels)\n", " ".join(__doc__.split()) + "\n", "The document rule (`document_compound`): the mean of the sentences' compounds, "
-             "a negative sentence weighing twice as much as a positive or neutral one; thresholds ±0.05 as everywhere. "
-             "It was chosen on the development half among the whole text's compound, the plain mean, the "
-             "mean of sentence labels, peak-end, first-and-last and negative weights 1.5 / 2 / 3 (table "
-             "below, development column); the reporting half was not looked at until it was chosen.\n"]
+    lines = [
+        "### Stars: 1-2 against 4-5 stars (document labels)\n",
+        " ".join(__doc__.split()) + "\n",
+        "The document rule (`document_compound`): the mean of the sentences' compounds, "
+        "a negative sentence weighing twice as much as a positive or neutral one; thresholds ±0.05 as everywhere. "
+        "It was chosen on the development half among the whole text's compound, the plain mean, the "
+        "mean of sentence labels, peak-end, first-and-last and negative weights 1.5 / 2 / 3 (table "
+        "below, development column); the reporting half was not looked at until it was chosen.\n",
+    ]
     missing = []
     for key, name, *rest in SETS:
         try:
@@ -126,9 +142,12 @@ def evaluate_stars(data_dir: Path, figures: dict[str, float] | None = None) -> s
             missing.append(str(exc))
             continue
         scores, info = evaluate_set(s)
-        lines += [f"**{name}**: {info['dev']:,} development and {info['report']:,} reporting reviews "
-                  "(3 stars and empty texts left out).\n",
-                  "| method | development macro-F1 | **reporting macro-F1** |", "|---|---:|---:|"]
+        lines += [
+            f"**{name}**: {info['dev']:,} development and {info['report']:,} reporting reviews "
+            "(3 stars and empty texts left out).\n",
+            "| method | development macro-F1 | **reporting macro-F1** |",
+            "|---|---:|---:|",
+        ]
         for method, label in METHODS.items():
             dev = scores[method].get("dev")
             lines.append(f"| {label} | {'—' if dev is None else f'{dev:.3f}'} | {scores[method]['report']:.3f} |")
@@ -142,4 +161,3 @@ def evaluate_stars(data_dir: Path, figures: dict[str, float] | None = None) -> s
     if missing:
         lines.append("Not found (skipped):\n\n" + "\n".join(f"- {m}" for m in missing) + "\n")
     return "\n".join(lines)
-

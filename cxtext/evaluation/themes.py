@@ -19,7 +19,7 @@ import time
 import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cxtext.evaluation.gate import slug
@@ -49,8 +49,13 @@ def analyse_items(items: list[Item], tagger) -> list[Tagged]:
     rows = [(str(i), "review", item.text, "") for i, item in enumerate(items)]
     out = [Tagged(item, {}) for item in items]
     for start in range(0, len(rows), 2000):
-        tables = analyse(rows[start:start + 2000], tagger, Versions("eval", tagger.taxonomy.version),
-                         now=datetime.now(timezone.utc), languages=("en",))
+        tables = analyse(
+            rows[start : start + 2000],
+            tagger,
+            Versions("eval", tagger.taxonomy.version),
+            now=datetime.now(UTC),
+            languages=("en",),
+        )
         sentences = {(r["feedback_id"], r["sentence_index"]): r for r in tables["sentences"].to_pylist()}
         for m in tables["theme_mentions"].to_pylist():
             sentence = sentences[(m["feedback_id"], m["sentence_index"])]
@@ -79,8 +84,9 @@ def judge_labelled(eval_set: EvalSet, tagged: Tagged, theme: str, maps: dict) ->
     if eval_set.precision == "aspect_terms":
         if not gold["terms"]:  # the laptop itself is never an aspect term: silence says nothing
             return None
-        return any(start < c_end and c_start < end for _, start, end, _ in gold["terms"]
-                   for c_start, c_end, *_ in tagged.themes[theme])
+        return any(
+            start < c_end and c_start < end for _, start, end, _ in gold["terms"] for c_start, c_end, *_ in tagged.themes[theme]
+        )
     if eval_set.precision == "features":
         written = [name.lower() for name, _, in_text in gold["features"] if in_text]
         if not gold["features"]:  # the annotators tagged only opinions on features: silence says nothing
@@ -101,6 +107,7 @@ def judged_sample(eval_set: EvalSet, tagged: list[Tagged], configuration: str) -
     """The assignments drawn for judging by hand: the report half's assignments with the smallest
     SHA-256 of (seed, packs, id, theme), a random sample that a changed pattern changes only where
     it adds or removes an assignment (the verdicts already given stay usable)."""
+
     def rank(pair: tuple[Tagged, str]) -> str:
         return hashlib.sha256(f"{JUDGED_SEED}:{configuration}:{pair[0].item.id}:{pair[1]}".encode()).hexdigest()
 
@@ -122,9 +129,12 @@ def draw_judgements(data_dir: Path, path: Path = JUDGEMENTS) -> None:
 
     sets, _ = load_sets(data_dir)
     known = load_judgements(path)
-    lines = ["# Hand judgements of theme assignments the data sets' labels cannot check (docs/TAXONOMY.md,",
-             "# \"Judging theme assignments by hand\"). Drawn by cxtext.evaluation.themes.draw_judgements(data_dir):",
-             "# 100 random assignments of the report half per set and packs. verdict: right | wrong.", ""]
+    lines = [
+        "# Hand judgements of theme assignments the data sets' labels cannot check (docs/TAXONOMY.md,",
+        '# "Judging theme assignments by hand"). Drawn by cxtext.evaluation.themes.draw_judgements(data_dir):',
+        "# 100 random assignments of the report half per set and packs. verdict: right | wrong.",
+        "",
+    ]
     for eval_set in (s for s in sets if s.precision == "judged"):
         for configuration, packs in (("core", ["core"]), ("core + retail", ["core", "retail"])):
             if configuration != "core" and not eval_set.retail:
@@ -132,8 +142,15 @@ def draw_judgements(data_dir: Path, path: Path = JUDGEMENTS) -> None:
             tagged = analyse_items(eval_set.half("report"), get_tagger(layer_paths(packs)))
             for t, theme in judged_sample(eval_set, tagged, configuration):
                 verdict = known.get((t.item.id, theme))
-                lines += ["[[judgements]]", f'set = "{eval_set.name}"', f'packs = "{configuration}"', f'id = "{t.item.id}"',
-                          f'theme = "{theme}"', f'verdict = "{"" if verdict is None else "right" if verdict else "wrong"}"', ""]
+                lines += [
+                    "[[judgements]]",
+                    f'set = "{eval_set.name}"',
+                    f'packs = "{configuration}"',
+                    f'id = "{t.item.id}"',
+                    f'theme = "{theme}"',
+                    f'verdict = "{"" if verdict is None else "right" if verdict else "wrong"}"',
+                    "",
+                ]
                 print(f"{t.item.id} | {theme} | {' || '.join(c for *_, c, _ in t.themes[theme])} | {t.item.text}")
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -173,8 +190,14 @@ class Figures:
         return self.correct / self.checked if self.checked else None
 
 
-def figures(eval_set: EvalSet, tagged: list[Tagged], configuration: str, half: str, maps: dict,
-            judgements: dict[tuple[str, str], bool]) -> Figures:
+def figures(
+    eval_set: EvalSet,
+    tagged: list[Tagged],
+    configuration: str,
+    half: str,
+    maps: dict,
+    judgements: dict[tuple[str, str], bool],
+) -> Figures:
     themed = [t for t in tagged if t.themes]
     per_theme = Counter(theme for t in themed for theme in t.themes)
     checked = correct = unjudged = 0
@@ -199,13 +222,31 @@ def figures(eval_set: EvalSet, tagged: list[Tagged], configuration: str, half: s
                 checked, correct = checked + 1, correct + verdict
                 wrong[theme] += not verdict
                 checked_theme[theme] += 1
-        note = {"issues": "theme -> issue map", "categories": "theme -> category map",
-                "aspect_terms": "aspect term in the clause", "features": "feature in the clause"}[eval_set.precision]
+        note = {
+            "issues": "theme -> issue map",
+            "categories": "theme -> category map",
+            "aspect_terms": "aspect term in the clause",
+            "features": "feature in the clause",
+        }[eval_set.precision]
     largest = max(per_theme.items(), key=lambda kv: kv[1]) if per_theme else ("-", 0)
-    return Figures(eval_set.name, configuration, half, len(tagged), sum(t.item.negative for t in tagged),
-                   len(themed), sum(t.item.negative for t in themed), sum(len(t.themes) for t in tagged),
-                   checked, correct, note, (largest[0], largest[1] / len(themed) if themed else 0.0), per_theme,
-                   checked_theme, wrong, unjudged)
+    return Figures(
+        eval_set.name,
+        configuration,
+        half,
+        len(tagged),
+        sum(t.item.negative for t in tagged),
+        len(themed),
+        sum(t.item.negative for t in themed),
+        sum(len(t.themes) for t in tagged),
+        checked,
+        correct,
+        note,
+        (largest[0], largest[1] / len(themed) if themed else 0.0),
+        per_theme,
+        checked_theme,
+        wrong,
+        unjudged,
+    )
 
 
 @dataclass
@@ -234,8 +275,11 @@ def issue_criterion(tagged: list[Tagged]) -> tuple[list[str], list[IssueCheck]]:
     checks = []
     for issue, n in issues.most_common(TOP_ISSUES):
         share = n / len(tagged)
-        candidates = [(theme, len(carrying[theme]), carrying[theme].count(issue) / len(carrying[theme]))
-                      for theme in top if len(carrying[theme]) >= MIN_THEME_FEEDBACK]
+        candidates = [
+            (theme, len(carrying[theme]), carrying[theme].count(issue) / len(carrying[theme]))
+            for theme in top
+            if len(carrying[theme]) >= MIN_THEME_FEEDBACK
+        ]
         best = max(candidates, key=lambda c: c[2]) if candidates else None
         checks.append(IssueCheck(issue, n, share, best, bool(best and best[2] >= LIFT * share)))
     return top, checks
@@ -285,7 +329,7 @@ the current packs' measurement: it was made after the report half had been read.
 
 
 def render(rows: list[Figures], criterion: dict, missing: list[str], seconds: float) -> str:
-    from cxtext.text.taxonomy import load_taxonomy, layer_paths
+    from cxtext.text.taxonomy import layer_paths, load_taxonomy
 
     core = load_taxonomy(layer_paths(["core"]))
     retail = load_taxonomy(layer_paths(["core", "retail"]))
@@ -324,19 +368,29 @@ def render(rows: list[Figures], criterion: dict, missing: list[str], seconds: fl
         "|---|---|---|---:|---:|---:|---|---|---|",
     ]
     for f in rows:
-        ok = (f.negative_coverage >= TARGET_NEGATIVE_COVERAGE and f.precision is not None
-              and f.precision >= TARGET_PRECISION and f.largest[1] <= TARGET_LARGEST_SHARE)
+        ok = (
+            f.negative_coverage >= TARGET_NEGATIVE_COVERAGE
+            and f.precision is not None
+            and f.precision >= TARGET_PRECISION
+            and f.largest[1] <= TARGET_LARGEST_SHARE
+        )
         verdict = "-" if f.half != "report" else "yes" if ok else "**no**"
-        lines.append(f"| {f.set_name} | {f.configuration} | {f.half} | {f.items:,} | {_pct(f.coverage)} | "
-                     f"{_pct(f.negative_coverage)} of {f.negative:,} | {_pct(f.precision)} ({f.precision_note}"
-                     f"{f'; {f.unjudged} not judged yet' if f.unjudged else ''}) | {f.largest[0]} {_pct(f.largest[1])} | {verdict} |")
+        lines.append(
+            f"| {f.set_name} | {f.configuration} | {f.half} | {f.items:,} | {_pct(f.coverage)} | "
+            f"{_pct(f.negative_coverage)} of {f.negative:,} | {_pct(f.precision)} ({f.precision_note}"
+            f"{f'; {f.unjudged} not judged yet' if f.unjudged else ''}) | {f.largest[0]} {_pct(f.largest[1])} | {verdict} |"
+        )
     for half, (top, checks) in criterion.items():
-        lines += ["", f"**Complaints, {half} half: the 3 most frequent issues among the top pain points.** The 8 "
-                  f"themes with most negative mentions: {', '.join(top)}. An issue is found when one of them, "
-                  f"carried by >= {MIN_THEME_FEEDBACK} narratives, has at least {LIFT:g} times the issue's share "
-                  "of all narratives among its own narratives (older names of an issue merged).", "",
-                  "| issue | narratives | share | best theme (narratives, issue's share of them) | found |",
-                  "|---|---:|---:|---|---|"]
+        lines += [
+            "",
+            f"**Complaints, {half} half: the 3 most frequent issues among the top pain points.** The 8 "
+            f"themes with most negative mentions: {', '.join(top)}. An issue is found when one of them, "
+            f"carried by >= {MIN_THEME_FEEDBACK} narratives, has at least {LIFT:g} times the issue's share "
+            "of all narratives among its own narratives (older names of an issue merged).",
+            "",
+            "| issue | narratives | share | best theme (narratives, issue's share of them) | found |",
+            "|---|---:|---:|---|---|",
+        ]
         for c in checks:
             best = f"{c.best[0]} ({c.best[1]}, {_pct(c.best[2])})" if c.best else "none"
             lines.append(f"| {c.issue} | {c.narratives} | {_pct(c.share)} | {best} | {'yes' if c.found else '**no**'} |")
@@ -351,8 +405,7 @@ def render(rows: list[Figures], criterion: dict, missing: list[str], seconds: fl
     return "\n".join(lines) + "\n"
 
 
-def evaluate_themes(data_dir: Path, halves: tuple[str, ...] = ("dev", "report"),
-                    figures: dict[str, float] | None = None) -> str:
+def evaluate_themes(data_dir: Path, halves: tuple[str, ...] = ("dev", "report"), figures: dict[str, float] | None = None) -> str:
     """The section; the report half's headline figures go into *figures* for the quality gate
     (coverage of negative feedback, precision, 1 - the largest theme's share, issues found)."""
     clock = time.perf_counter()
@@ -365,5 +418,7 @@ def evaluate_themes(data_dir: Path, halves: tuple[str, ...] = ("dev", "report"),
             if row.precision is not None:
                 figures[f"{name}.precision"] = row.precision
         if criterion.get("report", (None, []))[1]:
-            figures["themes.complaints.top_issues_found"] = sum(c.found for c in criterion["report"][1]) / len(criterion["report"][1])
+            figures["themes.complaints.top_issues_found"] = sum(c.found for c in criterion["report"][1]) / len(
+                criterion["report"][1]
+            )
     return render(rows, criterion, missing, time.perf_counter() - clock)

@@ -97,9 +97,15 @@ def load_app_reviews(data_dir: Path) -> EvalSet:
         raise DataMissing(f"{path} not found")
     with open(path, newline="", encoding="utf-8") as handle:
         items = tuple(
-            Item(f"app:{row['review_id']}", " ".join(p for p in (row["title"].strip(), row["text"].strip()) if p),
-                 int(row["stars"]) <= 2, {"labels": row["labels"].split(";")})
-            for row in csv.DictReader(handle) if row["text"].strip())
+            Item(
+                f"app:{row['review_id']}",
+                " ".join(p for p in (row["title"].strip(), row["text"].strip()) if p),
+                int(row["stars"]) <= 2,
+                {"labels": row["labels"].split(";")},
+            )
+            for row in csv.DictReader(handle)
+            if row["text"].strip()
+        )
     return EvalSet("App reviews (Maalej et al.)", "review", "mobile apps", "judged", items)
 
 
@@ -111,12 +117,19 @@ def _semeval(data_dir: Path, file_names: tuple[str, ...], prefix: str) -> list[I
             raise DataMissing(f"{path} not found")
         for sentence in ET.parse(path).getroot().iter("sentence"):
             text = sentence.findtext("text", "").strip()
-            terms = [(t.get("term"), int(t.get("from")), int(t.get("to")), t.get("polarity"))
-                     for t in sentence.iter("aspectTerm")]
+            terms = [
+                (t.get("term"), int(t.get("from")), int(t.get("to")), t.get("polarity")) for t in sentence.iter("aspectTerm")
+            ]
             categories = [(c.get("category"), c.get("polarity")) for c in sentence.iter("aspectCategory")]
             negative = any(p == "negative" for *_, p in terms) or any(p == "negative" for _, p in categories)
-            items.append(Item(f"{prefix}:{file_name.split('_')[1].lower()}:{sentence.get('id')}", text, negative,
-                              {"terms": terms, "categories": categories}))
+            items.append(
+                Item(
+                    f"{prefix}:{file_name.split('_')[1].lower()}:{sentence.get('id')}",
+                    text,
+                    negative,
+                    {"terms": terms, "categories": categories},
+                )
+            )
     return items
 
 
@@ -159,8 +172,15 @@ def load_huliu(data_dir: Path) -> EvalSet:
             line_number += 1
             tags, sentence = line.split("##", 1)
             features = huliu_features(tags)
-            items.append(Item(f"huliu:{path.stem}#{review}/{line_number}", detokenise(sentence),
-                              any(s < 0 for _, s, _ in features), {"features": features}, f"huliu:{path.stem}#{review}"))
+            items.append(
+                Item(
+                    f"huliu:{path.stem}#{review}/{line_number}",
+                    detokenise(sentence),
+                    any(s < 0 for _, s, _ in features),
+                    {"features": features},
+                    f"huliu:{path.stem}#{review}",
+                )
+            )
     return EvalSet("Product reviews (Hu & Liu)", "sentence", "consumer electronics", "features", tuple(items))
 
 
@@ -173,9 +193,15 @@ def load_clothing(data_dir: Path) -> EvalSet:
         header = next(reader)
         col = {name: i for i, name in enumerate(header)}
         items = tuple(
-            Item(f"clothing:{row[0]}", " ".join(p for p in (row[col["Title"]].strip(), row[col["Review Text"]].strip()) if p),
-                 int(row[col["Rating"]]) <= 2, {"rating": int(row[col["Rating"]]), "class": row[col["Class Name"]]})
-            for row in reader if row[col["Review Text"]].strip())
+            Item(
+                f"clothing:{row[0]}",
+                " ".join(p for p in (row[col["Title"]].strip(), row[col["Review Text"]].strip()) if p),
+                int(row[col["Rating"]]) <= 2,
+                {"rating": int(row[col["Rating"]]), "class": row[col["Class Name"]]},
+            )
+            for row in reader
+            if row[col["Review Text"]].strip()
+        )
     return EvalSet("Women's clothing reviews", "review", "online fashion retail", "judged", items, retail=True)
 
 

@@ -26,7 +26,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -40,15 +40,21 @@ SEMEVAL_K_RANGE = (3, 24)  # wide enough to contain the 5 categories
 SAMPLE_FIXED_K = 12
 TIMING_DOCS = 20_000
 TIMING_FILES = {
-    "semeval2014_absa": ("Restaurants_Train_v2.xml", "Restaurants_Test_Gold.xml",
-                         "Laptop_Train_v2.xml", "Laptops_Test_Gold.xml"),
+    "semeval2014_absa": (
+        "Restaurants_Train_v2.xml",
+        "Restaurants_Test_Gold.xml",
+        "Laptop_Train_v2.xml",
+        "Laptops_Test_Gold.xml",
+    ),
     "vader_icwsm2014": ("amazonReviewSnippets_GroundTruth.txt", "movieReviewSnippets_GroundTruth.txt"),
 }
 #: In the output file, everything after this line is written by hand and kept by main().
 NOTES_MARKER = "<!-- hand-written notes below: kept when the file is regenerated -->"
-SAMPLE_FILES = (("reviews.csv", "review_id", "text", "review"),
-                ("survey_comments.csv", "response_id", "comment", "survey"),
-                ("social_mentions.jsonl", "id", "text", "social"))
+SAMPLE_FILES = (
+    ("reviews.csv", "review_id", "text", "review"),
+    ("survey_comments.csv", "response_id", "comment", "survey"),
+    ("social_mentions.jsonl", "id", "text", "social"),
+)
 
 
 @dataclass
@@ -227,15 +233,20 @@ def sample_section(corpus: Corpus, planted: dict[str, set[str]], features: list[
                     per_theme[t].append(found[t][:2])
                 if seed == SEEDS[0] and n_topics is None:
                     examples[name] = {t: model.labels_.get(found[t][2], "(no topic)") for t in themes}
-            cells = [f"{np.mean([s for s, _ in per_theme[t]]):.2f} / {np.mean([p for _, p in per_theme[t]]):.2f}"
-                     for t in themes]
+            cells = [f"{np.mean([s for s, _ in per_theme[t]]):.2f} / {np.mean([p for _, p in per_theme[t]]):.2f}" for t in themes]
             share = np.mean([s for t in themes for s, _ in per_theme[t]])
             purity = np.mean([p for t in themes for _, p in per_theme[t]])
             k_text = f"chosen: {', '.join(map(str, ks))}" if n_topics is None else str(n_topics)
-            lines.append(f"| {name} | {k_text} | " + " | ".join(cells)
-                         + f" | {share:.2f} / {purity:.2f} | {np.mean(seconds):.1f} |")
-    lines += ["", f"Label of each theme's best-matching topic (k chosen, random_state {SEEDS[0]}):", "",
-              "| features | " + " | ".join(themes) + " |", "|---|" + "---|" * len(themes)]
+            lines.append(
+                f"| {name} | {k_text} | " + " | ".join(cells) + f" | {share:.2f} / {purity:.2f} | {np.mean(seconds):.1f} |"
+            )
+    lines += [
+        "",
+        f"Label of each theme's best-matching topic (k chosen, random_state {SEEDS[0]}):",
+        "",
+        "| features | " + " | ".join(themes) + " |",
+        "|---|" + "---|" * len(themes),
+    ]
     for name, labels in examples.items():
         lines.append(f"| {name} | " + " | ".join(labels[t] for t in themes) + " |")
     return "\n".join(lines) + "\n"
@@ -260,9 +271,11 @@ def stability_section(corpus: Corpus, features: list[str]) -> str:
         after = TopicModel(features=name, random_state=1).fit(corpus.docs).align_to(before)
         kept = [v for v in after.alignment_.values() if v is not None]
         same = np.mean(before.predict(corpus.docs) == after.predict(corpus.docs))
-        lines.append(f"| {name} | {before.n_topics_} / {after.n_topics_} | {len(kept)} | "
-                     f"{after.n_topics_ - len(kept)} | "
-                     f"{min(kept, default=0):.2f} / {np.median(kept) if kept else 0:.2f} | {same:.2f} |")
+        lines.append(
+            f"| {name} | {before.n_topics_} / {after.n_topics_} | {len(kept)} | "
+            f"{after.n_topics_ - len(kept)} | "
+            f"{min(kept, default=0):.2f} / {np.median(kept) if kept else 0:.2f} | {same:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -283,8 +296,7 @@ def timing_section(sample: Corpus, pool: list[str], features: list[str]) -> str:
             started = time.perf_counter()
             model.predict(corpus.docs)
             rate = len(corpus.docs) / (time.perf_counter() - started)
-            lines.append(f"| {name} | {len(corpus.docs):,} | {chosen:.1f} ({model.n_topics_}) | {fixed:.1f} "
-                         f"| {rate:,.0f} |")
+            lines.append(f"| {name} | {len(corpus.docs):,} | {chosen:.1f} ({model.n_topics_}) | {fixed:.1f} | {rate:,.0f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -305,8 +317,13 @@ def evaluate_topics(data_dir: Path, sample_dir: Path) -> str:
     semeval = load_semeval(Path(data_dir))
     sample, planted = load_sample(Path(sample_dir))
     pool = load_timing_pool(Path(data_dir))
-    parts = [note, semeval_section(semeval, features), sample_section(sample, planted, features),
-             stability_section(sample, features), timing_section(sample, pool, features)]
+    parts = [
+        note,
+        semeval_section(semeval, features),
+        sample_section(sample, planted, features),
+        stability_section(sample, features),
+        timing_section(sample, pool, features),
+    ]
     return "\n".join(p for p in parts if p)
 
 
@@ -335,12 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     for option, folder in (("--data", args.data), ("--sample", args.sample)):
         if not folder.is_dir():
             parser.error(f"{option} {folder}: not a folder")
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    started, clock = datetime.now(UTC), time.perf_counter()
     body = evaluate_topics(args.data, args.sample)
     report = header(argv, time.perf_counter() - clock, started) + "\n" + body
     if args.out:  # the hand-written notes at the end of the file are kept
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
-        report += "\n" + (old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else NOTES_MARKER + "\n")
+        report += "\n" + (old[old.index(NOTES_MARKER) :] if NOTES_MARKER in old else NOTES_MARKER + "\n")
     write_report(report, args.out)
     return 0
 

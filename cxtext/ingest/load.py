@@ -17,10 +17,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timezone
+from datetime import UTC, date
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -38,12 +38,37 @@ RAW_LIMIT = 64 * 1024
 #: Errors a file's content can cause beyond what the readers foresee: the file is recorded as
 #: failed (and not retried until it changes) and the run goes on with the other files. Disk, lock
 #: and database errors are not among them: they say nothing about the file, and the run retries.
-UNREADABLE = (ValueError, TypeError, OverflowError, RecursionError, MemoryError, UnicodeError, LookupError, pa.ArrowException)
+UNREADABLE = (
+    ValueError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+    MemoryError,
+    UnicodeError,
+    LookupError,
+    pa.ArrowException,
+)
 
 FEEDBACK_COLUMNS = (
-    "feedback_id", "kind", "source", "source_record_id", "created_at", "title", "text", "text_hash",
-    "record_hash", "rating", "nps", "csat", "ces", "product", "channel", "touchpoint", "region",
-    "customer_key", "extra",
+    "feedback_id",
+    "kind",
+    "source",
+    "source_record_id",
+    "created_at",
+    "title",
+    "text",
+    "text_hash",
+    "record_hash",
+    "rating",
+    "nps",
+    "csat",
+    "ces",
+    "product",
+    "channel",
+    "touchpoint",
+    "region",
+    "customer_key",
+    "extra",
 )
 #: A parsed record waiting to be merged: its position in the file, feedback's columns, the raw line.
 STAGING_SCHEMA = pa.schema([("position", pa.int64()), *arrow_schema("feedback", FEEDBACK_COLUMNS), ("raw", pa.string())])
@@ -88,7 +113,7 @@ class Window:
     timezone: str = "UTC"
 
     def contains(self, created_at) -> bool:
-        day = created_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(self.timezone)).date()
+        day = created_at.replace(tzinfo=UTC).astimezone(ZoneInfo(self.timezone)).date()
         return (self.first_day is None or day >= self.first_day) and (self.last_day is None or day <= self.last_day)
 
 
@@ -169,15 +194,33 @@ def ingest_file(
             _record_batch(store, result, run_id, spec, size, started)
             store.execute(
                 "INSERT INTO archived_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [digest, spec.name, spec.kind, spec.format, path.name, size, json.dumps(spec.to_json()),
-                 str(archived.relative_to(settings.state_dir)), result.batch_id, utcnow()],
+                [
+                    digest,
+                    spec.name,
+                    spec.kind,
+                    spec.format,
+                    path.name,
+                    size,
+                    json.dumps(spec.to_json()),
+                    str(archived.relative_to(settings.state_dir)),
+                    result.batch_id,
+                    utcnow(),
+                ],
             )
     except (SourceReadError, *UNREADABLE) as exc:
         # The message may quote the file (a header that is a data row): redacted like a record.
-        error = redact_text(str(exc) if isinstance(exc, SourceReadError) else
-                            f"{path.name}: could not be ingested ({type(exc).__name__}: {exc})", settings.pii_handles)
-        result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="failed",
-                             error=error, seconds=time.perf_counter() - clock)
+        error = redact_text(
+            str(exc) if isinstance(exc, SourceReadError) else f"{path.name}: could not be ingested ({type(exc).__name__}: {exc})",
+            settings.pii_handles,
+        )
+        result = BatchResult(
+            source=spec.name,
+            file_name=path.name,
+            file_sha256=digest,
+            status="failed",
+            error=error,
+            seconds=time.perf_counter() - clock,
+        )
         with store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
             _record_batch(store, result, run_id, spec, size, started)
@@ -188,20 +231,53 @@ def ingest_file(
 def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, size: int, started) -> None:
     store.execute(
         "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [result.batch_id, run_id, spec.name, spec.kind, result.file_name, result.file_sha256, size, spec.format,
-         result.status, result.rows_read, result.rows_loaded, result.rows_new, result.rows_updated,
-         result.rows_duplicate, result.rows_rejected, result.error, started, utcnow()],
+        [
+            result.batch_id,
+            run_id,
+            spec.name,
+            spec.kind,
+            result.file_name,
+            result.file_sha256,
+            size,
+            spec.format,
+            result.status,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_new,
+            result.rows_updated,
+            result.rows_duplicate,
+            result.rows_rejected,
+            result.error,
+            started,
+            utcnow(),
+        ],
     )
 
 
-def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: BatchResult, on_progress,
-          window: Window | None = None) -> None:
+def _load(
+    store: Store,
+    settings: Settings,
+    spec: SourceSpec,
+    records,
+    result: BatchResult,
+    on_progress,
+    window: Window | None = None,
+) -> None:
     salt, now, handles = settings.salt(), utcnow(), settings.pii_handles
-    known_rejects = set() if window is None else set(store.execute(
-        "SELECT r.reason, r.raw FROM rejects r JOIN ingest_batches b USING (batch_id) "
-        "WHERE b.file_sha256 = ? AND b.source = ?", [result.file_sha256, spec.name]))
-    tombstones = Tombstones(store.execute("SELECT id_hash, content_hash FROM tombstones WHERE source = ?", [spec.name]),
-                            spec.name, salt)
+    known_rejects = (
+        set()
+        if window is None
+        else set(
+            store.execute(
+                "SELECT r.reason, r.raw FROM rejects r JOIN ingest_batches b USING (batch_id) "
+                "WHERE b.file_sha256 = ? AND b.source = ?",
+                [result.file_sha256, spec.name],
+            )
+        )
+    )
+    tombstones = Tombstones(
+        store.execute("SELECT id_hash, content_hash FROM tombstones WHERE source = ?", [spec.name]), spec.name, salt
+    )
     empty_staging = (
         f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
     )
@@ -211,16 +287,32 @@ def _load(store: Store, settings: Settings, spec: SourceSpec, records, result: B
             staged: list[dict] = []
             rejected: list[dict] = []
             for record in chunk:
-                outcome = _canonical(record, spec, salt=salt, max_text_chars=settings.max_text_chars, now=now,
-                                     handles=handles, limits=settings.limits)
+                outcome = _canonical(
+                    record,
+                    spec,
+                    salt=salt,
+                    max_text_chars=settings.max_text_chars,
+                    now=now,
+                    handles=handles,
+                    limits=settings.limits,
+                )
                 if tombstones.erased(record, spec):  # erased (cxtext forget): never loaded again
                     result.rows_passed_over += 1
                 elif isinstance(outcome, Rejection) and (outcome.reason, clip_raw(record.raw, handles)) in known_rejects:
                     result.rows_passed_over += 1
                 elif isinstance(outcome, Rejection):
-                    rejected.append({"batch_id": result.batch_id, "source": spec.name, "position": record.position,
-                                     "reason": outcome.reason, "detail": outcome.detail, "raw": clip_raw(record.raw, handles),
-                                     "rejected_at": now, **reject_keys(record, spec, salt)})
+                    rejected.append(
+                        {
+                            "batch_id": result.batch_id,
+                            "source": spec.name,
+                            "position": record.position,
+                            "reason": outcome.reason,
+                            "detail": outcome.detail,
+                            "raw": clip_raw(record.raw, handles),
+                            "rejected_at": now,
+                            **reject_keys(record, spec, salt),
+                        }
+                    )
                     result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
                 elif window is not None and not window.contains(outcome["created_at"]):
                     result.rows_passed_over += 1
@@ -269,11 +361,26 @@ def _upsert_ranked(store: Store, result: BatchResult, now, handles: HandlePolicy
         result.rows_read -= len(already)
         result.rows_passed_over += len(already)
     in_file_duplicates = len(earlier) - len(conflicts)
-    store.insert_arrow("rejects", pa.Table.from_pylist([
-        {"batch_id": result.batch_id, "source": source, "position": position, "reason": "conflicting_duplicate_id",
-         "detail": f"same id as the record at position {kept} later in this file, with different content; the later one was kept",
-         "raw": clip_raw(raw, handles), "rejected_at": now, "customer_key": key, "source_record_id": record_id}
-        for source, position, kept, _, raw, key, record_id in conflicts], schema=REJECTS_SCHEMA))
+    store.insert_arrow(
+        "rejects",
+        pa.Table.from_pylist(
+            [
+                {
+                    "batch_id": result.batch_id,
+                    "source": source,
+                    "position": position,
+                    "reason": "conflicting_duplicate_id",
+                    "detail": f"same id as the record at position {kept} later in this file, with different content; the later one was kept",
+                    "raw": clip_raw(raw, handles),
+                    "rejected_at": now,
+                    "customer_key": key,
+                    "source_record_id": record_id,
+                }
+                for source, position, kept, _, raw, key, record_id in conflicts
+            ],
+            schema=REJECTS_SCHEMA,
+        ),
+    )
     new, updated, same = store.execute(
         "SELECT count(*) FILTER (f.feedback_id IS NULL), count(*) FILTER (f.record_hash <> k.record_hash), "
         "count(*) FILTER (f.record_hash = k.record_hash) "
@@ -361,8 +468,12 @@ def scan_landing(store: Store, settings: Settings) -> LandingScan:
         time.sleep(wait)
     known = {(sha, src) for sha, src in store.execute("SELECT file_sha256, source FROM archived_files")}
     # Logged by the run: an error stored by an older version may quote the file, so redact it again.
-    failed = {(sha, src): redact_text(err or "", settings.pii_handles) for sha, src, err in store.execute(
-        "SELECT file_sha256, source, arg_max(error, batch_id) FROM ingest_batches WHERE status = 'failed' GROUP BY ALL")}
+    failed = {
+        (sha, src): redact_text(err or "", settings.pii_handles)
+        for sha, src, err in store.execute(
+            "SELECT file_sha256, source, arg_max(error, batch_id) FROM ingest_batches WHERE status = 'failed' GROUP BY ALL"
+        )
+    }
     for spec, path, before in candidates:
         after = path.stat()
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or _paused(spec, path, after):

@@ -14,9 +14,9 @@ import json
 import re
 import sys
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from cxtext.errors import SourceReadError
 
@@ -193,13 +193,22 @@ def _csv_records(handle, lines: _Lines, delimiter: str, reader, columns: list[st
                 return
             except csv.Error as exc:
                 taken = lines.take()
-                yield RawRecord(taken[0][0] if taken else -1, printable("".join(t for _, t in taken)), reason="unreadable_row", detail=str(exc))
+                yield RawRecord(
+                    taken[0][0] if taken else -1,
+                    printable("".join(t for _, t in taken)),
+                    reason="unreadable_row",
+                    detail=str(exc),
+                )
                 continue
             except RecordTooLarge:  # the reader is mid-record: a new one starts on the next line
                 taken = lines.take()
                 reader = csv.reader(lines, delimiter=delimiter)
-                yield RawRecord(taken[0][0] if taken else -1, printable("".join(t for _, t in taken)[:_SNIFF_BYTES]),
-                                reason="record_too_large", detail=f"the record is longer than max_record_chars={lines.limit:,}")
+                yield RawRecord(
+                    taken[0][0] if taken else -1,
+                    printable("".join(t for _, t in taken)[:_SNIFF_BYTES]),
+                    reason="record_too_large",
+                    detail=f"the record is longer than max_record_chars={lines.limit:,}",
+                )
                 continue
             taken = lines.take()
             if not taken:
@@ -212,19 +221,27 @@ def _csv_records(handle, lines: _Lines, delimiter: str, reader, columns: list[st
                 yield RawRecord(position, printable(raw), reason="invalid_utf8", detail="the record is not valid UTF-8")
                 continue
             if "\x00" in raw:
-                yield RawRecord(position, printable(raw.replace("\x00", "\\x00")), reason="nul_byte", detail="the record contains a NUL byte")
+                yield RawRecord(
+                    position,
+                    printable(raw.replace("\x00", "\\x00")),
+                    reason="nul_byte",
+                    detail="the record contains a NUL byte",
+                )
                 continue
             if len(taken) > 1 and not _strictly_csv(raw, delimiter, fields):
                 # A quote that never closed swallowed the lines after it: reject the line it
                 # started on and parse the rest again. (An odd quote in an unquoted field, an inch
                 # mark, is valid CSV and stays.)
                 lines.push_back(taken[1:])
-                yield RawRecord(position, taken[0][1].rstrip("\r\n"), reason="unbalanced_quote",
-                                detail="a quoted field is opened on this line and never closed")
+                yield RawRecord(
+                    position,
+                    taken[0][1].rstrip("\r\n"),
+                    reason="unbalanced_quote",
+                    detail="a quoted field is opened on this line and never closed",
+                )
                 continue
             if len(fields) != len(columns):
-                yield RawRecord(position, raw, reason="field_count",
-                                detail=f"expected {len(columns)} fields, got {len(fields)}")
+                yield RawRecord(position, raw, reason="field_count", detail=f"expected {len(columns)} fields, got {len(fields)}")
                 continue
             yield RawRecord(position, raw, data=dict(zip(columns, fields)))
 
@@ -248,7 +265,12 @@ def _jsonl_records(path: Path, limit: int) -> Iterator[RawRecord]:
                 head = line[:_SNIFF_BYTES].decode("utf-8", "backslashreplace")
                 while line and not line.endswith(b"\n"):  # the rest of the line, in pieces
                     line = handle.readline(limit)
-                yield RawRecord(position, head, reason="record_too_large", detail=f"the line is longer than max_record_chars={limit:,}")
+                yield RawRecord(
+                    position,
+                    head,
+                    reason="record_too_large",
+                    detail=f"the line is longer than max_record_chars={limit:,}",
+                )
                 continue
             if position == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
@@ -258,8 +280,12 @@ def _jsonl_records(path: Path, limit: int) -> Iterator[RawRecord]:
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError:
-                yield RawRecord(position, line.decode("utf-8", "backslashreplace"), reason="invalid_utf8",
-                                detail="the line is not valid UTF-8")
+                yield RawRecord(
+                    position,
+                    line.decode("utf-8", "backslashreplace"),
+                    reason="invalid_utf8",
+                    detail="the line is not valid UTF-8",
+                )
                 continue
             try:
                 value = json.loads(text)
@@ -270,7 +296,9 @@ def _jsonl_records(path: Path, limit: int) -> Iterator[RawRecord]:
                 yield RawRecord(position, text, reason="invalid_json", detail="JSON nested too deeply")
                 continue
             if not isinstance(value, dict):
-                yield RawRecord(position, text, reason="not_an_object", detail=f"expected a JSON object, got {type(value).__name__}")
+                yield RawRecord(
+                    position, text, reason="not_an_object", detail=f"expected a JSON object, got {type(value).__name__}"
+                )
                 continue
             problem = _json_problem(value) if "\\u" in text or text.count("{") + text.count("[") > MAX_JSON_DEPTH else None
             if problem:
@@ -324,16 +352,21 @@ def _parquet_records(parquet, limit: int) -> Iterator[RawRecord]:
     for batch in parquet.iter_batches(batch_size=1_000):
         sizes = pa.array([0] * batch.num_rows, pa.int64())
         for column in batch.columns:
-            if pa.types.is_string(column.type) or pa.types.is_binary(column.type) or pa.types.is_large_string(column.type) \
-                    or pa.types.is_large_binary(column.type):
+            if (
+                pa.types.is_string(column.type)
+                or pa.types.is_binary(column.type)
+                or pa.types.is_large_string(column.type)
+                or pa.types.is_large_binary(column.type)
+            ):
                 sizes = pc.add(sizes, pc.fill_null(pc.binary_length(column), 0))
         fits = pc.less_equal(sizes, limit)
         rows = iter(batch.filter(fits).to_pylist())
         for ok in fits.to_pylist():
             position += 1
             if not ok:
-                yield RawRecord(position, "", reason="record_too_large",
-                                detail=f"the row is longer than max_record_chars={limit:,}")
+                yield RawRecord(
+                    position, "", reason="record_too_large", detail=f"the row is longer than max_record_chars={limit:,}"
+                )
                 continue
             row = next(rows)
             yield RawRecord(position, json.dumps(row, default=str, ensure_ascii=False), data=row)

@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cxtext.config import LimitsConfig, SourceSpec
@@ -104,8 +104,13 @@ def _too_long(data: dict, columns: dict[str, str], limit: int) -> tuple[str, int
     for name, value in data.items():
         if name in text_columns or value is None:
             continue
-        size = len(value) if isinstance(value, (str, bytes)) else len(json.dumps(value, default=str)) \
-            if isinstance(value, (dict, list)) else len(str(value))
+        size = (
+            len(value)
+            if isinstance(value, (str, bytes))
+            else len(json.dumps(value, default=str))
+            if isinstance(value, (dict, list))
+            else len(str(value))
+        )
         if size > limit:
             return name, size
     return None
@@ -125,7 +130,7 @@ def parse_time(value, fmt: str, tz: str) -> datetime:
         parsed = value
     elif fmt in ("epoch_s", "epoch_ms"):
         seconds = float(value) / (1000 if fmt == "epoch_ms" else 1)
-        parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        parsed = datetime.fromtimestamp(seconds, tz=UTC)
     else:
         text = str(value).strip()
         if fmt == "iso":
@@ -136,7 +141,7 @@ def parse_time(value, fmt: str, tz: str) -> datetime:
             parsed = datetime.strptime(text, fmt)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(tz))
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def parse_score(field: str, value) -> int | None:
@@ -149,7 +154,10 @@ def parse_score(field: str, value) -> int | None:
             float(text)
         except ValueError:
             raise ValueError("bad_number", f"{field} must be a whole number, got {text!r}") from None
-        raise ValueError("out_of_range", f"{field} must be a whole number {SCORE_RANGES[field][0]}-{SCORE_RANGES[field][1]}, got {text}")
+        raise ValueError(
+            "out_of_range",
+            f"{field} must be a whole number {SCORE_RANGES[field][0]}-{SCORE_RANGES[field][1]}, got {text}",
+        )
     number = int(float(text))
     low, high = SCORE_RANGES[field]
     if not low <= number <= high:
@@ -179,11 +187,18 @@ def to_canonical(
     for field in _TEXT_VALUED:
         value = lookup(data, cols[field]) if field in cols else None
         if isinstance(value, (dict, list)):
-            return Rejection("not_text", f"{cols[field]} holds a JSON {'object' if isinstance(value, dict) else 'array'}, not text")
+            return Rejection(
+                "not_text", f"{cols[field]} holds a JSON {'object' if isinstance(value, dict) else 'array'}, not text"
+            )
     too_long = _too_long(data, cols, limits.max_field_chars)
     if too_long:
-        return Rejection("field_too_long", _detail(f"{too_long[0]} has {too_long[1]:,} characters, more than "
-                                                   f"max_field_chars={limits.max_field_chars:,}", handles))
+        return Rejection(
+            "field_too_long",
+            _detail(
+                f"{too_long[0]} has {too_long[1]:,} characters, more than max_field_chars={limits.max_field_chars:,}",
+                handles,
+            ),
+        )
 
     raw_id = lookup(data, cols["source_record_id"]) if "source_record_id" in cols else None
     if "source_record_id" in cols and _blank(raw_id):
@@ -197,7 +212,9 @@ def to_canonical(
     if not has_visible_characters(text):
         return Rejection("missing_text", f"{cols['text']} has no visible characters")
     if len(text) > max_text_chars:
-        return Rejection("text_too_long", f"{cols['text']} has {len(text):,} characters, more than max_text_chars={max_text_chars:,}")
+        return Rejection(
+            "text_too_long", f"{cols['text']} has {len(text):,} characters, more than max_text_chars={max_text_chars:,}"
+        )
 
     time_value = lookup(data, cols["created_at"])
     if _blank(time_value):
@@ -205,12 +222,17 @@ def to_canonical(
     try:
         created_at = parse_time(time_value, spec.created_at_format, spec.timezone)
     except (ValueError, TypeError, OverflowError, OSError):
-        return Rejection("bad_created_at", _detail(f"{cols['created_at']}={str(time_value)!r} does not match format {spec.created_at_format!r}", handles))
+        return Rejection(
+            "bad_created_at",
+            _detail(f"{cols['created_at']}={str(time_value)!r} does not match format {spec.created_at_format!r}", handles),
+        )
     if created_at > now + FUTURE_TOLERANCE:
         return Rejection("future_created_at", f"{cols['created_at']}={created_at:%Y-%m-%d %H:%M} UTC is in the future")
     if created_at.date() < max(limits.earliest_created_at, _EARLIEST_REPRESENTABLE):
-        return Rejection("implausible_created_at", f"{cols['created_at']}={created_at:%Y-%m-%d} is before "
-                                                   f"earliest_created_at={limits.earliest_created_at}")
+        return Rejection(
+            "implausible_created_at",
+            f"{cols['created_at']}={created_at:%Y-%m-%d} is before earliest_created_at={limits.earliest_created_at}",
+        )
 
     row: dict = {
         "kind": spec.kind,

@@ -10,14 +10,14 @@ Customer keys are not redacted but hashed with a salt (:func:`hash_customer_key`
 
 from __future__ import annotations
 
-from cxtext.config import HandlePolicy
-
 import functools
 import hashlib
 import hmac
 import ipaddress
 import re
 import unicodedata
+
+from cxtext.config import HandlePolicy
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 
@@ -194,7 +194,7 @@ def _unfold(text: str, redacted: str, origin: list[int]) -> str:
         else:
             while j < n and origin[j] >= 0:
                 j += 1
-            out.append(text[done:origin[j - 1] + 1])
+            out.append(text[done : origin[j - 1] + 1])
             done = origin[j - 1] + 1
         i = j
     out.append(text[done:])

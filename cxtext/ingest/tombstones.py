@@ -54,16 +54,21 @@ def raw_words(raw: str, delimiter: str = ",") -> list[str]:
 def reject_keys(record: RawRecord, spec: SourceSpec, salt: str) -> dict:
     """The columns that let erasure find a reject: customer_key, source_record_id, key_hashes."""
     if record.data is None:
-        return {"customer_key": None, "source_record_id": None,
-                "key_hashes": sorted({hash_customer_key(w, salt) for w in raw_words(record.raw, spec.delimiter)})}
+        return {
+            "customer_key": None,
+            "source_record_id": None,
+            "key_hashes": sorted({hash_customer_key(w, salt) for w in raw_words(record.raw, spec.delimiter)}),
+        }
     key = spec.columns.get("customer_key")
     value = lookup(record.data, key) if key else None
     rid = spec.columns.get("source_record_id")
     record_id = lookup(record.data, rid) if rid else None
     blank = value is None or not str(value).strip()
-    return {"customer_key": None if blank else hash_customer_key(str(value), salt),
-            "source_record_id": None if record_id is None or not str(record_id).strip() else str(record_id).strip(),
-            "key_hashes": None}
+    return {
+        "customer_key": None if blank else hash_customer_key(str(value), salt),
+        "source_record_id": None if record_id is None or not str(record_id).strip() else str(record_id).strip(),
+        "key_hashes": None,
+    }
 
 
 class Tombstones:

@@ -79,8 +79,10 @@ def refresh_daily(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Dail
         result.batches += 1
     con.execute("DELETE FROM daily_inputs")
     con.execute("INSERT INTO daily_inputs SELECT day, feedback, inputs_hash FROM _day_inputs")
-    con.execute("INSERT INTO cxtext_meta VALUES ('daily_basis', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [basis])
+    con.execute(
+        "INSERT INTO cxtext_meta VALUES ('daily_basis', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [basis],
+    )
     result.days = con.execute("SELECT count(*) FROM _day_inputs").fetchone()[0]
     result.recomputed = len(changed)
     for temp in ("_day_inputs", "_batch_days", "_fb", "_mentions"):
@@ -106,7 +108,8 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
     con.execute("CREATE OR REPLACE TEMP TABLE _batch_days (day DATE)")
     con.executemany("INSERT INTO _batch_days VALUES (?)", [[d] for d in days])
     low, high = min(days) - timedelta(days=1), max(days) + timedelta(days=2)
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE _fb AS
         SELECT f.feedback_id, CAST({local} AS DATE) AS day,
                CAST(CAST(f.nps >= 9 AS INTEGER) - CAST(f.nps <= 6 AS INTEGER) AS DOUBLE) AS nps,
@@ -114,7 +117,8 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
                {STATUS_SQL} AS status, e.scored
         FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL}
         WHERE f.created_at >= ? AND f.created_at < ? AND CAST({local} AS DATE) IN (SELECT day FROM _batch_days)""",
-                [low, high])
+        [low, high],
+    )
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _mentions AS
         SELECT fb.day, m.feedback_id, m.stage, m.theme, m.label, m.compound, m.clause, fb.nps, fb.csat, fb.stars,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxtext.config import Settings
-from cxtext.errors import CxtextError
 from cxtext.enrich.topics import write_topics
+from cxtext.errors import CxtextError
 from cxtext.insights.daily import DailyRefresh, refresh_daily
 from cxtext.insights.views import define_views
 from cxtext.store.db import Store
 from cxtext.store.publish import Published, publish
-from cxtext.text.topics import load_current
+from cxtext.text.topic_files import load_current
 
 
 def refresh_aggregates(store: Store, settings: Settings) -> DailyRefresh:
@@ -35,10 +35,13 @@ def publish_with_aggregates(store: Store, target: Path, *, timezone: str | None 
     refused."""
     if timezone is not None:
         define_views(store, timezone)
-    elif not store.scalar("SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
-                          "AND view_name = 'pain_points'"):
-        raise CxtextError("refused to publish: the working database has no analysts' views yet "
-                          "(`cxtext publish` defines them; so does the aggregate step of a run)")
+    elif not store.scalar(
+        "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND view_name = 'pain_points'"
+    ):
+        raise CxtextError(
+            "refused to publish: the working database has no analysts' views yet "
+            "(`cxtext publish` defines them; so does the aggregate step of a run)"
+        )
     with store.transaction():
         refresh_daily(store.con)
     return publish(store, target, **options)

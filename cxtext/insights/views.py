@@ -68,9 +68,15 @@ VIEWS: tuple[View, ...] = (
             ("negative_themes", "Themes it mentions with negative theme-level sentiment."),
             ("topic_id", "Discovered topic (topics.topic_id)."),
             ("topic_label", "The topic's label."),
-            ("enrichment_status", "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'."),
+            (
+                "enrichment_status",
+                "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'.",
+            ),
             ("language", "Detected language (ISO 639-1), 'und' when too short to tell (scored as English)."),
-            ("scored", "False when the English-only scorers skipped it (another language): no sentiment, themes or topic."),
+            (
+                "scored",
+                "False when the English-only scorers skipped it (another language): no sentiment, themes or topic.",
+            ),
         ),
     ),
     View(
@@ -93,7 +99,10 @@ VIEWS: tuple[View, ...] = (
             ("compound", "Document sentiment, VADER compound -1..+1 (NULL until enriched)."),
             ("sentiment_label", "'positive', 'negative' or 'neutral' (±0.05)."),
             ("topic_id", "Discovered topic (topics.topic_id)."),
-            ("enrichment_status", "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'."),
+            (
+                "enrichment_status",
+                "'current', 'stale' (enriched by an older scorer, taxonomy or topic model) or 'missing'.",
+            ),
         ),
     ),
     View(
@@ -113,7 +122,10 @@ VIEWS: tuple[View, ...] = (
             ("share_negative", "negative_mentions / mentions (4 decimals); NULL without mentions."),
             ("mean_compound", "Mean theme-level sentiment (VADER compound of the clauses, 4 decimals)."),
             ("days", "Days of the week inside the data's span (first to last day with feedback): 7 unless partial."),
-            ("partial", "True for a first or last week the data covers only in part: compare its counts per day (÷ days)."),
+            (
+                "partial",
+                "True for a first or last week the data covers only in part: compare its counts per day (÷ days).",
+            ),
         ),
     ),
     View(
@@ -134,7 +146,10 @@ VIEWS: tuple[View, ...] = (
             ("nps", "NPS of the feedback mentioning the stage that week (1 decimal); NULL without answers."),
             ("nps_responses", "NPS answers among them."),
             ("days", "Days of the week inside the data's span (first to last day with feedback): 7 unless partial."),
-            ("partial", "True for a first or last week the data covers only in part: compare its counts per day (÷ days)."),
+            (
+                "partial",
+                "True for a first or last week the data covers only in part: compare its counts per day (÷ days).",
+            ),
         ),
     ),
     View(
@@ -159,9 +174,15 @@ VIEWS: tuple[View, ...] = (
             ("csat_responses", "How many of them have a CSAT answer."),
             ("mean_rating", "Mean star rating of the reviews mentioning the stage."),
             ("top_pain_themes", "The three themes with the most negative mentions at the stage."),
-            ("stale_feedback", "Feedback mentioning the stage that was enriched by an older version: left out of the figures until the next run or a backfill recomputes it."),
+            (
+                "stale_feedback",
+                "Feedback mentioning the stage that was enriched by an older version: left out of the figures until the next run or a backfill recomputes it.",
+            ),
             ("mean_effort", "Mean effort score (0-10, docs/EFFORT_GUIDE.md) of the feedback mentioning the stage."),
-            ("top_effort_themes", "The three themes of the stage whose mentioners describe the most effort (sum of their effort scores)."),
+            (
+                "top_effort_themes",
+                "The three themes of the stage whose mentioners describe the most effort (sum of their effort scores).",
+            ),
         ),
     ),
     View(
@@ -200,7 +221,10 @@ VIEWS: tuple[View, ...] = (
             ("language", "ISO 639-1 code, 'und' (undetermined), or 'not yet detected'."),
             ("feedback", "Feedback in that language."),
             ("scored_feedback", "How many of them were scored (sentiment, themes)."),
-            ("share_negative", "Share with negative document sentiment among the scored ones; NULL when none is scored."),
+            (
+                "share_negative",
+                "Share with negative document sentiment among the scored ones; NULL when none is scored.",
+            ),
         ),
     ),
     View(
@@ -245,8 +269,11 @@ PAIN_VIEWS: tuple[View, ...] = (
             ("period", "'all' (the whole data), 'month' or 'week'."),
             ("period_start", "First day of the month or week (reporting time zone); NULL for 'all'."),
             ("days", "Days of the period inside the data's span (first to last day with feedback)."),
-            ("partial", "True for a first or last month or week the data covers only in part: its counts are for fewer "
-             "days (pain_score, a share of the period's feedback, stays comparable)."),
+            (
+                "partial",
+                "True for a first or last month or week the data covers only in part: its counts are for fewer "
+                "days (pain_score, a share of the period's feedback, stays comparable).",
+            ),
             ("stage", "Journey stage."),
             ("theme", "Theme id."),
             ("theme_name", "Theme name."),
@@ -255,31 +282,52 @@ PAIN_VIEWS: tuple[View, ...] = (
             ("negative_mentions", "Mentions with negative theme-level sentiment."),
             ("share_negative", "negative_mentions / mentions."),
             ("mean_compound", "Mean theme-level sentiment."),
-            ("pain_score", "100 × negative_mentions / enriched feedback of the period × (0.5 + 0.5 × severity); see the view's comment."),
-            ("negative_mentions_change", "Change of negative_mentions since the previous month or week it was mentioned in."),
+            (
+                "pain_score",
+                "100 × negative_mentions / enriched feedback of the period × (0.5 + 0.5 × severity); see the view's comment.",
+            ),
+            (
+                "negative_mentions_change",
+                "Change of negative_mentions since the previous month or week it was mentioned in.",
+            ),
             ("pain_score_change", "Change of pain_score since that period."),
             ("nps_negative_mentioners", "NPS of the feedback that mentions the theme negatively."),
             ("nps_rest", "NPS of all other feedback of the period."),
             ("nps_responses", "NPS answers among the negative mentioners."),
-            ("nps_impact", "NPS points gained if the negative mentioners scored like the rest; NULL below the minimum volume."),
+            (
+                "nps_impact",
+                "NPS points gained if the negative mentioners scored like the rest; NULL below the minimum volume.",
+            ),
             ("nps_impact_low", "Lower end of its 95% interval."),
             ("nps_impact_high", "Upper end of its 95% interval."),
             ("csat_negative_mentioners", "CSAT (% of 4-5) of the negative mentioners."),
             ("csat_rest", "CSAT of all other feedback."),
             ("csat_responses", "CSAT answers among the negative mentioners."),
-            ("csat_impact", "CSAT points gained if the negative mentioners answered like the rest; NULL below the minimum volume."),
+            (
+                "csat_impact",
+                "CSAT points gained if the negative mentioners answered like the rest; NULL below the minimum volume.",
+            ),
             ("csat_impact_low", "Lower end of its 95% interval."),
             ("csat_impact_high", "Upper end of its 95% interval."),
             ("stars_negative_mentioners", "Mean stars of the negative mentioners' reviews."),
             ("stars_rest", "Mean stars of all other reviews."),
             ("stars_responses", "Star ratings among the negative mentioners."),
-            ("stars_impact", "Mean stars gained if the negative mentioners rated like the rest; NULL below the minimum volume."),
+            (
+                "stars_impact",
+                "Mean stars gained if the negative mentioners rated like the rest; NULL below the minimum volume.",
+            ),
             ("stars_impact_low", "Lower end of its 95% interval."),
             ("stars_impact_high", "Upper end of its 95% interval."),
             ("quotes", "Up to three of the most negative clauses that mention it, verbatim (PII-redacted)."),
             ("complaint_mentions", "Mentions in a sentence that reports a problem (intent 'complaint')."),
-            ("question_mentions", "Mentions in a sentence that asks a question or for help (intent 'question'): not complaints."),
-            ("mean_effort", "Mean effort score (0-10) of the feedback mentioning it: the themes that cost customers most effort."),
+            (
+                "question_mentions",
+                "Mentions in a sentence that asks a question or for help (intent 'question'): not complaints.",
+            ),
+            (
+                "mean_effort",
+                "Mean effort score (0-10) of the feedback mentioning it: the themes that cost customers most effort.",
+            ),
         ),
     ),
     View(
@@ -304,7 +352,10 @@ PAIN_VIEWS: tuple[View, ...] = (
         f"z ≥ {EMERGING_Z} (one-sided p < 0.001), x ≥ {EMERGING_MIN_VOLUME} and at least two weeks before. Answers: what broke this week?",
         (
             ("week", "Monday of the week, reporting time zone."),
-            ("kind", "'theme' (negative mentions of a taxonomy theme) or 'topic' (feedback of a discovered topic no theme covers)."),
+            (
+                "kind",
+                "'theme' (negative mentions of a taxonomy theme) or 'topic' (feedback of a discovered topic no theme covers).",
+            ),
             ("stage", "Journey stage of the theme; NULL for a topic."),
             ("theme", "Theme id, or 'topic:<topic_id>'."),
             ("theme_name", "Theme name, or the topic's label."),
@@ -367,8 +418,11 @@ VIEWS = VIEWS + (
             ("difference", "100 × (x1/n1 − x0/n0): percentage points above (+) or below the rest."),
             ("z", "Two-proportion z of the difference (pooled standard error)."),
             ("significant", f"|z| ≥ {SEGMENT_Z} with at least {SEGMENT_MIN_FEEDBACK} feedback on each side."),
-            ("quotes", "Up to three distinct clauses among the segment's ten most negative about the theme, verbatim "
-             "(PII-redacted); NULL at level 'stage'."),
+            (
+                "quotes",
+                "Up to three distinct clauses among the segment's ten most negative about the theme, verbatim "
+                "(PII-redacted); NULL at level 'stage'.",
+            ),
         ),
     ),
 )
@@ -381,10 +435,17 @@ def local_time_sql(reporting_timezone: str) -> str:
 
 def view_statements(reporting_timezone: str) -> list[str]:
     """CREATE OR REPLACE the analysts' views for a reporting time zone, with their documentation."""
-    values = {"local": local_time_sql(reporting_timezone), "current": CURRENT_SQL, "status": STATUS_SQL,
-              "min_impact_responses": str(MIN_IMPACT_RESPONSES), "emerging_z": str(EMERGING_Z),
-              "emerging_min_volume": str(EMERGING_MIN_VOLUME), "segment_z": str(SEGMENT_Z), "quotes_per_theme": str(QUOTES_PER_THEME),
-              "segment_min_feedback": str(SEGMENT_MIN_FEEDBACK)}
+    values = {
+        "local": local_time_sql(reporting_timezone),
+        "current": CURRENT_SQL,
+        "status": STATUS_SQL,
+        "min_impact_responses": str(MIN_IMPACT_RESPONSES),
+        "emerging_z": str(EMERGING_Z),
+        "emerging_min_volume": str(EMERGING_MIN_VOLUME),
+        "segment_z": str(SEGMENT_Z),
+        "quotes_per_theme": str(QUOTES_PER_THEME),
+        "segment_min_feedback": str(SEGMENT_MIN_FEEDBACK),
+    }
     statements = []
     for view in VIEWS:
         statements.append(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql(**values).strip()}")

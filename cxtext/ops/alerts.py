@@ -34,15 +34,20 @@ def emerging_alerts(store: Store, settings: Settings) -> list[Alert]:
     """One alert per emerging issue the view flags (theme or topic, week), with its figures."""
     alerts = []
     for week, kind, stage, theme, name, count, expected, z in store.execute(
-            "SELECT week, kind, stage, theme, theme_name, count, expected, z FROM emerging_issues ORDER BY week, z DESC"):
+        "SELECT week, kind, stage, theme, theme_name, count, expected, z FROM emerging_issues ORDER BY week, z DESC"
+    ):
         where = f" at {stage}" if stage else ""
-        body = (f"{name or theme}{where}: {count} negative mention(s) in the week of {week}, "
-                f"{expected:g} expected (z = {z:g}).")
+        body = f"{name or theme}{where}: {count} negative mention(s) in the week of {week}, {expected:g} expected (z = {z:g})."
         if settings.alerts.quotes and kind == "theme":
-            quotes = [q for q, in store.execute(
-                "SELECT m.clause FROM theme_mentions m JOIN feedback_enriched f ON f.feedback_id = m.feedback_id "
-                "WHERE m.theme = ? AND m.stage = ? AND f.local_week = ? AND m.label = 'negative' "
-                "ORDER BY m.compound, m.feedback_id LIMIT ?", [theme, stage, week, QUOTES])]
+            quotes = [
+                q
+                for (q,) in store.execute(
+                    "SELECT m.clause FROM theme_mentions m JOIN feedback_enriched f ON f.feedback_id = m.feedback_id "
+                    "WHERE m.theme = ? AND m.stage = ? AND f.local_week = ? AND m.label = 'negative' "
+                    "ORDER BY m.compound, m.feedback_id LIMIT ?",
+                    [theme, stage, week, QUOTES],
+                )
+            ]
             body += "".join(f"\n> {q}" for q in quotes)
         alerts.append(Alert(f"emerging:{kind}:{stage}:{theme}:{week}", f"cxtext: emerging issue {name or theme}", body))
     return alerts
@@ -58,8 +63,11 @@ def run_failed_alert(run_id: int | None, flow: str, error: str) -> Alert:
 
 
 #: [alerts] events → the kind of alert (its key's prefix) and the title of its message.
-EVENTS = {"emerging": ("emerging", "emerging issue(s)"), "checks": ("check", "health check(s) failed"),
-          "failed_runs": ("run", "failed run(s)")}
+EVENTS = {
+    "emerging": ("emerging", "emerging issue(s)"),
+    "checks": ("check", "health check(s) failed"),
+    "failed_runs": ("run", "failed run(s)"),
+}
 
 
 def send_alerts(settings: Settings, alerts: list[Alert], *, passing_checks: bool = False) -> list[Alert]:

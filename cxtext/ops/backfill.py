@@ -13,16 +13,26 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
 
 from cxtext.config import Settings, make_source_spec
-from cxtext.enrich.run import FULL_REASONS, TOPIC_REASONS, Progress, Selection, count_reasons, day_chunks, enrich, pending, with_reasons
 from cxtext.enrich.analyse import current_versions
-from cxtext.insights.refresh import refresh_aggregates
+from cxtext.enrich.run import (
+    FULL_REASONS,
+    TOPIC_REASONS,
+    Progress,
+    Selection,
+    count_reasons,
+    day_chunks,
+    enrich,
+    pending,
+    with_reasons,
+)
 from cxtext.errors import ConfigError, CxtextError, SourceReadError
 from cxtext.ingest.load import Window, ingest_file
+from cxtext.insights.refresh import refresh_aggregates
 from cxtext.store.db import Store
 
 STEPS = ("reingest", "enrich", "topics", "aggregate", "publish")
@@ -47,9 +57,16 @@ class BackfillRequest:
     force: bool = False
 
     @classmethod
-    def parse(cls, settings: Settings, *, start: str | date | None = None, end: str | date | None = None,
-              sources: list[str] | str | None = None, steps: list[str] | str | None = None,
-              force: bool = False) -> "BackfillRequest":
+    def parse(
+        cls,
+        settings: Settings,
+        *,
+        start: str | date | None = None,
+        end: str | date | None = None,
+        sources: list[str] | str | None = None,
+        steps: list[str] | str | None = None,
+        force: bool = False,
+    ) -> BackfillRequest:
         """Validate parameters as they come from the command line or a Prefect run (strings or lists)."""
         first, last = _day(start, "start"), _day(end, "end")
         if first and last and first > last:
@@ -57,8 +74,9 @@ class BackfillRequest:
         names = _names(sources)
         unknown = [n for n in names if n not in settings.sources]
         if unknown:
-            raise ConfigError(f"backfill: unknown source(s) {', '.join(unknown)} "
-                              f"(configured: {', '.join(settings.sources) or 'none'})")
+            raise ConfigError(
+                f"backfill: unknown source(s) {', '.join(unknown)} (configured: {', '.join(settings.sources) or 'none'})"
+            )
         chosen = _names(steps) or list(DEFAULT_STEPS)
         bad = [s for s in chosen if s not in STEPS]
         if bad:
@@ -66,18 +84,22 @@ class BackfillRequest:
         return cls(first, last, tuple(sorted(set(names))), tuple(s for s in STEPS if s in chosen), bool(force))
 
     def parameters(self) -> dict:
-        return {"start": self.start.isoformat() if self.start else None,
-                "end": self.end.isoformat() if self.end else None,
-                "sources": list(self.sources), "steps": list(self.steps), "force": self.force}
+        return {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "sources": list(self.sources),
+            "steps": list(self.steps),
+            "force": self.force,
+        }
 
     def selection(self, settings: Settings, forced_before: datetime | None = None) -> Selection:
-        return Selection(self.start, self.end, self.sources, forced_before if self.force else None,
-                         settings.reporting_timezone)
+        return Selection(self.start, self.end, self.sources, forced_before if self.force else None, settings.reporting_timezone)
 
     def describe(self) -> str:
         days = f"{self.start or 'the first day'} to {self.end or 'the last day'}"
-        return (f"{days}, sources {', '.join(self.sources) or 'all'}, steps {', '.join(self.steps)}"
-                + (", forced" if self.force else ""))
+        return f"{days}, sources {', '.join(self.sources) or 'all'}, steps {', '.join(self.steps)}" + (
+            ", forced" if self.force else ""
+        )
 
 
 def _day(value, name: str) -> date | None:
@@ -114,7 +136,8 @@ def resume_point(store: Store, request: BackfillRequest) -> tuple[int, datetime]
     not complete. Its start time is the forced backfill's threshold. (The caller holds the writer
     lock, so a run still marked running died.)"""
     for run_id, status, parameters in store.execute(
-            "SELECT run_id, status, parameters FROM runs WHERE flow = 'backfill' ORDER BY run_id DESC"):
+        "SELECT run_id, status, parameters FROM runs WHERE flow = 'backfill' ORDER BY run_id DESC"
+    ):
         params = json.loads(parameters or "{}")
         if {k: params.get(k) for k in request.parameters()} != request.parameters():
             continue
@@ -127,7 +150,7 @@ def resume_point(store: Store, request: BackfillRequest) -> tuple[int, datetime]
 def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_before: datetime | None = None) -> list[StepPlan]:
     """How many records each step would recompute and why, without writing anything."""
     from cxtext.text.taxonomy import get_tagger, settings_layers
-    from cxtext.text.topics import load_current
+    from cxtext.text.topic_files import load_current
 
     model = load_current(settings.topic_models_dir)
     versions = current_versions(get_tagger(settings_layers(settings)), model, settings.languages)
@@ -136,14 +159,22 @@ def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_b
     for step in request.steps:
         if step == "reingest":
             files, records = _archived(store, settings, request)
-            plans.append(StepPlan(step, records, {"stored in the selected days": records}, len(files),
-                                  note=f"{len(files)} archived file(s) re-read"))
+            plans.append(
+                StepPlan(
+                    step,
+                    records,
+                    {"stored in the selected days": records},
+                    len(files),
+                    note=f"{len(files)} archived file(s) re-read",
+                )
+            )
         elif step in ("enrich", "topics"):
             full = set(FULL_REASONS) | ({"forced"} if "enrich" in request.steps else set())
             items = with_reasons(todo, full if step == "enrich" else set(TOPIC_REASONS) | ({"forced"} - full))
             note = "a topic model is fitted first" if model is None and step == "enrich" else ""
-            plans.append(StepPlan(step, len(items), count_reasons(items),
-                                  len(day_chunks(items, settings.enrich_chunk_rows)), note))
+            plans.append(
+                StepPlan(step, len(items), count_reasons(items), len(day_chunks(items, settings.enrich_chunk_rows)), note)
+            )
         else:
             plans.append(StepPlan(step, note=STEP_HELP[step]))
     return plans
@@ -157,13 +188,22 @@ def _archived(store: Store, settings: Settings, request: BackfillRequest) -> tup
         "SELECT source, mapping, archive_path, file_sha256 FROM archived_files "
         "WHERE archive_path IS NOT NULL AND (? OR source IN (SELECT unnest(?::VARCHAR[]))) "  # no path: past retention
         "ORDER BY archived_at, file_sha256",
-        [not request.sources, sources])
+        [not request.sources, sources],
+    )
     records = store.scalar(
         "SELECT count(*) FROM (SELECT source, CAST((created_at AT TIME ZONE 'UTC') AT TIME ZONE ? AS DATE) AS day "
         "FROM feedback) WHERE (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) "
         "AND (? OR source IN (SELECT unnest(?::VARCHAR[])))",
-        [settings.reporting_timezone, request.start, request.start, request.end, request.end,
-         not request.sources, sources])
+        [
+            settings.reporting_timezone,
+            request.start,
+            request.start,
+            request.end,
+            request.end,
+            not request.sources,
+            sources,
+        ],
+    )
     return files, records
 
 
@@ -177,9 +217,16 @@ class BackfillResult:
         return sum(self.counts.get(k, 0) for k in ("reingested_loaded", "enriched", "topics_reassigned"))
 
 
-def run_backfill(store: Store, settings: Settings, request: BackfillRequest, *, run_id: int,
-                 forced_before: datetime, log: logging.Logger | None = None,
-                 on_progress: Callable[[str, Progress], None] | None = None) -> BackfillResult:
+def run_backfill(
+    store: Store,
+    settings: Settings,
+    request: BackfillRequest,
+    *,
+    run_id: int,
+    forced_before: datetime,
+    log: logging.Logger | None = None,
+    on_progress: Callable[[str, Progress], None] | None = None,
+) -> BackfillResult:
     """Carry out the request's steps but publish (the caller publishes after recording the run).
     The caller holds the writer lock."""
     log = log or logging.getLogger("cxtext.ops.backfill")
@@ -195,31 +242,60 @@ def run_backfill(store: Store, settings: Settings, request: BackfillRequest, *, 
             spec = settings.sources.get(source) or make_source_spec(source, json.loads(mapping))
             path = (settings.state_dir / archive_path).resolve()
             if not path.is_relative_to(settings.archive_dir.resolve()):  # the index is data: never trust a path in it
-                raise CxtextError(f"archived_files names {archive_path!r} for source {source}, outside the archive "
-                                  f"{settings.archive_dir}; not read")
+                raise CxtextError(
+                    f"archived_files names {archive_path!r} for source {source}, outside the archive "
+                    f"{settings.archive_dir}; not read"
+                )
             if not path.is_file():
                 raise CxtextError(f"archived file {path} (source {source}, sha256 {sha[:12]}…) is missing from the archive")
             try:
                 batch = ingest_file(store, settings, path, spec, run_id=run_id, window=window, archived_as=sha)
             except SourceReadError as exc:
                 counts["reingest_failed"] = counts.get("reingest_failed", 0) + 1
-                log.error("reingest %d/%d: %s could not be re-read, the backfill goes on: %s", number, len(files),
-                          archive_path, exc)
+                log.error(
+                    "reingest %d/%d: %s could not be re-read, the backfill goes on: %s",
+                    number,
+                    len(files),
+                    archive_path,
+                    exc,
+                )
                 continue
             counts["reingested_files"] += 1
             counts["reingested_read"] += batch.rows_read
             counts["reingested_loaded"] += batch.rows_loaded
             counts["reingested_rejected"] += batch.rows_rejected
-            log.info("reingest %d/%d: %s (%s): read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d, "
-                     "passed over %d", number, len(files), spec.name, archive_path, batch.rows_read, batch.rows_loaded,
-                     batch.rows_new, batch.rows_updated, batch.rows_duplicate, batch.rows_rejected, batch.rows_passed_over)
+            log.info(
+                "reingest %d/%d: %s (%s): read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d, passed over %d",
+                number,
+                len(files),
+                spec.name,
+                archive_path,
+                batch.rows_read,
+                batch.rows_loaded,
+                batch.rows_new,
+                batch.rows_updated,
+                batch.rows_duplicate,
+                batch.rows_rejected,
+                batch.rows_passed_over,
+            )
     steps = tuple(s for s in ("enrich", "topics") if s in request.steps)
     if steps:
-        enriched = enrich(store, settings, selection=request.selection(settings, forced_before), steps=steps,
-                          on_progress=(lambda p: on_progress(" and ".join(steps), p)) if on_progress else None)
-        counts.update(stale=enriched.stale, reasons=enriched.reasons, enriched=enriched.enriched,
-                      topics_reassigned=enriched.topics_reassigned, left=enriched.left, chunks=enriched.chunks,
-                      theme_mentions=enriched.mentions)
+        enriched = enrich(
+            store,
+            settings,
+            selection=request.selection(settings, forced_before),
+            steps=steps,
+            on_progress=(lambda p: on_progress(" and ".join(steps), p)) if on_progress else None,
+        )
+        counts.update(
+            stale=enriched.stale,
+            reasons=enriched.reasons,
+            enriched=enriched.enriched,
+            topics_reassigned=enriched.topics_reassigned,
+            left=enriched.left,
+            chunks=enriched.chunks,
+            theme_mentions=enriched.mentions,
+        )
         result.versions = enriched.versions.as_dict()
     if "aggregate" in request.steps:
         refresh_aggregates(store, settings)

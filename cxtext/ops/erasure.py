@@ -79,8 +79,13 @@ class Erasure:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                                      "AND table_name = ?", [table]).fetchall()}
+    return {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
 
 
 def _reject_rowids(con: duckdb.DuckDBPyConnection, match: Match, salt: str) -> list[int]:
@@ -90,11 +95,20 @@ def _reject_rowids(con: duckdb.DuckDBPyConnection, match: Match, salt: str) -> l
     keyed = {"customer_key", "key_hashes", "source_record_id"} <= _columns(con, "rejects")
     ids = []
     if keyed and match.customer_hash:
-        ids += [r for (r,) in con.execute("SELECT rowid FROM rejects WHERE customer_key = ? OR list_contains(key_hashes, ?)",
-                                          [match.customer_hash, match.customer_hash]).fetchall()]
+        ids += [
+            r
+            for (r,) in con.execute(
+                "SELECT rowid FROM rejects WHERE customer_key = ? OR list_contains(key_hashes, ?)",
+                [match.customer_hash, match.customer_hash],
+            ).fetchall()
+        ]
     elif keyed:
-        ids += [r for (r,) in con.execute("SELECT rowid FROM rejects WHERE source = ? AND source_record_id = ?",
-                                          [match.source, match.record_id]).fetchall()]
+        ids += [
+            r
+            for (r,) in con.execute(
+                "SELECT rowid FROM rejects WHERE source = ? AND source_record_id = ?", [match.source, match.record_id]
+            ).fetchall()
+        ]
     if match.customer_hash:  # rows without keys: a record id is never guessed from raw text
         legacy = "customer_key IS NULL AND key_hashes IS NULL AND source_record_id IS NULL" if keyed else "true"
         for rowid, raw in con.execute(f"SELECT rowid, raw FROM rejects WHERE {legacy}").fetchall():
@@ -135,8 +149,9 @@ def compact(path: Path, *, storage_version: str | None = None) -> None:
         option = f" (STORAGE_VERSION '{storage_version}')" if storage_version else ""
         con.execute(f"ATTACH {sql_literal(str(tmp))} AS cxtext_compact{option}")
         con.execute(f'COPY FROM DATABASE "{source}" TO cxtext_compact')
-        for name, value in con.execute("SELECT sequence_name, last_value FROM duckdb_sequences() "
-                                       "WHERE database_name = current_database()").fetchall():
+        for name, value in con.execute(
+            "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE database_name = current_database()"
+        ).fetchall():
             if value is not None:  # COPY FROM DATABASE starts sequences afresh: carry on from where they were
                 con.execute(f"DROP SEQUENCE cxtext_compact.{name}")
                 con.execute(f"CREATE SEQUENCE cxtext_compact.{name} START {value + 1}")
@@ -151,9 +166,18 @@ def compact(path: Path, *, storage_version: str | None = None) -> None:
 
 def record_erasure(store: Store, erasure: Erasure, kind: str, run_id: int | None) -> None:
     """The audit row, once (an erasure finished after a kill may have written it already)."""
-    store.execute("INSERT INTO erasures VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                  [erasure.erasure_id, run_id, kind, json.dumps(erasure.rows), erasure.archive_files,
-                   erasure.snapshots, utcnow()])
+    store.execute(
+        "INSERT INTO erasures VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [
+            erasure.erasure_id,
+            run_id,
+            kind,
+            json.dumps(erasure.rows),
+            erasure.archive_files,
+            erasure.snapshots,
+            utcnow(),
+        ],
+    )
 
 
 def erase_snapshots(store: Store, settings: Settings, match: Match) -> int:
@@ -189,12 +213,16 @@ def erase_snapshots(store: Store, settings: Settings, match: Match) -> int:
 
 def _carry_index(con: duckdb.DuckDBPyConnection, index: list[tuple], stones: list[tuple]) -> None:
     """Point a snapshot's archive index at the rewritten files, and give it the tombstones."""
-    con.execute("CREATE TEMP TABLE _index AS SELECT * FROM (VALUES (NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, "
-                "NULL::BIGINT)) v(file_sha256, source, archive_path, file_bytes) WHERE false")
+    con.execute(
+        "CREATE TEMP TABLE _index AS SELECT * FROM (VALUES (NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, "
+        "NULL::BIGINT)) v(file_sha256, source, archive_path, file_bytes) WHERE false"
+    )
     if index:
         con.executemany("INSERT INTO _index VALUES (?, ?, ?, ?)", index)
-    con.execute("UPDATE archived_files a SET archive_path = i.archive_path, file_bytes = i.file_bytes FROM _index i "
-                "WHERE a.file_sha256 = i.file_sha256 AND a.source = i.source")
+    con.execute(
+        "UPDATE archived_files a SET archive_path = i.archive_path, file_bytes = i.file_bytes FROM _index i "
+        "WHERE a.file_sha256 = i.file_sha256 AND a.source = i.source"
+    )
     con.execute("DROP TABLE _index")
     if _has_table(con, "tombstones"):
         con.execute("DELETE FROM tombstones")
@@ -204,8 +232,11 @@ def _carry_index(con: duckdb.DuckDBPyConnection, index: list[tuple], stones: lis
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Snapshots published before schema 4 have no daily tables."""
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                            "AND table_name = ?", [name]).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?", [name]
+        ).fetchone()[0]
+    )
 
 
 def _write_journal(settings: Settings, journal: dict) -> None:
@@ -226,8 +257,10 @@ def _erase_working(store: Store, settings: Settings, match: Match, erasure_id: s
     with store.transaction():
         counts, row_stones = erase_rows(store.con, match, salt)
         for r in rewrites:
-            store.execute("UPDATE archived_files SET archive_path = ?, file_bytes = ? WHERE file_sha256 = ? AND source = ?",
-                          [r.new_path, r.size, r.file_sha256, r.source])
+            store.execute(
+                "UPDATE archived_files SET archive_path = ?, file_bytes = ? WHERE file_sha256 = ? AND source = ?",
+                [r.new_path, r.size, r.file_sha256, r.source],
+            )
         known = set(store.execute("SELECT source, id_hash, content_hash FROM tombstones"))
         now = utcnow()
         for stone in dict.fromkeys(file_stones + row_stones):
@@ -254,12 +287,21 @@ def _erase(workspace: Workspace, journal: dict) -> tuple[Erasure, Published]:
         with store.released():
             compact(settings.work_db, storage_version=PUBLISHED_STORAGE_VERSION)
         record_erasure(store, erasure, journal["kind"], run.run_id)
-        run.counts = {"rows_removed": erasure.rows, "archive_files_rewritten": erasure.archive_files,
-                      "snapshots_rewritten": erasure.snapshots, "erasure_id": erasure.erasure_id}
-        published = publish_with_aggregates(store, settings.published_db, snapshots=settings.snapshots_dir,
-                                            keep=settings.snapshots_kept, label=f"run{run.run_id}",
-                                            timezone=settings.reporting_timezone,
-                                            finish=lambda database: run.complete(store, database=database))
+        run.counts = {
+            "rows_removed": erasure.rows,
+            "archive_files_rewritten": erasure.archive_files,
+            "snapshots_rewritten": erasure.snapshots,
+            "erasure_id": erasure.erasure_id,
+        }
+        published = publish_with_aggregates(
+            store,
+            settings.published_db,
+            snapshots=settings.snapshots_dir,
+            keep=settings.snapshots_kept,
+            label=f"run{run.run_id}",
+            timezone=settings.reporting_timezone,
+            finish=lambda database: run.complete(store, database=database),
+        )
         run.complete(store)
     _rewrite_report(settings)
     (settings.state_dir / JOURNAL).unlink()
@@ -282,8 +324,11 @@ def forget_everywhere(workspace: Workspace, target: Target) -> tuple[Erasure, Pu
     published file in which the run is already completed, and the report. An interrupted earlier
     erasure is finished first."""
     finish_interrupted(workspace)
-    journal = {"erasure_id": str(uuid.uuid4()), "kind": target.kind,
-               "match": target.match(workspace.settings.salt()).as_json()}
+    journal = {
+        "erasure_id": str(uuid.uuid4()),
+        "kind": target.kind,
+        "match": target.match(workspace.settings.salt()).as_json(),
+    }
     _write_journal(workspace.settings, journal)
     return _erase(workspace, journal)
 

@@ -42,7 +42,8 @@ class Match:
             return False
         if data is None:  # unparsable: its fields are all there is (a record id is never guessed)
             return self.customer_hash is not None and any(
-                hash_customer_key(word, salt) == self.customer_hash for word in raw_words(raw, spec.delimiter))
+                hash_customer_key(word, salt) == self.customer_hash for word in raw_words(raw, spec.delimiter)
+            )
         column = spec.columns.get("customer_key" if self.customer_hash else "source_record_id")
         value = lookup(data, column) if column else None
         if value is None or not str(value).strip():
@@ -75,8 +76,13 @@ def scrub_file(path: Path, spec, match: Match, salt: str) -> Scrubbed | None:
             drop.update(range(record.position, record.position + span))
             rid_column = spec.columns.get("source_record_id")
             rid = lookup(record.data, rid_column) if rid_column and record.data is not None else None
-            stones.append((spec.name, id_hash(spec.name, str(rid), salt) if rid not in (None, "") else None,
-                           content_hash(spec.name, record.raw, salt)))
+            stones.append(
+                (
+                    spec.name,
+                    id_hash(spec.name, str(rid), salt) if rid not in (None, "") else None,
+                    content_hash(spec.name, record.raw, salt),
+                )
+            )
     if not drop:
         return None
     data = path.read_bytes()
@@ -84,7 +90,7 @@ def scrub_file(path: Path, spec, match: Match, salt: str) -> Scrubbed | None:
         return Scrubbed(_parquet_without(path, drop), stones)
     if spec.format == "csv":  # line numbers as the CSV reader counts them
         bom = data.startswith(b"\xef\xbb\xbf")
-        text = data[3 if bom else 0:].decode("utf-8", "surrogateescape")
+        text = data[3 if bom else 0 :].decode("utf-8", "surrogateescape")
         lines = io.StringIO(text, newline="").readlines()
         kept = "".join(line for number, line in enumerate(lines, start=1) if number not in drop)
         return Scrubbed((b"\xef\xbb\xbf" if bom else b"") + kept.encode("utf-8", "surrogateescape"), stones)
@@ -120,8 +126,11 @@ def scrub_archive(store: Store, settings: Settings, match: Match) -> tuple[list[
     The index is not changed here: the caller points it at the new files in its transaction."""
     salt = settings.salt()
     rewrites, stones = [], []
-    rows = store.execute("SELECT file_sha256, source, mapping, archive_path FROM archived_files "
-                         "WHERE archive_path IS NOT NULL AND (? IS NULL OR source = ?) ORDER BY archive_path", [match.source, match.source])
+    rows = store.execute(
+        "SELECT file_sha256, source, mapping, archive_path FROM archived_files "
+        "WHERE archive_path IS NOT NULL AND (? IS NULL OR source = ?) ORDER BY archive_path",
+        [match.source, match.source],
+    )
     for sha, source, mapping, archive_path in rows:
         spec = make_source_spec(source, json.loads(mapping))
         path = settings.state_dir / archive_path
@@ -149,8 +158,9 @@ def sweep_archive(store: Store, settings: Settings) -> list[Path]:
     again). Run under the writer lock, so no ingest is copying a file in."""
     if not settings.archive_dir.is_dir():
         return []
-    named = {settings.state_dir / p for (p,) in store.execute("SELECT archive_path FROM archived_files "
-                                                                         "WHERE archive_path IS NOT NULL")}
+    named = {
+        settings.state_dir / p for (p,) in store.execute("SELECT archive_path FROM archived_files WHERE archive_path IS NOT NULL")
+    }
     removed = [p for p in settings.archive_dir.rglob("*") if p.is_file() and p not in named]
     for path in removed:
         path.unlink()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cxtext.config import Settings
@@ -34,7 +34,7 @@ def recover_from_snapshot(settings: Settings, back: int = 0) -> tuple[Path, Path
             snapshot.verify_readable()
         aside = None
         if work.exists():
-            aside = work.with_name(f"{work.name}.damaged-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+            aside = work.with_name(f"{work.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
             os.replace(work, aside)
         work.with_name(work.name + ".wal").unlink(missing_ok=True)
         tmp = work.with_name(f".{work.name}.recovering")

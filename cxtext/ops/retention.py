@@ -21,8 +21,10 @@ def enforce_retention(store: Store, settings: Settings) -> dict[str, int]:
     if policy.archive_days:
         cutoff = now - timedelta(days=policy.archive_days)
         with store.transaction():
-            old = store.execute("SELECT DISTINCT archive_path FROM archived_files WHERE archive_path IS NOT NULL "
-                                "AND archived_at < ?", [cutoff])
+            old = store.execute(
+                "SELECT DISTINCT archive_path FROM archived_files WHERE archive_path IS NOT NULL AND archived_at < ?",
+                [cutoff],
+            )
             store.execute("UPDATE archived_files SET archive_path = NULL WHERE archived_at < ?", [cutoff])
         still = {p for (p,) in store.execute("SELECT archive_path FROM archived_files WHERE archive_path IS NOT NULL")}
         for (path,) in old:
@@ -31,8 +33,9 @@ def enforce_retention(store: Store, settings: Settings) -> dict[str, int]:
         out["archive_files"] = len(old)
     if policy.rejects_days:
         with store.transaction():
-            out["rejects"] = store.execute("DELETE FROM rejects WHERE rejected_at < ?",
-                                           [now - timedelta(days=policy.rejects_days)])[0][0]
+            out["rejects"] = store.execute(
+                "DELETE FROM rejects WHERE rejected_at < ?", [now - timedelta(days=policy.rejects_days)]
+            )[0][0]
     if policy.snapshots_days:
         cutoff = (now - timedelta(days=policy.snapshots_days)).timestamp()
         old = [p for p in snapshot_files(settings.snapshots_dir)[1:] if p.stat().st_mtime < cutoff]

@@ -3,8 +3,8 @@ that a kill interrupted finished first, so nothing publishes or re-reads what it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from cxtext.config import Settings
 from cxtext.ops.erasure import finish_interrupted

@@ -45,8 +45,12 @@ class Filters:
 
 
 def exportable_views(store: Store) -> list[str]:
-    return [name for name, in store.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database() ORDER BY 1")]
+    return [
+        name
+        for (name,) in store.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database() ORDER BY 1"
+        )
+    ]
 
 
 def view_rows(store: Store, view: str, filters: Filters) -> pa.Table:

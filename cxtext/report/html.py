@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -26,8 +26,10 @@ from cxtext.journey import JOURNEY_STAGES
 from cxtext.store.db import Store
 
 # Counts the charts the browser actually laid out, for the browser test (--dump-dom shows it).
-RENDER_CHECK_JS = ("document.body.dataset.chartsRendered = Array.from(document.querySelectorAll('svg.chart'))"
-                   ".filter(c => c.getBBox().width > 0).length;")
+RENDER_CHECK_JS = (
+    "document.body.dataset.chartsRendered = Array.from(document.querySelectorAll('svg.chart'))"
+    ".filter(c => c.getBBox().width > 0).length;"
+)
 #: Drill-down, filters and downloads: reads the cxtext-data block and writes text only (textContent).
 APP_JS = (Path(__file__).parent / "templates" / "report.js").read_text(encoding="utf-8")
 #: The page's own scripts: constants, each allowed by its hash in the page's Content-Security-Policy.
@@ -90,8 +92,7 @@ def json_script(data, element_id: str) -> Markup:
 def _csp(scripts: tuple[str, ...]) -> str:
     """A policy that runs only *scripts* (by hash) and loads nothing from anywhere."""
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
-    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
-            "base-uri 'none'; form-action 'none'")
+    return f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def _quote(clause: str) -> str:
@@ -137,13 +138,28 @@ def _trend_chart(series: dict[str, list[tuple[str, int, int]]], weeks: list[str]
         xy = [(left + i * step, ys(points.get(w, 0))) for i, w in enumerate(weeks)]
         full = [i for i, w in enumerate(weeks) if w not in partial]
         edges = [(i, i + 1) for i in range(len(weeks) - 1) if weeks[i] in partial or weeks[i + 1] in partial]
-        lines.append({"theme": names.get(theme, theme), "colour": LINE_COLOURS[k % len(LINE_COLOURS)],
-                      "legend_y": height + 20 * k, "points": " ".join(f"{xy[i][0]:.1f},{xy[i][1]:.1f}" for i in full),
-                      "dashed": [(xy[a], xy[b]) for a, b in edges]})
-    return {"width": width, "height": height + 20 * len(series), "left": left, "axis_y": height - 10,
-            "grid": [(ys(peak * tick / 4), peak * tick / 4) for tick in range(5)], "lines": lines,
-            "ticks": [(left + i * step, week[5:] + ("*" if week in partial else ""), "end" if i == len(weeks) - 1 else "middle")
-                      for i, week in enumerate(weeks) if (len(weeks) - 1 - i) % 2 == 0]}
+        lines.append(
+            {
+                "theme": names.get(theme, theme),
+                "colour": LINE_COLOURS[k % len(LINE_COLOURS)],
+                "legend_y": height + 20 * k,
+                "points": " ".join(f"{xy[i][0]:.1f},{xy[i][1]:.1f}" for i in full),
+                "dashed": [(xy[a], xy[b]) for a, b in edges],
+            }
+        )
+    return {
+        "width": width,
+        "height": height + 20 * len(series),
+        "left": left,
+        "axis_y": height - 10,
+        "grid": [(ys(peak * tick / 4), peak * tick / 4) for tick in range(5)],
+        "lines": lines,
+        "ticks": [
+            (left + i * step, week[5:] + ("*" if week in partial else ""), "end" if i == len(weeks) - 1 else "middle")
+            for i, week in enumerate(weeks)
+            if (len(weeks) - 1 - i) % 2 == 0
+        ],
+    }
 
 
 _ENV = Environment(loader=PackageLoader("cxtext.report", "templates"), autoescape=True, undefined=StrictUndefined)
@@ -210,16 +226,21 @@ def build_report(store: Store) -> str:
         "pain_score, nps_impact, nps_impact_low, nps_impact_high, nps_responses FROM pain_points "
         "QUALIFY row_number() OVER (PARTITION BY period, period_start ORDER BY pain_score DESC, theme) <= 10 "
         "AND dense_rank() OVER (PARTITION BY period ORDER BY period_start DESC NULLS FIRST) <= 13 "
-        "ORDER BY period, period_start DESC NULLS FIRST, pain_score DESC, theme")
+        "ORDER BY period, period_start DESC NULLS FIRST, pain_score DESC, theme"
+    )
     names = dict(store.execute("SELECT DISTINCT theme, theme_name FROM pain_points WHERE period = 'all'"))
     stage_names = {s["stage"]: s["name"] for s in stages}
     quotes: dict[tuple[str, str], list[str]] = {}
-    for stage, theme, quote in store.execute("SELECT stage, theme, quote FROM pain_quotes ORDER BY stage, theme, compound, quote"):
+    for stage, theme, quote in store.execute(
+        "SELECT stage, theme, quote FROM pain_quotes ORDER BY stage, theme, compound, quote"
+    ):
         quotes.setdefault((stage, theme), []).append(quote)
     emerging = store.dicts("SELECT * FROM emerging_issues ORDER BY week DESC, z DESC LIMIT 10")
     requests = store.dicts("SELECT * FROM requests ORDER BY requests DESC, stage, theme LIMIT 10")
-    effort_themes = store.dicts("SELECT stage, theme_name, mean_effort, complaint_mentions, question_mentions FROM pain_points "
-                                "WHERE period = 'all' AND mean_effort > 0 ORDER BY mean_effort DESC, theme LIMIT 5")
+    effort_themes = store.dicts(
+        "SELECT stage, theme_name, mean_effort, complaint_mentions, question_mentions FROM pain_points "
+        "WHERE period = 'all' AND mean_effort > 0 ORDER BY mean_effort DESC, theme LIMIT 5"
+    )
     topics = store.dicts("SELECT * FROM topic_summary ORDER BY size DESC LIMIT 15")
     quality = store.dicts("SELECT source, files, failed, read, loaded, duplicate, rejected FROM source_quality")
     reasons = dict(store.execute("SELECT source, reject_reasons FROM source_quality WHERE reject_reasons IS NOT NULL"))
@@ -228,9 +249,12 @@ def build_report(store: Store) -> str:
         "SELECT dimension, segment, level, stage, theme, feedback, negative_feedback, share_negative, rest_share_negative, "
         "difference, z, significant, quotes FROM segments "
         "QUALIFY row_number() OVER (PARTITION BY dimension, segment, level ORDER BY negative_feedback DESC, stage, theme) <= 10 "
-        "ORDER BY dimension, segment, level DESC, negative_feedback DESC, stage, theme LIMIT 2000")
+        "ORDER BY dimension, segment, level DESC, negative_feedback DESC, stage, theme LIMIT 2000"
+    )
     trends = store.execute("SELECT theme, CAST(week AS VARCHAR), negative_mentions, days FROM theme_trends ORDER BY week, theme")
-    stage_trends = store.execute("SELECT stage, CAST(week AS VARCHAR), negative_mentions, days FROM stage_trends ORDER BY week, position")
+    stage_trends = store.execute(
+        "SELECT stage, CAST(week AS VARCHAR), negative_mentions, days FROM stage_trends ORDER BY week, position"
+    )
     recent = set(sorted({w for _, w, _, _ in trends})[-52:])  # the last year's weeks
     weeks = sorted(recent)
     by_theme = _group(trends, recent)
@@ -243,30 +267,70 @@ def build_report(store: Store) -> str:
     quotes = _unique_quotes(quotes, [(p["stage"], p["theme"]) for p in pain_rows if p["period"] == "all"])
     top = [p for p in pain_rows if p["period"] == "all"]
     scale = max([abs(p["nps_impact_high"] or 0) for p in top] + [1.0])
-    pains = [{**p, "stage_name": stage_names.get(p["stage"], p["stage"]), "note": _nps_note(p["nps_responses"]),
-              "quotes": quotes.get((p["stage"], p["theme"]), [])[:3],
-              "impact": _impact(p["nps_impact"], p["nps_impact_low"], p["nps_impact_high"], scale)} for p in top]
+    pains = [
+        {
+            **p,
+            "stage_name": stage_names.get(p["stage"], p["stage"]),
+            "note": _nps_note(p["nps_responses"]),
+            "quotes": quotes.get((p["stage"], p["theme"]), [])[:3],
+            "impact": _impact(p["nps_impact"], p["nps_impact_low"], p["nps_impact_high"], scale),
+        }
+        for p in top
+    ]
     versions = {k: v for k, v in meta.items() if k.endswith("_version")}
-    generated = datetime.now(timezone.utc)
-    run_info = {"feedback": total, "first_day": first, "last_day": last, "reporting_timezone": reporting_timezone,
-                "generated_at": generated.isoformat(timespec="seconds"), "versions": versions}
-    data = {"stages": [[s["stage"], s["name"]] for s in stages], "themes": sorted(names.items()),
-            "pains": _columns([{k: v for k, v in p.items() if not k.startswith("nps_impact_")} for p in pain_rows]),
-            "segments": _columns(segments),
-            "theme_trends": [[t, by_theme.get(t, [])] for t in sorted(drill)],
-            "stage_trends": [[stage, points] for stage, points in _group(stage_trends, recent).items()],
-            "quotes": [[stage, theme, qs] for (stage, theme), qs in sorted(quotes.items()) if qs]}
+    generated = datetime.now(UTC)
+    run_info = {
+        "feedback": total,
+        "first_day": first,
+        "last_day": last,
+        "reporting_timezone": reporting_timezone,
+        "generated_at": generated.isoformat(timespec="seconds"),
+        "versions": versions,
+    }
+    data = {
+        "stages": [[s["stage"], s["name"]] for s in stages],
+        "themes": sorted(names.items()),
+        "pains": _columns([{k: v for k, v in p.items() if not k.startswith("nps_impact_")} for p in pain_rows]),
+        "segments": _columns(segments),
+        "theme_trends": [[t, by_theme.get(t, [])] for t in sorted(drill)],
+        "stage_trends": [[stage, points] for stage, points in _group(stage_trends, recent).items()],
+        "quotes": [[stage, theme, qs] for (stage, theme), qs in sorted(quotes.items()) if qs],
+    }
     return _ENV.get_template("report.html.j2").render(
-        css=Markup(CSS), csp=_csp(SCRIPTS), scripts=[_script_tag(js) for js in SCRIPTS],
-        total=total, first=first, last=last, timezone=reporting_timezone, generated=f"{generated:%Y-%m-%d %H:%M}",
-        stages=[{**s, "pain_names": [names.get(t, t) for t in (s["top_pain_themes"] or [])[:2]],
-                 "effort_names": [names.get(t, t) for t in (s.get("top_effort_themes") or [])[:2]]} for s in stages],
-        emerging=emerging, requests=requests, effort_themes=effort_themes, topics=topics, languages=languages, trend=_trend_chart(series, weeks, names), pains=pains,
-        segments=[s for s in segments if s["significant"] and s["level"] == "theme"][:20], stage_names=stage_names,
-        theme_names=names, stage_index={s: i for i, (s, _) in enumerate(data["stages"])},
-        theme_index={t: i for i, (t, _) in enumerate(data["themes"])}, status=sorted((s, n) for s, _, _, n in by_status),
+        css=Markup(CSS),
+        csp=_csp(SCRIPTS),
+        scripts=[_script_tag(js) for js in SCRIPTS],
+        total=total,
+        first=first,
+        last=last,
+        timezone=reporting_timezone,
+        generated=f"{generated:%Y-%m-%d %H:%M}",
+        stages=[
+            {
+                **s,
+                "pain_names": [names.get(t, t) for t in (s["top_pain_themes"] or [])[:2]],
+                "effort_names": [names.get(t, t) for t in (s.get("top_effort_themes") or [])[:2]],
+            }
+            for s in stages
+        ],
+        emerging=emerging,
+        requests=requests,
+        effort_themes=effort_themes,
+        topics=topics,
+        languages=languages,
+        trend=_trend_chart(series, weeks, names),
+        pains=pains,
+        segments=[s for s in segments if s["significant"] and s["level"] == "theme"][:20],
+        stage_names=stage_names,
+        theme_names=names,
+        stage_index={s: i for i, (s, _) in enumerate(data["stages"])},
+        theme_index={t: i for i, (t, _) in enumerate(data["themes"])},
+        status=sorted((s, n) for s, _, _, n in by_status),
         quality=[{**q, "reasons": reasons.get(q["source"])} for q in quality],
-        versions=sorted(versions.items()), run_info=json_script(run_info, "cxtext-run"), data=json_script(data, "cxtext-data"))
+        versions=sorted(versions.items()),
+        run_info=json_script(run_info, "cxtext-run"),
+        data=json_script(data, "cxtext-data"),
+    )
 
 
 def write_report(store: Store, target: Path) -> Path:
@@ -283,7 +347,8 @@ def top_pain_points_markdown(store: Store, limit: int = 5) -> str:
     rows = store.execute(
         "SELECT stage, theme_name, negative_mentions, pain_score, nps_impact FROM pain_points WHERE period = 'all' "
         "ORDER BY pain_score DESC LIMIT ?",
-        [limit])
+        [limit],
+    )
     lines = ["| stage | theme | negative mentions | pain score | NPS impact |", "|---|---|---:|---:|---:|"]
     lines += [f"| {s} | {t} | {n:,} | {p:.2f} | {'–' if i is None else f'{i:+.1f}'} |" for s, t, n, p, i in rows]
     return "## Top pain points\n\n" + "\n".join(lines) + "\n"

@@ -8,10 +8,10 @@ analyst holding the file open never blocks a run and never sees a half-written o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -25,7 +25,7 @@ PUBLISHED_STORAGE_VERSION = "v1.5.0"
 
 def utcnow() -> datetime:
     """Naive UTC now: DuckDB TIMESTAMP columns hold UTC without a zone."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # -- writer lock ------------------------------------------------------------------------------
@@ -35,17 +35,29 @@ def utcnow() -> datetime:
 
 
 #: What DuckDB says of a file that is truncated or corrupted (a lock held by another process is not).
-_DAMAGE = ("not a valid DuckDB database file", "Could not read enough bytes", "Corrupt database file", "checksum",
-           "Serialization", "INTERNAL Error")
+_DAMAGE = (
+    "not a valid DuckDB database file",
+    "Could not read enough bytes",
+    "Corrupt database file",
+    "checksum",
+    "Serialization",
+    "INTERNAL Error",
+)
 
 
 def damaged(exc: Exception, path) -> DatabaseDamaged | None:
     """A one-line DatabaseDamaged for a DuckDB error that says the file is damaged, else None."""
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "could not set lock" in message.lower() or "conflicting lock" in message.lower() or not any(sign.lower() in message.lower() for sign in _DAMAGE):
+    if (
+        "could not set lock" in message.lower()
+        or "conflicting lock" in message.lower()
+        or not any(sign.lower() in message.lower() for sign in _DAMAGE)
+    ):
         return None
-    return DatabaseDamaged(f"{Path(str(path)).name} is damaged or truncated ({message[:160]}); restore it with "
-                           "`cxtext recover --from-snapshot` (docs/OPERATIONS.md, Recovery)")
+    return DatabaseDamaged(
+        f"{Path(str(path)).name} is damaged or truncated ({message[:160]}); restore it with "
+        "`cxtext recover --from-snapshot` (docs/OPERATIONS.md, Recovery)"
+    )
 
 
 class Store:
@@ -58,8 +70,7 @@ class Store:
 
     @classmethod
     @contextmanager
-    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False,
-             memory_limit: str | None = None) -> Iterator["Store"]:
+    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False, memory_limit: str | None = None) -> Iterator[Store]:
         """Open (creating and migrating when writable) the database at *path*. *memory_limit*
         (e.g. '1GB') caps DuckDB's own memory; beyond it DuckDB spills to a temporary folder
         beside the database instead of growing with the data (its default is 80% of the RAM)."""
@@ -72,7 +83,7 @@ class Store:
         try:
             con = duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.Error as exc:
-            raise damaged(exc, path) or exc
+            raise damaged(exc, path) or exc  # noqa: B904  (the damage, or the error itself, with its traceback)
         store = cls(con, path, config | {"access_mode": "READ_ONLY"} if read_only else config)
         try:
             try:
@@ -81,7 +92,7 @@ class Store:
                 else:
                     store.migrate()
             except duckdb.Error as exc:
-                raise damaged(exc, path) or exc
+                raise damaged(exc, path) or exc  # noqa: B904  (the damage, or the error itself, with its traceback)
             yield store
         finally:
             store.con.close()
@@ -89,13 +100,17 @@ class Store:
     def verify_readable(self) -> int:
         """Read every table of the database whole (DuckDB checks each block's checksum as it reads
         it); raise DatabaseDamaged on a damaged block. Returns the tables read."""
-        tables = [t for (t,) in self.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                                              "AND NOT temporary")]
+        tables = [
+            t
+            for (t,) in self.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary"
+            )
+        ]
         for table in tables:
             try:
                 self.execute(f'SELECT count(*), sum(hash(x)) FROM "{table}" x')
             except duckdb.Error as exc:
-                raise damaged(exc, self.path) or exc
+                raise damaged(exc, self.path) or exc  # noqa: B904  (the damage, or the error itself)
         return len(tables)
 
     @contextmanager
@@ -125,7 +140,7 @@ class Store:
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
     @contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self) -> Iterator[Store]:
         self.con.begin()
         try:
             yield self
@@ -194,7 +209,3 @@ class Store:
             "INSERT INTO cxtext_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
-
-
-
-

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from cxtext.store.db import Store
 
-
 #: What :func:`content_fingerprint` leaves out: the ledgers (one row per run or file read, by
 #: design) and the columns that say which run or batch did something and when.
 LEDGER_TABLES = ("runs", "ingest_batches")
 
 
-
-BOOKKEEPING_COLUMNS = ("run_id", "batch_id", "first_batch_id", "first_seen_at", "updated_at", "rejected_at",
-                       "archived_at", "enriched_at", "started_at", "finished_at", "pid", "inputs_hash")
-
+BOOKKEEPING_COLUMNS = (
+    "run_id",
+    "batch_id",
+    "first_batch_id",
+    "first_seen_at",
+    "updated_at",
+    "rejected_at",
+    "archived_at",
+    "enriched_at",
+    "started_at",
+    "finished_at",
+    "pid",
+    "inputs_hash",
+)
 
 
 def content_fingerprint(store: Store) -> dict[str, tuple[int, int]]:
@@ -22,18 +31,23 @@ def content_fingerprint(store: Store) -> dict[str, tuple[int, int]]:
     columns left out: equal fingerprints mean equal content, whichever runs produced it."""
     out = {}
     for (table,) in store.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
-            "ORDER BY table_name"):
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary ORDER BY table_name"
+    ):
         if table in LEDGER_TABLES:
             continue
-        columns = [c for (c,) in store.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? "
-            "ORDER BY column_index", [table]) if c not in BOOKKEEPING_COLUMNS]
+        columns = [
+            c
+            for (c,) in store.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? "
+                "ORDER BY column_index",
+                [table],
+            )
+            if c not in BOOKKEEPING_COLUMNS
+        ]
         quoted = ", ".join('"' + c + '"' for c in columns)
         rows, digest = store.execute(f"SELECT count(*), coalesce(sum(hash({quoted})::HUGEINT), 0) FROM {table}")[0]
         out[table] = (rows, int(digest))
     return out
-
 
 
 def schema_markdown(store: Store) -> str:

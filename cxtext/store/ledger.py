@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import duckdb
 
@@ -29,9 +29,16 @@ def start_run(store: Store, flow: str, parameters: dict) -> int:
     return run_id
 
 
-
-def finish_run(store: Store, run_id: int, status: str, counts: dict | None = None, error: str | None = None,
-               *, versions: dict | None = None, database: str | None = None) -> None:
+def finish_run(
+    store: Store,
+    run_id: int,
+    status: str,
+    counts: dict | None = None,
+    error: str | None = None,
+    *,
+    versions: dict | None = None,
+    database: str | None = None,
+) -> None:
     """Close a run's ledger row; *versions* (e.g. the taxonomy and scorer versions it applied) are
     added to the ones recorded at its start. *database*: the ledger of another attached database
     (the copy being published) instead of this one's."""
@@ -43,14 +50,12 @@ def finish_run(store: Store, run_id: int, status: str, counts: dict | None = Non
     )
 
 
-
 def error_line(exc: BaseException, where: str) -> str:
     """A failure for the ledger: one readable line, then where the whole story is."""
     first = (str(exc).strip().splitlines() or [""])[0]
     if isinstance(exc, duckdb.OutOfMemoryException):
         first += " — raise duckdb_memory_limit in cxtext.toml"
     return f"{type(exc).__name__}: {first[:300]} ({where})"
-
 
 
 @dataclass
@@ -90,7 +95,6 @@ def recorded_run(store: Store, flow: str, parameters: dict, *, where: str = "see
 PUBLISHING_FLOWS = ("nightly", "backfill", "publish", "forget")
 
 
-
 def rollback_in_force(store: Store, run_id: int | None = None) -> tuple[int, str] | None:
     """(run id, snapshot) of a rollback no publish of the working database has replaced since;
     *run_id* is the run about to publish (left out)."""
@@ -98,9 +102,9 @@ def rollback_in_force(store: Store, run_id: int | None = None) -> tuple[int, str
         "SELECT run_id, parameters->>'$.snapshot' FROM runs WHERE flow = 'rollback' AND status = 'completed' "
         "AND run_id > coalesce((SELECT max(run_id) FROM runs WHERE flow IN (SELECT unnest(?::VARCHAR[])) "
         "AND status = 'completed' AND run_id IS DISTINCT FROM ?), 0) ORDER BY run_id DESC LIMIT 1",
-        [list(PUBLISHING_FLOWS), run_id])
+        [list(PUBLISHING_FLOWS), run_id],
+    )
     return (row[0][0], row[0][1]) if row else None
-
 
 
 def nothing_since_last_publish(store: Store, run_id: int) -> bool:

@@ -8,13 +8,12 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from cxtext.errors import WriterLockHeld
 from cxtext.store.db import utcnow
-
 
 _held_locks: dict[Path, list] = {}  # path → [fd, depth, the holder's line]
 _held_guard = threading.Lock()
@@ -34,8 +33,15 @@ def note_progress(path: Path, note: str) -> None:
 
 
 @contextmanager
-def writer_lock(path: Path, *, purpose: str, wait_seconds: float = 0.0, queue_behind: tuple[str, ...] = (),
-                queue_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def writer_lock(
+    path: Path,
+    *,
+    purpose: str,
+    wait_seconds: float = 0.0,
+    queue_behind: tuple[str, ...] = (),
+    queue_seconds: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold the state folder's single writer lock (an OS file lock, freed if the process dies).
 
     Re-entrant within one process, so a flow can hold it while its tasks, which also write,
@@ -74,8 +80,7 @@ def writer_lock(path: Path, *, purpose: str, wait_seconds: float = 0.0, queue_be
             if waited >= (max(wait_seconds, queue_seconds) if queued else wait_seconds):
                 os.close(fd)
                 raise WriterLockHeld(
-                    f"another cxtext writer is running ({holder}); wait for it to finish "
-                    f"or set lock_wait_seconds"
+                    f"another cxtext writer is running ({holder}); wait for it to finish or set lock_wait_seconds"
                 ) from None
             time.sleep(0.2)
     line = f"pid {os.getpid()} on {socket.gethostname()}: {purpose}, since {utcnow():%Y-%m-%d %H:%M:%S} UTC"

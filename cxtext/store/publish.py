@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from cxtext.errors import CxtextError
 from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store
@@ -25,7 +25,6 @@ class Published:
     snapshot: Path | None = None
 
 
-
 def replace_atomically(tmp: Path, target: Path) -> Path | None:
     """Rename a complete, flushed database file over the analysts' file, set aside an analyst's
     foreign WAL, and flush the folder. Returns where that WAL went, if there was one."""
@@ -35,26 +34,23 @@ def replace_atomically(tmp: Path, target: Path) -> Path | None:
     return set_aside
 
 
-
 def snapshot_files(folder: Path) -> list[Path]:
     """The kept snapshots, newest first (their names start with the UTC time of the publish)."""
     return sorted(Path(folder).glob("cx-*.duckdb"), reverse=True)
 
 
-
 def keep_snapshot(published: Path, folder: Path, label: str, keep: int) -> Path:
     """Copy a published file into the snapshots folder and drop all but the newest *keep*."""
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"cx-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}{'-' + label if label else ''}.duckdb"
+    name = f"cx-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}{'-' + label if label else ''}.duckdb"
     part = folder / f".{name}.part"
     shutil.copyfile(published, part)
     fsync(part)
     os.replace(part, folder / name)
-    for old in snapshot_files(folder)[max(keep, 1):]:
+    for old in snapshot_files(folder)[max(keep, 1) :]:
         old.unlink(missing_ok=True)
     fsync(folder)
     return folder / name
-
 
 
 def rollback(snapshots: Path, target: Path, back: int = 1) -> tuple[Path, Path | None]:
@@ -62,15 +58,16 @@ def rollback(snapshots: Path, target: Path, back: int = 1) -> tuple[Path, Path |
     copy is renamed over *target*; the snapshot stays). Returns it and any WAL set aside."""
     kept = snapshot_files(snapshots)
     if back < 1 or back >= len(kept):
-        raise CxtextError(f"cannot roll back {back} publish(es): {len(kept)} snapshot(s) kept in {snapshots} "
-                          f"(the newest is the one published now; `cxtext publish --list` shows them)")
+        raise CxtextError(
+            f"cannot roll back {back} publish(es): {len(kept)} snapshot(s) kept in {snapshots} "
+            f"(the newest is the one published now; `cxtext publish --list` shows them)"
+        )
     chosen = kept[back]
     tmp = target.with_name(f".{target.name}.publishing")
     tmp.unlink(missing_ok=True)
     shutil.copyfile(chosen, tmp)
     fsync(tmp)
     return chosen, replace_atomically(tmp, target)
-
 
 
 def _set_aside_foreign_wal(target: Path) -> Path | None:
@@ -90,7 +87,6 @@ def _set_aside_foreign_wal(target: Path) -> Path | None:
     return aside
 
 
-
 def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -99,8 +95,15 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish(store: Store, target: Path, *, snapshots: Path | None = None, keep: int = 0, label: str = "",
-            finish: Callable[[str], None] | None = None) -> "Published":
+def publish(
+    store: Store,
+    target: Path,
+    *,
+    snapshots: Path | None = None,
+    keep: int = 0,
+    label: str = "",
+    finish: Callable[[str], None] | None = None,
+) -> Published:
     """Copy the working database into *target* atomically, keeping a snapshot of it. The caller
     brings the daily aggregates up to date first (cxtext.insights.refresh.refresh_for_publish).
 
@@ -120,8 +123,8 @@ def publish(store: Store, target: Path, *, snapshots: Path | None = None, keep: 
         leftover.unlink(missing_ok=True)
     store.execute("CHECKPOINT")
     source, storage = store.execute(
-        "SELECT database_name, tags['storage_version'] FROM duckdb_databases() "
-        "WHERE database_name = current_database()")[0]
+        "SELECT database_name, tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
+    )[0]
     copied = store.path != ":memory:" and (storage or "").startswith(PUBLISHED_STORAGE_VERSION)
     if copied:  # checkpointed, idle and ours alone (the writer lock): the file is the database
         shutil.copyfile(store.path, tmp)

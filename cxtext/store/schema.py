@@ -7,43 +7,14 @@ in :mod:`cxtext.store.db` when this changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pyarrow as pa
 
 from cxtext.journey import JOURNEY_STAGES
+from cxtext.store.derived_tables import DAILY_TABLES, INTENT_TABLES, TOPIC_TABLES
+from cxtext.store.table_model import SCHEMA_VERSION, C, Column, Table
 
-SCHEMA_VERSION = 5
+__all__ = ["SCHEMA_VERSION", "TABLES", "Column", "Table", "arrow_schema", "create_statements", "sql_literal"]
 
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-    doc: str
-    constraint: str = ""
-    since: int = 1  # the schema version that added the column (ALTER TABLE ADD COLUMN when migrating)
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    doc: str
-    columns: tuple[Column, ...]
-    primary_key: tuple[str, ...] = ()
-    since: int = 1  # the schema version that added the table
-
-    def columns_at(self, version: int) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.since <= version)
-
-    def ddl(self, version: int = SCHEMA_VERSION) -> str:
-        cols = [f"    {c.name} {c.type}{' ' + c.constraint if c.constraint else ''}" for c in self.columns_at(version)]
-        if self.primary_key:
-            cols.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
-        return f"CREATE TABLE {self.name} (\n" + ",\n".join(cols) + "\n)"
-
-
-C = Column
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -60,12 +31,34 @@ TABLES: tuple[Table, ...] = (
         "The run ledger: one row per pipeline run (nightly, ingest, backfill...), what it did and how it ended.",
         (
             C("run_id", "BIGINT", "Run number, increasing."),
-            C("flow", "VARCHAR", "What ran: 'nightly', 'backfill', 'ingest', 'enrich', 'topics_fit', 'sentiment_fit'.", "NOT NULL"),
-            C("status", "VARCHAR", "'running', 'completed', 'failed', or 'crashed' (found still running by a later run).", "NOT NULL"),
+            C(
+                "flow",
+                "VARCHAR",
+                "What ran: 'nightly', 'backfill', 'ingest', 'enrich', 'topics_fit', 'sentiment_fit'.",
+                "NOT NULL",
+            ),
+            C(
+                "status",
+                "VARCHAR",
+                "'running', 'completed', 'failed', or 'crashed' (found still running by a later run).",
+                "NOT NULL",
+            ),
             C("parameters", "JSON", "Parameters the run was started with."),
-            C("versions", "JSON", "Versions of cxtext and the schema, and of the scorer (with the lexicon), taxonomy and topic model it applied."),
-            C("counts", "JSON", "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed; enriched, topics_reassigned, stale_reasons and stale_left (stale rows left over the budget); for a backfill rewritten and chunks."),
-            C("error", "VARCHAR", "Why the run failed, when it did: one line, then where to look (the Prefect flow run and its logs)."),
+            C(
+                "versions",
+                "JSON",
+                "Versions of cxtext and the schema, and of the scorer (with the lexicon), taxonomy and topic model it applied.",
+            ),
+            C(
+                "counts",
+                "JSON",
+                "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed; enriched, topics_reassigned, stale_reasons and stale_left (stale rows left over the budget); for a backfill rewritten and chunks.",
+            ),
+            C(
+                "error",
+                "VARCHAR",
+                "Why the run failed, when it did: one line, then where to look (the Prefect flow run and its logs).",
+            ),
             C("started_at", "TIMESTAMP", "Start, UTC.", "NOT NULL"),
             C("finished_at", "TIMESTAMP", "End, UTC; NULL while running or when crashed."),
             C("pid", "INTEGER", "Process id of the run, for ops."),
@@ -85,11 +78,20 @@ TABLES: tuple[Table, ...] = (
             C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes; the archive keeps the file under this name."),
             C("file_bytes", "BIGINT", "Size of the file in bytes."),
             C("format", "VARCHAR", "'csv', 'jsonl' or 'parquet'."),
-            C("status", "VARCHAR", "'loaded', or 'failed' when the file could not be read at all (nothing of it was loaded).", "NOT NULL"),
+            C(
+                "status",
+                "VARCHAR",
+                "'loaded', or 'failed' when the file could not be read at all (nothing of it was loaded).",
+                "NOT NULL",
+            ),
             C("rows_read", "BIGINT", "Records read from the file (the header and blank JSONL lines are not records)."),
             C("rows_loaded", "BIGINT", "Records inserted or updated in feedback (rows_new + rows_updated)."),
             C("rows_new", "BIGINT", "Records new to feedback."),
-            C("rows_updated", "BIGINT", "Records already known whose content changed (re-sent with new text or scores)."),
+            C(
+                "rows_updated",
+                "BIGINT",
+                "Records already known whose content changed (re-sent with new text or scores).",
+            ),
             C("rows_duplicate", "BIGINT", "Records identical to one already stored or to another in the same file."),
             C("rows_rejected", "BIGINT", "Records put in rejects."),
             C("error", "VARCHAR", "Why the file could not be read, for failed batches."),
@@ -103,15 +105,28 @@ TABLES: tuple[Table, ...] = (
         "One row per piece of customer feedback, all sources and kinds: the source of truth. "
         "Text is PII-redacted; customer keys are salted hashes.",
         (
-            C("feedback_id", "VARCHAR", "Deterministic id: hash of source and the source's record id (or of the content when the source has no id)."),
+            C(
+                "feedback_id",
+                "VARCHAR",
+                "Deterministic id: hash of source and the source's record id (or of the content when the source has no id).",
+            ),
             C("kind", "VARCHAR", "'review', 'survey' or 'social'.", "NOT NULL"),
             C("source", "VARCHAR", "Source name.", "NOT NULL"),
             C("source_record_id", "VARCHAR", "The source's own id of the record; NULL when it has none."),
-            C("created_at", "TIMESTAMP", "When the customer wrote it, UTC. Cut into days/weeks in cxtext_meta.reporting_timezone.", "NOT NULL"),
+            C(
+                "created_at",
+                "TIMESTAMP",
+                "When the customer wrote it, UTC. Cut into days/weeks in cxtext_meta.reporting_timezone.",
+                "NOT NULL",
+            ),
             C("title", "VARCHAR", "Title (reviews), PII-redacted."),
             C("text", "VARCHAR", "The feedback text, normalised and PII-redacted.", "NOT NULL"),
             C("text_hash", "VARCHAR", "SHA-256 of text: enrichment computed from another hash is stale."),
-            C("record_hash", "VARCHAR", "SHA-256 of every stored field: tells a re-sent record with changes from a duplicate."),
+            C(
+                "record_hash",
+                "VARCHAR",
+                "SHA-256 of every stored field: tells a re-sent record with changes from a duplicate.",
+            ),
             C("language", "VARCHAR", "Detected language (filled by enrichment; NULL until then)."),
             C("rating", "TINYINT", "Star rating 1-5 (reviews)."),
             C("nps", "TINYINT", "Likelihood to recommend 0-10 (surveys). Promoters 9-10, detractors 0-6."),
@@ -121,7 +136,11 @@ TABLES: tuple[Table, ...] = (
             C("channel", "VARCHAR", "Channel (survey channel, social platform...)."),
             C("touchpoint", "VARCHAR", "Survey touchpoint (checkout, delivery, support_contact...)."),
             C("region", "VARCHAR", "Region or country."),
-            C("customer_key", "VARCHAR", "Salted hash of the customer's key (id, e-mail, handle); joins a customer's feedback without revealing them."),
+            C(
+                "customer_key",
+                "VARCHAR",
+                "Salted hash of the customer's key (id, e-mail, handle); joins a customer's feedback without revealing them.",
+            ),
             C("extra", "JSON", "The source's other fields, PII-redacted, as JSON."),
             C("batch_id", "BIGINT", "The batch that last wrote this row (ingest_batches.batch_id)."),
             C("first_seen_at", "TIMESTAMP", "When cxtext first loaded it, UTC."),
@@ -134,16 +153,40 @@ TABLES: tuple[Table, ...] = (
         (
             C("batch_id", "BIGINT", "The batch (file) it came from."),
             C("source", "VARCHAR", "Source name."),
-            C("position", "BIGINT", "Where in the file: physical line number for CSV/JSONL (CSV header = line 1), row number for Parquet."),
-            C("reason", "VARCHAR", "Reason code: field_count, unbalanced_quote, invalid_utf8, invalid_json, not_an_object, "
-              "missing_text, text_too_long, missing_created_at, bad_created_at, future_created_at, bad_number, out_of_range, "
-              "missing_source_record_id, conflicting_duplicate_id.", "NOT NULL"),
+            C(
+                "position",
+                "BIGINT",
+                "Where in the file: physical line number for CSV/JSONL (CSV header = line 1), row number for Parquet.",
+            ),
+            C(
+                "reason",
+                "VARCHAR",
+                "Reason code: field_count, unbalanced_quote, invalid_utf8, invalid_json, not_an_object, "
+                "missing_text, text_too_long, missing_created_at, bad_created_at, future_created_at, bad_number, out_of_range, "
+                "missing_source_record_id, conflicting_duplicate_id.",
+                "NOT NULL",
+            ),
             C("detail", "VARCHAR", "The reason in words, naming the field and value."),
             C("raw", "VARCHAR", "The raw record as read (PII-redacted, cut at 64 KiB)."),
             C("rejected_at", "TIMESTAMP", "When, UTC."),
-            C("customer_key", "VARCHAR", "Keyed hash of the record's customer key, when it could be parsed (what erasure finds it by: raw is redacted).", since=5),
-            C("source_record_id", "VARCHAR", "The record's id in its source, when it could be parsed (erasure of one record matches it exactly).", since=5),
-            C("key_hashes", "VARCHAR[]", "For a record that could not be parsed: keyed hashes of the words of its raw text, so that erasure finds it by its customer key.", since=5),
+            C(
+                "customer_key",
+                "VARCHAR",
+                "Keyed hash of the record's customer key, when it could be parsed (what erasure finds it by: raw is redacted).",
+                since=5,
+            ),
+            C(
+                "source_record_id",
+                "VARCHAR",
+                "The record's id in its source, when it could be parsed (erasure of one record matches it exactly).",
+                since=5,
+            ),
+            C(
+                "key_hashes",
+                "VARCHAR[]",
+                "For a record that could not be parsed: keyed hashes of the words of its raw text, so that erasure finds it by its customer key.",
+                since=5,
+            ),
         ),
         primary_key=("batch_id", "position"),
     ),
@@ -175,13 +218,21 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
         (
             C("feedback_id", "VARCHAR", "The feedback (feedback.feedback_id)."),
             C("text_hash", "VARCHAR", "feedback.text_hash of the text that was analysed."),
-            C("sentiment_version", "VARCHAR", "Version of the text pipeline and sentiment scorer (VADER + CX lexicon hash)."),
+            C(
+                "sentiment_version",
+                "VARCHAR",
+                "Version of the text pipeline and sentiment scorer (VADER + CX lexicon hash).",
+            ),
             C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file that tagged the themes."),
             C("topic_version", "VARCHAR", "Version of the topic model that assigned the topic."),
             C("enriched_at", "TIMESTAMP", "When, UTC."),
-            C("scored", "BOOLEAN", "False when the English-only scorers (sentiment, themes) skipped it because feedback.language "
-              "is another language: it has no sentences, sentiment or theme_mentions rows, and counts in no sentiment figure.",
-              since=3),
+            C(
+                "scored",
+                "BOOLEAN",
+                "False when the English-only scorers (sentiment, themes) skipped it because feedback.language "
+                "is another language: it has no sentences, sentiment or theme_mentions rows, and counts in no sentiment figure.",
+                since=3,
+            ),
         ),
         since=2,
     ),
@@ -190,13 +241,21 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
         "Document-level sentiment, one row per feedback (VADER with the CX lexicon). Older versions are replaced, not kept.",
         (
             C("feedback_id", "VARCHAR", "The feedback."),
-            C("compound", "DOUBLE", "Compound score of the text, -1 (most negative) to +1: of a one-sentence text VADER's, of a "
-              "longer one the mean of its sentences' compounds, a negative sentence weighing double (no drift with length)."),
+            C(
+                "compound",
+                "DOUBLE",
+                "Compound score of the text, -1 (most negative) to +1: of a one-sentence text VADER's, of a "
+                "longer one the mean of its sentences' compounds, a negative sentence weighing double (no drift with length).",
+            ),
             C("pos", "DOUBLE", "Share of positive sentiment (VADER)."),
             C("neu", "DOUBLE", "Share of neutral sentiment (VADER)."),
             C("neg", "DOUBLE", "Share of negative sentiment (VADER)."),
             C("label", "VARCHAR", "'positive' (compound >= 0.05), 'negative' (<= -0.05) or 'neutral'."),
-            C("peak_end", "DOUBLE", "Peak-end score: mean of the most intense sentence's compound and the last sentence's (how the experience is remembered)."),
+            C(
+                "peak_end",
+                "DOUBLE",
+                "Peak-end score: mean of the most intense sentence's compound and the last sentence's (how the experience is remembered).",
+            ),
             C("peak_end_label", "VARCHAR", "Label of peak_end with the same thresholds."),
             C("sentence_count", "INTEGER", "Number of sentences."),
             C("is_retweet", "BOOLEAN", "Social text that starts with 'RT @handle:' (the prefix is not analysed)."),
@@ -211,7 +270,11 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("sentence_index", "INTEGER", "Position of the sentence in the feedback, from 0."),
             C("start_char", "INTEGER", "Start offset in feedback.text (0-based, characters)."),
             C("end_char", "INTEGER", "End offset in feedback.text (exclusive)."),
-            C("text", "VARCHAR", "The sentence as analysed (social text: without URLs and handles, hashtags as words)."),
+            C(
+                "text",
+                "VARCHAR",
+                "The sentence as analysed (social text: without URLs and handles, hashtags as words).",
+            ),
             C("compound", "DOUBLE", "VADER compound score of the sentence."),
             C("label", "VARCHAR", "'positive', 'negative' or 'neutral' (±0.05)."),
         ),
@@ -229,11 +292,27 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("start_char", "INTEGER", "Start of the evidence in feedback.text."),
             C("end_char", "INTEGER", "End of the evidence in feedback.text (exclusive)."),
             C("evidence", "VARCHAR", "The matched words (what start_char/end_char point at, as analysed)."),
-            C("clause", "VARCHAR", "The clause whose sentiment is the mention's ('delivery took two weeks' in 'checkout was easy but delivery took two weeks')."),
-            C("compound", "DOUBLE", "Theme-level sentiment: VADER compound of the clause (of the clauses joined to it by 'and' when it reads neutral)."),
-            C("label", "VARCHAR", "Theme-level label: 'positive', 'negative' or 'neutral' from compound (±0.05); when the clause reads "
-              "neutral, the theme's own polarity if the taxonomy gives it one (a problem theme is negative), else the sentence's label."),
-            C("label_source", "VARCHAR", "Where label comes from: 'clause', 'theme' (the theme's polarity) or 'sentence'."),
+            C(
+                "clause",
+                "VARCHAR",
+                "The clause whose sentiment is the mention's ('delivery took two weeks' in 'checkout was easy but delivery took two weeks').",
+            ),
+            C(
+                "compound",
+                "DOUBLE",
+                "Theme-level sentiment: VADER compound of the clause (of the clauses joined to it by 'and' when it reads neutral).",
+            ),
+            C(
+                "label",
+                "VARCHAR",
+                "Theme-level label: 'positive', 'negative' or 'neutral' from compound (±0.05); when the clause reads "
+                "neutral, the theme's own polarity if the taxonomy gives it one (a problem theme is negative), else the sentence's label.",
+            ),
+            C(
+                "label_source",
+                "VARCHAR",
+                "Where label comes from: 'clause', 'theme' (the theme's polarity) or 'sentence'.",
+            ),
         ),
         since=2,
     ),
@@ -263,35 +342,6 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
         since=2,
     ),
 )
-TOPIC_TABLES: tuple[Table, ...] = (
-    Table(
-        "topics",
-        "Topics discovered by clustering the feedback (scikit-learn, fitted in the state folder; `cxtext topics fit` refits). "
-        "Ids stay stable across refits where topics match. Topic -1 holds feedback with no known term.",
-        (
-            C("topic_id", "INTEGER", "Topic id (stable across refits where the topic matches)."),
-            C("label", "VARCHAR", "Label made of the topic's top terms."),
-            C("top_terms", "VARCHAR[]", "The topic's most characteristic terms (lemmas, 1-2 grams), best first."),
-            C("size", "INTEGER", "Feedback assigned to the topic."),
-            C("stages", "JSON", "Share of the topic's theme mentions per journey stage, e.g. {\"onboarding\": 0.8}."),
-            C("theme_coverage", "DOUBLE", "Share of the topic's feedback that carries at least one taxonomy theme."),
-            C("candidate_theme", "BOOLEAN", "True when no theme covers most of the topic (coverage < 0.5, size >= 20): a candidate new theme."),
-            C("model_version", "VARCHAR", "Version of the topic model."),
-        ),
-        primary_key=("topic_id",),
-        since=2,
-    ),
-    Table(
-        "feedback_topics",
-        "The topic of each feedback, from the current topic model.",
-        (
-            C("feedback_id", "VARCHAR", "The feedback."),
-            C("topic_id", "INTEGER", "Its topic (topics.topic_id); -1 when it has no known term."),
-            C("confidence", "DOUBLE", "Cosine similarity to the topic's centre, 0 to 1."),
-        ),
-        since=2,
-    ),
-)
 ERASURE_TABLES: tuple[Table, ...] = (
     Table(
         "erasures",
@@ -300,8 +350,16 @@ ERASURE_TABLES: tuple[Table, ...] = (
         (
             C("erasure_id", "VARCHAR", "Random request id (UUID4), to quote back to whoever asked."),
             C("run_id", "BIGINT", "The run that carried it out (runs.run_id)."),
-            C("requested_by", "VARCHAR", "'customer' (every feedback of a customer key) or 'record' (one source record)."),
-            C("rows_removed", "JSON", "Rows removed per table of the working database, e.g. {\"feedback\": 3, \"sentences\": 7}."),
+            C(
+                "requested_by",
+                "VARCHAR",
+                "'customer' (every feedback of a customer key) or 'record' (one source record).",
+            ),
+            C(
+                "rows_removed",
+                "JSON",
+                'Rows removed per table of the working database, e.g. {"feedback": 3, "sentences": 7}.',
+            ),
             C("archive_files_rewritten", "INTEGER", "Archived files rewritten without the records."),
             C("snapshots_rewritten", "INTEGER", "Kept published snapshots rewritten without the rows."),
             C("erased_at", "TIMESTAMP", "When, UTC."),
@@ -316,119 +374,13 @@ ERASURE_TABLES: tuple[Table, ...] = (
         (
             C("source", "VARCHAR", "Source name."),
             C("id_hash", "VARCHAR", "Keyed hash of (source, record id); NULL for a record without an id."),
-            C("content_hash", "VARCHAR", "Keyed hash of (source, the record's raw content); NULL when only the id is known."),
+            C(
+                "content_hash",
+                "VARCHAR",
+                "Keyed hash of (source, the record's raw content); NULL when only the id is known.",
+            ),
             C("erasure_id", "VARCHAR", "The erasure that left it (erasures.erasure_id)."),
             C("erased_at", "TIMESTAMP", "When, UTC."),
-        ),
-        since=5,
-    ),
-)
-_SUMS = (  # per group of feedback: NPS coded +1 promoter / 0 / -1 detractor, CSAT 1 = 4 or 5, stars
-    C("nps_n", "BIGINT", "NPS answers."), C("nps_s", "DOUBLE", "Sum of the NPS codes (+1 promoter, 0 passive, -1 detractor)."),
-    C("nps_q", "DOUBLE", "Sum of their squares."), C("csat_n", "BIGINT", "CSAT answers."),
-    C("csat_s", "DOUBLE", "CSAT answers of 4 or 5."), C("csat_q", "DOUBLE", "Sum of their squares."),
-    C("stars_n", "BIGINT", "Star ratings."), C("stars_s", "DOUBLE", "Sum of the stars."), C("stars_q", "DOUBLE", "Sum of their squares."),
-)
-_DAY = C("day", "DATE", "Day written, in the reporting time zone (cxtext_meta.reporting_timezone).", "NOT NULL")
-_CURRENT_ONLY = (" Current enrichment only (its text and the versions in force). Written by the aggregate step of a run "
-                 "for the days whose feedback changed (daily_inputs); the views roll the days up.")
-DAILY_TABLES: tuple[Table, ...] = (
-    Table(
-        "daily_inputs",
-        "What the daily tables were computed from, per day: when a day's feedback or enrichment changes, its daily rows "
-        "are recomputed; the others are kept. One row per day with feedback.",
-        (_DAY, C("feedback", "BIGINT", "Feedback written that day."),
-         C("inputs_hash", "HUGEINT", "Order-independent hash of that day's feedback and enrichment rows (ids, texts, scores, versions, enriched_at).")),
-        since=4,
-    ),
-    Table(
-        "daily_feedback",
-        "Per day: scored feedback and its NPS, CSAT and star sums (the denominators of pain_points)." + _CURRENT_ONLY,
-        (_DAY, C("feedback", "BIGINT", "Feedback of the day.")) + _SUMS,
-        since=4,
-    ),
-    Table(
-        "daily_stages",
-        "Per day and journey stage: the feedback mentioning a theme of the stage, its scores, and the tone of the "
-        "mentions (stage_summary rolls it up)." + _CURRENT_ONLY,
-        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("feedback", "BIGINT", "Feedback mentioning the stage."))
-        + tuple(c for c in _SUMS if not c.name.endswith("_q"))
-        + (C("mentions", "BIGINT", "Theme mentions at the stage."), C("compound_sum", "DECIMAL(18,4)", "Sum of their compound (exact: the sum of four-decimal scores does not depend on the order of the rows)."),
-           C("negative_mentions", "BIGINT", "Mentions with negative theme-level sentiment."),
-           C("positive_mentions", "BIGINT", "Mentions with positive theme-level sentiment."),
-           C("stale_feedback", "BIGINT", "Feedback mentioning the stage whose enrichment is stale (not in the other columns)."),
-           C("effort_sum", "DECIMAL(18,4)", "Sum of the effort scores of the feedback mentioning the stage.", since=5)),
-        since=4,
-    ),
-    Table(
-        "daily_themes",
-        "Per day, stage and theme: mentions, their tone, and the scores of the feedback mentioning it negatively "
-        "(theme_trends, pain_points and emerging_issues roll it up)." + _CURRENT_ONLY,
-        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("theme", "VARCHAR", "Theme id."),
-         C("mentions", "BIGINT", "Mentions."), C("feedback", "BIGINT", "Feedback mentioning it."),
-         C("negative_mentions", "BIGINT", "Mentions with negative theme-level sentiment."),
-         C("compound_sum", "DECIMAL(18,4)", "Sum of the mentions' compound (exact, as in daily_stages)."),
-         C("negative_compound_sum", "DECIMAL(18,4)", "Sum of the negative mentions' compound."))
-        + tuple(Column(c.name + "1", c.type, c.doc.rstrip(".") + ", among the feedback mentioning it negatively.")
-                for c in _SUMS)
-        + (C("complaint_mentions", "BIGINT", "Mentions in a sentence whose intent is 'complaint'.", since=5),
-           C("question_mentions", "BIGINT", "Mentions in a sentence whose intent is 'question'.", since=5),
-           C("effort_sum", "DECIMAL(18,4)", "Sum of the effort scores of the feedback mentioning it.", since=5)),
-        since=4,
-    ),
-    Table(
-        "daily_quotes",
-        "Per day, stage and theme: the three most negative distinct clauses that mention it (PII-redacted), from which "
-        "pain_points picks a period's three." + _CURRENT_ONLY,
-        (_DAY, C("stage", "VARCHAR", "Journey stage."), C("theme", "VARCHAR", "Theme id."),
-         C("clause", "VARCHAR", "The clause, verbatim."), C("compound", "DOUBLE", "Its most negative compound that day.")),
-        since=4,
-    ),
-    Table(
-        "daily_topics",
-        "Per day and discovered topic: its feedback (emerging_issues' uncovered topics)." + _CURRENT_ONLY,
-        (_DAY, C("topic_id", "INTEGER", "Topic (topics.topic_id)."), C("feedback", "BIGINT", "Feedback assigned to it.")),
-        since=4,
-    ),
-)
-INTENT_TABLES: tuple[Table, ...] = (
-    Table(
-        "sentence_intents",
-        "What each sentence asks of us (cxtext/text/intent.py): one row per sentence with an intent other than 'other'.",
-        (
-            C("feedback_id", "VARCHAR", "The feedback."),
-            C("sentence_index", "INTEGER", "The sentence (sentences.sentence_index)."),
-            C("intent", "VARCHAR", "'complaint' (a problem reported), 'question' (a question or request for help), "
-              "'suggestion' (a request to add or change something) or 'praise'."),
-            C("score", "DOUBLE", "Summed weight of the intent's cues in the sentence."),
-            C("start_char", "INTEGER", "Start of the evidence (the strongest cue) in feedback.text."),
-            C("end_char", "INTEGER", "End of the evidence in feedback.text (exclusive)."),
-            C("evidence", "VARCHAR", "The cue's words, as analysed."),
-        ),
-        since=5,
-    ),
-    Table(
-        "effort_signals",
-        "The effort a feedback describes (cxtext/text/effort.py, docs/EFFORT_GUIDE.md): one row per signal.",
-        (
-            C("feedback_id", "VARCHAR", "The feedback."),
-            C("signal_index", "INTEGER", "Position of the signal in the feedback, from 0."),
-            C("kind", "VARCHAR", "'repeated_contact', 'transfer', 'wait', 'redo', 'paperwork' or 'chasing'."),
-            C("weight", "DOUBLE", "Its weight in the effort score."),
-            C("start_char", "INTEGER", "Start of the signal in feedback.text."),
-            C("end_char", "INTEGER", "End of the signal in feedback.text (exclusive)."),
-            C("evidence", "VARCHAR", "The signal's words, as analysed."),
-        ),
-        since=5,
-    ),
-    Table(
-        "feedback_effort",
-        "Per scored feedback: the intents it carries and the effort it describes.",
-        (
-            C("feedback_id", "VARCHAR", "The feedback."),
-            C("intents", "VARCHAR[]", "Intents of its sentences, in the order complaint, question, suggestion, praise."),
-            C("effort_score", "DOUBLE", "Effort score 0-10 (docs/EFFORT_GUIDE.md): 0 none described, 1-2 some, 3-5 a lot, 6+ an ordeal."),
-            C("signals", "INTEGER", "Number of effort signals."),
         ),
         since=5,
     ),
@@ -457,13 +409,16 @@ def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -
     statements = [f"CREATE SEQUENCE {s} START 1" for s in SEQUENCES] if from_version == 0 else []
     if 2 <= from_version < 4 <= to_version:  # rebuilt without their key, rows kept
         for table in (t for t in TABLES if t.name in UNKEYED_IN_4):
-            statements += [f"ALTER TABLE {table.name} RENAME TO {table.name}_keyed",
-                           table.ddl(from_version),  # its columns as they are; later ones are added below
-                           f"INSERT INTO {table.name} SELECT * FROM {table.name}_keyed",
-                           f"DROP TABLE {table.name}_keyed",
-                           f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}"]
-            statements += [f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}"
-                           for c in table.columns_at(from_version)]
+            statements += [
+                f"ALTER TABLE {table.name} RENAME TO {table.name}_keyed",
+                table.ddl(from_version),  # its columns as they are; later ones are added below
+                f"INSERT INTO {table.name} SELECT * FROM {table.name}_keyed",
+                f"DROP TABLE {table.name}_keyed",
+                f"COMMENT ON TABLE {table.name} IS {sql_literal(table.doc)}",
+            ]
+            statements += [
+                f"COMMENT ON COLUMN {table.name}.{c.name} IS {sql_literal(c.doc)}" for c in table.columns_at(from_version)
+            ]
     for table in TABLES:
         if from_version >= table.since:  # the table exists: add the columns it gained since
             for c in table.columns:
@@ -482,12 +437,29 @@ def create_statements(from_version: int = 0, to_version: int = SCHEMA_VERSION) -
 
 
 #: The tables a feedback's enrichment writes (a row or rows per feedback, replaced together).
-PER_FEEDBACK_RESULTS = ("sentences", "theme_mentions", "sentiment", "feedback_topics", "sentence_intents",
-                        "effort_signals", "feedback_effort", "enrichment")
+PER_FEEDBACK_RESULTS = (
+    "sentences",
+    "theme_mentions",
+    "sentiment",
+    "feedback_topics",
+    "sentence_intents",
+    "effort_signals",
+    "feedback_effort",
+    "enrichment",
+)
 
-_ARROW_TYPES = {"VARCHAR": pa.string(), "TINYINT": pa.int8(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
-                "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),
-                "VARCHAR[]": pa.list_(pa.string()), "JSON": pa.string()}
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "TINYINT": pa.int8(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DATE": pa.date32(),
+    "VARCHAR[]": pa.list_(pa.string()),
+    "JSON": pa.string(),
+}
 
 
 def arrow_schema(table: str, columns: tuple[str, ...] | None = None) -> pa.Schema:

@@ -4,9 +4,9 @@ open. Every command and flow that writes opens one, once, and records its run th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from cxtext.config import Settings
 from cxtext.errors import ConfigError
@@ -32,15 +32,25 @@ NIGHTLY_PURPOSES = ("nightly run", "cxtext run")
 
 
 @contextmanager
-def open_workspace(settings: Settings, *, purpose: str, queue_behind: tuple[str, ...] = (),
-                   on_wait: Callable[[str], None] | None = None) -> Iterator[Workspace]:
+def open_workspace(
+    settings: Settings,
+    *,
+    purpose: str,
+    queue_behind: tuple[str, ...] = (),
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[Workspace]:
     """Take the writer lock (waiting lock_wait_seconds; *purpose* tells a second writer who holds
     it), open the working database under duckdb_memory_limit. A holder whose purpose is one of
     *queue_behind* (a backfill, for the nightly run; a nightly run, for a backfill) is waited for
     up to nightly_queue_hours, *on_wait* told where it stands now and then."""
-    with writer_lock(settings.lock_path, purpose=purpose, wait_seconds=settings.lock_wait_seconds,
-                     queue_behind=queue_behind,
-                     queue_seconds=settings.nightly_queue_seconds, on_wait=on_wait):
+    with writer_lock(
+        settings.lock_path,
+        purpose=purpose,
+        wait_seconds=settings.lock_wait_seconds,
+        queue_behind=queue_behind,
+        queue_seconds=settings.nightly_queue_seconds,
+        on_wait=on_wait,
+    ):
         bind_state_folder(settings)
         with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
             yield Workspace(settings, store)
@@ -64,11 +74,14 @@ def bind_state_folder(settings: Settings, *, adopt: bool = False) -> None:
             raise ConfigError(
                 f"state folder {settings.state_dir} belongs to {origin.get('config') or 'no config file'}; "
                 f"{config or 'running without a config'} would add source(s) {', '.join(added)} to it: pass that "
-                f"--config, another --state-dir, or --adopt-config to let this config add them")
+                f"--config, another --state-dir, or --adopt-config to let this config add them"
+            )
     if origin is None or adopt or origin.get("config") == config:
         known = [] if origin is None else origin.get("sources", [])
-        bound = {"config": config if (origin is None or adopt) else origin["config"],
-                 "sources": sorted(set(known) | set(settings.sources))}
+        bound = {
+            "config": config if (origin is None or adopt) else origin["config"],
+            "sources": sorted(set(known) | set(settings.sources)),
+        }
         if bound != origin:
             settings.state_dir.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(bound, indent=1) + "\n")

@@ -24,30 +24,74 @@ _DURATION = rf"(?:(?:over|almost|nearly|about|around|more\s+than|at\s+least)\s+)
 #: (token, valence, pattern); tried in this order, each on the text the previous ones left.
 RULES: tuple[tuple[str, float, str], ...] = (
     # a problem that stayed unsolved: "still not resolved", "closed without the problem being fixed"
-    ("cx_unresolved", -2.0, rf"{_PROBLEM}\s+(?:(?:is|was|has|have|had|were|are)\s+)?(?:still\s+)?{_NOT}\s+(?:(?:been|being|getting|got)\s+)?(?:still\s+)?{_FIXED}"),
-    ("cx_unresolved", -2.0, rf"without\s+(?:{_OWNER}\s+)?(?:\w+\s+)?{_PROBLEM}\s+(?:being|getting|ever\s+being)\s+{_FIXED}"),
-    ("cx_unresolved", -2.0, rf"(?:nobody|no\s+one|no-one)\s+(?:could|can|would|will|was\s+able\s+to)\s+(?:actually\s+|even\s+)?(?:solve|fix|resolve|sort(?:\s+out)?|help(?:\s+with)?)(?:\s+{_OWNER}\s+(?:\w+\s+)?{_PROBLEM})?"),
+    (
+        "cx_unresolved",
+        -2.0,
+        rf"{_PROBLEM}\s+(?:(?:is|was|has|have|had|were|are)\s+)?(?:still\s+)?{_NOT}\s+(?:(?:been|being|getting|got)\s+)?(?:still\s+)?{_FIXED}",
+    ),
+    (
+        "cx_unresolved",
+        -2.0,
+        rf"without\s+(?:{_OWNER}\s+)?(?:\w+\s+)?{_PROBLEM}\s+(?:being|getting|ever\s+being)\s+{_FIXED}",
+    ),
+    (
+        "cx_unresolved",
+        -2.0,
+        rf"(?:nobody|no\s+one|no-one)\s+(?:could|can|would|will|was\s+able\s+to)\s+(?:actually\s+|even\s+)?(?:solve|fix|resolve|sort(?:\s+out)?|help(?:\s+with)?)(?:\s+{_OWNER}\s+(?:\w+\s+)?{_PROBLEM})?",
+    ),
     # a problem put right: "resolved my complaint", "my issue was sorted", "problem solved"
     ("cx_resolved", 2.0, rf"{_FIXED}\s+{_OWNER}\s+(?:\w+\s+)?{_PROBLEM}"),
-    ("cx_resolved", 2.0, rf"{_PROBLEM}\s+(?:(?:was|were|got|is|are|has\s+been|have\s+been|had\s+been|gets)\s+)?(?:(?:quickly|promptly|immediately|finally|fully|easily)\s+)?{_FIXED}(?!\s+as\b)"),
+    (
+        "cx_resolved",
+        2.0,
+        rf"{_PROBLEM}\s+(?:(?:was|were|got|is|are|has\s+been|have\s+been|had\s+been|gets)\s+)?(?:(?:quickly|promptly|immediately|finally|fully|easily)\s+)?{_FIXED}(?!\s+as\b)",
+    ),
     # negated problems: "no problems at all", "never had an issue", "without any fuss"
-    ("cx_no_problem", 1.5, r"(?:never\s+(?:had|have|experienced|encountered)|haven[’']?t\s+had|have\s+not\s+had|without)\s+(?:a|an|any|a\s+single)?\s*(?:problems?|issues?|hassle|fuss|complaints?|trouble|glitch(?:es)?)"),
-    ("cx_no_problem", 1.5, r"(?<!\bstill\s)(?:no|zero)\s+(?:problems?|hassle|fuss|complaints?|trouble)(?:\s+at\s+all|\s+whatsoever)?"),
+    (
+        "cx_no_problem",
+        1.5,
+        r"(?:never\s+(?:had|have|experienced|encountered)|haven[’']?t\s+had|have\s+not\s+had|without)\s+(?:a|an|any|a\s+single)?\s*(?:problems?|issues?|hassle|fuss|complaints?|trouble|glitch(?:es)?)",
+    ),
+    (
+        "cx_no_problem",
+        1.5,
+        r"(?<!\bstill\s)(?:no|zero)\s+(?:problems?|hassle|fuss|complaints?|trouble)(?:\s+at\s+all|\s+whatsoever)?",
+    ),
     # waits told as durations: "on hold for 1 hour and 10 minutes", "waited three weeks"
-    ("cx_long_wait", -1.8, rf"(?:on\s+hold|hold(?:ing)?|wait(?:ed|ing)?|queu(?:ed|ing)|in\s+(?:the\s+)?(?:phone\s+)?queue)\s+(?:for\s+)?{_DURATION}"),
+    (
+        "cx_long_wait",
+        -1.8,
+        rf"(?:on\s+hold|hold(?:ing)?|wait(?:ed|ing)?|queu(?:ed|ing)|in\s+(?:the\s+)?(?:phone\s+)?queue)\s+(?:for\s+)?{_DURATION}",
+    ),
     ("cx_long_wait", -1.8, rf"{_DURATION}\s+(?:on\s+hold|of\s+waiting|in\s+(?:the\s+)?(?:phone\s+)?queue|waiting)"),
     # "still" waiting: "still no answer", "still nothing", "still hasn't"
-    ("cx_still_nothing", -1.5, r"still\s+(?:no|nothing|none|unanswered|not\s+(?:here|there|arrived|received|fixed|working|resolved|back))\b"),
+    (
+        "cx_still_nothing",
+        -1.5,
+        r"still\s+(?:no|nothing|none|unanswered|not\s+(?:here|there|arrived|received|fixed|working|resolved|back))\b",
+    ),
     # things that did not happen: "no one called back", "a call back that never happened"
-    ("cx_non_event", -2.2, r"(?:no\s+one|nobody|no-one|never)\s+(?:ever\s+)?(?:called|rang|phoned|got|wrote|emailed|answered|replied|responded|came|turned\s+up|showed\s+up)(?:\s+(?:me\s+)?back)?"),
+    (
+        "cx_non_event",
+        -2.2,
+        r"(?:no\s+one|nobody|no-one|never)\s+(?:ever\s+)?(?:called|rang|phoned|got|wrote|emailed|answered|replied|responded|came|turned\s+up|showed\s+up)(?:\s+(?:me\s+)?back)?",
+    ),
     ("cx_non_event", -2.2, r"(?:that|which)\s+never\s+(?:happened|came|arrived|materiali[sz]ed)"),
     ("cx_nothing_changed", -1.2, r"nothing\s+(?:has\s+|had\s+)?(?:changed|happened|improved)"),
     # a label, not a resolution: "marked as resolved" (often followed by "but nothing changed")
     ("cx_marked_closed", 0.0, rf"(?:marked|closed|flagged|set)\s+as\s+{_FIXED}"),
     # sarcastic thanks: "thanks for nothing", "thank you for ruining my weekend"
-    ("cx_sarcastic_thanks", -2.0, r"thanks?\s+(?:you\s+)?(?:so\s+much\s+|a\s+lot\s+)?for\s+(?:nothing|ruining|wasting|losing|breaking|cancell?ing|making\s+me\s+wait|leaving\s+me|keeping\s+me|the\s+(?:delay|wait|runaround))"),
+    (
+        "cx_sarcastic_thanks",
+        -2.0,
+        r"thanks?\s+(?:you\s+)?(?:so\s+much\s+|a\s+lot\s+)?for\s+(?:nothing|ruining|wasting|losing|breaking|cancell?ing|making\s+me\s+wait|leaving\s+me|keeping\s+me|the\s+(?:delay|wait|runaround))",
+    ),
     # requests for help: a customer stuck, not praise of help
-    ("cx_help_request", -1.0, r"(?:any\s+help\s+(?:would\s+be|is|will\s+be)\s+(?:much\s+|greatly\s+|really\s+)?(?:appreciated|great|welcome)|please\s+help(?:\s+me)?|(?:can|could)\s+(?:someone|anyone|somebody|you)\s+(?:please\s+)?help(?:\s+me)?|(?:i\s+)?need\s+(?:some\s+)?help)"),
+    (
+        "cx_help_request",
+        -1.0,
+        r"(?:any\s+help\s+(?:would\s+be|is|will\s+be)\s+(?:much\s+|greatly\s+|really\s+)?(?:appreciated|great|welcome)|please\s+help(?:\s+me)?|(?:can|could)\s+(?:someone|anyone|somebody|you)\s+(?:please\s+)?help(?:\s+me)?|(?:i\s+)?need\s+(?:some\s+)?help)",
+    ),
 )
 VALENCES = {token: valence for token, valence, _ in RULES}
 _COMPILED = tuple((token, re.compile(rf"(?<![\w'’]){pattern}(?![\w'’])", re.IGNORECASE)) for token, _, pattern in RULES)

@@ -32,74 +32,138 @@ MAX_SCORE = 10.0
 #: Version of the rules: part of the enrichment's sentiment version, so a change re-enriches.
 EFFORT_VERSION = "effort-1"
 
-_NUM = (r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a few|few|"
-        r"several|multiple|many|numerous|countless|dozens of|a dozen|a couple of|a couple|half a dozen|over \d+|more than \d+)")
-_MANY = (r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|several|multiple|many|"
-         r"numerous|countless|dozens of|a dozen|half a dozen|repeated|(?:at least|over|more than|about|around|nearly) "
-         r"(?:\d+|two|three|four|five|six|ten|twenty))")
-_CONTACT_VERB = (r"(?:call(?:ed|ing)?|phon(?:ed|ing)|ring(?:ing)?|rang|email(?:ed|ing)?|e-mail(?:ed|ing)?|contact(?:ed|ing)?|"
-                 r"wr(?:ote|itten|ite|iting)(?: to)?|messag(?:ed|ing)|chat(?:ted|ting)(?: with)?|spo(?:ke|ken) (?:to|with)|"
-                 r"visit(?:ed|ing)|went (?:in)?to|reach(?:ed)? out to|tried to (?:call|contact|reach))")
-_PEOPLE = (r"(?:departments?|agents?|representatives?|reps?|people|persons?|supervisors?|managers?|someone|somebody|"
-           r"staff|teams?|branch(?:es)?|offices?|specialists?|lines?|numbers?|queues?|call cent(?:er|re)s?)")
+_NUM = (
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a few|few|"
+    r"several|multiple|many|numerous|countless|dozens of|a dozen|a couple of|a couple|half a dozen|over \d+|more than \d+)"
+)
+_MANY = (
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|several|multiple|many|"
+    r"numerous|countless|dozens of|a dozen|half a dozen|repeated|(?:at least|over|more than|about|around|nearly) "
+    r"(?:\d+|two|three|four|five|six|ten|twenty))"
+)
+_CONTACT_VERB = (
+    r"(?:call(?:ed|ing)?|phon(?:ed|ing)|ring(?:ing)?|rang|email(?:ed|ing)?|e-mail(?:ed|ing)?|contact(?:ed|ing)?|"
+    r"wr(?:ote|itten|ite|iting)(?: to)?|messag(?:ed|ing)|chat(?:ted|ting)(?: with)?|spo(?:ke|ken) (?:to|with)|"
+    r"visit(?:ed|ing)|went (?:in)?to|reach(?:ed)? out to|tried to (?:call|contact|reach))"
+)
+_PEOPLE = (
+    r"(?:departments?|agents?|representatives?|reps?|people|persons?|supervisors?|managers?|someone|somebody|"
+    r"staff|teams?|branch(?:es)?|offices?|specialists?|lines?|numbers?|queues?|call cent(?:er|re)s?)"
+)
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
 _DURATION = rf"(?:(?:over|more than|about|around|almost|nearly|at least|another|an|a|half an|{_NUM}) ){{1,2}}(?:\w+ )?{_UNIT}"
 _LONG_UNIT = re.compile(r"days?|weeks?|months?|years?", re.IGNORECASE)
 
 _ME = r"(?:i|we|i've|we've|i'd|we'd|myself|my (?:husband|wife|partner|son|daughter|mother|father))"
-_AGAIN = (r"(?:again|twice|a second time|a third time|once more|every time|each time|(?:several|multiple|numerous|three|four|"
-          r"five|\d+) times|over and over)")
+_AGAIN = (
+    r"(?:again|twice|a second time|a third time|once more|every time|each time|(?:several|multiple|numerous|three|four|"
+    r"five|\d+) times|over and over)"
+)
 
 PATTERNS: tuple[tuple[str, str], ...] = (
-    ("repeated_contact", rf"\b{_CONTACT_VERB}\b(?! (?:me|us)\b)(?: \S+){{0,5}}? (?:{_MANY} times|(?:over and over|again and again|"
-                         r"time (?:and|after) time|repeatedly|every (?:day|week)|twice))\b"),
-    ("repeated_contact", rf"\b(?:made|placed|sent|written|wrote|left|after|despite) (?:\w+ ){{0,2}}?{_MANY} (?:phone )?"
-                         r"(?:calls|emails|e-mails|letters|messages|chats|visits|attempts to (?:contact|reach|call))\b"),
+    (
+        "repeated_contact",
+        rf"\b{_CONTACT_VERB}\b(?! (?:me|us)\b)(?: \S+){{0,5}}? (?:{_MANY} times|(?:over and over|again and again|"
+        r"time (?:and|after) time|repeatedly|every (?:day|week)|twice))\b",
+    ),
+    (
+        "repeated_contact",
+        rf"\b(?:made|placed|sent|written|wrote|left|after|despite) (?:\w+ ){{0,2}}?{_MANY} (?:phone )?"
+        r"(?:calls|emails|e-mails|letters|messages|chats|visits|attempts to (?:contact|reach|call))\b",
+    ),
     ("repeated_contact", rf"\b{_MANY} (?:phone )?calls to\b|\b{_MANY} attempts to (?:contact|reach|call)\b"),
-    ("repeated_contact", rf"\b(?:repeatedly|continuously|constantly|again and again|numerous times|multiple times) "
-                         rf"(?:\w+ )?{_CONTACT_VERB}\b(?! (?:me|us)\b)"),
+    (
+        "repeated_contact",
+        rf"\b(?:repeatedly|continuously|constantly|again and again|numerous times|multiple times) "
+        rf"(?:\w+ )?{_CONTACT_VERB}\b(?! (?:me|us)\b)",
+    ),
     ("repeated_contact", r"\b(?:called|phoned|emailed|wrote|contacted (?:them|you|the \w+)) (?:back |them )?again\b"),
-    ("transfer", rf"\b(?:transferr?(?:ed|ing)|passed|bounced|shuffled|sent|handed|redirected|referred) (?:me |us )?"
-                 rf"(?:around|back and forth|from (?:one|department|agent|person|rep)\w* to|(?:to |between )(?:another|"
-                 rf"a different|different|other|the wrong|yet another|{_NUM}) {_PEOPLE}|{_MANY} times|again)\b"),
-    ("transfer", r"\b(?:i was|we were|i got|i've been|i have been|kept being|keep being|keeps|kept) (?:transferr?ed|"
-                 r"transferring me|passing me|bounced|passed)(?: around| back and forth| from \w+ to \w+)\b"),
+    (
+        "transfer",
+        rf"\b(?:transferr?(?:ed|ing)|passed|bounced|shuffled|sent|handed|redirected|referred) (?:me |us )?"
+        rf"(?:around|back and forth|from (?:one|department|agent|person|rep)\w* to|(?:to |between )(?:another|"
+        rf"a different|different|other|the wrong|yet another|{_NUM}) {_PEOPLE}|{_MANY} times|again)\b",
+    ),
+    (
+        "transfer",
+        r"\b(?:i was|we were|i got|i've been|i have been|kept being|keep being|keeps|kept) (?:transferr?ed|"
+        r"transferring me|passing me|bounced|passed)(?: around| back and forth| from \w+ to \w+)\b",
+    ),
     ("transfer", rf"\b(?:transferr?ed|put through) (?:to|between) (?:\w+ )?{_PEOPLE}\b(?= (?:who|and|but|then|again))"),
-    ("wait", rf"\b(?:on hold|held|kept waiting|waited|waiting|wait(?:ed)? time|hold time|queued?|in (?:a |the )?queue)"
-             rf"(?: \w+){{0,3}}? (?:for )?{_DURATION}\b"),
+    (
+        "wait",
+        rf"\b(?:on hold|held|kept waiting|waited|waiting|wait(?:ed)? time|hold time|queued?|in (?:a |the )?queue)"
+        rf"(?: \w+){{0,3}}? (?:for )?{_DURATION}\b",
+    ),
     ("wait", rf"\b{_DURATION} (?:on hold|in (?:a |the )?queue|of waiting|wait(?:ing)?|hold)\b"),
-    ("wait", rf"\b(?:took|taken|taking|takes) (?:them |it |me )?{_DURATION} (?:to (?:answer|respond|reply|pick up|get "
-             r"through|process|resolve|fix|get back|hear|receive|refund))\b"),
-    ("redo", r"\b(?:re-?submit\w*|re-?send\w*|re-?sent|re-?apply\w*|re-?appli\w*|re-?fil(?:e|ed|ing)|re-?enter\w*|"
-             r"re-?upload\w*|re-?explain\w*|re-?fax\w*|re-?mail(?:ed|ing)|re-?dispute\w*)\b"),
+    (
+        "wait",
+        rf"\b(?:took|taken|taking|takes) (?:them |it |me )?{_DURATION} (?:to (?:answer|respond|reply|pick up|get "
+        r"through|process|resolve|fix|get back|hear|receive|refund))\b",
+    ),
+    (
+        "redo",
+        r"\b(?:re-?submit\w*|re-?send\w*|re-?sent|re-?apply\w*|re-?appli\w*|re-?fil(?:e|ed|ing)|re-?enter\w*|"
+        r"re-?upload\w*|re-?explain\w*|re-?fax\w*|re-?mail(?:ed|ing)|re-?dispute\w*)\b",
+    ),
     ("redo", r"\b(?:start(?:ed|ing)?|begin|began) (?:all )?over(?: again)?\b|\bfrom scratch\b"),
-    ("redo", rf"\b{_ME}(?: \w+)? (?:had|have|has|was|were|am|are|needed|need|got) (?:forced |asked |made |told )?to "
-             rf"(?!be\b|{_CONTACT_VERB}\b)(?:\w+ ){{1,5}}?{_AGAIN}\b"),
+    (
+        "redo",
+        rf"\b{_ME}(?: \w+)? (?:had|have|has|was|were|am|are|needed|need|got) (?:forced |asked |made |told )?to "
+        rf"(?!be\b|{_CONTACT_VERB}\b)(?:\w+ ){{1,5}}?{_AGAIN}\b",
+    ),
     ("redo", rf"\b(?:forced|asked|made|told|required|instructed) (?:me|us) (?:to )?(?:\w+ ){{1,5}}?{_AGAIN}\b"),
-    ("redo", rf"\b{_ME} (?:\w+ )?(?:explain(?:ed)?|repeat(?:ed)?|sent|send|submitted|submit|provided|provide|faxed|mailed|"
-             rf"uploaded|filled)(?: \w+){{0,4}}? {_AGAIN}\b"),
-    ("redo", r"\b(?:asked|asking|ask|requested|requesting|wanted) (?:me |us )?(?:for|to (?:send|provide|fill|submit|answer|"
-             r"explain)(?: in| out)?) (?:all )?(?:of )?the same (?:form|forms|information|info|documents?|paperwork|questions?|"
-             r"story|details)\b"),
-    ("paperwork", r"\b(?:(?:i|we) (?:had to |have to |then |also )?fax(?:ed)?|faxing|notari[sz](?:ed?|ing)|certified (?:mail|letter)|"
-                  r"affidavits?|(?:fill|filled|filling|complete|completed|completing|submit\w*|sen[dt]|redo) "
-                  r"(?:out |in )?(?:\w+ ){0,2}?(?:forms?|applications? forms?|questionnaires?|paperwork)|(?:more|mountains? of|"
-                  r"piles? of|endless|stacks? of) paperwork)\b"),
-    ("paperwork", rf"\b{_ME}(?: \w+){{0,3}}? (?:sent|send|submitted|submit|provided|provide|uploaded|upload|mailed|mail|gave|"
-                  r"faxed|produced) (?:them |it |you |him |her )?(?:\w+ ){0,3}?(?:documents|documentation|copies|proofs? of|"
-                  r"paperwork|statements|receipts|evidence)\b"),
-    ("chasing", r"\b(?:follow(?:ed|ing)? up|follow-ups?|followups?|(?-i:chas(?:ed|ing)|chase (?:them|him|her|it|up|after|"
-                r"this|the))|escalated? (?:my|the|this|it)|(?:had|have|get|got|asked to have) (?:\w+ ){0,3}?escalated)\b"),
-    ("chasing", r"\b(?:(?:never|no one|nobody|not once|didn't|did not|have not|haven't|has not|hasn't|still not|yet to) "
-                r"(?:\w+ )?(?:called|call|got|get|gotten|heard|hear|responded|respond|replied|reply|received|receive|"
-                r"wrote|write|came|come) (?:me |us )?(?:back|a (?:response|reply|call ?back|answer)|any (?:response|reply|"
-                r"answer)|an answer|from (?:them|anyone|you)))\b"),
-    ("chasing", r"\b(?:got|received|with|but|and|still|yet) no (?:response|reply|answer|call ?back|return call|one (?:ever )?"
-                r"(?:called|got back|responded))\b"),
-    ("chasing", r"\b(?:promised|said (?:they|he|she) would|supposed) (?:to )?(?:call|get|email|write) (?:me |us )?back\b"),
+    (
+        "redo",
+        rf"\b{_ME} (?:\w+ )?(?:explain(?:ed)?|repeat(?:ed)?|sent|send|submitted|submit|provided|provide|faxed|mailed|"
+        rf"uploaded|filled)(?: \w+){{0,4}}? {_AGAIN}\b",
+    ),
+    (
+        "redo",
+        r"\b(?:asked|asking|ask|requested|requesting|wanted) (?:me |us )?(?:for|to (?:send|provide|fill|submit|answer|"
+        r"explain)(?: in| out)?) (?:all )?(?:of )?the same (?:form|forms|information|info|documents?|paperwork|questions?|"
+        r"story|details)\b",
+    ),
+    (
+        "paperwork",
+        r"\b(?:(?:i|we) (?:had to |have to |then |also )?fax(?:ed)?|faxing|notari[sz](?:ed?|ing)|certified (?:mail|letter)|"
+        r"affidavits?|(?:fill|filled|filling|complete|completed|completing|submit\w*|sen[dt]|redo) "
+        r"(?:out |in )?(?:\w+ ){0,2}?(?:forms?|applications? forms?|questionnaires?|paperwork)|(?:more|mountains? of|"
+        r"piles? of|endless|stacks? of) paperwork)\b",
+    ),
+    (
+        "paperwork",
+        rf"\b{_ME}(?: \w+){{0,3}}? (?:sent|send|submitted|submit|provided|provide|uploaded|upload|mailed|mail|gave|"
+        r"faxed|produced) (?:them |it |you |him |her )?(?:\w+ ){0,3}?(?:documents|documentation|copies|proofs? of|"
+        r"paperwork|statements|receipts|evidence)\b",
+    ),
+    (
+        "chasing",
+        r"\b(?:follow(?:ed|ing)? up|follow-ups?|followups?|(?-i:chas(?:ed|ing)|chase (?:them|him|her|it|up|after|"
+        r"this|the))|escalated? (?:my|the|this|it)|(?:had|have|get|got|asked to have) (?:\w+ ){0,3}?escalated)\b",
+    ),
+    (
+        "chasing",
+        r"\b(?:(?:never|no one|nobody|not once|didn't|did not|have not|haven't|has not|hasn't|still not|yet to) "
+        r"(?:\w+ )?(?:called|call|got|get|gotten|heard|hear|responded|respond|replied|reply|received|receive|"
+        r"wrote|write|came|come) (?:me |us )?(?:back|a (?:response|reply|call ?back|answer)|any (?:response|reply|"
+        r"answer)|an answer|from (?:them|anyone|you)))\b",
+    ),
+    (
+        "chasing",
+        r"\b(?:got|received|with|but|and|still|yet) no (?:response|reply|answer|call ?back|return call|one (?:ever )?"
+        r"(?:called|got back|responded))\b",
+    ),
+    (
+        "chasing",
+        r"\b(?:promised|said (?:they|he|she) would|supposed) (?:to )?(?:call|get|email|write) (?:me |us )?back\b",
+    ),
     ("chasing", r"\b(?:kept|keep|keeps) (?:calling|asking|emailing|writing|checking|pushing)\b"),
-    ("chasing", r"\bstill (?:waiting|no (?:word|answer|response|reply)|have(?:n't| not) (?:heard|received|got(?:ten)?) "
-                r"(?:back|from|a (?:response|reply|answer|call)|any))\b"),
+    (
+        "chasing",
+        r"\bstill (?:waiting|no (?:word|answer|response|reply)|have(?:n't| not) (?:heard|received|got(?:ten)?) "
+        r"(?:back|from|a (?:response|reply|answer|call)|any))\b",
+    ),
 )
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in PATTERNS)
 

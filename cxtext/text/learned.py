@@ -52,8 +52,7 @@ def fit(texts: list[str], positive: list[bool], *, source: str) -> LearnedSentim
 
     counts = (sum(positive), len(positive) - sum(positive))
     if min(counts) < MIN_PER_CLASS:
-        raise ValueError(f"{source}: {counts[0]} high and {counts[1]} low scores; "
-                         f"need {MIN_PER_CLASS} of each to learn from")
+        raise ValueError(f"{source}: {counts[0]} high and {counts[1]} low scores; need {MIN_PER_CLASS} of each to learn from")
     pipeline = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True),
         LogisticRegression(C=4.0, class_weight="balanced", max_iter=1000),

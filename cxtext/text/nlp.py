@@ -107,7 +107,7 @@ def clean_text(text: str, *, kind: str) -> CleanText:
     pattern = re.compile(f"{URL_RE.pattern}|{HANDLE_RE.pattern}|{HASHTAG_RE.pattern}", re.IGNORECASE)
     for match in pattern.finditer(text, position):
         if match.start() > position:
-            pieces.append((text[position:match.start()], position))
+            pieces.append((text[position : match.start()], position))
         tag = match.group(1)
         if tag:  # hashtag → its words, mapped onto the tag's characters
             words = split_hashtag(tag)
@@ -159,8 +159,7 @@ class LookupLemmas:
         strings = nlp.vocab.strings
         table = lemma_table()
         self.by_lower = {string_key(form): strings.add(lemma) for form, lemma in table.items()}
-        self.by_text = {string_key(form): strings.add(lemma.lower()) for form, lemma in table.items()
-                        if form != form.lower()}
+        self.by_text = {string_key(form): strings.add(lemma.lower()) for form, lemma in table.items() if form != form.lower()}
 
     def __call__(self, doc):
         import numpy as np
@@ -168,8 +167,7 @@ class LookupLemmas:
 
         if len(doc):
             by_lower, by_text = self.by_lower, self.by_text
-            lemmas = [by_lower.get(lower) or by_text.get(orth) or lower
-                      for orth, lower in doc.to_array([ORTH, LOWER]).tolist()]
+            lemmas = [by_lower.get(lower) or by_text.get(orth) or lower for orth, lower in doc.to_array([ORTH, LOWER]).tolist()]
             doc.from_array([LEMMA], np.array(lemmas, dtype=np.uint64))
         return doc
 

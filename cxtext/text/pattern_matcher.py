@@ -52,7 +52,7 @@ def _compile(table: dict) -> _Token:
             if isinstance(value, str):
                 words.append((_COLUMNS[key], frozenset({string_key(value)}), True))
             else:
-                (operator, listed), = value.items()
+                ((operator, listed),) = value.items()
                 words.append((_COLUMNS[key], frozenset(string_key(w) for w in listed), operator == "IN"))
         elif key in FLAG_KEYS:
             flags.append((key, bool(value)))

@@ -23,14 +23,14 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import version as _package_version
 from pathlib import Path
 
 from cxtext.errors import ConfigError
+from cxtext.resources import DEFAULT_LEXICON
 from cxtext.text.cx_rules import VALENCES as RULE_VALENCES
 from cxtext.text.cx_rules import apply_rules
-from cxtext.resources import DEFAULT_LEXICON
 
 LABEL_THRESHOLD = 0.05
 MODES = ("default", "plain")
@@ -69,7 +69,7 @@ class Polarity:
         return label_for(self.compound)
 
     @classmethod
-    def from_vader(cls, scores: dict) -> "Polarity":
+    def from_vader(cls, scores: dict) -> Polarity:
         return cls(scores["compound"], scores["pos"], scores["neu"], scores["neg"])
 
 
@@ -263,7 +263,7 @@ def _polarity(mode: str, lexicon_path: Path | None, text: str) -> Polarity:
     return Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_scorer(mode: str = "default") -> SentimentScorer:
     """The process-wide scorer of a mode (the lexicon is read on its first use, not here)."""
     return SentimentScorer(mode=mode)
@@ -390,9 +390,7 @@ def clause_spans(sentence: str) -> list[tuple[int, int]]:
     return [span for group in _clause_groups(sentence) for span in group]
 
 
-def clause_polarity(
-    sentence: str, start: int, end: int, scorer: SentimentScorer | None = None
-) -> Polarity:
+def clause_polarity(sentence: str, start: int, end: int, scorer: SentimentScorer | None = None) -> Polarity:
     """Sentiment of the clause containing the span [start, end) of the sentence (a theme mention).
     A span crossing clauses takes the clause where it starts; one starting between clauses takes
     the next clause. A neutral clause joined to others by 'and' takes the sentiment of its group

@@ -41,8 +41,23 @@ NEGATION_WINDOW = 4
 CLAUSE_BREAKS = frozenset({"but", "however", "although", "though", "yet", "whereas", ";", ".", "!", "?"})
 #: A negated problem word reaches further, to the match later in its clause: "never had an issue
 #: with checkout", "no complaints at all about the delivery" (up to a comma or a clause break).
-PROBLEM_WORDS = frozenset({"problem", "issue", "complaint", "complain", "trouble", "fault", "hassle", "worry",
-                           "concern", "fuss", "drama", "hiccup", "niggle"})
+PROBLEM_WORDS = frozenset(
+    {
+        "problem",
+        "issue",
+        "complaint",
+        "complain",
+        "trouble",
+        "fault",
+        "hassle",
+        "worry",
+        "concern",
+        "fuss",
+        "drama",
+        "hiccup",
+        "niggle",
+    }
+)
 PROBLEM_REACH = 10
 _REACH_BREAKS = CLAUSE_BREAKS | {",", "until", "except", "apart"}
 #: Separates a theme id from the number of its token pattern in the Matcher's keys.
@@ -50,8 +65,22 @@ _PATTERN_KEY = "#"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,60}$")
 #: The packs a configuration without ``taxonomy_packs`` uses.
 DEFAULT_PACKS = ("core",)
-_THEME_FIELDS = {"id", "name", "stage", "description", "phrases", "patterns", "examples", "counter_examples", "negation",
-                 "polarity", "not_near", "refines", "formerly", "override"}
+_THEME_FIELDS = {
+    "id",
+    "name",
+    "stage",
+    "description",
+    "phrases",
+    "patterns",
+    "examples",
+    "counter_examples",
+    "negation",
+    "polarity",
+    "not_near",
+    "refines",
+    "formerly",
+    "override",
+}
 
 
 def packs_dir() -> Path:
@@ -144,8 +173,10 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"taxonomy file not found: {path} (the shipped themes are packs: taxonomy_packs = "
-                          "[\"core\", \"retail\"], see docs/TAXONOMY.md)") from None
+        raise ConfigError(
+            f"taxonomy file not found: {path} (the shipped themes are packs: taxonomy_packs = "
+            '["core", "retail"], see docs/TAXONOMY.md)'
+        ) from None
 
 
 def load_taxonomy(paths: Path | str | Sequence[Path | str] | None = None) -> Taxonomy:
@@ -194,13 +225,15 @@ def combine(datas: Sequence[tuple[str, dict]], *, version: str, path: Path | Non
             if "stages" in data:
                 stages = tuple(_stage(i, s) for i, s in enumerate(data["stages"]))
                 if tuple(s.id for s in stages) != STAGE_IDS:
-                    raise ConfigError(f"taxonomy stages must be, in order: {', '.join(STAGE_IDS)}; "
-                                      f"got {', '.join(s.id for s in stages)}")
+                    raise ConfigError(
+                        f"taxonomy stages must be, in order: {', '.join(STAGE_IDS)}; got {', '.join(s.id for s in stages)}"
+                    )
             for i, raw in enumerate(data.get("themes", [])):
                 theme = _theme(i, raw, name)
                 if theme.id in themes and not (isinstance(raw, dict) and raw.get("override") is True):
-                    raise ConfigError(f"theme {theme.id!r}: id used twice (set override = true to replace "
-                                      f"the one of {themes[theme.id].layer})")
+                    raise ConfigError(
+                        f"theme {theme.id!r}: id used twice (set override = true to replace the one of {themes[theme.id].layer})"
+                    )
                 if theme.id not in themes and isinstance(raw, dict) and raw.get("override") is True:
                     raise ConfigError(f"theme {theme.id!r}, override: no earlier theme has this id")
                 themes[theme.id] = theme
@@ -270,7 +303,7 @@ def _theme(index: int, data: dict, layer: str = "") -> Theme:
         raise ConfigError(f"theme {theme_id!r}, negation: must be true or false")
     polarity = data.get("polarity")
     if polarity not in (None, "negative", "positive"):
-        raise ConfigError(f"theme {theme_id!r}, polarity: must be \"negative\" or \"positive\" (or left out), got {polarity!r}")
+        raise ConfigError(f'theme {theme_id!r}, polarity: must be "negative" or "positive" (or left out), got {polarity!r}')
     refines = data.get("refines")
     if refines is not None and not isinstance(refines, str):
         raise ConfigError(f"theme {theme_id!r}, refines: the id of another theme")
@@ -344,12 +377,19 @@ class ThemeTagger:
         self._refines = {t.id: t.refines for t in taxonomy.themes if t.refines}
         self._keys: dict[str, _Key] = {}
         for t in taxonomy.themes:
-            self._keys[t.id] = _Key(t.id, t.negation, literal_words(t.phrases, ()), frozenset(), _hashes(t.not_near),
-                                    DEFAULT_WINDOW)
+            self._keys[t.id] = _Key(
+                t.id, t.negation, literal_words(t.phrases, ()), frozenset(), _hashes(t.not_near), DEFAULT_WINDOW
+            )
             for number, p in enumerate(t.patterns, start=1):
                 key = f"{t.id}{_PATTERN_KEY}{number}"
-                self._keys[key] = _Key(t.id, t.negation, literal_words((), (p.tokens,)), _hashes(p.near),
-                                       _hashes(p.not_near | t.not_near), p.window)
+                self._keys[key] = _Key(
+                    t.id,
+                    t.negation,
+                    literal_words((), (p.tokens,)),
+                    _hashes(p.near),
+                    _hashes(p.not_near | t.not_near),
+                    p.window,
+                )
                 self._matcher.add(key, list(p.tokens))
 
     def tag(self, doc, sents: list | None = None) -> list[Mention]:
@@ -380,8 +420,14 @@ class ThemeTagger:
             if key.negation and _negated(doc, start, end, sent.start, key.own_words):
                 continue
             span = doc[start:end]
-            found[(key.theme, index)] = Mention(key.theme, self._stage[key.theme], index, span.start_char,
-                                                span.end_char, text[span.start_char:span.end_char])
+            found[(key.theme, index)] = Mention(
+                key.theme,
+                self._stage[key.theme],
+                index,
+                span.start_char,
+                span.end_char,
+                text[span.start_char : span.end_char],
+            )
         for theme, index in list(found):  # a refining theme replaces the broader one in its sentence
             broader = self._refines.get(theme)
             while broader is not None:
@@ -393,7 +439,7 @@ class ThemeTagger:
 def _sense_ok(rows: list[list[int]], start: int, end: int, sent_start: int, sent_end: int, key: _Key) -> bool:
     """The words within the key's window of the match (and inside it), in its sentence, include a
     near word (when it has some) and no not_near word."""
-    context = {w for row in rows[max(sent_start, start - key.window):min(sent_end, end + key.window)] for w in row}
+    context = {w for row in rows[max(sent_start, start - key.window) : min(sent_end, end + key.window)] for w in row}
     if key.near and context.isdisjoint(key.near):
         return False
     return context.isdisjoint(key.not_near)

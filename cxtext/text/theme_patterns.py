@@ -86,8 +86,10 @@ def check_tokens(where: str, tokens: list[dict]) -> None:
                 if not isinstance(value, bool):
                     raise ConfigError(f"{at}: {key} must be true or false")
             else:
-                raise ConfigError(f"{at}: unknown key {key!r}; a token may use {', '.join(WORD_KEYS + FLAG_KEYS)} and OP "
-                                  "(no REGEX or other spaCy attributes: they would not stay linear-time)")
+                raise ConfigError(
+                    f"{at}: unknown key {key!r}; a token may use {', '.join(WORD_KEYS + FLAG_KEYS)} and OP "
+                    "(no REGEX or other spaCy attributes: they would not stay linear-time)"
+                )
     for end in (tokens[0], tokens[-1]):
         if set(end) <= {"OP"}:
             raise ConfigError(f"{where}: a pattern must not start or end with a gap (a table with only OP)")
@@ -105,17 +107,18 @@ def _check_op(at: str, op) -> None:
             return
         if comma and high and int(low or 0) <= int(high) <= MAX_REPEAT and int(high) >= 1:  # {n,m}, {,m}
             return
-    raise ConfigError(f"{at}: OP must be \"?\", \"{{n}}\", \"{{n,m}}\" or \"{{,m}}\" with m at most {MAX_REPEAT}, "
-                      f"got {op!r} (\"*\", \"+\", \"!\" and open repeats are not allowed)")
+    raise ConfigError(
+        f'{at}: OP must be "?", "{{n}}", "{{n,m}}" or "{{,m}}" with m at most {MAX_REPEAT}, '
+        f'got {op!r} ("*", "+", "!" and open repeats are not allowed)'
+    )
 
 
 def _check_words(at: str, key: str, value) -> None:
     if isinstance(value, str) and value:
         return
     if isinstance(value, dict) and len(value) == 1:
-        (operator, words), = value.items()
-        if operator in ("IN", "NOT_IN") and isinstance(words, list) and words and all(
-                isinstance(w, str) and w for w in words):
+        ((operator, words),) = value.items()
+        if operator in ("IN", "NOT_IN") and isinstance(words, list) and words and all(isinstance(w, str) and w for w in words):
             return
     raise ConfigError(f"{at}: {key} must be a word or {{IN = [...]}} / {{NOT_IN = [...]}} of words")
 

@@ -23,15 +23,10 @@ with a ``CURRENT`` pointer (:func:`save_model`, :func:`load_current`).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import tempfile
 import time
-from datetime import datetime, timezone
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version as package_version
 from numbers import Integral
 from pathlib import Path
 
@@ -61,10 +56,6 @@ ALIGN_TERMS = 30  # terms per topic compared by align_to
 LABEL_TERMS = 3
 MIN_SIMILARITY = 0.3
 WORDLLAMA_VERSION = "0.4.0.post1"
-CURRENT = "CURRENT"
-MODEL_FILE = "model.joblib"
-META_FILE = "meta.json"
-FINGERPRINT_KEYS = ("doc_ids", "text_hashes")
 
 
 class TopicModel(BaseEstimator):
@@ -110,8 +101,17 @@ class TopicModel(BaseEstimator):
     True
     """
 
-    def __init__(self, *, n_topics: int | None = None, k_min: int = 6, k_max: int = 24, features: str = "lsa",
-                 max_features: int = 20_000, sample_size: int = 20_000, random_state: int = 0):
+    def __init__(
+        self,
+        *,
+        n_topics: int | None = None,
+        k_min: int = 6,
+        k_max: int = 24,
+        features: str = "lsa",
+        max_features: int = 20_000,
+        sample_size: int = 20_000,
+        random_state: int = 0,
+    ):
         self.n_topics = n_topics
         self.k_min = k_min
         self.k_max = k_max
@@ -122,12 +122,12 @@ class TopicModel(BaseEstimator):
 
     # --- fitting ----------------------------------------------------------------------------
 
-    def fit(self, docs: list[str], y=None) -> "TopicModel":
+    def fit(self, docs: list[str], y=None) -> TopicModel:
         """Learn topics from analysis-ready texts (lemmas joined by spaces); returns self."""
         with threadpool_limits(THREADS):
             return self._fit(docs)
 
-    def _fit(self, docs: list[str]) -> "TopicModel":
+    def _fit(self, docs: list[str]) -> TopicModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         started = time.perf_counter()
@@ -137,8 +137,12 @@ class TopicModel(BaseEstimator):
         if len(docs) > self.sample_size:
             docs = [docs[i] for i in np.sort(rng.choice(len(docs), self.sample_size, replace=False))]
         self.vectorizer_ = TfidfVectorizer(
-            ngram_range=(1, 2), stop_words="english", min_df=2 if len(docs) >= 100 else 1,
-            sublinear_tf=True, max_features=self.max_features, dtype=np.float32,
+            ngram_range=(1, 2),
+            stop_words="english",
+            min_df=2 if len(docs) >= 100 else 1,
+            sublinear_tf=True,
+            max_features=self.max_features,
+            dtype=np.float32,
         )
         tfidf = self.vectorizer_.fit_transform(docs)
         self.vectorizer_.stop_words_ = None  # only for introspection; can be huge when pickled
@@ -188,8 +192,7 @@ class TopicModel(BaseEstimator):
             raise ValueError(f"features={self.features!r}: expected one of {', '.join(FEATURES)}")
         if self.n_topics is not None and (not isinstance(self.n_topics, Integral) or self.n_topics < 2):
             raise ValueError(f"n_topics={self.n_topics!r}: expected None or an integer of at least 2")
-        if not (isinstance(self.k_min, Integral) and isinstance(self.k_max, Integral)
-                and 2 <= self.k_min <= self.k_max):
+        if not (isinstance(self.k_min, Integral) and isinstance(self.k_max, Integral) and 2 <= self.k_min <= self.k_max):
             raise ValueError(f"k_min={self.k_min!r}, k_max={self.k_max!r}: expected integers with 2 <= k_min <= k_max")
         if not isinstance(self.sample_size, Integral) or self.sample_size < 2:
             raise ValueError(f"sample_size={self.sample_size!r}: expected an integer of at least 2")
@@ -255,7 +258,7 @@ class TopicModel(BaseEstimator):
         """Topic id of each document (:data:`NO_TOPIC` for those without any known term)."""
         return self.transform(docs)[0]
 
-    def align_to(self, previous: "TopicModel", *, min_similarity: float = MIN_SIMILARITY) -> "TopicModel":
+    def align_to(self, previous: TopicModel, *, min_similarity: float = MIN_SIMILARITY) -> TopicModel:
         """Renumber this model's topics after *previous*'s, so topics that persist keep their ids.
 
         Topics are matched one to one (Hungarian assignment) on the cosine similarity of their
@@ -270,8 +273,10 @@ class TopicModel(BaseEstimator):
         check_is_fitted(previous, "kmeans_")
         new_ids, old_ids = list(self.term_weights_), list(previous.term_weights_)
         vocabulary = sorted({t for w in (self.term_weights_, previous.term_weights_) for v in w.values() for t in v})
-        similarity = _cosine(_weight_matrix(self.term_weights_, new_ids, vocabulary),
-                             _weight_matrix(previous.term_weights_, old_ids, vocabulary))
+        similarity = _cosine(
+            _weight_matrix(self.term_weights_, new_ids, vocabulary),
+            _weight_matrix(previous.term_weights_, old_ids, vocabulary),
+        )
         rows, cols = linear_sum_assignment(-similarity)
         renumber, alignment = {}, {}
         for r, c in zip(rows, cols):
@@ -319,81 +324,6 @@ def describe_topics(model: TopicModel) -> list[dict]:
 # --- persistence -----------------------------------------------------------------------------
 
 
-def save_model(model: TopicModel, directory: Path, *, metadata: dict) -> str:
-    """Write *model* to ``directory/<version>/`` and point ``directory/CURRENT`` at it.
-
-    *metadata* describes the training data, e.g. ``{"window": [start, end], "size": n,
-    "doc_ids": [...], "text_hashes": [...]}``. ``doc_ids`` and ``text_hashes`` (in training
-    order) only enter the version hash; everything else is written to meta.json as given. The
-    version is ``topics-`` + 12 hex digits of a SHA-256 over the parameters, the library versions,
-    the topic numbering and those fingerprints (or, without any, the model's top terms): the same
-    input gives the same version. Returns the version.
-    """
-    import joblib
-
-    check_is_fitted(model, "kmeans_")
-    directory = Path(directory)
-    packages = _packages(model.features)
-    fingerprint = {k: list(metadata[k]) for k in FINGERPRINT_KEYS if metadata.get(k) is not None}
-    payload = {"parameters": model.get_params(), "packages": packages, "ids": [model.topic_ids_, model.last_id_],
-               "training": fingerprint or {"top_terms": model.term_weights_}}
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-    version = "topics-" + digest[:12]
-    training = {k: v for k, v in metadata.items() if k not in FINGERPRINT_KEYS}
-    training.update({f"n_{k}": len(v) for k, v in fingerprint.items()})
-    meta = {
-        "version": version,
-        "sklearn_version": model.sklearn_version_,
-        "packages": packages,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "training": training,
-        "parameters": model.get_params(),
-        "quality": model.quality_,
-        "topics": describe_topics(model),
-        "aligned_to": model.aligned_to_,
-        "alignment": model.alignment_,
-    }
-    target = directory / version
-    target.mkdir(parents=True, exist_ok=True)
-    _atomic_write(target / MODEL_FILE, lambda f: joblib.dump(model, f))
-    _atomic_write(target / META_FILE, lambda f: f.write(json.dumps(meta, indent=2, default=str).encode() + b"\n"))
-    set_current(directory, version)
-    return version
-
-
-def set_current(directory: Path, version: str) -> None:
-    """Point ``directory/CURRENT`` at a saved version (atomically), e.g. to roll back."""
-    directory = Path(directory)
-    if not (directory / version / MODEL_FILE).is_file():
-        raise FileNotFoundError(f"{directory / version / MODEL_FILE}: no such saved topic model")
-    _atomic_write(directory / CURRENT, lambda f: f.write(version.encode() + b"\n"))
-
-
-def load_current(directory: Path) -> TopicModel | None:
-    """The model ``directory/CURRENT`` points at, with ``version_`` set; None when there is
-    none or it was saved with other library versions (the caller refits; the reason is logged)."""
-    import joblib
-
-    directory = Path(directory)
-    try:
-        version = (directory / CURRENT).read_text(encoding="utf-8").strip()
-        meta = json.loads((directory / version / META_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        log.info("no current topic model in %s (%s is missing)", directory, exc.filename)
-        return None
-    if not (directory / version / MODEL_FILE).is_file():
-        log.warning("topic model %s has no %s: refit needed", version, MODEL_FILE)
-        return None
-    saved = meta.get("packages") or {"scikit-learn": meta.get("sklearn_version")}
-    installed = _packages(meta.get("parameters", {}).get("features", "lsa"))
-    if meta.get("sklearn_version") != sklearn.__version__ or saved != installed:
-        log.warning("topic model %s was saved with %s, installed are %s: refit needed", version, saved, installed)
-        return None
-    model = joblib.load(directory / version / MODEL_FILE)
-    model.version_ = version
-    return model
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -417,16 +347,6 @@ def load_wordllama():
         for config in (Path(wordllama.__file__).parent / "tokenizers").glob("*.json"):
             (Path(cache) / "tokenizers" / config.name).write_bytes(config.read_bytes())
         return WordLlama.load(cache_dir=Path(cache), disable_download=True)
-
-
-def _packages(features: str) -> dict[str, str]:
-    packages = {"scikit-learn": sklearn.__version__}
-    if features == "wordllama":
-        try:
-            packages["wordllama"] = package_version("wordllama")
-        except PackageNotFoundError:
-            packages["wordllama"] = "not installed"
-    return packages
 
 
 def _as_docs(docs, *, allow_empty: bool = False) -> list[str]:
@@ -484,17 +404,3 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
     b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
     return a @ b.T
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write through *write(binary file)* into a temporary file beside *path*, then os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -50,7 +50,7 @@ import pathlib
 import random
 import string
 
-from cxtext.ingest.redact import luhn_ok
+from cxtext.devtools.sampledata.asks import plant_asks
 from cxtext.devtools.sampledata.catalogue import (
     BACKGROUND_COUNTS,
     FIRST_NAMES,
@@ -80,8 +80,8 @@ from cxtext.devtools.sampledata.files import (
     lay_out,
     write_file,
 )
-from cxtext.devtools.sampledata.asks import plant_asks
 from cxtext.devtools.sampledata.render import FOREIGN_RENDERERS, RENDERERS
+from cxtext.ingest.redact import luhn_ok
 
 # The generator's public face; the ideas and stages are the vocabulary of its manifest.
 __all__ = ["DEFAULT_SEED", "IDEAS", "STAGES", "generate"]
@@ -96,9 +96,17 @@ RETWEET_RATE = 0.15  # of posts on x
 NEAR_DUPLICATE_RATE = 0.04
 
 
-def generate(out_dir: pathlib.Path, *, seed: int = DEFAULT_SEED, n_reviews: int = 1600, n_surveys: int = 1400,
-             n_social: int = 1200, start: datetime.date = datetime.date(2026, 7, 6), weeks: int = 13,
-             non_english: bool = True) -> dict:
+def generate(
+    out_dir: pathlib.Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    n_reviews: int = 1600,
+    n_surveys: int = 1400,
+    n_social: int = 1200,
+    start: datetime.date = datetime.date(2026, 7, 6),
+    weeks: int = 13,
+    non_english: bool = True,
+) -> dict:
     """Write reviews.csv, survey_comments.csv, social_mentions.jsonl and manifest.json into out_dir;
     return the manifest dict.
 
@@ -157,9 +165,15 @@ def generate(out_dir: pathlib.Path, *, seed: int = DEFAULT_SEED, n_reviews: int 
 def _skeletons(rng: random.Random, source: Source, count: int, period: Period) -> list[Record]:
     """Records with a local timestamp inside the period, sorted by time and numbered in that order."""
     keys = sorted(
-        (rng.randrange(period.weeks), rng.randrange(7), pick(rng, HOURS),
-         rng.randrange(60), 0 if source.kind == "review" else rng.randrange(60))
-        for _ in range(count))
+        (
+            rng.randrange(period.weeks),
+            rng.randrange(7),
+            pick(rng, HOURS),
+            rng.randrange(60),
+            0 if source.kind == "review" else rng.randrange(60),
+        )
+        for _ in range(count)
+    )
     records = []
     for index, (week, day, hour, minute, second) in enumerate(keys):
         date = period.start + datetime.timedelta(days=7 * week + day)
@@ -266,8 +280,7 @@ def _assign_pii(rng: random.Random, records: dict[str, list[Record]]) -> list[tu
     copied = {id(r.copy_of) for r in records["social_listening"] if r.copy_of is not None}
     planted = []
     for kind, value, source, sentence in PII_PLANTS:
-        pool = [r for r in records[source] if r.defect is None and r.copy_of is None and r.pii is None
-                and id(r) not in copied]
+        pool = [r for r in records[source] if r.defect is None and r.copy_of is None and r.pii is None and id(r) not in copied]
         if not pool:
             continue
         record = rng.choice(pool)
@@ -279,7 +292,7 @@ def _assign_pii(rng: random.Random, records: dict[str, list[Record]]) -> list[tu
 
 def _order_number(rng: random.Random) -> str:
     """A 16-digit order number that fails the Luhn check, so card redaction must leave it alone."""
-    digits = str(rng.randrange(10 ** 15, 10 ** 16))
+    digits = str(rng.randrange(10**15, 10**16))
     if luhn_ok("".join(c for c in digits if c.isdigit())):
         digits = digits[:-1] + str((int(digits[-1]) + 1) % 10)
     return digits
@@ -309,15 +322,28 @@ def _non_english(seed: int, counts: dict, period: Period) -> dict[str, list[tupl
     seen: set[str] = set()
     out = {}
     for source in SOURCES:
-        keys = sorted((rng.randrange(period.weeks), rng.randrange(7), pick(rng, HOURS), rng.randrange(60),
-                       0 if source.kind == "review" else rng.randrange(60)) for _ in range(sizes[source.name]))
+        keys = sorted(
+            (
+                rng.randrange(period.weeks),
+                rng.randrange(7),
+                pick(rng, HOURS),
+                rng.randrange(60),
+                0 if source.kind == "review" else rng.randrange(60),
+            )
+            for _ in range(sizes[source.name])
+        )
         first_number = counts[source.name] + len(source.defects) + 1  # after the English series
         rows = []
         for index, (week, day, hour, minute, second) in enumerate(keys):
             date = period.start + datetime.timedelta(days=7 * week + day)
             when = datetime.datetime(date.year, date.month, date.day, hour, minute, second, tzinfo=LONDON)
-            record = ForeignRecord(source.name, f"{source.id_prefix}{first_number + index:06d}", when,
-                                   codes.pop(), -1 if rng.random() < NON_ENGLISH_NEGATIVE_RATE else +1)
+            record = ForeignRecord(
+                source.name,
+                f"{source.id_prefix}{first_number + index:06d}",
+                when,
+                codes.pop(),
+                -1 if rng.random() < NON_ENGLISH_NEGATIVE_RATE else +1,
+            )
             rows.append((record, FOREIGN_RENDERERS[source.kind](rng, record, seen, handles)))
         out[source.name] = rows
     return out

@@ -18,8 +18,18 @@ REPORTING_TIMEZONE = "Europe/London"
 LONDON = ZoneInfo(REPORTING_TIMEZONE)
 
 REVIEW_COLUMNS = ("review_id", "submitted_at", "product", "stars", "title", "text", "customer_id", "country")
-SURVEY_COLUMNS = ("response_id", "responded_at", "survey", "touchpoint", "nps", "csat", "ces", "comment",
-                  "respondent_email", "channel")
+SURVEY_COLUMNS = (
+    "response_id",
+    "responded_at",
+    "survey",
+    "touchpoint",
+    "nps",
+    "csat",
+    "ces",
+    "comment",
+    "respondent_email",
+    "channel",
+)
 
 
 @dataclass(frozen=True)
@@ -92,8 +102,13 @@ class ForeignRecord:
 # --------------------------------------------------------------------------- files and manifest
 
 
-def lay_out(rng: random.Random, source: Source, records: list[Record], payloads: list,
-            foreign: list[tuple[ForeignRecord, object]] = ()) -> dict:
+def lay_out(
+    rng: random.Random,
+    source: Source,
+    records: list[Record],
+    payloads: list,
+    foreign: list[tuple[ForeignRecord, object]] = (),
+) -> dict:
     """Insert exact duplicates after their originals and the non-English records at their place in
     time (no draw from rng); locate malformed, duplicate and non-English lines."""
     entries = [(record, payload, False) for record, payload in zip(records, payloads)]
@@ -114,19 +129,35 @@ def lay_out(rng: random.Random, source: Source, records: list[Record], payloads:
     for offset, (record, _, is_copy) in enumerate(entries):
         line = first_line + offset
         if is_copy:
-            duplicates.append({"file": source.file, "line": line, "record_id": record.record_id,
-                               "duplicate_of_line": line_of[record.record_id]})
+            duplicates.append(
+                {
+                    "file": source.file,
+                    "line": line,
+                    "record_id": record.record_id,
+                    "duplicate_of_line": line_of[record.record_id],
+                }
+            )
             continue
         line_of[record.record_id] = line
         if isinstance(record, ForeignRecord):
-            non_english.append({"file": source.file, "line": line, "record_id": record.record_id,
-                                "language": record.language,
-                                "polarity": "negative" if record.polarity < 0 else "positive"})
+            non_english.append(
+                {
+                    "file": source.file,
+                    "line": line,
+                    "record_id": record.record_id,
+                    "language": record.language,
+                    "polarity": "negative" if record.polarity < 0 else "positive",
+                }
+            )
         elif record.defect:
-            malformed.append({"file": source.file, "line": line, "record_id": record.record_id,
-                              "expected_reason": record.defect})
-    return {"payloads": [payload for _, payload, _ in entries], "line_of": line_of,
-            "malformed": malformed, "duplicates": duplicates, "non_english": non_english}
+            malformed.append({"file": source.file, "line": line, "record_id": record.record_id, "expected_reason": record.defect})
+    return {
+        "payloads": [payload for _, payload, _ in entries],
+        "line_of": line_of,
+        "malformed": malformed,
+        "duplicates": duplicates,
+        "non_english": non_english,
+    }
 
 
 def write_file(path: pathlib.Path, source: Source, payloads: list) -> None:
@@ -160,41 +191,81 @@ def build_manifest(seed: int, counts: dict, period: Period, records: dict, layou
     planted = []
     for spec in PLANTED:
         live = [period.spike_week] if spec.shape == "spike" else range(period.weeks)
-        planted.append({
-            "id": spec.id, "stage": IDEAS[spec.id].stage, "theme": spec.theme, "shape": spec.shape,
-            "weeks": [period.iso_label(w) for w in live], "week_starts": [week_starts[w] for w in live],
-            "expected_sentiment": "positive" if IDEAS[spec.id].polarity > 0 else "negative",
-            "description": spec.description, "records": planted_ids[spec.id], "weekly_counts": weekly[spec.id],
-            "total": sum(weekly[spec.id].values())})
+        planted.append(
+            {
+                "id": spec.id,
+                "stage": IDEAS[spec.id].stage,
+                "theme": spec.theme,
+                "shape": spec.shape,
+                "weeks": [period.iso_label(w) for w in live],
+                "week_starts": [week_starts[w] for w in live],
+                "expected_sentiment": "positive" if IDEAS[spec.id].polarity > 0 else "negative",
+                "description": spec.description,
+                "records": planted_ids[spec.id],
+                "weekly_counts": weekly[spec.id],
+                "total": sum(weekly[spec.id].values()),
+            }
+        )
 
     files = {}
     for source in SOURCES:
         layout = layouts[source.name]
         files[source.file] = {
-            "source": source.name, "kind": source.kind, "records": len(layout["payloads"]),
-            "good": counts[source.name] + len(layout["non_english"]), "malformed": len(layout["malformed"]),
-            "duplicates": len(layout["duplicates"]), "non_english": len(layout["non_english"])}
+            "source": source.name,
+            "kind": source.kind,
+            "records": len(layout["payloads"]),
+            "good": counts[source.name] + len(layout["non_english"]),
+            "malformed": len(layout["malformed"]),
+            "duplicates": len(layout["duplicates"]),
+            "non_english": len(layout["non_english"]),
+        }
     social = records["social_listening"]
     files["social_mentions.jsonl"]["retweets"] = sum(r.copy_kind == "retweet" for r in social)
     return {
-        "generator": {"seed": seed, "start": period.start.isoformat(), "weeks": period.weeks,
-                      "n_reviews": counts["shop_reviews"], "n_surveys": counts["surveys"],
-                      "n_social": counts["social_listening"], "reporting_timezone": REPORTING_TIMEZONE},
-        "period": {"first_day": period.start.isoformat(),
-                   "last_day": (period.week_start(period.weeks) - datetime.timedelta(days=1)).isoformat(),
-                   "week_starts": week_starts, "iso_weeks": [period.iso_label(w) for w in range(period.weeks)]},
+        "generator": {
+            "seed": seed,
+            "start": period.start.isoformat(),
+            "weeks": period.weeks,
+            "n_reviews": counts["shop_reviews"],
+            "n_surveys": counts["surveys"],
+            "n_social": counts["social_listening"],
+            "reporting_timezone": REPORTING_TIMEZONE,
+        },
+        "period": {
+            "first_day": period.start.isoformat(),
+            "last_day": (period.week_start(period.weeks) - datetime.timedelta(days=1)).isoformat(),
+            "week_starts": week_starts,
+            "iso_weeks": [period.iso_label(w) for w in range(period.weeks)],
+        },
         "files": files,
         "planted": planted,
         "stages": stages,
-        "ideas": {i: {"stage": idea.stage, "polarity": "positive" if idea.polarity > 0 else "negative",
-                      "planted": i in planted_ids, "mentions": mentions[i]} for i, idea in IDEAS.items()},
+        "ideas": {
+            i: {
+                "stage": idea.stage,
+                "polarity": "positive" if idea.polarity > 0 else "negative",
+                "planted": i in planted_ids,
+                "mentions": mentions[i],
+            }
+            for i, idea in IDEAS.items()
+        },
         "malformed": [m for s in SOURCES for m in layouts[s.name]["malformed"]],
         "duplicates": [d for s in SOURCES for d in layouts[s.name]["duplicates"]],
         "non_english": [e for s in SOURCES for e in layouts[s.name]["non_english"]],
-        "near_duplicates": [{"file": "social_mentions.jsonl", "record_id": r.record_id,
-                             "near_duplicate_of": r.copy_of.record_id}
-                            for r in social if r.copy_kind == "near_duplicate"],
-        "pii": [{"file": SOURCES_BY_NAME[r.source].file, "record_id": r.record_id,
-                 "line": layouts[r.source]["line_of"][r.record_id], "kind": kind, "value": value,
-                 "must_survive": kind == "order_number"} for r, kind, value in pii],
+        "near_duplicates": [
+            {"file": "social_mentions.jsonl", "record_id": r.record_id, "near_duplicate_of": r.copy_of.record_id}
+            for r in social
+            if r.copy_kind == "near_duplicate"
+        ],
+        "pii": [
+            {
+                "file": SOURCES_BY_NAME[r.source].file,
+                "record_id": r.record_id,
+                "line": layouts[r.source]["line_of"][r.record_id],
+                "kind": kind,
+                "value": value,
+                "must_survive": kind == "order_number",
+            }
+            for r, kind, value in pii
+        ],
     }

@@ -84,8 +84,7 @@ def _compose(rng: random.Random, ideas: list[str], product: Product, *, context_
         sentence = _fill(rng, template, product)
         previous = IDEAS[ideas[position - 1]] if position else None
         lowerable = not template.startswith(("{", "I ", "I'", "Volta", "Bluetooth"))
-        if (previous and previous.polarity != idea.polarity and not joined and lowerable
-                and rng.random() < CONTRAST_RATE):
+        if previous and previous.polarity != idea.polarity and not joined and lowerable and rng.random() < CONTRAST_RATE:
             join = rng.choice(CONTRAST_JOINS[idea.polarity])
             sentences[-1] = sentences[-1].rstrip(".!?") + join + sentence[0].lower() + sentence[1:]
             joined = True
@@ -108,7 +107,7 @@ def _typo(rng: random.Random, text: str) -> str:
         return text.rstrip(".")
     i = rng.choice(candidates)
     word, j = words[i], rng.randrange(1, len(words[i]) - 2)
-    words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2:] if kind == 2 else word[:j] + word[j + 1:]
+    words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :] if kind == 2 else word[:j] + word[j + 1 :]
     return " ".join(words)
 
 
@@ -146,11 +145,16 @@ def _review_row(rng: random.Random, record: Record) -> list[str]:
     record.text = _with_pii(record, _feedback_text(rng, record, product, context_rate=0.2))
     stars = _score(rng, _sentiment(record.ideas), 1, 5)
     mood = "positive" if stars >= 4 else "negative" if stars <= 2 else "mixed"
-    row = [record.record_id, record.when.strftime("%Y-%m-%d %H:%M"), product.name,
-           str(7 if record.defect == "out_of_range" else stars),
-           _fill(rng, rng.choice(TITLES[mood]), product),
-           "" if record.defect == "missing_text" else record.text,
-           f"C{rng.randrange(1, 100000):05d}", pick(rng, COUNTRIES)]
+    row = [
+        record.record_id,
+        record.when.strftime("%Y-%m-%d %H:%M"),
+        product.name,
+        str(7 if record.defect == "out_of_range" else stars),
+        _fill(rng, rng.choice(TITLES[mood]), product),
+        "" if record.defect == "missing_text" else record.text,
+        f"C{rng.randrange(1, 100000):05d}",
+        pick(rng, COUNTRIES),
+    ]
     return row[:5] if record.defect == "field_count" else row
 
 
@@ -168,12 +172,21 @@ def _survey_row(rng: random.Random, record: Record) -> list[str]:
     if rng.random() < 0.12:
         text = rng.choice(SURVEY_LEADS) + text
     record.text = _with_pii(record, text)
-    email = (f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{rng.randrange(1, 100)}"
-             f"@{rng.choice(('example.com', 'example.org'))}")
-    return [record.record_id, record.when.isoformat(timespec="seconds"), survey, touchpoint,
-            str(11 if record.defect == "out_of_range" else nps), str(csat), str(ces),
-            "   " if record.defect == "missing_text" else record.text, email,
-            pick(rng, CHANNELS)]
+    email = (
+        f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{rng.randrange(1, 100)}@{rng.choice(('example.com', 'example.org'))}"
+    )
+    return [
+        record.record_id,
+        record.when.isoformat(timespec="seconds"),
+        survey,
+        touchpoint,
+        str(11 if record.defect == "out_of_range" else nps),
+        str(csat),
+        str(ces),
+        "   " if record.defect == "missing_text" else record.text,
+        email,
+        pick(rng, CHANNELS),
+    ]
 
 
 def _social_line(rng: random.Random, record: Record) -> str:
@@ -184,10 +197,16 @@ def _social_line(rng: random.Random, record: Record) -> str:
     else:
         text = _feedback_text(rng, record, rng.choice(PRODUCTS), context_rate=0.0)
         record.text = _with_pii(record, _socialize(rng, text, record.ideas))
-    created = record.when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    post = {"id": record.record_id, "platform": record.platform, "created_at": created, "text": record.text,
-            "lang": "en", "retweet_of": record.copy_of.record_id if record.copy_kind == "retweet" else None,
-            "user": {"handle": record.handle, "followers": record.followers}}
+    created = record.when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    post = {
+        "id": record.record_id,
+        "platform": record.platform,
+        "created_at": created,
+        "text": record.text,
+        "lang": "en",
+        "retweet_of": record.copy_of.record_id if record.copy_kind == "retweet" else None,
+        "user": {"handle": record.handle, "followers": record.followers},
+    }
     line = json.dumps(post, ensure_ascii=False, sort_keys=True)
     return line[: len(line) * 2 // 3] if record.defect == "invalid_json" else line
 
@@ -225,8 +244,11 @@ def _socialize(rng: random.Random, text: str, ideas: list[str]) -> str:
     if rng.random() < 0.05:
         parts.append("lol")
     if rng.random() < 0.15:
-        parts.append(rng.choice(SOCIAL_URLS) if rng.random() < 0.4 else
-                     "https://t.co/" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(10)))
+        parts.append(
+            rng.choice(SOCIAL_URLS)
+            if rng.random() < 0.4
+            else "https://t.co/" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(10))
+        )
     return " ".join(parts)
 
 
@@ -268,8 +290,16 @@ def _foreign_review(rng: random.Random, record: ForeignRecord, seen: set[str], h
     language = LANGUAGES_BY_CODE[record.language]
     stars = rng.choice((1, 1, 2) if record.polarity < 0 else (4, 5, 5))
     mood = "negative" if record.polarity < 0 else "positive"
-    return [record.record_id, record.when.strftime("%Y-%m-%d %H:%M"), rng.choice(PRODUCTS).name, str(stars),
-            rng.choice(language.titles[mood]), record.text, f"C{rng.randrange(1, 100000):05d}", language.country]
+    return [
+        record.record_id,
+        record.when.strftime("%Y-%m-%d %H:%M"),
+        rng.choice(PRODUCTS).name,
+        str(stars),
+        rng.choice(language.titles[mood]),
+        record.text,
+        f"C{rng.randrange(1, 100000):05d}",
+        language.country,
+    ]
 
 
 def _foreign_survey(rng: random.Random, record: ForeignRecord, seen: set[str], handles) -> list[str]:
@@ -279,10 +309,21 @@ def _foreign_survey(rng: random.Random, record: ForeignRecord, seen: set[str], h
     nps = _score(rng, sentiment, 0, 10) if survey == "relationship_nps" or rng.random() < NPS_ON_POST_SURVEYS else ""
     csat = _score(rng, sentiment, 1, 5) if survey != "relationship_nps" else ""
     ces = _score(rng, sentiment, 1, 7) if survey == "post_support" else ""
-    email = (f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{rng.randrange(1, 100)}"
-             f"@{rng.choice(('example.com', 'example.org'))}")
-    return [record.record_id, record.when.isoformat(timespec="seconds"), survey, TOUCHPOINTS.get(survey, "general"),
-            str(nps), str(csat), str(ces), record.text, email, pick(rng, CHANNELS)]
+    email = (
+        f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{rng.randrange(1, 100)}@{rng.choice(('example.com', 'example.org'))}"
+    )
+    return [
+        record.record_id,
+        record.when.isoformat(timespec="seconds"),
+        survey,
+        TOUCHPOINTS.get(survey, "general"),
+        str(nps),
+        str(csat),
+        str(ces),
+        record.text,
+        email,
+        pick(rng, CHANNELS),
+    ]
 
 
 def _foreign_social(rng: random.Random, record: ForeignRecord, seen: set[str], handles) -> str:
@@ -294,10 +335,15 @@ def _foreign_social(rng: random.Random, record: ForeignRecord, seen: set[str], h
         text += " " + "".join(rng.choice(emoji) for _ in range(rng.randint(1, 2)))
     record.text = text
     handle, followers = rng.choice(handles)
-    post = {"id": record.record_id, "platform": pick(rng, PLATFORMS),
-            "created_at": record.when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "text": text, "lang": record.language, "retweet_of": None,
-            "user": {"handle": handle, "followers": followers}}
+    post = {
+        "id": record.record_id,
+        "platform": pick(rng, PLATFORMS),
+        "created_at": record.when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "text": text,
+        "lang": record.language,
+        "retweet_of": None,
+        "user": {"handle": handle, "followers": followers},
+    }
     return json.dumps(post, ensure_ascii=False, sort_keys=True)
 
 
