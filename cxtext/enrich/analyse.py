@@ -160,15 +160,7 @@ def analyse(
                 "scored": result["scored"],
             }
         )
-        for table in (
-            "sentences",
-            "theme_mentions",
-            "sentiment",
-            "feedback_topics",
-            "sentence_intents",
-            "effort_signals",
-            "feedback_effort",
-        ):
+        for table in (t for t in PER_FEEDBACK_RESULTS if t != "enrichment"):  # enrichment: the row above
             out[table].extend({"feedback_id": feedback_id, **row} for row in result.get(table, ()))
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
