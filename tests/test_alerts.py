@@ -2,13 +2,11 @@
 emerging issue of the sample exactly once over two runs, without quotes unless configured."""
 
 import json
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.test_operations import write_config
 
 pytestmark = pytest.mark.slow
@@ -41,9 +39,8 @@ def test_an_emerging_issue_reaches_the_webhook_exactly_once_over_two_runs(tmp_pa
 
     url, received = webhook
     generate(tmp_path / "sample_data", seed=7, n_reviews=300, n_surveys=250, n_social=200)
-    shutil.copy(ROOT / "models/taxonomy.toml", tmp_path / "taxonomy.toml")
     config = write_config(tmp_path)
-    config.write_text(config.read_text().replace("\n[pii]\n", f'\n[alerts]\nurls = ["{url}"]\n\n[pii]\n', 1))
+    config.write_text(config.read_text().replace("\nurls = []\n", f'\nurls = ["{url}"]\n', 1))  # the [alerts] table
 
     first = nightly(config=str(config))
     sent = json.loads((tmp_path / "state/alerts_sent.json").read_text())
