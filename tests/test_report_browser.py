@@ -1,7 +1,7 @@
 """The report in a real browser (Debian's headless chromium over the DevTools protocol): at a phone's,
 a tablet's and a desktop's width nothing is wider than the window, and the drill-down, the filters
 and the CSV download work, on the sample data and on a report whose every field is hostile.
-Screenshots are kept in out/browser/ (CI keeps that folder as its artefacts)."""
+Screenshots are kept in out/browser/; .ci/run copies them to $CI_ARTIFACTS_DIR (default ci-artifacts/)."""
 
 import json
 import os
