@@ -23,13 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxtext.config import Settings
-from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, current_versions
+from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, versions_of
 from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.parallel import executor
 from cxtext.enrich.topics import ensure_topic_model
+from cxtext.text.topic_files import current_meta, load_current
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
-from cxtext.text.taxonomy import ThemeTagger, read_layers, settings_layers, tagger_from_layers
+from cxtext.text.taxonomy import ThemeTagger, layers_version, read_layers, settings_layers, tagger_from_layers
 
 
 @dataclass(frozen=True)
@@ -181,14 +182,21 @@ def enrich(
     'topics' only reassigns topics where the topic model alone changed (and forced rows when
     'enrich' is not asked for). At most *budget* rows that are stale only by a version are
     recomputed (newest first); the rest are left, counted, for a later run or a backfill.
-    The caller holds the writer lock.
+    The caller holds the writer lock. With nothing to do, neither the topic model nor spaCy is
+    loaded: the work is found from the versions' strings (the topic model's from its meta.json),
+    and the taxonomy's tables are rewritten only when its version changed.
     """
     clock = time.perf_counter()
     layers = read_layers(settings_layers(settings))  # read once: the workers get the same bytes
-    tagger = tagger_from_layers(layers)
-    topic_model, fitted = ensure_topic_model(store, settings)
+    meta = current_meta(settings.topic_models_dir)
+    topic_model, fitted = ensure_topic_model(store, settings) if meta is None else (None, False)
     learned = load_models(settings)
-    versions = current_versions(tagger, topic_model, settings.languages, learned_version(learned))
+    versions = versions_of(
+        layers_version(layers),
+        meta["version"] if meta else getattr(topic_model, "version_", "none"),
+        settings.languages,
+        learned_version(learned),
+    )
     todo = pending(store, versions, selection)
     result = EnrichResult(versions, stale=len(todo), reasons=count_reasons(todo), topic_model_fitted=fitted)
     full = set(FULL_REASONS) | ({"forced"} if "enrich" in steps else set())
@@ -197,11 +205,17 @@ def enrich(
     if budget is not None and budget >= 0:
         selected = within_budget(selected, budget)
     result.left = len(todo) - len(selected)
+    chunks = day_chunks(selected, settings.enrich_chunk_rows)
+    if not chunks and _recorded(store, versions):
+        result.seconds = time.perf_counter() - clock
+        return result  # nothing to do: no tagger, no model, no spaCy
+    tagger = tagger_from_layers(layers)  # parses (and so checks) the taxonomy: same version, same tables
     with store.transaction():
         write_taxonomy(store, tagger)
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
-    chunks = day_chunks(selected, settings.enrich_chunk_rows)
+    if chunks and meta is not None:
+        topic_model = load_current(settings.topic_models_dir)  # the one meta.json describes: the writer lock keeps it current
     context = AnalysisContext(layers, topic_model, versions, settings.languages, learned)
 
     full_reasons = pa.array(sorted(full), pa.string())
@@ -244,6 +258,15 @@ def enrich(
                 on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected), time.perf_counter() - clock))
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _recorded(store: Store, versions: Versions) -> bool:
+    """Whether the database already holds these versions as current (and so their taxonomy's tables)."""
+    columns = versions.columns()
+    stored = dict(
+        store.execute("SELECT key, value FROM cxtext_meta WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(columns)])
+    )
+    return stored == columns
 
 
 def _write_chunk(store: Store, done: dict, versions: Versions) -> None:

@@ -76,11 +76,10 @@ def fit_topic_model(store: Store, settings: Settings, *, n_topics: int | None = 
     return model
 
 
-def write_topics(store: Store, model) -> None:
-    """Replace the topics table: the model's topics with their size, stages and theme coverage
-    over the feedback currently assigned to them."""
-    from cxtext.text.topics import describe_topics
-
+def write_topics(store: Store, version: str, topics: list[dict]) -> None:
+    """Replace the topics table: a model's *topics* (as its meta.json describes them, so that the
+    model itself need not be loaded) with their size, stages and theme coverage over the
+    feedback currently assigned to them."""
     store.execute("DELETE FROM topics")
     store.insert_arrow(
         "topics",
@@ -90,9 +89,9 @@ def write_topics(store: Store, model) -> None:
                     "topic_id": t["topic_id"],
                     "label": t["label"],
                     "top_terms": t["top_terms"],
-                    "model_version": model.version_,
+                    "model_version": version,
                 }
-                for t in describe_topics(model)
+                for t in topics
             ],
             schema=arrow_schema("topics", ("topic_id", "label", "top_terms", "model_version")),
         ),

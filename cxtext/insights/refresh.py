@@ -5,23 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxtext.config import Settings
-from cxtext.enrich.topics import write_topics
 from cxtext.errors import CxtextError
 from cxtext.insights.daily import DailyRefresh, refresh_daily
 from cxtext.insights.views import define_views
 from cxtext.store.db import Store
 from cxtext.store.publish import Published, publish
-from cxtext.text.topic_files import load_current
 
 
 def refresh_aggregates(store: Store, settings: Settings) -> DailyRefresh:
     """What is derived from all feedback at once: the topics table's sizes, stages and theme
     coverage, the analysts' views (their days cut in the reporting time zone) and the daily
     tables the aggregate views add up (recomputed for the days that changed)."""
-    model = load_current(settings.topic_models_dir)
-    if model is not None:
+    from cxtext.enrich.topics import write_topics
+    from cxtext.text.topic_files import current_meta
+
+    meta = current_meta(settings.topic_models_dir)
+    if meta is not None:
         with store.transaction():
-            write_topics(store, model)
+            write_topics(store, meta["version"], meta["topics"])
     define_views(store, settings.reporting_timezone)
     with store.transaction():
         return refresh_daily(store.con)

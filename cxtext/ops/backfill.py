@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from cxtext.config import Settings, make_source_spec
-from cxtext.enrich.analyse import current_versions
+from cxtext.enrich.analyse import versions_of
+from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.run import (
     FULL_REASONS,
     TOPIC_REASONS,
@@ -149,11 +150,19 @@ def resume_point(store: Store, request: BackfillRequest) -> tuple[int, datetime]
 
 def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_before: datetime | None = None) -> list[StepPlan]:
     """How many records each step would recompute and why, without writing anything."""
-    from cxtext.text.taxonomy import get_tagger, settings_layers
-    from cxtext.text.topic_files import load_current
+    from cxtext.text.taxonomy import layers_version, read_layers, settings_layers
+    from cxtext.text.topic_files import current_meta
 
-    model = load_current(settings.topic_models_dir)
-    versions = current_versions(get_tagger(settings_layers(settings)), model, settings.languages)
+    # The versions as enrich computes them, from their strings (a tagger and the topic model take
+    # seconds to load), with the learned sentiment models' part (without it every row of a source
+    # with a learned model would be planned as stale).
+    meta = current_meta(settings.topic_models_dir)
+    versions = versions_of(
+        layers_version(read_layers(settings_layers(settings))),
+        meta["version"] if meta else "none",
+        settings.languages,
+        learned_version(load_models(settings)),
+    )
     todo = pending(store, versions, request.selection(settings, forced_before))
     plans = []
     for step in request.steps:
@@ -171,7 +180,7 @@ def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_b
         elif step in ("enrich", "topics"):
             full = set(FULL_REASONS) | ({"forced"} if "enrich" in request.steps else set())
             items = with_reasons(todo, full if step == "enrich" else set(TOPIC_REASONS) | ({"forced"} - full))
-            note = "a topic model is fitted first" if model is None and step == "enrich" else ""
+            note = "a topic model is fitted first" if meta is None and step == "enrich" else ""
             plans.append(
                 StepPlan(step, len(items), count_reasons(items), len(day_chunks(items, settings.enrich_chunk_rows)), note)
             )

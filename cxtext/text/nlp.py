@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from spacy.attrs import IS_ALPHA, LEMMA
-
 TEXT_PIPELINE_VERSION = "text-2"  # text-2: a redacted handle, [HANDLE], is dropped like a handle
 
 RETWEET_RE = re.compile(r"^\s*RT\s+(?:@\w+|\[HANDLE\]):?\s*", re.IGNORECASE)
@@ -192,5 +190,7 @@ def string_key(word: str) -> int:
 
 def lemma_text(doc) -> str:
     """What the topic model reads: the alphabetic lemmas of a document."""
+    from spacy.attrs import IS_ALPHA, LEMMA  # spaCy is imported by the first text analysed, not by importing cxtext
+
     strings = doc.vocab.strings
     return " ".join(strings[lemma] for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist() if alpha)

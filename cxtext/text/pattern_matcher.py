@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from spacy.attrs import IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM, LOWER, ORTH
-
 from cxtext.text.nlp import string_key
 from cxtext.text.theme_patterns import FLAG_KEYS, WORD_KEYS, anchors
 
 #: Columns of the per-document array, in this order.
 _COLUMNS = {"LOWER": 0, "LEMMA": 1, "ORTH": 2, "LIKE_NUM": 3, "IS_DIGIT": 4, "IS_PUNCT": 5}
-_ATTRS = [LOWER, LEMMA, ORTH, LIKE_NUM, IS_DIGIT, IS_PUNCT]
+_ATTRS = list(_COLUMNS)  # spaCy's attribute names: importing this module imports no spaCy
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from spacy.attrs import LEMMA, LOWER
-
 from cxtext.errors import ConfigError
 from cxtext.journey import JOURNEY_STAGES
 from cxtext.resources import models_dir
@@ -395,6 +393,8 @@ class ThemeTagger:
     def tag(self, doc, sents: list | None = None) -> list[Mention]:
         """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match that its
         guards and negation leave). *sents*: its sentences, when the caller has them already."""
+        from spacy.attrs import LEMMA, LOWER  # imported by the first text tagged, not by importing cxtext
+
         sents = sents if sents is not None else sentences(doc)
         sentence_of = {}
         for index, sent in enumerate(sents):

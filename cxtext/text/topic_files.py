@@ -1,5 +1,8 @@
 """Fitted topic models on disk: one folder per version in the state folder, CURRENT naming the one
-in use, saved and loaded atomically with the library versions that made them."""
+in use, saved and loaded atomically with the library versions that made them.
+
+Which model is current, and whether it still loads, is read from its meta.json without importing
+scikit-learn (:func:`current_meta`): a run with nothing to assign does not pay for it."""
 
 from __future__ import annotations
 
@@ -12,11 +15,10 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sklearn
-from sklearn.utils.validation import check_is_fitted
-
-from cxtext.text.topics import TopicModel, describe_topics
+if TYPE_CHECKING:
+    from cxtext.text.topics import TopicModel
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ def save_model(model: TopicModel, directory: Path, *, metadata: dict) -> str:
     input gives the same version. Returns the version.
     """
     import joblib
+    from sklearn.utils.validation import check_is_fitted
+
+    from cxtext.text.topics import describe_topics
 
     check_is_fitted(model, "kmeans_")
     directory = Path(directory)
@@ -91,6 +96,17 @@ def load_current(directory: Path) -> TopicModel | None:
     none or it was saved with other library versions (the caller refits; the reason is logged)."""
     import joblib
 
+    meta = current_meta(directory)
+    if meta is None:
+        return None
+    model = joblib.load(Path(directory) / meta["version"] / MODEL_FILE)
+    model.version_ = meta["version"]
+    return model
+
+
+def current_meta(directory: Path) -> dict | None:
+    """The meta.json of the model :func:`load_current` would load (its "version" the one CURRENT
+    names), without loading it; None when it would load none."""
     directory = Path(directory)
     try:
         version = (directory / CURRENT).read_text(encoding="utf-8").strip()
@@ -103,16 +119,16 @@ def load_current(directory: Path) -> TopicModel | None:
         return None
     saved = meta.get("packages") or {"scikit-learn": meta.get("sklearn_version")}
     installed = _packages(meta.get("parameters", {}).get("features", "lsa"))
-    if meta.get("sklearn_version") != sklearn.__version__ or saved != installed:
+    if meta.get("sklearn_version") != installed["scikit-learn"] or saved != installed:
         log.warning("topic model %s was saved with %s, installed are %s: refit needed", version, saved, installed)
         return None
-    model = joblib.load(directory / version / MODEL_FILE)
-    model.version_ = version
-    return model
+    return meta | {"version": version}
 
 
 def _packages(features: str) -> dict[str, str]:
-    packages = {"scikit-learn": sklearn.__version__}
+    """The installed versions a saved model depends on, from the packages' metadata (the same
+    strings as their ``__version__``), so that checking them imports none of them."""
+    packages = {"scikit-learn": package_version("scikit-learn")}
     if features == "wordllama":
         try:
             packages["wordllama"] = package_version("wordllama")
