@@ -19,14 +19,17 @@ from cxtext.ops.workspace import open_workspace
 from cxtext.store.db import Store
 from cxtext.store.ledger import nothing_since_last_publish
 from cxtext.store.workspace import BACKFILL_PURPOSES
+from cxtext.text.topic_files import current_meta
 
 from .tasks import (
+    PROGRESS_EVERY,
     RETRYING,
     WRITING,
     aggregate_task,
     alert_failed_run,
     alerts_task,
     checks_task,
+    every,
     publish_task,
     report_task,
     retention_task,
@@ -36,8 +39,11 @@ from .tasks import (
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
 def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int) -> BatchResult:
-    result = ingest_file(store, settings, path, spec, run_id=run_id)
-    get_run_logger().info(
+    logger = get_run_logger()
+    logger.info("ingesting %s (%.1f MB)...", path.name, path.stat().st_size / 1e6)
+    progress = every(PROGRESS_EVERY, lambda n: logger.info("%s: %d records read so far", path.name, n))
+    result = ingest_file(store, settings, path, spec, run_id=run_id, on_progress=progress)
+    logger.info(
         "%s: read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d %s in %.1f s",
         path.name,
         result.rows_read,
@@ -59,6 +65,10 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
     after the last)."""
     logger = get_run_logger()
     budget = settings.nightly_recompute_budget
+    logger.info(
+        "enrich: looking for new, edited and stale feedback%s...",
+        "" if current_meta(settings.topic_models_dir) else " (no topic model yet: one is fitted first)",
+    )
     result = enrich(
         store,
         settings,

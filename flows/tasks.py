@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -41,6 +43,23 @@ WRITING = dict(cache_policy=NO_CACHE, persist_result=False)
 RETRYING = dict(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient)
 
 
+#: Seconds between two progress lines of one step: a long step is never silent for longer.
+PROGRESS_EVERY = 5.0
+
+
+def every(seconds: float, log: Callable[..., None]) -> Callable[..., None]:
+    """*log* at most once every *seconds*: a progress callback for steps that report often."""
+    last = time.monotonic()
+
+    def throttled(*args) -> None:
+        nonlocal last
+        if time.monotonic() - last >= seconds:
+            last = time.monotonic()
+            log(*args)
+
+    return throttled
+
+
 def where_to_look() -> str:
     """Where ops find the whole story of a failed run."""
     if flow_run.id:
@@ -50,6 +69,7 @@ def where_to_look() -> str:
 
 @task(name="aggregate", **WRITING)
 def aggregate_task(store: Store, settings: Settings) -> DailyRefresh:
+    get_run_logger().info("aggregate: refreshing the topics table, the views and the daily aggregates...")
     daily = refresh_aggregates(store, settings)
     get_run_logger().info(
         "topics table and views refreshed (days cut in %s); daily aggregates: %d of %d day(s) recomputed%s",
@@ -64,6 +84,7 @@ def aggregate_task(store: Store, settings: Settings) -> DailyRefresh:
 @task(name="report", **WRITING)
 def report_task(store: Store, settings: Settings) -> str:
     """The HTML report and the top pain points as a Prefect artifact, from the snapshot about to be published."""
+    get_run_logger().info("report: writing %s...", settings.report_path)
     target = write_report(store, settings.report_path)
     create_markdown_artifact(
         top_pain_points_markdown(store),
@@ -80,6 +101,7 @@ def publish_task(store: Store, settings: Settings, run: RunRecord) -> str:
     the working ledger: a run killed before its snapshot is in place stays 'running' there, and
     the next run marks it crashed."""
     logger = get_run_logger()
+    logger.info("publish: daily aggregates, then a copy of the working database to %s...", settings.published_db)
     rolled_back = rollback_in_force(store, run.run_id)
     if rolled_back:
         logger.warning(
@@ -122,6 +144,7 @@ def checks_task(store: Store, settings: Settings, run_id: int) -> dict:
     result, not a crash: the run stays completed, its ledger row counts the failed checks and
     names them, and the caller decides (`cxtext run` exits 3, alerts go out)."""
     logger = get_run_logger()
+    logger.info("health checks...")
     size = state_size(settings.state_dir)
     checks = run_checks(store, settings, size=size, exclude_run=run_id)
     record_state_size(store, run_id, size)

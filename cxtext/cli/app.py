@@ -62,6 +62,18 @@ ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: 
 StateOption = typer.Option(None, "--state-dir", help="State folder (default: from the config, 'out').")
 
 
+@contextmanager
+def working(what: str) -> Iterator[None]:
+    """Say what a step that can take seconds is doing, as soon as it starts: a spinner on a
+    terminal, one line on stderr otherwise (a piped or scheduled command is never silent)."""
+    if err.is_terminal:
+        with err.status(what):
+            yield
+    else:
+        err.print(f"{what}...", highlight=False)
+        yield
+
+
 def _settings(config: Optional[Path], state_dir: Optional[Path]) -> Settings:
     return load_settings(config, state_dir=state_dir)
 

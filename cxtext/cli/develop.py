@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cxtext.cli.app import ConfigOption, _settings, app, console
+from cxtext.cli.app import ConfigOption, _settings, app, console, working
 from cxtext.errors import ConfigError
 
 
@@ -53,7 +53,8 @@ def evaluate(
     settings = _settings(config, None)
     command = "cxtext eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     figures: dict[str, float] = {}
-    report = build_report(data, sample_dir=sample, settings=settings, command=command.strip(), figures=figures)
+    with working("evaluating on the public data and the sample (1-5 min)"):
+        report = build_report(data, sample_dir=sample, settings=settings, command=command.strip(), figures=figures)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report, encoding="utf-8")
     console.print(f"wrote {out}")

@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, err
+from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, working
 from cxtext.errors import CxtextError, DatabaseDamaged
 from cxtext.insights.views import define_views
 from cxtext.ops.workspace import open_workspace
@@ -31,7 +31,7 @@ def report(
     settings = _settings(config, state_dir)
     if not settings.published_db.exists():
         raise CxtextError(f"no {settings.published_db} yet: run `cxtext run` first")
-    with Store.open(settings.published_db, read_only=True) as store, err.status("writing the report"):
+    with Store.open(settings.published_db, read_only=True) as store, working("writing the report"):
         target = write_report(store, out or settings.report_path)
     console.print(f"wrote {target}")
 
@@ -67,7 +67,7 @@ def publish(
     with open_workspace(settings, purpose="cxtext publish") as workspace:
         store = workspace.store
         if rollback is None:
-            with workspace.run("publish", {}) as run, err.status("publishing (daily aggregates, then a file copy)"):
+            with workspace.run("publish", {}) as run, working("publishing (daily aggregates, then a file copy)"):
                 published = publish_with_aggregates(
                     store,
                     settings.published_db,
@@ -117,7 +117,8 @@ def forget(
     if not settings.work_db.exists():
         raise CxtextError(f"no {settings.work_db} yet: nothing to erase")
     with open_workspace(settings, purpose="cxtext forget") as workspace:
-        erasure, published = forget_everywhere(workspace, target)
+        with working("erasing (working database, archive, snapshots), then republishing"):
+            erasure, published = forget_everywhere(workspace, target)
         run_id = workspace.store.scalar("SELECT max(run_id) FROM runs WHERE flow = 'forget'")
     removed = sum(erasure.rows.values())
     console.print(

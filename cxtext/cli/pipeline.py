@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, err
+from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, err, working
 from cxtext.config import KINDS, SourceSpec, guess_format, make_source_spec, parse_map
 from cxtext.errors import EXIT_CHECKS_FAILED, ConfigError, CxtextError
 from cxtext.ops.workspace import open_workspace
@@ -74,6 +74,8 @@ def ingest(
                 disable=not err.is_terminal,
             ) as progress,
         ):
+            if not err.is_terminal:
+                err.print(f"ingesting {file.name}...", highlight=False)
             bar = progress.add_task(f"ingesting {file.name}", total=None)
             result = ingest_file(
                 store, settings, file, spec, run_id=run.run_id, on_progress=lambda n: progress.update(bar, completed=n)
@@ -199,6 +201,8 @@ def enrich(
                 disable=not err.is_terminal,
             ) as progress,
         ):
+            if not err.is_terminal:
+                err.print("enriching new, edited and stale feedback...", highlight=False)
             bar = progress.add_task("enrich", total=None)
             result = run_enrich(
                 store,
@@ -341,7 +345,7 @@ def topics_fit(
     settings = _settings(config, state_dir)
     with open_workspace(settings, purpose="cxtext topics fit") as workspace:
         store = workspace.store
-        with workspace.run("topics_fit", {"n_topics": n_topics}) as run, err.status("fitting topics…"):
+        with workspace.run("topics_fit", {"n_topics": n_topics}) as run, working("fitting topics"):
             model = fit_topic_model(store, settings, n_topics=n_topics)
             if model is None:
                 raise CxtextError(
@@ -370,7 +374,7 @@ def sentiment_fit(config: Optional[Path] = ConfigOption, state_dir: Optional[Pat
 
     settings = _settings(config, state_dir)
     with open_workspace(settings, purpose="cxtext sentiment fit") as workspace:
-        with workspace.run("sentiment_fit", {}) as run, err.status("learning from the scores…"):
+        with workspace.run("sentiment_fit", {}) as run, working("learning from the scores"):
             report = fit_sources(workspace.store, settings)
             run.counts = {"models": sum("version" in r for r in report)}
             run.versions = {r["source"]: r["version"] for r in report if "version" in r}

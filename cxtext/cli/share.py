@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, err
+from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, working
 from cxtext.errors import CxtextError
 from cxtext.report.export import FORMATS, Filters, export_view
 from cxtext.store.db import Store
@@ -55,6 +55,6 @@ def export(
         equal.setdefault(column.strip(), []).append(value)
     filters = Filters(equal, since.date() if since else None, until.date() if until else None)
     target = out or Path(f"{view}.{fmt}")
-    with Store.open(settings.published_db, read_only=True) as store, err.status(f"exporting {view} to {target}"):
+    with Store.open(settings.published_db, read_only=True) as store, working(f"exporting {view} to {target}"):
         rows = export_view(store, view, target, fmt, filters)
     console.print(f"wrote {rows:,} row(s) of {view} to {target}", highlight=False)

@@ -27,10 +27,10 @@ from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, vers
 from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.parallel import executor
 from cxtext.enrich.topics import ensure_topic_model
-from cxtext.text.topic_files import current_meta, load_current
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
 from cxtext.text.taxonomy import ThemeTagger, layers_version, read_layers, settings_layers, tagger_from_layers
+from cxtext.text.topic_files import current_meta, load_current
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,8 @@ def enrich(
                 window,
             )
 
+    if on_progress and chunks:  # the work ahead, before the first chunk's seconds
+        on_progress(Progress(0, len(chunks), 0, len(selected), time.perf_counter() - clock))
     with executor(
         context,
         workers=settings.workers,
