@@ -39,7 +39,9 @@ def current_versions(
     return versions_of(tagger.taxonomy.version, getattr(topic_model, "version_", "none"), languages, learned_version)
 
 
-def versions_of(taxonomy: str, topics: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES, learned_version: str = "") -> Versions:
+def versions_of(
+    taxonomy: str, topics: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES, learned_version: str = ""
+) -> Versions:
     """The versions from the taxonomy's and the topic model's version strings: what a run checks
     its work against before it builds a tagger or loads a model (both take seconds)."""
     sentiment = f"{get_scorer().version}/{TEXT_PIPELINE_VERSION}/{language_version(languages)}/{INTENT_VERSION}/{EFFORT_VERSION}"

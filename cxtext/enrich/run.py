@@ -265,9 +265,7 @@ def enrich(
 def _recorded(store: Store, versions: Versions) -> bool:
     """Whether the database already holds these versions as current (and so their taxonomy's tables)."""
     columns = versions.columns()
-    stored = dict(
-        store.execute("SELECT key, value FROM cxtext_meta WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(columns)])
-    )
+    stored = dict(store.execute("SELECT key, value FROM cxtext_meta WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(columns)]))
     return stored == columns
 
 
