@@ -28,6 +28,9 @@ from cxtext.store.db import Store
 from cxtext.store.lock import writer_lock
 from cxtext.store.workspace import BACKFILL_PURPOSES, NIGHTLY_PURPOSES, bind_state_folder
 
+#: Said before Prefect is imported: importing it and starting its server are most of a short run.
+TEMPORARY_SERVER = "Prefect's temporary local server (15-30 s, every run without PREFECT_API_URL)"
+
 
 @app.command()
 def ingest(
@@ -148,7 +151,7 @@ def run(
     from cxtext_flows.nightly import nightly  # Prefect is imported only by the commands that need it
 
     if not os.environ.get("PREFECT_API_URL"):
-        err.print("starting the nightly flow on Prefect's temporary local server (15-20 s the first time)...")
+        err.print(f"starting the nightly flow on {TEMPORARY_SERVER}...")
     summary = nightly(config=str(settings.config_path) if settings.config_path else None, state_dir=str(settings.state_dir))
     console.print(
         f"run {summary['run_id']}: {summary['files_new']} new file(s), read {summary['rows_read']:,}, "
@@ -279,6 +282,8 @@ def backfill(
     from cxtext_flows.environment import apply_prefect_environment
 
     apply_prefect_environment(settings)
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print(f"starting the backfill flow on {TEMPORARY_SERVER}...")
     from cxtext_flows.backfill import backfill as backfill_flow
 
     summary = backfill_flow(
