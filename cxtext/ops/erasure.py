@@ -44,9 +44,11 @@ from cxtext.store.schema import PER_FEEDBACK_RESULTS, sql_literal
 from cxtext.store.workspace import Workspace
 
 JOURNAL = "erasure.journal.json"
-#: The tombstones again, beside the database: a rebuild from the archive (cxtext.ops.recover) keeps
-#: erased records out even when no readable copy of the database is left. Salted hashes only.
-TOMBSTONES = "tombstones.json"
+#: The erasures' ledger beside the database: the tombstones and the index rows of the archive files
+#: erasures rewrote (the hash each arrived with is no longer their name), so that a rebuild from the
+#: archive (cxtext.ops.recover) keeps erased records out and knows those files even when no readable
+#: copy of the database is left. Salted hashes, paths and source definitions only.
+LEDGER = "erasure.ledger.json"
 
 
 @dataclass(frozen=True)
@@ -277,19 +279,24 @@ def _erase_working(store: Store, settings: Settings, match: Match, erasure_id: s
         for stone in dict.fromkeys(file_stones + row_stones):
             if stone not in known:
                 store.execute("INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)", [*stone, erasure_id, now])
-    write_tombstones(store, settings)
+    write_ledger(store, settings)
     sweep_archive(store, settings)
     for damaged in settings.state_dir.glob(f"{settings.work_db.name}.damaged-*"):  # set aside by `cxtext recover`
         damaged.unlink()
     return counts, len(rewrites)
 
 
-def write_tombstones(store: Store, settings: Settings) -> None:
-    """The tombstones table as a file (written whole, atomically, after each erasure's transaction)."""
-    rows = store.execute("SELECT source, id_hash, content_hash, erasure_id, erased_at FROM tombstones ORDER BY ALL")
-    path = settings.state_dir / TOMBSTONES
+def write_ledger(store: Store, settings: Settings) -> None:
+    """The erasures' ledger (LEDGER), written whole and atomically after each erasure's transaction."""
+    stones = store.execute("SELECT source, id_hash, content_hash, erasure_id, erased_at FROM tombstones ORDER BY ALL")
+    columns = [c for (c,) in store.execute("SELECT name FROM pragma_table_info('archived_files')")]
+    rewritten = store.execute(
+        "SELECT * FROM archived_files WHERE archive_path IS NOT NULL AND NOT contains(archive_path, file_sha256) ORDER BY ALL"
+    )
+    ledger = {"tombstones": stones, "rewritten": [dict(zip(columns, row)) for row in rewritten]}
+    path = settings.state_dir / LEDGER
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps([[*r[:4], r[4].isoformat()] for r in rows]) + "\n")
+    tmp.write_text(json.dumps(ledger, default=str) + "\n")
     fsync(tmp)
     os.replace(tmp, path)
     fsync(settings.state_dir)

@@ -9,8 +9,8 @@ not in its archive index, so the next run reads those files again from the landi
 A rebuild needs no snapshot: a new working database is filled from the archive's files, re-read
 as a backfill re-reads them (tombstones honoured), and enriched again. The archive's index, the
 tombstones and the erasure audit come from the newest readable published copy (the analysts' file
-or a snapshot) when there is one, the tombstones also from the file erasures keep beside the
-database (``tombstones.json``); an archived file that index does not name (ingested after it, or
+or a snapshot) when there is one, and from the erasures' ledger beside the database (the
+tombstones, and the rows of the files erasures rewrote: ``erasure.ledger.json``); an archived file that index does not name (ingested after it, or
 with no copy at all) is read as the configured source whose format and mapped columns fit it, and
 left out, named, when no single source does.
 """
@@ -96,21 +96,25 @@ def _carry(store: Store, copy: Path) -> None:
         store.execute("DETACH cxtext_copy")
 
 
-def _carry_tombstones(store: Store, settings: Settings) -> None:
-    """Add the tombstones the erasures wrote beside the database (cxtext.ops.erasure.TOMBSTONES)."""
-    from cxtext.ops.erasure import TOMBSTONES
+def _carry_ledger(store: Store, settings: Settings) -> None:
+    """Add what the erasures' ledger beside the database holds and the database lacks: tombstones,
+    and the index rows of the archive files erasures rewrote (cxtext.ops.erasure.LEDGER)."""
+    from cxtext.ops.erasure import LEDGER
 
-    path = settings.state_dir / TOMBSTONES
+    path = settings.state_dir / LEDGER
     if not path.is_file():
         return
+    ledger = json.loads(path.read_text())
     known = set(store.execute("SELECT source, id_hash, content_hash FROM tombstones"))
+    indexed = set(store.execute("SELECT file_sha256, source FROM archived_files"))
     with store.transaction():
-        for source, id_hash, content, erasure_id, erased_at in json.loads(path.read_text()):
+        for source, id_hash, content, erasure_id, erased_at in ledger["tombstones"]:
             if (source, id_hash, content) not in known:
-                store.execute(
-                    "INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)",
-                    [source, id_hash, content, erasure_id, datetime.fromisoformat(erased_at)],
-                )
+                store.execute("INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)", [source, id_hash, content, erasure_id, erased_at])
+        for row in ledger["rewritten"]:
+            if (row["file_sha256"], row["source"]) not in indexed:
+                columns = ", ".join(f'"{c}"' for c in row)
+                store.execute(f"INSERT INTO archived_files ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def _source_of(path: Path, settings: Settings):
@@ -155,7 +159,7 @@ def rebuild_from_archive(settings: Settings) -> Rebuilt:
         with Store.open(settings.work_db, memory_limit=settings.duckdb_memory_limit) as store:
             if index_from is not None:
                 _carry(store, index_from)
-            _carry_tombstones(store, settings)
+            _carry_ledger(store, settings)
             known = {p for (p,) in store.execute("SELECT archive_path FROM archived_files WHERE archive_path IS NOT NULL")}
             parameters = {"rebuild": True, "index_from": index_from.name if index_from else None}
             with recorded_run(store, "recover", parameters) as run:
