@@ -487,3 +487,16 @@ def test_a_sigkill_of_cxtext_forget_at_any_moment_is_finished_by_the_next_writer
         assert not list(ws.snapshots_dir.glob(".*.erasing"))
         _forget(ws, Target(customer=KEY))
     assert_erased(ws, expected)
+
+
+def test_an_export_that_cannot_be_written_again_is_named_and_stops_nothing(ws, monkeypatch):
+    import cxtext.report.export as export_module
+    from cxtext.ops.erasure_derived import rewrite_exports
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(export_module, "export_view", refused)
+    failed = rewrite_exports(ws)
+    assert len(failed) == 1 and "feedback.csv: Permission denied" in failed[0]
+    assert "feedback.csv" in (ws.state_dir / "exports.json").read_text()  # still recorded: tried again next time

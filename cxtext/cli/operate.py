@@ -107,8 +107,9 @@ def forget(
 ) -> None:
     """Right to erasure: remove a customer's feedback (or one record) and all derived from it everywhere, then republish.
 
-    Working database, rejects, archive, every kept snapshot and the report; the audit row (`erasures`)
-    holds a random request id and counts, nothing personal.
+    Working database, rejects, archive, every kept snapshot, the report, theme suggestions, fitted
+    models (refitted) and recorded exports; the audit row (`erasures`) holds a random request id and
+    counts, nothing personal.
     """
     from cxtext.ops.erasure import Target, forget_everywhere
 
@@ -128,6 +129,8 @@ def forget(
     )
     if not removed:
         console.print("nothing matched: check the key (as the source sends it) or the source and record id")
+    for failure in erasure.exports_not_rewritten:
+        err.print(f"warning: a recorded export could not be written again; delete it by hand: {failure}", highlight=False)
 
 
 @app.command()

@@ -83,6 +83,7 @@ class Erasure:
     rows: dict[str, int] = field(default_factory=dict)
     archive_files: int = 0
     snapshots: int = 0
+    exports_not_rewritten: list[str] = field(default_factory=list)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -340,7 +341,7 @@ def _erase(workspace: Workspace, journal: dict) -> tuple[Erasure, Published]:
         )
         run.complete(store)
     _rewrite_report(settings)
-    rewrite_exports(settings)
+    erasure.exports_not_rewritten = rewrite_exports(settings)
     (settings.state_dir / JOURNAL).unlink()
     fsync(settings.state_dir)
     return erasure, published

@@ -181,17 +181,17 @@ def record_export(settings: Settings, out: Path, view: str, fmt: str, filters: d
     os.replace(tmp, path)
 
 
-def rewrite_exports(settings: Settings) -> int:
+def rewrite_exports(settings: Settings) -> list[str]:
     """Write every recorded export that still exists again from the (erased) analysts' file; one
-    whose view is gone is deleted. Returns how many were rewritten or deleted."""
+    whose view is gone is deleted. An export that cannot be written (a folder gone read-only) must
+    not stop every later writer: it is returned, for the operator, and stays recorded."""
     from cxtext.errors import CxtextError
     from cxtext.report.export import Filters, export_view
 
     path = settings.state_dir / EXPORTS
     if not path.is_file():
-        return 0
-    known = json.loads(path.read_text(encoding="utf-8"))
-    done = 0
+        return []
+    known, failed = json.loads(path.read_text(encoding="utf-8")), []
     with Store.open(settings.published_db, read_only=True) as published:
         for entry in known:
             out = Path(entry["path"])
@@ -205,13 +205,15 @@ def rewrite_exports(settings: Settings) -> int:
             )
             tmp = out.with_name(f".{out.name}.erasing{out.suffix}")
             try:
-                export_view(published, entry["view"], tmp, entry["format"], filters)
-            except CxtextError:  # the view no longer exists: the old export cannot be kept
-                tmp.unlink(missing_ok=True)
-                out.unlink()
-            else:
-                os.replace(tmp, out)
-            done += 1
+                try:
+                    export_view(published, entry["view"], tmp, entry["format"], filters)
+                except CxtextError:  # the view no longer exists: the old export cannot be kept
+                    tmp.unlink(missing_ok=True)
+                    out.unlink()
+                else:
+                    os.replace(tmp, out)
+            except OSError as exc:
+                failed.append(f"{out}: {exc.strerror or exc}")
     known = [e for e in known if Path(e["path"]).is_file()]
     path.write_text(json.dumps(known, indent=1) + "\n", encoding="utf-8")
-    return done
+    return failed
