@@ -1,7 +1,8 @@
 """Erasure as a journaled operation: every source format (CSV with CR-only line ends and a multi-line
-field, JSONL keyed by a nested field, Parquet keyed by a nested column), rejects, a reader holding a
-snapshot open, a kill at each step, then an archive re-read: nothing of the customer is left
-anywhere, as bytes or as values, and nobody else's data changed."""
+field, JSONL keyed by a nested field, Parquet keyed by a nested column), rejects, theme suggestions,
+fitted topic and sentiment models and a recorded export, a reader holding a snapshot open, a kill
+at each step, then an archive re-read: nothing of the customer is left anywhere, as bytes or as
+values, and nobody else's data changed."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ TEXTS = [
     "Plenderquist survey: the Oxwhistle checkout kept failing for me",
     "Snorbulate reject row kept for its narrative words only",
 ]
+#: Words only the customer wrote: what a fitted model's vocabulary would keep of them (lower-cased).
+MARKERS = ["quorblax", "vantrelle", "glimmerfen", "thrumbleway", "plenderquist", "oxwhistle"]
+OTHER_QUOTE = "The earbuds are great and delivery was fast"
 
 SOURCES = """
 [sources.reviews]
@@ -139,6 +143,47 @@ def _publish(workspace) -> None:
     )
 
 
+def _derived(root: Path, settings) -> None:
+    """What is derived from feedback outside the databases, each holding the customer's words: theme
+    suggestions quoting them, a topic model and a learned sentiment model fitted on their texts
+    among others."""
+    import pickle
+
+    from cxtext.enrich.learned import INDEX, models_dir
+    from cxtext.text.learned import fit
+    from cxtext.text.topic_files import save_model
+    from cxtext.text.topics import TopicModel
+
+    (settings.state_dir / "themes").mkdir()
+    (settings.state_dir / "themes/suggestions.toml").write_text(
+        "# written by cxtext themes suggest\n"
+        '[[suggestions]]\nid = "strap-buckle"\nterms = ["strap", "buckle"]\nstatus = "dismissed"\n'
+        f"quotes = [{json.dumps(TEXTS[0].splitlines()[1])}, {json.dumps(OTHER_QUOTE)}]\n\n"
+        '[[suggestions]]\nid = "late-delivery"\nterms = ["delivery", "late"]\nsize = 2\n'
+        f"quotes = [{json.dumps(TEXTS[1])}]\n"
+    )
+    others = [f"plain words number {i} about {w} and service" for i in range(40) for w in ("delivery", "refund")][:60]
+    docs = [t.lower() for t in TEXTS] * 2 + others
+    save_model(TopicModel(n_topics=2, random_state=0).fit(docs), settings.topic_models_dir, metadata={"size": len(docs)})
+    folder = models_dir(settings)
+    folder.mkdir(parents=True)
+    model = fit([*TEXTS * 5, *others[:25]], [False] * 25 + [True] * 25, source="reviews")
+    (folder / f"{model.version}.pkl").write_bytes(pickle.dumps(model))
+    (folder / INDEX).write_text(json.dumps({"reviews": {"version": model.version, "score": "rating"}}))
+
+
+def _export(root: Path, settings) -> None:
+    """An export of a view holding every text, outside the state folder, recorded as `cxtext export` does."""
+    from cxtext.ops.erasure_derived import record_export
+    from cxtext.report.export import Filters, export_view
+    from cxtext.store.db import Store
+
+    out = root / "exports/feedback.csv"
+    with Store.open(settings.published_db, read_only=True) as published:
+        export_view(published, "feedback_enriched", out, "csv", Filters())
+    record_export(settings, out, "feedback_enriched", "csv", {"equal": {}, "since": "", "until": ""})
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     from cxtext.config import load_settings
@@ -151,6 +196,7 @@ def base(tmp_path_factory):
         _ingest_all(settings, workspace.store)
         _publish(workspace)
         _publish(workspace)
+    _derived(root, settings)
     # a killed ingest's copy of a raw file, left in the archive
     (settings.archive_dir / "ff").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(root / "landing/reviews/reviews-1.csv", settings.archive_dir / "ff/ffff.csv.tmp4242")
@@ -163,7 +209,9 @@ def ws(base, tmp_path):
     shutil.copytree(base, root)
     from cxtext.config import load_settings
 
-    return load_settings(root / "cxtext.toml")
+    settings = load_settings(root / "cxtext.toml")
+    _export(root, settings)  # recorded by its absolute path: made in this test's own copy
+    return settings
 
 
 def needles() -> list[str]:
@@ -229,10 +277,31 @@ def archive_records(settings) -> list[str]:
     return out
 
 
+def marker_hits(folder: Path) -> list[tuple[str, str]]:
+    """The customer's own words, in any case, in any file under *folder* (a model's vocabulary)."""
+    return [
+        (str(p.relative_to(folder)), m)
+        for p in folder.rglob("*")
+        if p.is_file()
+        for m in MARKERS
+        if m.encode() in p.read_bytes().lower()
+    ]
+
+
 def assert_erased(settings, expected_others) -> None:
+    import tomllib
+
     state = settings.state_dir
     assert not (state / "erasure.journal.json").exists()
-    assert byte_hits(state) == []
+    assert byte_hits(state) == [] and byte_hits(state.parent / "exports") == []
+    assert marker_hits(state) == [] and marker_hits(state.parent / "exports") == []
+    suggestions = tomllib.loads((state / "themes/suggestions.toml").read_text())["suggestions"]
+    assert [(s["id"], s["terms"], s.get("status"), s["quotes"]) for s in suggestions] == [
+        ("strap-buckle", ["strap", "buckle"], "dismissed", [OTHER_QUOTE]),
+        ("late-delivery", ["delivery", "late"], None, []),
+    ]  # their quotes gone, the suggestions, decisions and others' quotes kept
+    export = (state.parent / "exports/feedback.csv").read_text()
+    assert "Lovely support from the chat team today" in export  # written again, without them
     for db in [settings.work_db, settings.published_db, *settings.snapshots_dir.glob("*.duckdb")]:
         assert value_hits(db) == {}, db
     assert not any(n.lower() in r.lower() for r in archive_records(settings) for n in needles())
@@ -265,6 +334,8 @@ def _held_reader(snapshot: Path) -> subprocess.Popen:
 def _before(settings):
     """The state before the erasure: the target is there, and what everyone else has."""
     assert value_hits(settings.work_db) and byte_hits(settings.state_dir)
+    models = {m for _, m in marker_hits(settings.state_dir / "models")}
+    assert models == set(MARKERS) and byte_hits(settings.state_dir.parent / "exports")
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         from cxtext.ingest.redact import hash_customer_key
 
@@ -416,3 +487,16 @@ def test_a_sigkill_of_cxtext_forget_at_any_moment_is_finished_by_the_next_writer
         assert not list(ws.snapshots_dir.glob(".*.erasing"))
         _forget(ws, Target(customer=KEY))
     assert_erased(ws, expected)
+
+
+def test_an_export_that_cannot_be_written_again_is_named_and_stops_nothing(ws, monkeypatch):
+    import cxtext.report.export as export_module
+    from cxtext.ops.erasure_derived import rewrite_exports
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(export_module, "export_view", refused)
+    failed = rewrite_exports(ws)
+    assert len(failed) == 1 and "feedback.csv: Permission denied" in failed[0]
+    assert "feedback.csv" in (ws.state_dir / "exports.json").read_text()  # still recorded: tried again next time

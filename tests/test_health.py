@@ -206,37 +206,56 @@ def file_hits(root, needles):
     )
 
 
-def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
+def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws, caplog):
+    """Through a nightly run, fitted topic and sentiment models, theme suggestions and an export,
+    the CLI's `forget`, and a later archive re-read: the key, the record ids, the hashed key, the
+    customer's own words and every 20-character run of their texts are in no file of the state
+    folder, no table of either database or any snapshot, no log line (captured, the CLI's output,
+    Prefect's `log` table) and no table of Prefect's database."""
     from cxtext.ingest.redact import hash_customer_key
     from cxtext_flows.nightly import nightly
 
     markers = ["Zorblaxian", "Quixotrumble"]
+    texts = [
+        f"The {markers[0]} strap snapped on day two and the {markers[1]} case cracked.",
+        f"Refund for my {markers[1]} never arrived, awful support, and the {markers[0]} buckle too.",
+    ]
     add_reviews(
         ws,
         "reviews_planted.csv",
-        [
-            ("RFORGET1", "CFORGET42", f"The {markers[0]} strap snapped on day two."),
-            ("RFORGET2", "CFORGET42", f"Refund for my {markers[1]} never arrived, awful support."),
-            ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery."),
-        ],
+        [("RFORGET1", "CFORGET42", texts[0]), ("RFORGET2", "CFORGET42", texts[1]), ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery.")],
     )
     with open(ws / "sample_data/reviews_planted.csv", "a") as handle:  # a malformed row: a reject naming them
         handle.write("RFORGET3,2026-09-30 11:00,broken row with too few fields,CFORGET42\n")
     nightly(config=str(ws / "cxtext.toml"))
+    for command in (["topics", "fit"], ["sentiment", "fit"]):  # models whose vocabularies hold their words
+        fitted = cli(ws, *command)
+        assert fitted.returncode == 0, fitted.stdout + fitted.stderr
     state = ws / "state"
+    (state / "themes").mkdir(exist_ok=True)
+    (state / "themes/suggestions.toml").write_text(
+        f'[[suggestions]]\nid = "strap"\nterms = ["strap"]\nquotes = ["{texts[0]}", "The earbuds are great, fast delivery."]\n'
+    )
+    exported = cli(ws, "export", "feedback_enriched", "--out", str(ws / "exports/all.csv"))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
     with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:
         ids = [r[0] for r in con.execute("SELECT feedback_id FROM feedback WHERE source_record_id LIKE 'RFORGET%'").fetchall()]
         before = con.execute("SELECT count(*) FROM feedback").fetchone()[0]
-    needles = [*markers, "CFORGET42", "RFORGET", hash_customer_key("CFORGET42", "test-salt"), *ids]
+    runs = sorted({t[i : i + 20] for t in texts for i in range(len(t) - 19)})
+    needles = [*markers, "CFORGET42", "RFORGET", hash_customer_key("CFORGET42", "test-salt"), *ids, *runs]
     assert len(ids) == 2
     assert database_hits(state / "cx.duckdb", needles) and file_hits(state / "archive", needles)
     assert "rejects" in database_hits(state / "pipeline.duckdb", ["CFORGET42"])
+    assert {n for _, n in file_hits(state / "models", markers)} == set(markers)  # the topic model's vocabulary
+    assert file_hits(ws / "exports", needles)
 
     done = cli(ws, "forget", "--customer", "cforget42 ")  # keys are matched as the salted hash does: case and spaces aside
     assert done.returncode == 0, done.stdout + done.stderr
     for db in [state / "pipeline.duckdb", state / "cx.duckdb", *(state / "snapshots").glob("*.duckdb")]:
         assert database_hits(db, needles) == {}, db
-    assert file_hits(state, needles) == []
+    assert file_hits(state, needles) == [] and file_hits(ws / "exports", needles) == []
+    assert "The earbuds are great, fast delivery." in (state / "themes/suggestions.toml").read_text()
+    assert "RKEEP1" in (ws / "exports/all.csv").read_text()  # the export, written again without them
     with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == before - 2
         assert con.execute("SELECT count(*) FROM feedback WHERE source_record_id = 'RKEEP1'").fetchone()[0] == 1
@@ -257,8 +276,10 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws):
     from cxtext_flows.backfill import backfill
 
     backfill(config=str(ws / "cxtext.toml"), steps=["reingest", "enrich", "aggregate"])  # the rewritten archive re-reads
-    assert file_hits(state / "archive", needles) == [] and database_hits(state / "pipeline.duckdb", needles) == {}
-    assert prefect_hits(needles) == []
+    assert file_hits(state, needles) == [] and database_hits(state / "pipeline.duckdb", needles) == {}
+    assert prefect_hits(needles) == []  # every table of Prefect's database: flow runs, parameters, logs
+    logs = caplog.text + done.stdout + done.stderr
+    assert [n for n in needles if n.lower() in logs.lower()] == []
 
 
 def prefect_hits(needles):
@@ -287,3 +308,32 @@ def test_forget_one_record(ws):
     assert published_count(ws) == before - 1
     assert file_hits(ws / "state/archive", [f'"id": "{record}"']) == []
     assert "give either" in cli(ws, "forget", "--source", source).stderr
+
+
+def test_retention_deletes_prefect_flow_runs_older_than_prefect_runs_days_with_their_logs(ws):
+    """[retention] prefect_runs_days: the nightly run deletes Prefect's flow runs that started
+    before it (one made 40 days old here, through SQL on Prefect's database), their task runs and
+    logs with them, through Prefect's API; newer runs stay."""
+    import os
+    import sqlite3
+    from datetime import datetime, timedelta
+    from pathlib import Path
+
+    from cxtext_flows.nightly import nightly
+
+    config = ws / "cxtext.toml"
+    config.write_text(config.read_text() + "\n[retention]\nprefect_runs_days = 30\n")
+    path = Path(os.environ["PREFECT_HOME"]) / "prefect.db"
+    with sqlite3.connect(path, timeout=30) as con:
+        old, started = con.execute("SELECT id, start_time FROM flow_run WHERE start_time IS NOT NULL ORDER BY start_time").fetchone()
+        kept = {r for (r,) in con.execute("SELECT id FROM flow_run WHERE id <> ?", [old])}
+        assert con.execute("SELECT count(*) FROM log WHERE flow_run_id = ?", [old]).fetchone()[0] > 0
+        aged = str(datetime.fromisoformat(started) - timedelta(days=40))
+        con.execute("UPDATE flow_run SET start_time = ? WHERE id = ?", [aged, old])
+    summary = nightly(config=str(config))
+    assert summary["retention"]["prefect_runs"] == 1, summary
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as con:
+        left = {r for (r,) in con.execute("SELECT id FROM flow_run")}
+        assert old not in left and kept <= left
+        assert con.execute("SELECT count(*) FROM task_run WHERE flow_run_id = ?", [old]).fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM log WHERE flow_run_id = ?", [old]).fetchone()[0] == 0

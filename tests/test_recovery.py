@@ -1,5 +1,6 @@
 """Recovery and retention: a damaged working database is named by `cxtext check` and restored by
-`cxtext recover --from-snapshot`; a publish always carries the views; [retention] drops old history."""
+`cxtext recover --from-snapshot`, or rebuilt from the archive by `cxtext recover --rebuild`; a
+publish always carries the views; [retention] drops old history."""
 
 from __future__ import annotations
 
@@ -87,6 +88,63 @@ def test_a_damaged_working_database_fails_check_in_one_line_and_is_recovered(tmp
         assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == 2
         assert con.execute("SELECT flow FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()[0] == "recover"
     assert len(list(settings.state_dir.glob("pipeline.duckdb.damaged-*"))) == 1
+
+
+FEEDBACK = "SELECT source, source_record_id, feedback_id, text, title, rating, customer_key, created_at FROM feedback ORDER BY ALL"
+
+
+def _rows(path):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return (
+            con.execute(FEEDBACK).fetchall(),
+            con.execute("SELECT source, reason, raw FROM rejects ORDER BY ALL").fetchall(),
+            con.execute("SELECT count(*) FROM enrichment").fetchone()[0],
+        )
+
+
+@pytest.mark.parametrize("left", ["the analysts' file", "the archive alone"])
+def test_a_damaged_working_database_without_a_snapshot_is_rebuilt_from_the_archive(tmp_path, left):
+    """After an erasure (its tombstones and rewritten archive file), a later delivery and the last
+    publish: the working database is corrupted, no snapshot is kept (nor, in the second case, the
+    analysts' file): `cxtext recover --rebuild` makes the same feedback and rejects again, enriched,
+    and the erased customer does not come back, not even from the landing file that still holds them."""
+    settings = _state(tmp_path)
+    forgot = cli(settings, "forget", "--customer", "C2")
+    assert forgot.returncode == 0, forgot.stdout + forgot.stderr
+    (tmp_path / "landing/reviews-2.csv").write_text(  # ingested after the last publish: in no copy's index
+        "review_id,submitted_at,stars,title,text,customer_id\nR4,2026-09-03 10:00,4,Fine,Comfortable fit all day,C4\n"
+    )
+    ran = cli(settings, "ingest", str(tmp_path / "landing/reviews-2.csv"), "--source", "reviews")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    enriched = cli(settings, "enrich")
+    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    feedback, rejects, n_enriched = _rows(settings.work_db)
+    assert [r[1] for r in feedback] == ["R1", "R4"] and n_enriched == 2
+
+    for snapshot in settings.snapshots_dir.glob("*.duckdb"):
+        snapshot.unlink()
+    if left == "the archive alone":
+        settings.published_db.unlink()
+    with open(settings.work_db, "r+b") as handle:
+        handle.seek(settings.work_db.stat().st_size // 2)
+        handle.write(os.urandom(256 * 1024))
+    assert "recover --rebuild" in cli(settings, "check").stdout
+
+    rebuilt = cli(settings, "recover", "--rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "Traceback" not in rebuilt.stderr and "not read" not in rebuilt.stdout, rebuilt.stdout
+    assert _rows(settings.work_db) == (feedback, rejects, n_enriched)
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM tombstones").fetchone()[0] >= 1
+        assert con.execute("SELECT flow FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()[0] == "recover"
+    from cxtext.ingest.load import ingest_file, scan_landing
+    from cxtext.ops.workspace import open_workspace
+
+    with open_workspace(settings, purpose="test") as workspace:  # the landing files, C2's record still in the first
+        for spec, path in scan_landing(workspace.store, settings).new:
+            ingest_file(workspace.store, settings, path, spec)
+    assert _rows(settings.work_db)[:2] == (feedback, rejects)  # nothing comes back, nothing doubles
+    assert "fail  database" not in cli(settings, "check").stdout
 
 
 def test_retention_drops_old_archive_rejects_and_snapshots_and_keeps_the_newest(tmp_path):

@@ -107,8 +107,9 @@ def forget(
 ) -> None:
     """Right to erasure: remove a customer's feedback (or one record) and all derived from it everywhere, then republish.
 
-    Working database, rejects, archive, every kept snapshot and the report; the audit row (`erasures`)
-    holds a random request id and counts, nothing personal.
+    Working database, rejects, archive, every kept snapshot, the report, theme suggestions, fitted
+    models (refitted) and recorded exports; the audit row (`erasures`) holds a random request id and
+    counts, nothing personal.
     """
     from cxtext.ops.erasure import Target, forget_everywhere
 
@@ -129,6 +130,8 @@ def forget(
     )
     if not removed:
         console.print("nothing matched: check the key (as the source sends it) or the source and record id")
+    for failure in erasure.exports_not_rewritten:
+        err.print(f"warning: a recorded export could not be written again; delete it by hand: {failure}", highlight=False)
 
 
 @app.command()
@@ -237,23 +240,44 @@ def recover(
     from_snapshot: bool = typer.Option(
         False,
         "--from-snapshot",
-        help="Replace the working database by a kept snapshot (required: the only recovery there is).",
+        help="Replace the working database by a kept snapshot.",
+    ),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Make the working database again from the archive's files (no snapshot needed), then enrich it again.",
     ),
     back: int = typer.Option(0, "--back", help="Which snapshot: 0 the newest, 1 the one before, ... (`cxtext publish --list`)."),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
-    """Recover a damaged working database (`cxtext check` says "damaged or truncated") from a kept snapshot.
+    """Recover a damaged working database (`cxtext check` says "damaged or truncated") from a kept snapshot, or rebuild it.
 
-    The damaged file is set aside (`pipeline.duckdb.damaged-<UTC time>`, deleted by the next `cxtext forget`);
-    what was ingested after the snapshot is read again from the landing folders by the next run. See
-    docs/OPERATIONS.md, "Recovery".
+    The damaged file is set aside (`pipeline.duckdb.damaged-<UTC time>`, deleted by the next `cxtext forget`).
+    From a snapshot, what was ingested after it is read again from the landing folders by the next run. A
+    rebuild re-reads every archived file (erased records stay out) and enriches again; `cxtext publish` then
+    publishes it. See docs/OPERATIONS.md, "Recovery".
     """
-    from cxtext.ops.recover import recover_from_snapshot
+    from cxtext.ops.recover import rebuild_from_archive, recover_from_snapshot
 
-    if not from_snapshot:
-        raise CxtextError("say how: `cxtext recover --from-snapshot` (docs/OPERATIONS.md, Recovery)")
+    if from_snapshot == rebuild:
+        raise CxtextError("say how: `cxtext recover --from-snapshot` or `--rebuild` (docs/OPERATIONS.md, Recovery)")
     settings = _settings(config, state_dir)
+    if rebuild:
+        with err.status("rebuilding from the archive…"):
+            rebuilt = rebuild_from_archive(settings)
+        counts = rebuilt.counts
+        console.print(
+            f"rebuilt {settings.work_db} from {counts.get('reingested_files', 0)} archived file(s): "
+            f"{counts.get('reingested_loaded', 0):,} record(s) loaded, {counts.get('enriched', 0):,} enriched; index from "
+            f"{rebuilt.index_from.name if rebuilt.index_from else 'the archive alone'}"
+            + (f"; the damaged file is {rebuilt.aside.name}" if rebuilt.aside else ""),
+            highlight=False,
+        )
+        for path in rebuilt.unread:
+            console.print(f"not read (no single configured source fits it): {path}", highlight=False)
+        console.print("publish it with `cxtext publish`", highlight=False)
+        return
     snapshot, aside = recover_from_snapshot(settings, back)
     console.print(
         f"recovered {settings.work_db} from {snapshot.name}" + (f"; the damaged file is {aside.name}" if aside else ""),

@@ -10,6 +10,7 @@ import typer
 
 from cxtext.cli.app import ConfigOption, StateOption, _settings, app, console, working
 from cxtext.errors import CxtextError
+from cxtext.ops.erasure_derived import record_export
 from cxtext.report.export import FORMATS, Filters, export_view
 from cxtext.store.db import Store
 
@@ -40,7 +41,10 @@ def export(
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:
-    """Export a view of the analysts' file, filtered, to CSV, Parquet or an Excel sheet (the same rows as the view)."""
+    """Export a view of the analysts' file, filtered, to CSV, Parquet or an Excel sheet (the same rows as the view).
+
+    The export is recorded in the state folder: `cxtext forget` writes it again without the customer.
+    """
     settings = _settings(config, state_dir)
     if not settings.published_db.exists():
         raise CxtextError(f"no {settings.published_db} yet: run `cxtext run` first")
@@ -57,4 +61,5 @@ def export(
     target = out or Path(f"{view}.{fmt}")
     with Store.open(settings.published_db, read_only=True) as store, working(f"exporting {view} to {target}"):
         rows = export_view(store, view, target, fmt, filters)
+    record_export(settings, target, view, fmt, {"equal": equal, "since": str(filters.since or ""), "until": str(filters.until or "")})
     console.print(f"wrote {rows:,} row(s) of {view} to {target}", highlight=False)

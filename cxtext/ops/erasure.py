@@ -1,6 +1,7 @@
 """The right to erasure as a journaled operation: remove a customer's feedback (or one source
 record) and everything derived from it from the working database, the archive, every kept
-snapshot, the analysts' file and the report, and keep the erased records out for good.
+snapshot, the analysts' file, the report, theme suggestions, fitted models and recorded exports
+(:mod:`cxtext.ops.erasure_derived`), and keep the erased records out for good.
 
 A journal in the state folder (``erasure.journal.json``: the keyed hash of the key, or the source
 and record id; never the key) is written before anything changes and removed after the last step;
@@ -35,6 +36,7 @@ from cxtext.ingest.redact import hash_customer_key
 from cxtext.ingest.tombstones import id_hash, raw_words
 from cxtext.insights.daily import refresh_daily
 from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
+from cxtext.ops.erasure_derived import refit_models, rewrite_exports, scrub_suggestions
 from cxtext.ops.erasure_files import Match, scrub_archive, sweep_archive
 from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, utcnow
 from cxtext.store.publish import Published, fsync, snapshot_files
@@ -42,6 +44,11 @@ from cxtext.store.schema import PER_FEEDBACK_RESULTS, sql_literal
 from cxtext.store.workspace import Workspace
 
 JOURNAL = "erasure.journal.json"
+#: The erasures' ledger beside the database: the tombstones and the index rows of the archive files
+#: erasures rewrote (the hash each arrived with is no longer their name), so that a rebuild from the
+#: archive (cxtext.ops.recover) keeps erased records out and knows those files even when no readable
+#: copy of the database is left. Salted hashes, paths and source definitions only.
+LEDGER = "erasure.ledger.json"
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class Erasure:
     rows: dict[str, int] = field(default_factory=dict)
     archive_files: int = 0
     snapshots: int = 0
+    exports_not_rewritten: list[str] = field(default_factory=list)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -117,13 +125,16 @@ def _reject_rowids(con: duckdb.DuckDBPyConnection, match: Match, salt: str) -> l
     return ids
 
 
+def _where(match: Match) -> tuple[str, list]:
+    if match.customer_hash:
+        return "customer_key = ?", [match.customer_hash]
+    return "source = ? AND source_record_id = ?", [match.source, match.record_id]
+
+
 def erase_rows(con: duckdb.DuckDBPyConnection, match: Match, salt: str) -> tuple[dict[str, int], list[tuple]]:
     """Delete the target's feedback, what derives from it and its rejects. Returns the rows removed
     per table and the tombstones of the feedback's ids."""
-    if match.customer_hash:
-        where, params = "customer_key = ?", [match.customer_hash]
-    else:
-        where, params = "source = ? AND source_record_id = ?", [match.source, match.record_id]
+    where, params = _where(match)
     found = con.execute(f"SELECT feedback_id, source, source_record_id FROM feedback WHERE {where}", params).fetchall()
     stones = [(source, id_hash(source, rid, salt), None) for _, source, rid in found if rid]
     counts: dict[str, int] = {}
@@ -253,6 +264,9 @@ def _erase_working(store: Store, settings: Settings, match: Match, erasure_id: s
     the rewritten files (written before, beside the old ones), the tombstones recorded. Then the old
     files and any stray copy are swept away."""
     salt = settings.salt()
+    where, params = _where(match)
+    found = store.execute(f"SELECT feedback_id, source_record_id, text FROM feedback WHERE {where}", params)
+    scrub_suggestions(settings, [t for *_, t in found if t], [i for f in found for i in f[:2] if i])
     rewrites, file_stones = scrub_archive(store, settings, match)
     with store.transaction():
         counts, row_stones = erase_rows(store.con, match, salt)
@@ -266,10 +280,27 @@ def _erase_working(store: Store, settings: Settings, match: Match, erasure_id: s
         for stone in dict.fromkeys(file_stones + row_stones):
             if stone not in known:
                 store.execute("INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)", [*stone, erasure_id, now])
+    write_ledger(store, settings)
     sweep_archive(store, settings)
     for damaged in settings.state_dir.glob(f"{settings.work_db.name}.damaged-*"):  # set aside by `cxtext recover`
         damaged.unlink()
     return counts, len(rewrites)
+
+
+def write_ledger(store: Store, settings: Settings) -> None:
+    """The erasures' ledger (LEDGER), written whole and atomically after each erasure's transaction."""
+    stones = store.execute("SELECT source, id_hash, content_hash, erasure_id, erased_at FROM tombstones ORDER BY ALL")
+    columns = [c for (c,) in store.execute("SELECT name FROM pragma_table_info('archived_files')")]
+    rewritten = store.execute(
+        "SELECT * FROM archived_files WHERE archive_path IS NOT NULL AND NOT contains(archive_path, file_sha256) ORDER BY ALL"
+    )
+    ledger = {"tombstones": stones, "rewritten": [dict(zip(columns, row)) for row in rewritten]}
+    path = settings.state_dir / LEDGER
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(ledger, default=str) + "\n")
+    fsync(tmp)
+    os.replace(tmp, path)
+    fsync(settings.state_dir)
 
 
 def _erase(workspace: Workspace, journal: dict) -> tuple[Erasure, Published]:
@@ -278,10 +309,16 @@ def _erase(workspace: Workspace, journal: dict) -> tuple[Erasure, Published]:
     match = Match(**journal["match"])
     erasure = Erasure(journal["erasure_id"], journal.get("rows") or {}, journal.get("archive_files", 0))
     with workspace.run("forget", {"by": journal["kind"]}, where="see the command's output; any writer finishes it") as run:
+        where, params = _where(match)
+        if not journal.get("refit") and store.scalar(f"SELECT count(*) FROM feedback WHERE {where}", params):
+            journal = journal | {"refit": True}  # noted before the rows go: a kill after it still refits
+            _write_journal(settings, journal)
         counts, files = _erase_working(store, settings, match, erasure.erasure_id)
         erasure.rows = {t: erasure.rows.get(t, 0) + n for t, n in counts.items()}
         erasure.archive_files += files
         _write_journal(settings, journal | {"rows": erasure.rows, "archive_files": erasure.archive_files})
+        if journal.get("refit"):  # their words are in the fitted models' vocabularies
+            refit_models(store, settings)
         refresh_aggregates(store, settings)
         erasure.snapshots = erase_snapshots(store, settings, match)
         with store.released():
@@ -304,6 +341,7 @@ def _erase(workspace: Workspace, journal: dict) -> tuple[Erasure, Published]:
         )
         run.complete(store)
     _rewrite_report(settings)
+    erasure.exports_not_rewritten = rewrite_exports(settings)
     (settings.state_dir / JOURNAL).unlink()
     fsync(settings.state_dir)
     return erasure, published

@@ -56,7 +56,7 @@ def damaged(exc: Exception, path) -> DatabaseDamaged | None:
         return None
     return DatabaseDamaged(
         f"{Path(str(path)).name} is damaged or truncated ({message[:160]}); restore it with "
-        "`cxtext recover --from-snapshot` (docs/OPERATIONS.md, Recovery)"
+        "`cxtext recover --from-snapshot`, or with none `cxtext recover --rebuild` (docs/OPERATIONS.md, Recovery)"
     )
 
 
