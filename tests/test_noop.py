@@ -57,6 +57,7 @@ def test_enrich_and_backfill_dry_run_with_nothing_to_do_load_no_model_nor_spacy(
     assert subprocess.run([sys.executable, "-m", "cxtext.cli", *ingest], cwd=tmp_path, capture_output=True).returncode == 0
     first, heavy = cxtext_listing("enrich", cwd=tmp_path)
     assert "enriched 260 of 260" in first.stdout and {"spacy", "sklearn"} <= set(heavy)
+    assert "enriching new, edited and stale feedback..." in first.stderr  # not a terminal: a line, not a bar
     assert list((tmp_path / "state/models/topics").glob("topics-*/model.joblib")), "a topic model was fitted"
     again, heavy = cxtext_listing("enrich", cwd=tmp_path)
     assert "enriched 0 of 0" in again.stdout and heavy == [], heavy
