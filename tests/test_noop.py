@@ -57,6 +57,7 @@ def test_enrich_and_backfill_dry_run_with_nothing_to_do_load_no_model_nor_spacy(
     assert subprocess.run([sys.executable, "-m", "cxtext.cli", *ingest], cwd=tmp_path, capture_output=True).returncode == 0
     first, heavy = cxtext_listing("enrich", cwd=tmp_path)
     assert "enriched 260 of 260" in first.stdout and {"spacy", "sklearn"} <= set(heavy)
+    assert "enriching new, edited and stale feedback..." in first.stderr  # not a terminal: a line, not a bar
     assert list((tmp_path / "state/models/topics").glob("topics-*/model.joblib")), "a topic model was fitted"
     again, heavy = cxtext_listing("enrich", cwd=tmp_path)
     assert "enriched 0 of 0" in again.stdout and heavy == [], heavy
@@ -64,3 +65,14 @@ def test_enrich_and_backfill_dry_run_with_nothing_to_do_load_no_model_nor_spacy(
     assert "backfill (dry run)" in plan.stdout and heavy == [], heavy
     # the plan counts what enrich would do: nothing
     assert "missing" not in plan.stdout and "new_version" not in plan.stdout, plan.stdout
+
+
+def test_a_no_op_enrich_of_a_folder_too_small_for_topics_loads_nothing_heavy(tmp_path):
+    write_config(tmp_path)
+    data = tmp_path / "reviews.csv"
+    _varied_reviews(data, n=20)
+    ingest = ("ingest", str(data), "--kind", "review", "--source", "reviews", "--map", "text=body,created_at=at,source_id=id")
+    assert subprocess.run([sys.executable, "-m", "cxtext.cli", *ingest], cwd=tmp_path, capture_output=True).returncode == 0
+    assert "enriched 20 of 20" in cxtext_listing("enrich", cwd=tmp_path)[0].stdout
+    again, heavy = cxtext_listing("enrich", cwd=tmp_path)
+    assert "enriched 0 of 0" in again.stdout and heavy == [], heavy

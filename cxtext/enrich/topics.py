@@ -39,16 +39,16 @@ def fit_topic_model(store: Store, settings: Settings, *, n_topics: int | None = 
     the previous model's matching topics, save it as the current one. None with fewer than
     MIN_TOPIC_DOCS feedback, or when they are too alike to split (one file of identical texts
     must not stop every nightly run: the model is fitted once the feedback varies)."""
-    from cxtext.errors import TooAlike
-    from cxtext.text.topic_files import load_current, save_model
-    from cxtext.text.topics import TopicModel
-
     rows = store.execute(
         "SELECT feedback_id, kind, text, text_hash, created_at FROM feedback ORDER BY created_at DESC, feedback_id LIMIT ?",
         [settings.topic_sample_size],
     )
     if len(rows) < MIN_TOPIC_DOCS:
-        return None
+        return None  # before importing scikit-learn: a small state folder's runs stay light
+    from cxtext.errors import TooAlike
+    from cxtext.text.topic_files import load_current, save_model
+    from cxtext.text.topics import TopicModel
+
     docs = [lemma_text(doc) for doc in load_nlp().pipe((clean_text(r[2], kind=r[1]).text for r in rows), batch_size=256)]
     try:
         model = TopicModel(

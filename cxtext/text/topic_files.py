@@ -94,11 +94,11 @@ def set_current(directory: Path, version: str) -> None:
 def load_current(directory: Path) -> TopicModel | None:
     """The model ``directory/CURRENT`` points at, with ``version_`` set; None when there is
     none or it was saved with other library versions (the caller refits; the reason is logged)."""
-    import joblib
-
     meta = current_meta(directory)
     if meta is None:
         return None
+    import joblib
+
     model = joblib.load(Path(directory) / meta["version"] / MODEL_FILE)
     model.version_ = meta["version"]
     return model
