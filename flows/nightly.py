@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from cxtext.config import Settings, SourceSpec, load_settings
+from cxtext.enrich.discovery import refresh_if_due, suggestions_path
 from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
@@ -66,6 +67,17 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
         budget=None if budget < 0 else budget,
         on_progress=lambda p: logger.info("enrich: %s", p),
     )
+    if refresh_if_due(store, settings):  # new or changed discovered themes: tag with them too
+        logger.info("theme suggestions refreshed (%s): re-tagging with them", suggestions_path(settings))
+        again = enrich(
+            store,
+            settings,
+            selection=Selection(timezone=settings.reporting_timezone),
+            budget=None if budget < 0 else budget,
+            on_progress=lambda p: logger.info("enrich: %s", p),
+        )
+        result.enriched, result.mentions, result.left = result.enriched + again.enriched, again.mentions, again.left
+        result.versions, result.topics_reassigned = again.versions, result.topics_reassigned + again.topics_reassigned
     logger.info(
         "enrichment: %d stale %s, %d enriched, %d topic assignments renewed, %d theme mentions, %.1f s%s",
         result.stale,

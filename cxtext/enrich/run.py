@@ -24,12 +24,13 @@ import pyarrow.compute as pc
 
 from cxtext.config import Settings
 from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, current_versions
+from cxtext.enrich.discovery import DISCOVERED_LAYER, load_suggestions_table, taxonomy_layers
 from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.parallel import executor
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
-from cxtext.text.taxonomy import ThemeTagger, read_layers, settings_layers, tagger_from_layers
+from cxtext.text.taxonomy import ThemeTagger, tagger_from_layers
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def enrich(
     The caller holds the writer lock.
     """
     clock = time.perf_counter()
-    layers = read_layers(settings_layers(settings))  # read once: the workers get the same bytes
+    layers = taxonomy_layers(settings)  # read once: the workers get the same bytes; suggestions included
     tagger = tagger_from_layers(layers)
     topic_model, fitted = ensure_topic_model(store, settings)
     learned = load_models(settings)
@@ -199,6 +200,7 @@ def enrich(
     result.left = len(todo) - len(selected)
     with store.transaction():
         write_taxonomy(store, tagger)
+        load_suggestions_table(store, settings)
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
     chunks = day_chunks(selected, settings.enrich_chunk_rows)
@@ -342,6 +344,7 @@ def write_taxonomy(store: Store, tagger: ThemeTagger) -> None:
                     "stage": t.stage,
                     "description": t.description,
                     "taxonomy_version": taxonomy.version,
+                    "discovered": t.layer == DISCOVERED_LAYER,
                 }
                 for t in taxonomy.themes
             ]

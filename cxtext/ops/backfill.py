@@ -149,11 +149,12 @@ def resume_point(store: Store, request: BackfillRequest) -> tuple[int, datetime]
 
 def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_before: datetime | None = None) -> list[StepPlan]:
     """How many records each step would recompute and why, without writing anything."""
-    from cxtext.text.taxonomy import get_tagger, settings_layers
+    from cxtext.enrich.discovery import taxonomy_layers
+    from cxtext.text.taxonomy import tagger_from_layers
     from cxtext.text.topic_files import load_current
 
     model = load_current(settings.topic_models_dir)
-    versions = current_versions(get_tagger(settings_layers(settings)), model, settings.languages)
+    versions = current_versions(tagger_from_layers(taxonomy_layers(settings)), model, settings.languages)
     todo = pending(store, versions, request.selection(settings, forced_before))
     plans = []
     for step in request.steps:
