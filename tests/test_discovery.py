@@ -106,6 +106,11 @@ def test_suggest_accept_run(store, tagged):
     stages = store.execute("SELECT top_pain_themes, top_pain_discovered FROM stage_summary WHERE stage = ?", [stage])
     assert ("discovered_pool_closed", True) in zip(*stages[0])
 
+    from cxtext.report.html import build_report
+
+    html = build_report(store)  # the report labels it, and lists the suggestions
+    assert "Pool closed (discovered)" in html and "discovered_pool_closed</code>" in html
+
     # A dry run changes nothing; accepting (renamed, re-staged) moves it into the user's file.
     target, themes, before, after = accept(settings, ["discovered_pool_closed"], name="Pool closures", write=False)
     assert not target.exists() and suggestions_path(settings).read_text() == text
