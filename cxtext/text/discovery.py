@@ -2,15 +2,15 @@
 
 Pure (no storage): given the uncovered feedback (text, whether it reads negative, its topic), it
 finds pairs of content words that stand together in a sentence ("lost ... luggage", "flight ...
-delayed"), keyed by their lemmas in either order, counts the feedback each pair is in (negative
-feedback first), and grows candidates greedily: the pair in most negative feedback seeds a
-candidate; pairs that share one of its words and whose feedback falls mostly in the same topic join
+delayed", at most one word apart), keyed by their lemmas in either order, counts the feedback each pair is in (negative
+feedback first), and grows candidates greedily: the pair in most negative feedback (and mostly
+negative) seeds a candidate; pairs that share one of its words and whose feedback falls mostly in the same topic join
 it ("lost bag" joins "lost luggage"; "cancelled flight" does not join "delayed flight": another
 topic). A pair mostly inside an earlier candidate's feedback adds nothing and is skipped.
 
 Each candidate has a readable name (the most frequent way customers wrote its seed pair, as
 written), token patterns in the taxonomy's own format (docs/TAXONOMY.md: a lemma, a gap of at
-most two words, a lemma) that the tagger then matches exactly as counted here, a journey stage
+most one word, a lemma) that the tagger then matches exactly as counted here, a journey stage
 suggested by the stage cue words of its feedback, its volume, share negative and three quotes.
 """
 
@@ -25,8 +25,13 @@ from spacy.attrs import IS_ALPHA, IS_PUNCT, LEMMA, LOWER
 
 from cxtext.text.nlp import clean_text, load_nlp, sentences
 
-#: Words between the two words of a pair (the patterns' gap): "lost my luggage".
-MAX_GAP = 2
+#: Words between the two words of a pair (the patterns' gap): "lost my luggage", "pool was closed".
+MAX_GAP = 1
+#: Words that join two separate things: never in a pair's gap ("email and problem").
+JOINERS = frozenset({"and", "or", "but", "nor", "&", "plus", "then"})
+#: A candidate is seeded only by a pair at least this share of whose feedback reads negative (what
+#: hurts first; product names, mostly neutral, stay out), and found in this many of it at least.
+MIN_SEED_NEGATIVE = 0.5
 #: Patterns a candidate keeps (its strongest pairs).
 MAX_PATTERNS = 6
 #: A pair whose feedback is at least this share inside an earlier candidate's adds nothing.
@@ -61,11 +66,11 @@ STAGE_CUES: dict[str, frozenset[str]] = {
     ),
     "usage": frozenset(
         "flight seat room bed stay food meal drink wifi app screen battery signal outage speed feature quality crew cabin "
-        "service transfer card device update bug crash".split()
+        "transfer card device update bug crash connect disconnect connection bluetooth sound volume broken freeze".split()
     ),
     "support": frozenset(
         "call phone agent representative rep hold chat support helpline ticket complaint manager reply respond response "
-        "answer contact email desk staff rebook claim".split()
+        "answer contact email desk rebook claim".split()
     ),
     "loyalty": frozenset(
         "refund bill billing charge fee cancel cancellation renew renewal subscription compensation voucher loyalty "
@@ -138,7 +143,7 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], lis
                 if not _content(lo, le, alpha, stop_words):
                     continue
                 for j in range(i + 1, min(sent.end, i + 2 + MAX_GAP)):
-                    if words[j - 1][3] and j - 1 > i:  # the gap does not cross punctuation
+                    if j - 1 > i and (words[j - 1][3] or words[j - 1][0] in JOINERS):  # nor punctuation, nor "and"
                         break
                     lo2, le2, alpha2, _ = words[j]
                     if le2 == le or not _content(lo2, le2, alpha2, stop_words):
@@ -186,6 +191,8 @@ def suggest(
         if len(candidates) >= max_candidates:
             break
         if key in used or any(len(seed.docs & c.feedback_ids) >= REDUNDANT * len(seed.docs) for c in candidates):
+            continue
+        if len(seed.negative) < MIN_SEED_NEGATIVE * len(seed.docs):
             continue
         topic, share = _main_topic(seed.docs, items)
         members = [(key, seed)]
