@@ -126,3 +126,43 @@ def test_suggest_accept_run(store, tagged):
         dismiss(settings, rest[:1])
         assert refresh_if_due(store, settings, now=datetime(2030, 1, 1)) in (True, False)
         assert rest[0] not in {s["id"] for s in read_suggestions(settings)["suggestions"]}
+
+
+@pytest.mark.slow
+def test_the_readme_path_run_suggest_accept_run(tmp_path):
+    """As the README shows it, through the command: a run tags the uncovered problem as a
+    discovered theme; `themes suggest` keeps its id; `themes accept --dry-run` shows the gain and
+    changes nothing; `themes accept` and the next run make it the user's own theme."""
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from tests.conftest import REVIEWS_SOURCE, write_config
+
+    (tmp_path / "landing").mkdir()
+    config = write_config(tmp_path, REVIEWS_SOURCE, taxonomy_packs=["core"])
+    (tmp_path / "landing/reviews.csv").write_text(REVIEW_HEADER + "\n".join(_rows()) + "\n")
+
+    def cxtext(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "cxtext.cli", *args, "--config", str(config)], capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode in (0, 3), done.stdout + done.stderr  # 3: a health check failed, the run published
+        return done.stdout
+
+    def pain() -> dict:
+        with duckdb.connect(str(tmp_path / "state/cx.duckdb"), read_only=True) as con:
+            return dict(con.execute("SELECT theme, discovered FROM pain_points WHERE period = 'all'").fetchall())
+
+    cxtext("run")
+    assert pain()["discovered_pool_closed"] is True
+    assert "discovered_pool_closed" in cxtext("themes", "suggest")
+    dry = cxtext("themes", "accept", "discovered_pool_closed", "--name", "Pool closures", "--dry-run")
+    assert "pool_closures" in dry and "+32" in dry and "nothing changed" in dry
+    assert not (tmp_path / "state/themes/accepted.toml").exists()
+    accepted = cxtext("themes", "accept", "discovered_pool_closed", "--name", "Pool closures")
+    assert "accepted.toml" in accepted and "no taxonomy file was configured" in accepted
+    cxtext("run")
+    after = pain()
+    assert after["pool_closures"] is False and "discovered_pool_closed" not in after

@@ -28,6 +28,7 @@ from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import arrow_schema
 from cxtext.text.discovery import Candidate, Item, slug, suggest
 from cxtext.text.taxonomy import STAGE_IDS, layer_paths, parse_layers, read_layers, tagger_from_layers
+from cxtext.text.theme_patterns import literal_words
 
 #: The name of the taxonomy layer made of the suggestions.
 DISCOVERED_LAYER = "discovered"
@@ -173,9 +174,11 @@ def suggest_themes(store: Store, settings: Settings, *, now: datetime | None = N
     dismissed_ids, dismissed_keys = _retired(data)
     previous = {s["id"]: s for s in data["suggestions"]}
     known = {tuple(s["keys"][0]): s["id"] for s in data["suggestions"] if s.get("keys")}
-    curated = {t.id for t in tagger_from_layers(taxonomy_layers(settings, {"suggestions": []})).taxonomy.themes}
+    themes = tagger_from_layers(taxonomy_layers(settings, {"suggestions": []})).taxonomy.themes
+    curated = {t.id for t in themes}
     candidates = suggest(
         items,
+        curated=[literal_words(t.phrases, [p.tokens for p in t.patterns]) for t in themes],
         min_volume=settings.themes.min_volume,
         max_candidates=settings.themes.max_suggestions,
         taken_ids=frozenset(curated | dismissed_ids),

@@ -174,13 +174,20 @@ def suggest(
     taken_ids: frozenset[str] = frozenset(),
     excluded_keys: frozenset[tuple[str, str]] = frozenset(),
     known: dict[tuple[str, str], str] | None = None,
+    curated: Sequence[frozenset[str]] = (),
 ) -> list[Candidate]:
     """Candidate themes in *items*, most negative feedback first. *excluded_keys*: lemma pairs
     never to suggest again (dismissed ones); *known*: pair -> id of an earlier suggestion, which a
-    candidate seeded by that pair keeps; *taken_ids*: ids a new candidate must not take."""
+    candidate seeded by that pair keeps; *taken_ids*: ids a new candidate must not take;
+    *curated*: the words each curated theme names: a pair both of whose words one theme names
+    is that theme where its guards or a negation declined it ("no customer service"), not news."""
     pairs, lemmas_of = find_pairs(items)
     ranked = sorted(
-        ((key, p) for key, p in pairs.items() if len(p.docs) >= min_volume and key not in excluded_keys),
+        (
+            (key, p)
+            for key, p in pairs.items()
+            if len(p.docs) >= min_volume and key not in excluded_keys and not any(set(key) <= words for words in curated)
+        ),
         key=lambda kp: (-len(kp[1].negative), -len(kp[1].docs), kp[0]),
     )
     known = known or {}
