@@ -76,8 +76,7 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
             budget=None if budget < 0 else budget,
             on_progress=lambda p: logger.info("enrich: %s", p),
         )
-        result.enriched, result.mentions, result.left = result.enriched + again.enriched, again.mentions, again.left
-        result.versions, result.topics_reassigned = again.versions, result.topics_reassigned + again.topics_reassigned
+        result.retagged, result.mentions, result.left, result.versions = again.enriched, again.mentions, again.left, again.versions
     logger.info(
         "enrichment: %d stale %s, %d enriched, %d topic assignments renewed, %d theme mentions, %.1f s%s",
         result.stale,
@@ -161,6 +160,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 stale_reasons=enriched.reasons,
                 stale_left=enriched.left,
                 theme_mentions=enriched.mentions,
+                retagged_with_suggestions=enriched.retagged,
             )
             run.versions = enriched.versions.as_dict()
             daily = aggregate_task(store, settings)
@@ -169,6 +169,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 and counts["files_failed"] == 0
                 and enriched.enriched == 0
                 and enriched.topics_reassigned == 0
+            and enriched.retagged == 0
                 and daily.recomputed == 0
                 and settings.published_db.exists()
                 and nothing_since_last_publish(store, run.run_id)

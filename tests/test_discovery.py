@@ -90,6 +90,9 @@ def test_suggest_accept_run(store, tagged):
     settings = tagged
     assert "discovered_pool_closed" not in _pain(store, settings)
     assert refresh_if_due(store, settings)  # no suggestions yet: due; the discovered layer changed
+    # Only the feedback the new theme can match waits for re-tagging: the 8 without "pool" keep theirs.
+    current = "SELECT count(*) FROM enrichment WHERE taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')"
+    assert store.scalar(current) == 8
     assert not refresh_if_due(store, settings)  # a week has not passed
     text = suggestions_path(settings).read_text()
     data = tomllib.loads(text)
@@ -123,7 +126,7 @@ def test_suggest_accept_run(store, tagged):
     # Dismissed suggestions never return, whatever a refresh finds.
     rest = [s["id"] for s in read_suggestions(settings)["suggestions"]]
     if rest:
-        dismiss(settings, rest[:1])
+        dismiss(store, settings, rest[:1])
         assert refresh_if_due(store, settings, now=datetime(2030, 1, 1)) in (True, False)
         assert rest[0] not in {s["id"] for s in read_suggestions(settings)["suggestions"]}
 
@@ -166,3 +169,13 @@ def test_the_readme_path_run_suggest_accept_run(tmp_path):
     cxtext("run")
     after = pain()
     assert after["pool_closures"] is False and "discovered_pool_closed" not in after
+
+
+def test_topic_labels_read_as_customers_wrote_them():
+    from types import SimpleNamespace
+
+    from cxtext.text.topics import readable_labels
+
+    model = SimpleNamespace(top_terms_={0: ["unite", "doe", "delay flight"]}, labels_={})
+    readable_labels(model, {"unite": "united", "doe": "does", "delay": "delayed"}, frozenset({"does"}))
+    assert model.labels_[0] == "united · delayed flight"

@@ -96,6 +96,6 @@ def themes_dismiss(
     from cxtext.enrich.discovery import dismiss
 
     settings = _settings(config, state_dir)
-    with open_workspace(settings, purpose="cxtext themes dismiss"):
-        dropped = dismiss(settings, ids)
+    with open_workspace(settings, purpose="cxtext themes dismiss") as workspace:
+        dropped = dismiss(workspace.store, settings, ids)
     console.print(f"dismissed {', '.join(s['id'] for s in dropped)}; the next run untags the feedback")

@@ -15,6 +15,7 @@ taxonomy layer, ``discovered``, after the packs and the user's files, whose them
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections import Counter
 from datetime import datetime, timedelta
@@ -191,9 +192,57 @@ def suggest_themes(store: Store, settings: Settings, *, now: datetime | None = N
     order = ["generated_at", "uncovered", "suggestions", "dismissed"]
     data = {k: data[k] for k in order if k in data} | {k: v for k, v in data.items() if k not in order}
     parse_layers([layer for layer in taxonomy_layers(settings, data)])  # the patterns load as any taxonomy's
+    before = read_suggestions(settings)
     write_suggestions(settings, data)
     load_suggestions_table(store, settings, data)
+    spare_unaffected(store, settings, before, data)
     return data["suggestions"], len(items)
+
+
+def spare_unaffected(store: Store, settings: Settings, before: dict, after: dict) -> int:
+    """When only the suggestions changed (from *before* to *after*), the feedback that no added,
+    changed or removed discovered theme can match keeps its analysis: its enrichment rows take the
+    new taxonomy version, so the next run re-analyses only the rest. "Can match": its text holds
+    a written form of a word one of their patterns names (a substring test, so a superset), or it
+    has a mention of a changed or removed one. How many were spared (0 when the last run applied
+    another taxonomy than *before*'s, or discovered themes are not tagged)."""
+    if not settings.themes.tag_discovered:
+        return 0
+    from cxtext.text.nlp import lemma_table
+    from cxtext.text.taxonomy import layers_version
+
+    base = read_layers(layer_paths(settings.taxonomy_packs, user_files(settings)))
+    old_layer, new_layer = discovered_layer(before), discovered_layer(after)
+    old_version = layers_version(base + ((old_layer,) if old_layer else ()))
+    new_version = layers_version(base + ((new_layer,) if new_layer else ()))
+    if old_version == new_version or store.scalar("SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version'") != old_version:
+        return 0
+    old = {s["id"]: _theme_table(s) for s in before["suggestions"]}
+    new = {s["id"]: _theme_table(s) for s in after["suggestions"]}
+    changed = sorted(i for i in old.keys() | new.keys() if old.get(i) != new.get(i))
+    words = {
+        str(w).lower()
+        for i in changed
+        if i in new
+        for pattern in new[i]["patterns"]
+        for token in pattern
+        for key, value in token.items()
+        if key in ("LEMMA", "LOWER", "ORTH")
+        for w in (value.get("IN", []) if isinstance(value, dict) else [value])
+    }
+    forms = set(words) | {form.lower() for form, lemma in lemma_table().items() if lemma.lower() in words}
+    pattern = "|".join(sorted(re.escape(f) for f in forms)) or "(?!)"
+    before_count = store.scalar("SELECT count(*) FROM enrichment WHERE taxonomy_version = ?", [old_version])
+    store.execute(
+        "UPDATE enrichment SET taxonomy_version = ? FROM feedback f "
+        "WHERE f.feedback_id = enrichment.feedback_id AND enrichment.taxonomy_version = ? "
+        "AND enrichment.text_hash = f.text_hash AND NOT regexp_matches(lower(f.text), ?) "
+        "AND NOT EXISTS (SELECT 1 FROM theme_mentions m WHERE m.feedback_id = enrichment.feedback_id "
+        "    AND m.theme IN (SELECT unnest(?::VARCHAR[])))",
+        [new_version, old_version, pattern, changed],
+    )
+    store.set_meta("taxonomy_version", new_version)
+    return before_count - store.scalar("SELECT count(*) FROM enrichment WHERE taxonomy_version = ?", [old_version])
 
 
 def _as_row(c: Candidate, before: dict | None) -> dict:
@@ -264,13 +313,16 @@ def _pick(data: dict, ids: list[str]) -> list[dict]:
     return [by_id[i] for i in ids]
 
 
-def dismiss(settings: Settings, ids: list[str]) -> list[dict]:
-    """Drop suggestions for good: their ids and word pairs never come back."""
+def dismiss(store: Store, settings: Settings, ids: list[str]) -> list[dict]:
+    """Drop suggestions for good: their ids and word pairs never come back; the next run re-tags
+    only the feedback they could match."""
+    before = read_suggestions(settings)
     data = read_suggestions(settings)
     chosen = _pick(data, ids)
     data["suggestions"] = [s for s in data["suggestions"] if s["id"] not in ids]
     data["dismissed"] += [{"id": s["id"], "name": s["name"], "keys": s.get("keys", []), "reason": "dismissed"} for s in chosen]
     write_suggestions(settings, data)
+    spare_unaffected(store, settings, before, data)
     return chosen
 
 

@@ -87,6 +87,7 @@ class EnrichResult:
     reasons: dict[str, int] = field(default_factory=dict)
     topic_model_fitted: bool = False
     executor: str = "none"
+    retagged: int = 0  # feedback re-tagged after the theme suggestions changed (the nightly run)
 
     @property
     def rewritten(self) -> int:

@@ -52,7 +52,7 @@ TABLES: tuple[Table, ...] = (
             C(
                 "counts",
                 "JSON",
-                "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed; enriched, topics_reassigned, stale_reasons and stale_left (stale rows left over the budget); for a backfill rewritten and chunks.",
+                "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed; enriched, topics_reassigned, stale_reasons and stale_left (stale rows left over the budget), retagged_with_suggestions (re-tagged after the theme suggestions changed); for a backfill rewritten and chunks.",
             ),
             C(
                 "error",
