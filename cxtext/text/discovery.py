@@ -49,7 +49,9 @@ GENERIC = frozenset(
     anything everything nothing year years hour hours minute minutes month months morning night
     dm fyi amp via http https www com yes yeah hey hi hello wow omg seriously literally actually
     come look use try work give take let keep put see feel seem""".split()
-)
+) | {"xx", "xxx", "xxxx", "xxxxx"}  # redaction marks (a data set's own: the complaints' "XXXX")
+#: cxtext's own redaction placeholders ([EMAIL], [PHONE]...) are words too once tokenised.
+PLACEHOLDERS = frozenset({"email", "iban", "card", "ip", "phone", "handle", "ssn"})
 #: Words that suggest a journey stage (lemmas), after ../shared/docs/DOMAIN.md's stage table and
 #: its readings for retail, travel, banking, telecom and software.
 STAGE_CUES: dict[str, frozenset[str]] = {
@@ -121,7 +123,14 @@ def slug(text: str) -> str:
 
 
 def _content(lower: str, lemma: str, alpha: bool, stop_words) -> bool:
-    return alpha and len(lower) >= 3 and lower not in stop_words and lemma not in stop_words and lemma not in GENERIC and lower not in GENERIC
+    return (
+        alpha
+        and len(lower) >= 3
+        and lower not in stop_words
+        and lemma not in stop_words
+        and lemma not in GENERIC
+        and lower not in GENERIC
+    )
 
 
 def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], list]:
@@ -136,6 +145,9 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], lis
     for index, doc in enumerate(nlp.pipe(texts, batch_size=256)):
         rows = doc.to_array([LOWER, LEMMA, IS_ALPHA, IS_PUNCT]).tolist()
         words = [(strings[lo], strings[le], bool(a), bool(p)) for lo, le, a, p in rows]
+        for i in range(1, len(words) - 1):  # "[EMAIL]": a redaction, not a word
+            if words[i][0] in PLACEHOLDERS and words[i - 1][0] == "[" and words[i + 1][0] == "]":
+                words[i] = ("[" + words[i][0] + "]", words[i][1], False, True)
         lemmas_of.append({le for _, le, a, _ in words if a})
         for sent in sentences(doc):
             for i in range(sent.start, sent.end):
@@ -191,6 +203,9 @@ def suggest(
         key=lambda kp: (-len(kp[1].negative), -len(kp[1].docs), kp[0]),
     )
     known = known or {}
+    cues = frozenset().union(*STAGE_CUES.values())
+    background = Counter(w for lemmas in lemmas_of for w in lemmas & cues)  # how common each cue is anyway
+    background["_docs"] = len(lemmas_of)
     used: set[tuple[str, str]] = set()
     candidates: list[Candidate] = []
     ids = set(taken_ids)
@@ -214,7 +229,7 @@ def suggest(
             members.append((other, pair))
         used.update(k for k, _ in members)
         docs = set().union(*(p.docs for _, p in members))
-        candidate = _candidate(members, docs, items, lemmas_of, known.get(key), ids)
+        candidate = _candidate(members, docs, items, lemmas_of, known.get(key), ids, background)
         ids.add(candidate.id)
         candidate.feedback_ids = docs  # positions, turned into ids below
         candidates.append(candidate)
@@ -223,7 +238,9 @@ def suggest(
     return candidates
 
 
-def _candidate(members, docs: set[int], items: Sequence[Item], lemmas_of, known_id: str | None, ids: set[str]) -> Candidate:
+def _candidate(
+    members, docs: set[int], items: Sequence[Item], lemmas_of, known_id: str | None, ids: set[str], background: Counter
+) -> Candidate:
     seed = members[0][1]
     name = seed.surfaces.most_common(1)[0][0]
     candidate_id = known_id or _free_id(f"discovered_{slug(name)}", ids)
@@ -233,7 +250,7 @@ def _candidate(members, docs: set[int], items: Sequence[Item], lemmas_of, known_
         for (first, second), count in pair.orders.most_common():
             if count >= 0.2 * total:
                 patterns.append([{"LEMMA": first}, {"OP": f"{{0,{MAX_GAP}}}"}, {"LEMMA": second}])
-    stage, cues = suggest_stage([lemmas_of[d] for d in docs], {w for key, _ in members for w in key})
+    stage, cues = suggest_stage([lemmas_of[d] for d in docs], {w for key, _ in members for w in key}, background)
     negative = [d for d in docs if items[d].negative]
     quote_pool = sorted(negative or docs)
     quotes: list[str] = []
@@ -263,14 +280,22 @@ def _free_id(wanted: str, ids: set[str]) -> str:
     return candidate
 
 
-def suggest_stage(doc_lemmas: Sequence[set[str]], own: set[str]) -> tuple[str, list[str]]:
-    """The stage whose cue words stand in most of the feedback (the candidate's own words count
-    three times), and those words, most frequent first; 'usage' when no cue is found."""
+def suggest_stage(doc_lemmas: Sequence[set[str]], own: set[str], background: Counter | None = None) -> tuple[str, list[str]]:
+    """The stage whose cue words stand in the candidate's feedback more than in the rest (count
+    minus what the *background* rate predicts: "buy" in every review suggests nothing), its own
+    words counting three times; and those words, strongest first. 'usage' when no cue stands out."""
     counts: dict[str, Counter] = {stage: Counter() for stage in STAGE_CUES}
     for lemmas in doc_lemmas:
         for stage, cues in STAGE_CUES.items():
             for word in lemmas & cues:
                 counts[stage][word] += 3 if word in own else 1
+    if background and background["_docs"]:
+        for stage in counts:
+            for word in list(counts[stage]):
+                excess = counts[stage][word] - len(doc_lemmas) * background[word] / background["_docs"]
+                counts[stage][word] = excess
+                if excess <= 0.5:
+                    del counts[stage][word]
     best = max(STAGE_CUES, key=lambda s: (sum(counts[s].values()), s == "usage"))
     if not counts[best]:
         return "usage", []
