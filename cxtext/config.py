@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cxtext.config_messages import one_line_error, problem, shown_path, suggest
-from cxtext.config_tables import AlertsConfig, LimitsConfig, RetentionConfig
+from cxtext.config_tables import AlertsConfig, LimitsConfig, RetentionConfig, ThemesConfig
 from cxtext.config_tables import ConfigTable as _Table
 from cxtext.errors import ConfigError
 
@@ -231,6 +231,7 @@ class ConfigFile(_Table):
     pii: PiiConfig = PiiConfig()
     alerts: AlertsConfig = AlertsConfig()
     limits: LimitsConfig = LimitsConfig()
+    themes: ThemesConfig = ThemesConfig()
     sources: dict[str, SourceConfig] = {}
 
 
@@ -321,6 +322,7 @@ class Settings:
     nightly_queue_seconds: float = 12 * 3600.0
     limits: LimitsConfig = LimitsConfig()
     retention: RetentionConfig = RetentionConfig()
+    themes: ThemesConfig = ThemesConfig()
 
     @property
     def work_db(self) -> Path:
@@ -425,6 +427,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         nightly_queue_seconds=file.nightly_queue_hours * 3600,
         limits=file.limits,
         retention=file.retention,
+        themes=file.themes,
     )
 
 

@@ -45,3 +45,14 @@ class AlertsConfig(ConfigTable):
     urls: list[str] = Field([], description="apprise URLs: mailto://, slack://, msteams://, json:// (a webhook)")
     events: list[Literal["emerging", "checks", "failed_runs"]] = ["emerging", "checks", "failed_runs"]
     quotes: bool = Field(False, description="add (PII-redacted) quotes to emerging issues; alerts are beyond erasure's reach")
+
+
+class ThemesConfig(ConfigTable):
+    """[themes]: themes discovered in the feedback (`cxtext themes suggest`, docs/TAXONOMY.md)."""
+
+    suggest_every_days: int = Field(
+        7, ge=0, description="the nightly run refreshes the suggestions when they are this old (0: only `cxtext themes suggest`)"
+    )
+    tag_discovered: bool = Field(True, description="tag feedback with the current suggestions too, marked discovered")
+    min_volume: int = Field(5, ge=2, description="feedback a suggestion needs at least")
+    max_suggestions: int = Field(20, ge=1, description="suggestions kept at most")

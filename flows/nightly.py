@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from cxtext.config import Settings, SourceSpec, load_settings
+from cxtext.enrich.discovery import refresh_if_due, suggestions_path
 from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
 from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
@@ -76,6 +77,16 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
         budget=None if budget < 0 else budget,
         on_progress=lambda p: logger.info("enrich: %s", p),
     )
+    if refresh_if_due(store, settings):  # new or changed discovered themes: tag with them too
+        logger.info("theme suggestions refreshed (%s): re-tagging with them", suggestions_path(settings))
+        again = enrich(
+            store,
+            settings,
+            selection=Selection(timezone=settings.reporting_timezone),
+            budget=None if budget < 0 else budget,
+            on_progress=lambda p: logger.info("enrich: %s", p),
+        )
+        result.retagged, result.mentions, result.left, result.versions = again.enriched, again.mentions, again.left, again.versions
     logger.info(
         "enrichment: %d stale %s, %d enriched, %d topic assignments renewed, %d theme mentions, %.1f s%s",
         result.stale,
@@ -159,6 +170,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 stale_reasons=enriched.reasons,
                 stale_left=enriched.left,
                 theme_mentions=enriched.mentions,
+                retagged_with_suggestions=enriched.retagged,
             )
             run.versions = enriched.versions.as_dict()
             daily = aggregate_task(store, settings)
@@ -167,6 +179,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 and counts["files_failed"] == 0
                 and enriched.enriched == 0
                 and enriched.topics_reassigned == 0
+            and enriched.retagged == 0
                 and daily.recomputed == 0
                 and settings.published_db.exists()
                 and nothing_since_last_publish(store, run.run_id)

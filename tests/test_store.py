@@ -229,7 +229,7 @@ def test_a_version_2_database_gains_the_later_columns_and_tables(tmp_path):
     con.execute("INSERT INTO enrichment (feedback_id, text_hash) VALUES ('f1', 'h1')")
     con.close()
     with Store.open(path) as store:
-        assert store.schema_version() == 5
+        assert store.schema_version() == SCHEMA_VERSION
         assert store.execute("SELECT feedback_id, scored FROM enrichment") == [("f1", None)]
         assert store.scalar("SELECT count(*) FROM feedback_effort") == 0  # version 5; filled by re-enrichment
         assert store.scalar("SELECT count(*) FROM daily_themes") == 0  # version 4; filled by the next run

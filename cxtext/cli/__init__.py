@@ -6,6 +6,6 @@ Commands turn the library's named errors into one-line messages; only `run`, `ba
 # ruff: noqa: I001  (the order of the imports below is the order --help lists the commands in)
 
 from cxtext.cli.app import app, main
-from cxtext.cli import starter, pipeline, operate, share, develop  # noqa: F401  (each registers its commands)
+from cxtext.cli import starter, pipeline, themes, operate, share, develop  # noqa: F401  (each registers its commands)
 
 __all__ = ["app", "main"]

@@ -24,12 +24,13 @@ import pyarrow.compute as pc
 
 from cxtext.config import Settings
 from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, versions_of
+from cxtext.enrich.discovery import DISCOVERED_LAYER, load_suggestions_table, taxonomy_layers
 from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.parallel import executor
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
-from cxtext.text.taxonomy import ThemeTagger, layers_version, read_layers, settings_layers, tagger_from_layers
+from cxtext.text.taxonomy import ThemeTagger, layers_version, tagger_from_layers
 from cxtext.text.topic_files import current_meta, load_current
 
 
@@ -87,6 +88,7 @@ class EnrichResult:
     reasons: dict[str, int] = field(default_factory=dict)
     topic_model_fitted: bool = False
     executor: str = "none"
+    retagged: int = 0  # feedback re-tagged after the theme suggestions changed (the nightly run)
 
     @property
     def rewritten(self) -> int:
@@ -187,7 +189,7 @@ def enrich(
     and the taxonomy's tables are rewritten only when its version changed.
     """
     clock = time.perf_counter()
-    layers = read_layers(settings_layers(settings))  # read once: the workers get the same bytes
+    layers = taxonomy_layers(settings)  # read once: the workers get the same bytes; suggestions included
     meta = current_meta(settings.topic_models_dir)
     topic_model, fitted = ensure_topic_model(store, settings) if meta is None else (None, False)
     learned = load_models(settings)
@@ -212,6 +214,7 @@ def enrich(
     tagger = tagger_from_layers(layers)  # parses (and so checks) the taxonomy: same version, same tables
     with store.transaction():
         write_taxonomy(store, tagger)
+        load_suggestions_table(store, settings)
         for key, value in versions.columns().items():  # what "current" means for the views
             store.set_meta(key, value)
     if chunks and meta is not None:
@@ -365,6 +368,7 @@ def write_taxonomy(store: Store, tagger: ThemeTagger) -> None:
                     "stage": t.stage,
                     "description": t.description,
                     "taxonomy_version": taxonomy.version,
+                    "discovered": t.layer == DISCOVERED_LAYER,
                 }
                 for t in taxonomy.themes
             ]

@@ -3,6 +3,8 @@ command (`cxtext topics fit`), its topics written with their size, stages and th
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pyarrow as pa
 
 from cxtext.config import Settings
@@ -45,11 +47,17 @@ def fit_topic_model(store: Store, settings: Settings, *, n_topics: int | None = 
     )
     if len(rows) < MIN_TOPIC_DOCS:
         return None  # before importing scikit-learn: a small state folder's runs stay light
+    from spacy.attrs import IS_ALPHA, LEMMA, LOWER
+
     from cxtext.errors import TooAlike
     from cxtext.text.topic_files import load_current, save_model
-    from cxtext.text.topics import TopicModel
+    from cxtext.text.topics import TopicModel, readable_labels
 
-    docs = [lemma_text(doc) for doc in load_nlp().pipe((clean_text(r[2], kind=r[1]).text for r in rows), batch_size=256)]
+    nlp = load_nlp()
+    docs, written = [], Counter()
+    for doc in nlp.pipe((clean_text(r[2], kind=r[1]).text for r in rows), batch_size=256):
+        docs.append(lemma_text(doc))
+        written.update((lemma, lower) for lemma, lower, alpha in doc.to_array([LEMMA, LOWER, IS_ALPHA]).tolist() if alpha)
     try:
         model = TopicModel(
             n_topics=n_topics,
@@ -60,6 +68,10 @@ def fit_topic_model(store: Store, settings: Settings, *, n_topics: int | None = 
         ).fit(docs)
     except TooAlike:
         return None
+    surfaces: dict[str, str] = {}
+    for (lemma, lower), _ in written.most_common():  # each lemma's most frequent written form
+        surfaces.setdefault(nlp.vocab.strings[lemma], nlp.vocab.strings[lower])
+    readable_labels(model, surfaces, nlp.Defaults.stop_words)
     previous = load_current(settings.topic_models_dir)
     if previous is not None:
         model.align_to(previous)

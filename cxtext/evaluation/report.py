@@ -375,6 +375,7 @@ def build_report(
     from cxtext.evaluation.language import evaluate_language
     from cxtext.evaluation.sample import evaluate_sample_data
     from cxtext.evaluation.themes import evaluate_themes
+    from cxtext.evaluation.themes_discovered import evaluate_discovered
 
     started, clock = datetime.now(UTC), time.perf_counter()
     sections = [
@@ -384,6 +385,7 @@ def build_report(
         evaluate_effort(data_dir, figures),
     ]
     sections.append(evaluate_themes(data_dir, figures=figures))
+    sections.append(evaluate_discovered(Path(data_dir)))  # no gate figure: precision of discovered themes is not measured
     sections.append(evaluate_language(Path(data_dir), figures))
     if sample_dir is not None:
         sections.append(evaluate_sample_data(settings, sample_dir, figures))

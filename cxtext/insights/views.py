@@ -126,6 +126,7 @@ VIEWS: tuple[View, ...] = (
                 "partial",
                 "True for a first or last week the data covers only in part: compare its counts per day (÷ days).",
             ),
+            ("discovered", "True for a theme discovered in the feedback (themes.discovered), not yet curated: the report labels it."),
         ),
     ),
     View(
@@ -183,6 +184,7 @@ VIEWS: tuple[View, ...] = (
                 "top_effort_themes",
                 "The three themes of the stage whose mentioners describe the most effort (sum of their effort scores).",
             ),
+            ("top_pain_discovered", "For each of top_pain_themes, whether it is a discovered theme (not yet curated)."),
         ),
     ),
     View(
@@ -328,6 +330,7 @@ PAIN_VIEWS: tuple[View, ...] = (
                 "mean_effort",
                 "Mean effort score (0-10) of the feedback mentioning it: the themes that cost customers most effort.",
             ),
+            ("discovered", "True for a theme discovered in the feedback (themes.discovered), not yet curated: the report labels it."),
         ),
     ),
     View(
@@ -364,10 +367,30 @@ PAIN_VIEWS: tuple[View, ...] = (
             ("rise", "x − m: the size of the rise."),
             ("ratio", "x / m (m floored at 0.5)."),
             ("z", "Anscombe z of x against m; ≥ 3.09 is p < 0.001 one-sided."),
+            ("discovered", "True for a discovered theme (not yet curated); false for a topic."),
         ),
     ),
 )
-VIEWS = VIEWS + PAIN_VIEWS
+VIEWS = VIEWS + PAIN_VIEWS + (
+    View(
+        "theme_suggestions",
+        "Themes suggested from the feedback no curated theme covers (`cxtext themes suggest`, the state folder's "
+        "themes/suggestions.toml), most negative feedback first; runs tag with them too, as discovered themes. "
+        "Answers: what do customers complain about that the taxonomy has no theme for?",
+        (
+            ("theme", "Suggested theme id (discovered_...): `cxtext themes accept` or `dismiss` it."),
+            ("name", "Readable name: the phrase as customers wrote it most often."),
+            ("stage", "Suggested journey stage."),
+            ("stage_cues", "The words of its feedback that suggest the stage."),
+            ("volume", "Feedback without a curated theme that its patterns found."),
+            ("share_negative", "Share of that feedback with negative sentiment."),
+            ("negative_feedback", "volume × share_negative: the order of the view."),
+            ("quotes", "Three sentences of it (PII-redacted)."),
+            ("patterns", "Its token patterns, in the taxonomy's format (docs/TAXONOMY.md)."),
+            ("suggested_at", "When the suggestions were computed, UTC."),
+        ),
+    ),
+)
 
 #: Segments: a difference from the rest is flagged when |z| of the two-proportion test reaches
 #: SEGMENT_Z (two-sided p < 0.01: stricter than 0.05, as one table holds many comparisons) and

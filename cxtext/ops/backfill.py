@@ -150,7 +150,8 @@ def resume_point(store: Store, request: BackfillRequest) -> tuple[int, datetime]
 
 def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_before: datetime | None = None) -> list[StepPlan]:
     """How many records each step would recompute and why, without writing anything."""
-    from cxtext.text.taxonomy import layers_version, read_layers, settings_layers
+    from cxtext.enrich.discovery import taxonomy_layers
+    from cxtext.text.taxonomy import layers_version
     from cxtext.text.topic_files import current_meta
 
     # The versions as enrich computes them, from their strings (a tagger and the topic model take
@@ -158,7 +159,7 @@ def plan(store: Store, settings: Settings, request: BackfillRequest, *, forced_b
     # with a learned model would be planned as stale).
     meta = current_meta(settings.topic_models_dir)
     versions = versions_of(
-        layers_version(read_layers(settings_layers(settings))),
+        layers_version(taxonomy_layers(settings)),
         meta["version"] if meta else "none",
         settings.languages,
         learned_version(load_models(settings)),

@@ -170,7 +170,7 @@ def run_checks(store: Store, settings: Settings, *, size: int | None = None, exc
         Check(
             "no_theme",
             level,
-            f"{themeless:,} of {scored:,} scored feedback ({100 * (share or 0):.1f}%) carry no theme"
+            f"{themeless:,} of {scored:,} scored feedback ({100 * (share or 0):.1f}%) carry no theme (discovered themes count)"
             + (NO_THEME_ADVICE if level != "ok" else ""),
             f"warn > {100 * t.no_theme_share_warn:g}%, fail > {100 * t.no_theme_share_fail:g}%",
         )
@@ -202,9 +202,10 @@ def run_checks(store: Store, settings: Settings, *, size: int | None = None, exc
 
 #: What to do when much feedback carries no theme: the taxonomy does not fit the business yet.
 NO_THEME_ADVICE = (
-    "; the taxonomy misses what these customers talk about: the topics view's candidate_theme rows "
-    "show what it misses; add the packs that fit the business (taxonomy_packs) or your own themes "
-    '(taxonomy = ["my_themes.toml"], docs/TAXONOMY.md); the next run re-tags the feedback'
+    "; the taxonomy misses what these customers talk about: run `cxtext themes suggest` to see themes "
+    "found in this feedback (theme_suggestions), then `cxtext themes accept` the right ones; or add the packs "
+    'that fit the business (taxonomy_packs) or your own themes (taxonomy = ["my_themes.toml"], docs/TAXONOMY.md); '
+    "the next run re-tags the feedback"
 )
 
 

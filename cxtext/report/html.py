@@ -222,13 +222,13 @@ def build_report(store: Store) -> str:
     total = sum(n for *_, n in by_status)
     stages = store.dicts("SELECT * FROM stage_summary ORDER BY position")
     pain_rows = store.dicts(
-        "SELECT period, period_start, days, partial, stage, theme, theme_name, negative_mentions, share_negative, "
+        f"SELECT period, period_start, days, partial, stage, theme, {_LABELLED}, negative_mentions, share_negative, "
         "pain_score, nps_impact, nps_impact_low, nps_impact_high, nps_responses FROM pain_points "
         "QUALIFY row_number() OVER (PARTITION BY period, period_start ORDER BY pain_score DESC, theme) <= 10 "
         "AND dense_rank() OVER (PARTITION BY period ORDER BY period_start DESC NULLS FIRST) <= 13 "
         "ORDER BY period, period_start DESC NULLS FIRST, pain_score DESC, theme"
     )
-    names = dict(store.execute("SELECT DISTINCT theme, theme_name FROM pain_points WHERE period = 'all'"))
+    names = dict(store.execute(f"SELECT DISTINCT theme, {_LABELLED} FROM pain_points WHERE period = 'all'"))
     stage_names = {s["stage"]: s["name"] for s in stages}
     quotes: dict[tuple[str, str], list[str]] = {}
     for stage, theme, quote in store.execute(
@@ -242,6 +242,7 @@ def build_report(store: Store) -> str:
         "WHERE period = 'all' AND mean_effort > 0 ORDER BY mean_effort DESC, theme LIMIT 5"
     )
     topics = store.dicts("SELECT * FROM topic_summary ORDER BY size DESC LIMIT 15")
+    suggestions = store.dicts("SELECT theme, name, stage, stage_cues, volume, share_negative FROM theme_suggestions LIMIT 10")
     quality = store.dicts("SELECT source, files, failed, read, loaded, duplicate, rejected FROM source_quality")
     reasons = dict(store.execute("SELECT source, reject_reasons FROM source_quality WHERE reject_reasons IS NOT NULL"))
     languages = store.execute("SELECT language, feedback, scored_feedback FROM language_summary")
@@ -317,6 +318,7 @@ def build_report(store: Store) -> str:
         requests=requests,
         effort_themes=effort_themes,
         topics=topics,
+        suggestions=suggestions,
         languages=languages,
         trend=_trend_chart(series, weeks, names),
         pains=pains,
@@ -340,6 +342,10 @@ def write_report(store: Store, target: Path) -> Path:
     tmp.write_text(build_report(store), encoding="utf-8")
     tmp.replace(target)
     return target
+
+
+#: A discovered theme's name, labelled so wherever the report shows it.
+_LABELLED = "theme_name || CASE WHEN discovered THEN ' (discovered)' ELSE '' END AS theme_name"
 
 
 def top_pain_points_markdown(store: Store, limit: int = 5) -> str:

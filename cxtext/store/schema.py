@@ -52,7 +52,7 @@ TABLES: tuple[Table, ...] = (
             C(
                 "counts",
                 "JSON",
-                "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed; enriched, topics_reassigned, stale_reasons and stale_left (stale rows left over the budget); for a backfill rewritten and chunks.",
+                "Counts of what the run did: files, rows read / loaded / duplicate / rejected, files failed; enriched, topics_reassigned, stale_reasons and stale_left (stale rows left over the budget), retagged_with_suggestions (re-tagged after the theme suggestions changed); for a backfill rewritten and chunks.",
             ),
             C(
                 "error",
@@ -337,9 +337,33 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("stage", "VARCHAR", "Journey stage."),
             C("description", "VARCHAR", "What the theme covers."),
             C("taxonomy_version", "VARCHAR", "Content hash of the taxonomy file."),
+            C(
+                "discovered",
+                "BOOLEAN",
+                "True for a theme discovered in the feedback (state folder's themes/suggestions.toml), not yet curated.",
+                since=6,
+            ),
         ),
         primary_key=("theme",),
         since=2,
+    ),
+    Table(
+        "suggested_themes",
+        "The current theme suggestions (`cxtext themes suggest`), loaded from the state folder's themes/suggestions.toml "
+        "at each enrichment; the theme_suggestions view reads it.",
+        (
+            C("theme", "VARCHAR", "Suggested theme id (discovered_...), kept while its patterns persist."),
+            C("name", "VARCHAR", "Readable name: the phrase as customers wrote it most often."),
+            C("stage", "VARCHAR", "Suggested journey stage."),
+            C("stage_cues", "VARCHAR[]", "The words of its feedback that suggest the stage."),
+            C("volume", "BIGINT", "Feedback without a curated theme that its patterns found when suggested."),
+            C("share_negative", "DOUBLE", "Share of that feedback whose sentiment is negative."),
+            C("quotes", "VARCHAR[]", "Three sentences of it (PII-redacted, as stored)."),
+            C("patterns", "JSON", "Its token patterns, in the taxonomy's format (docs/TAXONOMY.md)."),
+            C("suggested_at", "TIMESTAMP", "When the suggestions were computed, UTC."),
+        ),
+        primary_key=("theme",),
+        since=6,
     ),
 )
 ERASURE_TABLES: tuple[Table, ...] = (

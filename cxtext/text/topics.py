@@ -312,6 +312,16 @@ def make_label(terms: list[str], n: int = LABEL_TERMS) -> str:
     return " · ".join(chosen)
 
 
+def readable_labels(model: TopicModel, surfaces: dict[str, str], stop_words=frozenset()) -> None:
+    """Relabel a fitted model in the words customers wrote: each lemma of its top terms as its
+    most frequent written form (*surfaces*: "unite" -> "united", "delay" -> "delayed"), terms
+    that read as stop words once written ("doe" is "does") left out."""
+    for topic_id, terms in model.top_terms_.items():
+        written = [" ".join(surfaces.get(w, w) for w in term.split()) for term in terms]
+        kept = [t for t in written if not all(w in stop_words for w in t.split())]
+        model.labels_[topic_id] = make_label(kept or written)
+
+
 def describe_topics(model: TopicModel) -> list[dict]:
     """One row per topic for a ``topics`` table: topic_id, label, top_terms, size."""
     check_is_fitted(model, "kmeans_")

@@ -60,7 +60,7 @@ scores AS (  -- per metric: n, mean m and variance v of the negative mentioners 
     FROM mentioners m
     JOIN everyone a ON a.period = m.period AND a.period_start IS NOT DISTINCT FROM m.period_start),
 joined AS (
-    SELECT s.*, th.name AS theme_name,
+    SELECT s.*, th.name AS theme_name, coalesce(th.discovered, false) AS discovered,
            round(100.0 * s.negative_mentions / t.feedback * (0.5 + 0.5 * coalesce(s.severity, 0)),
                3) AS pain_score,
            sc.*, q.quotes
@@ -112,7 +112,7 @@ SELECT period, period_start,
             THEN 1 * stars_n1 / (stars_n1 + stars_n0)
                  * ((stars_m0 - stars_m1) + 1 * 1.96 * sqrt(stars_v1 / stars_n1 + stars_v0 / greatest(stars_n0, 1)))
        END, 3) AS stars_impact_high,
-       quotes, complaint_mentions, question_mentions, mean_effort
+       quotes, complaint_mentions, question_mentions, mean_effort, discovered
 FROM (SELECT *, CAST(period_start + CASE period WHEN 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END
                          - INTERVAL 1 DAY AS DATE) AS period_end FROM joined), span sp
 WINDOW previous AS (PARTITION BY period, stage, theme ORDER BY period_start)

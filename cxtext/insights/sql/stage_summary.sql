@@ -6,9 +6,11 @@ WITH s AS (
            sum(effort_sum) AS effort_sum
     FROM daily_stages GROUP BY stage),
 pains AS (
-    SELECT stage, list(theme ORDER BY negatives DESC, theme)[1:3] AS top_pain_themes
-    FROM (SELECT stage, theme, sum(negative_mentions) AS negatives FROM daily_themes GROUP BY stage, theme
-          HAVING sum(negative_mentions) > 0)
+    SELECT stage, list(theme ORDER BY negatives DESC, theme)[1:3] AS top_pain_themes,
+           list(coalesce(discovered, false) ORDER BY negatives DESC, theme)[1:3] AS top_pain_discovered
+    FROM (SELECT d.stage, d.theme, sum(d.negative_mentions) AS negatives, any_value(th.discovered) AS discovered
+          FROM daily_themes d LEFT JOIN themes th ON th.theme = d.theme GROUP BY d.stage, d.theme
+          HAVING sum(d.negative_mentions) > 0)
     GROUP BY stage),
 efforts AS (
     SELECT stage, list(theme ORDER BY effort DESC, theme)[1:3] AS top_effort_themes
@@ -26,7 +28,8 @@ SELECT js.position, js.stage, js.name, CAST(coalesce(s.feedback, 0) AS BIGINT) A
        CASE WHEN s.feedback > 0 THEN CAST(s.csat_n AS BIGINT) END AS csat_responses,
        round(s.stars_s / nullif(s.stars_n, 0), 2) AS mean_rating, p.top_pain_themes,
        CAST(coalesce(s.stale_feedback, 0) AS BIGINT) AS stale_feedback,
-       round(CAST(s.effort_sum / nullif(s.feedback, 0) AS DOUBLE), 2) AS mean_effort, ef.top_effort_themes
+       round(CAST(s.effort_sum / nullif(s.feedback, 0) AS DOUBLE), 2) AS mean_effort, ef.top_effort_themes,
+       p.top_pain_discovered
 FROM journey_stages js
 LEFT JOIN s ON s.stage = js.stage
 LEFT JOIN pains p ON p.stage = js.stage

@@ -13,7 +13,7 @@ SELECT w.week, t.stage, t.theme, th.name AS theme_name,
        round(d.negative_mentions / d.mentions, 4) AS share_negative,
        round(d.compound_sum / d.mentions, 4) AS mean_compound,
        CAST(w.last_day - w.first_day + 1 AS INTEGER) AS days,
-       w.last_day - w.first_day + 1 < 7 AS partial
+       w.last_day - w.first_day + 1 < 7 AS partial, coalesce(th.discovered, false) AS discovered
 FROM weeks w
 CROSS JOIN (SELECT DISTINCT stage, theme FROM daily_themes) t
 JOIN themes th ON th.theme = t.theme

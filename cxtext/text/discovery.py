@@ -1,0 +1,302 @@
+"""Theme discovery: candidate themes from the recurring phrases of feedback no theme covers.
+
+Pure (no storage): given the uncovered feedback (text, whether it reads negative, its topic), it
+finds pairs of content words that stand together in a sentence ("lost ... luggage", "flight ...
+delayed", at most one word apart), keyed by their lemmas in either order, counts the feedback each pair is in (negative
+feedback first), and grows candidates greedily: the pair in most negative feedback (and mostly
+negative) seeds a candidate; pairs that share one of its words and whose feedback falls mostly in the same topic join
+it ("lost bag" joins "lost luggage"; "cancelled flight" does not join "delayed flight": another
+topic). A pair mostly inside an earlier candidate's feedback adds nothing and is skipped.
+
+Each candidate has a readable name (the most frequent way customers wrote its seed pair, as
+written), token patterns in the taxonomy's own format (docs/TAXONOMY.md: a lemma, a gap of at
+most one word, a lemma) that the tagger then matches exactly as counted here, a journey stage
+suggested by the stage cue words of its feedback, its volume, share negative and three quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cxtext.text.nlp import clean_text, load_nlp, sentences
+
+#: Words between the two words of a pair (the patterns' gap): "lost my luggage", "pool was closed".
+MAX_GAP = 1
+#: Words that join two separate things: never in a pair's gap ("email and problem").
+JOINERS = frozenset({"and", "or", "but", "nor", "&", "plus", "then"})
+#: A candidate is seeded only by a pair at least this share of whose feedback reads negative (what
+#: hurts first; product names, mostly neutral, stay out), and found in this many of it at least.
+MIN_SEED_NEGATIVE = 0.5
+#: Patterns a candidate keeps (its strongest pairs).
+MAX_PATTERNS = 6
+#: A pair whose feedback is at least this share inside an earlier candidate's adds nothing.
+REDUNDANT = 0.6
+#: A pair joins a candidate when this share of its feedback is in the candidate's main topic.
+SAME_TOPIC = 0.5
+#: Words that carry tone or nothing, not a subject: never one of a pair's words.
+GENERIC = frozenset(
+    """good great bad terrible awful horrible poor nice excellent amazing awesome fantastic wonderful perfect
+    worst best better worse love hate like lol ok okay fine happy sad disappointed disappointing annoying
+    ridiculous pathetic useless unacceptable thank thanks please really just thing things time times day days
+    today yesterday tomorrow week weeks get got go going went gone make made know say said tell told want
+    need think way lot lots bit little big much many still even also ever never always already yet
+    one two three first last next new old guy guys people person anyone someone everyone something
+    anything everything nothing year years hour hours minute minutes month months morning night
+    dm fyi amp via http https www com yes yeah hey hi hello wow omg seriously literally actually
+    come look use try work give take let keep put see feel seem""".split()
+) | {"xx", "xxx", "xxxx", "xxxxx"}  # redaction marks (a data set's own: the complaints' "XXXX")
+#: cxtext's own redaction placeholders ([EMAIL], [PHONE]...) are words too once tokenised.
+PLACEHOLDERS = frozenset({"email", "iban", "card", "ip", "phone", "handle", "ssn"})
+#: Words that suggest a journey stage (lemmas), after ../shared/docs/DOMAIN.md's stage table and
+#: its readings for retail, travel, banking, telecom and software.
+STAGE_CUES: dict[str, frozenset[str]] = {
+    "awareness": frozenset("ad advert advertisement advertising marketing newsletter promotion promo spam commercial campaign".split()),
+    "consideration": frozenset(
+        "website description listing brochure menu compare comparison quote availability available stock information info detail".split()
+    ),
+    "purchase": frozenset(
+        "book booking reservation reserve order checkout pay payment fare buy purchase application apply sign signup contract price ticket".split()
+    ),
+    "onboarding": frozenset(
+        "delivery deliver arrive arrival courier parcel package shipping ship install installation setup activate activation "
+        "boarding board gate checkin welcome onboarding".split()
+    ),
+    "usage": frozenset(
+        "flight seat room bed stay food meal drink wifi app screen battery signal outage speed feature quality crew cabin "
+        "transfer card device update bug crash connect disconnect connection bluetooth sound volume broken freeze".split()
+    ),
+    "support": frozenset(
+        "call phone agent representative rep hold chat support helpline ticket complaint manager reply respond response "
+        "answer contact email desk rebook claim".split()
+    ),
+    "loyalty": frozenset(
+        "refund bill billing charge fee cancel cancellation renew renewal subscription compensation voucher loyalty "
+        "member membership miles points recommend switch leave close".split()
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One uncovered feedback: id, kind (social text is cleaned first), text, negative or not, topic."""
+
+    feedback_id: str
+    kind: str
+    text: str
+    negative: bool
+    topic: int | None = None
+
+
+@dataclass
+class Candidate:
+    """A candidate theme, as written to the suggestions file."""
+
+    id: str
+    name: str
+    stage: str
+    stage_cues: list[str]
+    volume: int
+    share_negative: float
+    quotes: list[str]
+    patterns: list[list[dict]]
+    keys: list[list[str]]  # the lemma pairs its patterns match, in order (what keeps its id stable)
+    feedback_ids: set[str] = field(default_factory=set, repr=False)
+
+
+@dataclass
+class _Pair:
+    docs: set[int] = field(default_factory=set)
+    negative: set[int] = field(default_factory=set)
+    surfaces: Counter = field(default_factory=Counter)
+    orders: Counter = field(default_factory=Counter)  # (first lemma, second lemma) as written
+    quotes: dict[int, str] = field(default_factory=dict)  # doc -> the sentence it is in
+
+
+def slug(text: str) -> str:
+    """'Lost my luggage!' -> 'lost_my_luggage' (a theme id's form)."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:50] or "theme"
+
+
+def _content(lower: str, lemma: str, alpha: bool, stop_words) -> bool:
+    return (
+        alpha
+        and len(lower) >= 3
+        and lower not in stop_words
+        and lemma not in stop_words
+        and lemma not in GENERIC
+        and lower not in GENERIC
+    )
+
+
+def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], list]:
+    """The lemma pairs of the items' sentences (each pair counted once per feedback), and each
+    item's set of lemmas (for the stage cues)."""
+    from spacy.attrs import IS_ALPHA, IS_PUNCT, LEMMA, LOWER  # spaCy is imported by use, not by importing cxtext
+
+    nlp = load_nlp()
+    stop_words = nlp.Defaults.stop_words
+    strings = nlp.vocab.strings
+    pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
+    lemmas_of = []
+    texts = (clean_text(item.text, kind=item.kind).text for item in items)
+    for index, doc in enumerate(nlp.pipe(texts, batch_size=256)):
+        rows = doc.to_array([LOWER, LEMMA, IS_ALPHA, IS_PUNCT]).tolist()
+        words = [(strings[lo], strings[le], bool(a), bool(p)) for lo, le, a, p in rows]
+        for i in range(1, len(words) - 1):  # "[EMAIL]": a redaction, not a word
+            if words[i][0] in PLACEHOLDERS and words[i - 1][0] == "[" and words[i + 1][0] == "]":
+                words[i] = ("[" + words[i][0] + "]", words[i][1], False, True)
+        lemmas_of.append({le for _, le, a, _ in words if a})
+        for sent in sentences(doc):
+            for i in range(sent.start, sent.end):
+                lo, le, alpha, _ = words[i]
+                if not _content(lo, le, alpha, stop_words):
+                    continue
+                for j in range(i + 1, min(sent.end, i + 2 + MAX_GAP)):
+                    if j - 1 > i and (words[j - 1][3] or words[j - 1][0] in JOINERS):  # nor punctuation, nor "and"
+                        break
+                    lo2, le2, alpha2, _ = words[j]
+                    if le2 == le or not _content(lo2, le2, alpha2, stop_words):
+                        continue
+                    pair = pairs[tuple(sorted((le, le2)))]
+                    pair.docs.add(index)
+                    if items[index].negative:
+                        pair.negative.add(index)
+                    pair.surfaces[doc[i : j + 1].text.lower()] += 1
+                    pair.orders[(le, le2)] += 1
+                    pair.quotes.setdefault(index, sent.text.strip())
+    return pairs, lemmas_of
+
+
+def _main_topic(docs: set[int], items: Sequence[Item]) -> tuple[int | None, float]:
+    topics = Counter(items[d].topic for d in docs if items[d].topic is not None)
+    if not topics:
+        return None, 0.0
+    topic, count = topics.most_common(1)[0]
+    return topic, count / len(docs)
+
+
+def suggest(
+    items: Sequence[Item],
+    *,
+    min_volume: int = 5,
+    max_candidates: int = 20,
+    taken_ids: frozenset[str] = frozenset(),
+    excluded_keys: frozenset[tuple[str, str]] = frozenset(),
+    known: dict[tuple[str, str], str] | None = None,
+    curated: Sequence[frozenset[str]] = (),
+) -> list[Candidate]:
+    """Candidate themes in *items*, most negative feedback first. *excluded_keys*: lemma pairs
+    never to suggest again (dismissed ones); *known*: pair -> id of an earlier suggestion, which a
+    candidate seeded by that pair keeps; *taken_ids*: ids a new candidate must not take;
+    *curated*: the words each curated theme names: a pair both of whose words one theme names
+    is that theme where its guards or a negation declined it ("no customer service"), not news."""
+    pairs, lemmas_of = find_pairs(items)
+    ranked = sorted(
+        (
+            (key, p)
+            for key, p in pairs.items()
+            if len(p.docs) >= min_volume and key not in excluded_keys and not any(set(key) <= words for words in curated)
+        ),
+        key=lambda kp: (-len(kp[1].negative), -len(kp[1].docs), kp[0]),
+    )
+    known = known or {}
+    cues = frozenset().union(*STAGE_CUES.values())
+    background = Counter(w for lemmas in lemmas_of for w in lemmas & cues)  # how common each cue is anyway
+    background["_docs"] = len(lemmas_of)
+    used: set[tuple[str, str]] = set()
+    candidates: list[Candidate] = []
+    ids = set(taken_ids)
+    for key, seed in ranked:
+        if len(candidates) >= max_candidates:
+            break
+        if key in used or any(len(seed.docs & c.feedback_ids) >= REDUNDANT * len(seed.docs) for c in candidates):
+            continue
+        if len(seed.negative) < MIN_SEED_NEGATIVE * len(seed.docs):
+            continue
+        topic, share = _main_topic(seed.docs, items)
+        members = [(key, seed)]
+        for other, pair in ranked:
+            if len(members) >= MAX_PATTERNS:
+                break
+            if other in used or other == key or not set(other) & set(key):
+                continue
+            other_topic, other_share = _main_topic(pair.docs, items)
+            if topic is None or other_topic != topic or other_share < SAME_TOPIC:
+                continue
+            members.append((other, pair))
+        used.update(k for k, _ in members)
+        docs = set().union(*(p.docs for _, p in members))
+        candidate = _candidate(members, docs, items, lemmas_of, known.get(key), ids, background)
+        ids.add(candidate.id)
+        candidate.feedback_ids = docs  # positions, turned into ids below
+        candidates.append(candidate)
+    for c in candidates:
+        c.feedback_ids = {items[d].feedback_id for d in c.feedback_ids}
+    return candidates
+
+
+def _candidate(
+    members, docs: set[int], items: Sequence[Item], lemmas_of, known_id: str | None, ids: set[str], background: Counter
+) -> Candidate:
+    seed = members[0][1]
+    name = seed.surfaces.most_common(1)[0][0]
+    candidate_id = known_id or _free_id(f"discovered_{slug(name)}", ids)
+    patterns = []
+    for _, pair in members:
+        total = sum(pair.orders.values())
+        for (first, second), count in pair.orders.most_common():
+            if count >= 0.2 * total:
+                patterns.append([{"LEMMA": first}, {"OP": f"{{0,{MAX_GAP}}}"}, {"LEMMA": second}])
+    stage, cues = suggest_stage([lemmas_of[d] for d in docs], {w for key, _ in members for w in key}, background)
+    negative = [d for d in docs if items[d].negative]
+    quote_pool = sorted(negative or docs)
+    quotes: list[str] = []
+    for d in quote_pool:
+        quote = next((p.quotes[d] for _, p in members if d in p.quotes), None)
+        if quote and quote not in quotes:
+            quotes.append(quote[:300])
+        if len(quotes) == 3:
+            break
+    return Candidate(
+        id=candidate_id,
+        name=name[:1].upper() + name[1:],
+        stage=stage,
+        stage_cues=cues,
+        volume=len(docs),
+        share_negative=round(len(negative) / len(docs), 4),
+        quotes=quotes,
+        patterns=patterns,
+        keys=[list(key) for key, _ in members],
+    )
+
+
+def _free_id(wanted: str, ids: set[str]) -> str:
+    candidate, n = wanted, 2
+    while candidate in ids:
+        candidate, n = f"{wanted}_{n}", n + 1
+    return candidate
+
+
+def suggest_stage(doc_lemmas: Sequence[set[str]], own: set[str], background: Counter | None = None) -> tuple[str, list[str]]:
+    """The stage whose cue words stand in the candidate's feedback more than in the rest (count
+    minus what the *background* rate predicts: "buy" in every review suggests nothing), its own
+    words counting three times; and those words, strongest first. 'usage' when no cue stands out."""
+    counts: dict[str, Counter] = {stage: Counter() for stage in STAGE_CUES}
+    for lemmas in doc_lemmas:
+        for stage, cues in STAGE_CUES.items():
+            for word in lemmas & cues:
+                counts[stage][word] += 3 if word in own else 1
+    if background and background["_docs"]:
+        for stage in counts:
+            for word in list(counts[stage]):
+                excess = counts[stage][word] - len(doc_lemmas) * background[word] / background["_docs"]
+                counts[stage][word] = excess
+                if excess <= 0.5:
+                    del counts[stage][word]
+    best = max(STAGE_CUES, key=lambda s: (sum(counts[s].values()), s == "usage"))
+    if not counts[best]:
+        return "usage", []
+    return best, [w for w, _ in counts[best].most_common(3)]

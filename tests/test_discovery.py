@@ -1,0 +1,181 @@
+"""Theme discovery (issue 14, items 3-4): feedback about a problem no theme covers (a hotel's pool
+closed, in a business nobody wrote a pack for) becomes a suggested theme with a readable name, patterns in
+the taxonomy's format, a stage and quotes; runs tag with it, marked discovered, in pain_points; it
+can be accepted into the user's file (renamed, re-staged) or dismissed for good."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from cxtext.config_tables import ThemesConfig
+from cxtext.insights.views import define_views
+from cxtext.text.discovery import Item, suggest
+from tests.conftest import REVIEW_HEADER
+
+LUGGAGE = [
+    "They lost my luggage on the way home and nobody answered the claim.",
+    "Lost luggage again, the airline says the bag is somewhere in Madrid.",
+    "My luggage was lost and the claim form went nowhere.",
+    "Terrible: lost our luggage and three days later still nothing.",
+]
+POOL = [  # no core theme covers these: a hotel's own noun
+    "Annoying, the pool was closed all week.",
+    "The swimming pool closed again, kids upset and angry.",
+    "Pool closed for maintenance on our only sunny day, awful.",
+    "Sadly the pool closed early every evening, so disappointing.",
+]
+OTHER = ["The seats were comfortable and the crew was friendly.", "Nice view from the window, smooth landing."]
+
+
+def _rows() -> list[str]:
+    rows = []
+    for i in range(40):
+        day = datetime(2026, 7, 6) + timedelta(days=i % 28)
+        text = POOL[i % 4] if i % 5 else OTHER[i % 2]
+        rows.append(f'R{i},{day:%Y-%m-%d} 10:00,{1 if i % 5 else 5},Trip,"{text}",C{i}')
+    return rows
+
+
+def test_suggest_groups_a_recurring_phrase_into_a_readable_candidate():
+    items = [Item(f"f{i}", "review", LUGGAGE[i % 4], True, 0) for i in range(12)]
+    items += [Item(f"g{i}", "review", OTHER[i % 2], False, 1) for i in range(6)]
+    (first, *_) = suggest(items, min_volume=5)
+    assert first.id == "discovered_lost_my_luggage" and first.name == "Lost my luggage"
+    assert ["lose", "luggage"] in first.keys and first.volume == 12 and first.share_negative == 1.0
+    assert {"LEMMA": "lose"} in first.patterns[0] and len(first.quotes) == 3
+    assert first.stage == "support" and "claim" in first.stage_cues
+    # Stable ids: the same seed pair keeps an earlier id; a dismissed pair never comes back.
+    assert suggest(items, min_volume=5, known={("lose", "luggage"): "discovered_bags"})[0].id == "discovered_bags"
+    again = suggest(items, min_volume=5, excluded_keys=frozenset({("lose", "luggage")}))
+    assert all(["lose", "luggage"] not in c.keys for c in again)
+
+
+@pytest.fixture
+def tagged(store, review_settings, tmp_path):
+    """The reviews ingested and enriched with the core pack alone (the pool is uncovered)."""
+    from cxtext.enrich.run import enrich
+    from cxtext.ingest.load import ingest_file
+
+    path = tmp_path / "landing/reviews.csv"
+    path.write_text(REVIEW_HEADER + "\n".join(_rows()) + "\n")
+    ingest_file(store, review_settings, path, review_settings.sources["reviews"])
+    settings = replace(review_settings, taxonomy_packs=("core",), themes=ThemesConfig(min_volume=5))
+    enrich(store, settings)
+    return settings
+
+
+def _pain(store, settings) -> dict[str, tuple]:
+    from cxtext.enrich.run import enrich
+    from cxtext.insights.daily import refresh_daily
+
+    enrich(store, settings)
+    define_views(store, settings.reporting_timezone)
+    with store.transaction():
+        refresh_daily(store.con)
+    return {
+        theme: (discovered, stage, negative)
+        for theme, discovered, stage, negative in store.execute(
+            "SELECT theme, discovered, stage, negative_mentions FROM pain_points WHERE period = 'all'"
+        )
+    }
+
+
+def test_suggest_accept_run(store, tagged):
+    from cxtext.enrich.discovery import accept, dismiss, read_suggestions, refresh_if_due, suggestions_path
+
+    settings = tagged
+    assert "discovered_pool_closed" not in _pain(store, settings)
+    assert refresh_if_due(store, settings)  # no suggestions yet: due; the discovered layer changed
+    # Only the feedback the new theme can match waits for re-tagging: the 8 without "pool" keep theirs.
+    current = "SELECT count(*) FROM enrichment WHERE taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')"
+    assert store.scalar(current) == 8
+    assert not refresh_if_due(store, settings)  # a week has not passed
+    text = suggestions_path(settings).read_text()
+    data = tomllib.loads(text)
+    (pool,) = [s for s in data["suggestions"] if s["id"] == "discovered_pool_closed"]
+    assert pool["volume"] == 32 and pool["share_negative"] > 0.5 and len(pool["quotes"]) == 3
+
+    # The next run tags with the suggestion, marked discovered, in pain_points and the other views.
+    pain = _pain(store, settings)
+    assert pain["discovered_pool_closed"][0] is True and pain["discovered_pool_closed"][2] > 0
+    assert all(discovered is False for theme, (discovered, _, _) in pain.items() if not theme.startswith("discovered_"))
+    assert store.scalar("SELECT bool_and(discovered) FROM theme_trends WHERE theme = 'discovered_pool_closed'")
+    assert store.scalar("SELECT count(*) FROM theme_suggestions WHERE theme = 'discovered_pool_closed'") == 1
+    stage = pain["discovered_pool_closed"][1]
+    stages = store.execute("SELECT top_pain_themes, top_pain_discovered FROM stage_summary WHERE stage = ?", [stage])
+    assert ("discovered_pool_closed", True) in zip(*stages[0])
+
+    from cxtext.report.html import build_report
+
+    html = build_report(store)  # the report labels it, and lists the suggestions
+    assert "Pool closed (discovered)" in html and "discovered_pool_closed</code>" in html
+
+    # A dry run changes nothing; accepting (renamed, re-staged) moves it into the user's file.
+    target, themes, before, after = accept(settings, ["discovered_pool_closed"], name="Pool closures", write=False)
+    assert not target.exists() and suggestions_path(settings).read_text() == text
+    target, themes, _, _ = accept(settings, ["discovered_pool_closed"], name="Pool closures", stage="usage")
+    assert target == settings.state_dir / "themes" / "accepted.toml" and themes[0]["id"] == "pool_closures"
+    assert "discovered_pool_closed" not in {s["id"] for s in read_suggestions(settings)["suggestions"]}
+    pain = _pain(store, settings)
+    assert pain["pool_closures"][:2] == (False, "usage") and "discovered_pool_closed" not in pain
+
+    # Dismissed suggestions never return, whatever a refresh finds.
+    rest = [s["id"] for s in read_suggestions(settings)["suggestions"]]
+    if rest:
+        dismiss(store, settings, rest[:1])
+        assert refresh_if_due(store, settings, now=datetime(2030, 1, 1)) in (True, False)
+        assert rest[0] not in {s["id"] for s in read_suggestions(settings)["suggestions"]}
+
+
+@pytest.mark.slow
+def test_the_readme_path_run_suggest_accept_run(tmp_path):
+    """As the README shows it, through the command: a run tags the uncovered problem as a
+    discovered theme; `themes suggest` keeps its id; `themes accept --dry-run` shows the gain and
+    changes nothing; `themes accept` and the next run make it the user's own theme."""
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from tests.conftest import REVIEWS_SOURCE, write_config
+
+    (tmp_path / "landing").mkdir()
+    config = write_config(tmp_path, REVIEWS_SOURCE, taxonomy_packs=["core"])
+    (tmp_path / "landing/reviews.csv").write_text(REVIEW_HEADER + "\n".join(_rows()) + "\n")
+
+    def cxtext(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "cxtext.cli", *args, "--config", str(config)], capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode in (0, 3), done.stdout + done.stderr  # 3: a health check failed, the run published
+        return done.stdout
+
+    def pain() -> dict:
+        with duckdb.connect(str(tmp_path / "state/cx.duckdb"), read_only=True) as con:
+            return dict(con.execute("SELECT theme, discovered FROM pain_points WHERE period = 'all'").fetchall())
+
+    cxtext("run")
+    assert pain()["discovered_pool_closed"] is True
+    assert "discovered_pool_closed" in cxtext("themes", "suggest")
+    dry = cxtext("themes", "accept", "discovered_pool_closed", "--name", "Pool closures", "--dry-run")
+    assert "pool_closures" in dry and "+32" in dry and "nothing changed" in dry
+    assert not (tmp_path / "state/themes/accepted.toml").exists()
+    accepted = cxtext("themes", "accept", "discovered_pool_closed", "--name", "Pool closures")
+    assert "accepted.toml" in accepted and "no taxonomy file was configured" in accepted
+    cxtext("run")
+    after = pain()
+    assert after["pool_closures"] is False and "discovered_pool_closed" not in after
+
+
+def test_topic_labels_read_as_customers_wrote_them():
+    from types import SimpleNamespace
+
+    from cxtext.text.topics import readable_labels
+
+    model = SimpleNamespace(top_terms_={0: ["unite", "doe", "delay flight"]}, labels_={})
+    readable_labels(model, {"unite": "united", "doe": "does", "delay": "delayed"}, frozenset({"does"}))
+    assert model.labels_[0] == "united · delayed flight"
