@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, working
+from cxtext.cli.app import ConfigOption, StateOption, _reader, _settings, app, console, err, working
 from cxtext.errors import CxtextError, DatabaseDamaged
 from cxtext.insights.views import define_views
 from cxtext.ops.workspace import open_workspace
@@ -264,7 +264,7 @@ def recover(
         raise CxtextError("say how: `cxtext recover --from-snapshot` or `--rebuild` (docs/OPERATIONS.md, Recovery)")
     settings = _settings(config, state_dir)
     if rebuild:
-        with err.status("rebuilding from the archive…"):
+        with working("rebuilding from the archive"):
             rebuilt = rebuild_from_archive(settings)
         counts = rebuilt.counts
         console.print(
