@@ -70,8 +70,13 @@ def write_suggestions(settings: Settings, data: dict) -> None:
     path = suggestions_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(_HEADER + "\n" + to_toml(data), encoding="utf-8")
+    tmp.write_text(suggestions_text(data), encoding="utf-8")
     tmp.replace(path)
+
+
+def suggestions_text(data: dict) -> str:
+    """The suggestions file's text for *data* (also what erasure writes back, scrubbed)."""
+    return _HEADER + "\n" + to_toml(data)
 
 
 def _value(value) -> str:

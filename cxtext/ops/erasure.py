@@ -33,6 +33,7 @@ import duckdb
 from cxtext.config import Settings
 from cxtext.errors import CxtextError
 from cxtext.ingest.redact import hash_customer_key
+from cxtext.enrich.discovery import load_suggestions_table
 from cxtext.ingest.tombstones import id_hash, raw_words
 from cxtext.insights.daily import refresh_daily
 from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
@@ -280,6 +281,7 @@ def _erase_working(store: Store, settings: Settings, match: Match, erasure_id: s
         for stone in dict.fromkeys(file_stones + row_stones):
             if stone not in known:
                 store.execute("INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)", [*stone, erasure_id, now])
+        load_suggestions_table(store, settings)  # the table quotes what the file quoted: the scrubbed file's content
     write_ledger(store, settings)
     sweep_archive(store, settings)
     for damaged in settings.state_dir.glob(f"{settings.work_db.name}.damaged-*"):  # set aside by `cxtext recover`

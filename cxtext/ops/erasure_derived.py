@@ -29,10 +29,10 @@ from datetime import date
 from pathlib import Path
 
 from cxtext.config import Settings
+from cxtext.enrich.discovery import suggestions_path, suggestions_text
 from cxtext.store.db import Store
 from cxtext.store.publish import fsync
 
-SUGGESTIONS = Path("themes") / "suggestions.toml"
 EXPORTS = "exports.json"
 RUN = 20
 
@@ -68,9 +68,8 @@ def _scrub_value(value, texts: list[str], ids: set[str]):
 
 def scrub_suggestions(settings: Settings, texts: list[str], ids: list[str]) -> int:
     """Rewrite the theme suggestions without the customer's quotes (atomically); how many values
-    were dropped. A file this writer cannot write back (a value TOML cannot hold as written) is
-    deleted: ``cxtext themes suggest`` derives it again."""
-    path = settings.state_dir / SUGGESTIONS
+    were dropped (written by discovery's own writer)."""
+    path = suggestions_path(settings)
     if not path.is_file() or not (texts or ids):
         return 0
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -79,14 +78,8 @@ def scrub_suggestions(settings: Settings, texts: list[str], ids: list[str]) -> i
     if scrubbed == data:
         return 0
     dropped = _count(data) - _count(scrubbed)
-    try:
-        text = dump_toml(scrubbed)
-    except TypeError:
-        path.unlink()
-        fsync(path.parent)
-        return dropped
     tmp = path.with_name(path.name + ".erasing")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(suggestions_text(scrubbed), encoding="utf-8")
     fsync(tmp)
     os.replace(tmp, path)
     fsync(path.parent)
@@ -99,39 +92,6 @@ def _count(value) -> int:
     if isinstance(value, list):
         return sum(_count(v) for v in value)
     return 1 if isinstance(value, str) and value else 0
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):  # a JSON string is a TOML basic string (json.dumps never writes "\/")
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (date,)):
-        return value.isoformat()
-    if isinstance(value, list) and not any(isinstance(v, dict) for v in value):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict) and not any(isinstance(v, (dict, list)) for v in value.values()):
-        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} back")
-
-
-def dump_toml(data: dict) -> str:
-    """TOML for top-level values and arrays of flat tables (the suggestions file's shape)."""
-    lines, tables = [], []
-    for key, value in data.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            tables.append((key, value))
-        elif isinstance(value, dict):
-            raise TypeError("a nested table")
-        else:
-            lines.append(f"{json.dumps(key)} = {_toml_value(value)}")
-    for key, entries in tables:
-        for entry in entries:
-            lines += ["", f"[[{json.dumps(key)}]]"]
-            lines += [f"{json.dumps(k)} = {_toml_value(v)}" for k, v in entry.items()]
-    return "\n".join(lines).lstrip("\n") + "\n"
 
 
 def refit_models(store: Store, settings: Settings) -> dict[str, int]:
