@@ -230,3 +230,11 @@ def test_a_bad_floors_file_is_a_one_line_error_before_the_run(tmp_path):
     assert result.returncode == 1
     assert "sentiment.uci_yelp.macro_f1: a floor must be a number" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "docs").exists()
+
+
+def test_only_names_known_sections(tmp_path):
+    command = [sys.executable, "-m", "cxtext.cli", "eval", "--data", str(tmp_path), "--only", "themes,nope"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "--only themes,nope: sections are sentiment, aspects" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "docs").exists()

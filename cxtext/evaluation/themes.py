@@ -24,14 +24,16 @@ from pathlib import Path
 
 from cxtext.evaluation.gate import slug
 from cxtext.evaluation.themes_data import EvalSet, Item, load_sets
+from cxtext.resources import models_dir
 
-MODELS = Path(__file__).resolve().parent.parent / "models" / "eval"
-MAPS = MODELS / "theme_maps.toml"
-JUDGEMENTS = MODELS / "theme_judgements.toml"
+MAPS = models_dir() / "eval" / "theme_maps.toml"
+JUDGEMENTS = models_dir() / "eval" / "theme_judgements.toml"
 #: The targets of the issue, on the report half.
 TARGET_NEGATIVE_COVERAGE, TARGET_PRECISION, TARGET_LARGEST_SHARE = 0.60, 0.70, 0.50
 JUDGED_SAMPLE, JUDGED_SEED = 100, 14
 TOP_ISSUES, TOP_THEMES, MIN_THEME_FEEDBACK, LIFT = 3, 8, 30, 2.0
+#: The configurations measured (a judgement's `packs`): label -> packs combined.
+CONFIGURATIONS = {"core": ("core",), "core + retail": ("core", "retail")}
 
 
 @dataclass
@@ -70,7 +72,9 @@ def analyse_items(items: list[Item], tagger) -> list[Tagged]:
 
 
 def load_maps(path: Path = MAPS) -> dict:
-    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    """The theme -> label maps; a missing file is an error, not empty maps (empty maps once made
+    every labelled assignment count as wrong, unnoticed)."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def judge_labelled(eval_set: EvalSet, tagged: Tagged, theme: str, maps: dict) -> bool | None:
@@ -115,9 +119,7 @@ def judged_sample(eval_set: EvalSet, tagged: list[Tagged], configuration: str) -
 
 
 def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], bool]:
-    """(item id, theme) -> correct, from the committed judgements."""
-    if not path.is_file():
-        return {}
+    """(item id, theme) -> correct, from the committed judgements (a missing file is an error)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return {(j["id"], j["theme"]): j["verdict"] == "right" for j in data.get("judgements", []) if j.get("verdict")}
 
@@ -136,7 +138,7 @@ def draw_judgements(data_dir: Path, path: Path = JUDGEMENTS) -> None:
         "",
     ]
     for eval_set in (s for s in sets if s.precision == "judged"):
-        for configuration, packs in (("core", ["core"]), ("core + retail", ["core", "retail"])):
+        for configuration, packs in CONFIGURATIONS.items():
             if configuration != "core" and not eval_set.retail:
                 continue
             tagged = analyse_items(eval_set.half("report"), get_tagger(layer_paths(packs)))
@@ -294,10 +296,10 @@ def measure(data_dir: Path, halves: tuple[str, ...] = ("report",)) -> tuple[list
 
     sets, missing = load_sets(data_dir)
     maps, judgements = load_maps(), load_judgements()
-    taggers = {"core": get_tagger(layer_paths(["core"])), "core + retail": get_tagger(layer_paths(["core", "retail"]))}
+    taggers = {label: get_tagger(layer_paths(packs)) for label, packs in CONFIGURATIONS.items()}
     rows, criterion = [], {}
     for eval_set in sets:
-        for configuration in ("core", "core + retail") if eval_set.retail else ("core",):
+        for configuration in CONFIGURATIONS if eval_set.retail else ("core",):
             for half in halves:
                 tagged = analyse_items(eval_set.half(half), taggers[configuration])
                 rows.append(figures(eval_set, tagged, configuration, half, maps, judgements))
