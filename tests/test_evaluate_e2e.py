@@ -214,11 +214,15 @@ def test_eval_runs_end_to_end_and_the_gate_checks_every_figure(tmp_path):
     gate_lines = [line for line in result.stderr.splitlines() if line.startswith("eval gate: ")]
     assert result.returncode == 1, result.stderr
     assert gate_lines[-1].startswith("eval gate: FAILED"), result.stderr
-    # The themes figures (issue 14, open) have no floors yet: the gate lists them in one note line.
-    unfloored = [line for line in gate_lines if "have no floor" in line]
-    assert all(name.startswith("themes.") for line in unfloored for name in line.split(": ", 2)[2].split(", "))
-    failures = [line for line in gate_lines[:-1] if line not in unfloored]
-    assert failures and all("is below its floor" in line for line in failures), result.stderr
+    assert not [line for line in gate_lines if "have no floor" in line], result.stderr
+    failures = gate_lines[:-1]
+    # A handful of rows leaves some themes figures without anything to measure (the stand-in's
+    # judged sets have no judgements, its complaints' report half may be empty): missing, not wrong.
+    missing = [line for line in failures if ": missing (floor" in line]
+    assert all(
+        line.startswith("eval gate: themes.") and (".precision:" in line or ".top_issues_found:" in line) for line in missing
+    ), result.stderr
+    assert failures and all("is below its floor" in line for line in failures if line not in missing), result.stderr
     assert f"FAILED, {len(failures)} of " in gate_lines[-1]
 
 
@@ -229,4 +233,12 @@ def test_a_bad_floors_file_is_a_one_line_error_before_the_run(tmp_path):
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "sentiment.uci_yelp.macro_f1: a floor must be a number" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "docs").exists()
+
+
+def test_only_names_known_sections(tmp_path):
+    command = [sys.executable, "-m", "cxtext.cli", "eval", "--data", str(tmp_path), "--only", "themes,nope"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "--only themes,nope: sections are sentiment, aspects" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "docs").exists()

@@ -88,6 +88,7 @@ def test_the_committed_floors_load():
         "sample",
         "intent",
         "effort",
+        "themes",
     }
     assert all(-1 <= floor <= 1 for floor in floors.values())
 

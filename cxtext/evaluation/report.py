@@ -362,13 +362,23 @@ def header(command: str, seconds: float, started: datetime) -> str:
     )
 
 
+#: The sections of `cxtext eval`, in their order (``--only`` names some of them).
+SECTIONS = ("sentiment", "aspects", "intent", "effort", "themes", "discovered", "language", "sample")
+
+
 def build_report(
-    data_dir: Path, *, sample_dir: Path | None, settings, command: str, figures: dict[str, float] | None = None
+    data_dir: Path,
+    *,
+    sample_dir: Path | None,
+    settings,
+    command: str,
+    figures: dict[str, float] | None = None,
+    only: tuple[str, ...] = SECTIONS,
 ) -> str:
-    """The whole evaluation as Markdown: sentiment, aspects and the shipped theme packs on public
-    data, and the pipeline against the sample data's planted truth; its headline figures go into
-    *figures* for the quality gate. Topic discovery has its own, slower report (docs/TOPICS.md,
-    `python -m cxtext.evaluation.topics`)."""
+    """The whole evaluation as Markdown (or the sections *only* names): sentiment, aspects and
+    the shipped theme packs on public data, and the pipeline against the sample data's planted
+    truth; its headline figures go into *figures* for the quality gate. Topic discovery has its
+    own, slower report (docs/TOPICS.md, `python -m cxtext.evaluation.topics`)."""
     from cxtext.evaluation.aspects import evaluate_aspect_categories
     from cxtext.evaluation.effort import evaluate_effort
     from cxtext.evaluation.intent import evaluate_intent
@@ -378,21 +388,23 @@ def build_report(
     from cxtext.evaluation.themes_discovered import evaluate_discovered
 
     started, clock = datetime.now(UTC), time.perf_counter()
-    sections = [
-        evaluate_sentiment(data_dir, figures),
-        "## Theme detection and theme-level sentiment\n\n" + evaluate_aspect_categories(data_dir, figures=figures),
-        evaluate_intent(data_dir, figures),
-        evaluate_effort(data_dir, figures),
-    ]
-    sections.append(evaluate_themes(data_dir, figures=figures))
-    sections.append(evaluate_discovered(Path(data_dir)))  # no gate figure: precision of discovered themes is not measured
-    sections.append(evaluate_language(Path(data_dir), figures))
-    if sample_dir is not None:
-        sections.append(evaluate_sample_data(settings, sample_dir, figures))
-    sections.append(
-        "## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "
-        "written by `python -m cxtext.evaluation.topics --data ../shared/data --sample sample_data --out docs/TOPICS.md`.\n"
-    )
+    run = {
+        "sentiment": lambda: evaluate_sentiment(data_dir, figures),
+        "aspects": lambda: "## Theme detection and theme-level sentiment\n\n"
+        + evaluate_aspect_categories(data_dir, figures=figures),
+        "intent": lambda: evaluate_intent(data_dir, figures),
+        "effort": lambda: evaluate_effort(data_dir, figures),
+        "themes": lambda: evaluate_themes(data_dir, figures=figures),
+        "discovered": lambda: evaluate_discovered(Path(data_dir)),  # no gate figure: discovered themes' precision is not measured
+        "language": lambda: evaluate_language(Path(data_dir), figures),
+        "sample": lambda: evaluate_sample_data(settings, sample_dir, figures) if sample_dir is not None else None,
+    }
+    sections = [text for name in SECTIONS if name in only and (text := run[name]()) is not None]
+    if only == SECTIONS:
+        sections.append(
+            "## Topic discovery\n\nMeasured separately (about 4 minutes): `docs/TOPICS.md`, "
+            "written by `python -m cxtext.evaluation.topics --data ../shared/data --sample sample_data --out docs/TOPICS.md`.\n"
+        )
     return header(command, time.perf_counter() - clock, started) + "\n" + "\n".join(sections)
 
 
