@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import pyarrow as pa
 
@@ -109,8 +110,11 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
     """Topic assignments only, for feedback whose sentiment and themes are current."""
     assigned = []
     if topic_model is not None and rows:
-        docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
-        topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
+        nlp = load_nlp()
+        with nlp.memory_zone():  # see analyse
+            docs = nlp.pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
+            lemmas = [lemma_text(doc) for doc in docs]
+        topic_ids, confidences = topic_model.transform(lemmas)
         assigned = [
             {"feedback_id": row[0], "topic_id": int(t), "confidence": topic_confidence(c)}
             for row, t, c in zip(rows, topic_ids, confidences)
@@ -140,11 +144,16 @@ def analyse(
     skip the others, whose enrichment row says scored = false, so they dilute no English figure.
     The analysis reads nothing but the kind and the text, so each distinct (kind, text) of the
     chunk is analysed once and its results are copied to the others: retweets, templated survey
-    answers and the many "Great service!" cost one analysis."""
+    answers and the many "Great service!" cost one analysis.
+
+    spaCy keeps every word it has seen (its strings and lexemes) for the life of the process: a
+    long in-process run grew with the number of distinct words it read. Inside a memory zone what
+    the chunk's documents add is freed at its end (the results are plain Python by then)."""
     distinct: dict[tuple[str, str], int] = {}
     for _, kind, text, _ in rows:
         distinct.setdefault((kind, text), len(distinct))
-    results = _analyse_texts(list(distinct), tagger, topic_model, languages)
+    with load_nlp().memory_zone():
+        results = _analyse_texts(list(distinct), tagger, topic_model, languages)
     out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
     for feedback_id, kind, text, text_hash in rows:
         result = results[distinct[(kind, text)]]
@@ -187,7 +196,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
         compounds = []
         result["sentences"], result["sentence_intents"], intents = [], [], []
         for index, (sent, text) in enumerate(zip(sents, texts)):
-            intent = classify(text)
+            intent = _sentence_intent(text)
             intents.append(intent)
             if intent.intent != "other":
                 start, end = clean.original_span(sent.start_char + intent.start, sent.start_char + intent.end)
@@ -218,8 +227,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
         for index, mention in enumerate(tagger.tag(doc, sents)):
             sent, text = sents[mention.sentence_index], texts[mention.sentence_index]
             start_in, end_in = mention.start_char - sent.start_char, mention.end_char - sent.start_char
-            clause = _clause_at(text, start_in)
-            polarity = clause_polarity(text, start_in, end_in, scorer)
+            clause, polarity = _mention_clause(text, start_in, end_in)
             label, source = polarity.label, "clause"
             prior = tagger.taxonomy.theme(mention.theme).polarity
             if label == "neutral" and prior:
@@ -273,6 +281,25 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
             }
         ]
     return results
+
+
+#: Sentences and mentions analysed once per process, not once per feedback: templated surveys,
+#: retweets and stock phrases ("Great service!") repeat the same sentence across chunks, and a
+#: sentence's intent and a mention's clause are functions of the sentence alone (bounded: the
+#: entries are small and frozen, shared safely between the feedback that repeat them).
+_CACHE_SIZE = 1 << 15
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _sentence_intent(sentence: str):
+    return classify(sentence)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _mention_clause(sentence: str, start: int, end: int):
+    """The clause of the mention at [start, end) of *sentence* and that clause's sentiment (the
+    theme's, see clause_polarity), by the default scorer: the one scorer enrichment uses."""
+    return _clause_at(sentence, start), clause_polarity(sentence, start, end, get_scorer())
 
 
 def _clause_at(sentence: str, position: int) -> str:
