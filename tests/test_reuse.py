@@ -1,6 +1,7 @@
 """Work skipped for speed changes no result (issue 19): on the sample's texts, enrichment with its
-caches warm, chunked and shuffled, the language detector's English shortcut and spaCy's memory
-zones gives the same rows as a cold, cache-free, one-chunk analysis with the detector always run."""
+caches warm, chunked and shuffled, reusing the analysis of texts met in earlier chunks, with the
+language detector's English shortcut and spaCy's memory zones, gives the same rows as a cold,
+cache-free, one-chunk analysis with the detector always run."""
 
 import contextlib
 import csv
@@ -59,7 +60,12 @@ def test_skipped_work_changes_no_row_on_the_sample(monkeypatch):
         reference = module.analyse(rows, tagger, versions, now=now)
 
     shuffled = random.Random(19).sample(rows, len(rows))
-    chunks = [module.analyse(shuffled[i : i + 400], tagger, versions, now=now) for i in range(0, len(shuffled), 400)]
+    analysed, real, reuse = [], module._analyse_texts, module.Reuse()
+    monkeypatch.setattr(module, "_analyse_texts", lambda texts, *a: analysed.extend(texts) or real(texts, *a))
+    parts = [shuffled[i : i + 400] for i in range(0, len(shuffled), 400)]
+    chunks = [module.analyse(part, tagger, versions, now=now, reuse=reuse) for part in parts]
+    assert len(analysed) == len({(kind, text) for _, kind, text, _ in rows})  # each text once, in whichever chunk
+    assert len(analysed) < sum(len({(kind, text) for _, kind, text, _ in part}) for part in parts)
     assert module._sentence_intent.cache_info().hits > 0 and module._mention_clause.cache_info().hits > 0
     assert sum(language._clearly_english(text) for _, _, text, _ in rows) > len(rows) / 2  # the shortcut is taken
     for name, table in reference.items():
