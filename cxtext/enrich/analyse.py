@@ -3,6 +3,7 @@ sentences, sentiment, theme mentions with their clause's sentiment, topic assign
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -152,7 +153,7 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
     assigned = []
     if topic_model is not None and rows:
         nlp = load_nlp()
-        with nlp.memory_zone():  # see analyse
+        with _zone(nlp):
             docs = nlp.pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
             lemmas = [lemma_text(doc) for doc in docs]
         topic_ids, confidences = topic_model.transform(lemmas)
@@ -189,15 +190,14 @@ def analyse(
     answers and the many "Great service!" cost one analysis; with *reuse* (made with the same
     tagger, topic model and languages), one analysis per process while it remembers the text.
 
-    spaCy keeps every word it has seen (its strings and lexemes) for the life of the process: a
-    long in-process run grew with the number of distinct words it read. Inside a memory zone what
-    the chunk's documents add is freed at its end (the results are plain Python by then)."""
+    spaCy keeps every word it has seen for the life of the process; past SPACY_STRINGS_BOUND
+    words the chunk runs in a memory zone (see _zone)."""
     distinct: dict[tuple[str, str], int] = {}
     for _, kind, text, _ in rows:
         distinct.setdefault((kind, text), len(distinct))
     known = [reuse.get(key) if reuse is not None else None for key in distinct]
     missing = [key for key, result in zip(distinct, known) if result is None]
-    with load_nlp().memory_zone():
+    with _zone(load_nlp()):
         fresh = iter(_analyse_texts(missing, tagger, topic_model, languages) if missing else ())
     results = []
     for key, result in zip(distinct, known):
@@ -333,6 +333,20 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
             }
         ]
     return results
+
+
+#: How many strings spaCy may hold before chunks run in memory zones (a new word costs a few
+#: hundred bytes: its string, lexeme and tokenization; the process starts with about 28,000).
+SPACY_STRINGS_BOUND = 200_000
+
+
+def _zone(nlp):
+    """spaCy keeps every string and lexeme it meets and caches each word's tokenization: fast
+    while words repeat, unbounded when they do not (names, typos, order numbers). Past the bound a
+    chunk's documents live in a memory zone, which frees what they add at its end (the results
+    are plain Python by then); it also tokenizes without the cache, which doubled spaCy's time
+    when every chunk ran in one, so below the bound none is used."""
+    return nlp.memory_zone() if len(nlp.vocab.strings) > SPACY_STRINGS_BOUND else contextlib.nullcontext()
 
 
 #: Sentences and mentions analysed once per process, not once per feedback: templated surveys,
