@@ -331,9 +331,10 @@ def run_bench(
             smaller = (beside, *pipelines(root / "beside", root / "beside" / "landing", workers, echo)[:2])
         shares = None
         if profile:
-            echo(f"profile of the analysis of {min(profile, len(texts)):,} texts …")
+            echo(f"profile of the analysis of {min(profile, len(texts)):,} of the texts …")
             first = bench_settings(root, root / "state-1", landing, workers=1)
-            shares = in_child(profile_analysis, texts[:profile], first, first.enrich_chunk_rows)
+            spread = texts[:: max(1, len(texts) // profile)][:profile]  # reviews, surveys and social posts alike
+            shares = in_child(profile_analysis, spread, first, first.enrich_chunk_rows)
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -421,7 +422,9 @@ def _beside(one: Run, many: Run, records: int, one_small: Run, many_small: Run) 
     growth = lambda big, small: f"{big:,.0f} MB against {small:,.0f} MB ({big / small:.2f}×)"  # noqa: E731
     return [
         f"Beside it, the same pipelines on {records:,} generated records ({one_small.records:,} read), each in a "
-        f"fresh process: one worker {one_small.rate:,.0f} records/s, {many_small.label} {many_small.rate:,.0f} records/s.",
+        f"fresh process: one worker {one_small.rate:,.0f} records/s, {many_small.label} {many_small.rate:,.0f} records/s "
+        f"({many_small.executor}; below `parallel_min_rows` enrichment runs in-process, and the with-workers "
+        "figures compare unlike runs).",
         f"- Peak resident memory here against there: one worker {growth(one.peak_main_mb, one_small.peak_main_mb)}; "
         f"{many.label}, main process {growth(many.peak_main_mb, many_small.peak_main_mb)}, with its workers "
         f"{growth(many.peak_total_mb, many_small.peak_total_mb)}.",

@@ -64,7 +64,7 @@ def profile_analysis(rows: list[tuple[str, str]], settings, chunk_rows: int) -> 
 
 def markdown(total: float, texts: int, shares: list[tuple[str, float]]) -> list[str]:
     lines = [
-        f"Profile of the analysis (`cProfile`, CPU time) of the first {texts:,} generated texts, in the "
+        f"Profile of the analysis (`cProfile`, CPU time) of {texts:,} of the generated texts (evenly spread), in the "
         f"configured chunks, with this run's topic model: {total:.1f} s under the profiler.",
         "",
         "| part | share |",
