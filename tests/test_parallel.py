@@ -74,11 +74,12 @@ def test_worker_processes_and_a_dask_cluster_write_what_one_process_writes(loade
 
 def test_bench_measures_every_stage_and_appends_its_section(tmp_path):
     """`cxtext bench` at its smallest size: every stage timed, each pipeline in its own process
-    (so its memory is its own), the nightly +1% run, and a section appended to the file."""
+    (so its memory is its own), the nightly +1% run, a smaller run beside it for the memory's
+    growth, the profile's shares, the issue's goals, and a section appended to the file."""
     from cxtext.devtools.bench import HEADER, run_bench
 
     out = tmp_path / "BENCHMARKS.md"
-    section = run_bench(400, workers=2, out=out, echo=lambda line: None)
+    section = run_bench(400, workers=2, out=out, echo=lambda line: None, beside=300, profile=200)
     text = out.read_text()
     assert text.startswith(HEADER.splitlines()[0]) and section in text
     for stage in ("ingest", "topic fit", "enrich", "aggregate", "report", "publish"):
@@ -88,3 +89,6 @@ def test_bench_measures_every_stage_and_appends_its_section(tmp_path):
     peaks = [float(mb.replace(",", "")) for mb in re.findall(r"([\d,]+) MB", per_stage)]
     assert len(peaks) == 6
     assert all(100 < peak < 4000 for peak in peaks)  # a real process's resident memory was sampled
+    assert "Beside it, the same pipelines on 300 generated records" in section and "Against the goals" in section
+    shares = [int(share) for share in re.findall(r"^\| [^|]+ \| (-?\d+)% \|$", section, re.M)]
+    assert "| theme tagging (`ThemeTagger.tag`) |" in section and len(shares) == 11 and 97 <= sum(shares) <= 103

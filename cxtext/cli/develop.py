@@ -97,6 +97,12 @@ def bench(
     keep: Optional[Path] = typer.Option(
         None, "--keep", help="Work in this folder and keep it (default: a temporary folder, removed)."
     ),
+    beside: int = typer.Option(
+        0, "--beside", help="Also run both pipelines on this many records (e.g. 100000), for the peak memory's growth."
+    ),
+    profile: int = typer.Option(
+        0, "--profile", help="Profile the analysis of this many of the texts (e.g. 20000) and print each part's share."
+    ),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Benchmark the whole pipeline on N generated records against the bare VADER loop, with one worker and with all of them."""
@@ -111,4 +117,6 @@ def bench(
         out=None if str(out) == "-" else out,
         keep=keep,
         echo=lambda line: console.print(line, highlight=False, markup=False),
+        beside=beside,
+        profile=profile,
     )

@@ -114,10 +114,10 @@ def _children(pid: int) -> list[int]:
 
 def generate(
     folder: Path, n: int, *, seed: int, id_prefix: str = "", start: date = BASE_START, weeks: int = BASE_WEEKS
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """N records written over *weeks* weeks from *start*, from the sample generator (in a child
     process: its memory is not ours), split into landing files of FILE_RECORDS; returns every
-    text, for the bare VADER loop."""
+    (kind, text), for the bare VADER loop and the profile."""
     raw = folder / ".generated"
     counts = {k: max(1, round(n * share)) for k, share in SHARES.items()}
     code = (
@@ -142,8 +142,8 @@ def generate(
         check=True,
         capture_output=True,
     )
-    texts: list[str] = []
-    for name, text_column in (("reviews.csv", "text"), ("survey_comments.csv", "comment")):
+    texts: list[tuple[str, str]] = []
+    for name, text_column, kind in (("reviews.csv", "text", "review"), ("survey_comments.csv", "comment", "survey")):
         with open(raw / name, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader)
@@ -158,7 +158,7 @@ def generate(
                         row[0] = id_prefix + row[0]
                     writer.writerow(row)
         index = header.index(text_column)
-        texts += [row[index] for row in rows if len(row) > index and row[index].strip()]
+        texts += [(kind, row[index]) for row in rows if len(row) > index and row[index].strip()]
     with open(raw / "social_mentions.jsonl", encoding="utf-8") as handle:
         lines = handle.read().splitlines()
     for part in range(0, len(lines), FILE_RECORDS):
@@ -171,7 +171,7 @@ def generate(
                     out.write(line + "\n")  # a planted broken line stays broken
                     continue
                 if isinstance(record, dict) and record.get("text"):
-                    texts.append(record["text"])
+                    texts.append(("social", record["text"]))
                     if id_prefix:
                         record["id"] = id_prefix + str(record.get("id"))
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -240,14 +240,26 @@ def pipeline(settings: Settings, label: str) -> Run:
     return run
 
 
-def pipeline_in_child(settings: Settings, label: str) -> Run:
-    """:func:`pipeline` in a fresh process, so that its peak memory is its own: not this
-    process's texts, nor what an earlier run left in the allocator."""
+def in_child(fn, *args):
+    """*fn(*args)* in a fresh process, so that its peak memory is its own: not this process's
+    texts, nor what an earlier run left in the allocator."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(pipeline, settings, label).result()
+        return pool.submit(fn, *args).result()
+
+
+def pipelines(root: Path, landing: Path, workers: int, echo) -> tuple[Run, Run, Settings]:
+    """The pipeline with one worker, then with *workers*, each on its own state folder under
+    *root*; and the settings of the second."""
+    runs = []
+    for label, count in (("one worker", 1), (f"{workers} workers", workers)):
+        echo(f"pipeline with {label} …")
+        settings = bench_settings(root, root / f"state-{count}", landing, workers=count)
+        runs.append(in_child(pipeline, settings, label))
+        echo(f"    {runs[-1].rate:,.0f} records/s end to end ({runs[-1].executor})")
+    return runs[0], runs[1], settings
 
 
 def startup_seconds() -> float:
@@ -287,9 +299,14 @@ def machine() -> str:
     )
 
 
-def run_bench(n: int, *, workers: int, out: Path | None, keep: Path | None = None, echo=print) -> str:
-    """Run every measurement; return (and append to *out*) the Markdown section."""
+def run_bench(
+    n: int, *, workers: int, out: Path | None, keep: Path | None = None, echo=print, beside: int = 0, profile: int = 0
+) -> str:
+    """Run every measurement; return (and append to *out*) the Markdown section. *beside*: the
+    records of a smaller run beside it (one worker and all workers), for the peak memory's growth;
+    *profile*: how many of the texts to profile the analysis on (0: none)."""
     from cxtext import __version__
+    from cxtext.devtools.profile import profile_analysis
 
     root = Path(tempfile.mkdtemp(prefix="cxtext-bench-", dir=keep))
     try:
@@ -298,24 +315,30 @@ def run_bench(n: int, *, workers: int, out: Path | None, keep: Path | None = Non
         landing.mkdir()
         texts = generate(landing, n, seed=20261123)
         echo(f"(a) bare VADER loop over {len(texts):,} texts …")
-        vader = vader_loop(texts)
+        vader = vader_loop([text for _, text in texts])
         echo(f"    {len(texts) / vader:,.0f} docs/s")
-        runs = []
-        for label, count in (("one worker", 1), (f"{workers} workers", workers)):
-            echo(f"pipeline with {label} …")
-            settings = bench_settings(root, root / f"state-{count}", landing, workers=count)
-            runs.append(pipeline_in_child(settings, label))
-            echo(f"    {runs[-1].rate:,.0f} records/s end to end ({runs[-1].executor})")
-        one, many = runs
+        one, many, settings = pipelines(root, landing, workers, echo)
         sizes = {name: (settings.state_dir / name).stat().st_size for name in ("pipeline.duckdb", "cx.duckdb")}
         echo("nightly run adding 1% new records …")
         generate(landing, max(1, n // 100), seed=20261124, id_prefix="N", start=NIGHTLY_START, weeks=1)
-        nightly = pipeline_in_child(settings, "nightly +1%")
+        nightly = in_child(pipeline, settings, "nightly +1%")
         startup = startup_seconds()
+        smaller = None
+        if beside:
+            echo(f"beside it, {beside:,} records, for the peak memory …")
+            (root / "beside" / "landing").mkdir(parents=True)
+            generate(root / "beside" / "landing", beside, seed=20261123)
+            smaller = (beside, *pipelines(root / "beside", root / "beside" / "landing", workers, echo)[:2])
+        shares = None
+        if profile:
+            echo(f"profile of the analysis of {min(profile, len(texts)):,} of the texts …")
+            first = bench_settings(root, root / "state-1", landing, workers=1)
+            spread = texts[:: max(1, len(texts) // profile)][:profile]  # reviews, surveys and social posts alike
+            shares = in_child(profile_analysis, spread, first, first.enrich_chunk_rows)
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    section = _markdown(n, texts, vader, one, many, nightly, sizes, startup, __version__)
+    section = _markdown(n, texts, vader, one, many, nightly, sizes, startup, __version__, smaller, shares)
     echo(section)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -329,11 +352,17 @@ HEADER = """# Benchmarks
 Appended by `cxtext bench --n N` (see `cxtext/devtools/bench.py`): the whole pipeline on N records from the
 sample generator, against the bare VADER loop on the same texts, in the same run. Speeds are
 records per second of wall-clock time; ratios compare runs of the same invocation.
+
+Every figure of issue 19's goals comes from one command (about half an hour on 2 quiet cores):
+`cxtext bench --n 1000000 --beside 100000 --profile 20000`: the pipelines at 1M with one worker and
+with all of them, the bare VADER loop, the nightly run adding 1%, both pipelines again on 100,000
+records for the peak memory's growth, the profile's shares on 20,000 of the texts, and each goal
+met or not.
 """
 
 
-def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> str:
-    n_texts, n_distinct = len(texts), len(set(texts))
+def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version, smaller=None, shares=None) -> str:
+    n_texts, n_distinct = len(texts), len({text for _, text in texts})
     ratio = lambda run: run.rate / (n_texts / vader)  # noqa: E731
     lines = [
         f"## {n:,} records, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -341,7 +370,7 @@ def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> s
         f"Machine: {machine()}; cxtext {version}. Records: {one.records:,} read from "
         f"{n_texts:,} texts (planted malformed and duplicate records included), landing files of "
         f"{FILE_RECORDS:,} records. Distinct texts: {n_distinct:,} ({1 - n_distinct / n_texts:.0%} of the texts "
-        f"repeat an earlier one; the pipeline analyses a text once per chunk, the VADER loop scores every one).",
+        f"repeat an earlier one; the pipeline analyses a text once per chunk and a sentence, clause or text once per worker process while it stays in their caches; the VADER loop scores every one).",
         "",
         "| stage | one worker: s | records/s | " + f"{many.label}: s | records/s | speed-up |",
         "|---|---:|---:|---:|---:|---:|",
@@ -378,4 +407,50 @@ def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version) -> s
         f"server adds ~10 s when no server is configured).",
         "",
     ]
+    if smaller is not None:
+        lines += _beside(one, many, *smaller)
+    if shares is not None:
+        from cxtext.devtools.profile import markdown
+
+        lines += markdown(*shares)
+    lines += _goals(ratio(many), one, many, nightly, smaller)
     return "\n".join(lines)
+
+
+def _beside(one: Run, many: Run, records: int, one_small: Run, many_small: Run) -> list[str]:
+    """The peak memory of this run against a smaller run of the same invocation."""
+    growth = lambda big, small: f"{big:,.0f} MB against {small:,.0f} MB ({big / small:.2f}×)"  # noqa: E731
+    return [
+        f"Beside it, the same pipelines on {records:,} generated records ({one_small.records:,} read), each in a "
+        f"fresh process: one worker {one_small.rate:,.0f} records/s, {many_small.label} {many_small.rate:,.0f} records/s "
+        f"({many_small.executor}; below `parallel_min_rows` enrichment runs in-process, and the with-workers "
+        "figures compare unlike runs).",
+        f"- Peak resident memory here against there: one worker {growth(one.peak_main_mb, one_small.peak_main_mb)}; "
+        f"{many.label}, main process {growth(many.peak_main_mb, many_small.peak_main_mb)}, with its workers "
+        f"{growth(many.peak_total_mb, many_small.peak_total_mb)}.",
+        "",
+    ]
+
+
+def _goals(ratio: float, one: Run, many: Run, nightly: Run, smaller) -> list[str]:
+    """Issue 19's goals, each with this run's figure and whether it is met."""
+    met = lambda ok: "met" if ok else "**not met**"  # noqa: E731
+    enrich = one.stages["enrich"] / many.stages["enrich"]
+    share = nightly.seconds / many.seconds
+    lines = [
+        "Against the goals (issue 19):",
+        f"- {many.label} end to end against the bare VADER loop ≥ 0.25 (aim 0.4): {ratio:.2f}, {met(ratio >= 0.25)}.",
+        f"- {many.label} against one in enrichment ≥ 1.5×: {enrich:.2f}×, {met(enrich >= 1.5)}.",
+        f"- Nightly +1% ≤ 5% of the full run or ≤ 20 s: {share:.1%}, {nightly.seconds:.1f} s, "
+        f"{met(share <= 0.05 or nightly.seconds <= 20)}.",
+        f"- Main process under 2 GB: one worker {one.peak_main_mb:,.0f} MB, {many.label} {many.peak_main_mb:,.0f} MB, "
+        f"{met(max(one.peak_main_mb, many.peak_main_mb) < 2000)}.",
+    ]
+    if smaller is not None:
+        records, one_small, many_small = smaller
+        growths = [one.peak_main_mb / one_small.peak_main_mb, many.peak_total_mb / many_small.peak_total_mb]
+        lines.append(
+            f"- Peak memory here ≤ 1.3× the {records:,}-record run: one worker {growths[0]:.2f}×, {many.label} "
+            f"(with workers) {growths[1]:.2f}×, {met(max(growths) <= 1.3)}."
+        )
+    return [*lines, ""]

@@ -3,8 +3,12 @@ sentences, sentiment, theme mentions with their clause's sentiment, topic assign
 
 from __future__ import annotations
 
+import contextlib
+import pickle
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import pyarrow as pa
 
@@ -50,6 +54,38 @@ def versions_of(
     )
 
 
+#: How many analysed texts an enrichment run remembers (per process): a few kB each as rows,
+#: about 1 kB pickled, so some 16 MB per process.
+REUSE_TEXTS = 1 << 14
+
+
+class Reuse:
+    """The analysis of the (kind, text)s an enrichment run met in its earlier chunks, the most
+    recently used REUSE_TEXTS of them, pickled: a text repeated across chunks (a retweet, a stock
+    answer, a templated survey comment) is analysed once per process. It lives in one run's
+    AnalysisContext, whose tagger, topic model, versions and languages it was computed with; a
+    copy sent to a worker process starts empty."""
+
+    def __init__(self, size: int = REUSE_TEXTS):
+        self.size = size
+        self._results: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+    def __reduce__(self):
+        return Reuse, (self.size,)
+
+    def get(self, key: tuple[str, str]) -> dict | None:
+        blob = self._results.get(key)
+        if blob is None:
+            return None
+        self._results.move_to_end(key)
+        return pickle.loads(blob)
+
+    def put(self, key: tuple[str, str], result: dict) -> None:
+        self._results[key] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(self._results) > self.size:
+            self._results.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class AnalysisContext:
     """What every chunk's analysis needs, sent to each worker once: the taxonomy files' names and
@@ -60,6 +96,7 @@ class AnalysisContext:
     versions: Versions
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     learned: dict = field(default_factory=dict)  # source -> LearnedSentiment (cxtext.enrich.learned)
+    reuse: Reuse = field(default_factory=Reuse, compare=False, repr=False)
 
 
 def analyse_chunk(
@@ -89,7 +126,13 @@ def analyse_chunk(
     whole_rows = [tuple(r[:4]) for r in whole_rows]
     if whole_rows:
         done["tables"] = analyse(
-            whole_rows, tagger, context.versions, now=now, topic_model=context.topic_model, languages=context.languages
+            whole_rows,
+            tagger,
+            context.versions,
+            now=now,
+            topic_model=context.topic_model,
+            languages=context.languages,
+            reuse=context.reuse,
         )
         if context.learned:
             done["tables"]["sentiment"] = learned_labels(done["tables"]["sentiment"], whole_rows, sources, context.learned)
@@ -115,8 +158,11 @@ def assign_topics(rows: list[tuple], topic_model) -> pa.Table:
     """Topic assignments only, for feedback whose sentiment and themes are current."""
     assigned = []
     if topic_model is not None and rows:
-        docs = load_nlp().pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
-        topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
+        nlp = load_nlp()
+        with _zone(nlp):
+            docs = nlp.pipe((clean_text(text, kind=kind).text for _, kind, text, _ in rows), batch_size=256)
+            lemmas = [lemma_text(doc) for doc in docs]
+        topic_ids, confidences = topic_model.transform(lemmas)
         assigned = [
             {"feedback_id": row[0], "topic_id": int(t), "confidence": topic_confidence(c)}
             for row, t, c in zip(rows, topic_ids, confidences)
@@ -139,6 +185,7 @@ def analyse(
     now: datetime,
     topic_model=None,
     languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    reuse: Reuse | None = None,
 ) -> dict[str, pa.Table]:
     """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables.
 
@@ -146,11 +193,25 @@ def analyse(
     skip the others, whose enrichment row says scored = false, so they dilute no English figure.
     The analysis reads nothing but the kind and the text, so each distinct (kind, text) of the
     chunk is analysed once and its results are copied to the others: retweets, templated survey
-    answers and the many "Great service!" cost one analysis."""
+    answers and the many "Great service!" cost one analysis; with *reuse* (made with the same
+    tagger, topic model and languages), one analysis per process while it remembers the text.
+
+    spaCy keeps every word it has seen for the life of the process; past SPACY_STRINGS_BOUND
+    words the chunk runs in a memory zone (see _zone)."""
     distinct: dict[tuple[str, str], int] = {}
     for _, kind, text, _ in rows:
         distinct.setdefault((kind, text), len(distinct))
-    results = _analyse_texts(list(distinct), tagger, topic_model, languages)
+    known = [reuse.get(key) if reuse is not None else None for key in distinct]
+    missing = [key for key, result in zip(distinct, known) if result is None]
+    with _zone(load_nlp()):
+        fresh = iter(_analyse_texts(missing, tagger, topic_model, languages) if missing else ())
+    results = []
+    for key, result in zip(distinct, known):
+        if result is None:
+            result = next(fresh)
+            if reuse is not None:
+                reuse.put(key, result)
+        results.append(result)
     out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
     for feedback_id, kind, text, text_hash in rows:
         result = results[distinct[(kind, text)]]
@@ -193,7 +254,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
         compounds = []
         result["sentences"], result["sentence_intents"], intents = [], [], []
         for index, (sent, text) in enumerate(zip(sents, texts)):
-            intent = classify(text)
+            intent = _sentence_intent(text)
             intents.append(intent)
             if intent.intent != "other":
                 start, end = clean.original_span(sent.start_char + intent.start, sent.start_char + intent.end)
@@ -224,8 +285,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
         for index, mention in enumerate(tagger.tag(doc, sents)):
             sent, text = sents[mention.sentence_index], texts[mention.sentence_index]
             start_in, end_in = mention.start_char - sent.start_char, mention.end_char - sent.start_char
-            clause = _clause_at(text, start_in)
-            polarity = clause_polarity(text, start_in, end_in, scorer)
+            clause, polarity = _mention_clause(text, start_in, end_in)
             label, source = polarity.label, "clause"
             prior = tagger.taxonomy.theme(mention.theme).polarity
             if label == "neutral" and prior:
@@ -279,6 +339,39 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
             }
         ]
     return results
+
+
+#: How many strings spaCy may hold before chunks run in memory zones (a new word costs a few
+#: hundred bytes: its string, lexeme and tokenization; the process starts with about 28,000).
+SPACY_STRINGS_BOUND = 200_000
+
+
+def _zone(nlp):
+    """spaCy keeps every string and lexeme it meets and caches each word's tokenization: fast
+    while words repeat, unbounded when they do not (names, typos, order numbers). Past the bound a
+    chunk's documents live in a memory zone, which frees what they add at its end (the results
+    are plain Python by then); it also tokenizes without the cache, which doubled spaCy's time
+    when every chunk ran in one, so below the bound none is used."""
+    return nlp.memory_zone() if len(nlp.vocab.strings) > SPACY_STRINGS_BOUND else contextlib.nullcontext()
+
+
+#: Sentences and mentions analysed once per process, not once per feedback: templated surveys,
+#: retweets and stock phrases ("Great service!") repeat the same sentence across chunks, and a
+#: sentence's intent and a mention's clause are functions of the sentence alone (bounded: the
+#: entries are small and frozen, shared safely between the feedback that repeat them).
+_CACHE_SIZE = 1 << 15
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _sentence_intent(sentence: str):
+    return classify(sentence)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _mention_clause(sentence: str, start: int, end: int):
+    """The clause of the mention at [start, end) of *sentence* and that clause's sentiment (the
+    theme's, see clause_polarity), by the default scorer: the one scorer enrichment uses."""
+    return _clause_at(sentence, start), clause_polarity(sentence, start, end, get_scorer())
 
 
 def _clause_at(sentence: str, position: int) -> str:

@@ -409,7 +409,6 @@ class ThemeTagger:
         # The document's words as string hashes, read in one array: a Token object per word is slow.
         rows = doc.to_array([LOWER, LEMMA]).tolist()
         found: dict[tuple[str, int], Mention] = {}
-        text = doc.text  # doc.text joins every word: once per document
         for name, start, end in matches:
             key = self._keys[name]
             index, sent = sentence_of[start]
@@ -426,7 +425,7 @@ class ThemeTagger:
                 index,
                 span.start_char,
                 span.end_char,
-                text[span.start_char : span.end_char],
+                span.text,  # = doc.text[start_char:end_char]; doc.text would join every word of the document
             )
         for theme, index in list(found):  # a refining theme replaces the broader one in its sentence
             broader = self._refines.get(theme)
