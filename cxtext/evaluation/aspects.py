@@ -310,8 +310,9 @@ def _goals(result: SplitResult) -> str:
         "sentiment (clause cuts at dashes, contrast clauses without a subject of their own, hyphenated words, "
         "what should have been, praise or blame through a negation, intent to return, imperative "
         "recommendations) were chosen from the error classes of the training split only; they are general "
-        "to customer feedback (no restaurant word), and were kept only where the other sets of this "
-        "evaluation did not lose.\n"
+        "to customer feedback (no restaurant word), and were kept only while every other figure of this "
+        "evaluation stayed above its floor (a few moved down slightly: the clothing reviews' document rule "
+        "on the reporting half, VADER tweets).\n"
     )
 
 
