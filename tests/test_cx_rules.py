@@ -35,6 +35,19 @@ from cxtext.text.sentiment import SentimentScorer
         # sarcastic thanks, requests for help
         ("Thanks for nothing", "negative"),
         ("Any help would be appreciated", "negative"),
+        # what should have been, and praise or blame through a negation
+        ("The app could have been a lot better.", "negative"),
+        ("Support could be improved.", "negative"),
+        ("I can't recommend them enough.", "positive"),
+        ("The delivery could not have been better.", "positive"),
+        ("The packaging couldn't be worse.", "negative"),
+        ("This is not the shop to buy a phone.", "negative"),
+        # loyalty and recommendations
+        ("We will definitely be coming back.", "positive"),
+        ("I keep coming back to this shop.", "positive"),
+        ("We will never go back.", "negative"),
+        ("I wouldn't go back.", "negative"),
+        ("Try the express delivery.", "positive"),
         # left alone
         ("Thanks for the help, problem fixed!", "positive"),
         ("The agent, Sam, was friendly and knew exactly what to do.", "positive"),
@@ -49,6 +62,8 @@ def test_rules_are_default_mode_only_and_keep_capitals():
     assert apply_rules("THANKS FOR NOTHING") == "CX_SARCASTIC_THANKS"
     assert apply_rules("I waited 10 minutes") == "I cx_long_wait"
     assert apply_rules("the delivery was fine") == "the delivery was fine"
+    for untouched in ("I tried to call them twice.", "They must have lost it.", "I had to go back to the store.", "Nothing could be better."):
+        assert apply_rules(untouched) == untouched
 
 
 def test_every_rule_token_has_one_valence_in_range():

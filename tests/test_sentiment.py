@@ -21,6 +21,7 @@ from cxtext.text.sentiment import (
     label_for,
     load_lexicon,
     peak_end,
+    split_hyphens,
 )
 
 # Known misreadings of customer feedback by VADER 3.3.2 (plain), and what the CX lexicon makes of
@@ -261,6 +262,10 @@ def _clauses(sentence):
         ("Nice phone though", ["Nice phone though"]),  # nothing after it
         ("My order has not yet arrived", ["My order has not yet arrived"]),  # adverb 'yet'
         ("A hassle-free, well-built phone", ["A hassle-free, well-built phone"]),
+        # a contrast clause without a subject goes on about the same one
+        ("The checkout is ok but could be faster", ["The checkout is ok but could be faster"]),
+        ("The case looks nice but doesn't fit", ["The case looks nice but doesn't fit"]),
+        ("The courier was great--but the box was crushed", ["The courier was great", "but the box was crushed"]),
         ("  ", []),
         ("", []),
     ],
@@ -312,6 +317,7 @@ def _polarity_of(sentence, term, scorer=None):
         ),
         ("The price is great, yet the quality is poor", {"price": "positive", "quality": "negative"}),
         ("The app looks nice - the checkout keeps crashing", {"app": "positive", "checkout": "negative"}),
+        ("The app is nice but could be better, and the courier was lovely", {"app": "negative", "courier": "positive"}),
         (
             "I love the camera whereas the customer support was unresponsive",
             {"camera": "positive", "support": "negative"},
@@ -322,6 +328,14 @@ def test_clause_polarity_of_mixed_sentences(sentence, expectations):
     for term, label in expectations.items():
         assert _polarity_of(sentence, term).label == label, term
     assert get_scorer().polarity(sentence).label in {"positive", "negative", "neutral"}
+
+
+def test_unknown_hyphenated_words_are_read_as_their_words():
+    lexicon = {"hassle-free": 2.0}
+    assert split_hyphens("Food-awesome, a hassle-free and not-so-fresh day", lexicon) == "Food awesome, a hassle-free and not so fresh day"
+    assert split_hyphens("a 5-star well-known e-mail", {}) == "a 5-star well known e mail"
+    assert get_scorer().polarity("Delivery-awesome.").label == "positive"
+    assert get_scorer("plain").polarity("Delivery-awesome.").label == "neutral"  # the installed VADER
 
 
 def test_clause_polarity_span_rules():

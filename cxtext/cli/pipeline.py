@@ -395,4 +395,7 @@ def sentiment_fit(config: Optional[Path] = ConfigOption, state_dir: Optional[Pat
             r.get("version", r.get("error", "")),
         )
     console.print(table)
+    if not run.counts["models"]:
+        reasons = "; ".join(f"{r['source']}: {r['error']}" for r in report) or "no feedback"
+        raise CxtextError(f"no model fitted ({reasons}); document labels stay the lexicon's")
     console.print(f"models in {models_dir(settings)}; the next run re-scores the document labels of these sources")

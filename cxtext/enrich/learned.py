@@ -68,12 +68,14 @@ def _macro_f1(gold: list[bool], labels: list[str | None]) -> float:
 
 def fit_sources(store: Store, settings: Settings) -> list[dict]:
     """Fit and save a model for every source with enough low and high scores; one report row per
-    source tried (source, score, rows, agreement before and after on the held-back half, version
-    or the reason it was not fitted)."""
+    source and score tried (source, score, rows, agreement before and after on the held-back half,
+    version or the reason it was not fitted), and one for each source without scores. When no model
+    could be fitted the saved ones stay as they were."""
     folder = models_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     index, report = {}, []
     for (source,) in store.execute("SELECT DISTINCT source FROM feedback ORDER BY source"):
+        tried = len(report)
         for column in SCORES:
             rows = _scored_rows(store, source, column)
             if not rows:
@@ -96,7 +98,10 @@ def fit_sources(store: Store, settings: Settings) -> list[dict]:
             index[source] = {"version": model.version, "score": column, **{k: row[k] for k in ("before", "after")}}
             report.append(row)
             break  # one model per source: from its first score column that has enough rows
-    (folder / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
+        if len(report) == tried:
+            report.append({"source": source, "score": "—", "learned_from": 0, "held_back": 0, "error": "no stars, NPS or CSAT scores"})
+    if index:  # a fit that learned nothing keeps the models there were
+        (folder / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
     return report
 
 

@@ -47,6 +47,10 @@ MIXED = "in sentences with positive and negative categories"
 #: Best system of the task on restaurant aspect categories (Pontiki et al. 2014, the task's overview paper).
 PUBLISHED_DETECTION_F1 = 0.886
 PUBLISHED_POLARITY_ACCURACY = 0.829
+#: Issue 15's goals on the test split: every gold pair, and theme-level ahead of the sentence label
+#: on pairs in sentences mixing polarities.
+GOAL_ALL_GOLD = 0.77
+GOAL_MIXED_LEAD = 0.03
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -292,6 +296,26 @@ def _confusion(result: SplitResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _goals(result: SplitResult) -> str:
+    """Where the test split stands against issue 15's goals, and how the scorer was tuned."""
+    every = result.all_gold[0] / result.all_gold[1] if result.all_gold[1] else 0.0
+    mixed = sorted(result.mixed)
+    ours, sentence = result.accuracy(2, mixed) or 0.0, result.accuracy(3, mixed) or 0.0
+    verdict = {True: "met", False: "**not met**"}
+    return (
+        f"Goals (issue 15), test: every gold pair ≥ {_pct(GOAL_ALL_GOLD)}: {verdict[every >= GOAL_ALL_GOLD]} "
+        f"({_pct(every)}); theme-level ahead of the sentence label by ≥ {100 * GOAL_MIXED_LEAD:.0f} points on "
+        f"pairs in sentences with positive and negative categories: {verdict[ours - sentence >= GOAL_MIXED_LEAD - 1e-9]} "
+        f"({_pct(ours)} against {_pct(sentence)}, {len(mixed)} pairs). The scorer's rules for theme-level "
+        "sentiment (clause cuts at dashes, contrast clauses without a subject of their own, hyphenated words, "
+        "what should have been, praise or blame through a negation, intent to return, imperative "
+        "recommendations) were chosen from the error classes of the training split only; they are general "
+        "to customer feedback (no restaurant word), and were kept only while every other figure of this "
+        "evaluation stayed above its floor (a few moved down slightly: the clothing reviews' document rule "
+        "on the reporting half, VADER tweets).\n"
+    )
+
+
 def evaluate_aspect_categories(
     data_dir: Path, taxonomy_path: Path = RESTAURANT_TAXONOMY, figures: dict[str, float] | None = None
 ) -> str:
@@ -389,6 +413,7 @@ def evaluate_aspect_categories(
             "unscored sentences' pairs count as wrong) "
             f"| {_pct(main.all_gold[0] / main.all_gold[1] if main.all_gold[1] else None)} |\n"
             f"| best system of SemEval-2014 (published) | {_pct(PUBLISHED_POLARITY_ACCURACY)} |\n",
+            _goals(main),
             "The published figure was measured differently: systems were given every sentence's gold "
             "categories and `conflict` was a fourth class. The third row is the closest we get to that "
             "setting (we never predict `conflict`). The task's best systems were trained on the training "

@@ -80,6 +80,37 @@ RULES: tuple[tuple[str, float, str], ...] = (
     ("cx_nothing_changed", -1.2, r"nothing\s+(?:has\s+|had\s+)?(?:changed|happened|improved)"),
     # a label, not a resolution: "marked as resolved" (often followed by "but nothing changed")
     ("cx_marked_closed", 0.0, rf"(?:marked|closed|flagged|set)\s+as\s+{_FIXED}"),
+    # intent to come back, a loyalty verdict: "will definitely be going back", "keep coming back";
+    # "never going back" and "won't be back" are the lexicon's or negated by VADER
+    (
+        "cx_will_return",
+        1.8,
+        r"(?:will|wil|['’]ll|would|['’]d|keep|kept|always|gonna|going\s+to|can['’]?t\s+wait\s+to|am|['’]m|are|['’]re)\s+(?:(?:definitely|definately|definetly|certainly|surely|absolutely|probably|be|so)\s+){0,2}(?:coming|going|come|go|returning)\s+back(?!\s+(?:and\s+forth|to\s+(?:bed|work|sleep|school)))",
+    ),
+    ("cx_will_return", 1.8, r"(?:visit|come|go|eat|dine|stay|shop|fly)(?:ing)?\s+(?:[^\W\d_]+\s+){0,3}again(?!\s+and\s+again)"),
+    # a recommendation told as an imperative: "Try the express delivery.", "a must-visit", "you must try it"
+    (
+        "cx_recommend",
+        1.5,
+        r"(?:(?:^|(?<=[.!?]\s))(?:(?:you\s+)?(?:should|must|have\s+to|need\s+to|gotta)\s+|do\s+|definitely\s+)?try\s+(?:the|their|this|these|it|them|out|a|an|some|one)|must[\s-]+(?:try|visit|see|buy))",
+    ),
+    # praise through a negation VADER would flip: "can't recommend them enough", "could not have been
+    # better", "I cannot imagine a friendlier staff"
+    (
+        "cx_top_praise",
+        2.5,
+        r"(?:can[’']?t|cannot|can\s+not|couldn[’']?t|could\s+not)\s+(?:(?:recommend|praise|thank)\s+(?:[^\W\d_]+\s+){0,3}?(?:enough|more\s+highly|highly\s+enough)|(?:have\s+been|be|get|ask\s+for)\s+(?:any\s+|a\s+|much\s+)?better|(?:imagine|think\s+of|ask\s+for|wish\s+for)\s+(?:a\s+|an\s+|any\s+)?(?:better|nicer|friendlier|more\s+[^\W\d_]+))",
+    ),
+    ("cx_worst", -2.5, r"(?:can[’']?t|cannot|couldn[’']?t|could\s+not)\s+(?:have\s+been|be|get)\s+(?:any\s+|much\s+)?worse"),
+    # a verdict on the place itself: "this is not the place to go", "NOT your place"
+    ("cx_not_the_place", -1.8, r"not\s+(?:the|a|your)\s+(?:place|shop|store|company|app|brand)\s+(?:to\s+(?:go|buy|shop|eat)|for\s+(?:you|them|us))"),
+    # what should have been: "could have been a lot better", "could be improved", "needs improvement"
+    (
+        "cx_should_be_better",
+        -1.5,
+        r"(?<!nothing\s)(?<!never\s)(?:could|should|would|might)\s+(?:have\s+been|be|use)\s+(?:a\s+|some\s+)?(?:(?:a\s+lot|a\s+little|a\s+bit|so\s+much|much|far|way)\s+)?(?:better|improved|improvement|nicer)",
+    ),
+    ("cx_should_be_better", -1.5, r"(?:needs?|needed|room\s+for)\s+(?:some\s+|more\s+|a\s+lot\s+of\s+)?(?:improvement|improving|work)"),
     # sarcastic thanks: "thanks for nothing", "thank you for ruining my weekend"
     (
         "cx_sarcastic_thanks",

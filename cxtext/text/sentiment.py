@@ -37,7 +37,7 @@ MODES = ("default", "plain")
 VALENCE_LIMIT = 4.0
 #: The version of the rules outside the lexicon file (the document rule, the CX phrase rules):
 #: bump it whenever they change, so stored scores are recomputed.
-RULES_VERSION = "rules-2"
+RULES_VERSION = "rules-3"
 
 _LEXICON_KEYS = {"version", "description", "words", "phrases"}
 _APOSTROPHES = "'\u2019"
@@ -226,7 +226,22 @@ def _analyzer(mode: str, lexicon_path: Path | None):
     extended.update(RULE_VALENCES)
     analyzer.lexicon = extended
     rewrite_phrases = phrase_rewriter(tuple(phrase for phrase, _ in lexicon.phrases))
-    return analyzer, (lambda text: rewrite_phrases(apply_rules(text)))
+    return analyzer, (lambda text: rewrite_phrases(apply_rules(split_hyphens(text, extended))))
+
+
+_HYPHENATED = re.compile(r"(?<![\w'’-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w'’-])")
+
+
+def split_hyphens(text: str, lexicon: dict) -> str:
+    """The text with hyphenated words the lexicon does not know split into their words. VADER
+    splits on whitespace only, so "food-awesome", "excellent-the service" and "not-so-fresh" read
+    neutral; a hyphenated word the lexicon knows ("hassle-free") stays whole."""
+
+    def split(match: re.Match) -> str:
+        word = match.group(0)
+        return word if word.lower() in lexicon else word.replace("-", " ")
+
+    return _HYPHENATED.sub(split, text)
 
 
 class SentimentScorer:
@@ -307,8 +322,8 @@ _CONTRAST = re.compile(
     r"(?<![\w'’-])(?:but|however|although|even\s+though|though|yet|whereas|except)(?![\w'’-])",
     re.IGNORECASE,
 )
-#: Separators dropped from both clauses: ';' and a dash between spaces.
-_SEPARATOR = re.compile(r";|\s(?:-{1,2}|\u2013|\u2014)\s")
+#: Separators dropped from both clauses: ';', a dash between spaces, '--' or an em dash between words.
+_SEPARATOR = re.compile(r";|\s(?:-{1,2}|\u2013|\u2014)\s|(?<=\w)(?:--+|\u2014)(?=\w)")
 _AND = re.compile(r"(?<![\w'’-])and(?![\w'’-])", re.IGNORECASE)
 #: A sentence opening with a subordinate contrast ends that clause at its first comma.
 _OPENING_CONTRAST = re.compile(r"\s*(?:although|even\s+though|though|whereas|while)\b", re.I)
@@ -316,6 +331,15 @@ _OPENING_CONTRAST = re.compile(r"\s*(?:although|even\s+though|though|whereas|whi
 _YET_ADVERB_AFTER = {
     "not", "as", "and", "nor", "or", "never", "have", "has", "had", "haven't", "hasn't",
     "hadn't", "havent", "hasnt", "hadnt", "isn't", "aren't", "wasn't", "isnt", "arent", "wasnt",
+}  # fmt: skip
+#: Words that open a clause without a subject of its own after "but" or "yet": the clause goes on
+#: about the same subject ("the service is ok but could be better"), so it is not cut off.
+_SUBJECTLESS_OPENERS = {
+    "could", "couldn't", "couldnt", "should", "shouldn't", "can't",
+    "cannot", "might", "is", "isn't", "was", "wasn't", "are", "aren't", "were", "weren't", "does",
+    "doesn't", "doesnt", "did", "didn't", "didnt", "has", "hasn't", "have", "haven't", "had", "hadn't",
+    "needs", "needed", "lacks", "lacked", "tastes", "tasted", "looks", "looked", "seems", "seemed",
+    "feels", "felt", "doubt",
 }  # fmt: skip
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 MIN_AND_CLAUSE_WORDS = 3
@@ -342,6 +366,8 @@ def _contrast_cuts(sentence: str) -> list[tuple[int, int]]:
         before, after = sentence[: m.start()], sentence[m.end() :]
         if not _word_count(before) or not _word_count(after):
             continue  # sentence-initial or final marker: nothing to contrast with
+        if m.group(0).lower() in ("but", "yet") and after.split()[0].lower().replace("’", "'") in _SUBJECTLESS_OPENERS:
+            continue  # "ok but could be better": the same subject goes on
         if m.group(0).lower() == "yet":
             previous = before.split()[-1].lower()
             if previous in _YET_ADVERB_AFTER and not before.rstrip().endswith(","):
