@@ -131,6 +131,24 @@ def test_suggest_accept_run(store, tagged):
         assert rest[0] not in {s["id"] for s in read_suggestions(settings)["suggestions"]}
 
 
+def test_dismissing_the_only_suggestion_re_tags_only_its_feedback(store, tagged):
+    """A removal adds no pattern words: only feedback that carried the dismissed theme is re-tagged."""
+    from cxtext.enrich.discovery import dismiss, refresh_if_due
+
+    settings = tagged
+    assert refresh_if_due(store, settings)
+    pain = _pain(store, settings)
+    assert "discovered_pool_closed" in pain
+    ids = [s for (s,) in store.execute("SELECT theme FROM themes WHERE discovered")]
+    dismiss(store, settings, ids)
+    carried = store.scalar("SELECT count(DISTINCT feedback_id) FROM theme_mentions WHERE theme IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    stale = store.scalar(
+        "SELECT count(*) FROM enrichment WHERE taxonomy_version <> (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')"
+    )
+    assert carried > 0 and stale == carried
+    assert "discovered_pool_closed" not in _pain(store, settings)
+
+
 @pytest.mark.slow
 def test_the_readme_path_run_suggest_accept_run(tmp_path):
     """As the README shows it, through the command: a run tags the uncovered problem as a

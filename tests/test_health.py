@@ -233,9 +233,11 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws, capl
         assert fitted.returncode == 0, fitted.stdout + fitted.stderr
     state = ws / "state"
     (state / "themes").mkdir(exist_ok=True)
-    (state / "themes/suggestions.toml").write_text(
-        f'[[suggestions]]\nid = "strap"\nterms = ["strap"]\nquotes = ["{texts[0]}", "The earbuds are great, fast delivery."]\n'
-    )
+    from cxtext.enrich.discovery import suggestions_text
+
+    strap = {"id": "discovered_strap", "name": "Strap", "stage": "usage", "volume": 2, "share_negative": 1.0,
+             "quotes": [texts[0], "The earbuds are great, fast delivery."], "patterns": [[{"LEMMA": "strap"}]]}
+    (state / "themes/suggestions.toml").write_text(suggestions_text({"suggestions": [strap], "dismissed": []}))
     exported = cli(ws, "export", "feedback_enriched", "--out", str(ws / "exports/all.csv"))
     assert exported.returncode == 0, exported.stdout + exported.stderr
     with duckdb.connect(str(state / "pipeline.duckdb"), read_only=True) as con:

@@ -63,6 +63,10 @@ def read_suggestions(settings: Settings) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     data.setdefault("suggestions", [])
     data.setdefault("dismissed", [])
+    for n, s in enumerate(data["suggestions"], 1):  # a hand edit that lost a key is named, not a KeyError
+        missing = [key for key in ("id", "name", "stage", "patterns") if key not in s]
+        if missing:
+            raise ConfigError(f"{path}: suggestion {n} ({s.get('id', 'no id')}) lacks {', '.join(missing)}: fix or delete it")
     return data
 
 
@@ -236,15 +240,15 @@ def spare_unaffected(store: Store, settings: Settings, before: dict, after: dict
         for w in (value.get("IN", []) if isinstance(value, dict) else [value])
     }
     forms = set(words) | {form.lower() for form, lemma in lemma_table().items() if lemma.lower() in words}
-    pattern = "|".join(sorted(re.escape(f) for f in forms)) or "(?!)"
+    pattern = "|".join(sorted(re.escape(f) for f in forms))  # none when only removals: no text can gain a theme
     before_count = store.scalar("SELECT count(*) FROM enrichment WHERE taxonomy_version = ?", [old_version])
     store.execute(
         "UPDATE enrichment SET taxonomy_version = ? FROM feedback f "
         "WHERE f.feedback_id = enrichment.feedback_id AND enrichment.taxonomy_version = ? "
-        "AND enrichment.text_hash = f.text_hash AND NOT regexp_matches(lower(f.text), ?) "
+        "AND enrichment.text_hash = f.text_hash AND NOT (? AND regexp_matches(lower(f.text), ?)) "
         "AND NOT EXISTS (SELECT 1 FROM theme_mentions m WHERE m.feedback_id = enrichment.feedback_id "
         "    AND m.theme IN (SELECT unnest(?::VARCHAR[])))",
-        [new_version, old_version, pattern, changed],
+        [new_version, old_version, bool(pattern), pattern or "x", changed],
     )
     store.set_meta("taxonomy_version", new_version)
     return before_count - store.scalar("SELECT count(*) FROM enrichment WHERE taxonomy_version = ?", [old_version])

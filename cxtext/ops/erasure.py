@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from cxtext.config import Settings
-from cxtext.errors import CxtextError
+from cxtext.errors import ConfigError, CxtextError
 from cxtext.ingest.redact import hash_customer_key
 from cxtext.enrich.discovery import load_suggestions_table
 from cxtext.ingest.tombstones import id_hash, raw_words
@@ -281,7 +281,10 @@ def _erase_working(store: Store, settings: Settings, match: Match, erasure_id: s
         for stone in dict.fromkeys(file_stones + row_stones):
             if stone not in known:
                 store.execute("INSERT INTO tombstones VALUES (?, ?, ?, ?, ?)", [*stone, erasure_id, now])
-        load_suggestions_table(store, settings)  # the table quotes what the file quoted: the scrubbed file's content
+        try:  # the table quotes what the file quoted: the scrubbed file's content
+            load_suggestions_table(store, settings)
+        except ConfigError:  # a hand-broken file: no quote stays in the table; a run names the file
+            store.execute("DELETE FROM suggested_themes")
     write_ledger(store, settings)
     sweep_archive(store, settings)
     for damaged in settings.state_dir.glob(f"{settings.work_db.name}.damaged-*"):  # set aside by `cxtext recover`
