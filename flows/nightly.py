@@ -86,7 +86,12 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
             budget=None if budget < 0 else budget,
             on_progress=lambda p: logger.info("enrich: %s", p),
         )
-        result.retagged, result.mentions, result.left, result.versions = again.enriched, again.mentions, again.left, again.versions
+        result.retagged, result.mentions, result.left, result.versions = (
+            again.enriched,
+            again.mentions,
+            again.left,
+            again.versions,
+        )
     logger.info(
         "enrichment: %d stale %s, %d enriched, %d topic assignments renewed, %d theme mentions, %.1f s%s",
         result.stale,
@@ -179,7 +184,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 and counts["files_failed"] == 0
                 and enriched.enriched == 0
                 and enriched.topics_reassigned == 0
-            and enriched.retagged == 0
+                and enriched.retagged == 0
                 and daily.recomputed == 0
                 and settings.published_db.exists()
                 and nothing_since_last_publish(store, run.run_id)

@@ -62,7 +62,12 @@ def test_rules_are_default_mode_only_and_keep_capitals():
     assert apply_rules("THANKS FOR NOTHING") == "CX_SARCASTIC_THANKS"
     assert apply_rules("I waited 10 minutes") == "I cx_long_wait"
     assert apply_rules("the delivery was fine") == "the delivery was fine"
-    for untouched in ("I tried to call them twice.", "They must have lost it.", "I had to go back to the store.", "Nothing could be better."):
+    for untouched in (
+        "I tried to call them twice.",
+        "They must have lost it.",
+        "I had to go back to the store.",
+        "Nothing could be better.",
+    ):
         assert apply_rules(untouched) == untouched
 
 

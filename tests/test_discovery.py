@@ -91,7 +91,9 @@ def test_suggest_accept_run(store, tagged):
     assert "discovered_pool_closed" not in _pain(store, settings)
     assert refresh_if_due(store, settings)  # no suggestions yet: due; the discovered layer changed
     # Only the feedback the new theme can match waits for re-tagging: the 8 without "pool" keep theirs.
-    current = "SELECT count(*) FROM enrichment WHERE taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')"
+    current = (
+        "SELECT count(*) FROM enrichment WHERE taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')"
+    )
     assert store.scalar(current) == 8
     assert not refresh_if_due(store, settings)  # a week has not passed
     text = suggestions_path(settings).read_text()
@@ -141,7 +143,9 @@ def test_dismissing_the_only_suggestion_re_tags_only_its_feedback(store, tagged)
     assert "discovered_pool_closed" in pain
     ids = [s for (s,) in store.execute("SELECT theme FROM themes WHERE discovered")]
     dismiss(store, settings, ids)
-    carried = store.scalar("SELECT count(DISTINCT feedback_id) FROM theme_mentions WHERE theme IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    carried = store.scalar(
+        "SELECT count(DISTINCT feedback_id) FROM theme_mentions WHERE theme IN (SELECT unnest(?::VARCHAR[]))", [ids]
+    )
     stale = store.scalar(
         "SELECT count(*) FROM enrichment WHERE taxonomy_version <> (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')"
     )

@@ -149,22 +149,37 @@ def _derived(root: Path, settings) -> None:
     among others."""
     import pickle
 
+    from cxtext.enrich.discovery import write_suggestions
     from cxtext.enrich.learned import INDEX, models_dir
     from cxtext.text.learned import fit
     from cxtext.text.topic_files import save_model
     from cxtext.text.topics import TopicModel
 
-    from cxtext.enrich.discovery import write_suggestions
-
     def suggestion(id_, words, quotes):
-        return {"id": id_, "name": " ".join(words).capitalize(), "stage": "usage", "stage_cues": [], "volume": 2,
-                "share_negative": 1.0, "example": " ".join(words), "quotes": quotes, "keys": [list(words)],
-                "patterns": [[{"LEMMA": words[0]}, {"OP": "{0,1}"}, {"LEMMA": words[1]}]]}
+        return {
+            "id": id_,
+            "name": " ".join(words).capitalize(),
+            "stage": "usage",
+            "stage_cues": [],
+            "volume": 2,
+            "share_negative": 1.0,
+            "example": " ".join(words),
+            "quotes": quotes,
+            "keys": [list(words)],
+            "patterns": [[{"LEMMA": words[0]}, {"OP": "{0,1}"}, {"LEMMA": words[1]}]],
+        }
 
-    write_suggestions(settings, {"generated_at": "2026-11-30T00:00:00", "suggestions": [
-        suggestion("discovered_strap_buckle", ["strap", "buckle"], [TEXTS[0].splitlines()[1], OTHER_QUOTE]),
-        suggestion("discovered_late_delivery", ["delivery", "late"], [TEXTS[1]]),
-    ], "dismissed": [{"id": "discovered_old", "keys": [["strap", "buckle"]]}]})
+    write_suggestions(
+        settings,
+        {
+            "generated_at": "2026-11-30T00:00:00",
+            "suggestions": [
+                suggestion("discovered_strap_buckle", ["strap", "buckle"], [TEXTS[0].splitlines()[1], OTHER_QUOTE]),
+                suggestion("discovered_late_delivery", ["delivery", "late"], [TEXTS[1]]),
+            ],
+            "dismissed": [{"id": "discovered_old", "keys": [["strap", "buckle"]]}],
+        },
+    )
     others = [f"plain words number {i} about {w} and service" for i in range(40) for w in ("delivery", "refund")][:60]
     docs = [t.lower() for t in TEXTS] * 2 + others
     save_model(TopicModel(n_topics=2, random_state=0).fit(docs), settings.topic_models_dir, metadata={"size": len(docs)})
@@ -303,7 +318,9 @@ def assert_erased(settings, expected_others) -> None:
         ("discovered_strap_buckle", [OTHER_QUOTE]),
         ("discovered_late_delivery", []),
     ]  # their quotes gone, the suggestions and others' quotes kept
-    assert tomllib.loads((state / "themes/suggestions.toml").read_text())["dismissed"] == [{"id": "discovered_old", "keys": [["strap", "buckle"]]}]
+    assert tomllib.loads((state / "themes/suggestions.toml").read_text())["dismissed"] == [
+        {"id": "discovered_old", "keys": [["strap", "buckle"]]}
+    ]
     export = (state.parent / "exports/feedback.csv").read_text()
     assert "Lovely support from the chat team today" in export  # written again, without them
     for db in [settings.work_db, settings.published_db, *settings.snapshots_dir.glob("*.duckdb")]:

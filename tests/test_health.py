@@ -223,7 +223,11 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws, capl
     add_reviews(
         ws,
         "reviews_planted.csv",
-        [("RFORGET1", "CFORGET42", texts[0]), ("RFORGET2", "CFORGET42", texts[1]), ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery.")],
+        [
+            ("RFORGET1", "CFORGET42", texts[0]),
+            ("RFORGET2", "CFORGET42", texts[1]),
+            ("RKEEP1", "CKEEP7", "The earbuds are great, fast delivery."),
+        ],
     )
     with open(ws / "sample_data/reviews_planted.csv", "a") as handle:  # a malformed row: a reject naming them
         handle.write("RFORGET3,2026-09-30 11:00,broken row with too few fields,CFORGET42\n")
@@ -235,8 +239,15 @@ def test_forget_a_customer_leaves_nothing_of_theirs_in_the_state_folder(ws, capl
     (state / "themes").mkdir(exist_ok=True)
     from cxtext.enrich.discovery import suggestions_text
 
-    strap = {"id": "discovered_strap", "name": "Strap", "stage": "usage", "volume": 2, "share_negative": 1.0,
-             "quotes": [texts[0], "The earbuds are great, fast delivery."], "patterns": [[{"LEMMA": "strap"}]]}
+    strap = {
+        "id": "discovered_strap",
+        "name": "Strap",
+        "stage": "usage",
+        "volume": 2,
+        "share_negative": 1.0,
+        "quotes": [texts[0], "The earbuds are great, fast delivery."],
+        "patterns": [[{"LEMMA": "strap"}]],
+    }
     (state / "themes/suggestions.toml").write_text(suggestions_text({"suggestions": [strap], "dismissed": []}))
     exported = cli(ws, "export", "feedback_enriched", "--out", str(ws / "exports/all.csv"))
     assert exported.returncode == 0, exported.stdout + exported.stderr
@@ -327,7 +338,9 @@ def test_retention_deletes_prefect_flow_runs_older_than_prefect_runs_days_with_t
     config.write_text(config.read_text() + "\n[retention]\nprefect_runs_days = 30\n")
     path = Path(os.environ["PREFECT_HOME"]) / "prefect.db"
     with sqlite3.connect(path, timeout=30) as con:
-        old, started = con.execute("SELECT id, start_time FROM flow_run WHERE start_time IS NOT NULL ORDER BY start_time").fetchone()
+        old, started = con.execute(
+            "SELECT id, start_time FROM flow_run WHERE start_time IS NOT NULL ORDER BY start_time"
+        ).fetchone()
         kept = {r for (r,) in con.execute("SELECT id FROM flow_run WHERE id <> ?", [old])}
         assert con.execute("SELECT count(*) FROM log WHERE flow_run_id = ?", [old]).fetchone()[0] > 0
         aged = str(datetime.fromisoformat(started) - timedelta(days=40))

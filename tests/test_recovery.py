@@ -90,7 +90,9 @@ def test_a_damaged_working_database_fails_check_in_one_line_and_is_recovered(tmp
     assert len(list(settings.state_dir.glob("pipeline.duckdb.damaged-*"))) == 1
 
 
-FEEDBACK = "SELECT source, source_record_id, feedback_id, text, title, rating, customer_key, created_at FROM feedback ORDER BY ALL"
+FEEDBACK = (
+    "SELECT source, source_record_id, feedback_id, text, title, rating, customer_key, created_at FROM feedback ORDER BY ALL"
+)
 
 
 def _rows(path):

@@ -33,7 +33,9 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
     with Store.open(tmp_path / "w.duckdb") as store:
         define_views(store, "Europe/London")
         store.execute("INSERT INTO journey_stages VALUES ('support', 6, 'Support', '')")
-        store.execute("INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES ('support_wait_time', 'Support <wait> times', 'support', '', 'v1')")
+        store.execute(
+            "INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES ('support_wait_time', 'Support <wait> times', 'support', '', 'v1')"
+        )
         for key, value in (("sentiment_version", "s"), ("taxonomy_version", "v1"), ("topic_version", "none")):
             store.set_meta(key, value)
         store.execute(
@@ -82,7 +84,9 @@ def test_feedback_text_is_escaped_and_every_section_is_there(tmp_path):
 def test_rows_without_any_nps_answer_say_so_and_quotes_are_not_repeated(tmp_path):
     rows = [(f"n{i}", datetime(2026, 7, 6, 9), None, "negative") for i in range(5)]
     with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
-        store.execute("INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES ('support_hold', 'On hold', 'support', '', 'v1')")
+        store.execute(
+            "INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES ('support_hold', 'On hold', 'support', '', 'v1')"
+        )
         for i in range(5):  # the same clause carries a second theme
             store.execute(
                 "INSERT INTO theme_mentions VALUES (?, 1, 'support_hold', 'support', 0, 0, 4, 'text', "
@@ -108,7 +112,9 @@ def store_with_mentions(path, rows):
 def _fill(store, rows):
     define_views(store, "UTC")
     store.execute("INSERT INTO journey_stages VALUES ('support', 6, 'Support', '')")
-    store.execute("INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES ('support_wait_time', 'Support wait times', 'support', '', 'v1')")
+    store.execute(
+        "INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES ('support_wait_time', 'Support wait times', 'support', '', 'v1')"
+    )
     for key, value in (("sentiment_version", "s"), ("taxonomy_version", "v1"), ("topic_version", "none")):
         store.set_meta(key, value)
     for feedback_id, created_at, nps, label in rows:

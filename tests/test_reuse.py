@@ -55,7 +55,9 @@ def test_skipped_work_changes_no_row_on_the_sample(monkeypatch):
         plain.setattr(language, "_clearly_english", lambda text: False)
         plain.setattr(sentiment, "_polarity", sentiment._polarity.__wrapped__)
         plain.setattr(module, "_sentence_intent", classify)
-        plain.setattr(module, "_mention_clause", lambda s, a, b: (module._clause_at(s, a), clause_polarity(s, a, b, get_scorer())))
+        plain.setattr(
+            module, "_mention_clause", lambda s, a, b: (module._clause_at(s, a), clause_polarity(s, a, b, get_scorer()))
+        )
         reference = module.analyse(rows, tagger, versions, now=now)
 
     shuffled = random.Random(19).sample(rows, len(rows))

@@ -332,7 +332,10 @@ def test_clause_polarity_of_mixed_sentences(sentence, expectations):
 
 def test_unknown_hyphenated_words_are_read_as_their_words():
     lexicon = {"hassle-free": 2.0}
-    assert split_hyphens("Food-awesome, a hassle-free and not-so-fresh day", lexicon) == "Food awesome, a hassle-free and not so fresh day"
+    assert (
+        split_hyphens("Food-awesome, a hassle-free and not-so-fresh day", lexicon)
+        == "Food awesome, a hassle-free and not so fresh day"
+    )
     assert split_hyphens("a 5-star well-known e-mail", {}) == "a 5-star well known e mail"
     assert get_scorer().polarity("Delivery-awesome.").label == "positive"
     assert get_scorer("plain").polarity("Delivery-awesome.").label == "neutral"  # the installed VADER

@@ -49,9 +49,19 @@ def ingest_reviews(tmp_path, n_per_class: int) -> None:
 
 def ingest_posts(tmp_path) -> None:
     posts = tmp_path / "posts.csv"
-    posts.write_text("id,at,body\n1,2026-09-01T10:00:00Z,Great parcel service today\n2,2026-09-02T10:00:00Z,\"Great, the zip broke\"\n")
+    posts.write_text(
+        'id,at,body\n1,2026-09-01T10:00:00Z,Great parcel service today\n2,2026-09-02T10:00:00Z,"Great, the zip broke"\n'
+    )
     result = cxtext(
-        "ingest", str(posts), "--kind", "social", "--source", "posts", "--map", "text=body,created_at=at,source_id=id", cwd=tmp_path
+        "ingest",
+        str(posts),
+        "--kind",
+        "social",
+        "--source",
+        "posts",
+        "--map",
+        "text=body,created_at=at,source_id=id",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
 

@@ -63,7 +63,10 @@ class Tiny:
         for i, (theme, stage, compound, label) in enumerate(mentions):
             if theme not in self.themes:
                 self.themes.add(theme)
-                self.store.execute("INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES (?, ?, ?, '', 't1')", [theme, theme.title(), stage])
+                self.store.execute(
+                    "INSERT INTO themes (theme, name, stage, description, taxonomy_version) VALUES (?, ?, ?, '', 't1')",
+                    [theme, theme.title(), stage],
+                )
             self.mentions.append((fid, i, theme, stage, f"{fid} says {theme} #{i}", compound, label))
         if topic is not None:
             self.topics.append((fid, topic))

@@ -61,5 +61,7 @@ def export(
     target = out or Path(f"{view}.{fmt}")
     with Store.open(settings.published_db, read_only=True) as store, working(f"exporting {view} to {target}"):
         rows = export_view(store, view, target, fmt, filters)
-    record_export(settings, target, view, fmt, {"equal": equal, "since": str(filters.since or ""), "until": str(filters.until or "")})
+    record_export(
+        settings, target, view, fmt, {"equal": equal, "since": str(filters.since or ""), "until": str(filters.until or "")}
+    )
     console.print(f"wrote {rows:,} row(s) of {view} to {target}", highlight=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 from rich.table import Table
@@ -36,7 +36,11 @@ def themes_suggest(config: Optional[Path] = ConfigOption, state_dir: Optional[Pa
     table = Table("id", "name", "stage (words that suggest it)", "feedback", "negative")
     for s in suggestions:
         table.add_row(
-            s["id"], s["name"], f"{s['stage']} ({', '.join(s['stage_cues']) or 'no cue: default'})", f"{s['volume']:,}", f"{s['share_negative']:.0%}"
+            s["id"],
+            s["name"],
+            f"{s['stage']} ({', '.join(s['stage_cues']) or 'no cue: default'})",
+            f"{s['volume']:,}",
+            f"{s['share_negative']:.0%}",
         )
     console.print(table)
     console.print(
@@ -48,7 +52,7 @@ def themes_suggest(config: Optional[Path] = ConfigOption, state_dir: Optional[Pa
 
 @themes_app.command("accept")
 def themes_accept(
-    ids: List[str] = typer.Argument(..., help="Suggestion ids (discovered_...), from `cxtext themes suggest`."),
+    ids: list[str] = typer.Argument(..., help="Suggestion ids (discovered_...), from `cxtext themes suggest`."),
     name: Optional[str] = typer.Option(None, "--name", help="Rename the theme (one id only)."),
     stage: Optional[str] = typer.Option(None, "--stage", help="Place it at another journey stage (one id only)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the mentions each theme would gain or lose; change nothing."),
@@ -88,7 +92,7 @@ def themes_accept(
 
 @themes_app.command("dismiss")
 def themes_dismiss(
-    ids: List[str] = typer.Argument(..., help="Suggestion ids (discovered_...)."),
+    ids: list[str] = typer.Argument(..., help="Suggestion ids (discovered_...)."),
     config: Optional[Path] = ConfigOption,
     state_dir: Optional[Path] = StateOption,
 ) -> None:

@@ -357,7 +357,9 @@ def accept(
         theme_id = _free(slug(theme_name), taken)
         taken.add(theme_id)
         table = _theme_table(s, theme_id=theme_id, name=theme_name, stage=stage)
-        table["description"] = f"Accepted from the suggestion {s['id']} (words that suggested its stage: {', '.join(s.get('stage_cues', [])) or 'none'})."
+        table["description"] = (
+            f"Accepted from the suggestion {s['id']} (words that suggested its stage: {', '.join(s.get('stage_cues', [])) or 'none'})."
+        )
         table["formerly"] = [s["id"]]  # trends of the discovered theme continue under the new id
         themes.append(table)
     old = target.read_text(encoding="utf-8") if target.exists() else "# Your own themes (docs/TAXONOMY.md), after the packs.\n"

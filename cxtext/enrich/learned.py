@@ -99,7 +99,9 @@ def fit_sources(store: Store, settings: Settings) -> list[dict]:
             report.append(row)
             break  # one model per source: from its first score column that has enough rows
         if len(report) == tried:
-            report.append({"source": source, "score": "—", "learned_from": 0, "held_back": 0, "error": "no stars, NPS or CSAT scores"})
+            report.append(
+                {"source": source, "score": "—", "learned_from": 0, "held_back": 0, "error": "no stars, NPS or CSAT scores"}
+            )
     if index:  # a fit that learned nothing keeps the models there were
         (folder / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
     return report

@@ -390,8 +390,9 @@ def build_report(
     started, clock = datetime.now(UTC), time.perf_counter()
     run = {
         "sentiment": lambda: evaluate_sentiment(data_dir, figures),
-        "aspects": lambda: "## Theme detection and theme-level sentiment\n\n"
-        + evaluate_aspect_categories(data_dir, figures=figures),
+        "aspects": lambda: (
+            "## Theme detection and theme-level sentiment\n\n" + evaluate_aspect_categories(data_dir, figures=figures)
+        ),
         "intent": lambda: evaluate_intent(data_dir, figures),
         "effort": lambda: evaluate_effort(data_dir, figures),
         "themes": lambda: evaluate_themes(data_dir, figures=figures),

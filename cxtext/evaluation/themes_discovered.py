@@ -51,9 +51,7 @@ def evaluate_discovered(data_dir: Path) -> str:
     ]
     for eval_set in sets:
         dev = analyse_items(eval_set.half("dev"), core)
-        uncovered = [
-            discovery.Item(t.item.id, "review", t.item.text, t.item.negative) for t in dev if not t.themes
-        ]
+        uncovered = [discovery.Item(t.item.id, "review", t.item.text, t.item.negative) for t in dev if not t.themes]
         candidates = discovery.suggest(
             uncovered,
             min_volume=settings.min_volume,

@@ -126,7 +126,10 @@ VIEWS: tuple[View, ...] = (
                 "partial",
                 "True for a first or last week the data covers only in part: compare its counts per day (÷ days).",
             ),
-            ("discovered", "True for a theme discovered in the feedback (themes.discovered), not yet curated: the report labels it."),
+            (
+                "discovered",
+                "True for a theme discovered in the feedback (themes.discovered), not yet curated: the report labels it.",
+            ),
         ),
     ),
     View(
@@ -330,7 +333,10 @@ PAIN_VIEWS: tuple[View, ...] = (
                 "mean_effort",
                 "Mean effort score (0-10) of the feedback mentioning it: the themes that cost customers most effort.",
             ),
-            ("discovered", "True for a theme discovered in the feedback (themes.discovered), not yet curated: the report labels it."),
+            (
+                "discovered",
+                "True for a theme discovered in the feedback (themes.discovered), not yet curated: the report labels it.",
+            ),
         ),
     ),
     View(
@@ -371,25 +377,29 @@ PAIN_VIEWS: tuple[View, ...] = (
         ),
     ),
 )
-VIEWS = VIEWS + PAIN_VIEWS + (
-    View(
-        "theme_suggestions",
-        "Themes suggested from the feedback no curated theme covers (`cxtext themes suggest`, the state folder's "
-        "themes/suggestions.toml), most negative feedback first; runs tag with them too, as discovered themes. "
-        "Answers: what do customers complain about that the taxonomy has no theme for?",
-        (
-            ("theme", "Suggested theme id (discovered_...): `cxtext themes accept` or `dismiss` it."),
-            ("name", "Readable name: the phrase as customers wrote it most often."),
-            ("stage", "Suggested journey stage."),
-            ("stage_cues", "The words of its feedback that suggest the stage."),
-            ("volume", "Feedback without a curated theme that its patterns found."),
-            ("share_negative", "Share of that feedback with negative sentiment."),
-            ("negative_feedback", "volume × share_negative: the order of the view."),
-            ("quotes", "Three sentences of it (PII-redacted)."),
-            ("patterns", "Its token patterns, in the taxonomy's format (docs/TAXONOMY.md)."),
-            ("suggested_at", "When the suggestions were computed, UTC."),
+VIEWS = (
+    VIEWS
+    + PAIN_VIEWS
+    + (
+        View(
+            "theme_suggestions",
+            "Themes suggested from the feedback no curated theme covers (`cxtext themes suggest`, the state folder's "
+            "themes/suggestions.toml), most negative feedback first; runs tag with them too, as discovered themes. "
+            "Answers: what do customers complain about that the taxonomy has no theme for?",
+            (
+                ("theme", "Suggested theme id (discovered_...): `cxtext themes accept` or `dismiss` it."),
+                ("name", "Readable name: the phrase as customers wrote it most often."),
+                ("stage", "Suggested journey stage."),
+                ("stage_cues", "The words of its feedback that suggest the stage."),
+                ("volume", "Feedback without a curated theme that its patterns found."),
+                ("share_negative", "Share of that feedback with negative sentiment."),
+                ("negative_feedback", "volume × share_negative: the order of the view."),
+                ("quotes", "Three sentences of it (PII-redacted)."),
+                ("patterns", "Its token patterns, in the taxonomy's format (docs/TAXONOMY.md)."),
+                ("suggested_at", "When the suggestions were computed, UTC."),
+            ),
         ),
-    ),
+    )
 )
 
 #: Segments: a difference from the rest is flagged when |z| of the two-proportion test reaches

@@ -31,9 +31,9 @@ from pathlib import Path
 import duckdb
 
 from cxtext.config import Settings
+from cxtext.enrich.discovery import load_suggestions_table
 from cxtext.errors import ConfigError, CxtextError
 from cxtext.ingest.redact import hash_customer_key
-from cxtext.enrich.discovery import load_suggestions_table
 from cxtext.ingest.tombstones import id_hash, raw_words
 from cxtext.insights.daily import refresh_daily
 from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates

@@ -56,11 +56,7 @@ def _scrub_value(value, texts: list[str], ids: set[str]):
     if isinstance(value, dict):
         return {k: _scrub_value(v, texts, ids) for k, v in value.items()}
     if isinstance(value, list):
-        return [
-            _scrub_value(v, texts, ids)
-            for v in value
-            if not (isinstance(v, str) and (v in ids or _quotes_text(v, texts)))
-        ]
+        return [_scrub_value(v, texts, ids) for v in value if not (isinstance(v, str) and (v in ids or _quotes_text(v, texts)))]
     if isinstance(value, str) and (value in ids or _quotes_text(value, texts)):
         return ""
     return value

@@ -164,7 +164,9 @@ def rebuild_from_archive(settings: Settings) -> Rebuilt:
             parameters = {"rebuild": True, "index_from": index_from.name if index_from else None}
             with recorded_run(store, "recover", parameters) as run:
                 started = utcnow()
-                counts = run_backfill(store, settings, BackfillRequest(steps=("reingest",)), run_id=run.run_id, forced_before=started).counts
+                counts = run_backfill(
+                    store, settings, BackfillRequest(steps=("reingest",)), run_id=run.run_id, forced_before=started
+                ).counts
                 for path in sorted(settings.archive_dir.rglob("*")) if settings.archive_dir.is_dir() else []:
                     relative = str(path.relative_to(settings.state_dir))
                     if not path.is_file() or relative in known or ".tmp" in path.name or path.name.startswith("."):

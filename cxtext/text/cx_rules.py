@@ -103,14 +103,22 @@ RULES: tuple[tuple[str, float, str], ...] = (
     ),
     ("cx_worst", -2.5, r"(?:can[’']?t|cannot|couldn[’']?t|could\s+not)\s+(?:have\s+been|be|get)\s+(?:any\s+|much\s+)?worse"),
     # a verdict on the place itself: "this is not the place to go", "NOT your place"
-    ("cx_not_the_place", -1.8, r"not\s+(?:the|a|your)\s+(?:place|shop|store|company|app|brand)\s+(?:to\s+(?:go|buy|shop|eat)|for\s+(?:you|them|us))"),
+    (
+        "cx_not_the_place",
+        -1.8,
+        r"not\s+(?:the|a|your)\s+(?:place|shop|store|company|app|brand)\s+(?:to\s+(?:go|buy|shop|eat)|for\s+(?:you|them|us))",
+    ),
     # what should have been: "could have been a lot better", "could be improved", "needs improvement"
     (
         "cx_should_be_better",
         -1.5,
         r"(?<!nothing\s)(?<!never\s)(?:could|should|would|might)\s+(?:have\s+been|be|use)\s+(?:a\s+|some\s+)?(?:(?:a\s+lot|a\s+little|a\s+bit|so\s+much|much|far|way)\s+)?(?:better|improved|improvement|nicer)",
     ),
-    ("cx_should_be_better", -1.5, r"(?:needs?|needed|room\s+for)\s+(?:some\s+|more\s+|a\s+lot\s+of\s+)?(?:improvement|improving|work)"),
+    (
+        "cx_should_be_better",
+        -1.5,
+        r"(?:needs?|needed|room\s+for)\s+(?:some\s+|more\s+|a\s+lot\s+of\s+)?(?:improvement|improving|work)",
+    ),
     # sarcastic thanks: "thanks for nothing", "thank you for ruining my weekend"
     (
         "cx_sarcastic_thanks",

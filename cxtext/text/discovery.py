@@ -53,7 +53,9 @@ PLACEHOLDERS = frozenset({"email", "iban", "card", "ip", "phone", "handle", "ssn
 #: Words that suggest a journey stage (lemmas), after ../shared/docs/DOMAIN.md's stage table and
 #: its readings for retail, travel, banking, telecom and software.
 STAGE_CUES: dict[str, frozenset[str]] = {
-    "awareness": frozenset("ad advert advertisement advertising marketing newsletter promotion promo spam commercial campaign".split()),
+    "awareness": frozenset(
+        "ad advert advertisement advertising marketing newsletter promotion promo spam commercial campaign".split()
+    ),
     "consideration": frozenset(
         "website description listing brochure menu compare comparison quote availability available stock information info detail".split()
     ),
