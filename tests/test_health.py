@@ -67,7 +67,7 @@ def test_a_failed_check_is_a_result_one_line_each_exit_3_and_a_completed_run(ws)
     assert "Traceback" not in output and "leaked" not in output.lower(), output
     failed = [line for line in run.stderr.splitlines() if line.startswith("fail")]
     assert len(failed) == 1 and failed[0].startswith("fail  no_theme: "), run.stderr
-    assert "taxonomy_packs" in failed[0] and "candidate_theme" in failed[0]  # says what to do
+    assert "taxonomy_packs" in failed[0] and "cxtext themes suggest" in failed[0]  # says what to do
     assert "1 health check(s) failed (exit 3)" in run.stderr
     assert "nothing new since the last publish" in run.stdout  # the published file stays
     with duckdb.connect(str(ws / "state/pipeline.duckdb"), read_only=True) as con:
