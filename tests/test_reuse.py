@@ -63,7 +63,11 @@ def test_skipped_work_changes_no_row_on_the_sample(monkeypatch):
     shuffled = random.Random(19).sample(rows, len(rows))
     monkeypatch.setattr(module, "SPACY_STRINGS_BOUND", 0)  # every chunk in a memory zone
     strings = len(load_nlp().vocab.strings)
-    analysed, real, reuse = [], module._analyse_texts, module.Reuse()
+    analysed, real, reuse = (
+        [],
+        module._analyse_texts,
+        module.Reuse(1 << 14),
+    )  # on, as it will be once the Dask difference is found (REUSE_TEXTS)
     monkeypatch.setattr(module, "_analyse_texts", lambda texts, *a: analysed.extend(texts) or real(texts, *a))
     parts = [shuffled[i : i + 400] for i in range(0, len(shuffled), 400)]
     chunks = [module.analyse(part, tagger, versions, now=now, reuse=reuse) for part in parts]
