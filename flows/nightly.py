@@ -70,22 +70,20 @@ def enrich_task(store: Store, settings: Settings) -> EnrichResult:
         "enrich: looking for new, edited and stale feedback%s...",
         "" if current_meta(settings.topic_models_dir) else " (no topic model yet: one is fitted first)",
     )
-    result = enrich(
-        store,
-        settings,
-        selection=Selection(timezone=settings.reporting_timezone),
-        budget=None if budget < 0 else budget,
-        on_progress=lambda p: logger.info("enrich: %s", p),
-    )
-    if refresh_if_due(store, settings):  # new or changed discovered themes: tag with them too
-        logger.info("theme suggestions refreshed (%s): re-tagging with them", suggestions_path(settings))
-        again = enrich(
+
+    def enrich_new():
+        return enrich(
             store,
             settings,
             selection=Selection(timezone=settings.reporting_timezone),
             budget=None if budget < 0 else budget,
             on_progress=lambda p: logger.info("enrich: %s", p),
         )
+
+    result = enrich_new()
+    if refresh_if_due(store, settings):  # new or changed discovered themes: tag with them too
+        logger.info("theme suggestions refreshed (%s): re-tagging with them", suggestions_path(settings))
+        again = enrich_new()
         result.retagged, result.mentions, result.left, result.versions = (
             again.enriched,
             again.mentions,
