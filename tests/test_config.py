@@ -193,3 +193,30 @@ def test_the_library_knows_no_prefect_variable():
 
     settings = load_settings(ROOT / "cxtext.toml", state_dir=Path("/tmp/cx-state"))
     assert prefect_environment(settings)["PREFECT_HOME"] == "/tmp/cx-state/prefect"
+
+
+def test_the_init_template_is_valid_with_every_commented_table_switched_on(tmp_path):
+    """`cxtext init`'s file: core pack by default; its commented [themes] table, once uncommented,
+    parses into the settings it names (a renamed setting would break new users' configs)."""
+    import re
+
+    from cxtext.cli.starter import TEMPLATE
+
+    text = TEMPLATE.format(timezone="UTC", config_name="cxtext.toml")
+    assert "# [themes]" in text and "cxtext themes suggest" in text
+    settings = load_settings(_write(tmp_path / "plain.toml", text))
+    assert settings.taxonomy_packs == ("core",)
+
+    def on(block: str) -> str:  # uncomment one commented table: its header and its "# key = value" lines
+        head, banner, tail = text.partition(f"# [{block}]\n")
+        body, sep, rest = tail.partition("\n\n")
+        return head + f"[{block}]\n" + re.sub(r"(?m)^# (\w+ = )", r"\1", body) + sep + rest
+
+    changed = on("themes").replace("suggest_every_days = 7", "suggest_every_days = 3")
+    settings = load_settings(_write(tmp_path / "themes.toml", changed))
+    assert settings.themes.suggest_every_days == 3 and settings.themes.tag_discovered is True
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

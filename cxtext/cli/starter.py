@@ -26,10 +26,18 @@ state_dir = "state"
 # Days and weeks are cut in this zone by every view and report (an IANA name).
 reporting_timezone = "{timezone}"
 
-# Taxonomy: the journey stages and themes tagged (default: the curated core taxonomy shipped with
-# cxtext). To use your own, copy models/taxonomy.toml beside this file and point to it:
-# taxonomy = "taxonomy.toml"
-# (Taxonomy packs, when your cxtext has them, are chosen here too: see docs/SOURCES.md.)
+# Taxonomy: the journey stages and themes tagged, in layers (docs/TAXONOMY.md). The shipped packs
+# come first: "core" (cross-industry, always) and "retail" (for a shop that ships goods); then your
+# own taxonomy files. `cxtext themes accept` writes the themes you curate into the last file named
+# here (without one: state/themes/accepted.toml, used after the packs).
+taxonomy_packs = ["core"]
+# taxonomy = ["my_themes.toml"]
+
+# [themes]
+# Themes discovered in your feedback (`cxtext themes suggest`; accept or dismiss them with
+# `cxtext themes accept|dismiss`). Until you curate them they count, marked discovered.
+# suggest_every_days = 7        # the nightly run refreshes suggestions this often (0: only on command)
+# tag_discovered = true         # tag feedback with the current suggestions too
 
 [pii]
 # Customer keys are hashed with a salt generated in the state folder (state/pii_salt) unless set
