@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from cxtext.text.cx_rules import _COMPILED, _NEEDED, _ODD_CASES, RULES, VALENCES, apply_rules
+from cxtext.text.cx_rules import _COMPILED, _NEEDED, RULES, VALENCES, apply_rules
+from cxtext.text.regex_literals import ODD_CASES
 from cxtext.text.sentiment import SentimentScorer
 
 
@@ -100,7 +101,7 @@ def test_the_literal_check_skips_only_rules_that_cannot_match():
 
 
 def test_the_odd_case_characters_are_all_there_are():
-    """Outside ASCII, only _ODD_CASES's characters match an ASCII letter under IGNORECASE."""
+    """Outside ASCII, only ODD_CASES's characters match an ASCII letter under IGNORECASE."""
     letter = re.compile("[a-z]", re.IGNORECASE)
     odd = {chr(c) for c in range(128, 0x110000) if letter.match(chr(c))}
-    assert all(_ODD_CASES.match(c) for c in odd) and len(odd) == 4
+    assert all(ODD_CASES.match(c) for c in odd) and len(odd) == 4

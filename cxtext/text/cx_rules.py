@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from cxtext.text.regex_literals import lowered, needed_words
+
 _PROBLEM = r"(?:issues?|problems?|complaints?|query|queries|faults?|case|ticket|order|refund|account)"
 _OWNER = r"(?:my|the|our|this|that|his|her|their|your|an?)"
 _FIXED = r"(?:resolved|sorted(?:\s+out)?|fixed|solved|dealt\s+with|taken\s+care\s+of|handled)"
@@ -134,50 +136,8 @@ RULES: tuple[tuple[str, float, str], ...] = (
 )
 VALENCES = {token: valence for token, valence, _ in RULES}
 _COMPILED = tuple((token, re.compile(rf"(?<![\w'’]){pattern}(?![\w'’])", re.IGNORECASE)) for token, _, pattern in RULES)
-#: The only characters outside ASCII that match an ASCII letter under re.IGNORECASE but do not
-#: lower-case to it ("ſ" matches "s"): a text with one is rewritten without the literal check.
-_ODD_CASES = re.compile("[\u0130\u0131\u017f\u212a]")
-
-
-def _literals(items) -> frozenset[str] | None:
-    """Lower-case strings one of which every match of the parsed regex *items* contains, or None
-    when none can be named: of the runs of letters it must match, the most selective."""
-    found, run = [], ""
-    for op, value in list(items) + [(None, None)]:
-        if op is _sre.LITERAL and chr(value).isascii() and chr(value).isalnum():
-            run += chr(value).lower()
-            continue
-        if run:
-            found.append(frozenset({run}))
-            run = ""
-        if op is _sre.BRANCH:
-            branches = [_literals(branch) for branch in value[1]]
-            if all(branches):
-                found.append(frozenset().union(*branches))
-        elif op is _sre.SUBPATTERN:
-            found.append(_literals(value[-1]))
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and value[0] >= 1:
-            found.append(_literals(value[2]))
-        elif op is _sre.ATOMIC_GROUP:
-            found.append(_literals(value))
-    found = [f for f in found if f]
-    return max(found, key=lambda f: (min(map(len, f)), -len(f))) if found else None
-
-
-def _needed(pattern: str) -> frozenset[str] | None:
-    try:
-        return _literals(_parser.parse(pattern, re.IGNORECASE))
-    except Exception:  # another Python's private parser: every rule is tried
-        return None
-
-
-try:
-    import re._constants as _sre
-    import re._parser as _parser
-except ImportError:  # Python < 3.11: every rule is tried
-    _NEEDED: tuple[frozenset[str] | None, ...] = (None,) * len(RULES)
-else:
-    _NEEDED = tuple(_needed(pattern) for _, _, pattern in RULES)
+#: Per rule, the words one of which every match contains (cxtext.text.regex_literals).
+_NEEDED = tuple(needed_words(pattern) for _, _, pattern in RULES)
 
 
 def apply_rules(text: str) -> str:
@@ -185,16 +145,16 @@ def apply_rules(text: str) -> str:
     match was all capitals (VADER reads ALL-CAPS as emphasis). A rule whose regex names words
     every match contains is run only on a text holding one of them (most texts hold none: the
     rules were a fifth of the sentiment time)."""
-    lowered = None if _ODD_CASES.search(text) else text.lower()
+    lower = lowered(text)
     for (token, pattern), needed in zip(_COMPILED, _NEEDED):
-        if needed is not None and lowered is not None:
+        if needed is not None and lower is not None:
             for word in needed:
-                if word in lowered:
+                if word in lower:
                     break
             else:
                 continue  # no word every match contains: the rule cannot match
         rewritten = pattern.sub(lambda m, t=token: t.upper() if m.group(0).isupper() else t, text)
         if rewritten != text:
             text = rewritten
-            lowered = None if _ODD_CASES.search(text) else text.lower()
+            lower = lowered(text)
     return text
