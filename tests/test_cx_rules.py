@@ -3,9 +3,12 @@ templates): what VADER alone misread, and what the rules must leave alone."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from cxtext.text.cx_rules import RULES, VALENCES, apply_rules
+from cxtext.text.cx_rules import _COMPILED, _NEEDED, RULES, VALENCES, apply_rules
+from cxtext.text.regex_literals import ODD_CASES
 from cxtext.text.sentiment import SentimentScorer
 
 
@@ -74,3 +77,31 @@ def test_rules_are_default_mode_only_and_keep_capitals():
 def test_every_rule_token_has_one_valence_in_range():
     assert len({(token, valence) for token, valence, _ in RULES}) == len(VALENCES)
     assert all(-4 <= v <= 4 for v in VALENCES.values())
+
+
+def _every_rule(text: str) -> str:
+    """apply_rules without its literal check: every rule run on every text."""
+    for token, pattern in _COMPILED:
+        text = pattern.sub(lambda m, t=token: t.upper() if m.group(0).isupper() else t, text)
+    return text
+
+
+def test_the_literal_check_skips_only_rules_that_cannot_match():
+    assert sum(needed is not None for needed in _NEEDED) == len(RULES)  # each rule names its words
+    texts = [t for t, _ in test_cx_phrases_read_as_customers_mean_them.pytestmark[0].args[1]]
+    texts += [t.upper() for t in texts] + [
+        "Problem ſolved quickly",  # "ſ" matches "s" under IGNORECASE, and is not lower-cased to it
+        "NOBODY CALLED BACK",
+        "My İssue was fixed",
+        "thank you for making me wait 3 hours",
+        "no-one came, never had an issue, still nothing",
+    ]
+    for text in texts:
+        assert apply_rules(text) == _every_rule(text), text
+
+
+def test_the_odd_case_characters_are_all_there_are():
+    """Outside ASCII, only ODD_CASES's characters match an ASCII letter under IGNORECASE."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    odd = {chr(c) for c in range(128, 0x110000) if letter.match(chr(c))}
+    assert all(ODD_CASES.match(c) for c in odd) and len(odd) == 4

@@ -67,7 +67,7 @@ def test_skipped_work_changes_no_row_on_the_sample(monkeypatch):
         [],
         module._analyse_texts,
         module.Reuse(1 << 14),
-    )  # on, as it will be once the Dask difference is found (REUSE_TEXTS)
+    )  # as in enrichment (REUSE_TEXTS)
     monkeypatch.setattr(module, "_analyse_texts", lambda texts, *a: analysed.extend(texts) or real(texts, *a))
     parts = [shuffled[i : i + 400] for i in range(0, len(shuffled), 400)]
     chunks = [module.analyse(part, tagger, versions, now=now, reuse=reuse) for part in parts]
@@ -80,6 +80,32 @@ def test_skipped_work_changes_no_row_on_the_sample(monkeypatch):
         got = [r for tables in chunks for r in tables[name].to_pylist()]
         assert sorted(got, key=repr) == sorted(table.to_pylist(), key=repr), name
     assert reference["theme_mentions"].num_rows > 1000 and reference["sentence_intents"].num_rows > 500
+
+
+def test_reused_texts_keep_the_topics_of_their_chunks_batch():
+    """The topic model's transform of a text depends on the batch it is in (the last bits of its
+    float32 products), so a chunk transforms all its texts, reused or not: with reuse, every chunk
+    writes what it writes without (a Dask worker's warm memory changed feedback_topics before)."""
+    from cxtext.enrich import analyse as module
+    from cxtext.text.nlp import clean_text, lemma_text, load_nlp
+    from cxtext.text.taxonomy import get_tagger
+    from cxtext.text.topics import TopicModel
+
+    rows = sample_rows()
+    docs = load_nlp().pipe(clean_text(text, kind=kind).text for _, kind, text, _ in rows[::4])
+    model = TopicModel(n_topics=8, random_state=19).fit([lemma_text(doc) for doc in docs])
+    tagger, now = get_tagger(), datetime(2026, 10, 1)
+    versions = module.current_versions(tagger, model)
+    shuffled = random.Random(7).sample(rows, 1500)
+    parts = [shuffled[i : i + 150] + shuffled[max(0, i - 300) : i - 150] for i in range(0, len(shuffled), 150)]
+    reuse = module.Reuse(1 << 14)
+    for part in parts:
+        plain = module.analyse(part, tagger, versions, now=now, topic_model=model)
+        reused = module.analyse(part, tagger, versions, now=now, topic_model=model, reuse=reuse)
+        for name, table in plain.items():
+            assert reused[name].to_pylist() == table.to_pylist(), name
+    assert len(reuse._results) < sum(len(part) for part in parts)  # texts were reused
+    assert plain["feedback_topics"].num_rows > 100
 
 
 @pytest.mark.parametrize(

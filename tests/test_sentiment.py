@@ -429,3 +429,23 @@ def test_two_class_macro_f1_counts_neutral_predictions_as_misses():
     assert macro_f1(gold, ["positive", "negative", "negative"], TWO) == 1.0
     # negative: precision 1, recall 1/2 -> F1 2/3; positive: F1 1
     assert macro_f1(gold, ["positive", "negative", "neutral"], TWO) == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_texts_without_a_lexicon_word_get_vaders_own_scores_without_it():
+    """_polarity answers for VADER when no word of a text is in its lexicon: the same scores."""
+    from pathlib import Path
+
+    from cxtext.text import sentiment
+
+    lines = (Path(__file__).resolve().parents[1] / "sample_data" / "reviews.csv").read_text(encoding="utf-8").splitlines()
+    texts = lines[:300] + [
+        "", "   ", "I ordered on Monday.", "kind of", "very", ":)", "ok :-)", "It came in a box 😀", "x",
+        "The parcel, the box.", "VERY", "no", "But then.", "Order #123 -- ref: ABC!!!",
+    ]  # fmt: skip
+    analyzer, rewrite = sentiment._analyzer("default", get_scorer().lexicon_path)
+    shortcut = 0
+    for text in texts:
+        vader = sentiment.Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
+        assert repr(sentiment._polarity.__wrapped__("default", get_scorer().lexicon_path, text)) == repr(vader), text
+        shortcut += sentiment._no_valence(analyzer, rewrite(text))
+    assert shortcut > 10

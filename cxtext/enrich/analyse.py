@@ -55,15 +55,17 @@ def versions_of(
 
 
 #: How many analysed texts an enrichment run remembers (per process): a few kB each as rows,
-#: about 1 kB pickled. Off (0) for now: with a warm memory in a Dask worker, feedback_topics differed
-#: from a one-process run (tests/test_parallel.py); 1 << 14 once that is understood.
-REUSE_TEXTS = 0
+#: about 1 kB pickled. Topics are not remembered: the topic model's transform of a text depends on
+#: the batch it is in (its float32 products round the last bits differently, enough to move a
+#: confidence's sixth decimal now and then), so each chunk transforms all its texts, reused or not.
+REUSE_TEXTS = 1 << 14
 
 
 class Reuse:
     """The analysis of the (kind, text)s an enrichment run met in its earlier chunks, the most
     recently used REUSE_TEXTS of them, pickled: a text repeated across chunks (a retweet, a stock
-    answer, a templated survey comment) is analysed once per process. It lives in one run's
+    answer, a templated survey comment) is analysed once per process, but for its topic (see
+    REUSE_TEXTS). It lives in one run's
     AnalysisContext, whose tagger, topic model, versions and languages it was computed with; a
     copy sent to a worker process starts empty."""
 
@@ -205,7 +207,7 @@ def analyse(
     known = [reuse.get(key) if reuse is not None else None for key in distinct]
     missing = [key for key, result in zip(distinct, known) if result is None]
     with _zone(load_nlp()):
-        fresh = iter(_analyse_texts(missing, tagger, topic_model, languages) if missing else ())
+        fresh = iter(_analyse_texts(missing, tagger, topic_model is not None, languages) if missing else ())
     results = []
     for key, result in zip(distinct, known):
         if result is None:
@@ -213,6 +215,11 @@ def analyse(
             if reuse is not None:
                 reuse.put(key, result)
         results.append(result)
+    scored = [result for result in results if result["scored"]]
+    if topic_model is not None and scored:  # the chunk's whole batch, reused texts too: see REUSE_TEXTS
+        topic_ids, confidences = topic_model.transform([result["lemmas"] for result in scored])
+        for result, t, c in zip(scored, topic_ids, confidences):
+            result["feedback_topics"] = [{"topic_id": int(t), "confidence": topic_confidence(c)}]
     out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
     for feedback_id, kind, text, text_hash in rows:
         result = results[distinct[(kind, text)]]
@@ -233,9 +240,10 @@ def analyse(
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
 
-def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_model, languages: tuple[str, ...]) -> list[dict]:
+def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bool, languages: tuple[str, ...]) -> list[dict]:
     """Per (kind, text): its language, whether it was scored and, when it was, its rows of
-    sentences, theme_mentions, sentiment and feedback_topics (without the feedback_id)."""
+    sentences, theme_mentions, sentiment (without the feedback_id) and, with *lemmas*, what the
+    topic model reads."""
     scorer = get_scorer()
     cleaned_all = [clean_text(text, kind=kind) for kind, text in texts]
     results = [
@@ -244,12 +252,10 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, topic_mode
     scored = [i for i, result in enumerate(results) if result["scored"]]
     cleaned = [cleaned_all[i] for i in scored]
     docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
-    if topic_model is not None and docs:
-        topic_ids, confidences = topic_model.transform([lemma_text(doc) for doc in docs])
-        for i, t, c in zip(scored, topic_ids, confidences):
-            results[i]["feedback_topics"] = [{"topic_id": int(t), "confidence": topic_confidence(c)}]
     for i, clean, doc in zip(scored, cleaned, docs):
         result = results[i]
+        if lemmas:
+            result["lemmas"] = lemma_text(doc)
         sents = sentences(doc)
         texts = [clean.text[sent.start_char : sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
         compounds = []

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from cxtext.text.regex_literals import lowered, needed_words
+
 _PROBLEM = r"(?:issues?|problems?|complaints?|query|queries|faults?|case|ticket|order|refund|account)"
 _OWNER = r"(?:my|the|our|this|that|his|her|their|your|an?)"
 _FIXED = r"(?:resolved|sorted(?:\s+out)?|fixed|solved|dealt\s+with|taken\s+care\s+of|handled)"
@@ -134,11 +136,25 @@ RULES: tuple[tuple[str, float, str], ...] = (
 )
 VALENCES = {token: valence for token, valence, _ in RULES}
 _COMPILED = tuple((token, re.compile(rf"(?<![\w'’]){pattern}(?![\w'’])", re.IGNORECASE)) for token, _, pattern in RULES)
+#: Per rule, the words one of which every match contains (cxtext.text.regex_literals).
+_NEEDED = tuple(needed_words(pattern) for _, _, pattern in RULES)
 
 
 def apply_rules(text: str) -> str:
     """The text with every rule's matches rewritten into the rule's token, capitals kept when the
-    match was all capitals (VADER reads ALL-CAPS as emphasis)."""
-    for token, pattern in _COMPILED:
-        text = pattern.sub(lambda m, t=token: t.upper() if m.group(0).isupper() else t, text)
+    match was all capitals (VADER reads ALL-CAPS as emphasis). A rule whose regex names words
+    every match contains is run only on a text holding one of them (most texts hold none: the
+    rules were a fifth of the sentiment time)."""
+    lower = lowered(text)
+    for (token, pattern), needed in zip(_COMPILED, _NEEDED):
+        if needed is not None and lower is not None:
+            for word in needed:
+                if word in lower:
+                    break
+            else:
+                continue  # no word every match contains: the rule cannot match
+        rewritten = pattern.sub(lambda m, t=token: t.upper() if m.group(0).isupper() else t, text)
+        if rewritten != text:
+            text = rewritten
+            lower = lowered(text)
     return text

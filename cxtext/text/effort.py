@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cxtext.text.regex_literals import lowered, needed_words
+
 EFFORT_KINDS = ("repeated_contact", "transfer", "wait", "redo", "paperwork", "chasing")
 WEIGHTS = {"repeated_contact": 2.0, "transfer": 2.0, "wait": 1.0, "redo": 2.0, "paperwork": 1.0, "chasing": 1.5}
 MAX_SCORE = 10.0
@@ -166,6 +168,8 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ),
 )
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in PATTERNS)
+#: Per pattern, the words one of which every match contains (cxtext.text.regex_literals).
+_NEEDED = tuple(needed_words(pattern) for _, pattern in PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,14 @@ def signals(text: str) -> list[EffortSignal]:
     """The effort signals of *text*, in text order; overlapping matches keep the earliest (then
     the longest), so one phrase is one signal."""
     found = []
-    for kind, pattern in _COMPILED:
+    lower = lowered(text)
+    for (kind, pattern), needed in zip(_COMPILED, _NEEDED):
+        if needed is not None and lower is not None:
+            for word in needed:
+                if word in lower:
+                    break
+            else:
+                continue  # no word every match contains: the pattern cannot match
         for match in pattern.finditer(text):
             weight = WEIGHTS[kind]
             if kind == "wait" and _LONG_UNIT.search(match.group()):

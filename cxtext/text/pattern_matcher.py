@@ -4,16 +4,18 @@ The taxonomy's token patterns are a bounded subset of spaCy's Matcher patterns (
 cxtext.text.theme_patterns): at most MAX_TOKENS token tables, each matching a bounded run of words,
 no regular expressions, at least one required word. That subset is matched here without spaCy's
 Matcher, which tries every pattern at every word (most of the tagging time with a few hundred
-patterns): every pattern is indexed by its anchor, the first token every match must contain with
-literal words; one walk over the document's words finds the anchors, and only around an anchor is
-the pattern tried, from each start its bounded prefix allows. Each try visits a bounded number of
-(pattern token, position) states, so the work is linear in the document's length. The matches
-are those spaCy's Matcher returns for the same patterns (every start and end; tests compare them).
+patterns). Every pattern is indexed by its anchor: of the tokens every match must contain with
+literal words, the one with the least common words ("recommend" in "i/we/would ... recommend").
+One walk over the document's words finds the anchors; a pattern is tried only when the document
+holds a word for each of its required words (a few set lookups, which leave a small part of the
+tries), and only around its anchors, from each start its bounded prefix allows. Each try visits a
+bounded number of (pattern token, position) states, so the work is linear in the document's
+length. The matches are those spaCy's Matcher returns for the same patterns (every start and
+end; tests compare them).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from cxtext.text.nlp import string_key
@@ -62,34 +64,73 @@ class PatternMatcher:
 
     def __init__(self):
         self._patterns: list[tuple[str, tuple[_Token, ...], int]] = []  # key, tokens, longest prefix
-        self._by_anchor: dict[tuple[int, int], list[int]] = defaultdict(list)  # (column, word) -> patterns
+        #: Per pattern, the (column, words) one of which a document must hold for each required word test.
+        self._required: list[tuple[tuple[int, frozenset[int]], ...]] = []
+        #: Per word column (LOWER, LEMMA, ORTH): anchor word -> the patterns it anchors.
+        self._by_anchor: tuple[dict[int, list[int]], ...] = ({}, {}, {})
+        self._anchor_words: tuple[frozenset[int], ...] = (frozenset(),) * 3
 
     def add(self, key: str, tables: list[dict]) -> None:
         tokens = tuple(_compile(t) for t in tables)
-        anchor = next(i for i, t in enumerate(tables) if anchors([t]))
+        anchor = _anchor(tables)
         number = len(self._patterns)
         self._patterns.append((key, tokens, sum(t.high for t in tokens[:anchor])))
+        self._required.append(tuple((c, h) for t in tokens if t.low >= 1 for c, h, wanted in t.words if wanted))
         column, hashes, _ = next(w for w in tokens[anchor].words if w[2])
         for word in hashes:
-            self._by_anchor[(column, word)].append(number)
+            self._by_anchor[column].setdefault(word, []).append(number)
+        self._anchor_words = tuple(frozenset(index) for index in self._by_anchor)
 
     def __call__(self, doc, sentence_starts: frozenset[int] = frozenset({0})) -> list[tuple[str, int, int]]:
         """(key, start, end) of every match in *doc*; IS_SENT_START is true at *sentence_starts*."""
         if not self._patterns or not len(doc):
             return []
         rows = doc.to_array(_ATTRS).tolist()
-        tried: set[tuple[int, int]] = set()
+        columns = list(zip(*rows))[:3]
+        present = [set(words) for words in columns]  # the document's words, per column
+        anchored: dict[int, list[int]] = {}  # pattern -> where its anchor stands
+        for column, words in enumerate(columns):
+            hits = present[column] & self._anchor_words[column]
+            if hits:
+                index = self._by_anchor[column]
+                for position, word in enumerate(words):
+                    if word in hits:
+                        for number in index[word]:
+                            anchored.setdefault(number, []).append(position)
         found: set[tuple[str, int, int]] = set()
-        by_anchor = self._by_anchor
-        for position, row in enumerate(rows):
-            for column in (0, 1, 2):
-                for number in by_anchor.get((column, row[column]), ()):
-                    key, tokens, prefix = self._patterns[number]
-                    for start in range(max(0, position - prefix), position + 1):
-                        if (number, start) not in tried:
-                            tried.add((number, start))
-                            found.update((key, start, end) for end in _ends(tokens, rows, start, sentence_starts))
+        for number, positions in anchored.items():
+            if any(present[column].isdisjoint(words) for column, words in self._required[number]):
+                continue  # a word the pattern requires is nowhere in the document
+            key, tokens, prefix = self._patterns[number]
+            for start in {s for position in positions for s in range(max(0, position - prefix), position + 1)}:
+                found.update((key, start, end) for end in _ends(tokens, rows, start, sentence_starts))
         return sorted(found, key=lambda m: (m[1], -m[2], m[0]))
+
+
+def _anchor(tables: list[dict]) -> int:
+    """The token to look for first: of the tokens every match must contain with literal words, the
+    one whose words are least common (fewest English stop words or punctuation, then fewest words):
+    "recommend" in "i/we/would ... recommend", not "i". Any would find the same matches; a rare
+    one leaves fewer places to try."""
+    from spacy.lang.en.stop_words import STOP_WORDS  # the tagger that adds patterns has loaded spaCy
+
+    def cost(index: int) -> tuple[int, int]:
+        words = _first_words(tables[index])
+        return sum(w.lower() in STOP_WORDS or not w.isalpha() for w in words), len(words)
+
+    return min((i for i, t in enumerate(tables) if anchors([t])), key=cost)
+
+
+def _first_words(table: dict) -> list[str]:
+    """The words of a token table's first positive word test (the one _compile indexes)."""
+    for key, value in table.items():
+        if key in WORD_KEYS:
+            if isinstance(value, str):
+                return [value]
+            ((operator, listed),) = value.items()
+            if operator == "IN":
+                return list(listed)
+    return []
 
 
 def _ends(tokens: tuple[_Token, ...], rows: list[list[int]], start: int, sentence_starts) -> set[int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -396,13 +397,10 @@ class ThemeTagger:
         from spacy.attrs import LEMMA, LOWER  # imported by the first text tagged, not by importing cxtext
 
         sents = sents if sents is not None else sentences(doc)
-        sentence_of = {}
-        for index, sent in enumerate(sents):
-            for i in range(sent.start, sent.end):
-                sentence_of[i] = (index, sent)
+        starts = [sent.start for sent in sents]
         strings = doc.vocab.strings
         matches = [(strings[match_id], start, end) for match_id, start, end in self._phrases(doc)]
-        matches += self._matcher(doc, frozenset(sent.start for sent in sents))
+        matches += self._matcher(doc, frozenset(starts))
         if not matches:
             return []
         matches.sort(key=lambda m: (m[1], -m[2]))
@@ -411,7 +409,8 @@ class ThemeTagger:
         found: dict[tuple[str, int], Mention] = {}
         for name, start, end in matches:
             key = self._keys[name]
-            index, sent = sentence_of[start]
+            index = bisect_right(starts, start) - 1  # the sentence the match starts in
+            sent = sents[index]
             if end > sent.end or (key.theme, index) in found:  # a gapped pattern ran into the next sentence
                 continue
             if (key.near or key.not_near) and not _sense_ok(rows, start, end, sent.start, sent.end, key):
