@@ -48,6 +48,15 @@ from cxtext.text.sentiment import SentimentScorer
         ("We will never go back.", "negative"),
         ("I wouldn't go back.", "negative"),
         ("Try the express delivery.", "positive"),
+        ("I'm going back next week.", "positive"),
+        ("We'd go back in a heartbeat.", "positive"),
+        ("We will be returning.", "positive"),
+        ("I would like to come back and try the rest.", "positive"),
+        ("Check them out!", "positive"),
+        ("Give it a try.", "positive"),
+        # VADER takes these for boosters of the next word
+        ("The service was exceptional.", "positive"),
+        ("The support team was incredible.", "positive"),
         # left alone
         ("Thanks for the help, problem fixed!", "positive"),
         ("The agent, Sam, was friendly and knew exactly what to do.", "positive"),
@@ -67,6 +76,8 @@ def test_rules_are_default_mode_only_and_keep_capitals():
         "They must have lost it.",
         "I had to go back to the store.",
         "Nothing could be better.",
+        "I will return the jacket tomorrow.",
+        "We're going back to the store to return it.",
     ):
         assert apply_rules(untouched) == untouched
 

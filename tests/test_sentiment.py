@@ -65,6 +65,23 @@ MISREADINGS = [
     ("Setup was seamless", 0.0, "neutral", 0.4215, "positive"),
     ("The checkout was hassle-free", 0.0, "neutral", 0.4588, "positive"),
     ("Exceeded my expectations", 0.0, "neutral", 0.5423, "positive"),
+    # Added for theme-level sentiment (issue 15), from the error classes of the SemEval restaurant
+    # training split: words and phrases customers of any business use, and "like" that compares.
+    ("The coffee was lukewarm and the toast was soggy", 0.0, "neutral", -0.5423, "negative"),
+    ("The rolls were stale", 0.0, "neutral", -0.3612, "negative"),
+    ("The breakfast was tasty", 0.0, "neutral", 0.3612, "positive"),
+    ("The room was spotless", 0.0, "neutral", 0.4588, "positive"),
+    ("They forgot half of my order", 0.0, "neutral", -0.2263, "negative"),
+    ("The agent was condescending", 0.0, "neutral", -0.4215, "negative"),
+    ("Prompt reply from the shop", 0.0, "neutral", 0.2960, "positive"),
+    ("The location is convenient", 0.0, "neutral", 0.2960, "positive"),
+    ("The new version is overhyped", 0.0, "neutral", -0.3612, "negative"),
+    ("It never lets you down", 0.0, "neutral", 0.2755, "positive"),
+    ("Two thumbs up", 0.0, "neutral", 0.4588, "positive"),
+    ("This shop is a hidden gem", 0.0, "neutral", 0.4588, "positive"),
+    ("Look elsewhere", 0.0, "neutral", -0.3612, "negative"),
+    ("The app looks like it was made in 1995", 0.3612, "positive", 0.0, "neutral"),
+    ("I would like a refund", 0.3612, "positive", -0.1280, "negative"),
     # VADER already reads these right; the lexicon leaves them alone (no entry added).
     ("No problems with delivery", 0.3089, "positive", 0.3089, "positive"),
     ("not bad at all", 0.4310, "positive", 0.4310, "positive"),

@@ -21,6 +21,10 @@ _COUNT = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|t
 _UNIT = r"(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?)"
 _DURATION = rf"(?:(?:over|almost|nearly|about|around|more\s+than|at\s+least)\s+)?{_COUNT}(?:\s+and\s+a\s+half)?\s+{_UNIT}(?:\s+and\s+{_COUNT}\s+{_UNIT})?"
 
+#: Who intends something: a modal, or a pronoun with its contraction ("we'll", "I'm"); the
+#: contraction is spelt with its pronoun since no match may start right after a letter.
+_INTENDS = r"(?:will|wil|would|keep|kept|always|gonna|going\s+to|(?:would|(?:i|we)['’]d)\s+(?:like|love)\s+to|plan(?:ning)?\s+(?:on|to)|hope\s+to|can['’]?t\s+wait\s+to|am|are|(?:i|we|you|they|he|she)['’](?:ll|d|m|re))"
+
 #: (token, valence, pattern); tried in this order, each on the text the previous ones left.
 RULES: tuple[tuple[str, float, str], ...] = (
     # a problem that stayed unsolved: "still not resolved", "closed without the problem being fixed"
@@ -85,14 +89,19 @@ RULES: tuple[tuple[str, float, str], ...] = (
     (
         "cx_will_return",
         1.8,
-        r"(?:will|wil|['’]ll|would|['’]d|keep|kept|always|gonna|going\s+to|can['’]?t\s+wait\s+to|am|['’]m|are|['’]re)\s+(?:(?:definitely|definately|definetly|certainly|surely|absolutely|probably|be|so)\s+){0,2}(?:coming|going|come|go|returning)\s+back(?!\s+(?:and\s+forth|to\s+(?:bed|work|sleep|school)))",
+        rf"{_INTENDS}\s+(?:(?:definitely|definately|definetly|certainly|surely|absolutely|probably|be|so)\s+){{0,2}}(?:(?:coming|going|come|go|returning)\s+back(?!\s+(?:and\s+forth|to\s+(?:bed|work|sleep|school|the\s+(?:store|shop))))|return(?:ing)?(?!\s+(?:it|them|the|this|that|these|those|my|our|an?|items?|products?|orders?|goods|parcels?|packages?)\b))",
     ),
-    ("cx_will_return", 1.8, r"(?:visit|come|go|eat|dine|stay|shop|fly)(?:ing)?\s+(?:[^\W\d_]+\s+){0,3}again(?!\s+and\s+again)"),
-    # a recommendation told as an imperative: "Try the express delivery.", "a must-visit", "you must try it"
+    (
+        "cx_will_return",
+        1.8,
+        r"(?:visit|com(?:e|ing)|go|going|eat|eating|din(?:e|ing)|stay|staying|shop|shopping|fly|flying|return|returning)\s+(?:[^\W\d_]+\s+){0,3}again(?!\s+and\s+again)",
+    ),
+    # a recommendation told as an imperative: "Try the express delivery.", "Check them out!", "Give it a
+    # try.", "a must-visit", "you must try it"
     (
         "cx_recommend",
         1.5,
-        r"(?:(?:^|(?<=[.!?]\s))(?:(?:you\s+)?(?:should|must|have\s+to|need\s+to|gotta)\s+|do\s+|definitely\s+)?try\s+(?:the|their|this|these|it|them|out|a|an|some|one)|must[\s-]+(?:try|visit|see|buy))",
+        r"(?:(?:^|(?<=[.!?]\s))(?:(?:you\s+)?(?:should|must|have\s+to|need\s+to|gotta)\s+|do\s+|definitely\s+|definately\s+)?(?:try\s+(?:the|their|this|these|it|them|out|a|an|some|one)|check\s+(?:it|them|this\s+[^\W\d_]+)\s+out|give\s+(?:it|them|this\s+[^\W\d_]+)\s+a\s+(?:try|shot|go))|must[\s-]+(?:try|visit|see|buy))",
     ),
     # praise through a negation VADER would flip: "can't recommend them enough", "could not have been
     # better", "I cannot imagine a friendlier staff"
@@ -119,6 +128,9 @@ RULES: tuple[tuple[str, float, str], ...] = (
         -1.5,
         r"(?:needs?|needed|room\s+for)\s+(?:some\s+|more\s+|a\s+lot\s+of\s+)?(?:improvement|improving|work)",
     ),
+    # praise VADER cannot hold in its lexicon: it takes "incredible" and "exceptional" for boosters of
+    # the next word, so "the service was exceptional" reads neutral; the adverbs stay boosters
+    ("cx_exceptional", 2.5, r"(?:incredible|exceptional)"),
     # sarcastic thanks: "thanks for nothing", "thank you for ruining my weekend"
     (
         "cx_sarcastic_thanks",
