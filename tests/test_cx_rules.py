@@ -57,6 +57,8 @@ from cxtext.text.sentiment import SentimentScorer
         # VADER takes these for boosters of the next word
         ("The service was exceptional.", "positive"),
         ("The support team was incredible.", "positive"),
+        # a limit, not praise
+        ("The delivery was average at best.", "negative"),
         # left alone
         ("Thanks for the help, problem fixed!", "positive"),
         ("The agent, Sam, was friendly and knew exactly what to do.", "positive"),
@@ -77,6 +79,7 @@ def test_rules_are_default_mode_only_and_keep_capitals():
         "I had to go back to the store.",
         "Nothing could be better.",
         "I will return the jacket tomorrow.",
+        "I bought it at Best Buy.",
         "We're going back to the store to return it.",
     ):
         assert apply_rules(untouched) == untouched

@@ -131,6 +131,8 @@ RULES: tuple[tuple[str, float, str], ...] = (
     # praise VADER cannot hold in its lexicon: it takes "incredible" and "exceptional" for boosters of
     # the next word, so "the service was exceptional" reads neutral; the adverbs stay boosters
     ("cx_exceptional", 2.5, r"(?:incredible|exceptional)"),
+    # a limit, not praise: "mediocre at best" (VADER reads "best" +3.2); "at Best Buy" is a shop
+    ("cx_at_best", 0.0, r"at\s+best(?!\s+buy)"),
     # sarcastic thanks: "thanks for nothing", "thank you for ruining my weekend"
     (
         "cx_sarcastic_thanks",
