@@ -28,6 +28,11 @@ from cxtext.text.sentiment import SentimentScorer
         ("I was on hold for 45 minutes before anyone picked up.", "negative"),
         ("Been holding for 1 hour and 10 minutes", "negative"),
         ("Waited 3 days for a reply to my email.", "negative"),
+        ("It took them 40 minutes to answer the phone.", "negative"),
+        # prices told as high or low
+        ("The prices are way too high.", "negative"),
+        ("Steep prices for what you get.", "negative"),
+        ("Prices are low and the staff are friendly.", "positive"),
         ("Still no answer to my email after 5 days.", "negative"),
         # non-events
         ("Support promised a call back that never happened.", "negative"),
@@ -80,6 +85,7 @@ def test_rules_are_default_mode_only_and_keep_capitals():
         "Nothing could be better.",
         "I will return the jacket tomorrow.",
         "I bought it at Best Buy.",
+        "It only took 2 days to arrive.",
         "We're going back to the store to return it.",
     ):
         assert apply_rules(untouched) == untouched

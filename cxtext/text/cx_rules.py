@@ -21,6 +21,8 @@ _COUNT = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|t
 _UNIT = r"(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?)"
 _DURATION = rf"(?:(?:over|almost|nearly|about|around|more\s+than|at\s+least)\s+)?{_COUNT}(?:\s+and\s+a\s+half)?\s+{_UNIT}(?:\s+and\s+{_COUNT}\s+{_UNIT})?"
 
+_PRICE = r"(?:prices?|pricing|costs?|fees?|charges?|rates?|bill)"
+_DEGREE = r"(?:(?:a\s+(?:bit|little)|way|far|much|really|very|quite|rather|pretty|so|too|to|twice\s+as|ridiculously|insanely|extremely|a\s+bit\s+on\s+the)\s+){0,2}"
 #: Who intends something: a modal, or a pronoun with its contraction ("we'll", "I'm"); the
 #: contraction is spelt with its pronoun since no match may start right after a letter.
 _INTENDS = r"(?:will|wil|would|keep|kept|always|gonna|going\s+to|(?:would|(?:i|we)['’]d)\s+(?:like|love)\s+to|plan(?:ning)?\s+(?:on|to)|hope\s+to|can['’]?t\s+wait\s+to|am|are|(?:i|we|you|they|he|she)['’](?:ll|d|m|re))"
@@ -68,6 +70,16 @@ RULES: tuple[tuple[str, float, str], ...] = (
         rf"(?:on\s+hold|hold(?:ing)?|wait(?:ed|ing)?|queu(?:ed|ing)|in\s+(?:the\s+)?(?:phone\s+)?queue)\s+(?:for\s+)?{_DURATION}",
     ),
     ("cx_long_wait", -1.8, rf"{_DURATION}\s+(?:on\s+hold|of\s+waiting|in\s+(?:the\s+)?(?:phone\s+)?queue|waiting)"),
+    (
+        "cx_long_wait",
+        -1.8,
+        rf"(?<!\bonly\s)(?<!\bjust\s)took\s+(?:them|him|her|us|me|it)?\s*{_DURATION}\s+(?:to|for|before|until)",
+    ),
+    # prices told as high or low: "the prices are way too high", "steep prices", "low prices"
+    ("cx_high_price", -1.5, rf"{_PRICE}\s+(?:(?:are|were|is|was|seem|seemed|seems|got|get|gets)\s+)?{_DEGREE}(?:high|higher|steep)"),
+    ("cx_high_price", -1.5, rf"{_DEGREE}(?:high|steep)\s+{_PRICE}"),
+    ("cx_low_price", 1.2, rf"{_PRICE}\s+(?:(?:are|were|is|was|seem|seemed|seems)\s+)?{_DEGREE}(?:low|lower)"),
+    ("cx_low_price", 1.2, rf"{_DEGREE}low\s+{_PRICE}"),
     # "still" waiting: "still no answer", "still nothing", "still hasn't"
     (
         "cx_still_nothing",
