@@ -33,6 +33,9 @@ from cxtext.text.sentiment import SentimentScorer
         ("The prices are way too high.", "negative"),
         ("Steep prices for what you get.", "negative"),
         ("Prices are low and the staff are friendly.", "positive"),
+        # what came was not what was wanted
+        ("The replacement was not what I ordered.", "negative"),
+        ("The sofa wasn't what we had hoped for.", "negative"),
         ("Still no answer to my email after 5 days.", "negative"),
         # non-events
         ("Support promised a call back that never happened.", "negative"),

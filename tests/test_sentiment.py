@@ -99,6 +99,11 @@ MISREADINGS = [
     ("The view was spectacular", 0.0, "neutral", 0.5423, "positive"),
     ("Unbeatable prices", 0.0, "neutral", 0.5106, "positive"),
     ("We expected more for the price", 0.0, "neutral", -0.3612, "negative"),
+    ("They promised a call back", 0.3612, "positive", 0.0, "neutral"),
+    ("I wish the app had a dark mode", 0.4019, "positive", 0.0, "neutral"),
+    ("It is a glorified spreadsheet", 0.5106, "positive", -0.2960, "negative"),
+    ("The view is to die for", -0.5994, "negative", 0.6124, "positive"),
+    ("We will stop by again", -0.2960, "negative", 0.0, "neutral"),
     # VADER already reads these right; the lexicon leaves them alone (no entry added).
     ("No problems with delivery", 0.3089, "positive", 0.3089, "positive"),
     ("not bad at all", 0.4310, "positive", 0.4310, "positive"),

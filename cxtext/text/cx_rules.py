@@ -143,6 +143,12 @@ RULES: tuple[tuple[str, float, str], ...] = (
     # praise VADER cannot hold in its lexicon: it takes "incredible" and "exceptional" for boosters of
     # the next word, so "the service was exceptional" reads neutral; the adverbs stay boosters
     ("cx_exceptional", 2.5, r"(?:incredible|exceptional)"),
+    # what came was not what was wanted: "not what I ordered", "wasn't what we had hoped for"
+    (
+        "cx_not_as_expected",
+        -1.5,
+        r"(?:not|never|nothing\s+like|(?:was|is|were|are|does|did)n['’]?t)\s+(?:exactly\s+|quite\s+|really\s+)?what\s+(?:i|we|you)\s+(?:had\s+|would\s+have\s+|['’]d\s+)?(?:hoped|expected|wanted|ordered|asked|paid)(?:\s+for)?",
+    ),
     # a limit, not praise: "mediocre at best" (VADER reads "best" +3.2); "at Best Buy" is a shop
     ("cx_at_best", 0.0, r"at\s+best(?!\s+buy)"),
     # sarcastic thanks: "thanks for nothing", "thank you for ruining my weekend"
