@@ -31,6 +31,14 @@ from cxtext.text.sentiment import SentimentScorer
         ("I was on hold for 45 minutes before anyone picked up.", "negative"),
         ("Been holding for 1 hour and 10 minutes", "negative"),
         ("Waited 3 days for a reply to my email.", "negative"),
+        ("It took them 40 minutes to answer the phone.", "negative"),
+        # prices told as high or low
+        ("The prices are way too high.", "negative"),
+        ("Steep prices for what you get.", "negative"),
+        ("Prices are low and the staff are friendly.", "positive"),
+        # what came was not what was wanted
+        ("The replacement was not what I ordered.", "negative"),
+        ("The sofa wasn't what we had hoped for.", "negative"),
         ("Still no answer to my email after 5 days.", "negative"),
         # non-events
         ("Support promised a call back that never happened.", "negative"),
@@ -51,6 +59,17 @@ from cxtext.text.sentiment import SentimentScorer
         ("We will never go back.", "negative"),
         ("I wouldn't go back.", "negative"),
         ("Try the express delivery.", "positive"),
+        ("I'm going back next week.", "positive"),
+        ("We'd go back in a heartbeat.", "positive"),
+        ("We will be returning.", "positive"),
+        ("I would like to come back and try the rest.", "positive"),
+        ("Check them out!", "positive"),
+        ("Give it a try.", "positive"),
+        # VADER takes these for boosters of the next word
+        ("The service was exceptional.", "positive"),
+        ("The support team was incredible.", "positive"),
+        # a limit, not praise
+        ("The delivery was average at best.", "negative"),
         # left alone
         ("Thanks for the help, problem fixed!", "positive"),
         ("The agent, Sam, was friendly and knew exactly what to do.", "positive"),
@@ -70,6 +89,10 @@ def test_rules_are_default_mode_only_and_keep_capitals():
         "They must have lost it.",
         "I had to go back to the store.",
         "Nothing could be better.",
+        "I will return the jacket tomorrow.",
+        "I bought it at Best Buy.",
+        "It only took 2 days to arrive.",
+        "We're going back to the store to return it.",
     ):
         assert apply_rules(untouched) == untouched
 

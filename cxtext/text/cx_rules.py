@@ -23,6 +23,12 @@ _COUNT = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|t
 _UNIT = r"(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?)"
 _DURATION = rf"(?:(?:over|almost|nearly|about|around|more\s+than|at\s+least)\s+)?{_COUNT}(?:\s+and\s+a\s+half)?\s+{_UNIT}(?:\s+and\s+{_COUNT}\s+{_UNIT})?"
 
+_PRICE = r"(?:prices?|pricing|costs?|fees?|charges?|rates?|bill)"
+_DEGREE = r"(?:(?:a\s+(?:bit|little)|way|far|much|really|very|quite|rather|pretty|so|too|to|twice\s+as|ridiculously|insanely|extremely|a\s+bit\s+on\s+the)\s+){0,2}"
+#: Who intends something: a modal, or a pronoun with its contraction ("we'll", "I'm"); the
+#: contraction is spelt with its pronoun since no match may start right after a letter.
+_INTENDS = r"(?:will|wil|would|keep|kept|always|gonna|going\s+to|(?:would|(?:i|we)['’]d)\s+(?:like|love)\s+to|plan(?:ning)?\s+(?:on|to)|hope\s+to|can['’]?t\s+wait\s+to|am|are|(?:i|we|you|they|he|she)['’](?:ll|d|m|re))"
+
 #: (token, valence, pattern); tried in this order, each on the text the previous ones left.
 RULES: tuple[tuple[str, float, str], ...] = (
     # a problem that stayed unsolved: "still not resolved", "closed without the problem being fixed"
@@ -66,6 +72,16 @@ RULES: tuple[tuple[str, float, str], ...] = (
         rf"(?:on\s+hold|hold(?:ing)?|wait(?:ed|ing)?|queu(?:ed|ing)|in\s+(?:the\s+)?(?:phone\s+)?queue)\s+(?:for\s+)?{_DURATION}",
     ),
     ("cx_long_wait", -1.8, rf"{_DURATION}\s+(?:on\s+hold|of\s+waiting|in\s+(?:the\s+)?(?:phone\s+)?queue|waiting)"),
+    (
+        "cx_long_wait",
+        -1.8,
+        rf"(?<!\bonly\s)(?<!\bjust\s)took\s+(?:them|him|her|us|me|it)?\s*{_DURATION}\s+(?:to|for|before|until)",
+    ),
+    # prices told as high or low: "the prices are way too high", "steep prices", "low prices"
+    ("cx_high_price", -1.5, rf"{_PRICE}\s+(?:(?:are|were|is|was|seem|seemed|seems|got|get|gets)\s+)?{_DEGREE}(?:high|higher|steep)"),
+    ("cx_high_price", -1.5, rf"{_DEGREE}(?:high|steep)\s+{_PRICE}"),
+    ("cx_low_price", 1.2, rf"{_PRICE}\s+(?:(?:are|were|is|was|seem|seemed|seems)\s+)?{_DEGREE}(?:low|lower)"),
+    ("cx_low_price", 1.2, rf"{_DEGREE}low\s+{_PRICE}"),
     # "still" waiting: "still no answer", "still nothing", "still hasn't"
     (
         "cx_still_nothing",
@@ -87,14 +103,19 @@ RULES: tuple[tuple[str, float, str], ...] = (
     (
         "cx_will_return",
         1.8,
-        r"(?:will|wil|['’]ll|would|['’]d|keep|kept|always|gonna|going\s+to|can['’]?t\s+wait\s+to|am|['’]m|are|['’]re)\s+(?:(?:definitely|definately|definetly|certainly|surely|absolutely|probably|be|so)\s+){0,2}(?:coming|going|come|go|returning)\s+back(?!\s+(?:and\s+forth|to\s+(?:bed|work|sleep|school)))",
+        rf"{_INTENDS}\s+(?:(?:definitely|definately|definetly|certainly|surely|absolutely|probably|be|so)\s+){{0,2}}(?:(?:coming|going|come|go|returning)\s+back(?!\s+(?:and\s+forth|to\s+(?:bed|work|sleep|school|the\s+(?:store|shop))))|return(?:ing)?(?!\s+(?:it|them|the|this|that|these|those|my|our|an?|items?|products?|orders?|goods|parcels?|packages?)\b))",
     ),
-    ("cx_will_return", 1.8, r"(?:visit|come|go|eat|dine|stay|shop|fly)(?:ing)?\s+(?:[^\W\d_]+\s+){0,3}again(?!\s+and\s+again)"),
-    # a recommendation told as an imperative: "Try the express delivery.", "a must-visit", "you must try it"
+    (
+        "cx_will_return",
+        1.8,
+        r"(?:visit|com(?:e|ing)|go|going|eat|eating|din(?:e|ing)|stay|staying|shop|shopping|fly|flying|return|returning)\s+(?:[^\W\d_]+\s+){0,3}again(?!\s+and\s+again)",
+    ),
+    # a recommendation told as an imperative: "Try the express delivery.", "Check them out!", "Give it a
+    # try.", "a must-visit", "you must try it"
     (
         "cx_recommend",
         1.5,
-        r"(?:(?:^|(?<=[.!?]\s))(?:(?:you\s+)?(?:should|must|have\s+to|need\s+to|gotta)\s+|do\s+|definitely\s+)?try\s+(?:the|their|this|these|it|them|out|a|an|some|one)|must[\s-]+(?:try|visit|see|buy))",
+        r"(?:(?:^|(?<=[.!?]\s))(?:(?:you\s+)?(?:should|must|have\s+to|need\s+to|gotta)\s+|do\s+|definitely\s+|definately\s+)?(?:try\s+(?:the|their|this|these|it|them|out|a|an|some|one)|check\s+(?:it|them|this\s+[^\W\d_]+)\s+out|give\s+(?:it|them|this\s+[^\W\d_]+)\s+a\s+(?:try|shot|go))|must[\s-]+(?:try|visit|see|buy))",
     ),
     # praise through a negation VADER would flip: "can't recommend them enough", "could not have been
     # better", "I cannot imagine a friendlier staff"
@@ -121,6 +142,17 @@ RULES: tuple[tuple[str, float, str], ...] = (
         -1.5,
         r"(?:needs?|needed|room\s+for)\s+(?:some\s+|more\s+|a\s+lot\s+of\s+)?(?:improvement|improving|work)",
     ),
+    # praise VADER cannot hold in its lexicon: it takes "incredible" and "exceptional" for boosters of
+    # the next word, so "the service was exceptional" reads neutral; the adverbs stay boosters
+    ("cx_exceptional", 2.5, r"(?:incredible|exceptional)"),
+    # what came was not what was wanted: "not what I ordered", "wasn't what we had hoped for"
+    (
+        "cx_not_as_expected",
+        -1.5,
+        r"(?:not|never|nothing\s+like|(?:was|is|were|are|does|did)n['’]?t)\s+(?:exactly\s+|quite\s+|really\s+)?what\s+(?:i|we|you)\s+(?:had\s+|would\s+have\s+|['’]d\s+)?(?:hoped|expected|wanted|ordered|asked|paid)(?:\s+for)?",
+    ),
+    # a limit, not praise: "mediocre at best" (VADER reads "best" +3.2); "at Best Buy" is a shop
+    ("cx_at_best", 0.0, r"at\s+best(?!\s+buy)"),
     # sarcastic thanks: "thanks for nothing", "thank you for ruining my weekend"
     (
         "cx_sarcastic_thanks",
