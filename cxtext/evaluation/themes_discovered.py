@@ -29,13 +29,12 @@ def evaluate_discovered(data_dir: Path) -> str:
     from cxtext.enrich.discovery import _as_row, discovered_layer
     from cxtext.text import discovery
     from cxtext.text.taxonomy import layer_paths, read_layers, tagger_from_layers
-    from cxtext.text.theme_patterns import literal_words
 
     clock = time.perf_counter()
     settings = ThemesConfig()
     core_layers = read_layers(layer_paths(["core"]))
     core = tagger_from_layers(core_layers)
-    curated = [literal_words(t.phrases, [p.tokens for p in t.patterns]) for t in core.taxonomy.themes]
+    curated, alone = discovery.curated_words(core.taxonomy.themes)
     sets, missing = load_sets(data_dir)
     lines = [
         "## Themes across industries, with discovered themes",
@@ -58,6 +57,7 @@ def evaluate_discovered(data_dir: Path) -> str:
             max_candidates=settings.max_suggestions,
             taken_ids=frozenset(t.id for t in core.taxonomy.themes),
             curated=curated,
+            alone=alone,
         )
         layer = discovered_layer({"suggestions": [_as_row(c, None) for c in candidates]})
         taggers = {"core": core, "core + discovered": tagger_from_layers(core_layers + ((layer,) if layer else ()))}
