@@ -51,8 +51,12 @@ NAMED_WITH = 0.3
 #: stop word, punctuation or an inflected verb: "the waiter was", "the waiter spilled", "my hard
 #: drive."; not "a small counter"): a thing customers talk about, not a verb or a modifier.
 NOUN_SHARE = 0.3
-#: Nouns that name no subject of their own ("the fact that", "a couple of"): never a word's candidate.
-VAGUE_NOUNS = frozenset("fact couple period result experience past mention effort rest kind sort part side end point reason stuff".split())
+#: Nouns that name no subject of their own ("the fact that", "a couple of"), or only the product,
+#: the business or the customer as a whole ("the unit", "the company"): never a word's candidate.
+VAGUE_NOUNS = frozenset(
+    """fact couple period result experience past mention effort rest kind sort part side end point reason stuff
+    product item unit model system machine device customer company business brand store shop""".split()
+)
 DETERMINERS = frozenset("the a an my our your their his her its this that these those no any some every".split())
 #: Patterns a candidate keeps (its strongest pairs).
 MAX_PATTERNS = 6
