@@ -218,10 +218,11 @@ def test_a_small_pool_finds_the_things_customers_name_not_only_repeated_phrases(
         "The hard drive is noisy.",
         "Then the drive failed again, awful.",
     ]
-    neutral = [f"We went there on day {i} with friends." for i in range(23)] + ["The waiter brought menus."]
+    neutral = [f"We went there on day {i} with friends." for i in range(43)] + ["The waiter brought menus."]
     items = [Item(f"n{i}", "review", t, True) for i, t in enumerate(negative)]
     items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
-    assert seed_share(items) == 0.4  # twice the pool's negative rate (6 of 30), under half
+    assert seed_share(items) == 0.25  # twice the pool's negative rate (6 of 50) is under the floor
+    assert seed_share(items[:30]) == 0.4  # twice 6 of 30: under half
     found = {c.name: c for c in suggest(items)}
     assert found["Waiter"].patterns == [[{"LEMMA": "waiter"}]] and found["Waiter"].volume == 4
     assert found["Hard drive"].keys[0] == ["drive"] and found["Hard drive"].volume == 3

@@ -58,6 +58,9 @@ VAGUE_NOUNS = frozenset(
     product item unit model system machine device customer company business brand store shop""".split()
 )
 DETERMINERS = frozenset("the a an my our your their his her its this that these those no any some every".split())
+#: A single word in more than this share of the uncovered feedback names what the business is
+#: about (the credit report, the laptop), not a problem in it: no word candidate (a catch-all).
+MAX_WORD_SHARE = 0.1
 #: Patterns a candidate keeps (its strongest pairs).
 MAX_PATTERNS = 6
 #: A pair whose feedback is at least this share inside an earlier candidate's adds nothing.
@@ -298,7 +301,8 @@ def suggest(
         singles,
         lambda k, p: k[0] not in alone | tone | VAGUE_NOUNS
         and not set(p.surfaces) & (tone | alone)
-        and p.heads >= NOUN_SHARE * sum(p.orders.values()),
+        and p.heads >= NOUN_SHARE * sum(p.orders.values())
+        and len(p.docs) <= MAX_WORD_SHARE * len(items),
     )
     known = known or {}
     cues = frozenset().union(*STAGE_CUES.values())
