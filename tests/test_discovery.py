@@ -201,3 +201,29 @@ def test_topic_labels_read_as_customers_wrote_them():
     model = SimpleNamespace(top_terms_={0: ["unite", "doe", "delay flight"]}, labels_={})
     readable_labels(model, {"unite": "united", "doe": "does", "delay": "delayed"}, frozenset({"does"}))
     assert model.labels_[0] == "united · delayed flight"
+
+
+def test_a_small_pool_finds_the_things_customers_name_not_only_repeated_phrases():
+    """A few hundred short sentences rarely repeat a phrase five times: the volume needed scales
+    with the pool, and single words customers name ("the waiter") seed candidates, named by their
+    most frequent pair where they have one ("hard drive"); tone words and verbs do not."""
+    from cxtext.text.discovery import seed_share, volume_needed
+
+    assert volume_needed(5, 186) == 3 and volume_needed(5, 2000) == 5 and volume_needed(2, 100) == 2
+    negative = [
+        "Our waiter spilled wine on my date.",
+        "The waiter ignored us all evening.",
+        "We waited and the waiter was rude.",
+        "My hard drive died in a month.",
+        "The hard drive is noisy.",
+        "Then the drive failed again, awful.",
+    ]
+    neutral = [f"We went there on day {i} with friends." for i in range(43)] + ["The waiter brought menus."]
+    items = [Item(f"n{i}", "review", t, True) for i, t in enumerate(negative)]
+    items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
+    assert seed_share(items) == 0.25  # twice the pool's negative rate (6 of 50) is under the floor
+    assert seed_share(items[:30]) == 0.4  # twice 6 of 30: under half
+    found = {c.name: c for c in suggest(items)}
+    assert found["Waiter"].patterns == [[{"LEMMA": "waiter"}]] and found["Waiter"].volume == 4
+    assert found["Hard drive"].keys[0] == ["drive"] and found["Hard drive"].volume == 3
+    assert not any(name.lower() in ("spilled", "awful", "rude", "ignored") for name in found)

@@ -89,6 +89,7 @@ def test_the_committed_floors_load():
         "intent",
         "effort",
         "themes",
+        "discovered",
     }
     assert all(-1 <= floor <= 1 for floor in floors.values())
 

@@ -27,9 +27,8 @@ from cxtext.config import Settings
 from cxtext.errors import ConfigError, CxtextError
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import arrow_schema
-from cxtext.text.discovery import Candidate, Item, slug, suggest
+from cxtext.text.discovery import Candidate, Item, curated_words, slug, suggest
 from cxtext.text.taxonomy import STAGE_IDS, layer_paths, parse_layers, read_layers, tagger_from_layers
-from cxtext.text.theme_patterns import literal_words
 
 #: The name of the taxonomy layer made of the suggestions.
 DISCOVERED_LAYER = "discovered"
@@ -186,9 +185,11 @@ def suggest_themes(store: Store, settings: Settings, *, now: datetime | None = N
     known = {tuple(s["keys"][0]): s["id"] for s in data["suggestions"] if s.get("keys")}
     themes = tagger_from_layers(taxonomy_layers(settings, {"suggestions": []})).taxonomy.themes
     curated = {t.id for t in themes}
+    named, alone = curated_words(themes)
     candidates = suggest(
         items,
-        curated=[literal_words(t.phrases, [p.tokens for p in t.patterns]) for t in themes],
+        curated=named,
+        alone=alone,
         min_volume=settings.themes.min_volume,
         max_candidates=settings.themes.max_suggestions,
         taken_ids=frozenset(curated | dismissed_ids),

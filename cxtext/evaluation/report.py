@@ -396,7 +396,7 @@ def build_report(
         "intent": lambda: evaluate_intent(data_dir, figures),
         "effort": lambda: evaluate_effort(data_dir, figures),
         "themes": lambda: evaluate_themes(data_dir, figures=figures),
-        "discovered": lambda: evaluate_discovered(Path(data_dir)),  # no gate figure: discovered themes' precision is not measured
+        "discovered": lambda: evaluate_discovered(Path(data_dir), figures),
         "language": lambda: evaluate_language(Path(data_dir), figures),
         "sample": lambda: evaluate_sample_data(settings, sample_dir, figures) if sample_dir is not None else None,
     }

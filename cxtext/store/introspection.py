@@ -19,6 +19,7 @@ BOOKKEEPING_COLUMNS = (
     "rejected_at",
     "archived_at",
     "enriched_at",
+    "suggested_at",
     "started_at",
     "finished_at",
     "pid",

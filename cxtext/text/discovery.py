@@ -7,6 +7,11 @@ feedback first), and grows candidates greedily: the pair in most negative feedba
 negative) seeds a candidate; pairs that share one of its words and whose feedback falls mostly in the same topic join
 it ("lost bag" joins "lost luggage"; "cancelled flight" does not join "delayed flight": another
 topic). A pair mostly inside an earlier candidate's feedback adds nothing and is skipped.
+Then, while there is room, single words seed candidates too: a thing customers name ("the waiter
+was", "my hard drive"), not a tone or a verb, in feedback no candidate holds yet (in a few hundred
+short sentences few phrases recur, but "waiter" or "warranty" does); a word takes over the pairs'
+candidates it holds. In a small pool the volume needed, and the share negative a seed needs, scale
+with the pool (volume_needed, seed_share).
 
 Each candidate has a readable name (the most frequent way customers wrote its seed pair, as
 written), token patterns in the taxonomy's own format (docs/TAXONOMY.md: a lemma, a gap of at
@@ -16,10 +21,12 @@ suggested by the stage cue words of its feedback, its volume, share negative and
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cxtext.text.nlp import clean_text, load_nlp, sentences
 
@@ -30,6 +37,30 @@ JOINERS = frozenset({"and", "or", "but", "nor", "&", "plus", "then"})
 #: A candidate is seeded only by a pair at least this share of whose feedback reads negative (what
 #: hurts first; product names, mostly neutral, stay out), and found in this many of it at least.
 MIN_SEED_NEGATIVE = 0.5
+#: ... but never less than this share, however few of the pool's feedback read negative.
+MIN_SEED_FLOOR = 0.25
+#: The fewest feedback a pair or word needs in a small pool (a candidate shows three quotes) ...
+MIN_VOLUME_FLOOR = 3
+#: ... and one more per this many uncovered negative feedback, up to `[themes] min_volume`.
+NEGATIVE_PER_VOLUME = 100
+#: A single word's candidate takes the name of its most frequent pair when that pair is in this
+#: share of the word's feedback ("hard drive" for "drive"), else the word as written.
+NAMED_WITH = 0.3
+#: A single word seeds a candidate when at least this share of its uses close a noun phrase: one of
+#: DETERMINERS in the two words before it, and after it no content word in its dictionary form (a
+#: stop word, punctuation or an inflected verb: "the waiter was", "the waiter spilled", "my hard
+#: drive."; not "a small counter"): a thing customers talk about, not a verb or a modifier.
+NOUN_SHARE = 0.3
+#: Nouns that name no subject of their own ("the fact that", "a couple of"), or only the product,
+#: the business or the customer as a whole ("the unit", "the company"): never a word's candidate.
+VAGUE_NOUNS = frozenset(
+    """fact couple period result experience past mention effort rest kind sort part side end point reason stuff
+    product item unit model system machine device customer company business brand store shop""".split()
+)
+DETERMINERS = frozenset("the a an my our your their his her its this that these those no any some every".split())
+#: A single word in more than this share of the uncovered feedback names what the business is
+#: about (the credit report, the laptop), not a problem in it: no word candidate (a catch-all).
+MAX_WORD_SHARE = 0.1
 #: Patterns a candidate keeps (its strongest pairs).
 MAX_PATTERNS = 6
 #: A pair whose feedback is at least this share inside an earlier candidate's adds nothing.
@@ -115,6 +146,7 @@ class _Pair:
     surfaces: Counter = field(default_factory=Counter)
     orders: Counter = field(default_factory=Counter)  # (first lemma, second lemma) as written
     quotes: dict[int, str] = field(default_factory=dict)  # doc -> the sentence it is in
+    heads: int = 0  # a single word: how often it closes a noun phrase ("the ... waiter was")
 
 
 def slug(text: str) -> str:
@@ -133,15 +165,16 @@ def _content(lower: str, lemma: str, alpha: bool, stop_words) -> bool:
     )
 
 
-def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], list]:
-    """The lemma pairs of the items' sentences (each pair counted once per feedback), and each
-    item's set of lemmas (for the stage cues)."""
+def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dict[tuple[str], _Pair], list]:
+    """The lemma pairs of the items' sentences (each pair counted once per feedback), the single
+    content words likewise (keyed by a 1-tuple), and each item's set of lemmas (for the stage cues)."""
     from spacy.attrs import IS_ALPHA, IS_PUNCT, LEMMA, LOWER  # spaCy is imported by use, not by importing cxtext
 
     nlp = load_nlp()
     stop_words = nlp.Defaults.stop_words
     strings = nlp.vocab.strings
     pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
+    singles: dict[tuple[str], _Pair] = defaultdict(_Pair)
     lemmas_of = []
     texts = (clean_text(item.text, kind=item.kind).text for item in items)
     for index, doc in enumerate(nlp.pipe(texts, batch_size=256)):
@@ -156,6 +189,17 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], lis
                 lo, le, alpha, _ = words[i]
                 if not _content(lo, le, alpha, stop_words):
                     continue
+                word = singles[(le,)]
+                word.docs.add(index)
+                if items[index].negative:
+                    word.negative.add(index)
+                word.surfaces[lo] += 1
+                word.orders[(le,)] += 1
+                before = [w[0] for w in words[max(sent.start, i - 2) : i] if not w[3]]
+                after = words[i + 1] if i + 1 < sent.end else None
+                if DETERMINERS & set(before) and not (after and after[0] == after[1] and _content(*after[:3], stop_words)):
+                    word.heads += 1  # "the waiter was", "our hard drive", "the waiter spilled": a thing
+                word.quotes.setdefault(index, sent.text.strip())
                 for j in range(i + 1, min(sent.end, i + 2 + MAX_GAP)):
                     if j - 1 > i and (words[j - 1][3] or words[j - 1][0] in JOINERS):  # nor punctuation, nor "and"
                         break
@@ -169,7 +213,7 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], lis
                     pair.surfaces[doc[i : j + 1].text.lower()] += 1
                     pair.orders[(le, le2)] += 1
                     pair.quotes.setdefault(index, sent.text.strip())
-    return pairs, lemmas_of
+    return pairs, singles, lemmas_of
 
 
 def _main_topic(docs: set[int], items: Sequence[Item]) -> tuple[int | None, float]:
@@ -180,78 +224,159 @@ def _main_topic(docs: set[int], items: Sequence[Item]) -> tuple[int | None, floa
     return topic, count / len(docs)
 
 
+def volume_needed(min_volume: int, negative: int) -> int:
+    """The feedback a pair or word needs: *min_volume*, or in a small pool, one per
+    NEGATIVE_PER_VOLUME uncovered negative feedback, at least MIN_VOLUME_FLOOR (a few hundred
+    negative sentences rarely repeat a phrase five times; a business with thousands keeps the
+    setting)."""
+    return min(min_volume, max(MIN_VOLUME_FLOOR, math.ceil(negative / NEGATIVE_PER_VOLUME)))
+
+
+def seed_share(items: Sequence[Item]) -> float:
+    """The share of negative feedback a seed needs: MIN_SEED_NEGATIVE, or twice the pool's own
+    negative rate when that is lower (where 1 in 7 reads negative, a word in 3 of 7 negative
+    feedback stands out), at least MIN_SEED_FLOOR."""
+    rate = sum(item.negative for item in items) / len(items) if items else 0.0
+    return max(MIN_SEED_FLOOR, min(MIN_SEED_NEGATIVE, 2 * rate))
+
+
+@lru_cache(maxsize=1)
+def _tone_words() -> frozenset[str]:
+    """VADER's lexicon: words that say how something felt, not what it was about."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return frozenset(SentimentIntensityAnalyzer().lexicon)
+
+
+def curated_words(themes) -> tuple[list[frozenset[str]], frozenset[str]]:
+    """Per curated theme, the words it names; and the words some theme matches on their own (a
+    one-word phrase or a one-word pattern): where such a word stays uncovered, the theme's guards
+    or a negation declined it, so it is not news."""
+    from cxtext.text.theme_patterns import literal_words
+
+    named, alone = [], set()
+    for theme in themes:
+        named.append(literal_words(theme.phrases, [p.tokens for p in theme.patterns]))
+        alone.update(p.lower() for p in theme.phrases if len(p.split()) == 1)
+        for pattern in theme.patterns:
+            tables = [t for t in pattern.tokens if set(t) != {"OP"}]
+            if len(tables) == 1:
+                alone.update(literal_words((), [tables]))
+    return named, frozenset(alone)
+
+
 def suggest(
     items: Sequence[Item],
     *,
     min_volume: int = 5,
     max_candidates: int = 20,
     taken_ids: frozenset[str] = frozenset(),
-    excluded_keys: frozenset[tuple[str, str]] = frozenset(),
-    known: dict[tuple[str, str], str] | None = None,
+    excluded_keys: frozenset[tuple[str, ...]] = frozenset(),
+    known: dict[tuple[str, ...], str] | None = None,
     curated: Sequence[frozenset[str]] = (),
+    alone: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
-    """Candidate themes in *items*, most negative feedback first. *excluded_keys*: lemma pairs
-    never to suggest again (dismissed ones); *known*: pair -> id of an earlier suggestion, which a
-    candidate seeded by that pair keeps; *taken_ids*: ids a new candidate must not take;
-    *curated*: the words each curated theme names: a pair both of whose words one theme names
-    is that theme where its guards or a negation declined it ("no customer service"), not news."""
-    pairs, lemmas_of = find_pairs(items)
-    ranked = sorted(
-        (
-            (key, p)
-            for key, p in pairs.items()
-            if len(p.docs) >= min_volume and key not in excluded_keys and not any(set(key) <= words for words in curated)
-        ),
-        key=lambda kp: (-len(kp[1].negative), -len(kp[1].docs), kp[0]),
+    """Candidate themes in *items*, most negative feedback first. *excluded_keys*: lemma pairs (or
+    single words, 1-tuples) never to suggest again (dismissed ones); *known*: key -> id of an
+    earlier suggestion, which a candidate seeded by that key keeps; *taken_ids*: ids a new
+    candidate must not take; *curated*: the words each curated theme names: a pair both of whose
+    words one theme names is that theme where its guards or a negation declined it ("no customer
+    service"), not news; *alone*: words a curated theme matches on their own (no single-word
+    candidate). Pairs seed candidates first; then, while there is room, single words (a subject,
+    not a tone word) whose feedback no candidate holds yet: in a few hundred short sentences few
+    phrases recur, but "waiter" or "warranty" does."""
+    pairs, singles, lemmas_of = find_pairs(items)
+    needed = volume_needed(min_volume, sum(item.negative for item in items))
+    share = seed_share(items)
+    tone = _tone_words()
+
+    def ranked(terms, keep):
+        return sorted(
+            ((k, p) for k, p in terms.items() if len(p.docs) >= needed and k not in excluded_keys and keep(k, p)),
+            key=lambda kp: (-len(kp[1].negative), -len(kp[1].docs), kp[0]),
+        )
+
+    ranked_pairs = ranked(pairs, lambda k, _: not any(set(k) <= words for words in curated))
+    ranked_words = ranked(
+        singles,
+        lambda k, p: k[0] not in alone | tone | VAGUE_NOUNS
+        and not set(p.surfaces) & (tone | alone)
+        and p.heads >= NOUN_SHARE * sum(p.orders.values())
+        and len(p.docs) <= MAX_WORD_SHARE * len(items),
     )
     known = known or {}
     cues = frozenset().union(*STAGE_CUES.values())
     background = Counter(w for lemmas in lemmas_of for w in lemmas & cues)  # how common each cue is anyway
     background["_docs"] = len(lemmas_of)
-    used: set[tuple[str, str]] = set()
+    used: set[tuple[str, ...]] = set()
+    grown: list[tuple[list, set[int], tuple[str, ...]]] = []
+    for terms in (ranked_pairs, ranked_words):
+        for key, seed in terms:
+            if len(grown) >= max_candidates:
+                break
+            if key in used or any(len(seed.docs & docs) >= REDUNDANT * len(seed.docs) for _, docs, _ in grown):
+                continue
+            if len(seed.negative) < max(share * len(seed.docs), MIN_VOLUME_FLOOR):
+                continue
+            members = [(key, seed)]
+            if len(key) == 1:  # the word takes over the pairs' candidates it holds ("battery" holds "battery life")
+                held = [g for g in grown if any(key[0] in k for k, _ in g[0])]
+                grown = [g for g in grown if g not in held]
+                members += [m for g in held for m in g[0]]
+            if len(key) == 2:
+                topic, _ = _main_topic(seed.docs, items)
+                for other, pair in ranked_pairs:
+                    if len(members) >= MAX_PATTERNS:
+                        break
+                    if other in used or other == key or not set(other) & set(key):
+                        continue
+                    other_topic, other_share = _main_topic(pair.docs, items)
+                    if topic is None or other_topic != topic or other_share < SAME_TOPIC:
+                        continue
+                    members.append((other, pair))
+            used.update(k for k, _ in members)
+            grown.append((members, set(seed.docs) if len(key) == 1 else set().union(*(p.docs for _, p in members)), key))
+    grown.sort(key=lambda g: (-sum(items[d].negative for d in g[1]), -len(g[1])))
     candidates: list[Candidate] = []
     ids = set(taken_ids)
-    for key, seed in ranked:
-        if len(candidates) >= max_candidates:
-            break
-        if key in used or any(len(seed.docs & c.feedback_ids) >= REDUNDANT * len(seed.docs) for c in candidates):
+    names = set()
+    for members, docs, key in grown:
+        candidate = _candidate(members, docs, items, lemmas_of, known.get(key), ids, background, pairs)
+        if candidate.name in names:  # two words named by the same pair ("line out jack"): the stronger
             continue
-        if len(seed.negative) < MIN_SEED_NEGATIVE * len(seed.docs):
-            continue
-        topic, share = _main_topic(seed.docs, items)
-        members = [(key, seed)]
-        for other, pair in ranked:
-            if len(members) >= MAX_PATTERNS:
-                break
-            if other in used or other == key or not set(other) & set(key):
-                continue
-            other_topic, other_share = _main_topic(pair.docs, items)
-            if topic is None or other_topic != topic or other_share < SAME_TOPIC:
-                continue
-            members.append((other, pair))
-        used.update(k for k, _ in members)
-        docs = set().union(*(p.docs for _, p in members))
-        candidate = _candidate(members, docs, items, lemmas_of, known.get(key), ids, background)
+        names.add(candidate.name)
         ids.add(candidate.id)
-        candidate.feedback_ids = docs  # positions, turned into ids below
+        candidate.feedback_ids = {items[d].feedback_id for d in docs}
         candidates.append(candidate)
-    for c in candidates:
-        c.feedback_ids = {items[d].feedback_id for d in c.feedback_ids}
     return candidates
 
 
 def _candidate(
-    members, docs: set[int], items: Sequence[Item], lemmas_of, known_id: str | None, ids: set[str], background: Counter
+    members,
+    docs: set[int],
+    items: Sequence[Item],
+    lemmas_of,
+    known_id: str | None,
+    ids: set[str],
+    background: Counter,
+    pairs: dict[tuple[str, str], _Pair],
 ) -> Candidate:
-    seed = members[0][1]
+    key, seed = members[0]
     name = seed.surfaces.most_common(1)[0][0]
+    if len(key) == 1:  # a word is named as customers wrote it most often with a neighbour ("hard drive")
+        around = Counter({s: n for k, p in pairs.items() if key[0] in k for s, n in p.surfaces.items()})
+        if around and around.most_common(1)[0][1] >= NAMED_WITH * len(seed.docs):
+            name = around.most_common(1)[0][0]
     candidate_id = known_id or _free_id(f"discovered_{slug(name)}", ids)
     patterns = []
-    for _, pair in members:
+    for member, pair in members:
+        if len(member) == 2 and len(key) == 1:
+            continue  # a word's pattern matches its pairs' feedback already
         total = sum(pair.orders.values())
-        for (first, second), count in pair.orders.most_common():
+        for order, count in pair.orders.most_common():
             if count >= 0.2 * total:
-                patterns.append([{"LEMMA": first}, {"OP": f"{{0,{MAX_GAP}}}"}, {"LEMMA": second}])
+                gap = [{"OP": f"{{0,{MAX_GAP}}}"}] if len(order) == 2 else []
+                patterns.append([{"LEMMA": order[0]}, *gap, *({"LEMMA": w} for w in order[1:])])
     stage, cues = suggest_stage([lemmas_of[d] for d in docs], {w for key, _ in members for w in key}, background)
     negative = [d for d in docs if items[d].negative]
     quote_pool = sorted(negative or docs)
