@@ -96,7 +96,11 @@ def evaluate_discovered(data_dir: Path, figures_out: dict[str, float] | None = N
                 precision = "not measured"
                 if eval_set.precision in CHECKED_WITHOUT_MAP:
                     checked, right = discovered_precision(eval_set, tagged)
-                    precision = f"{_pct(right / checked)} of {checked:,} ({CHECKED_WITHOUT_MAP[eval_set.precision]})" if checked else "none checked"
+                    precision = (
+                        f"{_pct(right / checked)} of {checked:,} ({CHECKED_WITHOUT_MAP[eval_set.precision]})"
+                        if checked
+                        else "none checked"
+                    )
                     if checked and figures_out is not None:
                         figures_out[f"{name}.precision"] = right / checked
             lines.append(

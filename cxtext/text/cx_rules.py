@@ -78,7 +78,11 @@ RULES: tuple[tuple[str, float, str], ...] = (
         rf"(?<!\bonly\s)(?<!\bjust\s)took\s+(?:them|him|her|us|me|it)?\s*{_DURATION}\s+(?:to|for|before|until)",
     ),
     # prices told as high or low: "the prices are way too high", "steep prices", "low prices"
-    ("cx_high_price", -1.5, rf"{_PRICE}\s+(?:(?:are|were|is|was|seem|seemed|seems|got|get|gets)\s+)?{_DEGREE}(?:high|higher|steep)"),
+    (
+        "cx_high_price",
+        -1.5,
+        rf"{_PRICE}\s+(?:(?:are|were|is|was|seem|seemed|seems|got|get|gets)\s+)?{_DEGREE}(?:high|higher|steep)",
+    ),
     ("cx_high_price", -1.5, rf"{_DEGREE}(?:high|steep)\s+{_PRICE}"),
     ("cx_low_price", 1.2, rf"{_PRICE}\s+(?:(?:are|were|is|was|seem|seemed|seems)\s+)?{_DEGREE}(?:low|lower)"),
     ("cx_low_price", 1.2, rf"{_DEGREE}low\s+{_PRICE}"),

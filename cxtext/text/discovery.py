@@ -299,10 +299,12 @@ def suggest(
     ranked_pairs = ranked(pairs, lambda k, _: not any(set(k) <= words for words in curated))
     ranked_words = ranked(
         singles,
-        lambda k, p: k[0] not in alone | tone | VAGUE_NOUNS
-        and not set(p.surfaces) & (tone | alone)
-        and p.heads >= NOUN_SHARE * sum(p.orders.values())
-        and len(p.docs) <= MAX_WORD_SHARE * len(items),
+        lambda k, p: (
+            k[0] not in alone | tone | VAGUE_NOUNS
+            and not set(p.surfaces) & (tone | alone)
+            and p.heads >= NOUN_SHARE * sum(p.orders.values())
+            and len(p.docs) <= MAX_WORD_SHARE * len(items)
+        ),
     )
     known = known or {}
     cues = frozenset().union(*STAGE_CUES.values())
