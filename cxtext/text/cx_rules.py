@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from cxtext.text.regex_literals import lowered, needed_words
+from cxtext.text.regex_literals import lowered, may_match, needed_words
 
 _PROBLEM = r"(?:issues?|problems?|complaints?|query|queries|faults?|case|ticket|order|refund|account)"
 _OWNER = r"(?:my|the|our|this|that|his|her|their|your|an?)"
@@ -183,12 +183,8 @@ def apply_rules(text: str) -> str:
     rules were a fifth of the sentiment time)."""
     lower = lowered(text)
     for (token, pattern), needed in zip(_COMPILED, _NEEDED):
-        if needed is not None and lower is not None:
-            for word in needed:
-                if word in lower:
-                    break
-            else:
-                continue  # no word every match contains: the rule cannot match
+        if not may_match(needed, lower):
+            continue  # no word every match contains: the rule cannot match
         rewritten = pattern.sub(lambda m, t=token: t.upper() if m.group(0).isupper() else t, text)
         if rewritten != text:
             text = rewritten

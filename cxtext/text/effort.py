@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cxtext.text.regex_literals import lowered, needed_words
+from cxtext.text.regex_literals import lowered, may_match, needed_words
 
 EFFORT_KINDS = ("repeated_contact", "transfer", "wait", "redo", "paperwork", "chasing")
 WEIGHTS = {"repeated_contact": 2.0, "transfer": 2.0, "wait": 1.0, "redo": 2.0, "paperwork": 1.0, "chasing": 1.5}
@@ -187,12 +187,8 @@ def signals(text: str) -> list[EffortSignal]:
     found = []
     lower = lowered(text)
     for (kind, pattern), needed in zip(_COMPILED, _NEEDED):
-        if needed is not None and lower is not None:
-            for word in needed:
-                if word in lower:
-                    break
-            else:
-                continue  # no word every match contains: the pattern cannot match
+        if not may_match(needed, lower):
+            continue  # no word every match contains: the pattern cannot match
         for match in pattern.finditer(text):
             weight = WEIGHTS[kind]
             if kind == "wait" and _LONG_UNIT.search(match.group()):

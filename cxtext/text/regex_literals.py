@@ -58,3 +58,8 @@ def _literals(items) -> frozenset[str] | None:
 def lowered(text: str) -> str | None:
     """The text to look for needed words in; None when every pattern must run on it."""
     return None if ODD_CASES.search(text) else text.lower()
+
+
+def may_match(needed: frozenset[str] | None, lower: str | None) -> bool:
+    """False only when the text (as `lowered` gives it) holds none of the *needed* words."""
+    return needed is None or lower is None or any(word in lower for word in needed)
