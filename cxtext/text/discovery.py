@@ -26,9 +26,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from cxtext.text.nlp import clean_text, load_nlp, sentences
+from cxtext.text.sentiment import vader_words
 
 #: Words between the two words of a pair (the patterns' gap): "lost my luggage", "pool was closed".
 MAX_GAP = 1
@@ -240,14 +240,6 @@ def seed_share(items: Sequence[Item]) -> float:
     return max(MIN_SEED_FLOOR, min(MIN_SEED_NEGATIVE, 2 * rate))
 
 
-@lru_cache(maxsize=1)
-def _tone_words() -> frozenset[str]:
-    """VADER's lexicon: words that say how something felt, not what it was about."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return frozenset(SentimentIntensityAnalyzer().lexicon)
-
-
 def curated_words(themes) -> tuple[list[frozenset[str]], frozenset[str]]:
     """Per curated theme, the words it names; and the words some theme matches on their own (a
     one-word phrase or a one-word pattern): where such a word stays uncovered, the theme's guards
@@ -288,7 +280,7 @@ def suggest(
     pairs, singles, lemmas_of = find_pairs(items)
     needed = volume_needed(min_volume, sum(item.negative for item in items))
     share = seed_share(items)
-    tone = _tone_words()
+    tone = vader_words()
 
     def ranked(terms, keep):
         return sorted(

@@ -205,6 +205,12 @@ def vader_version() -> str:
     return _package_version("vaderSentiment")
 
 
+@cache
+def vader_words() -> frozenset[str]:
+    """The installed VADER's own lexicon: words that say how something felt, not what it was about."""
+    return frozenset(_analyzer("plain", None)[0].lexicon)
+
+
 @lru_cache(maxsize=8)
 def _analyzer(mode: str, lexicon_path: Path | None):
     """One VADER analyzer per (mode, lexicon). Its lexicon dict is its own copy, extended; VADER's
