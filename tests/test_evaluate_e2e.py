@@ -217,11 +217,11 @@ def test_eval_runs_end_to_end_and_the_gate_checks_every_figure(tmp_path):
     assert not [line for line in gate_lines if "have no floor" in line], result.stderr
     failures = gate_lines[:-1]
     # A handful of rows leaves some themes figures without anything to measure (the stand-in's
-    # judged sets have no judgements, its complaints' report half may be empty): missing, not wrong.
+    # judged sets have no judgements, nor its complaints, whose report half may be empty): missing, not wrong.
     missing = [line for line in failures if ": missing (floor" in line]
     assert all(
         line.startswith(("eval gate: themes.", "eval gate: discovered."))
-        and (".precision:" in line or ".top_issues_found:" in line)
+        and (".precision" in line or ".top_issues_found:" in line)
         for line in missing
     ), result.stderr
     assert failures and all("is below its floor" in line for line in failures if line not in missing), result.stderr
