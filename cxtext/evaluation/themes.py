@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cxtext.evaluation.gate import slug
 from cxtext.evaluation.themes_data import EvalSet, Item, load_sets
-from cxtext.evaluation.themes_history import FIRST_MEASUREMENT, REMEASUREMENT, THIRD_ROUND
+from cxtext.evaluation.themes_history import COMPLAINTS_JUDGED, FIRST_MEASUREMENT, REMEASUREMENT, THIRD_ROUND
 from cxtext.resources import models_dir
 
 MAPS = models_dir() / "eval" / "theme_maps.toml"
@@ -440,10 +440,12 @@ def render(rows: list[Figures], criterion: dict, missing: list[str], seconds: fl
     for f in rows:
         if f.half == "report" and f.wrong_per_theme:
             worst = ", ".join(f"{theme} {n} of {f.checked_per_theme[theme]}" for theme, n in f.wrong_per_theme.most_common(5))
-            unconfirmed = " (not confirmed by the issue label; judged wrong: " if f.judged else ""
-            judged = ", ".join(f"{theme} {n}" for theme, n in f.judged_wrong_per_theme.most_common(5)) or "none"
-            lines.append(f"- {f.set_name} ({f.configuration}): {worst}{unconfirmed + judged + ')' if f.judged else ''}")
-    lines += ["", FIRST_MEASUREMENT.rstrip("\n"), "", REMEASUREMENT.rstrip("\n"), "", THIRD_ROUND.rstrip("\n")]
+            if f.judged:  # the complaints: the label only fails to confirm; the judged sample says wrong
+                judged = ", ".join(f"{theme} {n}" for theme, n in f.judged_wrong_per_theme.most_common(5)) or "none"
+                worst = f"not confirmed by the issue label: {worst}; wrong of the {f.judged} judged by hand: {judged}"
+            lines.append(f"- {f.set_name} ({f.configuration}): {worst}")
+    for record in (FIRST_MEASUREMENT, REMEASUREMENT, THIRD_ROUND, COMPLAINTS_JUDGED):
+        lines += ["", record.rstrip("\n")]
     if missing:
         lines += ["", "Not measured (data absent): " + "; ".join(missing)]
     return "\n".join(lines) + "\n"

@@ -53,3 +53,15 @@ of the three complaint issues (no text, no other figure); nothing aimed at the c
 after it. The judged samples were not extended: a new assignment in them is counted "not judged yet"
 and left out of precision rather than judged by reading report-half texts.
 """
+
+
+#: How the complaints came to be measured with hand judgements, and what reading them changed.
+COMPLAINTS_JUDGED = """\
+**Complaints judged by hand (2026-12-01, after the third round).** The complaints' precision had been
+the theme -> issue map alone, which counts a real fee or a rude agent inside a complaint filed under
+another issue as wrong. The guide's section for complaint narratives (`docs/TAXONOMY.md`) was written
+and committed first; then the 100 report-half assignments the label does not confirm were judged from
+the narrative and the clauses where the theme was found, without the label, and the 7 assignments of
+the other judged samples that were not judged yet were judged too. That meant reading 107 report-half
+texts; no pattern, pack or map was changed after it.
+"""
