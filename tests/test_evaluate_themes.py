@@ -45,7 +45,7 @@ def test_the_judgements_are_read_and_match_the_draw(tmp_path):
     sets, _ = load_sets(stand_in(tmp_path / "data"))
     judged_sets = {s.name for s in sets if s.precision in ("judged", "issues")}  # complaints: the unconfirmed
     themes = {label: _theme_ids(packs) for label, packs in CONFIGURATIONS.items()}
-    for j in raw:
+    for j in (j for j in raw if j["packs"] != "core + discovered"):  # tests/test_evaluate_discovered.py
         assert j["set"] in judged_sets and j["packs"] in CONFIGURATIONS, j
         assert j["theme"] in themes[j["packs"]], j
         assert j["verdict"] in ("right", "wrong", ""), j
