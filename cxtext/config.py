@@ -223,6 +223,7 @@ class ConfigFile(_Table):
     dask_address: str | None = None
     parallel_min_rows: int = Field(20_000, ge=0)
     duckdb_memory_limit: Annotated[str, AfterValidator(_memory)] = "256MB"
+    ingest_memory_limit: Annotated[str, AfterValidator(_memory)] = "128MB"
     snapshots_kept: int = Field(7, ge=1, description="published snapshots to keep")
     languages: list[Annotated[str, AfterValidator(_language)]] = list(DEFAULT_LANGUAGES)
     checks: CheckThresholds = CheckThresholds()
@@ -309,6 +310,7 @@ class Settings:
     nightly_recompute_budget: int
     workers: int
     duckdb_memory_limit: str
+    ingest_memory_limit: str  # DuckDB's cap while a file is ingested, at most duckdb_memory_limit
     dask_address: str | None
     parallel_min_rows: int
     nightly_cron: str
@@ -414,6 +416,7 @@ def load_settings(config: str | Path | None = None, *, state_dir: str | Path | N
         nightly_recompute_budget=file.nightly_recompute_budget,
         workers=(env.workers if env.workers is not None else file.workers) or default_workers(),
         duckdb_memory_limit=file.duckdb_memory_limit,
+        ingest_memory_limit=file.ingest_memory_limit,
         dask_address=env.dask_address or file.dask_address or None,
         parallel_min_rows=file.parallel_min_rows,
         nightly_cron=file.schedule.nightly_cron,

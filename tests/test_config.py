@@ -220,3 +220,8 @@ def test_the_init_template_is_valid_with_every_commented_table_switched_on(tmp_p
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_ingest_memory_cap_is_a_setting(tmp_path):
+    assert load_settings(config_with(tmp_path, "")).ingest_memory_limit == "128MB"
+    assert load_settings(config_with(tmp_path, 'ingest_memory_limit = "1GiB"')).ingest_memory_limit == "1GiB"

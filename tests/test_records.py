@@ -28,6 +28,31 @@ def test_parse_time_to_naive_utc(value, fmt, tz, expected):
     assert parse_time(value, fmt, tz) == expected
 
 
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d %H:%M", "%d/%m/%Y", "%Y%m%d", "%m-%d-%YT%H:%M:%S", "%d %b %Y"])
+def test_strptime_fast_path_reads_what_strptime_reads(fmt):
+    """parse_time skips strptime for texts of fixed-width numeric formats: same datetime, same errors."""
+    import random
+
+    from cxtext.ingest.records import _strptime
+
+    rng = random.Random(19)
+    pieces = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
+    for _ in range(3000):
+        text = fmt
+        for directive, width in pieces.items():
+            text = text.replace(directive, "".join(rng.choice("0123456789" * 2 + "0123") for _ in range(width + rng.choice([0, 0, 0, -1, 1]))))
+        text = text.replace("%b", "Jul") + rng.choice(["", "", "", " ", "x", "\n"])
+        if rng.random() < 0.1:
+            text = text.replace(" ", rng.choice(["  ", "\t", ""]), 1)
+        outcomes = []
+        for parse in (datetime.strptime, _strptime):
+            try:
+                outcomes.append(parse(text, fmt))
+            except ValueError:
+                outcomes.append(ValueError)
+        assert outcomes[0] == outcomes[1], (fmt, text)
+
+
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "", "07/06/2026"])
 def test_parse_time_rejects_garbage(value):
     with pytest.raises(ValueError):

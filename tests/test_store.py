@@ -237,3 +237,26 @@ def test_a_version_2_database_gains_the_later_columns_and_tables(tmp_path):
         assert store.scalar("SELECT count(*) FROM erasures") == 0
         assert store.scalar("SELECT count(*) FROM tombstones") == 0  # version 5
         assert store.execute("SELECT customer_key, source_record_id, key_hashes FROM rejects") == []
+
+
+def test_a_memory_cap_for_a_block_is_lifted_after_it(tmp_path):
+    from cxtext.store.db import memory_bytes
+
+    limit = lambda store: store.scalar("SELECT current_setting('memory_limit')")  # noqa: E731
+    with Store.open(tmp_path / "capped.duckdb", memory_limit="256MB") as store:
+        before = limit(store)
+        with store.memory_capped("64MB"):
+            capped = limit(store)
+            assert capped != before
+        assert limit(store) == before
+        with store.memory_capped("1GB"):  # never above the store's own cap
+            assert limit(store) == before
+    with Store.open(tmp_path / "small.duckdb", memory_limit="64MB") as store:
+        with store.memory_capped("128MB"):
+            assert limit(store) == capped
+    with Store.open(tmp_path / "default.duckdb") as store:
+        before = limit(store)
+        with store.memory_capped("64MB"):
+            pass
+        assert limit(store) == before
+    assert memory_bytes("128MB") == 128_000_000 and memory_bytes("1 GiB") == 1 << 30

@@ -187,7 +187,9 @@ def ingest_file(
         opened = open_records(path, spec.format, delimiter=spec.delimiter, max_record_chars=settings.limits.max_record_chars)
         _check_columns(opened.columns, spec, path)
         archived = path if archived_as else archive_file(settings, path, digest)
-        with store.transaction():
+        # A file's queries need memory for the file, not the database: under a cap of its own,
+        # what they read of feedback is not kept (at 1M records it was most of ingest's growth).
+        with store.memory_capped(settings.ingest_memory_limit), store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
             _load(store, settings, spec, opened.records, result, on_progress, window)
             result.seconds = time.perf_counter() - clock

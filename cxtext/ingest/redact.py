@@ -11,7 +11,6 @@ Customer keys are not redacted but hashed with a salt (:func:`hash_customer_key`
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import ipaddress
 import re
@@ -274,4 +273,5 @@ def redact_value(value, handles: HandlePolicy = HandlePolicy()):
 def hash_customer_key(key: str, salt: str) -> str:
     """Keyed hash of a customer key: stable for joins and erasure, useless without the salt."""
     normalized = key.strip().lower()
-    return hmac.new(salt.encode(), normalized.encode(), hashlib.sha256).hexdigest()[:32]
+    # hmac.digest: the same HMAC-SHA256 as hmac.new(...).hexdigest(), in one C call
+    return hmac.digest(salt.encode(), normalized.encode(), "sha256").hex()[:32]

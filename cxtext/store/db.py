@@ -8,6 +8,7 @@ analyst holding the file open never blocks a run and never sees a half-written o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +27,12 @@ PUBLISHED_STORAGE_VERSION = "v1.5.0"
 def utcnow() -> datetime:
     """Naive UTC now: DuckDB TIMESTAMP columns hold UTC without a zone."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def memory_bytes(size: str) -> int:
+    """Bytes in a size such as '128MB' or '1 GiB', read as DuckDB reads it (KB = 1000 bytes, KiB = 1024)."""
+    number, unit, binary = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT])(i?)B", size.strip(), re.IGNORECASE).groups()
+    return int(float(number) * (1024 if binary else 1000) ** ("KMGT".index(unit.upper()) + 1))
 
 
 # -- writer lock ------------------------------------------------------------------------------
@@ -161,6 +168,21 @@ class Store:
             self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
         finally:
             self.con.unregister(view)
+
+    @contextmanager
+    def memory_capped(self, limit: str) -> Iterator[None]:
+        """Run the block with DuckDB's memory capped at *limit* (at most the store's own cap), then
+        put the store's cap back. Lowering the cap evicts cached blocks down to it: DuckDB keeps
+        every block a query read until its cap is reached, so a step whose queries scan a table
+        would otherwise hold more of it the larger the database is."""
+        configured = self._config.get("memory_limit")
+        if configured and memory_bytes(configured) < memory_bytes(limit):
+            limit = configured
+        self.execute(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            self.execute(f"SET memory_limit = '{configured}'" if configured else "RESET memory_limit")
 
     @contextmanager
     def scratch_table(self, name: str, as_select: str, params: list | None = None) -> Iterator[str]:
