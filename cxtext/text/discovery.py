@@ -16,7 +16,9 @@ with the pool (volume_needed, seed_share).
 Each candidate has a readable name (the most frequent way customers wrote its seed pair, as
 written), token patterns in the taxonomy's own format (docs/TAXONOMY.md: a lemma, a gap of at
 most one word, a lemma) that the tagger then matches exactly as counted here, a journey stage
-suggested by the stage cue words of its feedback, its volume, share negative and three quotes.
+(suggest_stage: its name's, or its feedback's cue words when they clearly stand out, else usage),
+its volume, share negative and three quotes; and the id of the earlier suggestion it continues
+(kept_ids), so a weekly refresh keeps trends continuous.
 """
 
 from __future__ import annotations
@@ -110,6 +112,15 @@ STAGE_CUES: dict[str, frozenset[str]] = {
         "member membership miles points recommend switch leave close".split()
     ),
 }
+#: A stage is suggested by its cue words only when they are in this many of the candidate's
+#: feedback at least, and this share of it, and this many times as often as in the rest of the
+#: uncovered feedback (one "manager" among five sentences about a kitchen says nothing) ...
+MIN_CUE_FEEDBACK = 3
+MIN_CUE_SHARE = 0.25
+MIN_CUE_LIFT = 2.0
+#: ... else this stage: what a candidate names is a thing customers use (a part, a dish, a room)
+#: or what happened with it, met while using what they bought (docs/TAXONOMY.md, "Discovery").
+DEFAULT_STAGE = "usage"
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,16 @@ class Candidate:
     patterns: list[list[dict]]
     keys: list[list[str]]  # the lemma pairs its patterns match, in order (what keeps its id stable)
     feedback_ids: set[str] = field(default_factory=set, repr=False)
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A suggestion of the last refresh: its id, the keys its patterns match (its seed first), and
+    in how many feedback it was found."""
+
+    id: str
+    keys: tuple[tuple[str, ...], ...]
+    volume: int = 0
 
 
 @dataclass
@@ -264,13 +285,13 @@ def suggest(
     max_candidates: int = 20,
     taken_ids: frozenset[str] = frozenset(),
     excluded_keys: frozenset[tuple[str, ...]] = frozenset(),
-    known: dict[tuple[str, ...], str] | None = None,
+    earlier: Sequence[Earlier] = (),
     curated: Sequence[frozenset[str]] = (),
     alone: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Candidate themes in *items*, most negative feedback first. *excluded_keys*: lemma pairs (or
-    single words, 1-tuples) never to suggest again (dismissed ones); *known*: key -> id of an
-    earlier suggestion, which a candidate seeded by that key keeps; *taken_ids*: ids a new
+    single words, 1-tuples) never to suggest again (dismissed ones); *earlier*: the suggestions of the last
+    refresh, whose ids the candidates that continue them keep (kept_ids); *taken_ids*: ids a new
     candidate must not take; *curated*: the words each curated theme names: a pair both of whose
     words one theme names is that theme where its guards or a negation declined it ("no customer
     service"), not news; *alone*: words a curated theme matches on their own (no single-word
@@ -298,10 +319,7 @@ def suggest(
             and len(p.docs) <= MAX_WORD_SHARE * len(items)
         ),
     )
-    known = known or {}
-    cues = frozenset().union(*STAGE_CUES.values())
-    background = Counter(w for lemmas in lemmas_of for w in lemmas & cues)  # how common each cue is anyway
-    background["_docs"] = len(lemmas_of)
+    background = cue_counts(lemmas_of)  # how common each cue is anyway
     used: set[tuple[str, ...]] = set()
     grown: list[tuple[list, set[int], tuple[str, ...]]] = []
     for terms in (ranked_pairs, ranked_words):
@@ -332,17 +350,45 @@ def suggest(
             grown.append((members, set(seed.docs) if len(key) == 1 else set().union(*(p.docs for _, p in members)), key))
     grown.sort(key=lambda g: (-sum(items[d].negative for d in g[1]), -len(g[1])))
     candidates: list[Candidate] = []
-    ids = set(taken_ids)
     names = set()
     for members, docs, key in grown:
-        candidate = _candidate(members, docs, items, lemmas_of, known.get(key), ids, background, pairs)
+        candidate = _candidate(members, docs, items, lemmas_of, background, pairs)
         if candidate.name in names:  # two words named by the same pair ("line out jack"): the stronger
             continue
         names.add(candidate.name)
-        ids.add(candidate.id)
         candidate.feedback_ids = {items[d].feedback_id for d in docs}
         candidates.append(candidate)
+    ids = set(taken_ids) | {e.id for e in earlier}  # an id given up is not another candidate's
+    for candidate, kept in zip(candidates, kept_ids([c.keys for c in candidates], earlier)):
+        candidate.id = kept or _free_id(f"discovered_{slug(candidate.name)}", ids)
+        ids.add(candidate.id)
     return candidates
+
+
+def _holds(keys: Sequence[Sequence[str]], key: Sequence[str]) -> bool:
+    """Whether a candidate's *keys* still match what *key* matched: it has the key, or one of its
+    words alone (the word's pattern matches every feedback the pair's did)."""
+    return list(key) in map(list, keys) or any(len(k) == 1 and k[0] in key for k in keys)
+
+
+def kept_ids(keys_of: Sequence[Sequence[Sequence[str]]], earlier: Sequence[Earlier]) -> list[str | None]:
+    """Per candidate (*keys_of*, strongest first), the id of the earlier suggestion it continues,
+    or None: first the one seeded by its seed; else, of those whose keys it still holds (a word
+    that took over the pair "battery life": "battery"; a seed that changed places with a member),
+    one whose seed it holds before one whose other keys it holds, then the one with most
+    feedback. Each id goes to one candidate at most; an earlier suggestion none holds is gone."""
+    kept: list[str | None] = [None] * len(keys_of)
+    free = {e.id: e for e in earlier if e.keys}
+    for i, keys in enumerate(keys_of):
+        seeded = [e for e in free.values() if keys and list(e.keys[0]) == list(keys[0])]
+        if seeded:
+            kept[i] = free.pop(seeded[0].id).id
+    for i, keys in enumerate(keys_of):
+        held = [e for e in free.values() if any(_holds(keys, k) for k in e.keys)]
+        if kept[i] is None and held:
+            best = min(held, key=lambda e: (not _holds(keys, e.keys[0]), -e.volume, e.id))
+            kept[i] = free.pop(best.id).id
+    return kept
 
 
 def _candidate(
@@ -350,8 +396,6 @@ def _candidate(
     docs: set[int],
     items: Sequence[Item],
     lemmas_of,
-    known_id: str | None,
-    ids: set[str],
     background: Counter,
     pairs: dict[tuple[str, str], _Pair],
 ) -> Candidate:
@@ -361,7 +405,6 @@ def _candidate(
         around = Counter({s: n for k, p in pairs.items() if key[0] in k for s, n in p.surfaces.items()})
         if around and around.most_common(1)[0][1] >= NAMED_WITH * len(seed.docs):
             name = around.most_common(1)[0][0]
-    candidate_id = known_id or _free_id(f"discovered_{slug(name)}", ids)
     patterns = []
     for member, pair in members:
         if len(member) == 2 and len(key) == 1:
@@ -371,7 +414,8 @@ def _candidate(
             if count >= 0.2 * total:
                 gap = [{"OP": f"{{0,{MAX_GAP}}}"}] if len(order) == 2 else []
                 patterns.append([{"LEMMA": order[0]}, *gap, *({"LEMMA": w} for w in order[1:])])
-    stage, cues = suggest_stage([lemmas_of[d] for d in docs], {w for key, _ in members for w in key}, background)
+    own = frozenset(w for member, _ in members for w in member)
+    stage, cues = suggest_stage([lemmas_of[d] for d in docs], background, key, own)
     negative = [d for d in docs if items[d].negative]
     quote_pool = sorted(negative or docs)
     quotes: list[str] = []
@@ -382,7 +426,7 @@ def _candidate(
         if len(quotes) == 3:
             break
     return Candidate(
-        id=candidate_id,
+        id="",  # given by suggest: kept from an earlier suggestion or new
         name=name[:1].upper() + name[1:],
         stage=stage,
         stage_cues=cues,
@@ -401,23 +445,47 @@ def _free_id(wanted: str, ids: set[str]) -> str:
     return candidate
 
 
-def suggest_stage(doc_lemmas: Sequence[set[str]], own: set[str], background: Counter | None = None) -> tuple[str, list[str]]:
-    """The stage whose cue words stand in the candidate's feedback more than in the rest (count
-    minus what the *background* rate predicts: "buy" in every review suggests nothing), its own
-    words counting three times; and those words, strongest first. 'usage' when no cue stands out."""
-    counts: dict[str, Counter] = {stage: Counter() for stage in STAGE_CUES}
+def cue_counts(doc_lemmas: Sequence[set[str]]) -> Counter:
+    """How many feedback hold each cue word, and each stage's cue words (keyed by the stage id
+    upper-cased, which no cue word is); "_docs": how many feedback."""
+    counts = Counter({"_docs": len(doc_lemmas)})
     for lemmas in doc_lemmas:
         for stage, cues in STAGE_CUES.items():
-            for word in lemmas & cues:
-                counts[stage][word] += 3 if word in own else 1
-    if background and background["_docs"]:
-        for stage in counts:
-            for word in list(counts[stage]):
-                excess = counts[stage][word] - len(doc_lemmas) * background[word] / background["_docs"]
-                counts[stage][word] = excess
-                if excess <= 0.5:
-                    del counts[stage][word]
-    best = max(STAGE_CUES, key=lambda s: (sum(counts[s].values()), s == "usage"))
-    if not counts[best]:
-        return "usage", []
-    return best, [w for w, _ in counts[best].most_common(3)]
+            found = lemmas & cues
+            counts.update(found)
+            counts[stage.upper()] += bool(found)
+    return counts
+
+
+def suggest_stage(
+    doc_lemmas: Sequence[set[str]], pool: Counter, seed: Sequence[str] = (), own: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """The stage the candidate's *seed* words name, when they are cue words of one stage ("refund",
+    "delivery"; not "hold a charge": support and loyalty); else the stage whose cue words, its
+    *own* words (all its keys') left out, are in at least MIN_CUE_FEEDBACK and MIN_CUE_SHARE of
+    its feedback and MIN_CUE_LIFT times as often as in the rest of the *pool* (cue_counts of all
+    uncovered feedback; "buy" in every review suggests nothing), the one standing out most; else
+    DEFAULT_STAGE (a thing customers use or what happened with it: "waiter", "hard drive", which a
+    few stray cue words must not move elsewhere). With the words that decided, strongest first:
+    none for the default."""
+    named = {stage: [w for w in seed if w in cues] for stage, cues in STAGE_CUES.items()}
+    named = {stage: words for stage, words in named.items() if words}
+    if len(named) == 1:
+        return next(iter(named.items()))
+    found = cue_counts([lemmas - own for lemmas in doc_lemmas])
+    n, rest_n, whole = found["_docs"], pool["_docs"] - found["_docs"], cue_counts(doc_lemmas)
+
+    def rest_rate(key: str) -> float:  # smoothed: a cue absent from the rest is not infinitely rarer
+        return (pool[key] - whole[key] + 1) / (rest_n + 2)
+
+    excess = {
+        stage: found[stage.upper()] - n * rest_rate(stage.upper())
+        for stage in STAGE_CUES
+        if found[stage.upper()] >= max(MIN_CUE_FEEDBACK, MIN_CUE_SHARE * n)
+        and found[stage.upper()] >= MIN_CUE_LIFT * n * rest_rate(stage.upper())
+    }
+    if not excess:
+        return DEFAULT_STAGE, []
+    best = max(excess, key=lambda s: (excess[s], s == DEFAULT_STAGE))
+    words = {w: found[w] - n * rest_rate(w) for w in STAGE_CUES[best] if found[w]}
+    return best, [w for w, e in sorted(words.items(), key=lambda we: (-we[1], we[0])) if e > 0][:3]
