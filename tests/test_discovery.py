@@ -259,7 +259,12 @@ def test_a_stage_needs_evidence_else_what_customers_use_is_usage():
     pool = cue_counts(charge + rest)
     own = frozenset({"hold", "charge"})
     assert suggest_stage(charge, pool, ("charge", "hold"), own) == ("usage", [])  # battery in 2 of 4: not 3
-    assert suggest_stage(charge + charge, pool, ("charge", "hold"), own) == ("usage", ["battery"])
+    assert suggest_stage(charge * 2, cue_counts(charge * 2 + rest), ("charge", "hold"), own) == ("usage", ["battery"])
+    # 3 of 8 where the rest has it in 15 of 100: over 2x, yet chance gives as many once in 10.
+    letters = lemmas(*(["letter call"] * 3 + ["letter"] * 5))
+    calls = lemmas(*(["account call"] * 15 + ["account"] * 85))
+    assert suggest_stage(letters, cue_counts(letters + calls), ("letter",)) == ("usage", [])
+    assert suggest_stage(letters * 3, cue_counts(letters * 3 + calls), ("letter",)) == ("support", ["call"])  # 9 of 24
     # A cue as common in the rest as in its feedback suggests nothing ("buy" in every review).
     bought = lemmas(*(["buy lens cap"] * 6))
     assert suggest_stage(bought, cue_counts(bought + lemmas(*(["buy window"] * 40))), ("cap", "lens")) == ("usage", [])

@@ -108,7 +108,7 @@ STAGE_CUES: dict[str, frozenset[str]] = {
         "answer contact email desk rebook claim".split()
     ),
     "loyalty": frozenset(
-        "refund bill billing charge fee cancel cancellation renew renewal subscription compensation voucher loyalty "
+        "refund return bill billing charge fee cancel cancellation renew renewal subscription compensation voucher loyalty "
         "member membership miles points recommend switch leave close".split()
     ),
 }
@@ -118,6 +118,9 @@ STAGE_CUES: dict[str, frozenset[str]] = {
 MIN_CUE_FEEDBACK = 3
 MIN_CUE_SHARE = 0.25
 MIN_CUE_LIFT = 2.0
+#: ... and more than the rest's rate would give by chance but once in this many (a binomial tail:
+#: in a long complaint some cue of each stage is in most feedback, and 3 of 8 is noise).
+MAX_CUE_CHANCE = 0.01
 #: ... else this stage: what a candidate names is a thing customers use (a part, a dish, a room)
 #: or what happened with it, met while using what they bought (docs/TAXONOMY.md, "Discovery").
 DEFAULT_STAGE = "usage"
@@ -463,8 +466,9 @@ def suggest_stage(
     """The stage the candidate's *seed* words name, when they are cue words of one stage ("refund",
     "delivery"; not "hold a charge": support and loyalty); else the stage whose cue words, its
     *own* words (all its keys') left out, are in at least MIN_CUE_FEEDBACK and MIN_CUE_SHARE of
-    its feedback and MIN_CUE_LIFT times as often as in the rest of the *pool* (cue_counts of all
-    uncovered feedback; "buy" in every review suggests nothing), the one standing out most; else
+    its feedback, MIN_CUE_LIFT times as often as in the rest of the *pool* (cue_counts of all
+    uncovered feedback; "buy" in every review suggests nothing) and beyond chance (MAX_CUE_CHANCE),
+    the one standing out most; else
     DEFAULT_STAGE (a thing customers use or what happened with it: "waiter", "hard drive", which a
     few stray cue words must not move elsewhere). With the words that decided, strongest first:
     none for the default."""
@@ -478,11 +482,14 @@ def suggest_stage(
     def rest_rate(key: str) -> float:  # smoothed: a cue absent from the rest is not infinitely rarer
         return (pool[key] - whole[key] + 1) / (rest_n + 2)
 
+    from scipy.stats import binom  # scipy is imported by use, not by importing cxtext
+
     excess = {
         stage: found[stage.upper()] - n * rest_rate(stage.upper())
         for stage in STAGE_CUES
         if found[stage.upper()] >= max(MIN_CUE_FEEDBACK, MIN_CUE_SHARE * n)
         and found[stage.upper()] >= MIN_CUE_LIFT * n * rest_rate(stage.upper())
+        and binom.sf(found[stage.upper()] - 1, n, rest_rate(stage.upper())) <= MAX_CUE_CHANCE
     }
     if not excess:
         return DEFAULT_STAGE, []
