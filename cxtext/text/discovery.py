@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cxtext.text.discovery_stage import cue_counts, suggest_stage
 from cxtext.text.nlp import clean_text, load_nlp, sentences
 from cxtext.text.sentiment import vader_words
 
@@ -48,6 +49,8 @@ NEGATIVE_PER_VOLUME = 100
 #: A single word's candidate takes the name of its most frequent pair when that pair is in this
 #: share of the word's feedback ("hard drive" for "drive"), else the word as written.
 NAMED_WITH = 0.3
+#: A name grows by the word customers wrote before or after it in this share of its uses.
+EXTEND_WITH = 0.5
 #: A single word seeds a candidate when at least this share of its uses close a noun phrase: one of
 #: DETERMINERS in the two words before it, and after it no content word in its dictionary form (a
 #: stop word, punctuation or an inflected verb: "the waiter was", "the waiter spilled", "my hard
@@ -83,47 +86,6 @@ GENERIC = frozenset(
 ) | {"xx", "xxx", "xxxx", "xxxxx"}  # redaction marks (a data set's own: the complaints' "XXXX")
 #: cxtext's own redaction placeholders ([EMAIL], [PHONE]...) are words too once tokenised.
 PLACEHOLDERS = frozenset({"email", "iban", "card", "ip", "phone", "handle", "ssn"})
-#: Words that suggest a journey stage (lemmas), after ../shared/docs/DOMAIN.md's stage table and
-#: its readings for retail, travel, banking, telecom and software.
-STAGE_CUES: dict[str, frozenset[str]] = {
-    "awareness": frozenset(
-        "ad advert advertisement advertising marketing newsletter promotion promo spam commercial campaign".split()
-    ),
-    "consideration": frozenset(
-        "website description listing brochure menu compare comparison quote availability available stock information info detail".split()
-    ),
-    "purchase": frozenset(
-        "book booking reservation reserve order checkout pay payment fare buy purchase application apply sign signup contract price ticket".split()
-    ),
-    "onboarding": frozenset(
-        "delivery deliver arrive arrival courier parcel package shipping ship install installation setup activate activation "
-        "boarding board gate checkin welcome onboarding".split()
-    ),
-    "usage": frozenset(
-        "flight seat room bed stay food meal drink wifi app screen battery signal outage speed feature quality crew cabin "
-        "transfer card device update bug crash connect disconnect connection bluetooth sound volume broken freeze".split()
-    ),
-    "support": frozenset(
-        "call phone agent representative rep hold chat support helpline ticket complaint manager reply respond response "
-        "answer contact email desk rebook claim".split()
-    ),
-    "loyalty": frozenset(
-        "refund return bill billing charge fee cancel cancellation renew renewal subscription compensation voucher loyalty "
-        "member membership miles points recommend switch leave close".split()
-    ),
-}
-#: A stage is suggested by its cue words only when they are in this many of the candidate's
-#: feedback at least, and this share of it, and this many times as often as in the rest of the
-#: uncovered feedback (one "manager" among five sentences about a kitchen says nothing) ...
-MIN_CUE_FEEDBACK = 3
-MIN_CUE_SHARE = 0.25
-MIN_CUE_LIFT = 2.0
-#: ... and more than the rest's rate would give by chance but once in this many (a binomial tail:
-#: in a long complaint some cue of each stage is in most feedback, and 3 of 8 is noise).
-MAX_CUE_CHANCE = 0.01
-#: ... else this stage: what a candidate names is a thing customers use (a part, a dish, a room)
-#: or what happened with it, met while using what they bought (docs/TAXONOMY.md, "Discovery").
-DEFAULT_STAGE = "usage"
 
 
 @dataclass(frozen=True)
@@ -323,6 +285,8 @@ def suggest(
         ),
     )
     background = cue_counts(lemmas_of)  # how common each cue is anyway
+    nouns = frozenset(k[0] for k, p in singles.items() if p.heads >= NOUN_SHARE * sum(p.orders.values()))
+    plain = frozenset(load_nlp().Defaults.stop_words) | GENERIC | JOINERS | tone  # no word a name grows by
     used: set[tuple[str, ...]] = set()
     grown: list[tuple[list, set[int], tuple[str, ...]]] = []
     for terms in (ranked_pairs, ranked_words):
@@ -355,7 +319,7 @@ def suggest(
     candidates: list[Candidate] = []
     names = set()
     for members, docs, key in grown:
-        candidate = _candidate(members, docs, items, lemmas_of, background, pairs)
+        candidate = _candidate(members, docs, items, lemmas_of, background, pairs, nouns, plain)
         if candidate.name in names:  # two words named by the same pair ("line out jack"): the stronger
             continue
         names.add(candidate.name)
@@ -401,13 +365,16 @@ def _candidate(
     lemmas_of,
     background: Counter,
     pairs: dict[tuple[str, str], _Pair],
+    nouns: frozenset[str],
+    plain: frozenset[str],
 ) -> Candidate:
     key, seed = members[0]
-    name = seed.surfaces.most_common(1)[0][0]
+    named_by, named = key, seed
     if len(key) == 1:  # a word is named as customers wrote it most often with a neighbour ("hard drive")
-        around = Counter({s: n for k, p in pairs.items() if key[0] in k for s, n in p.surfaces.items()})
-        if around and around.most_common(1)[0][1] >= NAMED_WITH * len(seed.docs):
-            name = around.most_common(1)[0][0]
+        around = max(((p.surfaces.most_common(1)[0][1], -n, k) for n, (k, p) in enumerate(pairs.items()) if key[0] in k), default=None)
+        if around and around[0] >= NAMED_WITH * len(seed.docs):
+            named_by, named = around[2], pairs[around[2]]
+    name = written_name(named.surfaces.most_common(1)[0][0], named.quotes.values(), plain)
     patterns = []
     for member, pair in members:
         if len(member) == 2 and len(key) == 1:
@@ -417,8 +384,9 @@ def _candidate(
             if count >= 0.2 * total:
                 gap = [{"OP": f"{{0,{MAX_GAP}}}"}] if len(order) == 2 else []
                 patterns.append([{"LEMMA": order[0]}, *gap, *({"LEMMA": w} for w in order[1:])])
-    own = frozenset(w for member, _ in members for w in member)
-    stage, cues = suggest_stage([lemmas_of[d] for d in docs], background, key, own)
+    own = frozenset(w for member, _ in members for w in member) | set(named_by)
+    named_things = [w for w in named_by if w in nouns]  # "refund", not "hold" in "hold to reset"
+    stage, cues = suggest_stage([lemmas_of[d] for d in docs], background, named_things, own)
     negative = [d for d in docs if items[d].negative]
     quote_pool = sorted(negative or docs)
     quotes: list[str] = []
@@ -430,7 +398,7 @@ def _candidate(
             break
     return Candidate(
         id="",  # given by suggest: kept from an earlier suggestion or new
-        name=name[:1].upper() + name[1:],
+        name=name[:1].upper() + name[1:],  # "LCD screen" stays as written
         stage=stage,
         stage_cues=cues,
         volume=len(docs),
@@ -441,58 +409,36 @@ def _candidate(
     )
 
 
+def written_name(surface: str, sentences, plain: frozenset[str]) -> str:
+    """*surface* (lower case) as customers wrote it most often in *sentences* (their case: "LCD
+    screen"), grown by the word before or after it when that is the same content word (not in
+    *plain*) in at least EXTEND_WITH of its uses and MIN_VOLUME_FLOOR of them: "Apple Pay took
+    seconds", not "Pay took seconds"."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, surface.split())) + r"(?!\w)", re.IGNORECASE)
+    written, around = Counter(), {"before": Counter(), "after": Counter()}
+    for sentence in sentences:
+        if match := pattern.search(sentence):
+            written[" ".join(match.group().split())] += 1
+            before = re.search(r"([^\W\d_][\w'-]*)\s+$", sentence[: match.start()])
+            after = re.match(r"\s+([^\W\d_][\w'-]*)", sentence[match.end() :])
+            for side, word in (("before", before), ("after", after)):
+                if word and word.group(1).lower() not in plain and len(word.group(1)) >= 3:
+                    around[side][word.group(1)] += 1
+    if not written:
+        return surface
+    name, uses = written.most_common(1)[0][0], sum(written.values())
+    for side, counts in around.items():
+        by_lower = Counter()
+        for word, n in counts.items():
+            by_lower[word.lower()] += n
+        if by_lower and (best := by_lower.most_common(1)[0])[1] >= max(MIN_VOLUME_FLOOR, EXTEND_WITH * uses):
+            word = max((w for w in counts if w.lower() == best[0]), key=counts.__getitem__)
+            name = f"{word} {name}" if side == "before" else f"{name} {word}"
+    return name
+
+
 def _free_id(wanted: str, ids: set[str]) -> str:
     candidate, n = wanted, 2
     while candidate in ids:
         candidate, n = f"{wanted}_{n}", n + 1
     return candidate
-
-
-def cue_counts(doc_lemmas: Sequence[set[str]]) -> Counter:
-    """How many feedback hold each cue word, and each stage's cue words (keyed by the stage id
-    upper-cased, which no cue word is); "_docs": how many feedback."""
-    counts = Counter({"_docs": len(doc_lemmas)})
-    for lemmas in doc_lemmas:
-        for stage, cues in STAGE_CUES.items():
-            found = lemmas & cues
-            counts.update(found)
-            counts[stage.upper()] += bool(found)
-    return counts
-
-
-def suggest_stage(
-    doc_lemmas: Sequence[set[str]], pool: Counter, seed: Sequence[str] = (), own: frozenset[str] = frozenset()
-) -> tuple[str, list[str]]:
-    """The stage the candidate's *seed* words name, when they are cue words of one stage ("refund",
-    "delivery"; not "hold a charge": support and loyalty); else the stage whose cue words, its
-    *own* words (all its keys') left out, are in at least MIN_CUE_FEEDBACK and MIN_CUE_SHARE of
-    its feedback, MIN_CUE_LIFT times as often as in the rest of the *pool* (cue_counts of all
-    uncovered feedback; "buy" in every review suggests nothing) and beyond chance (MAX_CUE_CHANCE),
-    the one standing out most; else
-    DEFAULT_STAGE (a thing customers use or what happened with it: "waiter", "hard drive", which a
-    few stray cue words must not move elsewhere). With the words that decided, strongest first:
-    none for the default."""
-    named = {stage: [w for w in seed if w in cues] for stage, cues in STAGE_CUES.items()}
-    named = {stage: words for stage, words in named.items() if words}
-    if len(named) == 1:
-        return next(iter(named.items()))
-    found = cue_counts([lemmas - own for lemmas in doc_lemmas])
-    n, rest_n, whole = found["_docs"], pool["_docs"] - found["_docs"], cue_counts(doc_lemmas)
-
-    def rest_rate(key: str) -> float:  # smoothed: a cue absent from the rest is not infinitely rarer
-        return (pool[key] - whole[key] + 1) / (rest_n + 2)
-
-    from scipy.stats import binom  # scipy is imported by use, not by importing cxtext
-
-    excess = {
-        stage: found[stage.upper()] - n * rest_rate(stage.upper())
-        for stage in STAGE_CUES
-        if found[stage.upper()] >= max(MIN_CUE_FEEDBACK, MIN_CUE_SHARE * n)
-        and found[stage.upper()] >= MIN_CUE_LIFT * n * rest_rate(stage.upper())
-        and binom.sf(found[stage.upper()] - 1, n, rest_rate(stage.upper())) <= MAX_CUE_CHANCE
-    }
-    if not excess:
-        return DEFAULT_STAGE, []
-    best = max(excess, key=lambda s: (excess[s], s == DEFAULT_STAGE))
-    words = {w: found[w] - n * rest_rate(w) for w in STAGE_CUES[best] if found[w]}
-    return best, [w for w, e in sorted(words.items(), key=lambda we: (-we[1], we[0])) if e > 0][:3]
