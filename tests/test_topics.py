@@ -264,3 +264,23 @@ def test_wordllama_loads_without_network(monkeypatch):
     finally:
         load_wordllama.cache_clear()
     assert embedding.shape == (1, 256)
+
+
+def test_a_documents_confidence_does_not_depend_on_its_batch():
+    """Resumed, reused or re-chunked enrichment transforms a text in another batch than a straight
+    run; its stored confidence must be the same (a batch-wide matrix product once moved it in the
+    last bits for a few texts in a hundred)."""
+    rng = random.Random(7)
+    words = sorted({w for doc in DOCS + REFUND for w in doc.split()})
+    fitted = TopicModel(n_topics=3).fit(DOCS + REFUND)
+    docs = [" ".join(rng.choices(words, k=rng.randint(2, 12))) for _ in range(3000)]
+    ids, confidence = fitted.transform(docs)
+    order = list(range(len(docs)))
+    rng.shuffle(order)
+    start = 0
+    while start < len(order):
+        part = order[start : start + rng.choice([1, 7, 100, 333, 1000])]
+        start += len(part)
+        part_ids, part_confidence = fitted.transform([docs[i] for i in part])
+        assert part_ids.tolist() == ids[part].tolist()
+        assert part_confidence.tolist() == confidence[part].tolist()

@@ -249,7 +249,9 @@ class TopicModel(BaseEstimator):
         ids = np.asarray(self.topic_ids_, dtype=np.int64)[clusters]
         centres = self.kmeans_.cluster_centers_
         unit = centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-        similarity = np.asarray(space @ unit.T)[np.arange(len(docs)), clusters]
+        # Row by row, not one matrix product: a batch-wide product's rounding depends on the batch's
+        # size, so a text enriched in another chunk (a resumed or re-chunked run) got another value.
+        similarity = _row_dots(space, unit[clusters])
         empty = _row_norms(space) == 0
         ids[empty] = NO_TOPIC
         return ids, np.clip(np.where(empty, 0.0, similarity), 0.0, 1.0).astype(np.float64)
@@ -393,6 +395,13 @@ def _silhouette_scores(space, k_range: list[int], random_state: int) -> dict[int
     if not scores:
         raise TooAlike("could not score any number of topics: the documents are too alike")
     return scores
+
+
+def _row_dots(space, rows: np.ndarray) -> np.ndarray:
+    """Each row of *space* (dense or sparse) dotted with the same row of *rows*."""
+    if hasattr(space, "multiply"):
+        return np.asarray(space.multiply(rows).sum(axis=1)).ravel()
+    return np.einsum("ij,ij->i", space, rows)
 
 
 def _row_norms(space) -> np.ndarray:
