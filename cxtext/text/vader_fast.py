@@ -4,10 +4,11 @@ VADER was a third of the analysis' CPU time, and most of that was not its rules 
 writes them: the emoji pass rebuilds the text one character at a time; every lexicon word
 lower-cases the whole text again three to five times (the negation, idiom and "but" checks each
 build their own lower-cased word list) and the "but" rule walks the list with ``list.index``,
-``pop`` and ``insert``. :class:`FastSentimentIntensityAnalyzer` computes each word's lower case
-once and keeps every rule and every float operation of the library, in the library's order
-(tests/test_vader_fast.py compares both on thousands of texts; scripts/vader_fast_identity.py on
-every text of the evaluation data).
+``pop`` and ``insert``. :class:`FastSentimentIntensityAnalyzer` lower-cases each word once, looks
+emojis up only in a text with a non-ASCII character (one ``str.translate``), returns at once for a
+text without a lexicon word (a fifth of what the pipeline scores), and keeps every rule and every
+float operation of the library, in the library's order (tests/test_vader_fast.py compares both on
+thousands of texts; ``python -m cxtext.devtools.vader_check`` on every text of a data folder).
 
 What is kept on purpose, because it changes scores: the "but" rule's quirk (a sentiment equal to
 an earlier one rescales that earlier one: ``list.index`` finds the first equal value); the
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import math
 import string
+from itertools import compress
 
 from vaderSentiment import vaderSentiment as _vader
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -49,22 +51,13 @@ _BOOSTER_NGRAM_FIRST = frozenset(key[0] for key in _BOOSTER_NGRAMS)
 _NO_WORDS = {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
 
 
-def _describe_emojis(text: str, emojis: dict) -> str:
-    """VADER's emoji pass: each emoji character replaced by its description, with a space before
-    it unless the character before was a space (none after it)."""
-    out = []
-    prev_space = True
-    for ch in text:
-        description = emojis.get(ch)
-        if description is not None:
-            if not prev_space:
-                out.append(" ")
-            out.append(description)
-            prev_space = False
-        else:
-            out.append(ch)
-            prev_space = ch == " "
-    return "".join(out)
+def _emoji_table(emojis: dict) -> dict[int, str]:
+    """A ``str.translate`` table for VADER's emoji pass: each emoji its description, after a
+    space. VADER's loop puts the space only where the character before is not a space, and reads
+    one character at a time (so only one-character keys ever match); the text then only matters
+    through its words (split on whitespace) and its '!' and '?', so a space more next to one
+    changes nothing."""
+    return {ord(key): " " + description for key, description in emojis.items() if len(key) == 1}
 
 
 def _scalar(lower: str, word: str, valence: float, is_cap_diff: bool) -> float:
@@ -121,24 +114,28 @@ class FastSentimentIntensityAnalyzer(SentimentIntensityAnalyzer):
     analyzer whose lexicon was replaced scores with the new one; VADER's module-level tables
     (boosters, negations, idioms) are read once, at import."""
 
+    _emojis: dict | None = None  # the emoji table _emoji_table was made from
+    _emoji_table: dict[int, str]
+    _emoji_ascii: bool  # whether an emoji is an ASCII character (VADER's are not: most texts are skipped)
+
     def polarity_scores(self, text):
         if not isinstance(text, str):
             return super().polarity_scores(text)
-        emojis = self.emojis
-        if not emojis.keys().isdisjoint(text):
-            text = _describe_emojis(text, emojis)
+        if self.emojis is not self._emojis:
+            self._emojis, self._emoji_table = self.emojis, _emoji_table(self.emojis)
+            self._emoji_ascii = any(code < 128 for code in self._emoji_table)
+        if self._emoji_ascii or not text.isascii():
+            text = text.translate(self._emoji_table)
         words = [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped for token in text.split()]
         n = len(words)
         if not n:
             return dict(_NO_WORDS)
-        lowers = [word.lower() for word in words]
+        lowers = list(map(str.lower, words))
         lexicon = self.lexicon
         hits = [
             i
-            for i, lower in enumerate(lowers)
-            if lower in lexicon
-            and lower not in _BOOSTERS
-            and not (lower == "kind" and i < n - 1 and lowers[i + 1] == "of")
+            for i in compress(range(n), map(lexicon.__contains__, lowers))
+            if lowers[i] not in _BOOSTERS and not (lowers[i] == "kind" and i < n - 1 and lowers[i + 1] == "of")
         ]
         if not hits:
             return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
