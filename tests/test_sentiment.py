@@ -181,6 +181,43 @@ def test_phrases_keep_case_emphasis_and_apostrophe_variants():
     assert scorer.polarity("the parcel did not arrive on time").label == "negative"
 
 
+def test_phrase_rewriter_rewrites_as_one_regex_of_every_phrase_would():
+    """The rewriter runs only the phrases whose plain words a text holds; the rewrites are those
+    of one regex of every phrase, in the same order, on phrases in every case, spacing and
+    apostrophe, on texts with the characters that match an ASCII letter without lower-casing to it."""
+    import random
+    from pathlib import Path
+
+    from cxtext.text.sentiment import _phrase_pattern, phrase_rewriter
+
+    pairs = [(f"{a} {b}", f"{a} {b} {c}") for a, b, c in zip("qa qb qc qd qe qf".split(), "ra rb rc rd re rf".split(), "sa sb sc sd se sf".split())]
+    nested = [phrase for pair in pairs for phrase in pair]  # the longer must win wherever both match
+    phrases = tuple(p for p, _ in load_lexicon(DEFAULT_LEXICON).phrases) + ("don't do-it", "café noir", *nested)
+    ordered = sorted(phrases, key=lambda p: (-len(p.split()), -len(p), p))
+    every = re.compile(
+        r"(?<![\w'’])(?:" + "|".join(_phrase_pattern(p) for p in ordered) + r")(?![\w'’])", re.IGNORECASE
+    )
+
+    def expected(text):
+        return every.sub(lambda m: "_".join("".join(c for c in m.group(0) if c not in "'’").split()), text)
+
+    rng = random.Random(5)
+    lines = (Path(__file__).resolve().parents[1] / "sample_data" / "reviews.csv").read_text(encoding="utf-8").splitlines()
+    texts = lines[:400]
+    for _ in range(3000):
+        words = []
+        for _ in range(rng.randint(1, 12)):
+            phrase = rng.choice(phrases).replace("'", rng.choice(["'", "’", ""]))
+            phrase = rng.choice([phrase, phrase.upper(), phrase.title(), phrase.replace("s", "ſ"), phrase.replace("k", "\u212a")])
+            words.append(rng.choice([phrase, phrase.split()[0], "the", "x" + phrase, "it", ",", "DON'T"]))
+        texts.append(rng.choice([" ", "  ", "\n", " \u00a0"]).join(words) + rng.choice(["", ".", "!", "s"]))
+    texts += ["I don't do-it", "DONT  DO-IT!", "un café noir", " ".join(long for _, long in pairs)]
+    rewrite = phrase_rewriter(phrases)
+    assert sum(expected(text) != text for text in texts) > 1000
+    for text in texts:
+        assert rewrite(text) == expected(text), text
+
+
 def test_scorer_arguments_are_checked_without_reading_files(tmp_path):
     with pytest.raises(ConfigError, match="mode"):
         SentimentScorer(mode="fancy")
