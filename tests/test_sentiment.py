@@ -181,6 +181,43 @@ def test_phrases_keep_case_emphasis_and_apostrophe_variants():
     assert scorer.polarity("the parcel did not arrive on time").label == "negative"
 
 
+def test_phrase_rewriter_rewrites_as_one_regex_of_every_phrase_would():
+    """The rewriter runs only the phrases whose plain words a text holds; the rewrites are those
+    of one regex of every phrase, in the same order, on phrases in every case, spacing and
+    apostrophe, on texts with the characters that match an ASCII letter without lower-casing to it."""
+    import random
+    from pathlib import Path
+
+    from cxtext.text.sentiment import _phrase_pattern, phrase_rewriter
+
+    pairs = [(f"{a} {b}", f"{a} {b} {c}") for a, b, c in zip("qa qb qc qd qe qf".split(), "ra rb rc rd re rf".split(), "sa sb sc sd se sf".split())]
+    nested = [phrase for pair in pairs for phrase in pair]  # the longer must win wherever both match
+    phrases = tuple(p for p, _ in load_lexicon(DEFAULT_LEXICON).phrases) + ("don't do-it", "café noir", *nested)
+    ordered = sorted(phrases, key=lambda p: (-len(p.split()), -len(p), p))
+    every = re.compile(
+        r"(?<![\w'’])(?:" + "|".join(_phrase_pattern(p) for p in ordered) + r")(?![\w'’])", re.IGNORECASE
+    )
+
+    def expected(text):
+        return every.sub(lambda m: "_".join("".join(c for c in m.group(0) if c not in "'’").split()), text)
+
+    rng = random.Random(5)
+    lines = (Path(__file__).resolve().parents[1] / "sample_data" / "reviews.csv").read_text(encoding="utf-8").splitlines()
+    texts = lines[:400]
+    for _ in range(3000):
+        words = []
+        for _ in range(rng.randint(1, 12)):
+            phrase = rng.choice(phrases).replace("'", rng.choice(["'", "’", ""]))
+            phrase = rng.choice([phrase, phrase.upper(), phrase.title(), phrase.replace("s", "ſ"), phrase.replace("k", "\u212a")])
+            words.append(rng.choice([phrase, phrase.split()[0], "the", "x" + phrase, "it", ",", "DON'T"]))
+        texts.append(rng.choice([" ", "  ", "\n", " \u00a0"]).join(words) + rng.choice(["", ".", "!", "s"]))
+    texts += ["I don't do-it", "DONT  DO-IT!", "un café noir", " ".join(long for _, long in pairs)]
+    rewrite = phrase_rewriter(phrases)
+    assert sum(expected(text) != text for text in texts) > 1000
+    for text in texts:
+        assert rewrite(text) == expected(text), text
+
+
 def test_scorer_arguments_are_checked_without_reading_files(tmp_path):
     with pytest.raises(ConfigError, match="mode"):
         SentimentScorer(mode="fancy")
@@ -470,9 +507,13 @@ def test_two_class_macro_f1_counts_neutral_predictions_as_misses():
     assert macro_f1(gold, ["positive", "negative", "neutral"], TWO) == pytest.approx((1 + 2 / 3) / 2)
 
 
-def test_texts_without_a_lexicon_word_get_vaders_own_scores_without_it():
-    """_polarity answers for VADER when no word of a text is in its lexicon: the same scores."""
+@pytest.mark.parametrize("mode", ["plain", "default"])
+def test_scorer_gives_the_librarys_own_scores(mode):
+    """The scorer runs cxtext.text.vader_fast; its scores are the installed VADER's, with the same
+    lexicon, on the sample's texts and on edge cases (texts without a lexicon word included)."""
     from pathlib import Path
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from cxtext.text import sentiment
 
@@ -481,10 +522,10 @@ def test_texts_without_a_lexicon_word_get_vaders_own_scores_without_it():
         "", "   ", "I ordered on Monday.", "kind of", "very", ":)", "ok :-)", "It came in a box 😀", "x",
         "The parcel, the box.", "VERY", "no", "But then.", "Order #123 -- ref: ABC!!!",
     ]  # fmt: skip
-    analyzer, rewrite = sentiment._analyzer("default", get_scorer().lexicon_path)
-    shortcut = 0
+    scorer = get_scorer(mode)
+    fast, rewrite = sentiment._analyzer(mode, scorer.lexicon_path)
+    library = SentimentIntensityAnalyzer()
+    library.lexicon = fast.lexicon
     for text in texts:
-        vader = sentiment.Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
-        assert repr(sentiment._polarity.__wrapped__("default", get_scorer().lexicon_path, text)) == repr(vader), text
-        shortcut += sentiment._no_valence(analyzer, rewrite(text))
-    assert shortcut > 10
+        expected = sentiment.Polarity.from_vader(library.polarity_scores(rewrite(text)))
+        assert repr(sentiment._polarity.__wrapped__(mode, scorer.lexicon_path, text)) == repr(expected), text

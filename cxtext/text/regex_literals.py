@@ -60,6 +60,19 @@ def lowered(text: str) -> str | None:
     return None if ODD_CASES.search(text) else text.lower()
 
 
-def may_match(needed: frozenset[str] | None, lower: str | None) -> bool:
-    """False only when the text (as `lowered` gives it) holds none of the *needed* words."""
-    return needed is None or lower is None or any(word in lower for word in needed)
+def all_needed(table: tuple[frozenset[str] | None, ...]) -> frozenset[str]:
+    """Every needed word of a table of patterns (each pattern's from `needed_words`)."""
+    return frozenset().union(*(needed for needed in table if needed))
+
+
+def held_words(words: frozenset[str], text: str) -> frozenset[str] | None:
+    """Which of *words* (a table's `all_needed`) the text holds, as `lowered` gives it: looked
+    for once per text, not once per pattern (that was most of the rules' time); None when
+    every pattern must run on it."""
+    lower = lowered(text)
+    return None if lower is None else frozenset([word for word in words if word in lower])
+
+
+def may_match(needed: frozenset[str] | None, held: frozenset[str] | None) -> bool:
+    """False only when the text holds none of the *needed* words (*held* as `held_words` gives it)."""
+    return needed is None or held is None or not needed.isdisjoint(held)
