@@ -100,7 +100,7 @@ def test_wilson_interval():
 def test_a_draw_appends_what_it_lacks_and_keeps_every_entry_there(tmp_path):
     path = tmp_path / "judgements.toml"
     kept = (
-        "# a comment\n\n[[judgements]]\nset = \"App reviews (Maalej et al.)\"\npacks = \"core + discovered\"\n"
+        '# a comment\n\n[[judgements]]\nset = "App reviews (Maalej et al.)"\npacks = "core + discovered"\n'
         'id = "app:x"\ntheme = "discovered_x"\nverdict = "right"\n'
     )
     path.write_text(kept, encoding="utf-8")

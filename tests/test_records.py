@@ -40,7 +40,9 @@ def test_strptime_fast_path_reads_what_strptime_reads(fmt):
     for _ in range(3000):
         text = fmt
         for directive, width in pieces.items():
-            text = text.replace(directive, "".join(rng.choice("0123456789" * 2 + "0123") for _ in range(width + rng.choice([0, 0, 0, -1, 1]))))
+            text = text.replace(
+                directive, "".join(rng.choice("0123456789" * 2 + "0123") for _ in range(width + rng.choice([0, 0, 0, -1, 1])))
+            )
         text = text.replace("%b", "Jul") + rng.choice(["", "", "", " ", "x", "\n"])
         if rng.random() < 0.1:
             text = text.replace(" ", rng.choice(["  ", "\t", ""]), 1)

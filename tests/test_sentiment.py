@@ -190,13 +190,14 @@ def test_phrase_rewriter_rewrites_as_one_regex_of_every_phrase_would():
 
     from cxtext.text.sentiment import _phrase_pattern, phrase_rewriter
 
-    pairs = [(f"{a} {b}", f"{a} {b} {c}") for a, b, c in zip("qa qb qc qd qe qf".split(), "ra rb rc rd re rf".split(), "sa sb sc sd se sf".split())]
+    pairs = [
+        (f"{a} {b}", f"{a} {b} {c}")
+        for a, b, c in zip("qa qb qc qd qe qf".split(), "ra rb rc rd re rf".split(), "sa sb sc sd se sf".split())
+    ]
     nested = [phrase for pair in pairs for phrase in pair]  # the longer must win wherever both match
     phrases = tuple(p for p, _ in load_lexicon(DEFAULT_LEXICON).phrases) + ("don't do-it", "café noir", *nested)
     ordered = sorted(phrases, key=lambda p: (-len(p.split()), -len(p), p))
-    every = re.compile(
-        r"(?<![\w'’])(?:" + "|".join(_phrase_pattern(p) for p in ordered) + r")(?![\w'’])", re.IGNORECASE
-    )
+    every = re.compile(r"(?<![\w'’])(?:" + "|".join(_phrase_pattern(p) for p in ordered) + r")(?![\w'’])", re.IGNORECASE)
 
     def expected(text):
         return every.sub(lambda m: "_".join("".join(c for c in m.group(0) if c not in "'’").split()), text)

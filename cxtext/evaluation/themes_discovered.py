@@ -202,10 +202,18 @@ def evaluate_discovered(data_dir: Path, figures_out: dict[str, float] | None = N
                 found, overall = _precisions(eval_set, core_tagged, tagged, maps, judgements)
                 cells = [found[0], overall[0], names]
                 if figures_out is not None:
-                    figures_out.update({k: v for k, v in ((f"{name}.precision", found[1]), (f"{name}.all.precision", overall[1])) if v is not None})
+                    figures_out.update(
+                        {
+                            k: v
+                            for k, v in ((f"{name}.precision", found[1]), (f"{name}.all.precision", overall[1]))
+                            if v is not None
+                        }
+                    )
             lines.append(
                 f"| {eval_set.name} | {configuration} | {f.items:,} | {_pct(f.coverage)} | "
-                f"{_pct(f.negative_coverage)} of {f.negative:,} | {f.largest[0]} {_pct(f.largest[1])} | " + " | ".join(cells) + " |"
+                f"{_pct(f.negative_coverage)} of {f.negative:,} | {f.largest[0]} {_pct(f.largest[1])} | "
+                + " | ".join(cells)
+                + " |"
             )
     if missing:
         lines += ["", "Not measured (data absent): " + "; ".join(missing)]
@@ -221,7 +229,11 @@ def _precisions(eval_set, core_tagged, tagged, maps, judgements) -> tuple[tuple[
         checked, right = discovered_precision(eval_set, tagged)
         found = (f"{_pct(right / checked)} of {checked:,} ({how})", right / checked) if checked else ("none checked", None)
         every = figures(eval_set, tagged, CONFIGURATION, "report", maps, judgements)
-        overall = (f"{_pct(every.precision)} of {every.checked:,} ({how})", every.precision) if every.checked else ("none checked", None)
+        overall = (
+            (f"{_pct(every.precision)} of {every.checked:,} ({how})", every.precision)
+            if every.checked
+            else ("none checked", None)
+        )
         return found, overall
     judged, right, unjudged = judged_discovered(eval_set, tagged, judgements)
     later = f"; {unjudged} not judged yet" if unjudged else ""

@@ -122,8 +122,14 @@ def _blank(value) -> bool:
 
 
 #: strptime directives the fast path of :func:`parse_time` reads: (regex, datetime field).
-_FIXED_DIRECTIVES = {"%Y": (r"([0-9]{4})", "year"), "%m": (r"([0-9]{2})", "month"), "%d": (r"([0-9]{2})", "day"),
-                     "%H": (r"([0-9]{2})", "hour"), "%M": (r"([0-9]{2})", "minute"), "%S": (r"([0-9]{2})", "second")}
+_FIXED_DIRECTIVES = {
+    "%Y": (r"([0-9]{4})", "year"),
+    "%m": (r"([0-9]{2})", "month"),
+    "%d": (r"([0-9]{2})", "day"),
+    "%H": (r"([0-9]{2})", "hour"),
+    "%M": (r"([0-9]{2})", "minute"),
+    "%S": (r"([0-9]{2})", "second"),
+}
 _DIRECTIVE_RE = re.compile(r"%.")
 
 

@@ -288,12 +288,12 @@ def suggest(
     nouns = frozenset(k[0] for k, p in singles.items() if p.heads >= NOUN_SHARE * sum(p.orders.values()))
     plain = frozenset(load_nlp().Defaults.stop_words) | GENERIC | JOINERS | tone  # no word a name grows by
     used: set[tuple[str, ...]] = set()
-    grown: list[tuple[list, set[int], tuple[str, ...]]] = []
+    grown: list[tuple[list, set[int]]] = []
     for terms in (ranked_pairs, ranked_words):
         for key, seed in terms:
             if len(grown) >= max_candidates:
                 break
-            if key in used or any(len(seed.docs & docs) >= REDUNDANT * len(seed.docs) for _, docs, _ in grown):
+            if key in used or any(len(seed.docs & docs) >= REDUNDANT * len(seed.docs) for _, docs in grown):
                 continue
             if len(seed.negative) < max(share * len(seed.docs), MIN_VOLUME_FLOOR):
                 continue
@@ -314,11 +314,11 @@ def suggest(
                         continue
                     members.append((other, pair))
             used.update(k for k, _ in members)
-            grown.append((members, set(seed.docs) if len(key) == 1 else set().union(*(p.docs for _, p in members)), key))
+            grown.append((members, set(seed.docs) if len(key) == 1 else set().union(*(p.docs for _, p in members))))
     grown.sort(key=lambda g: (-sum(items[d].negative for d in g[1]), -len(g[1])))
     candidates: list[Candidate] = []
     names = set()
-    for members, docs, key in grown:
+    for members, docs in grown:
         candidate = _candidate(members, docs, items, lemmas_of, background, pairs, nouns, plain)
         if candidate.name in names:  # two words named by the same pair ("line out jack"): the stronger
             continue
@@ -371,7 +371,9 @@ def _candidate(
     key, seed = members[0]
     named_by, named = key, seed
     if len(key) == 1:  # a word is named as customers wrote it most often with a neighbour ("hard drive")
-        around = max(((p.surfaces.most_common(1)[0][1], -n, k) for n, (k, p) in enumerate(pairs.items()) if key[0] in k), default=None)
+        around = max(
+            ((p.surfaces.most_common(1)[0][1], -n, k) for n, (k, p) in enumerate(pairs.items()) if key[0] in k), default=None
+        )
         if around and around[0] >= NAMED_WITH * len(seed.docs):
             named_by, named = around[2], pairs[around[2]]
     name = written_name(named.surfaces.most_common(1)[0][0], named.quotes.values(), plain)
