@@ -141,30 +141,41 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], bool]:
     return {(j["id"], j["theme"]): j["verdict"] == "right" for j in data.get("judgements", []) if j.get("verdict")}
 
 
-def draw_judgements(data_dir: Path, path: Path = JUDGEMENTS) -> None:
-    """Append to the judgements file the drawn assignments it does not hold yet, with an empty
-    verdict (ids and themes only: the data sets' texts stay out of the project), and print each
-    one's feedback to read (never a label). Every entry already there stays as written: the
-    verdicts given, and the entries other draws add (a theme since gone, other packs)."""
-    from cxtext.text.taxonomy import get_tagger, layer_paths
-
-    sets, _ = load_sets(data_dir)
+def append_to_judge(drawn, path: Path = JUDGEMENTS) -> None:
+    """Append to the judgements file each drawn (set name, packs, tagged item, theme) it does not
+    hold yet, with an empty verdict (ids and themes only: the data sets' texts stay out of the
+    project), and print each one's clauses and feedback to read (never a label). Every entry
+    already there stays as written: the verdicts given, and the entries other draws add."""
     text = path.read_text(encoding="utf-8")
     held = {(j["set"], j["packs"], j["id"], j["theme"]) for j in tomllib.loads(text).get("judgements", [])}
     lines = []
-    for eval_set in (s for s in sets if s.precision in ("judged", "issues")):
-        for configuration, packs in CONFIGURATIONS.items():
-            if configuration != "core" and not eval_set.retail:
-                continue
-            tagged = analyse_items(eval_set.half("report"), get_tagger(layer_paths(packs)))
-            for t, theme in judged_sample(eval_set, tagged, configuration):
-                if (eval_set.name, configuration, t.item.id, theme) in held:
-                    continue
-                lines += ["", "[[judgements]]", f'set = "{eval_set.name}"', f'packs = "{configuration}"']
-                lines += [f'id = "{t.item.id}"', f'theme = "{theme}"', 'verdict = ""']
-                print(f"{t.item.id} | {theme} | {' || '.join(c for *_, c, _ in t.themes[theme])} | {t.item.text}")
+    for set_name, configuration, t, theme in drawn:
+        if (set_name, configuration, t.item.id, theme) in held:
+            continue
+        held.add((set_name, configuration, t.item.id, theme))
+        lines += ["", "[[judgements]]", f'set = "{set_name}"', f'packs = "{configuration}"']
+        lines += [f'id = "{t.item.id}"', f'theme = "{theme}"', 'verdict = ""']
+        print(f"{t.item.id} | {theme} | {' || '.join(c for *_, c, _ in t.themes[theme])} | {t.item.text}")
     if lines:
         path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def draw_judgements(data_dir: Path, path: Path = JUDGEMENTS) -> None:
+    """Append the core's (and core + retail's) assignments drawn for judging (append_to_judge)."""
+    from cxtext.text.taxonomy import get_tagger, layer_paths
+
+    sets, _ = load_sets(data_dir)
+
+    def drawn():
+        for eval_set in (s for s in sets if s.precision in ("judged", "issues")):
+            for configuration, packs in CONFIGURATIONS.items():
+                if configuration != "core" and not eval_set.retail:
+                    continue
+                tagged = analyse_items(eval_set.half("report"), get_tagger(layer_paths(packs)))
+                for t, theme in judged_sample(eval_set, tagged, configuration):
+                    yield eval_set.name, configuration, t, theme
+
+    append_to_judge(drawn(), path)
 
 
 # --- figures -----------------------------------------------------------------------------------

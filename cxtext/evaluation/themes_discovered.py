@@ -19,7 +19,6 @@ ones' judged precision, each weighted by its number of assignments.
 from __future__ import annotations
 
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from cxtext.evaluation.themes import (
     JUDGEMENTS,
     Tagged,
     analyse_items,
+    append_to_judge,
     figures,
     judge_labelled,
     judged_sample,
@@ -130,23 +130,18 @@ def draw_discovered_judgements(data_dir: Path, path: Path = JUDGEMENTS) -> None:
     dev-half quotes: what they mean, docs/TAXONOMY.md) and each assignment's clauses and text."""
     discovery = Discovery.load()
     sets, _ = load_sets(data_dir)
-    text = path.read_text(encoding="utf-8")
-    held = {(j["set"], j["packs"], j["id"], j["theme"]) for j in tomllib.loads(text).get("judgements", [])}
-    lines = []
-    for eval_set in (s for s in sets if s.precision not in CHECKED_WITHOUT_MAP):
-        candidates = discovery.suggest(eval_set)
-        print(f"=== {eval_set.name}: {len(candidates)} discovered themes")
-        for c in candidates:
-            print(f"  {c.id} | {c.name} | {c.patterns} | " + " // ".join(c.quotes))
-        tagged = analyse_items(eval_set.half("report"), discovery.tagger(candidates))
-        for t, theme in judged_sample(eval_set, only_discovered(tagged), CONFIGURATION):
-            if (eval_set.name, CONFIGURATION, t.item.id, theme) in held:
-                continue
-            lines += ["", "[[judgements]]", f'set = "{eval_set.name}"', f'packs = "{CONFIGURATION}"']
-            lines += [f'id = "{t.item.id}"', f'theme = "{theme}"', 'verdict = ""']
-            print(f"{t.item.id} | {theme} | {' || '.join(c for *_, c, _ in t.themes[theme])} | {t.item.text}")
-    if lines:
-        path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+    def drawn():
+        for eval_set in (s for s in sets if s.precision not in CHECKED_WITHOUT_MAP):
+            candidates = discovery.suggest(eval_set)
+            print(f"=== {eval_set.name}: {len(candidates)} discovered themes")
+            for c in candidates:
+                print(f"  {c.id} | {c.name} | {c.patterns} | " + " // ".join(c.quotes))
+            tagged = analyse_items(eval_set.half("report"), discovery.tagger(candidates))
+            for t, theme in judged_sample(eval_set, only_discovered(tagged), CONFIGURATION):
+                yield eval_set.name, CONFIGURATION, t, theme
+
+    append_to_judge(drawn(), path)
 
 
 def core_precision(eval_set: EvalSet, tagged: list[Tagged], maps: dict, judgements: dict) -> float | None:
