@@ -339,6 +339,24 @@ def issue_criterion(tagged: list[Tagged]) -> tuple[list[str], list[IssueCheck]]:
     return top, checks
 
 
+def issue_table(what: str, top: list[str], checks: list[IssueCheck]) -> list[str]:
+    """The complaints criterion as a paragraph and a table (*what*: the half, and the packs if not core)."""
+    lines = [
+        "",
+        f"**Complaints, {what}: the 3 most frequent issues among the top pain points.** The 8 "
+        f"themes with most negative mentions: {', '.join(top)}. An issue is found when one of them, "
+        f"carried by >= {MIN_THEME_FEEDBACK} narratives, has at least {LIFT:g} times the issue's share "
+        "of all narratives among its own narratives (older names of an issue merged).",
+        "",
+        "| issue | narratives | share | best theme (narratives, issue's share of them) | found |",
+        "|---|---:|---:|---|---|",
+    ]
+    for c in checks:
+        best = f"{c.best[0]} ({c.best[1]}, {_pct(c.best[2])})" if c.best else "none"
+        lines.append(f"| {c.issue} | {c.narratives} | {_pct(c.share)} | {best} | {'yes' if c.found else '**no**'} |")
+    return lines
+
+
 # --- the section --------------------------------------------------------------------------------
 
 
@@ -434,19 +452,7 @@ def render(rows: list[Figures], criterion: dict, missing: list[str], seconds: fl
             f"{f'; {f.unjudged} not judged yet' if f.unjudged else ''}) | {f.largest[0]} {_pct(f.largest[1])} | {verdict} |"
         )
     for half, (top, checks) in criterion.items():
-        lines += [
-            "",
-            f"**Complaints, {half} half: the 3 most frequent issues among the top pain points.** The 8 "
-            f"themes with most negative mentions: {', '.join(top)}. An issue is found when one of them, "
-            f"carried by >= {MIN_THEME_FEEDBACK} narratives, has at least {LIFT:g} times the issue's share "
-            "of all narratives among its own narratives (older names of an issue merged).",
-            "",
-            "| issue | narratives | share | best theme (narratives, issue's share of them) | found |",
-            "|---|---:|---:|---|---|",
-        ]
-        for c in checks:
-            best = f"{c.best[0]} ({c.best[1]}, {_pct(c.best[2])})" if c.best else "none"
-            lines.append(f"| {c.issue} | {c.narratives} | {_pct(c.share)} | {best} | {'yes' if c.found else '**no**'} |")
+        lines += issue_table(f"{half} half", top, checks)
     lines += ["", "Where the assignments go wrong most (report half, wrong assignments per theme):", ""]
     for f in rows:
         if f.half == "report" and f.wrong_per_theme:

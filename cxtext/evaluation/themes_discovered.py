@@ -13,7 +13,8 @@ elsewhere (no map names a discovered theme) 100 of them drawn by hash are judged
 (draw_discovered_judgements; packs "core + discovered" in models/eval/theme_judgements.toml). The
 precision of all assignments with core + discovered: where the labels check both kinds, over all
 of them; elsewhere the core's precision as the themes section measures it and the discovered
-ones' judged precision, each weighted by its number of assignments.
+ones' judged precision, each weighted by its number of assignments. For the complaints, the themes
+section's criterion (are the 3 most frequent issues among the top pain points) with core + discovered.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from cxtext.evaluation.themes import (
     analyse_items,
     append_to_judge,
     figures,
+    issue_criterion,
+    issue_table,
     judge_labelled,
     judged_sample,
     load_judgements,
@@ -182,6 +185,7 @@ def evaluate_discovered(data_dir: Path, figures_out: dict[str, float] | None = N
         "all assignments: precision | discovered themes (top 5 by negative feedback in dev) |",
         "|---|---|---:|---:|---:|---|---|---|---|",
     ]
+    issue_lines = []
     for eval_set in sets:
         candidates = discovery.suggest(eval_set)
         names = ", ".join(f"{c.name} ({c.stage})" for c in candidates[:5]) or "none"
@@ -204,12 +208,18 @@ def evaluate_discovered(data_dir: Path, figures_out: dict[str, float] | None = N
                             if v is not None
                         }
                     )
+            if configuration != "core" and eval_set.precision == "issues":
+                top, checks = issue_criterion(rows)
+                issue_lines = issue_table(f"report half, {CONFIGURATION}", top, checks)
+                if figures_out is not None and checks:
+                    figures_out[f"{name}.top_issues_found"] = sum(c.found for c in checks) / len(checks)
             lines.append(
                 f"| {eval_set.name} | {configuration} | {f.items:,} | {_pct(f.coverage)} | "
                 f"{_pct(f.negative_coverage)} of {f.negative:,} | {f.largest[0]} {_pct(f.largest[1])} | "
                 + " | ".join(cells)
                 + " |"
             )
+    lines += issue_lines
     if missing:
         lines += ["", "Not measured (data absent): " + "; ".join(missing)]
     return "\n".join(lines).replace("{seconds}", f"{time.perf_counter() - clock:.0f}") + "\n"
