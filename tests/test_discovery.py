@@ -13,7 +13,8 @@ import pytest
 
 from cxtext.config_tables import ThemesConfig
 from cxtext.insights.views import define_views
-from cxtext.text.discovery import Item, suggest
+from cxtext.text.discovery import Earlier, Item, kept_ids, suggest
+from cxtext.text.discovery_stage import cue_counts, suggest_stage
 from tests.conftest import REVIEW_HEADER
 
 LUGGAGE = [
@@ -49,7 +50,8 @@ def test_suggest_groups_a_recurring_phrase_into_a_readable_candidate():
     assert {"LEMMA": "lose"} in first.patterns[0] and len(first.quotes) == 3
     assert first.stage == "support" and "claim" in first.stage_cues
     # Stable ids: the same seed pair keeps an earlier id; a dismissed pair never comes back.
-    assert suggest(items, min_volume=5, known={("lose", "luggage"): "discovered_bags"})[0].id == "discovered_bags"
+    earlier = [Earlier("discovered_bags", (("lose", "luggage"),), 12)]
+    assert suggest(items, min_volume=5, earlier=earlier)[0].id == "discovered_bags"
     again = suggest(items, min_volume=5, excluded_keys=frozenset({("lose", "luggage")}))
     assert all(["lose", "luggage"] not in c.keys for c in again)
 
@@ -227,3 +229,160 @@ def test_a_small_pool_finds_the_things_customers_name_not_only_repeated_phrases(
     assert found["Waiter"].patterns == [[{"LEMMA": "waiter"}]] and found["Waiter"].volume == 4
     assert found["Hard drive"].keys[0] == ["drive"] and found["Hard drive"].volume == 3
     assert not any(name.lower() in ("spilled", "awful", "rude", "ignored") for name in found)
+
+
+def test_a_stage_needs_evidence_else_what_customers_use_is_usage():
+    """A few stray cue words do not place a part or a dish: its stage is usage unless the words of
+    its feedback (its own left out) clearly say another, or its name is one stage's cue word."""
+    kitchen = [
+        "The kitchen was slow tonight.",
+        "Kitchen closed early so no dessert.",
+        "The kitchen forgot our starters.",
+        "Our kitchen order came cold, asked the manager.",
+        "The kitchen sent the wrong dish.",
+    ]
+    neutral = [f"We sat by the window on evening {i}." for i in range(100)]
+    items = [Item(f"k{i}", "review", t, True) for i, t in enumerate(kitchen * 2)]
+    items += [Item(f"n{i}", "review", t, False) for i, t in enumerate(neutral)]
+    (found,) = [c for c in suggest(items) if c.name == "Kitchen"]
+    assert (found.stage, found.stage_cues) == ("usage", [])  # "manager" (support) in 2 of 10: no evidence
+
+    def lemmas(*texts: str) -> list[set[str]]:
+        return [set(t.split()) for t in texts]
+
+    rest = lemmas(*(["window evening sit"] * 40))
+    claims = lemmas("lose luggage claim", "lose luggage call agent", "lose luggage claim form", "lose luggage")
+    pool = cue_counts(claims + rest)
+    assert suggest_stage(claims, pool, ("lose", "luggage")) == ("support", ["claim", "agent", "call"])
+    # Its name decides when it is one stage's cue word; "ticket" names two (purchase, support): the feedback decides.
+    assert suggest_stage(claims, pool, ("refund",)) == ("loyalty", ["refund"])
+    tickets = lemmas("ticket battery", "ticket battery die", "ticket long", "ticket")
+    own = frozenset({"ticket"})
+    assert suggest_stage(tickets, cue_counts(tickets + rest), ("ticket",), own) == ("usage", [])  # battery in 2 of 4
+    assert suggest_stage(tickets * 2, cue_counts(tickets * 2 + rest), ("ticket",), own) == ("usage", ["battery"])
+    # 3 of 8 where the rest has it in 15 of 100: over 2x, yet chance gives as many once in 10.
+    letters = lemmas(*(["letter call"] * 3 + ["letter"] * 5))
+    calls = lemmas(*(["account call"] * 15 + ["account"] * 85))
+    assert suggest_stage(letters, cue_counts(letters + calls), ("letter",)) == ("usage", [])
+    assert suggest_stage(letters * 3, cue_counts(letters * 3 + calls), ("letter",)) == ("support", ["call"])  # 9 of 24
+    # A cue as common in the rest as in its feedback suggests nothing ("buy" in every review).
+    bought = lemmas(*(["buy lens cap"] * 6))
+    assert suggest_stage(bought, cue_counts(bought + lemmas(*(["buy window"] * 40))), ("cap", "lens")) == ("usage", [])
+
+
+LIFE = [
+    "Battery life is awful, two hours at most.",
+    "The battery life dropped after the update.",
+    "Poor battery life, it dies by noon.",
+    "Battery life is a joke on this one.",
+]
+DIED = [
+    "The battery died after a week.",
+    "My battery swelled and cracked the case.",
+    "The battery will not hold a charge.",
+    "Our battery drains overnight, useless.",
+]
+
+
+def _battery(negative: list[str]) -> list[Item]:
+    items = [Item(f"b{i}", "review", t, True) for i, t in enumerate(negative)]
+    return items + [Item(f"o{i}", "review", f"We bought it for trip number {i} with friends.", False) for i in range(200)]
+
+
+def _earlier(candidates) -> list[Earlier]:
+    return [Earlier(c.id, tuple(map(tuple, c.keys)), c.volume) for c in candidates]
+
+
+def test_a_candidate_keeps_the_id_of_the_suggestion_it_continues():
+    """A weekly refresh keeps a discovered theme's id while its patterns persist, so its trend
+    continues: a word that takes over an earlier pair candidate ("battery" holds "battery life")
+    keeps the pair's id; unchanged data gives identical ids; patterns gone give the id up."""
+    (life,) = suggest(_battery(LIFE))
+    assert life.id == "discovered_battery_life" and life.keys == [["battery", "life"]]
+    grown = suggest(_battery(LIFE + DIED * 3), earlier=_earlier([life]))
+    battery = grown[0]
+    assert battery.name == "Battery" and ["battery", "life"] in battery.keys and battery.keys[0] == ["battery"]
+    assert battery.id == "discovered_battery_life" and len({c.id for c in grown}) == len(grown)
+    assert suggest(_battery(LIFE + DIED * 3))[0].id == "discovered_battery"  # without the earlier one: new
+
+    again = suggest(_battery(LIFE + DIED * 3), earlier=_earlier(grown))
+    assert [(c.id, c.keys) for c in again] == [(c.id, c.keys) for c in grown]
+    gone = suggest(_battery(["The screen cracked on day one."] * 4 + ["The battery life is fine."]), earlier=_earlier(grown))
+    assert "discovered_battery_life" not in {c.id for c in gone}
+
+
+def test_kept_ids_are_deterministic_and_never_shared():
+    """Several earlier suggestions held: the one seeded by the candidate's seed, else the one whose
+    seed it holds, else the one with most feedback; an id goes to one candidate only."""
+    earlier = [
+        Earlier("discovered_lost_luggage", (("lose", "luggage"), ("bag", "lose")), 30),
+        Earlier("discovered_lost_bag", (("bag", "lose"),), 12),
+        Earlier("discovered_late_bag", (("bag", "late"),), 40),
+    ]
+    # The word "bag" holds all three: the one with most feedback whose seed it holds.
+    assert kept_ids([[["bag"]]], earlier) == ["discovered_late_bag"]
+    # A seed that changed places with a member keeps its id; the seed's own match comes first.
+    assert kept_ids([[["bag", "lose"], ["lose", "luggage"]], [["bag"]]], earlier) == [
+        "discovered_lost_bag",
+        "discovered_late_bag",
+    ]
+    assert kept_ids([[["bag"]], [["bag", "lose"], ["lose", "luggage"]]], earlier) == [
+        "discovered_late_bag",
+        "discovered_lost_bag",
+    ]
+    assert kept_ids([[["lose", "luggage"]], [["bag"]], [["bag"]], [["gate"]]], earlier) == [
+        "discovered_lost_luggage",
+        "discovered_late_bag",
+        "discovered_lost_bag",
+        None,
+    ]
+
+
+def test_a_kept_id_with_changed_patterns_re_tags_only_what_it_can_match(store, tagged):
+    """A refresh where a suggestion continues under its id with other patterns (the word "pool"
+    took over "pool closed"): only feedback its new patterns can match, or that carried it, is
+    re-tagged; the rest keeps its analysis; its mentions and trend continue under the same id."""
+    import copy
+
+    from cxtext.enrich.discovery import read_suggestions, refresh_if_due, spare_unaffected, write_suggestions
+
+    settings = tagged
+    assert refresh_if_due(store, settings)
+    assert _pain(store, settings)["discovered_pool_closed"][0] is True
+    mentions = "SELECT count(*) FROM theme_mentions WHERE theme = 'discovered_pool_closed'"
+    carried = store.scalar(mentions)
+    before = read_suggestions(settings)
+    after = copy.deepcopy(before)
+    (pool,) = [s for s in after["suggestions"] if s["id"] == "discovered_pool_closed"]
+    pool["keys"] = [["pool"], *pool["keys"]]
+    pool["patterns"] = [[{"LEMMA": "pool"}]]
+    assert spare_unaffected(store, settings, before, after) == 8  # the 8 without "pool"
+    write_suggestions(settings, after)
+    assert _pain(store, settings)["discovered_pool_closed"][0] is True
+    assert store.scalar(mentions) == carried == 32
+    assert store.scalar("SELECT sum(mentions) FROM theme_trends WHERE theme = 'discovered_pool_closed'") == 32
+
+
+def test_names_read_as_customers_wrote_them_and_a_verb_in_a_name_places_nothing():
+    """A name keeps the customers' case ("LCD screen") and grows by the word they wrote around it
+    in most of its uses ("Apple Pay took seconds", not "Pay took seconds"); a stage cue in a name
+    decides only as a thing customers name ("refund"), not as a verb ("hold to reset": support)."""
+    from cxtext.text.discovery import written_name
+
+    plain = frozenset({"the", "my", "with", "on", "again", "is"})
+    said = ["Paying with Apple Pay took seconds.", "paying with apple pay took seconds", "Paying with Aple Pay took seconds!"]
+    assert written_name("pay took seconds", said * 2, plain) == "Apple Pay took seconds"
+    assert written_name("pay took seconds", said[:1] + said[2:], plain) == "Pay took seconds"  # Apple in 1 of 2
+    assert written_name("lcd screen", ["The LCD screen cracked.", "My LCD screen died again.", "lcd screen dim"], plain) == (
+        "LCD screen"
+    )
+    negative = [
+        "I had no idea which button to hold to reset the speaker.",
+        "No idea how long to hold to reset it, awful manual.",
+        "Tried to hold to reset three times, nothing.",
+        "You must hold to reset and the light never blinks.",
+    ]
+    items = [Item(f"h{i}", "review", t, True) for i, t in enumerate(negative)]
+    items += [Item(f"o{i}", "review", f"We sat by the window on evening {i}.", False) for i in range(60)]
+    (reset,) = [c for c in suggest(items) if c.name == "Hold to reset"]
+    assert (reset.stage, reset.stage_cues) == ("usage", [])
