@@ -16,7 +16,8 @@ with the pool (volume_needed, seed_share).
 Each candidate has a readable name (the most frequent way customers wrote its seed pair, as
 written), token patterns in the taxonomy's own format (docs/TAXONOMY.md: a lemma, a gap of at
 most one word, a lemma) that the tagger then matches exactly as counted here, a journey stage
-(suggest_stage: its name's, or its feedback's cue words when they clearly stand out, else usage),
+(suggest_stage: the stage cues of its own sentences when they clearly stand out, else for an
+event its feedback's, else usage),
 its volume, share negative and three quotes; and the id of the earlier suggestion it continues
 (kept_ids), so a weekly refresh keeps trends continuous.
 """
@@ -29,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cxtext.text.discovery_stage import cue_counts, suggest_stage
+from cxtext.text.discovery_stage import cue_counts, cues_in, suggest_stage
 from cxtext.text.nlp import clean_text, load_nlp, sentences
 from cxtext.text.sentiment import vader_words
 
@@ -132,6 +133,7 @@ class _Pair:
     surfaces: Counter = field(default_factory=Counter)
     orders: Counter = field(default_factory=Counter)  # (first lemma, second lemma) as written
     quotes: dict[int, str] = field(default_factory=dict)  # doc -> the sentence it is in
+    where: dict[int, int] = field(default_factory=dict)  # doc -> that sentence's number in it
     heads: int = 0  # a single word: how often it closes a noun phrase ("the ... waiter was")
 
 
@@ -151,9 +153,10 @@ def _content(lower: str, lemma: str, alpha: bool, stop_words) -> bool:
     )
 
 
-def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dict[tuple[str], _Pair], list]:
+def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dict[tuple[str], _Pair], list, list]:
     """The lemma pairs of the items' sentences (each pair counted once per feedback), the single
-    content words likewise (keyed by a 1-tuple), and each item's set of lemmas (for the stage cues)."""
+    content words likewise (keyed by a 1-tuple), each item's set of lemmas, and per item the stage
+    cues of each of its sentences (cues_in; for the stage)."""
     from spacy.attrs import IS_ALPHA, IS_PUNCT, LEMMA, LOWER  # spaCy is imported by use, not by importing cxtext
 
     nlp = load_nlp()
@@ -161,7 +164,7 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
     strings = nlp.vocab.strings
     pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
     singles: dict[tuple[str], _Pair] = defaultdict(_Pair)
-    lemmas_of = []
+    lemmas_of, cues_of = [], []
     texts = (clean_text(item.text, kind=item.kind).text for item in items)
     for index, doc in enumerate(nlp.pipe(texts, batch_size=256)):
         rows = doc.to_array([LOWER, LEMMA, IS_ALPHA, IS_PUNCT]).tolist()
@@ -170,7 +173,9 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
             if words[i][0] in PLACEHOLDERS and words[i - 1][0] == "[" and words[i + 1][0] == "]":
                 words[i] = ("[" + words[i][0] + "]", words[i][1], False, True)
         lemmas_of.append({le for _, le, a, _ in words if a})
-        for sent in sentences(doc):
+        cues_of.append([])
+        for number, sent in enumerate(sentences(doc)):
+            cues_of[-1].append(cues_in([w[1].lower() for w in words[sent.start : sent.end]]))
             for i in range(sent.start, sent.end):
                 lo, le, alpha, _ = words[i]
                 if not _content(lo, le, alpha, stop_words):
@@ -186,6 +191,7 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
                 if DETERMINERS & set(before) and not (after and after[0] == after[1] and _content(*after[:3], stop_words)):
                     word.heads += 1  # "the waiter was", "our hard drive", "the waiter spilled": a thing
                 word.quotes.setdefault(index, sent.text.strip())
+                word.where.setdefault(index, number)
                 for j in range(i + 1, min(sent.end, i + 2 + MAX_GAP)):
                     if j - 1 > i and (words[j - 1][3] or words[j - 1][0] in JOINERS):  # nor punctuation, nor "and"
                         break
@@ -199,7 +205,8 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
                     pair.surfaces[doc[i : j + 1].text.lower()] += 1
                     pair.orders[(le, le2)] += 1
                     pair.quotes.setdefault(index, sent.text.strip())
-    return pairs, singles, lemmas_of
+                    pair.where.setdefault(index, number)
+    return pairs, singles, lemmas_of, cues_of
 
 
 def _main_topic(docs: set[int], items: Sequence[Item]) -> tuple[int | None, float]:
@@ -263,7 +270,7 @@ def suggest(
     candidate). Pairs seed candidates first; then, while there is room, single words (a subject,
     not a tone word) whose feedback no candidate holds yet: in a few hundred short sentences few
     phrases recur, but "waiter" or "warranty" does."""
-    pairs, singles, lemmas_of = find_pairs(items)
+    pairs, singles, lemmas_of, cues_of = find_pairs(items)
     needed = volume_needed(min_volume, sum(item.negative for item in items))
     share = seed_share(items)
     tone = vader_words()
@@ -284,7 +291,7 @@ def suggest(
             and len(p.docs) <= MAX_WORD_SHARE * len(items)
         ),
     )
-    background = cue_counts(lemmas_of)  # how common each cue is anyway
+    background = (cue_counts(lemmas_of), cue_counts([cues for doc in cues_of for cues in doc]))  # how common each cue is anyway
     nouns = frozenset(k[0] for k, p in singles.items() if p.heads >= NOUN_SHARE * sum(p.orders.values()))
     plain = frozenset(load_nlp().Defaults.stop_words) | GENERIC | JOINERS | tone  # no word a name grows by
     used: set[tuple[str, ...]] = set()
@@ -319,7 +326,7 @@ def suggest(
     candidates: list[Candidate] = []
     names = set()
     for members, docs in grown:
-        candidate = _candidate(members, docs, items, lemmas_of, background, pairs, nouns, plain)
+        candidate = _candidate(members, docs, items, (lemmas_of, cues_of), background, pairs, nouns, plain)
         if candidate.name in names:  # two words named by the same pair ("line out jack"): the stronger
             continue
         names.add(candidate.name)
@@ -362,8 +369,8 @@ def _candidate(
     members,
     docs: set[int],
     items: Sequence[Item],
-    lemmas_of,
-    background: Counter,
+    words_of: tuple[list, list],
+    background: tuple[Counter, Counter],
     pairs: dict[tuple[str, str], _Pair],
     nouns: frozenset[str],
     plain: frozenset[str],
@@ -386,9 +393,16 @@ def _candidate(
             if count >= 0.2 * total:
                 gap = [{"OP": f"{{0,{MAX_GAP}}}"}] if len(order) == 2 else []
                 patterns.append([{"LEMMA": order[0]}, *gap, *({"LEMMA": w} for w in order[1:])])
-    own = frozenset(w for member, _ in members for w in member) | set(named_by)
-    named_things = [w for w in named_by if w in nouns]  # "refund", not "hold" in "hold to reset"
-    stage, cues = suggest_stage([lemmas_of[d] for d in docs], background, named_things, own)
+    lemmas_of, cues_of = words_of
+    where = sorted({(d, p.where[d]) for d in docs for _, p in members if d in p.where})  # its own sentences
+    stage, cues = suggest_stage(
+        [cues_of[d][n] for d, n in where],
+        background[1],
+        event=not all(w in nouns for w in key),  # "hold to reset", "pool closed"; not "waiter", "car loan"
+        doc_lemmas=[lemmas_of[d] for d in docs],
+        doc_pool=background[0],
+        own=frozenset(w for member, _ in members for w in member) | set(named_by),
+    )
     negative = [d for d in docs if items[d].negative]
     quote_pool = sorted(negative or docs)
     quotes: list[str] = []
