@@ -27,15 +27,16 @@ STAGE_CUES: dict[str, frozenset[str]] = {
     ),
     "onboarding": frozenset(
         "delivery deliver arrive arrival courier parcel package shipping ship install installation setup activate activation "
-        "gate checkin welcome onboarding register registration verify verification".split()
+        "gate checkin welcome onboarding register registration verify verification migration migrate".split()
     ),
     "usage": frozenset(
         "flight seat room bed stay food meal drink wifi app screen battery signal outage speed feature quality crew cabin "
-        "transfer card device update bug crash connect disconnect connection bluetooth sound volume broken freeze".split()
+        "transfer card device update bug crash connect disconnect connection bluetooth sound volume broken freeze coverage "
+        "performance comfort cleanliness".split()
     ),
     "support": frozenset(
         "call agent representative rep chat support helpline complaint manager reply respond response answer contact "
-        "email desk rebook claim fix resolve unresolved escalate repair callback".split()
+        "email desk rebook claim fix resolve unresolved escalate repair callback dispute fraud fault engineer documentation".split()
     ),
     "loyalty": frozenset(
         "refund return bill billing fee cancel cancellation renew renewal subscription compensation voucher loyalty "
@@ -68,6 +69,7 @@ STAGE_PHRASES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "loyalty": (
         ("close", frozenset({"account"})),
         ("leave", frozenset({"provider", "bank", "network"})),
+        ("price", frozenset({"rise", "increase", "hike"})),
     ),
 }
 EVENT_GAP = 2
