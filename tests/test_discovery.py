@@ -13,7 +13,8 @@ import pytest
 
 from cxtext.config_tables import ThemesConfig
 from cxtext.insights.views import define_views
-from cxtext.text.discovery import Item, suggest
+from cxtext.text.discovery import Earlier, Item, kept_ids, suggest
+from cxtext.text.discovery_stage import cue_counts, cues_in, suggest_stage
 from tests.conftest import REVIEW_HEADER
 
 LUGGAGE = [
@@ -49,7 +50,8 @@ def test_suggest_groups_a_recurring_phrase_into_a_readable_candidate():
     assert {"LEMMA": "lose"} in first.patterns[0] and len(first.quotes) == 3
     assert first.stage == "support" and "claim" in first.stage_cues
     # Stable ids: the same seed pair keeps an earlier id; a dismissed pair never comes back.
-    assert suggest(items, min_volume=5, known={("lose", "luggage"): "discovered_bags"})[0].id == "discovered_bags"
+    earlier = [Earlier("discovered_bags", (("lose", "luggage"),), 12)]
+    assert suggest(items, min_volume=5, earlier=earlier)[0].id == "discovered_bags"
     again = suggest(items, min_volume=5, excluded_keys=frozenset({("lose", "luggage")}))
     assert all(["lose", "luggage"] not in c.keys for c in again)
 
@@ -227,3 +229,208 @@ def test_a_small_pool_finds_the_things_customers_name_not_only_repeated_phrases(
     assert found["Waiter"].patterns == [[{"LEMMA": "waiter"}]] and found["Waiter"].volume == 4
     assert found["Hard drive"].keys[0] == ["drive"] and found["Hard drive"].volume == 3
     assert not any(name.lower() in ("spilled", "awful", "rude", "ignored") for name in found)
+
+
+def test_a_stage_needs_evidence_else_what_customers_use_is_usage():
+    """A few stray cue words do not place a part or a dish: its stage is usage unless the cues of
+    its own sentences clearly say another (a cue as common in the rest says nothing; 3 of 8 can be
+    chance)."""
+    kitchen = [
+        "The kitchen was slow tonight.",
+        "Kitchen closed early so no dessert.",
+        "The kitchen forgot our starters.",
+        "Our kitchen order came cold, asked the manager.",
+        "The kitchen sent the wrong dish.",
+    ]
+    neutral = [f"We sat by the window on evening {i}." for i in range(100)]
+    items = [Item(f"k{i}", "review", t, True) for i, t in enumerate(kitchen * 2)]
+    items += [Item(f"n{i}", "review", t, False) for i, t in enumerate(neutral)]
+    (found,) = [c for c in suggest(items) if c.name == "Kitchen"]
+    assert (found.stage, found.stage_cues) == ("usage", [])  # "manager" (support) in 2 of 10: no evidence
+
+    def cues(*texts: str) -> list[set[str]]:
+        return [cues_in(t.split()) for t in texts]
+
+    rest = cues(*(["window evening sit"] * 40))
+    claims = cues("lose luggage claim", "lose luggage call agent", "lose luggage claim form", "lose luggage")
+    assert suggest_stage(claims, cue_counts(claims + rest)) == ("support", ["claim", "agent", "call"])
+    # 3 of 8 where the rest has it in 15 of 100: over 2x, yet chance gives as many once in 10.
+    letters = cues(*(["letter call"] * 3 + ["letter"] * 5))
+    calls = cues(*(["account call"] * 15 + ["account"] * 85))
+    assert suggest_stage(letters, cue_counts(letters + calls)) == ("usage", [])
+    assert suggest_stage(letters * 3, cue_counts(letters * 3 + calls)) == ("support", ["call"])  # 9 of 24
+    # A cue as common in the rest as in its sentences suggests nothing ("buy" in every review).
+    bought = cues(*(["buy lens cap"] * 6))
+    assert suggest_stage(bought, cue_counts(bought + cues(*(["buy window"] * 40)))) == ("usage", [])
+
+
+def test_an_event_is_placed_by_what_its_own_sentences_say_happened():
+    """A candidate that names what happened is placed by the event its own sentences tell, its own
+    words included ("my ticket was closed": support; "creating an account": onboarding; "paying":
+    purchase), not by the rest of long feedback; a word of two senses places only in a phrase
+    ("ticket": a fare or a support request; "closed": a pool or an account)."""
+    assert cues_in("my ticket be close without the problem".split()) == {"ticket close"}
+    assert cues_in("we buy the ticket online".split()) == {"buy", "ticket buy"}
+    assert cues_in("the pool be close all week".split()) == set()
+    assert cues_in("they close my account".split()) == {"close account"}
+    assert cues_in("keep me on hold for an hour".split()) == {"on hold"}
+    assert cues_in("hold to reset the speaker".split()) == set()
+    said = {
+        "support": [
+            "My ticket was closed and nothing changed.",
+            "They closed my ticket without asking me.",
+            "The ticket was closed after two days, still broken.",
+            "Ticket closed again, the camera still dead.",
+        ],
+        "onboarding": [
+            "Creating an account took me an hour.",
+            "Why must I create an account just to see the manual?",
+            "It keeps failing when creating an account, awful.",
+            "Create an account, they said, and it never works.",
+        ],
+        "purchase": [
+            "Paying with the voucher failed twice.",
+            "Paying with the voucher is impossible on mobile.",
+            "Paying with the voucher kept timing out.",
+            "Paying with the voucher simply failed.",
+        ],
+    }
+    neutral = [f"We went on trip number {i} with friends, the refund came on time." for i in range(80)]
+    for stage, negative in said.items():
+        items = [Item(f"e{i}", "review", t, True) for i, t in enumerate(negative * 2)]
+        items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
+        (first, *_) = suggest(items)
+        assert first.stage == stage, (stage, first.name, first.stage, first.stage_cues)
+        assert first.stage_cues, first
+    # Long feedback whose other sentences are full of another stage's cues: its own sentences decide.
+    items = [Item(f"e{i}", "review", t + " I called the agent, the manager, the helpline.", True) for i, t in enumerate(said["onboarding"] * 2)]
+    items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
+    assert suggest(items)[0].stage == "onboarding"
+    # No cue in its own sentences: an event is placed by its feedback's cue words when they stand
+    # out (the rest of what happened), a thing customers use is not ("the waiter", below).
+    told = ["No idea how to hold to reset it. I called the helpline twice.", "Tried to hold to reset it. Then I called the helpline."]
+    items = [Item(f"e{i}", "review", t, True) for i, t in enumerate(told * 3)]
+    items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
+    assert (suggest(items)[0].name, suggest(items)[0].stage) == ("Hold to reset", "support")
+    told = [f"The waiter {did} again. Then I called them and complained." for did in ("spilled wine", "was late", "lost our order")]
+    items = [Item(f"e{i}", "review", t, True) for i, t in enumerate(told * 2)]
+    items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
+    assert [(c.keys[0], c.stage) for c in suggest(items)] == [(["waiter"], "usage")]
+
+
+LIFE = [
+    "Battery life is awful, two hours at most.",
+    "The battery life dropped after the update.",
+    "Poor battery life, it dies by noon.",
+    "Battery life is a joke on this one.",
+]
+DIED = [
+    "The battery died after a week.",
+    "My battery swelled and cracked the case.",
+    "The battery will not hold a charge.",
+    "Our battery drains overnight, useless.",
+]
+
+
+def _battery(negative: list[str]) -> list[Item]:
+    items = [Item(f"b{i}", "review", t, True) for i, t in enumerate(negative)]
+    return items + [Item(f"o{i}", "review", f"We bought it for trip number {i} with friends.", False) for i in range(200)]
+
+
+def _earlier(candidates) -> list[Earlier]:
+    return [Earlier(c.id, tuple(map(tuple, c.keys)), c.volume) for c in candidates]
+
+
+def test_a_candidate_keeps_the_id_of_the_suggestion_it_continues():
+    """A weekly refresh keeps a discovered theme's id while its patterns persist, so its trend
+    continues: a word that takes over an earlier pair candidate ("battery" holds "battery life")
+    keeps the pair's id; unchanged data gives identical ids; patterns gone give the id up."""
+    (life,) = suggest(_battery(LIFE))
+    assert life.id == "discovered_battery_life" and life.keys == [["battery", "life"]]
+    grown = suggest(_battery(LIFE + DIED * 3), earlier=_earlier([life]))
+    battery = grown[0]
+    assert battery.name == "Battery" and ["battery", "life"] in battery.keys and battery.keys[0] == ["battery"]
+    assert battery.id == "discovered_battery_life" and len({c.id for c in grown}) == len(grown)
+    assert suggest(_battery(LIFE + DIED * 3))[0].id == "discovered_battery"  # without the earlier one: new
+
+    again = suggest(_battery(LIFE + DIED * 3), earlier=_earlier(grown))
+    assert [(c.id, c.keys) for c in again] == [(c.id, c.keys) for c in grown]
+    gone = suggest(_battery(["The screen cracked on day one."] * 4 + ["The battery life is fine."]), earlier=_earlier(grown))
+    assert "discovered_battery_life" not in {c.id for c in gone}
+
+
+def test_kept_ids_are_deterministic_and_never_shared():
+    """Several earlier suggestions held: the one seeded by the candidate's seed, else the one whose
+    seed it holds, else the one with most feedback; an id goes to one candidate only."""
+    earlier = [
+        Earlier("discovered_lost_luggage", (("lose", "luggage"), ("bag", "lose")), 30),
+        Earlier("discovered_lost_bag", (("bag", "lose"),), 12),
+        Earlier("discovered_late_bag", (("bag", "late"),), 40),
+    ]
+    # The word "bag" holds all three: the one with most feedback whose seed it holds.
+    assert kept_ids([[["bag"]]], earlier) == ["discovered_late_bag"]
+    # A seed that changed places with a member keeps its id; the seed's own match comes first.
+    assert kept_ids([[["bag", "lose"], ["lose", "luggage"]], [["bag"]]], earlier) == [
+        "discovered_lost_bag",
+        "discovered_late_bag",
+    ]
+    assert kept_ids([[["bag"]], [["bag", "lose"], ["lose", "luggage"]]], earlier) == [
+        "discovered_late_bag",
+        "discovered_lost_bag",
+    ]
+    assert kept_ids([[["lose", "luggage"]], [["bag"]], [["bag"]], [["gate"]]], earlier) == [
+        "discovered_lost_luggage",
+        "discovered_late_bag",
+        "discovered_lost_bag",
+        None,
+    ]
+
+
+def test_a_kept_id_with_changed_patterns_re_tags_only_what_it_can_match(store, tagged):
+    """A refresh where a suggestion continues under its id with other patterns (the word "pool"
+    took over "pool closed"): only feedback its new patterns can match, or that carried it, is
+    re-tagged; the rest keeps its analysis; its mentions and trend continue under the same id."""
+    import copy
+
+    from cxtext.enrich.discovery import read_suggestions, refresh_if_due, spare_unaffected, write_suggestions
+
+    settings = tagged
+    assert refresh_if_due(store, settings)
+    assert _pain(store, settings)["discovered_pool_closed"][0] is True
+    mentions = "SELECT count(*) FROM theme_mentions WHERE theme = 'discovered_pool_closed'"
+    carried = store.scalar(mentions)
+    before = read_suggestions(settings)
+    after = copy.deepcopy(before)
+    (pool,) = [s for s in after["suggestions"] if s["id"] == "discovered_pool_closed"]
+    pool["keys"] = [["pool"], *pool["keys"]]
+    pool["patterns"] = [[{"LEMMA": "pool"}]]
+    assert spare_unaffected(store, settings, before, after) == 8  # the 8 without "pool"
+    write_suggestions(settings, after)
+    assert _pain(store, settings)["discovered_pool_closed"][0] is True
+    assert store.scalar(mentions) == carried == 32
+    assert store.scalar("SELECT sum(mentions) FROM theme_trends WHERE theme = 'discovered_pool_closed'") == 32
+
+
+def test_names_read_as_customers_wrote_them_and_a_word_of_two_senses_places_nothing():
+    """A name keeps the customers' case ("LCD screen") and grows by the word they wrote around it
+    in most of its uses ("Apple Pay took seconds", not "Pay took seconds"); a word of two senses
+    places nothing alone ("hold to reset" is not a call on hold: support)."""
+    from cxtext.text.discovery import written_name
+
+    plain = frozenset({"the", "my", "with", "on", "again", "is"})
+    said = ["Paying with Apple Pay took seconds.", "paying with apple pay took seconds", "Paying with Aple Pay took seconds!"]
+    assert written_name("pay took seconds", said * 2, plain) == "Apple Pay took seconds"
+    assert written_name("pay took seconds", said[:1] + said[2:], plain) == "Pay took seconds"  # Apple in 1 of 2
+    assert written_name("lcd screen", ["The LCD screen cracked.", "My LCD screen died again.", "lcd screen dim"], plain) == (
+        "LCD screen"
+    )
+    negative = [
+        "I had no idea which button to hold to reset the speaker.",
+        "No idea how long to hold to reset it, awful manual.",
+        "Tried to hold to reset three times, nothing.",
+        "You must hold to reset and the light never blinks.",
+    ]
+    items = [Item(f"h{i}", "review", t, True) for i, t in enumerate(negative)]
+    items += [Item(f"o{i}", "review", f"We sat by the window on evening {i}.", False) for i in range(60)]
+    (reset,) = [c for c in suggest(items) if c.name == "Hold to reset"]
+    assert (reset.stage, reset.stage_cues) == ("usage", [])

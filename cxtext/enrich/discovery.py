@@ -4,8 +4,9 @@ the curation loop (`cxtext themes suggest / accept / dismiss`, docs/TAXONOMY.md,
 ``STATE/themes/suggestions.toml`` holds the current suggestions (computed by
 :func:`cxtext.text.discovery.suggest` from the feedback no curated theme covers) and the ids and
 word pairs that were dismissed or accepted, so that they never come back. A person may edit a
-suggestion's name or stage there; a refresh keeps them while the suggestion's seed pair is found
-again. Its quotes are kept only there and in the ``suggested_themes`` table built from it.
+suggestion's name or stage there; a refresh keeps them while the suggestion continues under its id
+(its patterns persist: cxtext.text.discovery.kept_ids). Its quotes are kept only there and in the
+``suggested_themes`` table built from it.
 
 The nightly run tags with the suggestions too (``[themes] tag_discovered``): they become one more
 taxonomy layer, ``discovered``, after the packs and the user's files, whose themes are marked
@@ -27,7 +28,7 @@ from cxtext.config import Settings
 from cxtext.errors import ConfigError, CxtextError
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import arrow_schema
-from cxtext.text.discovery import Candidate, Item, curated_words, slug, suggest
+from cxtext.text.discovery import Candidate, Earlier, Item, curated_words, slug, suggest
 from cxtext.text.taxonomy import STAGE_IDS, layer_paths, parse_layers, read_layers, tagger_from_layers
 
 #: The name of the taxonomy layer made of the suggestions.
@@ -182,7 +183,7 @@ def suggest_themes(store: Store, settings: Settings, *, now: datetime | None = N
     data = read_suggestions(settings)
     dismissed_ids, dismissed_keys = _retired(data)
     previous = {s["id"]: s for s in data["suggestions"]}
-    known = {tuple(s["keys"][0]): s["id"] for s in data["suggestions"] if s.get("keys")}
+    earlier = [Earlier(s["id"], tuple(map(tuple, s.get("keys", []))), int(s.get("volume", 0))) for s in data["suggestions"]]
     themes = tagger_from_layers(taxonomy_layers(settings, {"suggestions": []})).taxonomy.themes
     curated = {t.id for t in themes}
     named, alone = curated_words(themes)
@@ -194,7 +195,7 @@ def suggest_themes(store: Store, settings: Settings, *, now: datetime | None = N
         max_candidates=settings.themes.max_suggestions,
         taken_ids=frozenset(curated | dismissed_ids),
         excluded_keys=dismissed_keys,
-        known=known,
+        earlier=earlier,
     )
     data["generated_at"] = (now or utcnow()).replace(microsecond=0).isoformat()
     data["uncovered"] = len(items)
@@ -256,11 +257,13 @@ def spare_unaffected(store: Store, settings: Settings, before: dict, after: dict
 
 
 def _as_row(c: Candidate, before: dict | None) -> dict:
-    """A candidate as written; a suggestion found again keeps the name and stage it had (a person
-    may have edited them)."""
+    """A candidate as written; a suggestion found again keeps the stage it had, and its name when
+    a person edited it (it differs from the name suggested, kept as its example): otherwise the
+    name follows what it matches now ("Battery" once the word took over "Battery life")."""
+    edited = before is not None and before["name"].lower() != before.get("example", before["name"].lower())
     return {
         "id": c.id,
-        "name": before["name"] if before else c.name,
+        "name": before["name"] if edited else c.name,
         "stage": before["stage"] if before and before.get("stage") in STAGE_IDS else c.stage,
         "stage_cues": c.stage_cues,
         "volume": c.volume,
@@ -359,7 +362,7 @@ def accept(
         taken.add(theme_id)
         table = _theme_table(s, theme_id=theme_id, name=theme_name, stage=stage)
         table["description"] = (
-            f"Accepted from the suggestion {s['id']} (words that suggested its stage: {', '.join(s.get('stage_cues', [])) or 'none'})."
+            f"Accepted from the suggestion {s['id']} (words that suggested its stage: {', '.join(s.get('stage_cues', [])) or 'no cue: default'})."
         )
         table["formerly"] = [s["id"]]  # trends of the discovered theme continue under the new id
         themes.append(table)

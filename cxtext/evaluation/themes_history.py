@@ -66,5 +66,6 @@ the other judged samples that were not judged yet were judged too. That meant re
 texts; no pattern, pack or map was changed after it. The same day the discovered themes' assignments
 on the report halves (next section) were judged by the guide's part for discovered themes, written
 first: 254 more report-half texts read, after which no pattern, pack, map or discovery setting was
-changed.
+changed (the discovery's stage and naming rules changed, written from our own sentences and the dev
+halves: they leave every id and assignment of the next section as it was).
 """

@@ -390,7 +390,7 @@ VIEWS = (
                 ("theme", "Suggested theme id (discovered_...): `cxtext themes accept` or `dismiss` it."),
                 ("name", "Readable name: the phrase as customers wrote it most often."),
                 ("stage", "Suggested journey stage."),
-                ("stage_cues", "The words of its feedback that suggest the stage."),
+                ("stage_cues", "Words that decided the stage (its name's or feedback's); empty: none, the default usage."),
                 ("volume", "Feedback without a curated theme that its patterns found."),
                 ("share_negative", "Share of that feedback with negative sentiment."),
                 ("negative_feedback", "volume × share_negative: the order of the view."),

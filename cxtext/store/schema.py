@@ -355,7 +355,11 @@ ENRICHMENT_TABLES: tuple[Table, ...] = (
             C("theme", "VARCHAR", "Suggested theme id (discovered_...), kept while its patterns persist."),
             C("name", "VARCHAR", "Readable name: the phrase as customers wrote it most often."),
             C("stage", "VARCHAR", "Suggested journey stage."),
-            C("stage_cues", "VARCHAR[]", "The words of its feedback that suggest the stage."),
+            C(
+                "stage_cues",
+                "VARCHAR[]",
+                "Words that decided the stage (its name's or feedback's); empty: none, the default usage.",
+            ),
             C("volume", "BIGINT", "Feedback without a curated theme that its patterns found when suggested."),
             C("share_negative", "DOUBLE", "Share of that feedback whose sentiment is negative."),
             C("quotes", "VARCHAR[]", "Three sentences of it (PII-redacted, as stored)."),

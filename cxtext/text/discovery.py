@@ -16,7 +16,10 @@ with the pool (volume_needed, seed_share).
 Each candidate has a readable name (the most frequent way customers wrote its seed pair, as
 written), token patterns in the taxonomy's own format (docs/TAXONOMY.md: a lemma, a gap of at
 most one word, a lemma) that the tagger then matches exactly as counted here, a journey stage
-suggested by the stage cue words of its feedback, its volume, share negative and three quotes.
+(suggest_stage: the stage cues of its own sentences when they clearly stand out, else for an
+event its feedback's, else usage),
+its volume, share negative and three quotes; and the id of the earlier suggestion it continues
+(kept_ids), so a weekly refresh keeps trends continuous.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cxtext.text.discovery_stage import cue_counts, cues_in, suggest_stage
 from cxtext.text.nlp import clean_text, load_nlp, sentences
 from cxtext.text.sentiment import vader_words
 
@@ -46,6 +50,8 @@ NEGATIVE_PER_VOLUME = 100
 #: A single word's candidate takes the name of its most frequent pair when that pair is in this
 #: share of the word's feedback ("hard drive" for "drive"), else the word as written.
 NAMED_WITH = 0.3
+#: A name grows by the word customers wrote before or after it in this share of its uses.
+EXTEND_WITH = 0.5
 #: A single word seeds a candidate when at least this share of its uses close a noun phrase: one of
 #: DETERMINERS in the two words before it, and after it no content word in its dictionary form (a
 #: stop word, punctuation or an inflected verb: "the waiter was", "the waiter spilled", "my hard
@@ -81,35 +87,6 @@ GENERIC = frozenset(
 ) | {"xx", "xxx", "xxxx", "xxxxx"}  # redaction marks (a data set's own: the complaints' "XXXX")
 #: cxtext's own redaction placeholders ([EMAIL], [PHONE]...) are words too once tokenised.
 PLACEHOLDERS = frozenset({"email", "iban", "card", "ip", "phone", "handle", "ssn"})
-#: Words that suggest a journey stage (lemmas), after ../shared/docs/DOMAIN.md's stage table and
-#: its readings for retail, travel, banking, telecom and software.
-STAGE_CUES: dict[str, frozenset[str]] = {
-    "awareness": frozenset(
-        "ad advert advertisement advertising marketing newsletter promotion promo spam commercial campaign".split()
-    ),
-    "consideration": frozenset(
-        "website description listing brochure menu compare comparison quote availability available stock information info detail".split()
-    ),
-    "purchase": frozenset(
-        "book booking reservation reserve order checkout pay payment fare buy purchase application apply sign signup contract price ticket".split()
-    ),
-    "onboarding": frozenset(
-        "delivery deliver arrive arrival courier parcel package shipping ship install installation setup activate activation "
-        "boarding board gate checkin welcome onboarding".split()
-    ),
-    "usage": frozenset(
-        "flight seat room bed stay food meal drink wifi app screen battery signal outage speed feature quality crew cabin "
-        "transfer card device update bug crash connect disconnect connection bluetooth sound volume broken freeze".split()
-    ),
-    "support": frozenset(
-        "call phone agent representative rep hold chat support helpline ticket complaint manager reply respond response "
-        "answer contact email desk rebook claim".split()
-    ),
-    "loyalty": frozenset(
-        "refund bill billing charge fee cancel cancellation renew renewal subscription compensation voucher loyalty "
-        "member membership miles points recommend switch leave close".split()
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -139,6 +116,16 @@ class Candidate:
     feedback_ids: set[str] = field(default_factory=set, repr=False)
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A suggestion of the last refresh: its id, the keys its patterns match (its seed first), and
+    in how many feedback it was found."""
+
+    id: str
+    keys: tuple[tuple[str, ...], ...]
+    volume: int = 0
+
+
 @dataclass
 class _Pair:
     docs: set[int] = field(default_factory=set)
@@ -146,6 +133,7 @@ class _Pair:
     surfaces: Counter = field(default_factory=Counter)
     orders: Counter = field(default_factory=Counter)  # (first lemma, second lemma) as written
     quotes: dict[int, str] = field(default_factory=dict)  # doc -> the sentence it is in
+    where: dict[int, int] = field(default_factory=dict)  # doc -> that sentence's number in it
     heads: int = 0  # a single word: how often it closes a noun phrase ("the ... waiter was")
 
 
@@ -165,9 +153,10 @@ def _content(lower: str, lemma: str, alpha: bool, stop_words) -> bool:
     )
 
 
-def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dict[tuple[str], _Pair], list]:
+def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dict[tuple[str], _Pair], list, list]:
     """The lemma pairs of the items' sentences (each pair counted once per feedback), the single
-    content words likewise (keyed by a 1-tuple), and each item's set of lemmas (for the stage cues)."""
+    content words likewise (keyed by a 1-tuple), each item's set of lemmas, and per item the stage
+    cues of each of its sentences (cues_in; for the stage)."""
     from spacy.attrs import IS_ALPHA, IS_PUNCT, LEMMA, LOWER  # spaCy is imported by use, not by importing cxtext
 
     nlp = load_nlp()
@@ -175,7 +164,7 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
     strings = nlp.vocab.strings
     pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
     singles: dict[tuple[str], _Pair] = defaultdict(_Pair)
-    lemmas_of = []
+    lemmas_of, cues_of = [], []
     texts = (clean_text(item.text, kind=item.kind).text for item in items)
     for index, doc in enumerate(nlp.pipe(texts, batch_size=256)):
         rows = doc.to_array([LOWER, LEMMA, IS_ALPHA, IS_PUNCT]).tolist()
@@ -184,7 +173,9 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
             if words[i][0] in PLACEHOLDERS and words[i - 1][0] == "[" and words[i + 1][0] == "]":
                 words[i] = ("[" + words[i][0] + "]", words[i][1], False, True)
         lemmas_of.append({le for _, le, a, _ in words if a})
-        for sent in sentences(doc):
+        cues_of.append([])
+        for number, sent in enumerate(sentences(doc)):
+            cues_of[-1].append(cues_in([w[1].lower() for w in words[sent.start : sent.end]]))
             for i in range(sent.start, sent.end):
                 lo, le, alpha, _ = words[i]
                 if not _content(lo, le, alpha, stop_words):
@@ -200,6 +191,7 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
                 if DETERMINERS & set(before) and not (after and after[0] == after[1] and _content(*after[:3], stop_words)):
                     word.heads += 1  # "the waiter was", "our hard drive", "the waiter spilled": a thing
                 word.quotes.setdefault(index, sent.text.strip())
+                word.where.setdefault(index, number)
                 for j in range(i + 1, min(sent.end, i + 2 + MAX_GAP)):
                     if j - 1 > i and (words[j - 1][3] or words[j - 1][0] in JOINERS):  # nor punctuation, nor "and"
                         break
@@ -213,7 +205,8 @@ def find_pairs(items: Sequence[Item]) -> tuple[dict[tuple[str, str], _Pair], dic
                     pair.surfaces[doc[i : j + 1].text.lower()] += 1
                     pair.orders[(le, le2)] += 1
                     pair.quotes.setdefault(index, sent.text.strip())
-    return pairs, singles, lemmas_of
+                    pair.where.setdefault(index, number)
+    return pairs, singles, lemmas_of, cues_of
 
 
 def _main_topic(docs: set[int], items: Sequence[Item]) -> tuple[int | None, float]:
@@ -264,20 +257,20 @@ def suggest(
     max_candidates: int = 20,
     taken_ids: frozenset[str] = frozenset(),
     excluded_keys: frozenset[tuple[str, ...]] = frozenset(),
-    known: dict[tuple[str, ...], str] | None = None,
+    earlier: Sequence[Earlier] = (),
     curated: Sequence[frozenset[str]] = (),
     alone: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Candidate themes in *items*, most negative feedback first. *excluded_keys*: lemma pairs (or
-    single words, 1-tuples) never to suggest again (dismissed ones); *known*: key -> id of an
-    earlier suggestion, which a candidate seeded by that key keeps; *taken_ids*: ids a new
+    single words, 1-tuples) never to suggest again (dismissed ones); *earlier*: the suggestions of the last
+    refresh, whose ids the candidates that continue them keep (kept_ids); *taken_ids*: ids a new
     candidate must not take; *curated*: the words each curated theme names: a pair both of whose
     words one theme names is that theme where its guards or a negation declined it ("no customer
     service"), not news; *alone*: words a curated theme matches on their own (no single-word
     candidate). Pairs seed candidates first; then, while there is room, single words (a subject,
     not a tone word) whose feedback no candidate holds yet: in a few hundred short sentences few
     phrases recur, but "waiter" or "warranty" does."""
-    pairs, singles, lemmas_of = find_pairs(items)
+    pairs, singles, lemmas_of, cues_of = find_pairs(items)
     needed = volume_needed(min_volume, sum(item.negative for item in items))
     share = seed_share(items)
     tone = vader_words()
@@ -298,17 +291,16 @@ def suggest(
             and len(p.docs) <= MAX_WORD_SHARE * len(items)
         ),
     )
-    known = known or {}
-    cues = frozenset().union(*STAGE_CUES.values())
-    background = Counter(w for lemmas in lemmas_of for w in lemmas & cues)  # how common each cue is anyway
-    background["_docs"] = len(lemmas_of)
+    background = (cue_counts(lemmas_of), cue_counts([cues for doc in cues_of for cues in doc]))  # how common each cue is anyway
+    nouns = frozenset(k[0] for k, p in singles.items() if p.heads >= NOUN_SHARE * sum(p.orders.values()))
+    plain = frozenset(load_nlp().Defaults.stop_words) | GENERIC | JOINERS | tone  # no word a name grows by
     used: set[tuple[str, ...]] = set()
-    grown: list[tuple[list, set[int], tuple[str, ...]]] = []
+    grown: list[tuple[list, set[int]]] = []
     for terms in (ranked_pairs, ranked_words):
         for key, seed in terms:
             if len(grown) >= max_candidates:
                 break
-            if key in used or any(len(seed.docs & docs) >= REDUNDANT * len(seed.docs) for _, docs, _ in grown):
+            if key in used or any(len(seed.docs & docs) >= REDUNDANT * len(seed.docs) for _, docs in grown):
                 continue
             if len(seed.negative) < max(share * len(seed.docs), MIN_VOLUME_FLOOR):
                 continue
@@ -329,39 +321,69 @@ def suggest(
                         continue
                     members.append((other, pair))
             used.update(k for k, _ in members)
-            grown.append((members, set(seed.docs) if len(key) == 1 else set().union(*(p.docs for _, p in members)), key))
+            grown.append((members, set(seed.docs) if len(key) == 1 else set().union(*(p.docs for _, p in members))))
     grown.sort(key=lambda g: (-sum(items[d].negative for d in g[1]), -len(g[1])))
     candidates: list[Candidate] = []
-    ids = set(taken_ids)
     names = set()
-    for members, docs, key in grown:
-        candidate = _candidate(members, docs, items, lemmas_of, known.get(key), ids, background, pairs)
+    for members, docs in grown:
+        candidate = _candidate(members, docs, items, (lemmas_of, cues_of), background, pairs, nouns, plain)
         if candidate.name in names:  # two words named by the same pair ("line out jack"): the stronger
             continue
         names.add(candidate.name)
-        ids.add(candidate.id)
         candidate.feedback_ids = {items[d].feedback_id for d in docs}
         candidates.append(candidate)
+    ids = set(taken_ids) | {e.id for e in earlier}  # an id given up is not another candidate's
+    for candidate, kept in zip(candidates, kept_ids([c.keys for c in candidates], earlier)):
+        candidate.id = kept or _free_id(f"discovered_{slug(candidate.name)}", ids)
+        ids.add(candidate.id)
     return candidates
+
+
+def _holds(keys: Sequence[Sequence[str]], key: Sequence[str]) -> bool:
+    """Whether a candidate's *keys* still match what *key* matched: it has the key, or one of its
+    words alone (the word's pattern matches every feedback the pair's did)."""
+    return list(key) in map(list, keys) or any(len(k) == 1 and k[0] in key for k in keys)
+
+
+def kept_ids(keys_of: Sequence[Sequence[Sequence[str]]], earlier: Sequence[Earlier]) -> list[str | None]:
+    """Per candidate (*keys_of*, strongest first), the id of the earlier suggestion it continues,
+    or None: first the one seeded by its seed; else, of those whose keys it still holds (a word
+    that took over the pair "battery life": "battery"; a seed that changed places with a member),
+    one whose seed it holds before one whose other keys it holds, then the one with most
+    feedback. Each id goes to one candidate at most; an earlier suggestion none holds is gone."""
+    kept: list[str | None] = [None] * len(keys_of)
+    free = {e.id: e for e in earlier if e.keys}
+    for i, keys in enumerate(keys_of):
+        seeded = [e for e in free.values() if keys and list(e.keys[0]) == list(keys[0])]
+        if seeded:
+            kept[i] = free.pop(seeded[0].id).id
+    for i, keys in enumerate(keys_of):
+        held = [e for e in free.values() if any(_holds(keys, k) for k in e.keys)]
+        if kept[i] is None and held:
+            best = min(held, key=lambda e: (not _holds(keys, e.keys[0]), -e.volume, e.id))
+            kept[i] = free.pop(best.id).id
+    return kept
 
 
 def _candidate(
     members,
     docs: set[int],
     items: Sequence[Item],
-    lemmas_of,
-    known_id: str | None,
-    ids: set[str],
-    background: Counter,
+    words_of: tuple[list, list],
+    background: tuple[Counter, Counter],
     pairs: dict[tuple[str, str], _Pair],
+    nouns: frozenset[str],
+    plain: frozenset[str],
 ) -> Candidate:
     key, seed = members[0]
-    name = seed.surfaces.most_common(1)[0][0]
+    named_by, named = key, seed
     if len(key) == 1:  # a word is named as customers wrote it most often with a neighbour ("hard drive")
-        around = Counter({s: n for k, p in pairs.items() if key[0] in k for s, n in p.surfaces.items()})
-        if around and around.most_common(1)[0][1] >= NAMED_WITH * len(seed.docs):
-            name = around.most_common(1)[0][0]
-    candidate_id = known_id or _free_id(f"discovered_{slug(name)}", ids)
+        around = max(
+            ((p.surfaces.most_common(1)[0][1], -n, k) for n, (k, p) in enumerate(pairs.items()) if key[0] in k), default=None
+        )
+        if around and around[0] >= NAMED_WITH * len(seed.docs):
+            named_by, named = around[2], pairs[around[2]]
+    name = written_name(named.surfaces.most_common(1)[0][0], named.quotes.values(), plain)
     patterns = []
     for member, pair in members:
         if len(member) == 2 and len(key) == 1:
@@ -371,7 +393,16 @@ def _candidate(
             if count >= 0.2 * total:
                 gap = [{"OP": f"{{0,{MAX_GAP}}}"}] if len(order) == 2 else []
                 patterns.append([{"LEMMA": order[0]}, *gap, *({"LEMMA": w} for w in order[1:])])
-    stage, cues = suggest_stage([lemmas_of[d] for d in docs], {w for key, _ in members for w in key}, background)
+    lemmas_of, cues_of = words_of
+    where = sorted({(d, p.where[d]) for d in docs for _, p in members if d in p.where})  # its own sentences
+    stage, cues = suggest_stage(
+        [cues_of[d][n] for d, n in where],
+        background[1],
+        event=not all(w in nouns for w in key),  # "hold to reset", "pool closed"; not "waiter", "car loan"
+        doc_lemmas=[lemmas_of[d] for d in docs],
+        doc_pool=background[0],
+        own=frozenset(w for member, _ in members for w in member) | set(named_by),
+    )
     negative = [d for d in docs if items[d].negative]
     quote_pool = sorted(negative or docs)
     quotes: list[str] = []
@@ -382,8 +413,8 @@ def _candidate(
         if len(quotes) == 3:
             break
     return Candidate(
-        id=candidate_id,
-        name=name[:1].upper() + name[1:],
+        id="",  # given by suggest: kept from an earlier suggestion or new
+        name=name[:1].upper() + name[1:],  # "LCD screen" stays as written
         stage=stage,
         stage_cues=cues,
         volume=len(docs),
@@ -394,30 +425,36 @@ def _candidate(
     )
 
 
+def written_name(surface: str, sentences, plain: frozenset[str]) -> str:
+    """*surface* (lower case) as customers wrote it most often in *sentences* (their case: "LCD
+    screen"), grown by the word before or after it when that is the same content word (not in
+    *plain*) in at least EXTEND_WITH of its uses and MIN_VOLUME_FLOOR of them: "Apple Pay took
+    seconds", not "Pay took seconds"."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, surface.split())) + r"(?!\w)", re.IGNORECASE)
+    written, around = Counter(), {"before": Counter(), "after": Counter()}
+    for sentence in sentences:
+        if match := pattern.search(sentence):
+            written[" ".join(match.group().split())] += 1
+            before = re.search(r"([^\W\d_][\w'-]*)\s+$", sentence[: match.start()])
+            after = re.match(r"\s+([^\W\d_][\w'-]*)", sentence[match.end() :])
+            for side, word in (("before", before), ("after", after)):
+                if word and word.group(1).lower() not in plain and len(word.group(1)) >= 3:
+                    around[side][word.group(1)] += 1
+    if not written:
+        return surface
+    name, uses = written.most_common(1)[0][0], sum(written.values())
+    for side, counts in around.items():
+        by_lower = Counter()
+        for word, n in counts.items():
+            by_lower[word.lower()] += n
+        if by_lower and (best := by_lower.most_common(1)[0])[1] >= max(MIN_VOLUME_FLOOR, EXTEND_WITH * uses):
+            word = max((w for w in counts if w.lower() == best[0]), key=counts.__getitem__)
+            name = f"{word} {name}" if side == "before" else f"{name} {word}"
+    return name
+
+
 def _free_id(wanted: str, ids: set[str]) -> str:
     candidate, n = wanted, 2
     while candidate in ids:
         candidate, n = f"{wanted}_{n}", n + 1
     return candidate
-
-
-def suggest_stage(doc_lemmas: Sequence[set[str]], own: set[str], background: Counter | None = None) -> tuple[str, list[str]]:
-    """The stage whose cue words stand in the candidate's feedback more than in the rest (count
-    minus what the *background* rate predicts: "buy" in every review suggests nothing), its own
-    words counting three times; and those words, strongest first. 'usage' when no cue stands out."""
-    counts: dict[str, Counter] = {stage: Counter() for stage in STAGE_CUES}
-    for lemmas in doc_lemmas:
-        for stage, cues in STAGE_CUES.items():
-            for word in lemmas & cues:
-                counts[stage][word] += 3 if word in own else 1
-    if background and background["_docs"]:
-        for stage in counts:
-            for word in list(counts[stage]):
-                excess = counts[stage][word] - len(doc_lemmas) * background[word] / background["_docs"]
-                counts[stage][word] = excess
-                if excess <= 0.5:
-                    del counts[stage][word]
-    best = max(STAGE_CUES, key=lambda s: (sum(counts[s].values()), s == "usage"))
-    if not counts[best]:
-        return "usage", []
-    return best, [w for w, _ in counts[best].most_common(3)]
