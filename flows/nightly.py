@@ -15,7 +15,7 @@ from cxtext.config import Settings, SourceSpec, load_settings
 from cxtext.enrich.discovery import refresh_if_due, suggestions_path
 from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
-from cxtext.ingest.load import BatchResult, ingest_file, scan_landing
+from cxtext.ingest.load import BatchResult, IngestWorkers, ingest_file, ingest_workers, scan_landing
 from cxtext.ops.workspace import open_workspace
 from cxtext.store.db import Store
 from cxtext.store.ledger import nothing_since_last_publish
@@ -39,11 +39,13 @@ from .tasks import (
 
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
-def ingest_file_task(store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int) -> BatchResult:
+def ingest_file_task(
+    store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int, workers: IngestWorkers | None = None
+) -> BatchResult:
     logger = get_run_logger()
     logger.info("ingesting %s (%.1f MB)...", path.name, path.stat().st_size / 1e6)
     progress = every(PROGRESS_EVERY, lambda n: logger.info("%s: %d records read so far", path.name, n))
-    result = ingest_file(store, settings, path, spec, run_id=run_id, on_progress=progress)
+    result = ingest_file(store, settings, path, spec, run_id=run_id, on_progress=progress, workers=workers)
     logger.info(
         "%s: read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d %s in %.1f s",
         path.name,
@@ -155,15 +157,16 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 logger.warning("not retried (unchanged since it failed): %s", error)
             for reason in scan.refused:
                 logger.warning("refused: %s", reason)
-            for spec, path in scan.new:
-                try:
-                    batch = ingest_file_task(store, settings, spec, path, run.run_id)
-                except CxtextError as exc:
-                    counts["files_failed"] += 1
-                    logger.error("file not ingested, the run goes on: %s", exc)
-                    continue
-                for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
-                    counts[key] += getattr(batch, key)
+            with ingest_workers(settings) as workers:  # started once for the files that need them
+                for spec, path in scan.new:
+                    try:
+                        batch = ingest_file_task(store, settings, spec, path, run.run_id, workers)
+                    except CxtextError as exc:
+                        counts["files_failed"] += 1
+                        logger.error("file not ingested, the run goes on: %s", exc)
+                        continue
+                    for key in ("rows_read", "rows_loaded", "rows_duplicate", "rows_rejected"):
+                        counts[key] += getattr(batch, key)
             counts["retention"] = retention_task(store, settings)
             enriched = enrich_task(store, settings)
             counts.update(

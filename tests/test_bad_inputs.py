@@ -17,7 +17,8 @@ import pytest
 
 from cxtext.config import make_source_spec
 from cxtext.errors import SourceReadError
-from cxtext.ingest.load import RAW_LIMIT, ingest_file
+from cxtext.ingest.load import ingest_file
+from cxtext.ingest.prepare import RAW_LIMIT
 from tests.conftest import REVIEWS_SOURCE, write_config
 
 REVIEW_HEADER = ["review_id", "submitted_at", "stars", "title", "text", "customer_id"]

@@ -206,7 +206,7 @@ def pipeline(settings: Settings, label: str) -> Run:
     """Every stage of a nightly run, called directly (Prefect's start-up is not the pipeline's)."""
     from cxtext.enrich.run import Selection, enrich
     from cxtext.enrich.topics import ensure_topic_model
-    from cxtext.ingest.load import ingest_file, scan_landing
+    from cxtext.ingest.load import ingest_file, ingest_workers, scan_landing
     from cxtext.insights.refresh import refresh_aggregates
     from cxtext.report.html import write_report
     from cxtext.store.db import Store
@@ -223,7 +223,9 @@ def pipeline(settings: Settings, label: str) -> Run:
             return value
 
         def ingest():
-            return sum(ingest_file(store, settings, path, spec).rows_read for spec, path in scan_landing(store, settings).new)
+            with ingest_workers(settings) as workers:
+                new = scan_landing(store, settings).new
+                return sum(ingest_file(store, settings, path, spec, workers=workers).rows_read for spec, path in new)
 
         run.records = timed("ingest", ingest)
         timed("topic fit", lambda: ensure_topic_model(store, settings))

@@ -5,36 +5,33 @@ loaded (new or updated), duplicate (identical to a stored record or to another i
 rejected (in ``rejects`` with its reason, position and raw content). A file that cannot be read
 at all loads nothing and leaves a ``failed`` batch row with the reason.
 
-Records are parsed in chunks and staged with Arrow; deduplication and the upsert into
-``feedback`` are set-based SQL over the staged file.
+Records are read here and mapped, validated and redacted in chunks (by `workers` processes for a
+big file: cxtext.ingest.prepare), staged with Arrow in the file's order; deduplication and the
+upsert into ``feedback`` are set-based SQL over the staged file, in this process, DuckDB's writer.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
 from cxtext.config import Settings, SourceSpec
 from cxtext.errors import SourceReadError
-from cxtext.ingest.readers import RawRecord, open_records
-from cxtext.ingest.records import Rejection, to_canonical
+from cxtext.ingest.prepare import FEEDBACK_COLUMNS, REJECTS_SCHEMA, FileContext, IngestWorkers, Window, clip_raw
+from cxtext.ingest.readers import open_records
 from cxtext.ingest.redact import HandlePolicy, redact_text
-from cxtext.ingest.tombstones import Tombstones, reject_keys
+from cxtext.ingest.tombstones import Tombstones
 from cxtext.store.db import Store, utcnow
-from cxtext.store.schema import arrow_schema
 
-RAW_LIMIT = 64 * 1024
 #: Errors a file's content can cause beyond what the readers foresee: the file is recorded as
 #: failed (and not retried until it changes) and the run goes on with the other files. Disk, lock
 #: and database errors are not among them: they say nothing about the file, and the run retries.
@@ -48,31 +45,6 @@ UNREADABLE = (
     LookupError,
     pa.ArrowException,
 )
-
-FEEDBACK_COLUMNS = (
-    "feedback_id",
-    "kind",
-    "source",
-    "source_record_id",
-    "created_at",
-    "title",
-    "text",
-    "text_hash",
-    "record_hash",
-    "rating",
-    "nps",
-    "csat",
-    "ces",
-    "product",
-    "channel",
-    "touchpoint",
-    "region",
-    "customer_key",
-    "extra",
-)
-#: A parsed record waiting to be merged: its position in the file, feedback's columns, the raw line.
-STAGING_SCHEMA = pa.schema([("position", pa.int64()), *arrow_schema("feedback", FEEDBACK_COLUMNS), ("raw", pa.string())])
-REJECTS_SCHEMA = arrow_schema("rejects")
 
 
 @dataclass
@@ -104,19 +76,6 @@ class BatchResult:
         return asdict(self) | {"rows_loaded": self.rows_loaded}
 
 
-@dataclass(frozen=True)
-class Window:
-    """Days (inclusive, in *timezone*) a backfill re-reads; records outside are passed over."""
-
-    first_day: date | None
-    last_day: date | None
-    timezone: str = "UTC"
-
-    def contains(self, created_at) -> bool:
-        day = created_at.replace(tzinfo=UTC).astimezone(ZoneInfo(self.timezone)).date()
-        return (self.first_day is None or day >= self.first_day) and (self.last_day is None or day <= self.last_day)
-
-
 def file_sha256(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
@@ -130,13 +89,6 @@ def file_sha256(path: Path) -> tuple[str, int]:
     except IsADirectoryError:
         raise SourceReadError(f"{path}: is a directory, not a file") from None
     return digest.hexdigest(), size
-
-
-def clip_raw(raw: str, handles: HandlePolicy) -> str:
-    """Redact a raw record and cut it to RAW_LIMIT characters, saying how much was cut."""
-    if len(raw) > RAW_LIMIT:
-        raw = raw[:RAW_LIMIT] + f"…[cut: {len(raw) - RAW_LIMIT:,} more characters]"
-    return redact_text(raw, handles)
 
 
 def archive_file(settings: Settings, path: Path, digest: str) -> Path:
@@ -171,12 +123,15 @@ def ingest_file(
     window: Window | None = None,
     on_progress: Callable[[int], None] | None = None,
     archived_as: str | None = None,
+    workers: IngestWorkers | None = None,
 ) -> BatchResult:
     """Ingest one file as one batch. Raises SourceReadError (after recording a failed batch)
     when the file cannot be read at all. With a *window* (a backfill re-reading the archive),
     only records of those days are merged, and rejects already recorded for this file (the same
     reason and content: an erasure may have moved them) are not recorded again, so re-reading a
-    file any number of times adds nothing twice. Tombstoned records (erased) are passed over."""
+    file any number of times adds nothing twice. Tombstoned records (erased) are passed over.
+    A caller ingesting several files passes *workers* (:func:`ingest_workers`) to start the worker
+    processes once for all of them; without, a big file starts its own."""
     path = Path(path)
     started, clock = utcnow(), time.perf_counter()
     digest, size = file_sha256(path)
@@ -191,7 +146,11 @@ def ingest_file(
         # what they read of feedback is not kept (at 1M records it was most of ingest's growth).
         with store.memory_capped(settings.ingest_memory_limit), store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
-            _load(store, settings, spec, opened.records, result, on_progress, window)
+            if workers is None:
+                with ingest_workers(settings) as own:
+                    _load(store, settings, spec, opened.records, result, on_progress, window, own)
+            else:
+                _load(store, settings, spec, opened.records, result, on_progress, window, workers)
             result.seconds = time.perf_counter() - clock
             _record_batch(store, result, run_id, spec, size, started)
             store.execute(
@@ -230,6 +189,17 @@ def ingest_file(
     return result
 
 
+@contextmanager
+def ingest_workers(settings: Settings) -> Iterator[IngestWorkers]:
+    """The `workers` processes that map, validate and redact the records of the files ingested in
+    the block, started by the first file of at least `parallel_min_rows` records, stopped at its end."""
+    shared = IngestWorkers(settings.workers, settings.parallel_min_rows)
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
 def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, size: int, started) -> None:
     store.execute(
         "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -263,7 +233,8 @@ def _load(
     records,
     result: BatchResult,
     on_progress,
-    window: Window | None = None,
+    window: Window | None,
+    workers: IngestWorkers,
 ) -> None:
     salt, now, handles = settings.salt(), utcnow(), settings.pii_handles
     known_rejects = (
@@ -283,57 +254,30 @@ def _load(
     empty_staging = (
         f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
     )
+    context = FileContext(
+        spec,
+        result.batch_id,
+        salt,
+        now,
+        handles,
+        settings.limits,
+        settings.max_text_chars,
+        tombstones,
+        frozenset(known_rejects),
+        window,
+    )
     with store.scratch_table("staging", empty_staging):
-        records = iter(records)
-        while chunk := list(itertools.islice(records, settings.chunk_rows)):
-            staged: list[dict] = []
-            rejected: list[dict] = []
-            for record in chunk:
-                outcome = _canonical(
-                    record,
-                    spec,
-                    salt=salt,
-                    max_text_chars=settings.max_text_chars,
-                    now=now,
-                    handles=handles,
-                    limits=settings.limits,
-                )
-                if tombstones.erased(record, spec):  # erased (cxtext forget): never loaded again
-                    result.rows_passed_over += 1
-                elif isinstance(outcome, Rejection) and (outcome.reason, clip_raw(record.raw, handles)) in known_rejects:
-                    result.rows_passed_over += 1
-                elif isinstance(outcome, Rejection):
-                    rejected.append(
-                        {
-                            "batch_id": result.batch_id,
-                            "source": spec.name,
-                            "position": record.position,
-                            "reason": outcome.reason,
-                            "detail": outcome.detail,
-                            "raw": clip_raw(record.raw, handles),
-                            "rejected_at": now,
-                            **reject_keys(record, spec, salt),
-                        }
-                    )
-                    result.reasons[outcome.reason] = result.reasons.get(outcome.reason, 0) + 1
-                elif window is not None and not window.contains(outcome["created_at"]):
-                    result.rows_passed_over += 1
-                else:
-                    outcome["position"] = record.position
-                    outcome["raw"] = record.raw  # redacted only if it ever becomes a reject (rare)
-                    staged.append(outcome)
-            result.rows_read += len(staged) + len(rejected)
-            store.insert_arrow("staging", pa.Table.from_pylist(staged, schema=STAGING_SCHEMA))
-            store.insert_arrow("rejects", pa.Table.from_pylist(rejected, schema=REJECTS_SCHEMA))
-            if on_progress:
-                on_progress(result.rows_read)
+        with closing(workers.prepared(context, records, settings.chunk_rows)) as chunks:
+            for prepared in chunks:  # in the file's order, whichever process prepared them
+                result.rows_read += prepared.staged.num_rows + prepared.rejected.num_rows
+                result.rows_passed_over += prepared.passed_over
+                for reason, count in prepared.reasons.items():
+                    result.reasons[reason] = result.reasons.get(reason, 0) + count
+                store.insert_arrow("staging", prepared.staged)
+                store.insert_arrow("rejects", prepared.rejected)
+                if on_progress:
+                    on_progress(result.rows_read)
         _merge(store, result, now, handles, known_rejects)
-
-
-def _canonical(record: RawRecord, spec: SourceSpec, **options) -> dict | Rejection:
-    if record.reason:
-        return Rejection(record.reason, record.detail or record.reason)
-    return to_canonical(record.data, spec, **options)
 
 
 def _merge(store: Store, result: BatchResult, now, handles: HandlePolicy, known_rejects: set) -> None:

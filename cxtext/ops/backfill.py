@@ -32,7 +32,7 @@ from cxtext.enrich.run import (
     with_reasons,
 )
 from cxtext.errors import ConfigError, CxtextError, SourceReadError
-from cxtext.ingest.load import Window, ingest_file
+from cxtext.ingest.load import Window, ingest_file, ingest_workers
 from cxtext.insights.refresh import refresh_aggregates
 from cxtext.store.db import Store
 
@@ -246,48 +246,51 @@ def run_backfill(
         files, _ = _archived(store, settings, request)
         window = Window(request.start, request.end, settings.reporting_timezone)
         counts.update(reingested_files=0, reingested_read=0, reingested_loaded=0, reingested_rejected=0)
-        for number, (source, mapping, archive_path, sha) in enumerate(files, start=1):
-            # The source's definition today (a fixed mapping is the point of re-reading); the one
-            # archived beside the file for a source no longer (or never) configured.
-            spec = settings.sources.get(source) or make_source_spec(source, json.loads(mapping))
-            path = (settings.state_dir / archive_path).resolve()
-            if not path.is_relative_to(settings.archive_dir.resolve()):  # the index is data: never trust a path in it
-                raise CxtextError(
-                    f"archived_files names {archive_path!r} for source {source}, outside the archive "
-                    f"{settings.archive_dir}; not read"
-                )
-            if not path.is_file():
-                raise CxtextError(f"archived file {path} (source {source}, sha256 {sha[:12]}…) is missing from the archive")
-            try:
-                batch = ingest_file(store, settings, path, spec, run_id=run_id, window=window, archived_as=sha)
-            except SourceReadError as exc:
-                counts["reingest_failed"] = counts.get("reingest_failed", 0) + 1
-                log.error(
-                    "reingest %d/%d: %s could not be re-read, the backfill goes on: %s",
+        with ingest_workers(settings) as workers:  # started once for the files that need them
+            for number, (source, mapping, archive_path, sha) in enumerate(files, start=1):
+                # The source's definition today (a fixed mapping is the point of re-reading); the one
+                # archived beside the file for a source no longer (or never) configured.
+                spec = settings.sources.get(source) or make_source_spec(source, json.loads(mapping))
+                path = (settings.state_dir / archive_path).resolve()
+                if not path.is_relative_to(settings.archive_dir.resolve()):  # the index is data: never trust a path in it
+                    raise CxtextError(
+                        f"archived_files names {archive_path!r} for source {source}, outside the archive "
+                        f"{settings.archive_dir}; not read"
+                    )
+                if not path.is_file():
+                    raise CxtextError(f"archived file {path} (source {source}, sha256 {sha[:12]}…) is missing from the archive")
+                try:
+                    batch = ingest_file(
+                        store, settings, path, spec, run_id=run_id, window=window, archived_as=sha, workers=workers
+                    )
+                except SourceReadError as exc:
+                    counts["reingest_failed"] = counts.get("reingest_failed", 0) + 1
+                    log.error(
+                        "reingest %d/%d: %s could not be re-read, the backfill goes on: %s",
+                        number,
+                        len(files),
+                        archive_path,
+                        exc,
+                    )
+                    continue
+                counts["reingested_files"] += 1
+                counts["reingested_read"] += batch.rows_read
+                counts["reingested_loaded"] += batch.rows_loaded
+                counts["reingested_rejected"] += batch.rows_rejected
+                log.info(
+                    "reingest %d/%d: %s (%s): read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d, passed over %d",
                     number,
                     len(files),
+                    spec.name,
                     archive_path,
-                    exc,
+                    batch.rows_read,
+                    batch.rows_loaded,
+                    batch.rows_new,
+                    batch.rows_updated,
+                    batch.rows_duplicate,
+                    batch.rows_rejected,
+                    batch.rows_passed_over,
                 )
-                continue
-            counts["reingested_files"] += 1
-            counts["reingested_read"] += batch.rows_read
-            counts["reingested_loaded"] += batch.rows_loaded
-            counts["reingested_rejected"] += batch.rows_rejected
-            log.info(
-                "reingest %d/%d: %s (%s): read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d, passed over %d",
-                number,
-                len(files),
-                spec.name,
-                archive_path,
-                batch.rows_read,
-                batch.rows_loaded,
-                batch.rows_new,
-                batch.rows_updated,
-                batch.rows_duplicate,
-                batch.rows_rejected,
-                batch.rows_passed_over,
-            )
     steps = tuple(s for s in ("enrich", "topics") if s in request.steps)
     if steps:
         enriched = enrich(
