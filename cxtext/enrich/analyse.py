@@ -180,6 +180,10 @@ SCHEMAS = {name: arrow_schema(name) for name in PER_FEEDBACK_RESULTS} | {
 }
 
 
+#: The per-feedback tables whose rows an analysis result holds (enrichment's row is made per feedback).
+_RESULT_TABLES = tuple(t for t in PER_FEEDBACK_RESULTS if t != "enrichment")
+
+
 def analyse(
     rows: list[tuple],
     tagger: ThemeTagger,
@@ -235,8 +239,10 @@ def analyse(
                 "scored": result["scored"],
             }
         )
-        for table in (t for t in PER_FEEDBACK_RESULTS if t != "enrichment"):  # enrichment: the row above
-            out[table].extend({"feedback_id": feedback_id, **row} for row in result.get(table, ()))
+        for table in _RESULT_TABLES:
+            rows_of = result.get(table)
+            if rows_of:
+                out[table].extend({"feedback_id": feedback_id, **row} for row in rows_of)
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
 
