@@ -431,10 +431,11 @@ def _split_and(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start, end)]
 
 
-def _clause_groups(sentence: str) -> list[list[tuple[int, int]]]:
+@lru_cache(maxsize=1 << 12)
+def _clause_groups(sentence: str) -> tuple[tuple[tuple[int, int], ...], ...]:
     """Clauses grouped by contrast: each group is the text between two contrastive points,
     split further at 'and'. Clauses of one group are joined without contrast, so they usually
-    share a polarity."""
+    share a polarity. Remembered: a mention's clause and its sentiment both need them."""
     pieces, start = [], 0
     for cut_end, cut_start in _contrast_cuts(sentence):
         if cut_end >= start:
@@ -443,10 +444,10 @@ def _clause_groups(sentence: str) -> list[list[tuple[int, int]]]:
     pieces.append((start, len(sentence)))
     groups = []
     for piece_start, piece_end in pieces:
-        group = [s for s in (_trimmed(sentence, *p) for p in _split_and(sentence, piece_start, piece_end)) if s]
+        group = tuple(s for s in (_trimmed(sentence, *p) for p in _split_and(sentence, piece_start, piece_end)) if s)
         if group:
             groups.append(group)
-    return groups
+    return tuple(groups)
 
 
 def clause_spans(sentence: str) -> list[tuple[int, int]]:
