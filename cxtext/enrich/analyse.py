@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
+from cxtext.text.document_polarity import document_polarity
 from cxtext.text.effort import EFFORT_VERSION, effort_score, signals
 from cxtext.text.intent import INTENT_VERSION, classify, feedback_intents
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
@@ -335,7 +336,8 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
         result["feedback_effort"] = [
             {"intents": list(feedback_intents(intents)), "effort_score": effort_score(found), "signals": len(found)}
         ]
-        document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
+        # VADER ignores the outer whitespace; a one-sentence text is its sentence, others its sentences joined
+        document = document_polarity(scorer, clean.text.strip(), texts)
         compound = document.compound if len(compounds) < 2 else document_compound(compounds)  # no drift with length
         remembered = peak_end(compounds)
         result["sentiment"] = [

@@ -314,8 +314,14 @@ def _polarity(mode: str, lexicon_path: Path | None, text: str) -> Polarity:
     """VADER's score is a function of the text alone: a text scored before (a one-sentence
     document is also its sentence, a clause often its whole sentence, a retweet its original)
     is not scored again."""
-    analyzer, rewrite = _analyzer(mode, lexicon_path)
-    return Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
+    return Polarity.from_vader(_analyzer(mode, lexicon_path)[0].polarity_scores(rewritten(mode, lexicon_path, text)))
+
+
+@lru_cache(maxsize=1 << 16)
+def rewritten(mode: str, lexicon_path: Path | None, text: str) -> str:
+    """The text as VADER reads it (the CX rules and phrases rewritten): remembered, since a
+    document's is its sentences' joined when they allow it (cxtext.text.document_polarity)."""
+    return _analyzer(mode, lexicon_path)[1](text)
 
 
 @cache
