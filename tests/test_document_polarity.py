@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from cxtext.text.document_polarity import document_polarity
+from cxtext.text.document_polarity import joined_polarity
 from cxtext.text.nlp import load_nlp, sentences
 from cxtext.text.sentiment import _analyzer, get_scorer, rewritten
 
@@ -37,9 +37,11 @@ def test_a_document_scores_as_its_sentences_joined():
     for text, doc in zip(texts, nlp.pipe(texts)):
         parts = [text[s.start_char : s.end_char] for s in sentences(doc)]
         whole = text.strip()
-        assert repr(document_polarity(scorer, whole, parts)) == repr(scorer.polarity(whole)), text
+        found = joined_polarity(scorer, whole, parts)
+        assert found is None or repr(found) == repr(scorer.polarity(whole)), text
         if len(parts) > 1 and " ".join(parts) == whole:
             joined += 1
             if all(p[-1] in ".!?" for p in parts[:-1]):
+                assert found is not None
                 assert " ".join(rewritten(scorer.mode, scorer.lexicon_path, p) for p in parts) == rewrite(whole), text
     assert joined > 500

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
-from cxtext.text.document_polarity import document_polarity
+from cxtext.text.document_polarity import joined_polarity
 from cxtext.text.effort import EFFORT_VERSION, effort_score, signals
 from cxtext.text.intent import INTENT_VERSION, classify, feedback_intents
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
@@ -337,7 +337,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
             {"intents": list(feedback_intents(intents)), "effort_score": effort_score(found), "signals": len(found)}
         ]
         # VADER ignores the outer whitespace; a one-sentence text is its sentence, others its sentences joined
-        document = document_polarity(scorer, clean.text.strip(), texts)
+        document = joined_polarity(scorer, clean.text.strip(), texts) or scorer.polarity(clean.text.strip())
         compound = document.compound if len(compounds) < 2 else document_compound(compounds)  # no drift with length
         remembered = peak_end(compounds)
         result["sentiment"] = [

@@ -32,8 +32,9 @@ def _joinable(mode: str, lexicon_path: Path | None) -> bool:
     return all(_PHRASE_CHARACTERS.fullmatch(phrase) for phrase, _ in load_lexicon(lexicon_path).phrases)
 
 
-def document_polarity(scorer: SentimentScorer, text: str, sentences: list[str]) -> Polarity:
-    """VADER's scores of *text*, whose sentences' texts in order are *sentences*: = scorer.polarity(text)."""
+def joined_polarity(scorer: SentimentScorer, text: str, sentences: list[str]) -> Polarity | None:
+    """= scorer.polarity(text) from its sentences' rewritings joined; None where they do not join
+    as the module says (one sentence, another joint, a lexicon with other phrases)."""
     mode, path = scorer.mode, scorer.lexicon_path
     if (
         len(sentences) < 2
@@ -42,6 +43,6 @@ def document_polarity(scorer: SentimentScorer, text: str, sentences: list[str]) 
         or not sentences[-1][:1].strip()
         or " ".join(sentences) != text
     ):
-        return scorer.polarity(text)
+        return None
     joined = " ".join(rewritten(mode, path, s) for s in sentences)
     return Polarity.from_vader(_analyzer(mode, path)[0].polarity_scores(joined))
