@@ -25,7 +25,7 @@ PARTS = (
     ("clause splitting", "text/sentiment.py", "_clause_groups"),
     ("topic assignment", "text/topics.py", "transform"),
     ("cleaning social text", "text/nlp.py", "clean_text"),
-    ("sentence spans", "text/nlp.py", "sentences"),
+    ("sentence spans", "text/nlp.py", "sentence_bounds"),
 )
 
 

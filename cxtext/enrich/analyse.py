@@ -18,7 +18,7 @@ from cxtext.text.document_polarity import joined_polarity
 from cxtext.text.effort import EFFORT_VERSION, effort_score, signals
 from cxtext.text.intent import INTENT_VERSION, classify, feedback_intents
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
-from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
+from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentence_bounds
 from cxtext.text.sentiment import clause_polarity, clause_spans, document_compound, get_scorer, label_for, peak_end
 from cxtext.text.taxonomy import ThemeTagger, tagger_from_layers
 
@@ -263,7 +263,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
         result = results[i]
         if lemmas:
             result["lemmas"] = lemma_text(doc)
-        sents = sentences(doc)
+        sents = sentence_bounds(doc)
         texts = [clean.text[sent.start_char : sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
         compounds = []
         result["sentences"], result["sentence_intents"], intents = [], [], []

@@ -31,7 +31,7 @@ from pathlib import Path
 from cxtext.errors import ConfigError
 from cxtext.journey import JOURNEY_STAGES
 from cxtext.resources import models_dir
-from cxtext.text.nlp import sentences
+from cxtext.text.nlp import sentence_bounds
 from cxtext.text.pattern_matcher import ATTRS, PatternMatcher
 from cxtext.text.theme_guards import hashes, negated, sense_ok
 from cxtext.text.theme_patterns import DEFAULT_WINDOW, Pattern, guard_words, literal_words, parse_pattern
@@ -382,7 +382,7 @@ class ThemeTagger:
         guards and negation leave). *sents*: its sentences, when the caller has them already."""
         from spacy.attrs import ORTH, SPACY  # imported by the first text tagged, not by importing cxtext
 
-        sents = sents if sents is not None else sentences(doc)
+        sents = sents if sents is not None else sentence_bounds(doc)
         if not sents:
             return []
         words = doc.to_array([ORTH, SPACY]).ravel().tolist()
