@@ -340,7 +340,8 @@ class _Key:
     window: int
 
 
-#: How many distinct sentences a tagger remembers the mentions of (a few hundred bytes each).
+#: How many distinct sentences a tagger remembers the mentions of (9 bytes a word and the
+#: mentions: a few hundred bytes each).
 SENTENCE_CACHE = 1 << 15
 
 
@@ -359,7 +360,7 @@ class ThemeTagger:
         self._matcher = PatternMatcher()
         self._refines = {t.id: t.refines for t in taxonomy.themes if t.refines}
         self._keys: dict[str, _Key] = {}
-        self._sentences: OrderedDict[tuple[int, ...], tuple] = OrderedDict()
+        self._sentences: OrderedDict[bytes, tuple] = OrderedDict()
         self._lock = threading.Lock()  # a Dask worker may tag in several threads
         for t in taxonomy.themes:
             self._keys[t.id] = _Key(
@@ -385,8 +386,9 @@ class ThemeTagger:
         sents = sents if sents is not None else sentence_bounds(doc)
         if not sents:
             return []
-        words = doc.to_array([ORTH, SPACY]).ravel().tolist()
-        keys = [tuple(words[2 * sent.start : 2 * sent.end]) for sent in sents]
+        words = doc.to_array([ORTH, SPACY])  # a sentence's key: its words' hashes, then its spaces, as bytes
+        orths, spaces = words[:, 0], words[:, 1].astype("uint8")
+        keys = [orths[sent.start : sent.end].tobytes() + spaces[sent.start : sent.end].tobytes() for sent in sents]
         with self._lock:
             known = [self._sentences.get(key) for key in keys]
             for key, result in zip(keys, known):
