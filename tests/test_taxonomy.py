@@ -18,6 +18,7 @@ from cxtext.errors import ConfigError
 from cxtext.text.nlp import clean_text, load_nlp
 from cxtext.text.taxonomy import (
     STAGE_IDS,
+    ThemeTagger,
     get_tagger,
     layer_paths,
     load_taxonomy,
@@ -276,6 +277,21 @@ def test_mention_spans_slice_the_text():
 def test_matches_stay_inside_their_sentence():
     # "no words" + "On ..." would make a gapped support_wait_time pattern ("no reply ... on") run on.
     assert "support_wait_time" not in themes_of("Just pictures and no words. On the plus side it works.")
+
+
+def test_a_remembered_sentence_gets_the_mentions_it_gets_alone():
+    """The tagger remembers each sentence's mentions: a sentence met before, in another text and
+    another place in it, gets what it gets when nothing is remembered."""
+    nlp, tagger = load_nlp(), ThemeTagger(TAXONOMY)
+    examples = [e for t in TAXONOMY.themes for e in t.examples + t.counter_examples]
+    texts = [f"{a} {b}" for a, b in zip(examples, examples[7:] + examples[:7])] + examples[::-1]
+    texts += ["Not once. On hold for ages, no reply.", "On hold for ages, no reply. Not once."]
+    warm = [tagger.tag(doc) for doc in nlp.pipe(texts)]
+    cold = []
+    for doc in nlp.pipe(texts):
+        tagger._sentences.clear()
+        cold.append(tagger.tag(doc))
+    assert warm == cold and sum(map(len, warm)) > len(texts) / 2
 
 
 def test_social_text_is_tagged_after_cleaning():

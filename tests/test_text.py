@@ -59,11 +59,11 @@ def test_nlp_sentences_and_lower_case_lemmas():
 
 
 def test_sentences_and_lemmas_read_from_arrays_equal_spacys_own():
-    """cxtext.text.nlp.sentences and the lookup-lemma component are fast paths of spaCy's doc.sents and
+    """cxtext.text.nlp.sentences, sentence_bounds and the lookup-lemma component are fast paths of spaCy's doc.sents and
     its lookup lemmatizer plus lower-casing: the same spans and lemmas."""
     import spacy
 
-    from cxtext.text.nlp import lemma_table, load_nlp, sentences
+    from cxtext.text.nlp import lemma_table, load_nlp, sentence_bounds, sentences
 
     table = lemma_table()
     reference = spacy.blank("en")
@@ -77,9 +77,11 @@ def test_sentences_and_lemmas_read_from_arrays_equal_spacys_own():
         "no punctuation at all",
         "...",
         "A.B. C",
+        "  Leading space.  Two spaces.\nA new line 😍😍 end!Next",
         "Delayed DELIVERY!!! The "
         "iPhone's cases were Broken, I'm NOT happy; the U.S. team Ran RUNNING Runs geese Geese better BEST.",
     ]
     for ours, theirs in zip(load_nlp().pipe(texts), reference.pipe(texts)):
         assert [(s.start, s.end) for s in sentences(ours)] == [(s.start, s.end) for s in theirs.sents]
+        assert sentence_bounds(ours) == [(s.start, s.end, s.start_char, s.end_char) for s in theirs.sents]
         assert [t.lemma_ for t in ours] == [table.get(t.lower_, t.lemma_.lower()) for t in theirs]

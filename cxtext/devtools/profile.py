@@ -13,10 +13,11 @@ import pstats
 import time
 from datetime import datetime
 
-#: (part, file name ending, function name) of the calls counted under each part.
+#: (part, file name ending, function name) of the calls counted under each part (a part may name several).
 PARTS = (
     ("theme tagging (`ThemeTagger.tag`)", "text/taxonomy.py", "tag"),
     ("VADER (sentences, documents, theme clauses; each distinct text once)", "text/sentiment.py", "_polarity"),
+    ("VADER (sentences, documents, theme clauses; each distinct text once)", "text/document_polarity.py", "joined_polarity"),
     ("spaCy pipeline (tokenizer, sentencizer, lemmas)", "spacy/language.py", "pipe"),
     ("language detection (py3langid, where not plainly English)", "text/language.py", "detect"),
     ("intent rules (each distinct sentence once)", "text/intent.py", "classify"),
@@ -24,7 +25,7 @@ PARTS = (
     ("clause splitting", "text/sentiment.py", "_clause_groups"),
     ("topic assignment", "text/topics.py", "transform"),
     ("cleaning social text", "text/nlp.py", "clean_text"),
-    ("sentence spans", "text/nlp.py", "sentences"),
+    ("sentence spans", "text/nlp.py", "sentence_bounds"),
 )
 
 
@@ -54,10 +55,12 @@ def profile_analysis(rows: list[tuple[str, str]], settings, chunk_rows: int) -> 
     profiler.disable()
     stats = pstats.Stats(profiler).stats
     total = sum(v[3] for (file, _, name), v in stats.items() if file.endswith("enrich/analyse.py") and name == "analyse")
-    shares = []
+    seconds: dict[str, float] = {}
     for part, file_end, function in PARTS:
-        seconds = sum(v[3] for (file, _, name), v in stats.items() if file.endswith(file_end) and name == function)
-        shares.append((part, seconds / total if total else 0.0))
+        seconds[part] = seconds.get(part, 0.0) + sum(
+            v[3] for (file, _, name), v in stats.items() if file.endswith(file_end) and name == function
+        )
+    shares = [(part, spent / total if total else 0.0) for part, spent in seconds.items()]
     shares.append(("the rest (per-chunk reuse, rows, Arrow tables)", 1 - sum(s for _, s in shares)))
     return total, len(rows), shares
 

@@ -14,10 +14,11 @@ import pyarrow as pa
 
 from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
+from cxtext.text.document_polarity import joined_polarity
 from cxtext.text.effort import EFFORT_VERSION, effort_score, signals
 from cxtext.text.intent import INTENT_VERSION, classify, feedback_intents
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
-from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentences
+from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentence_bounds
 from cxtext.text.sentiment import clause_polarity, clause_spans, document_compound, get_scorer, label_for, peak_end
 from cxtext.text.taxonomy import ThemeTagger, tagger_from_layers
 
@@ -180,6 +181,10 @@ SCHEMAS = {name: arrow_schema(name) for name in PER_FEEDBACK_RESULTS} | {
 }
 
 
+#: The per-feedback tables whose rows an analysis result holds (enrichment's row is made per feedback).
+_RESULT_TABLES = tuple(t for t in PER_FEEDBACK_RESULTS if t != "enrichment")
+
+
 def analyse(
     rows: list[tuple],
     tagger: ThemeTagger,
@@ -235,8 +240,10 @@ def analyse(
                 "scored": result["scored"],
             }
         )
-        for table in (t for t in PER_FEEDBACK_RESULTS if t != "enrichment"):  # enrichment: the row above
-            out[table].extend({"feedback_id": feedback_id, **row} for row in result.get(table, ()))
+        for table in _RESULT_TABLES:
+            rows_of = result.get(table)
+            if rows_of:
+                out[table].extend({"feedback_id": feedback_id, **row} for row in rows_of)
     return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
 
 
@@ -256,7 +263,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
         result = results[i]
         if lemmas:
             result["lemmas"] = lemma_text(doc)
-        sents = sentences(doc)
+        sents = sentence_bounds(doc)
         texts = [clean.text[sent.start_char : sent.end_char] for sent in sents]  # = sent.text (spaCy's doc.text is its input)
         compounds = []
         result["sentences"], result["sentence_intents"], intents = [], [], []
@@ -329,7 +336,8 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
         result["feedback_effort"] = [
             {"intents": list(feedback_intents(intents)), "effort_score": effort_score(found), "signals": len(found)}
         ]
-        document = scorer.polarity(clean.text.strip())  # VADER ignores the outer whitespace; a one-sentence text is its sentence
+        # VADER ignores the outer whitespace; a one-sentence text is its sentence, others its sentences joined
+        document = joined_polarity(scorer, clean.text.strip(), texts) or scorer.polarity(clean.text.strip())
         compound = document.compound if len(compounds) < 2 else document_compound(compounds)  # no drift with length
         remembered = peak_end(compounds)
         result["sentiment"] = [

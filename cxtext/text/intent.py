@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cxtext.text.regex_literals import all_needed, held_words, may_match, needed_words
+
 INTENTS = ("complaint", "question", "suggestion", "praise", "other")
 #: When a sentence carries several intents, the one it is stored under: a request for a change is
 #: roadmap input even when it is worded as a question ("can you add dark mode?"); a problem report
@@ -171,6 +173,11 @@ CUES: tuple[tuple[str, float, str], ...] = (
     ("praise", 1.0, r"\b(?:good|like it|like this|fast|quick|smooth|useful|handy|enjoy\w*|fun)\b"),
 )
 _COMPILED = tuple((intent, weight, re.compile(pattern, re.IGNORECASE)) for intent, weight, pattern in CUES)
+#: Per cue, the words one of which every match contains (cxtext.text.regex_literals): a cue runs
+#: only on a sentence holding one of them (most sentences hold few; the cues were tried at every
+#: character of every sentence).
+_NEEDED = tuple(needed_words(pattern) for _, _, pattern in CUES)
+_ALL_NEEDED = all_needed(_NEEDED)
 _NEGATED = re.compile(
     rf"\b(?:{_NEG}|no|nothing|hardly|barely|without|not very|not so|not that|less than)\W+(?:\w+\W+)?$", re.IGNORECASE
 )
@@ -192,7 +199,10 @@ def scores(sentence: str) -> dict[str, tuple[float, tuple[int, int, float] | Non
     weight). A praise cue under a negation ("not great", "never helpful") counts for nothing: it
     is a complaint's word, not praise."""
     out: dict[str, tuple[float, tuple[int, int, float] | None]] = {i: (0.0, None) for i in PRIORITY}
-    for intent, weight, pattern in _COMPILED:
+    held = held_words(_ALL_NEEDED, sentence)
+    for (intent, weight, pattern), needed in zip(_COMPILED, _NEEDED):
+        if not may_match(needed, held):
+            continue  # no word every match of the cue contains
         for match in pattern.finditer(sentence):
             if intent == "praise" and _NEGATED.search(sentence[max(0, match.start() - 30) : match.start()]):
                 continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 TEXT_PIPELINE_VERSION = "text-2"  # text-2: a redacted handle, [HANDLE], is dropped like a handle
 
@@ -177,6 +178,27 @@ def sentences(doc) -> list:
 
     starts = [i for i, flag in enumerate(doc.to_array([SENT_START]).tolist()) if flag == 1 or i == 0]
     return [doc[start:end] for start, end in zip(starts, starts[1:] + [len(doc)])]
+
+
+class Sentence(NamedTuple):
+    """A sentence's word range [start, end) and character range [start_char, end_char) in its doc:
+    what the analysis reads of a sentence span."""
+
+    start: int
+    end: int
+    start_char: int
+    end_char: int
+
+
+def sentence_bounds(doc) -> list[Sentence]:
+    """The sentences of `sentences`, as word and character ranges read from one array: a spaCy
+    Span per sentence cost more than the rest of the sentence splitting."""
+    from spacy.attrs import IDX, LENGTH, SENT_START
+
+    rows = doc.to_array([SENT_START, IDX, LENGTH]).tolist()
+    starts = [i for i, row in enumerate(rows) if row[0] == 1 or i == 0]
+    ends = starts[1:] + [len(rows)]
+    return [Sentence(start, end, rows[start][1], rows[end - 1][1] + rows[end - 1][2]) for start, end in zip(starts, ends)]
 
 
 def string_key(word: str) -> int:

@@ -23,7 +23,7 @@ from cxtext.text.theme_patterns import FLAG_KEYS, WORD_KEYS, anchors
 
 #: Columns of the per-document array, in this order.
 _COLUMNS = {"LOWER": 0, "LEMMA": 1, "ORTH": 2, "LIKE_NUM": 3, "IS_DIGIT": 4, "IS_PUNCT": 5}
-_ATTRS = list(_COLUMNS)  # spaCy's attribute names: importing this module imports no spaCy
+ATTRS = list(_COLUMNS)  # spaCy's attribute names: importing this module imports no spaCy
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,13 @@ class PatternMatcher:
         """(key, start, end) of every match in *doc*; IS_SENT_START is true at *sentence_starts*."""
         if not self._patterns or not len(doc):
             return []
-        rows = doc.to_array(_ATTRS).tolist()
+        return self.match(doc.to_array(ATTRS).tolist(), sentence_starts)
+
+    def match(self, rows: list[list[int]], sentence_starts: frozenset[int] = frozenset({0})) -> list[tuple[str, int, int]]:
+        """(key, start, end) of every match in the words *rows*: per word, the values of ATTRS in
+        that order (more columns may follow); IS_SENT_START is true at *sentence_starts*."""
+        if not self._patterns or not rows:
+            return []
         columns = list(zip(*rows))[:3]
         present = [set(words) for words in columns]  # the document's words, per column
         anchored: dict[int, list[int]] = {}  # pattern -> where its anchor stands

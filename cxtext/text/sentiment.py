@@ -314,8 +314,14 @@ def _polarity(mode: str, lexicon_path: Path | None, text: str) -> Polarity:
     """VADER's score is a function of the text alone: a text scored before (a one-sentence
     document is also its sentence, a clause often its whole sentence, a retweet its original)
     is not scored again."""
-    analyzer, rewrite = _analyzer(mode, lexicon_path)
-    return Polarity.from_vader(analyzer.polarity_scores(rewrite(text)))
+    return Polarity.from_vader(_analyzer(mode, lexicon_path)[0].polarity_scores(rewritten(mode, lexicon_path, text)))
+
+
+@lru_cache(maxsize=1 << 16)
+def rewritten(mode: str, lexicon_path: Path | None, text: str) -> str:
+    """The text as VADER reads it (the CX rules and phrases rewritten): remembered, since a
+    document's is its sentences' joined when they allow it (cxtext.text.document_polarity)."""
+    return _analyzer(mode, lexicon_path)[1](text)
 
 
 @cache
@@ -431,10 +437,11 @@ def _split_and(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start, end)]
 
 
-def _clause_groups(sentence: str) -> list[list[tuple[int, int]]]:
+@lru_cache(maxsize=1 << 12)
+def _clause_groups(sentence: str) -> tuple[tuple[tuple[int, int], ...], ...]:
     """Clauses grouped by contrast: each group is the text between two contrastive points,
     split further at 'and'. Clauses of one group are joined without contrast, so they usually
-    share a polarity."""
+    share a polarity. Remembered: a mention's clause and its sentiment both need them."""
     pieces, start = [], 0
     for cut_end, cut_start in _contrast_cuts(sentence):
         if cut_end >= start:
@@ -443,10 +450,10 @@ def _clause_groups(sentence: str) -> list[list[tuple[int, int]]]:
     pieces.append((start, len(sentence)))
     groups = []
     for piece_start, piece_end in pieces:
-        group = [s for s in (_trimmed(sentence, *p) for p in _split_and(sentence, piece_start, piece_end)) if s]
+        group = tuple(s for s in (_trimmed(sentence, *p) for p in _split_and(sentence, piece_start, piece_end)) if s)
         if group:
             groups.append(group)
-    return groups
+    return tuple(groups)
 
 
 def clause_spans(sentence: str) -> list[tuple[int, int]]:

@@ -8,18 +8,21 @@ changed file re-tags what it tagged. The format is described once, in docs/TAXON
 pattern part of it in cxtext.text.theme_patterns.
 
 Tagging runs spaCy's PhraseMatcher (phrases, on lemmas, so "was declined" finds "card decline")
-and one Matcher (all token patterns) over each document: one pass each. A match is dropped when a
-sense guard says the word is used in another sense, or when a negation precedes it within its
-clause ("no problem with delivery", "not late") for themes with ``negation = true`` (the default).
-A theme is counted once per sentence; a theme that refines another replaces it in that sentence.
+and one PatternMatcher (all token patterns) over the sentences not met before: one pass each. A
+match is dropped when a sense guard says the word is used in another sense, or when a negation
+precedes it within its clause ("no problem with delivery", "not late") for themes with
+``negation = true`` (the default); see cxtext.text.theme_guards. A theme is counted once per
+sentence; a theme that refines another replaces it in that sentence.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import tomllib
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,37 +31,12 @@ from pathlib import Path
 from cxtext.errors import ConfigError
 from cxtext.journey import JOURNEY_STAGES
 from cxtext.resources import models_dir
-from cxtext.text.nlp import sentences, string_key
-from cxtext.text.pattern_matcher import PatternMatcher
+from cxtext.text.nlp import sentence_bounds
+from cxtext.text.pattern_matcher import ATTRS, PatternMatcher
+from cxtext.text.theme_guards import hashes, negated, sense_ok
 from cxtext.text.theme_patterns import DEFAULT_WINDOW, Pattern, guard_words, literal_words, parse_pattern
 
 STAGE_IDS = JOURNEY_STAGES
-NEGATIONS = frozenset({"no", "not", "n't", "never", "without", "nothing", "none", "nobody", "hardly", "zero", "nor"})
-#: How many tokens before a match a negation may stand ("no real problem with").
-NEGATION_WINDOW = 4
-#: Words that end the negation's reach: "no problem with checkout but the delivery was late".
-CLAUSE_BREAKS = frozenset({"but", "however", "although", "though", "yet", "whereas", ";", ".", "!", "?"})
-#: A negated problem word reaches further, to the match later in its clause: "never had an issue
-#: with checkout", "no complaints at all about the delivery" (up to a comma or a clause break).
-PROBLEM_WORDS = frozenset(
-    {
-        "problem",
-        "issue",
-        "complaint",
-        "complain",
-        "trouble",
-        "fault",
-        "hassle",
-        "worry",
-        "concern",
-        "fuss",
-        "drama",
-        "hiccup",
-        "niggle",
-    }
-)
-PROBLEM_REACH = 10
-_REACH_BREAKS = CLAUSE_BREAKS | {",", "until", "except", "apart"}
 #: Separates a theme id from the number of its token pattern in the Matcher's keys.
 _PATTERN_KEY = "#"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,60}$")
@@ -351,22 +329,29 @@ def build_matchers(taxonomy: Taxonomy):
 
 @dataclass(frozen=True)
 class _Key:
-    """What the tagger knows of one matcher key (a theme's phrases, or one token pattern)."""
+    """What the tagger knows of one matcher key (a theme's phrases, or one token pattern); words
+    as hashes (string_key)."""
 
     theme: str
     negation: bool
-    own_words: frozenset[str]  # negations the phrase or pattern names itself do not cancel it
+    own_words: frozenset[int]  # negations the phrase or pattern names itself do not cancel it
     near: frozenset[int]
     not_near: frozenset[int]
     window: int
 
 
-def _hashes(words) -> frozenset[int]:
-    return frozenset(string_key(w) for w in words)
+#: How many distinct sentences a tagger remembers the mentions of (9 bytes a word and the
+#: mentions: a few hundred bytes each).
+SENTENCE_CACHE = 1 << 15
 
 
 class ThemeTagger:
-    """Finds the taxonomy's themes in spaCy docs. Build once per process (see get_tagger)."""
+    """Finds the taxonomy's themes in spaCy docs. Build once per process (see get_tagger).
+
+    A sentence's mentions depend on its words alone: a match must end inside the sentence it
+    starts in, and its guards and negations look no further than that sentence. So they are
+    remembered per distinct sentence (its words and spaces, the last SENTENCE_CACHE sentences):
+    templated surveys, stock phrases and retweets repeat whole sentences in other texts."""
 
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
@@ -375,18 +360,20 @@ class ThemeTagger:
         self._matcher = PatternMatcher()
         self._refines = {t.id: t.refines for t in taxonomy.themes if t.refines}
         self._keys: dict[str, _Key] = {}
+        self._sentences: OrderedDict[bytes, tuple] = OrderedDict()
+        self._lock = threading.Lock()  # a Dask worker may tag in several threads
         for t in taxonomy.themes:
             self._keys[t.id] = _Key(
-                t.id, t.negation, literal_words(t.phrases, ()), frozenset(), _hashes(t.not_near), DEFAULT_WINDOW
+                t.id, t.negation, hashes(literal_words(t.phrases, ())), frozenset(), hashes(t.not_near), DEFAULT_WINDOW
             )
             for number, p in enumerate(t.patterns, start=1):
                 key = f"{t.id}{_PATTERN_KEY}{number}"
                 self._keys[key] = _Key(
                     t.id,
                     t.negation,
-                    literal_words((), (p.tokens,)),
-                    _hashes(p.near),
-                    _hashes(p.not_near | t.not_near),
+                    hashes(literal_words((), (p.tokens,))),
+                    hashes(p.near),
+                    hashes(p.not_near | t.not_near),
                     p.window,
                 )
                 self._matcher.add(key, list(p.tokens))
@@ -394,78 +381,73 @@ class ThemeTagger:
     def tag(self, doc, sents: list | None = None) -> list[Mention]:
         """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match that its
         guards and negation leave). *sents*: its sentences, when the caller has them already."""
-        from spacy.attrs import LEMMA, LOWER  # imported by the first text tagged, not by importing cxtext
+        from spacy.attrs import ORTH, SPACY  # imported by the first text tagged, not by importing cxtext
 
-        sents = sents if sents is not None else sentences(doc)
+        sents = sents if sents is not None else sentence_bounds(doc)
+        if not sents:
+            return []
+        words = doc.to_array([ORTH, SPACY])  # a sentence's key: its words' hashes, then its spaces, as bytes
+        orths, spaces = words[:, 0], words[:, 1].astype("uint8")
+        keys = [orths[sent.start : sent.end].tobytes() + spaces[sent.start : sent.end].tobytes() for sent in sents]
+        with self._lock:
+            known = [self._sentences.get(key) for key in keys]
+            for key, result in zip(keys, known):
+                if result is not None:
+                    self._sentences.move_to_end(key)
+        new = [i for i, result in enumerate(known) if result is None]
+        if new:
+            fresh = self._tag_sentences(doc, sents, new[0], new[-1] + 1)
+            with self._lock:
+                for i in new:
+                    known[i] = fresh[i]
+                    self._sentences[keys[i]] = fresh[i]
+                while len(self._sentences) > SENTENCE_CACHE:
+                    self._sentences.popitem(last=False)
+        stage = self._stage
+        return [  # in order of start, then theme: each sentence's are, and sentences are in order
+            Mention(theme, stage[theme], index, sent.start_char + start, sent.start_char + end, text)
+            for index, (sent, result) in enumerate(zip(sents, known))
+            for theme, start, end, text in result
+        ]
+
+    def _tag_sentences(self, doc, sents: list, first: int, last: int) -> dict[int, tuple]:
+        """The mentions of sentences *first* to *last* - 1, per sentence: (theme, start and end
+        character in the sentence, text), by start and theme. The matchers walk those sentences'
+        words only: a match crossing out of them would cross out of its sentence."""
+        lo, hi = sents[first].start, sents[last - 1].end
         starts = [sent.start for sent in sents]
         strings = doc.vocab.strings
-        matches = [(strings[match_id], start, end) for match_id, start, end in self._phrases(doc)]
-        matches += self._matcher(doc, frozenset(starts))
-        if not matches:
-            return []
+        phrases = self._phrases(doc if lo == 0 and hi == len(doc) else doc[lo:hi])  # doc positions
+        matches = [(strings[match_id], start, end) for match_id, start, end in phrases]
+        # The words as string hashes, in one array (LOWER and LEMMA first: what the guards read).
+        rows = doc.to_array(ATTRS)[lo:hi].tolist()
+        sentence_starts = frozenset(start - lo for start in starts[first:last])
+        matches += [(name, start + lo, end + lo) for name, start, end in self._matcher.match(rows, sentence_starts)]
         matches.sort(key=lambda m: (m[1], -m[2]))
-        # The document's words as string hashes, read in one array: a Token object per word is slow.
-        rows = doc.to_array([LOWER, LEMMA]).tolist()
-        found: dict[tuple[str, int], Mention] = {}
+        found: dict[tuple[str, int], tuple[int, int, str]] = {}
         for name, start, end in matches:
             key = self._keys[name]
             index = bisect_right(starts, start) - 1  # the sentence the match starts in
             sent = sents[index]
             if end > sent.end or (key.theme, index) in found:  # a gapped pattern ran into the next sentence
                 continue
-            if (key.near or key.not_near) and not _sense_ok(rows, start, end, sent.start, sent.end, key):
+            if (key.near or key.not_near) and not sense_ok(
+                rows, start - lo, end - lo, sent.start - lo, sent.end - lo, key.near, key.not_near, key.window
+            ):
                 continue
-            if key.negation and _negated(doc, start, end, sent.start, key.own_words):
+            if key.negation and negated(rows, start - lo, end - lo, sent.start - lo, key.own_words):
                 continue
-            span = doc[start:end]
-            found[(key.theme, index)] = Mention(
-                key.theme,
-                self._stage[key.theme],
-                index,
-                span.start_char,
-                span.end_char,
-                span.text,  # = doc.text[start_char:end_char]; doc.text would join every word of the document
-            )
+            span = doc[start:end]  # its text = doc.text[start_char:end_char]; doc.text would join every word
+            found[(key.theme, index)] = (span.start_char - sent.start_char, span.end_char - sent.start_char, span.text)
         for theme, index in list(found):  # a refining theme replaces the broader one in its sentence
             broader = self._refines.get(theme)
             while broader is not None:
                 found.pop((broader, index), None)
                 broader = self._refines.get(broader)
-        return sorted(found.values(), key=lambda m: (m.start_char, m.theme))
-
-
-def _sense_ok(rows: list[list[int]], start: int, end: int, sent_start: int, sent_end: int, key: _Key) -> bool:
-    """The words within the key's window of the match (and inside it), in its sentence, include a
-    near word (when it has some) and no not_near word."""
-    context = {w for row in rows[max(sent_start, start - key.window) : min(sent_end, end + key.window)] for w in row}
-    if key.near and context.isdisjoint(key.near):
-        return False
-    return context.isdisjoint(key.not_near)
-
-
-def _negated(doc, start: int, end: int, sentence_start: int, own_words: frozenset[str]) -> bool:
-    """A negation shortly before the match in its clause, or inside a gapped match ("order was not
-    late"), unless the matching phrase or pattern names it itself ("never arrived"); or a negated
-    problem word earlier in the clause ("never had an issue with checkout")."""
-    for i in range(start, end):  # the first token too: a pattern may open with a NOT_IN token
-        if (doc[i].lower_ in NEGATIONS or doc[i].lemma_ in NEGATIONS) and doc[i].lower_ not in own_words:
-            return True
-    for i in range(start - 1, max(sentence_start, start - NEGATION_WINDOW) - 1, -1):
-        lower = doc[i].lower_
-        if lower in CLAUSE_BREAKS:
-            return False
-        if lower in NEGATIONS or doc[i].lemma_ in NEGATIONS:
-            return True
-    for i in range(start - 1, max(sentence_start, start - PROBLEM_REACH) - 1, -1):
-        if doc[i].lower_ in _REACH_BREAKS:
-            return False
-        if doc[i].lemma_ in PROBLEM_WORDS:
-            for j in range(i - 1, max(sentence_start, i - 3) - 1, -1):
-                if doc[j].lower_ in _REACH_BREAKS:
-                    break
-                if doc[j].lower_ in NEGATIONS or doc[j].lemma_ in NEGATIONS:
-                    return True
-    return False
+        per_sentence: dict[int, list] = {index: [] for index in range(first, last)}
+        for (theme, index), (start, end, text) in found.items():
+            per_sentence[index].append((theme, start, end, text))
+        return {index: tuple(sorted(mentions, key=lambda m: (m[1], m[0]))) for index, mentions in per_sentence.items()}
 
 
 _taggers: dict[str, ThemeTagger] = {}
