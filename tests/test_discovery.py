@@ -303,16 +303,24 @@ def test_an_event_is_placed_by_what_its_own_sentences_say_happened():
         assert first.stage == stage, (stage, first.name, first.stage, first.stage_cues)
         assert first.stage_cues, first
     # Long feedback whose other sentences are full of another stage's cues: its own sentences decide.
-    items = [Item(f"e{i}", "review", t + " I called the agent, the manager, the helpline.", True) for i, t in enumerate(said["onboarding"] * 2)]
+    items = [
+        Item(f"e{i}", "review", t + " I called the agent, the manager, the helpline.", True)
+        for i, t in enumerate(said["onboarding"] * 2)
+    ]
     items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
     assert suggest(items)[0].stage == "onboarding"
     # No cue in its own sentences: an event is placed by its feedback's cue words when they stand
     # out (the rest of what happened), a thing customers use is not ("the waiter", below).
-    told = ["No idea how to hold to reset it. I called the helpline twice.", "Tried to hold to reset it. Then I called the helpline."]
+    told = [
+        "No idea how to hold to reset it. I called the helpline twice.",
+        "Tried to hold to reset it. Then I called the helpline.",
+    ]
     items = [Item(f"e{i}", "review", t, True) for i, t in enumerate(told * 3)]
     items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
     assert (suggest(items)[0].name, suggest(items)[0].stage) == ("Hold to reset", "support")
-    told = [f"The waiter {did} again. Then I called them and complained." for did in ("spilled wine", "was late", "lost our order")]
+    told = [
+        f"The waiter {did} again. Then I called them and complained." for did in ("spilled wine", "was late", "lost our order")
+    ]
     items = [Item(f"e{i}", "review", t, True) for i, t in enumerate(told * 2)]
     items += [Item(f"o{i}", "review", t, False) for i, t in enumerate(neutral)]
     assert [(c.keys[0], c.stage) for c in suggest(items)] == [(["waiter"], "usage")]

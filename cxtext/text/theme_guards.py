@@ -55,9 +55,7 @@ def _words() -> _Words:
     return _Words(hashes(NEGATIONS), hashes(CLAUSE_BREAKS), hashes(REACH_BREAKS), hashes(PROBLEM_WORDS))
 
 
-def sense_ok(
-    rows: list[list[int]], start: int, end: int, sent_start: int, sent_end: int, near, not_near, window: int
-) -> bool:
+def sense_ok(rows: list[list[int]], start: int, end: int, sent_start: int, sent_end: int, near, not_near, window: int) -> bool:
     """The words (LOWER and LEMMA, the rows' first two columns) within *window* of the match
     [start, end) and inside it, in its sentence, include a near word (when there are some) and no
     not_near word."""
