@@ -442,3 +442,25 @@ def test_names_read_as_customers_wrote_them_and_a_word_of_two_senses_places_noth
     items += [Item(f"o{i}", "review", f"We sat by the window on evening {i}.", False) for i in range(60)]
     (reset,) = [c for c in suggest(items) if c.name == "Hold to reset"]
     assert (reset.stage, reset.stage_cues) == ("usage", [])
+
+
+def test_a_refreshed_suggestion_takes_the_new_stage_unless_a_person_edited_it():
+    """A suggestion found again follows the stage its sentences give now, so a better stage rule
+    reaches existing state folders; a stage a person wrote in the file stays, and so does a stage
+    from a file written before the suggested stage was kept (it may be a person's)."""
+    from cxtext.enrich.discovery import _as_row
+    from cxtext.text.discovery import Candidate
+
+    now = Candidate("discovered_ticket_closed", "Ticket was closed", "support", ["ticket close"], 9, 1.0, [], [], [])
+    machine = _as_row(now, None)
+    assert (machine["stage"], machine["suggested_stage"]) == ("support", "support")
+
+    earlier = dict(machine, stage="usage", suggested_stage="usage", stage_cues=[])  # the old rule's, untouched
+    assert (_as_row(now, earlier)["stage"], _as_row(now, earlier)["stage_cues"]) == ("support", ["ticket close"])
+
+    edited = dict(machine, stage="loyalty", suggested_stage="usage")  # a person re-staged it
+    assert _as_row(now, edited)["stage"] == "loyalty"
+    assert _as_row(now, edited)["suggested_stage"] == "support"
+
+    legacy = {k: v for k, v in earlier.items() if k != "suggested_stage"}
+    assert _as_row(now, legacy)["stage"] == "usage"

@@ -257,18 +257,24 @@ def spare_unaffected(store: Store, settings: Settings, before: dict, after: dict
 
 
 def _as_row(c: Candidate, before: dict | None) -> dict:
-    """A candidate as written; a suggestion found again keeps the stage it had, and its name when
-    a person edited it (it differs from the name suggested, kept as its example): otherwise the
-    name follows what it matches now ("Battery" once the word took over "Battery life")."""
+    """A candidate as written. A suggestion found again keeps its name and stage when a person
+    edited them (they differ from the ones suggested, kept as its example and suggested_stage):
+    otherwise they follow what it matches now ("Battery" once the word took over "Battery life";
+    the stage its sentences give now). A file written before suggested_stage was kept keeps its
+    stage: nothing tells a person's stage from the suggested one there."""
     edited = before is not None and before["name"].lower() != before.get("example", before["name"].lower())
+    stage, cues = c.stage, c.stage_cues
+    if before is not None and before.get("stage") in STAGE_IDS and before["stage"] != before.get("suggested_stage"):
+        stage, cues = before["stage"], list(before.get("stage_cues", []))
     return {
         "id": c.id,
         "name": before["name"] if edited else c.name,
-        "stage": before["stage"] if before and before.get("stage") in STAGE_IDS else c.stage,
-        "stage_cues": c.stage_cues,
+        "stage": stage,
+        "stage_cues": cues,
         "volume": c.volume,
         "share_negative": c.share_negative,
         "example": c.name.lower(),
+        "suggested_stage": c.stage,
         "quotes": c.quotes,
         "keys": c.keys,
         "patterns": c.patterns,
