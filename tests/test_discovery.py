@@ -446,8 +446,7 @@ def test_names_read_as_customers_wrote_them_and_a_word_of_two_senses_places_noth
 
 def test_a_refreshed_suggestion_takes_the_new_stage_unless_a_person_edited_it():
     """A suggestion found again follows the stage its sentences give now, so a better stage rule
-    reaches existing state folders; a stage a person wrote in the file stays, and so does a stage
-    from a file written before the suggested stage was kept (it may be a person's)."""
+    reaches existing state folders; a stage a person wrote in the file stays."""
     from cxtext.enrich.discovery import _as_row
     from cxtext.text.discovery import Candidate
 
@@ -462,5 +461,10 @@ def test_a_refreshed_suggestion_takes_the_new_stage_unless_a_person_edited_it():
     assert _as_row(now, edited)["stage"] == "loyalty"
     assert _as_row(now, edited)["suggested_stage"] == "support"
 
+    # A file from before suggested_stage: the rule's stage when its cues are its stage's, as the
+    # rule wrote them ("manager" under support: a stray cue, now re-placed) ...
     legacy = {k: v for k, v in earlier.items() if k != "suggested_stage"}
-    assert _as_row(now, legacy)["stage"] == "usage"
+    assert _as_row(now, dict(legacy, stage="loyalty", stage_cues=["refund"]))["stage"] == "support"
+    # ... else a person's (a stage beside another stage's cues, or with none) and kept.
+    assert _as_row(now, dict(legacy, stage="loyalty", stage_cues=["agent"]))["stage"] == "loyalty"
+    assert _as_row(now, dict(legacy, stage="usage", stage_cues=[]))["stage"] == "usage"

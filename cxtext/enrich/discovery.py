@@ -29,6 +29,7 @@ from cxtext.errors import ConfigError, CxtextError
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import arrow_schema
 from cxtext.text.discovery import Candidate, Earlier, Item, curated_words, slug, suggest
+from cxtext.text.discovery_stage import STAGE_ALL
 from cxtext.text.taxonomy import STAGE_IDS, layer_paths, parse_layers, read_layers, tagger_from_layers
 
 #: The name of the taxonomy layer made of the suggestions.
@@ -260,11 +261,10 @@ def _as_row(c: Candidate, before: dict | None) -> dict:
     """A candidate as written. A suggestion found again keeps its name and stage when a person
     edited them (they differ from the ones suggested, kept as its example and suggested_stage):
     otherwise they follow what it matches now ("Battery" once the word took over "Battery life";
-    the stage its sentences give now). A file written before suggested_stage was kept keeps its
-    stage: nothing tells a person's stage from the suggested one there."""
+    the stage its sentences give now): see _stage_edited."""
     edited = before is not None and before["name"].lower() != before.get("example", before["name"].lower())
     stage, cues = c.stage, c.stage_cues
-    if before is not None and before.get("stage") in STAGE_IDS and before["stage"] != before.get("suggested_stage"):
+    if before is not None and before.get("stage") in STAGE_IDS and _stage_edited(before):
         stage, cues = before["stage"], list(before.get("stage_cues", []))
     return {
         "id": c.id,
@@ -279,6 +279,16 @@ def _as_row(c: Candidate, before: dict | None) -> dict:
         "keys": c.keys,
         "patterns": c.patterns,
     }
+
+
+def _stage_edited(before: dict) -> bool:
+    """Did a person set this suggestion's stage? It differs from the rule's (suggested_stage); in a
+    file written before that was kept, unless the cues written with it are all cues of its stage
+    (as the rule writes them: a person who re-staged one left the old stage's cues beside it)."""
+    if "suggested_stage" in before:
+        return before["stage"] != before["suggested_stage"]
+    cues = set(before.get("stage_cues") or [])
+    return not cues or not cues <= STAGE_ALL[before["stage"]]
 
 
 def load_suggestions_table(store: Store, settings: Settings, data: dict | None = None) -> None:

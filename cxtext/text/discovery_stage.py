@@ -105,7 +105,7 @@ def cue_counts(units: Sequence[set[str]]) -> Counter:
     counts = Counter({"_docs": len(units)})
     for found in units:
         for stage in STAGE_CUES:
-            hits = found & _STAGE_ALL[stage]
+            hits = found & STAGE_ALL[stage]
             counts.update(hits)
             counts[stage.upper()] += bool(hits)
     return counts
@@ -136,7 +136,7 @@ def standing_out(units: Sequence[set[str]], pool: Counter, whole: Counter | None
     if not excess:
         return None
     best = max(excess, key=lambda s: (excess[s], s == DEFAULT_STAGE))
-    words = {w: found[w] - n * rest_rate(w) for w in _STAGE_ALL[best] if found[w]}
+    words = {w: found[w] - n * rest_rate(w) for w in STAGE_ALL[best] if found[w]}
     return best, [w for w, e in sorted(words.items(), key=lambda we: (-we[1], we[0])) if e > 0][:3]
 
 
@@ -163,7 +163,8 @@ def suggest_stage(
     return placed or (DEFAULT_STAGE, [])
 
 
-_STAGE_ALL = {
+#: Each stage's cues: its words and its phrases as "a b".
+STAGE_ALL = {
     stage: cues | {f"{first} {w}" for first, seconds in STAGE_PHRASES.get(stage, ()) for w in seconds}
     for stage, cues in STAGE_CUES.items()
 }
