@@ -174,10 +174,7 @@ class LookupLemmas:
 def sentences(doc) -> list:
     """The sentence spans of a doc the sentencizer has run on: ``list(doc.sents)``, read from one
     array of sentence starts instead of a Token object per word (a fifth of the analysis time)."""
-    from spacy.attrs import SENT_START
-
-    starts = [i for i, flag in enumerate(doc.to_array([SENT_START]).tolist()) if flag == 1 or i == 0]
-    return [doc[start:end] for start, end in zip(starts, starts[1:] + [len(doc)])]
+    return [doc[s.start : s.end] for s in sentence_bounds(doc)]
 
 
 class Sentence(NamedTuple):
@@ -191,8 +188,8 @@ class Sentence(NamedTuple):
 
 
 def sentence_bounds(doc) -> list[Sentence]:
-    """The sentences of `sentences`, as word and character ranges read from one array: a spaCy
-    Span per sentence cost more than the rest of the sentence splitting."""
+    """The sentences of a doc the sentencizer has run on, as word and character ranges read from
+    one array: a spaCy Span per sentence cost more than the rest of the sentence splitting."""
     from spacy.attrs import IDX, LENGTH, SENT_START
 
     rows = doc.to_array([SENT_START, IDX, LENGTH]).tolist()
