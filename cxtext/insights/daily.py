@@ -30,9 +30,11 @@ AGGREGATES_VERSION = "daily-1"
 # Sums of compound scores are DECIMAL: VADER gives four decimals, so the sums are exact and a
 # day's row does not depend on the order its mentions were written in (a resumed run's equals a
 # clean run's). The other sums add whole numbers.
-#: About this many feedback are recomputed together (whole days; a bigger day is its own batch):
-#: a full computation of 1M feedback took 6.9 s in batches of 50,000, 3.5 s of 200,000, within 256MB.
-BATCH_FEEDBACK = 200_000
+#: About this many feedback are recomputed together (whole days; a bigger day is its own batch). A
+#: batch's joins must fit DuckDB's cap: a full computation of 1M feedback under 128MB failed with
+#: DuckDB's Out of Memory Error in batches of 200,000 and passed in batches of 50,000 (17.7 s on a
+#: loaded machine, 184 MB over the process's start; 256MB and 200,000: 9.2 s, 314 MB).
+BATCH_FEEDBACK = 50_000
 DAILY_TABLES = ("daily_feedback", "daily_stages", "daily_themes", "daily_quotes", "daily_topics")
 BASIS_KEYS = ("sentiment_version", "taxonomy_version", "topic_version", "reporting_timezone")
 

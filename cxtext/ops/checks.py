@@ -148,9 +148,14 @@ def run_checks(store: Store, settings: Settings, *, size: int | None = None, exc
         )
     )
 
+    # enrichment_status joins feedback to enrichment only: feedback_metrics' further joins made this
+    # check fail under a 128MB cap at a million feedback (DuckDB's Out of Memory Error).
     total, stale = (
-        store.execute("SELECT count(*), count(*) FILTER (WHERE enrichment_status <> 'current') FROM feedback_metrics")[0]
-        if _has_view(store, "feedback_metrics")
+        store.execute(
+            "SELECT coalesce(sum(feedback), 0), coalesce(sum(feedback) FILTER (WHERE status <> 'current'), 0) "
+            "FROM enrichment_status"
+        )[0]
+        if _has_view(store, "enrichment_status")
         else (0, 0)
     )
     share = stale / total if total else None
