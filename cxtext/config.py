@@ -222,7 +222,7 @@ class ConfigFile(_Table):
     workers: int = Field(0, ge=0, description=_WORKERS)
     dask_address: str | None = None
     parallel_min_rows: int = Field(20_000, ge=0)
-    duckdb_memory_limit: Annotated[str, AfterValidator(_memory)] = "256MB"
+    duckdb_memory_limit: Annotated[str, AfterValidator(_memory)] = "160MB"
     ingest_memory_limit: Annotated[str, AfterValidator(_memory)] = "128MB"
     snapshots_kept: int = Field(7, ge=1, description="published snapshots to keep")
     languages: list[Annotated[str, AfterValidator(_language)]] = list(DEFAULT_LANGUAGES)
