@@ -171,3 +171,25 @@ def test_quotes_are_the_three_most_negative_distinct_clauses_each_feedback_offer
         quotes = store.execute("SELECT quotes FROM segments WHERE dimension = 'source' AND level = 'theme'")
         assert quotes == [(["slow", "never again", "b late"],)]
         assert expected_quotes(store) == {("source", "s", "support", "support_wait_time"): quotes[0][0]}
+
+
+def test_erasing_from_a_snapshot_published_before_schema_7_writes_its_segment_tables(review_settings, store):
+    """A kept snapshot is erased in place, not migrated: its daily refresh creates the segment
+    tables it lacks (its own segments view still reads the feedback)."""
+    import duckdb
+
+    from cxtext.ops.erasure import erase_snapshots
+    from cxtext.ops.erasure_files import Match
+
+    review_settings.snapshots_dir.mkdir(parents=True, exist_ok=True)
+    path = review_settings.snapshots_dir / "cx-20260801T000000Z.duckdb"
+    rows = [("a", datetime(2026, 7, 6, 9), None, "negative"), ("b", datetime(2026, 7, 7, 9), None, "negative")]
+    with store_with_mentions(path, rows) as old:  # as schema 6 left it
+        old.execute("UPDATE feedback SET source_record_id = feedback_id")
+        for table in ("daily_segments", "daily_segment_themes", "daily_segment_quotes"):
+            old.execute(f"DROP TABLE {table}")
+        old.execute("UPDATE cxtext_meta SET value = 'daily-1' WHERE key = 'daily_basis'")
+    assert erase_snapshots(store, review_settings, Match(source="s", record_id="a")) == 1
+    with duckdb.connect(str(path), read_only=True) as con:
+        segments = con.execute("SELECT CAST(day AS VARCHAR), dimension, segment, feedback FROM daily_segments").fetchall()
+    assert segments == [("2026-07-07", "source", "s", 1)]
