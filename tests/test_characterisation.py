@@ -200,3 +200,18 @@ def test_the_scenarios_differ_where_they_should(scenarios):
     assert stale == 0 and edited[1] > 0 and edited[0] < mentions and edited[2] < feedback
     assert missing == 0 and edited[4] == edited[5] > 70  # the re-sent texts' enrichment is not theirs
     assert read["auckland"][:3] == read["sample"][:3] and read["auckland"][3] != week
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_segments_from_the_daily_tables_equal_the_query_they_replaced(scenario, scenarios):
+    """segments (not in the golden files) adds up daily tables: every column but quotes equals the
+    old query's over feedback and theme_mentions, and the quotes follow their definition."""
+    from cxtext.store.db import Store
+    from tests.test_segments_daily import expected_quotes, reference_rows, view_rows
+
+    with Store.open(scenarios[scenario][0], read_only=True) as store:
+        rows, reference = view_rows(store), reference_rows(store)
+        quotes = {tuple(r[:4]): r[4] for r in store.execute("SELECT dimension, segment, stage, theme, quotes FROM segments WHERE level = 'theme'")}
+        expected = expected_quotes(store)
+    assert len(rows) > 500 and rows == reference
+    assert quotes == expected

@@ -4,7 +4,7 @@ in one product than in the rest, with its two-proportion z)."""
 import math
 from datetime import datetime
 
-from tests.test_report import store_with_mentions
+from tests.test_report import aggregate, store_with_mentions
 
 
 def test_partial_edge_weeks_are_flagged_and_an_empty_week_is_zero(tmp_path):
@@ -55,6 +55,7 @@ def test_a_pain_worse_in_one_product_is_a_significant_segment(tmp_path):
     rows += [(f"b{i}", datetime(2026, 7, 6, 9), None, "negative" if i < 6 else None) for i in range(60)]
     with store_with_mentions(tmp_path / "w.duckdb", rows) as store:
         store.execute("UPDATE feedback SET product = CASE WHEN feedback_id LIKE 'a%' THEN 'A' ELSE 'B' END")
+        aggregate(store)  # the view reads the daily tables: a changed product is seen after the aggregate step
         seg = store.dicts("SELECT * FROM segments WHERE dimension = 'product' AND level = 'theme' ORDER BY segment")
         stage = store.dicts("SELECT * FROM segments WHERE dimension = 'product' AND level = 'stage' ORDER BY segment")
         source = store.dicts("SELECT * FROM segments WHERE dimension = 'source' AND level = 'theme'")

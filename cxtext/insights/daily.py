@@ -26,7 +26,7 @@ import duckdb
 from cxtext.insights.views import CURRENT_SQL, STATUS_SQL, local_time_sql
 
 #: Bump when the SQL below changes what a daily row holds: every day is then recomputed.
-AGGREGATES_VERSION = "daily-1"
+AGGREGATES_VERSION = "daily-2"
 # Sums of compound scores are DECIMAL: VADER gives four decimals, so the sums are exact and a
 # day's row does not depend on the order its mentions were written in (a resumed run's equals a
 # clean run's). The other sums add whole numbers.
@@ -35,7 +35,16 @@ AGGREGATES_VERSION = "daily-1"
 #: DuckDB's Out of Memory Error in batches of 200,000 and passed in batches of 50,000 (17.7 s on a
 #: loaded machine, 184 MB over the process's start; 256MB and 200,000: 9.2 s, 314 MB).
 BATCH_FEEDBACK = 50_000
-DAILY_TABLES = ("daily_feedback", "daily_stages", "daily_themes", "daily_quotes", "daily_topics")
+DAILY_TABLES = (
+    "daily_feedback",
+    "daily_stages",
+    "daily_themes",
+    "daily_quotes",
+    "daily_topics",
+    "daily_segments",
+    "daily_segment_themes",
+    "daily_segment_quotes",
+)
 BASIS_KEYS = ("sentiment_version", "taxonomy_version", "topic_version", "reporting_timezone")
 
 
@@ -60,7 +69,8 @@ def refresh_daily(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Dail
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _day_inputs AS
         SELECT CAST({local} AS DATE) AS day, count(*) AS feedback,
-               CAST(sum(hash(f.feedback_id, f.text_hash, f.nps, f.csat, f.rating, f.language, e.inputs))
+               CAST(sum(hash(f.feedback_id, f.text_hash, f.nps, f.csat, f.rating, f.language, e.inputs,
+                             hash(f.source, f.product, f.channel, f.region)))
                     AS HUGEINT) AS inputs_hash
         FROM feedback f
         LEFT JOIN (SELECT feedback_id, hash(text_hash, sentiment_version, taxonomy_version, topic_version, enriched_at,
@@ -87,7 +97,7 @@ def refresh_daily(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Dail
     )
     result.days = con.execute("SELECT count(*) FROM _day_inputs").fetchone()[0]
     result.recomputed = len(changed)
-    for temp in ("_day_inputs", "_batch_days", "_fb", "_mentions"):
+    for temp in ("_day_inputs", "_batch_days", "_fb", "_mentions", "_segment_negative"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return result
 
@@ -116,7 +126,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
         SELECT f.feedback_id, CAST({local} AS DATE) AS day,
                CAST(CAST(f.nps >= 9 AS INTEGER) - CAST(f.nps <= 6 AS INTEGER) AS DOUBLE) AS nps,
                CAST(CAST(f.csat >= 4 AS INTEGER) AS DOUBLE) AS csat, CAST(f.rating AS DOUBLE) AS stars,
-               {STATUS_SQL} AS status, e.scored
+               {STATUS_SQL} AS status, e.scored, f.source, f.product, f.channel, f.region
         FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL}
         WHERE f.created_at >= ? AND f.created_at < ? AND CAST({local} AS DATE) IN (SELECT day FROM _batch_days)""",
         [low, high],
@@ -190,7 +200,45 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
             WHERE is_current AND label = 'negative' GROUP BY day, stage, theme, clause)
         -- a day's three most negative distinct clauses per theme hold any period's three
         QUALIFY row_number() OVER (PARTITION BY day, stage, theme ORDER BY compound, clause) <= 3""")
+    _recompute_segments(con)
     con.execute("""
         INSERT INTO daily_topics BY NAME
         SELECT fb.day, ft.topic_id, count(*) AS feedback FROM _fb fb JOIN feedback_topics ft ON ft.feedback_id = fb.feedback_id
         WHERE fb.status = 'current' GROUP BY fb.day, ft.topic_id""")
+
+
+def _recompute_segments(con: duckdb.DuckDBPyConnection) -> None:
+    """The segments view's daily rows: per segment of each dimension, the current scored feedback,
+    the feedback complaining about each theme and stage, and the most negative clauses. UNPIVOT
+    gives a feedback one row per dimension it has a value of."""
+    con.execute("""
+        INSERT INTO daily_segments BY NAME
+        SELECT day, dimension, segment, count(*) AS feedback FROM (
+            UNPIVOT (SELECT day, source, product, channel, region FROM _fb WHERE status = 'current' AND scored IS NOT FALSE)
+            ON source, product, channel, region INTO NAME dimension VALUE segment)
+        GROUP BY day, dimension, segment""")
+    # Each feedback once per theme it mentions negatively, with its most negative clause about it
+    # (the lowest compound; the first clause of equals).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _segment_negative AS
+        UNPIVOT (
+            SELECT n.*, fb.source, fb.product, fb.channel, fb.region FROM (
+                SELECT day, feedback_id, stage, theme, min(compound) AS compound,
+                       arg_min(clause, (compound, clause)) AS clause
+                FROM _mentions WHERE is_current AND label = 'negative' GROUP BY day, feedback_id, stage, theme) n
+            JOIN _fb fb ON fb.feedback_id = n.feedback_id WHERE fb.scored IS NOT FALSE)
+        ON source, product, channel, region INTO NAME dimension VALUE segment""")
+    con.execute("""
+        INSERT INTO daily_segment_themes BY NAME
+        SELECT day, dimension, segment, 'theme' AS level, stage, theme, count(*) AS negative_feedback
+        FROM _segment_negative GROUP BY day, dimension, segment, stage, theme
+        UNION ALL
+        SELECT day, dimension, segment, 'stage', stage, NULL, count(DISTINCT feedback_id)
+        FROM _segment_negative GROUP BY day, dimension, segment, stage""")
+    con.execute("""
+        INSERT INTO daily_segment_quotes BY NAME
+        SELECT day, dimension, segment, stage, theme, clause, compound FROM (
+            SELECT day, dimension, segment, stage, theme, clause, min(compound) AS compound FROM _segment_negative
+            GROUP BY day, dimension, segment, stage, theme, clause)
+        -- a day's three most negative distinct clauses per segment and theme hold all the days' three
+        QUALIFY row_number() OVER (PARTITION BY day, dimension, segment, stage, theme ORDER BY compound, clause) <= 3""")

@@ -432,8 +432,9 @@ VIEWS = VIEWS + (
         "the rest of the feedback with a known value of that dimension. Significance: pooled two-proportion z-test, "
         f"z = (p1 − p0) / √(p(1 − p)(1/n1 + 1/n0)); significant when |z| ≥ {SEGMENT_Z} (two-sided p < 0.01) and both "
         f"groups have at least {SEGMENT_MIN_FEEDBACK} feedback (docs/ANALYSIS.md). Over all the data, current scored "
-        "feedback only; rows only where the segment has a complaint. Reads feedback and theme_mentions (one grouping "
-        "set per dimension), so it costs a scan of both. Answers: where is a pain worse than elsewhere?",
+        "feedback only; rows only where the segment has a complaint. From the daily tables (daily_segments, "
+        "daily_segment_themes, daily_segment_quotes), as of the last aggregate step. Answers: where is a pain worse "
+        "than elsewhere?",
         (
             ("dimension", "'product', 'channel', 'region' or 'source'."),
             ("segment", "The dimension's value."),
@@ -453,8 +454,8 @@ VIEWS = VIEWS + (
             ("significant", f"|z| ≥ {SEGMENT_Z} with at least {SEGMENT_MIN_FEEDBACK} feedback on each side."),
             (
                 "quotes",
-                "Up to three distinct clauses among the segment's ten most negative about the theme, verbatim "
-                "(PII-redacted); NULL at level 'stage'.",
+                "The segment's three most negative distinct clauses about the theme (each feedback's most negative "
+                "one; ordered by compound, then clause), verbatim (PII-redacted); NULL at level 'stage'.",
             ),
         ),
     ),

@@ -41,7 +41,7 @@ from cxtext.ops.erasure_derived import refit_models, rewrite_exports, scrub_sugg
 from cxtext.ops.erasure_files import Match, scrub_archive, sweep_archive
 from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, utcnow
 from cxtext.store.publish import Published, fsync, snapshot_files
-from cxtext.store.schema import PER_FEEDBACK_RESULTS, sql_literal
+from cxtext.store.schema import PER_FEEDBACK_RESULTS, TABLES, sql_literal
 from cxtext.store.workspace import Workspace
 
 JOURNAL = "erasure.journal.json"
@@ -211,6 +211,8 @@ def erase_snapshots(store: Store, settings: Settings, match: Match) -> int:
             _carry_index(con, index, stones)
             if any(counts.values()) and _has_table(con, "daily_inputs"):  # its daily quotes and sums too
                 con.begin()
+                for table in (t for t in TABLES if t.name.startswith("daily_segment") and not _has_table(con, t.name)):
+                    con.execute(table.ddl())  # published before schema 7 (its segments view reads the feedback)
                 refresh_daily(con)
                 con.commit()
         changed += any(counts.values())

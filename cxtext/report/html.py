@@ -213,8 +213,8 @@ def build_report(store: Store) -> str:
     """The report's HTML, from a database with the analysts' views."""
     meta = dict(store.execute("SELECT key, value FROM cxtext_meta"))
     # Each view is read once, and never feedback_enriched (texts, theme lists): at a million feedback
-    # a pass over it costs seconds and hundreds of MB. The aggregates add up small daily tables;
-    # segments scans feedback and mentions once, and only its strongest rows are inlined.
+    # a pass over it costs seconds and hundreds of MB. The aggregates and segments add up small
+    # daily tables; only segments' strongest rows are inlined.
     reporting_timezone = meta.get("reporting_timezone", "UTC")
     by_status = store.execute("SELECT status, first_day, last_day, feedback FROM enrichment_status")
     dates = [d for _, a, b, _ in by_status for d in (a, b) if d is not None]

@@ -21,6 +21,13 @@ _SUMS = (  # per group of feedback: NPS coded +1 promoter / 0 / -1 detractor, CS
 _DAY = C("day", "DATE", "Day written, in the reporting time zone (cxtext_meta.reporting_timezone).", "NOT NULL")
 
 
+_SEGMENT = (  # the segments view's groups: a feedback is in one segment of each dimension it has a value of
+    _DAY,
+    C("dimension", "VARCHAR", "'product', 'channel', 'region' or 'source'."),
+    C("segment", "VARCHAR", "The feedback's value of the dimension (not NULL)."),
+)
+
+
 _CURRENT_ONLY = (
     " Current enrichment only (its text and the versions in force). Written by the aggregate step of a run "
     "for the days whose feedback changed (daily_inputs); the views roll the days up."
@@ -117,6 +124,43 @@ DAILY_TABLES: tuple[Table, ...] = (
             C("feedback", "BIGINT", "Feedback assigned to it."),
         ),
         since=4,
+    ),
+    Table(
+        "daily_segments",
+        "Per day, dimension and segment: its current scored feedback (the segments view's n1 and n0)." + _CURRENT_ONLY,
+        _SEGMENT + (C("feedback", "BIGINT", "Feedback of the segment that day."),),
+        since=7,
+    ),
+    Table(
+        "daily_segment_themes",
+        "Per day, segment and theme or stage: the feedback complaining about it (the segments view's x1 and x0)."
+        + _CURRENT_ONLY,
+        _SEGMENT
+        + (
+            C("level", "VARCHAR", "'theme' (a pain point) or 'stage' (any theme of the stage)."),
+            C("stage", "VARCHAR", "Journey stage."),
+            C("theme", "VARCHAR", "Theme id; NULL at level 'stage'."),
+            C(
+                "negative_feedback",
+                "BIGINT",
+                "Feedback of the segment with a negative mention of the theme, or of any theme of the stage (once each).",
+            ),
+        ),
+        since=7,
+    ),
+    Table(
+        "daily_segment_quotes",
+        "Per day, segment, stage and theme: the three most negative distinct clauses complaining about it "
+        "(PII-redacted); each feedback offers its most negative clause about the theme. The segments view picks "
+        "the three of all the days." + _CURRENT_ONLY,
+        _SEGMENT
+        + (
+            C("stage", "VARCHAR", "Journey stage."),
+            C("theme", "VARCHAR", "Theme id."),
+            C("clause", "VARCHAR", "The clause, verbatim."),
+            C("compound", "DOUBLE", "Its most negative compound that day."),
+        ),
+        since=7,
     ),
 )
 
