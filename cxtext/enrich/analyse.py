@@ -373,8 +373,10 @@ def _zone(nlp):
 #: Sentences and mentions analysed once per process, not once per feedback: templated surveys,
 #: retweets and stock phrases ("Great service!") repeat the same sentence across chunks, and a
 #: sentence's intent and a mention's clause are functions of the sentence alone (bounded: the
-#: entries are small and frozen, shared safely between the feedback that repeat them).
-_CACHE_SIZE = 1 << 15
+#: entries are small and frozen, shared safely between the feedback that repeat them). Sized, like
+#: VADER's (cxtext.text.sentiment.REMEMBERED_TEXTS), to fill within the first 100,000 texts, so that
+#: a process's memory stops growing there.
+_CACHE_SIZE = 1 << 14
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

@@ -342,7 +342,7 @@ class _Key:
 
 #: How many distinct sentences a tagger remembers the mentions of (9 bytes a word and the
 #: mentions: a few hundred bytes each).
-SENTENCE_CACHE = 1 << 15
+SENTENCE_CACHE = 1 << 14
 
 
 class ThemeTagger:
