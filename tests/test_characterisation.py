@@ -211,7 +211,10 @@ def test_segments_from_the_daily_tables_equal_the_query_they_replaced(scenario, 
 
     with Store.open(scenarios[scenario][0], read_only=True) as store:
         rows, reference = view_rows(store), reference_rows(store)
-        quotes = {tuple(r[:4]): r[4] for r in store.execute("SELECT dimension, segment, stage, theme, quotes FROM segments WHERE level = 'theme'")}
+        quotes = {
+            tuple(r[:4]): r[4]
+            for r in store.execute("SELECT dimension, segment, stage, theme, quotes FROM segments WHERE level = 'theme'")
+        }
         expected = expected_quotes(store)
     assert len(rows) > 500 and rows == reference
     assert quotes == expected

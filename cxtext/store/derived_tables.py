@@ -133,8 +133,7 @@ DAILY_TABLES: tuple[Table, ...] = (
     ),
     Table(
         "daily_segment_themes",
-        "Per day, segment and theme or stage: the feedback complaining about it (the segments view's x1 and x0)."
-        + _CURRENT_ONLY,
+        "Per day, segment and theme or stage: the feedback complaining about it (the segments view's x1 and x0)." + _CURRENT_ONLY,
         _SEGMENT
         + (
             C("level", "VARCHAR", "'theme' (a pain point) or 'stage' (any theme of the stage)."),
