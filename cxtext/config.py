@@ -209,7 +209,7 @@ class ConfigFile(_Table):
     nightly_queue_hours: Annotated[float, Field(ge=0, description="how long a nightly run waits behind a backfill")] = 12.0
     max_text_chars: Rows = 20_000
     chunk_rows: Rows = 20_000
-    enrich_chunk_rows: Rows = 2_000
+    enrich_chunk_rows: Rows = 5_000
     topic_features: str = "lsa"
     topic_sample_size: Rows = 20_000
     topic_k_max: Rows = 24

@@ -61,7 +61,7 @@ def make_workspace(root: Path) -> Path:
         ('state_dir = "out"', 'state_dir = "state"'),
         ("settle_seconds = 2", "settle_seconds = 0"),
         ('landing = "sample_data"', 'landing = "landing"'),
-        ("enrich_chunk_rows = 2000", f"enrich_chunk_rows = {ENRICH_CHUNK_ROWS}"),
+        ("enrich_chunk_rows = 5000", f"enrich_chunk_rows = {ENRICH_CHUNK_ROWS}"),
         ('# salt = "..."', 'salt = "crash-harness"'),
     ):
         assert old in config, old

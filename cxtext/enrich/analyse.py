@@ -258,7 +258,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
     ]
     scored = [i for i, result in enumerate(results) if result["scored"]]
     cleaned = [cleaned_all[i] for i in scored]
-    docs = list(load_nlp().pipe((c.text for c in cleaned), batch_size=256))
+    docs = load_nlp().pipe((c.text for c in cleaned), batch_size=256)  # a batch of docs at a time, not the chunk's
     for i, clean, doc in zip(scored, cleaned, docs):
         result = results[i]
         if lemmas:
