@@ -46,6 +46,23 @@ def test_other_kinds_are_left_alone(kind):
     assert clean.text == text and clean.original_span(0, 5) == (0, 5)
 
 
+def _span_or_error(clean, start, end):
+    try:
+        return clean.original_span(start, end)
+    except IndexError:
+        return IndexError
+
+
+@pytest.mark.parametrize("text", ["", "x", "Visit https://example.com #great"])
+def test_unchanged_text_maps_spans_as_a_tuple_of_every_offset_did(text):
+    """Text left as stored keeps a range for its offsets, with the answers (and errors) a tuple gave."""
+    from cxtext.text.nlp import CleanText
+
+    clean, every = clean_text(text, kind="review"), CleanText(text, tuple(range(len(text))))
+    bounds = range(-len(text) - 2, len(text) + 3)
+    assert all(_span_or_error(clean, s, e) == _span_or_error(every, s, e) for s in bounds for e in bounds)
+
+
 def test_only_urls_and_handles_leave_nothing_to_analyse():
     assert clean_text("@VoltaShop https://t.co/x", kind="social").text == ""
 
