@@ -1,4 +1,8 @@
+from functools import lru_cache
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxtext.text.nlp import clean_text, load_nlp, split_hashtag
 
@@ -46,6 +50,23 @@ def test_other_kinds_are_left_alone(kind):
     assert clean.text == text and clean.original_span(0, 5) == (0, 5)
 
 
+def _span_or_error(clean, start, end):
+    try:
+        return clean.original_span(start, end)
+    except IndexError:
+        return IndexError
+
+
+@pytest.mark.parametrize("text", ["", "x", "Visit https://example.com #great"])
+def test_unchanged_text_maps_spans_as_a_tuple_of_every_offset_did(text):
+    """Text left as stored keeps a range for its offsets, with the answers (and errors) a tuple gave."""
+    from cxtext.text.nlp import CleanText
+
+    clean, every = clean_text(text, kind="review"), CleanText(text, tuple(range(len(text))))
+    bounds = range(-len(text) - 2, len(text) + 3)
+    assert all(_span_or_error(clean, s, e) == _span_or_error(every, s, e) for s in bounds for e in bounds)
+
+
 def test_only_urls_and_handles_leave_nothing_to_analyse():
     assert clean_text("@VoltaShop https://t.co/x", kind="social").text == ""
 
@@ -85,3 +106,57 @@ def test_sentences_and_lemmas_read_from_arrays_equal_spacys_own():
         assert [(s.start, s.end) for s in sentences(ours)] == [(s.start, s.end) for s in theirs.sents]
         assert sentence_bounds(ours) == [(s.start, s.end, s.start_char, s.end_char) for s in theirs.sents]
         assert [t.lemma_ for t in ours] == [table.get(t.lower_, t.lemma_.lower()) for t in theirs]
+
+
+@lru_cache(maxsize=1)
+def _spacy_sentencizer():
+    import spacy
+
+    reference = spacy.blank("en")
+    reference.add_pipe("sentencizer")
+    reference.initialize()
+    return reference
+
+
+def _same_sentence_starts(text: str, reference, preset: dict[int, bool] | None = None) -> None:
+    """cxtext's sentencizer marks every word as spaCy's does, also around words an earlier pipe marked."""
+    from spacy.attrs import SENT_START
+
+    ours, theirs = load_nlp().make_doc(text), reference.make_doc(text)
+    for doc in (ours, theirs):
+        for i, start in (preset or {}).items():
+            if i < len(doc):
+                doc[i].is_sent_start = start
+    ours = load_nlp().get_pipe("cxtext_words")(ours)
+    theirs = reference.get_pipe("sentencizer")(theirs)
+    assert ours.to_array([SENT_START]).tolist() == theirs.to_array([SENT_START]).tolist(), text
+    assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs], text
+
+
+def test_sentencizer_equals_spacys_on_the_sample_and_edge_cases():
+    from tests.test_taxonomy import sample_records
+
+    reference = _spacy_sentencizer()
+    edge_cases = ["", " ", "x", "!", "...", "?!", "Wait... what?! Really.", 'He said "no." Then (he left.) ok',
+                  "a。b｡c ‼ yes ⁉ no؟ fin", "😍. 😍!😍", ". . .", "!!!", "Done.\n\nNext", "U.S. team"]
+    texts = list(sample_records().values()) + edge_cases
+    assert len(texts) > 1000
+    for text in texts:
+        _same_sentence_starts(text, reference)
+    _same_sentence_starts("One. Two! Three? Four", reference, {0: False, 2: False, 3: True, 5: False})
+
+
+SENTENCE_PIECES = ["word", "Word", "I'm", "U.S.", "😍", "7", "-", ",", ";", ":", "'", '"', "(", ")", "[", "]", "'s",
+                   ".", "...", "!", "?", "?!", "‼", "。", "｡", "؟", "।", "．", "！", "¿", "…", "·"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(SENTENCE_PIECES), st.sampled_from(["", " ", "  ", "\n"])), max_size=25),
+    st.dictionaries(st.integers(0, 20), st.booleans(), max_size=4),
+)
+def test_sentencizer_equals_spacys_on_generated_text(pieces, preset):
+    reference = _spacy_sentencizer()
+    text = "".join(piece + space for piece, space in pieces)
+    _same_sentence_starts(text, reference)
+    _same_sentence_starts(text, reference, preset)

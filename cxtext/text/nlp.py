@@ -12,6 +12,7 @@ slice of ``feedback.text``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -32,10 +33,11 @@ CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 @dataclass(frozen=True)
 class CleanText:
-    """Text prepared for analysis and, per character, its offset in the original."""
+    """Text prepared for analysis and, per character, its offset in the original (a ``range`` when
+    the text is the original: a tuple of every offset per text was most of the cleaning's cost)."""
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
     retweet: bool = False
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
@@ -99,7 +101,7 @@ def english_words() -> frozenset[str]:
 def clean_text(text: str, *, kind: str) -> CleanText:
     """Prepare stored text for sentences, sentiment and themes; social text gets the full treatment."""
     if kind != "social":
-        return CleanText(text, tuple(range(len(text))))
+        return CleanText(text, range(len(text)))
     pieces: list[tuple[str, int]] = []  # (text, original offset of its first char; -1 = inserted)
     retweet = RETWEET_RE.match(text)
     position = retweet.end() if retweet else 0
@@ -135,39 +137,63 @@ def clean_text(text: str, *, kind: str) -> CleanText:
 
 @lru_cache(maxsize=1)
 def load_nlp():
-    """spaCy blank English + sentencizer + lower-cased lookup lemmas, once per process."""
+    """spaCy blank English + sentence starts and lower-cased lookup lemmas, once per process."""
     import spacy
     from spacy.language import Language
 
-    if "cxtext_lemma" not in Language.factories:
-        Language.factory("cxtext_lemma", func=LookupLemmas)
+    if "cxtext_words" not in Language.factories:
+        Language.factory("cxtext_words", func=SentencesAndLemmas)
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("cxtext_lemma")
+    nlp.add_pipe("cxtext_words")
     nlp.initialize()
     return nlp
 
 
-class LookupLemmas:
-    """Lower-cased lemmas from spacy-lookups-data's English lookup table: the table's lemma of the
-    lower-cased word, else the lower-cased lemma of the word as written, else the word lower-cased
-    ("Delayed" -> "delay"). What spaCy's lookup lemmatizer followed by lower-casing gives, computed
-    on the words' hashes in one array: making a Token object per word was most of its cost."""
+#: SENT_START -1 (not a sentence start) as the unsigned value spaCy's arrays hold.
+NOT_START = 2**64 - 1
+
+
+class SentencesAndLemmas:
+    """spaCy's rule-based ``sentencizer`` (default punctuation, no ``overwrite``) and lower-cased
+    lemmas, in one pass over one array of the words' hashes: spaCy's sentencizer made a Token object
+    per word, and two components read and wrote the doc twice.
+
+    Sentences: a new one at the first word after a sentence-final character that is neither
+    punctuation nor sentence-final; words an earlier pipe marked keep their mark. Lemmas: the lookup
+    table's lemma of the lower-cased word, else the lower-cased lemma of the word as written, else
+    the word lower-cased ("Delayed" -> "delay"), what spaCy's lookup lemmatizer followed by
+    lower-casing gives."""
 
     def __init__(self, nlp, name: str):
+        from spacy.pipeline import Sentencizer
+
         strings = nlp.vocab.strings
         table = lemma_table()
+        self.final = frozenset(strings.add(char) for char in Sentencizer.default_punct_chars)
         self.by_lower = {string_key(form): strings.add(lemma) for form, lemma in table.items()}
         self.by_text = {string_key(form): strings.add(lemma.lower()) for form, lemma in table.items() if form != form.lower()}
 
     def __call__(self, doc):
         import numpy as np
-        from spacy.attrs import LEMMA, LOWER, ORTH
+        from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
 
         if len(doc):
-            by_lower, by_text = self.by_lower, self.by_text
-            lemmas = [by_lower.get(lower) or by_text.get(orth) or lower for orth, lower in doc.to_array([ORTH, LOWER]).tolist()]
-            doc.from_array([LEMMA], np.array(lemmas, dtype=np.uint64))
+            final, by_lower, by_text = self.final, self.by_lower, self.by_text
+            rows = doc.to_array([ORTH, LOWER, IS_PUNCT, SENT_START]).tolist()
+            marks, lemmas = [], []
+            seen_final = False
+            for orth, lower, punct, preset in rows:
+                lemmas.append(by_lower.get(lower) or by_text.get(orth) or lower)
+                if orth in final:
+                    seen_final, mark = True, NOT_START
+                elif seen_final and not punct:
+                    seen_final, mark = False, 1
+                else:
+                    mark = NOT_START
+                marks.append(preset or mark)
+            if not rows[0][3]:
+                marks[0] = 1
+            doc.from_array([SENT_START, LEMMA], np.array([marks, lemmas], dtype=np.uint64).T)
         return doc
 
 
