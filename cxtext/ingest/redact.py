@@ -227,15 +227,24 @@ def _redact(text: str, origin: list[int] | None, handles: HandlePolicy) -> tuple
     # result, a quarter of ingest's time saved).
     if "@" in text:
         text, origin = _sub(EMAIL_RE, "[EMAIL]", text, origin)
-    if DIGIT_RE.search(text):
-        text, origin = _sub(IBAN_RE, _iban, text, origin)
-        text, origin = _sub(CARD_RE, _card, text, origin)
+    # Nor is one whose digits the text has too few of (a placeholder holds none, so the count
+    # before the first pattern bounds it for every later one): most texts with digits have a few.
+    digits = len(DIGIT_RE.findall(text))
+    if digits:
+        if digits >= 2:
+            text, origin = _sub(IBAN_RE, _iban, text, origin)
+        if digits >= 13:
+            text, origin = _sub(CARD_RE, _card, text, origin)
         if text.count(":") >= 2:
             text, origin = _sub(IPV6_RE, _ipv6, text, origin)
-        text, origin = _sub(IPV4_RE, _ipv4, text, origin)
-        text, origin = _sub(SSN_RE, _ssn, text, origin)
-        text, origin = _sub(NINO_RE, _nino, text, origin)
-        text, origin = _sub(PHONE_RE, _phone, text, origin)
+        if digits >= 4:
+            text, origin = _sub(IPV4_RE, _ipv4, text, origin)
+        if digits >= 9:
+            text, origin = _sub(SSN_RE, _ssn, text, origin)
+        if digits >= 6:
+            text, origin = _sub(NINO_RE, _nino, text, origin)
+        if digits >= 8:  # _phone keeps a match of fewer
+            text, origin = _sub(PHONE_RE, _phone, text, origin)
     elif text.count(":") >= 2:  # an IPv6 address may be all letters ("fe80::abcd")
         text, origin = _sub(IPV6_RE, _ipv6, text, origin)
     if handles.redact and "@" in text:
