@@ -33,9 +33,10 @@ _DIGITS_RE = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 #: Fields that hold text; a JSON object or array there is a mapping mistake, not text.
 _TEXT_VALUED = ("source_record_id", "text", "title", *TEXT_FIELDS, "customer_key")
 #: json.dumps(..., sort_keys=True, default=str) and the same without ASCII escapes, built once:
-#: json.dumps with options makes a new encoder for every call.
-_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=str)
-_EXTRA_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+#: json.dumps with options makes a new encoder for every call. No circularity check (its
+#: bookkeeping costs on every record): a row or a parsed record cannot contain itself.
+_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=str, check_circular=False)
+_EXTRA_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,11 @@ class Rejection:
 def normalize_text(value: str) -> str:
     """NFC, Unix line ends, no control characters, no surrounding whitespace."""
     value = unicodedata.normalize("NFC", value)
-    value = _LINE_END_RE.sub("\n", value)
-    return _CONTROL_RE.sub("", value).strip()
+    if "\r" in value:
+        value = _LINE_END_RE.sub("\n", value)
+    if not value.isprintable():  # a printable text has no control character
+        value = _CONTROL_RE.sub("", value)
+    return value.strip()
 
 
 def has_visible_characters(text: str) -> bool:
@@ -308,8 +312,9 @@ def to_canonical(
         "text": redact_text(text, handles),
     }
     for field in SCORE_RANGES:
+        value = values.get(field)
         try:
-            row[field] = parse_score(field, values.get(field))
+            row[field] = None if value is None else parse_score(field, value)
         except ValueError as exc:
             return Rejection(exc.args[0], _detail(exc.args[1], handles))
     title = values.get("title")

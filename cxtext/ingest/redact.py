@@ -11,7 +11,7 @@ Customer keys are not redacted but hashed with a salt (:func:`hash_customer_key`
 from __future__ import annotations
 
 import functools
-import hmac
+import hashlib
 import ipaddress
 import re
 import unicodedata
@@ -229,9 +229,10 @@ def _redact(text: str, origin: list[int] | None, handles: HandlePolicy) -> tuple
         text, origin = _sub(EMAIL_RE, "[EMAIL]", text, origin)
     # Nor is one whose digits the text has too few of (a placeholder holds none, so the count
     # before the first pattern bounds it for every later one): most texts with digits have a few.
-    digits = len(DIGIT_RE.findall(text))
+    # No digit pattern but IPv6's matches fewer than 7 characters (an IPv4 address), IBAN's fewer than 15.
+    digits = len(DIGIT_RE.findall(text)) if len(text) >= 7 else 0
     if digits:
-        if digits >= 2:
+        if digits >= 2 and len(text) >= 15:
             text, origin = _sub(IBAN_RE, _iban, text, origin)
         if digits >= 13:
             text, origin = _sub(CARD_RE, _card, text, origin)
@@ -281,6 +282,20 @@ def redact_value(value, handles: HandlePolicy = HandlePolicy()):
 
 def hash_customer_key(key: str, salt: str) -> str:
     """Keyed hash of a customer key: stable for joins and erasure, useless without the salt."""
-    normalized = key.strip().lower()
-    # hmac.digest: the same HMAC-SHA256 as hmac.new(...).hexdigest(), in one C call
-    return hmac.digest(salt.encode(), normalized.encode(), "sha256").hex()[:32]
+    inner, outer = _hmac_pads(salt)
+    inner = inner.copy()
+    inner.update(key.strip().lower().encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=16)
+def _hmac_pads(salt: str) -> tuple:
+    """HMAC-SHA256 (RFC 2104) keyed with *salt*, its two padded keys hashed once: a record's
+    key hash copies them (hmac.digest sets the key up for every call: 4.3 against 1.6 µs a key)."""
+    key = salt.encode()
+    if len(key) > 64:  # SHA-256's block size
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
