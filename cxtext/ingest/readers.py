@@ -214,7 +214,7 @@ def _csv_records(handle, lines: _Lines, delimiter: str, reader, columns: list[st
             if not taken:
                 continue
             position = taken[0][0]
-            raw = "".join(text for _, text in taken).rstrip("\r\n")
+            raw = (taken[0][1] if len(taken) == 1 else "".join(text for _, text in taken)).rstrip("\r\n")
             if not fields or (len(fields) == 1 and not fields[0].strip() and len(columns) > 1):
                 continue  # a blank line is not a record
             if _SURROGATE_RE.search(raw):

@@ -320,8 +320,8 @@ def to_canonical(
     title = values.get("title")
     row["title"] = redact_text(normalize_text(str(title)), handles) or None if not _blank(title) else None
     for field in TEXT_FIELDS:
-        value = values.get(field)
-        row[field] = _short_field(str(value), handles) if not _blank(value) else None
+        value = values.get(field)  # mostly unmapped (None) or a short field seen before
+        row[field] = None if value is None or _blank(value) else _short_field(str(value), handles)
     key = values.get("customer_key")
     row["customer_key"] = hash_customer_key(str(key), salt) if not _blank(key) else None
     extra = _without(data, list(cols.values())) if spec.keep_extra else {}

@@ -270,7 +270,7 @@ def redact_value(value, handles: HandlePolicy = HandlePolicy()):
     if isinstance(value, dict):  # keys too: an e-mail can be a key ({"votes": {"jane@example.com": 1}})
         out: dict = {}
         for key, item in value.items():
-            safe = redact_text(key, handles) if isinstance(key, str) else key
+            safe = (_redact_key(key, handles) if len(key) <= 100 else redact_text(key, handles)) if isinstance(key, str) else key
             while safe in out:  # two keys redacted alike keep both values
                 safe = f"{safe}'"
             out[safe] = redact_value(item, handles)
@@ -278,6 +278,12 @@ def redact_value(value, handles: HandlePolicy = HandlePolicy()):
     if isinstance(value, list):
         return [redact_value(v, handles) for v in value]
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _redact_key(key: str, handles: HandlePolicy) -> str:
+    """A JSON object's (short) key, redacted: cached, as a source's records repeat a few keys."""
+    return redact_text(key, handles)
 
 
 def hash_customer_key(key: str, salt: str) -> str:
