@@ -17,6 +17,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cxtext.errors import SourceReadError
 
@@ -35,9 +36,10 @@ _BINARY_SHARE = 0.10
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r")
 
 
-@dataclass(frozen=True)
-class RawRecord:
-    """One record as read. Either *data* is set, or *reason*/*detail* say why it is unreadable."""
+class RawRecord(NamedTuple):
+    """One record as read. Either *data* is set, or *reason*/*detail* say why it is unreadable.
+    A named tuple: made for every record, and again in a worker process, it costs a third of a
+    frozen dataclass."""
 
     position: int
     raw: str
@@ -214,7 +216,7 @@ def _csv_records(handle, lines: _Lines, delimiter: str, reader, columns: list[st
             if not taken:
                 continue
             position = taken[0][0]
-            raw = "".join(text for _, text in taken).rstrip("\r\n")
+            raw = (taken[0][1] if len(taken) == 1 else "".join(text for _, text in taken)).rstrip("\r\n")
             if not fields or (len(fields) == 1 and not fields[0].strip() and len(columns) > 1):
                 continue  # a blank line is not a record
             if _SURROGATE_RE.search(raw):

@@ -32,6 +32,11 @@ _INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 _DIGITS_RE = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 #: Fields that hold text; a JSON object or array there is a mapping mistake, not text.
 _TEXT_VALUED = ("source_record_id", "text", "title", *TEXT_FIELDS, "customer_key")
+#: json.dumps(..., sort_keys=True, default=str) and the same without ASCII escapes, built once:
+#: json.dumps with options makes a new encoder for every call. No circularity check (its
+#: bookkeeping costs on every record): a row or a parsed record cannot contain itself.
+_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=str, check_circular=False)
+_EXTRA_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False)
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,11 @@ class Rejection:
 def normalize_text(value: str) -> str:
     """NFC, Unix line ends, no control characters, no surrounding whitespace."""
     value = unicodedata.normalize("NFC", value)
-    value = _LINE_END_RE.sub("\n", value)
-    return _CONTROL_RE.sub("", value).strip()
+    if "\r" in value:
+        value = _LINE_END_RE.sub("\n", value)
+    if not value.isprintable():  # a printable text has no control character
+        value = _CONTROL_RE.sub("", value)
+    return value.strip()
 
 
 def has_visible_characters(text: str) -> bool:
@@ -103,6 +111,10 @@ def _too_long(data: dict, columns: dict[str, str], limit: int) -> tuple[str, int
     array as JSON), with its length; mapped fields and extra columns alike."""
     text_columns = {columns["text"], columns["text"].split(".")[0]}  # a nested text: its object
     for name, value in data.items():
+        if type(value) is str:  # nearly every value (a CSV's all): its length, without the rest
+            if len(value) > limit and name not in text_columns:
+                return name, len(value)
+            continue
         if name in text_columns or value is None:
             continue
         size = (
@@ -195,7 +207,9 @@ def parse_score(field: str, value) -> int | None:
     if _blank(value):
         return None
     text = str(value).strip()
-    if isinstance(value, bool) or not _DIGITS_RE.match(text):
+    if len(text) <= 15 and text.isascii() and text.isdigit():  # the usual score: int() reads it as int(float()) does
+        number = int(text)
+    elif isinstance(value, bool) or not _DIGITS_RE.match(text):
         try:
             float(text)
         except ValueError:
@@ -204,7 +218,8 @@ def parse_score(field: str, value) -> int | None:
             "out_of_range",
             f"{field} must be a whole number {SCORE_RANGES[field][0]}-{SCORE_RANGES[field][1]}, got {text}",
         )
-    number = int(float(text))
+    else:
+        number = int(float(text))
     low, high = SCORE_RANGES[field]
     if not low <= number <= high:
         raise ValueError("out_of_range", f"{field} must be {low}-{high}, got {number}")
@@ -238,8 +253,9 @@ def to_canonical(
 ) -> dict | Rejection:
     """Map one raw record onto the feedback row, or say why it is rejected."""
     cols = spec.columns
+    values = {field: lookup(data, column) for field, column in cols.items()}  # each looked up once
     for field in _TEXT_VALUED:
-        value = lookup(data, cols[field]) if field in cols else None
+        value = values.get(field)
         if isinstance(value, (dict, list)):
             return Rejection(
                 "not_text", f"{cols[field]} holds a JSON {'object' if isinstance(value, dict) else 'array'}, not text"
@@ -254,12 +270,12 @@ def to_canonical(
             ),
         )
 
-    raw_id = lookup(data, cols["source_record_id"]) if "source_record_id" in cols else None
+    raw_id = values.get("source_record_id")
     if "source_record_id" in cols and _blank(raw_id):
         return Rejection("missing_source_record_id", f"{cols['source_record_id']} is empty")
     source_record_id = str(raw_id).strip() if raw_id is not None else None
 
-    text_value = lookup(data, cols["text"])
+    text_value = values["text"]
     if _blank(text_value):
         return Rejection("missing_text", f"{cols['text']} is empty")
     text = normalize_text(str(text_value))
@@ -270,7 +286,7 @@ def to_canonical(
             "text_too_long", f"{cols['text']} has {len(text):,} characters, more than max_text_chars={max_text_chars:,}"
         )
 
-    time_value = lookup(data, cols["created_at"])
+    time_value = values["created_at"]
     if _blank(time_value):
         return Rejection("missing_created_at", f"{cols['created_at']} is empty")
     try:
@@ -296,21 +312,22 @@ def to_canonical(
         "text": redact_text(text, handles),
     }
     for field in SCORE_RANGES:
+        value = values.get(field)
         try:
-            row[field] = parse_score(field, lookup(data, cols[field])) if field in cols else None
+            row[field] = None if value is None else parse_score(field, value)
         except ValueError as exc:
             return Rejection(exc.args[0], _detail(exc.args[1], handles))
-    title = lookup(data, cols["title"]) if "title" in cols else None
+    title = values.get("title")
     row["title"] = redact_text(normalize_text(str(title)), handles) or None if not _blank(title) else None
     for field in TEXT_FIELDS:
-        value = lookup(data, cols[field]) if field in cols else None
-        row[field] = _short_field(str(value), handles) if not _blank(value) else None
-    key = lookup(data, cols["customer_key"]) if "customer_key" in cols else None
+        value = values.get(field)  # mostly unmapped (None) or a short field seen before
+        row[field] = None if value is None or _blank(value) else _short_field(str(value), handles)
+    key = values.get("customer_key")
     row["customer_key"] = hash_customer_key(str(key), salt) if not _blank(key) else None
     extra = _without(data, list(cols.values())) if spec.keep_extra else {}
-    row["extra"] = json.dumps(redact_value(extra, handles), ensure_ascii=False, sort_keys=True, default=str) if extra else None
+    row["extra"] = _EXTRA_JSON.encode(redact_value(extra, handles)) if extra else None
 
     row["feedback_id"] = feedback_id(spec.name, row["source_record_id"], created_at=created_at, text=row["text"])
     row["text_hash"] = sha256(row["text"])
-    row["record_hash"] = sha256(json.dumps(row, sort_keys=True, default=str))
+    row["record_hash"] = sha256(_HASHED_JSON.encode(row))
     return row

@@ -11,7 +11,7 @@ Customer keys are not redacted but hashed with a salt (:func:`hash_customer_key`
 from __future__ import annotations
 
 import functools
-import hmac
+import hashlib
 import ipaddress
 import re
 import unicodedata
@@ -227,15 +227,25 @@ def _redact(text: str, origin: list[int] | None, handles: HandlePolicy) -> tuple
     # result, a quarter of ingest's time saved).
     if "@" in text:
         text, origin = _sub(EMAIL_RE, "[EMAIL]", text, origin)
-    if DIGIT_RE.search(text):
-        text, origin = _sub(IBAN_RE, _iban, text, origin)
-        text, origin = _sub(CARD_RE, _card, text, origin)
+    # Nor is one whose digits the text has too few of (a placeholder holds none, so the count
+    # before the first pattern bounds it for every later one): most texts with digits have a few.
+    # No digit pattern but IPv6's matches fewer than 7 characters (an IPv4 address), IBAN's fewer than 15.
+    digits = len(DIGIT_RE.findall(text)) if len(text) >= 7 else 0
+    if digits:
+        if digits >= 2 and len(text) >= 15:
+            text, origin = _sub(IBAN_RE, _iban, text, origin)
+        if digits >= 13:
+            text, origin = _sub(CARD_RE, _card, text, origin)
         if text.count(":") >= 2:
             text, origin = _sub(IPV6_RE, _ipv6, text, origin)
-        text, origin = _sub(IPV4_RE, _ipv4, text, origin)
-        text, origin = _sub(SSN_RE, _ssn, text, origin)
-        text, origin = _sub(NINO_RE, _nino, text, origin)
-        text, origin = _sub(PHONE_RE, _phone, text, origin)
+        if digits >= 4:
+            text, origin = _sub(IPV4_RE, _ipv4, text, origin)
+        if digits >= 9:
+            text, origin = _sub(SSN_RE, _ssn, text, origin)
+        if digits >= 6:
+            text, origin = _sub(NINO_RE, _nino, text, origin)
+        if digits >= 8:  # _phone keeps a match of fewer
+            text, origin = _sub(PHONE_RE, _phone, text, origin)
     elif text.count(":") >= 2:  # an IPv6 address may be all letters ("fe80::abcd")
         text, origin = _sub(IPV6_RE, _ipv6, text, origin)
     if handles.redact and "@" in text:
@@ -260,7 +270,7 @@ def redact_value(value, handles: HandlePolicy = HandlePolicy()):
     if isinstance(value, dict):  # keys too: an e-mail can be a key ({"votes": {"jane@example.com": 1}})
         out: dict = {}
         for key, item in value.items():
-            safe = redact_text(key, handles) if isinstance(key, str) else key
+            safe = (_redact_key(key, handles) if len(key) <= 100 else redact_text(key, handles)) if isinstance(key, str) else key
             while safe in out:  # two keys redacted alike keep both values
                 safe = f"{safe}'"
             out[safe] = redact_value(item, handles)
@@ -270,8 +280,28 @@ def redact_value(value, handles: HandlePolicy = HandlePolicy()):
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _redact_key(key: str, handles: HandlePolicy) -> str:
+    """A JSON object's (short) key, redacted: cached, as a source's records repeat a few keys."""
+    return redact_text(key, handles)
+
+
 def hash_customer_key(key: str, salt: str) -> str:
     """Keyed hash of a customer key: stable for joins and erasure, useless without the salt."""
-    normalized = key.strip().lower()
-    # hmac.digest: the same HMAC-SHA256 as hmac.new(...).hexdigest(), in one C call
-    return hmac.digest(salt.encode(), normalized.encode(), "sha256").hex()[:32]
+    inner, outer = _hmac_pads(salt)
+    inner = inner.copy()
+    inner.update(key.strip().lower().encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=16)
+def _hmac_pads(salt: str) -> tuple:
+    """HMAC-SHA256 (RFC 2104) keyed with *salt*, its two padded keys hashed once: a record's
+    key hash copies them (hmac.digest sets the key up for every call: 4.3 against 1.6 µs a key)."""
+    key = salt.encode()
+    if len(key) > 64:  # SHA-256's block size
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
