@@ -11,7 +11,7 @@ Customer keys are not redacted but hashed with a salt (:func:`hash_customer_key`
 from __future__ import annotations
 
 import functools
-import hashlib
+import hmac
 import ipaddress
 import re
 import unicodedata
@@ -288,20 +288,13 @@ def _redact_key(key: str, handles: HandlePolicy) -> str:
 
 def hash_customer_key(key: str, salt: str) -> str:
     """Keyed hash of a customer key: stable for joins and erasure, useless without the salt."""
-    inner, outer = _hmac_pads(salt)
-    inner = inner.copy()
-    inner.update(key.strip().lower().encode())
-    outer = outer.copy()
-    outer.update(inner.digest())
-    return outer.hexdigest()[:32]
+    mac = _keyed(salt).copy()
+    mac.update(key.strip().lower().encode())
+    return mac.hexdigest()[:32]
 
 
 @functools.lru_cache(maxsize=16)
-def _hmac_pads(salt: str) -> tuple:
-    """HMAC-SHA256 (RFC 2104) keyed with *salt*, its two padded keys hashed once: a record's
-    key hash copies them (hmac.digest sets the key up for every call: 4.3 against 1.6 µs a key)."""
-    key = salt.encode()
-    if len(key) > 64:  # SHA-256's block size
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
+def _keyed(salt: str) -> hmac.HMAC:
+    """HMAC-SHA256 keyed with *salt*, set up once: a record's key hash copies it (hmac.digest sets
+    the key up on every call: about 2.0 against 1.5 us a key here)."""
+    return hmac.new(salt.encode(), digestmod="sha256")
