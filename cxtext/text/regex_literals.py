@@ -60,19 +60,47 @@ def lowered(text: str) -> str | None:
     return None if ODD_CASES.search(text) else text.lower()
 
 
-def all_needed(table: tuple[frozenset[str] | None, ...]) -> frozenset[str]:
-    """Every needed word of a table of patterns (each pattern's from `needed_words`)."""
-    return frozenset().union(*(needed for needed in table if needed))
+_RUN = re.compile("[a-z0-9]+")
+#: Distinct runs of letters and digits an index remembers the patterns of (cleared when full).
+RUN_CACHE = 1 << 15
 
 
-def held_words(words: frozenset[str], text: str) -> frozenset[str] | None:
-    """Which of *words* (a table's `all_needed`) the text holds, as `lowered` gives it: looked
-    for once per text, not once per pattern (that was most of the rules' time); None when
-    every pattern must run on it."""
-    lower = lowered(text)
-    return None if lower is None else frozenset([word for word in words if word in lower])
+class LiteralIndex:
+    """From needed word to the patterns of a table that need it: a text visits only the patterns
+    whose words it holds (and those that name none), in table order, not every pattern asking
+    `may_match` (that loop was most of the rules' own time).
 
+    A needed word is a run of ASCII letters and digits, so wherever the lower-cased text holds it,
+    it lies inside one maximal run of [a-z0-9]: the patterns a text may match are the union, over
+    its distinct runs, of the patterns with a needed word inside that run; remembered per run
+    (texts share most of their words)."""
 
-def may_match(needed: frozenset[str] | None, held: frozenset[str] | None) -> bool:
-    """False only when the text holds none of the *needed* words (*held* as `held_words` gives it)."""
-    return needed is None or held is None or not needed.isdisjoint(held)
+    def __init__(self, table: tuple[frozenset[str] | None, ...]):
+        self._by_word: dict[str, list[int]] = {}
+        for number, needed in enumerate(table):
+            for word in needed or ():
+                self._by_word.setdefault(word, []).append(number)
+        self._always = frozenset(number for number, needed in enumerate(table) if needed is None)
+        self._every = tuple(range(len(table)))
+        self._runs: dict[str, frozenset[int]] = {}
+
+    def candidates(self, text: str) -> tuple[int, ...]:
+        """The numbers of the patterns that may match *text*, in table order."""
+        lower = lowered(text)
+        if lower is None:
+            return self._every
+        runs = self._runs
+        found = set(self._always)
+        for run in set(_RUN.findall(lower)):
+            numbers = runs.get(run)
+            if numbers is None:
+                numbers = self._run_patterns(run)
+            found |= numbers
+        return tuple(sorted(found))
+
+    def _run_patterns(self, run: str) -> frozenset[int]:
+        numbers = frozenset(n for word, patterns in self._by_word.items() if word in run for n in patterns)
+        if len(self._runs) >= RUN_CACHE:
+            self._runs.clear()
+        self._runs[run] = numbers
+        return numbers
