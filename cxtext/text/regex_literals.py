@@ -89,14 +89,11 @@ class LiteralIndex:
         lower = lowered(text)
         if lower is None:
             return self._every
-        runs = self._runs
-        found = set(self._always)
-        for run in set(_RUN.findall(lower)):
-            numbers = runs.get(run)
-            if numbers is None:
-                numbers = self._run_patterns(run)
-            found |= numbers
-        return tuple(sorted(found))
+        runs = set(_RUN.findall(lower))
+        numbers = list(map(self._runs.get, runs))
+        if None in numbers:  # a run not met before
+            numbers = [self._run_patterns(run) if n is None else n for run, n in zip(runs, numbers)]
+        return tuple(sorted(self._always.union(*numbers)))
 
     def _run_patterns(self, run: str) -> frozenset[int]:
         numbers = frozenset(n for word, patterns in self._by_word.items() if word in run for n in patterns)
