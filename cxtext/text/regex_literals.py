@@ -10,6 +10,7 @@ every pattern (tests/test_cx_rules.py checks there are no others).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ODD_CASES = re.compile("[\u0130\u0131\u017f\u212a]")
 
@@ -65,6 +66,15 @@ _RUN = re.compile("[a-z0-9]+")
 RUN_CACHE = 1 << 15
 
 
+@lru_cache(maxsize=1 << 12)
+def runs_of(text: str) -> frozenset[str] | None:
+    """The distinct runs of [a-z0-9] of the lower-cased text; None when every pattern must run on
+    it. Remembered: the intent cues and the CX rules read the same sentences, and the effort
+    patterns a one-sentence text that is its sentence."""
+    lower = lowered(text)
+    return None if lower is None else frozenset(_RUN.findall(lower))
+
+
 class LiteralIndex:
     """From needed word to the patterns of a table that need it: a text visits only the patterns
     whose words it holds (and those that name none), in table order, not every pattern asking
@@ -86,10 +96,9 @@ class LiteralIndex:
 
     def candidates(self, text: str) -> tuple[int, ...]:
         """The numbers of the patterns that may match *text*, in table order."""
-        lower = lowered(text)
-        if lower is None:
+        runs = runs_of(text)
+        if runs is None:
             return self._every
-        runs = set(_RUN.findall(lower))
         numbers = list(map(self._runs.get, runs))
         if None in numbers:  # a run not met before
             numbers = [self._run_patterns(run) if n is None else n for run, n in zip(runs, numbers)]
