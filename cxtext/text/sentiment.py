@@ -276,6 +276,9 @@ def split_hyphens(text: str, lexicon: dict) -> str:
     splits on whitespace only, so "food-awesome", "excellent-the service" and "not-so-fresh" read
     neutral; a hyphenated word the lexicon knows ("hassle-free") stays whole."""
 
+    if "-" not in text:  # most texts: nothing to split, no regex walk
+        return text
+
     def split(match: re.Match) -> str:
         word = match.group(0)
         return word if word.lower() in lexicon else word.replace("-", " ")
