@@ -8,7 +8,7 @@ import re
 import pytest
 
 from cxtext.text.cx_rules import _COMPILED, _NEEDED, RULES, VALENCES, apply_rules
-from cxtext.text.regex_literals import ODD_CASES
+from cxtext.text.regex_literals import ODD_CASES, LiteralIndex
 from cxtext.text.sentiment import SentimentScorer
 
 
@@ -121,6 +121,18 @@ def test_the_literal_check_skips_only_rules_that_cannot_match():
     ]
     for text in texts:
         assert apply_rules(text) == _every_rule(text), text
+
+
+def test_the_index_gives_the_patterns_holding_a_needed_word_in_order():
+    """LiteralIndex.candidates: exactly the rules one of whose needed words is in the lower-cased
+    text (as a substring: "recalled" holds "call"), in rule order, from its per-run memory too."""
+    index = LiteralIndex(_NEEDED + (None,))
+    texts = ["They RESOLVED my complaint; recalled twice, no-one came back", "nothing", "", "x_y 3 hours"]
+    for text in texts * 2:  # the second time from the remembered runs
+        lower = text.lower()
+        expected = [i for i, needed in enumerate(_NEEDED) if any(w in lower for w in needed)] + [len(_NEEDED)]
+        assert list(index.candidates(text)) == expected, text
+    assert index.candidates("Problem ſolved") == tuple(range(len(_NEEDED) + 1))
 
 
 def test_the_odd_case_characters_are_all_there_are():

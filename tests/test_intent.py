@@ -74,13 +74,14 @@ def test_the_literal_check_skips_only_patterns_that_cannot_match(monkeypatch):
     """signals() runs a pattern only on a text holding a word every match of it contains: the
     same signals as running every pattern."""
     from cxtext.text import effort
+    from cxtext.text.regex_literals import LiteralIndex
 
     assert all(needed is not None for needed in effort._NEEDED)
     texts = [t for t, _ in test_each_kind_of_effort_is_found_with_its_span.pytestmark[0].args[1]]
     texts += test_what_is_not_effort_is_not_found.pytestmark[0].args[1]
     texts += [t.upper() for t in texts] + ["I ſpent two hours on hold and had to CALL three times.", "Still waiting."]
     checked = [signals(text) for text in texts]
-    monkeypatch.setattr(effort, "_NEEDED", (None,) * len(effort._NEEDED))
+    monkeypatch.setattr(effort, "_INDEX", LiteralIndex((None,) * len(effort._NEEDED)))
     assert checked == [signals(text) for text in texts] and sum(map(len, checked)) > 10
 
 

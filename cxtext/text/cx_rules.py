@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from cxtext.text.regex_literals import all_needed, held_words, may_match, needed_words
+from cxtext.text.regex_literals import LiteralIndex, needed_words
 
 _PROBLEM = r"(?:issues?|problems?|complaints?|query|queries|faults?|case|ticket|order|refund|account)"
 _OWNER = r"(?:my|the|our|this|that|his|her|their|your|an?)"
@@ -174,7 +174,7 @@ VALENCES = {token: valence for token, valence, _ in RULES}
 _COMPILED = tuple((token, re.compile(rf"(?<![\w'’]){pattern}(?![\w'’])", re.IGNORECASE)) for token, _, pattern in RULES)
 #: Per rule, the words one of which every match contains (cxtext.text.regex_literals).
 _NEEDED = tuple(needed_words(pattern) for _, _, pattern in RULES)
-_ALL_NEEDED = all_needed(_NEEDED)
+_INDEX = LiteralIndex(_NEEDED)
 
 
 def apply_rules(text: str) -> str:
@@ -182,12 +182,15 @@ def apply_rules(text: str) -> str:
     match was all capitals (VADER reads ALL-CAPS as emphasis). A rule whose regex names words
     every match contains is run only on a text holding one of them (most texts hold none: the
     rules were a fifth of the sentiment time)."""
-    held = held_words(_ALL_NEEDED, text)
-    for (token, pattern), needed in zip(_COMPILED, _NEEDED):
-        if not may_match(needed, held):
-            continue  # no word every match contains: the rule cannot match
+    candidates = _INDEX.candidates(text)
+    i = 0
+    while i < len(candidates):
+        number = candidates[i]
+        i += 1
+        token, pattern = _COMPILED[number]
         rewritten = pattern.sub(lambda m, t=token: t.upper() if m.group(0).isupper() else t, text)
-        if rewritten != text:
+        if rewritten != text:  # the later rules read the rewritten text: its words again
             text = rewritten
-            held = held_words(_ALL_NEEDED, text)
+            candidates = [n for n in _INDEX.candidates(text) if n > number]
+            i = 0
     return text

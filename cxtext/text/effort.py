@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cxtext.text.regex_literals import all_needed, held_words, may_match, needed_words
+from cxtext.text.regex_literals import LiteralIndex, needed_words
 
 EFFORT_KINDS = ("repeated_contact", "transfer", "wait", "redo", "paperwork", "chasing")
 WEIGHTS = {"repeated_contact": 2.0, "transfer": 2.0, "wait": 1.0, "redo": 2.0, "paperwork": 1.0, "chasing": 1.5}
@@ -170,7 +170,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in PATTERNS)
 #: Per pattern, the words one of which every match contains (cxtext.text.regex_literals).
 _NEEDED = tuple(needed_words(pattern) for _, pattern in PATTERNS)
-_ALL_NEEDED = all_needed(_NEEDED)
+_INDEX = LiteralIndex(_NEEDED)
 
 
 @dataclass(frozen=True)
@@ -186,10 +186,8 @@ def signals(text: str) -> list[EffortSignal]:
     """The effort signals of *text*, in text order; overlapping matches keep the earliest (then
     the longest), so one phrase is one signal."""
     found = []
-    held = held_words(_ALL_NEEDED, text)
-    for (kind, pattern), needed in zip(_COMPILED, _NEEDED):
-        if not may_match(needed, held):
-            continue  # no word every match contains: the pattern cannot match
+    for number in _INDEX.candidates(text):  # the others name a word the text does not hold
+        kind, pattern = _COMPILED[number]
         for match in pattern.finditer(text):
             weight = WEIGHTS[kind]
             if kind == "wait" and _LONG_UNIT.search(match.group()):

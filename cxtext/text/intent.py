@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cxtext.text.regex_literals import all_needed, held_words, may_match, needed_words
+from cxtext.text.regex_literals import LiteralIndex, needed_words
 
 INTENTS = ("complaint", "question", "suggestion", "praise", "other")
 #: When a sentence carries several intents, the one it is stored under: a request for a change is
@@ -177,7 +177,7 @@ _COMPILED = tuple((intent, weight, re.compile(pattern, re.IGNORECASE)) for inten
 #: only on a sentence holding one of them (most sentences hold few; the cues were tried at every
 #: character of every sentence).
 _NEEDED = tuple(needed_words(pattern) for _, _, pattern in CUES)
-_ALL_NEEDED = all_needed(_NEEDED)
+_INDEX = LiteralIndex(_NEEDED)
 _NEGATED = re.compile(
     rf"\b(?:{_NEG}|no|nothing|hardly|barely|without|not very|not so|not that|less than)\W+(?:\w+\W+)?$", re.IGNORECASE
 )
@@ -199,10 +199,8 @@ def scores(sentence: str) -> dict[str, tuple[float, tuple[int, int, float] | Non
     weight). A praise cue under a negation ("not great", "never helpful") counts for nothing: it
     is a complaint's word, not praise."""
     out: dict[str, tuple[float, tuple[int, int, float] | None]] = {i: (0.0, None) for i in PRIORITY}
-    held = held_words(_ALL_NEEDED, sentence)
-    for (intent, weight, pattern), needed in zip(_COMPILED, _NEEDED):
-        if not may_match(needed, held):
-            continue  # no word every match of the cue contains
+    for number in _INDEX.candidates(sentence):  # the others name a word the sentence does not hold
+        intent, weight, pattern = _COMPILED[number]
         for match in pattern.finditer(sentence):
             if intent == "praise" and _NEGATED.search(sentence[max(0, match.start() - 30) : match.start()]):
                 continue

@@ -17,6 +17,7 @@ end; tests compare them).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 from cxtext.text.nlp import string_key
 from cxtext.text.theme_patterns import FLAG_KEYS, WORD_KEYS, anchors
@@ -99,17 +100,18 @@ class PatternMatcher:
             hits = present[column] & self._anchor_words[column]
             if hits:
                 index = self._by_anchor[column]
-                for position, word in enumerate(words):
-                    if word in hits:
-                        for number in index[word]:
-                            anchored.setdefault(number, []).append(position)
+                for position in compress(range(len(words)), map(hits.__contains__, words)):
+                    for number in index[words[position]]:
+                        anchored.setdefault(number, []).append(position)
         found: set[tuple[str, int, int]] = set()
         for number, positions in anchored.items():
-            if any(present[column].isdisjoint(words) for column, words in self._required[number]):
-                continue  # a word the pattern requires is nowhere in the document
-            key, tokens, prefix = self._patterns[number]
-            for start in {s for position in positions for s in range(max(0, position - prefix), position + 1)}:
-                found.update((key, start, end) for end in _ends(tokens, rows, start, sentence_starts))
+            for column, words in self._required[number]:
+                if present[column].isdisjoint(words):
+                    break  # a word the pattern requires is nowhere in the document
+            else:
+                key, tokens, prefix = self._patterns[number]
+                for start in {s for position in positions for s in range(max(0, position - prefix), position + 1)}:
+                    found.update((key, start, end) for end in _ends(tokens, rows, start, sentence_starts))
         return sorted(found, key=lambda m: (m[1], -m[2], m[0]))
 
 

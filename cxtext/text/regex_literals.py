@@ -10,6 +10,7 @@ every pattern (tests/test_cx_rules.py checks there are no others).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ODD_CASES = re.compile("[\u0130\u0131\u017f\u212a]")
 
@@ -60,19 +61,52 @@ def lowered(text: str) -> str | None:
     return None if ODD_CASES.search(text) else text.lower()
 
 
-def all_needed(table: tuple[frozenset[str] | None, ...]) -> frozenset[str]:
-    """Every needed word of a table of patterns (each pattern's from `needed_words`)."""
-    return frozenset().union(*(needed for needed in table if needed))
+_RUN = re.compile("[a-z0-9]+")
+#: Distinct runs of letters and digits an index remembers the patterns of (cleared when full).
+RUN_CACHE = 1 << 15
 
 
-def held_words(words: frozenset[str], text: str) -> frozenset[str] | None:
-    """Which of *words* (a table's `all_needed`) the text holds, as `lowered` gives it: looked
-    for once per text, not once per pattern (that was most of the rules' time); None when
-    every pattern must run on it."""
+@lru_cache(maxsize=1 << 12)
+def runs_of(text: str) -> frozenset[str] | None:
+    """The distinct runs of [a-z0-9] of the lower-cased text; None when every pattern must run on
+    it. Remembered: the intent cues and the CX rules read the same sentences, and the effort
+    patterns a one-sentence text that is its sentence."""
     lower = lowered(text)
-    return None if lower is None else frozenset([word for word in words if word in lower])
+    return None if lower is None else frozenset(_RUN.findall(lower))
 
 
-def may_match(needed: frozenset[str] | None, held: frozenset[str] | None) -> bool:
-    """False only when the text holds none of the *needed* words (*held* as `held_words` gives it)."""
-    return needed is None or held is None or not needed.isdisjoint(held)
+class LiteralIndex:
+    """From needed word to the patterns of a table that need it: a text visits only the patterns
+    whose words it holds (and those that name none), in table order, not every pattern asking
+    `may_match` (that loop was most of the rules' own time).
+
+    A needed word is a run of ASCII letters and digits, so wherever the lower-cased text holds it,
+    it lies inside one maximal run of [a-z0-9]: the patterns a text may match are the union, over
+    its distinct runs, of the patterns with a needed word inside that run; remembered per run
+    (texts share most of their words)."""
+
+    def __init__(self, table: tuple[frozenset[str] | None, ...]):
+        self._by_word: dict[str, list[int]] = {}
+        for number, needed in enumerate(table):
+            for word in needed or ():
+                self._by_word.setdefault(word, []).append(number)
+        self._always = frozenset(number for number, needed in enumerate(table) if needed is None)
+        self._every = tuple(range(len(table)))
+        self._runs: dict[str, frozenset[int]] = {}
+
+    def candidates(self, text: str) -> tuple[int, ...]:
+        """The numbers of the patterns that may match *text*, in table order."""
+        runs = runs_of(text)
+        if runs is None:
+            return self._every
+        numbers = list(map(self._runs.get, runs))
+        if None in numbers:  # a run not met before
+            numbers = [self._run_patterns(run) if n is None else n for run, n in zip(runs, numbers)]
+        return tuple(sorted(self._always.union(*numbers)))
+
+    def _run_patterns(self, run: str) -> frozenset[int]:
+        numbers = frozenset(n for word, patterns in self._by_word.items() if word in run for n in patterns)
+        if len(self._runs) >= RUN_CACHE:
+            self._runs.clear()
+        self._runs[run] = numbers
+        return numbers

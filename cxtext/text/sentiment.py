@@ -31,7 +31,7 @@ from cxtext.errors import ConfigError
 from cxtext.resources import DEFAULT_LEXICON
 from cxtext.text.cx_rules import VALENCES as RULE_VALENCES
 from cxtext.text.cx_rules import apply_rules
-from cxtext.text.regex_literals import lowered
+from cxtext.text.regex_literals import runs_of
 
 LABEL_THRESHOLD = 0.05
 MODES = ("default", "plain")
@@ -217,10 +217,9 @@ def phrase_rewriter(phrases: tuple[str, ...]):
         return "_".join(kept.split())
 
     def rewrite(text: str) -> str:
-        lower = lowered(text)
-        if lower is None:
+        words = runs_of(text)  # its words: remembered, the CX rules read them too
+        if words is None:
             return compiled(every).sub(as_token, text)
-        words = set(_ASCII_WORD.findall(lower))
         chosen = [i for word in words.intersection(by_word) for i in by_word[word] if required[i] <= words] + always
         if not chosen:
             return text
@@ -276,6 +275,9 @@ def split_hyphens(text: str, lexicon: dict) -> str:
     """The text with hyphenated words the lexicon does not know split into their words. VADER
     splits on whitespace only, so "food-awesome", "excellent-the service" and "not-so-fresh" read
     neutral; a hyphenated word the lexicon knows ("hassle-free") stays whole."""
+
+    if "-" not in text:  # most texts: nothing to split, no regex walk
+        return text
 
     def split(match: re.Match) -> str:
         word = match.group(0)
