@@ -137,8 +137,22 @@ def test_sentencizer_equals_spacys_on_the_sample_and_edge_cases():
     from tests.test_taxonomy import sample_records
 
     reference = _spacy_sentencizer()
-    edge_cases = ["", " ", "x", "!", "...", "?!", "Wait... what?! Really.", 'He said "no." Then (he left.) ok',
-                  "a。b｡c ‼ yes ⁉ no؟ fin", "😍. 😍!😍", ". . .", "!!!", "Done.\n\nNext", "U.S. team"]
+    edge_cases = [
+        "",
+        " ",
+        "x",
+        "!",
+        "...",
+        "?!",
+        "Wait... what?! Really.",
+        'He said "no." Then (he left.) ok',
+        "a。b｡c ‼ yes ⁉ no؟ fin",
+        "😍. 😍!😍",
+        ". . .",
+        "!!!",
+        "Done.\n\nNext",
+        "U.S. team",
+    ]
     texts = list(sample_records().values()) + edge_cases
     assert len(texts) > 1000
     for text in texts:
@@ -146,8 +160,40 @@ def test_sentencizer_equals_spacys_on_the_sample_and_edge_cases():
     _same_sentence_starts("One. Two! Three? Four", reference, {0: False, 2: False, 3: True, 5: False})
 
 
-SENTENCE_PIECES = ["word", "Word", "I'm", "U.S.", "😍", "7", "-", ",", ";", ":", "'", '"', "(", ")", "[", "]", "'s",
-                   ".", "...", "!", "?", "?!", "‼", "。", "｡", "؟", "।", "．", "！", "¿", "…", "·"]
+SENTENCE_PIECES = [
+    "word",
+    "Word",
+    "I'm",
+    "U.S.",
+    "😍",
+    "7",
+    "-",
+    ",",
+    ";",
+    ":",
+    "'",
+    '"',
+    "(",
+    ")",
+    "[",
+    "]",
+    "'s",
+    ".",
+    "...",
+    "!",
+    "?",
+    "?!",
+    "‼",
+    "。",
+    "｡",
+    "؟",
+    "।",
+    "．",
+    "！",
+    "¿",
+    "…",
+    "·",
+]
 
 
 @settings(max_examples=400, deadline=None)
