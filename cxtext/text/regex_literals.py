@@ -77,8 +77,8 @@ def runs_of(text: str) -> frozenset[str] | None:
 
 class LiteralIndex:
     """From needed word to the patterns of a table that need it: a text visits only the patterns
-    whose words it holds (and those that name none), in table order, not every pattern asking
-    `may_match` (that loop was most of the rules' own time).
+    whose words it holds (and those that name none), in table order, instead of every pattern
+    checking its words against the text (that loop was most of the rules' own time).
 
     A needed word is a run of ASCII letters and digits, so wherever the lower-cased text holds it,
     it lies inside one maximal run of [a-z0-9]: the patterns a text may match are the union, over
