@@ -1,7 +1,8 @@
-"""Work skipped for speed changes no result (issue 19): on the sample's texts, enrichment with its
-caches warm, chunked and shuffled, reusing the analysis of texts met in earlier chunks, with the
-language detector's English shortcut and spaCy's memory zones (forced here), gives the same rows as a cold,
-cache-free, one-chunk analysis with the detector always run."""
+"""Work skipped for speed changes no result (issue 19): on the sample's texts, the analysis with its
+caches warm, chunked and shuffled, each distinct text of a chunk analysed once, with the language
+detector's English shortcut and spaCy's memory zones (forced here), gives the same rows as a cold,
+cache-free, one-chunk analysis with the detector always run. (Texts repeated across chunks:
+tests/test_repeats.py.)"""
 
 import contextlib
 import csv
@@ -63,49 +64,19 @@ def test_skipped_work_changes_no_row_on_the_sample(monkeypatch):
     shuffled = random.Random(19).sample(rows, len(rows))
     monkeypatch.setattr(module, "SPACY_STRINGS_BOUND", 0)  # every chunk in a memory zone
     strings = len(load_nlp().vocab.strings)
-    analysed, real, reuse = (
-        [],
-        module._analyse_texts,
-        module.Reuse(1 << 14),
-    )  # as in enrichment (REUSE_TEXTS)
+    analysed, real = [], module._analyse_texts
     monkeypatch.setattr(module, "_analyse_texts", lambda texts, *a: analysed.extend(texts) or real(texts, *a))
     parts = [shuffled[i : i + 400] for i in range(0, len(shuffled), 400)]
-    chunks = [module.analyse(part, tagger, versions, now=now, reuse=reuse) for part in parts]
+    chunks = [module.analyse(part, tagger, versions, now=now) for part in parts]
     assert len(load_nlp().vocab.strings) == strings  # what the chunks added was freed
-    assert len(analysed) == len({(kind, text) for _, kind, text, _ in rows})  # each text once, in whichever chunk
-    assert len(analysed) < sum(len({(kind, text) for _, kind, text, _ in part}) for part in parts)
+    assert len(analysed) == sum(len({(kind, text) for _, kind, text, _ in part}) for part in parts)  # once per chunk
+    assert len(analysed) < len(rows)
     assert module._sentence_intent.cache_info().hits > 0 and module._mention_clause.cache_info().hits > 0
     assert sum(language._clearly_english(text) for _, _, text, _ in rows) > len(rows) / 2  # the shortcut is taken
     for name, table in reference.items():
         got = [r for tables in chunks for r in tables[name].to_pylist()]
         assert sorted(got, key=repr) == sorted(table.to_pylist(), key=repr), name
     assert reference["theme_mentions"].num_rows > 1000 and reference["sentence_intents"].num_rows > 500
-
-
-def test_reused_texts_keep_the_topics_of_their_chunks_batch():
-    """The topic model's transform of a text depends on the batch it is in (the last bits of its
-    float32 products), so a chunk transforms all its texts, reused or not: with reuse, every chunk
-    writes what it writes without (a Dask worker's warm memory changed feedback_topics before)."""
-    from cxtext.enrich import analyse as module
-    from cxtext.text.nlp import clean_text, lemma_text, load_nlp
-    from cxtext.text.taxonomy import get_tagger
-    from cxtext.text.topics import TopicModel
-
-    rows = sample_rows()
-    docs = load_nlp().pipe(clean_text(text, kind=kind).text for _, kind, text, _ in rows[::4])
-    model = TopicModel(n_topics=8, random_state=19).fit([lemma_text(doc) for doc in docs])
-    tagger, now = get_tagger(), datetime(2026, 10, 1)
-    versions = module.current_versions(tagger, model)
-    shuffled = random.Random(7).sample(rows, 1500)
-    parts = [shuffled[i : i + 150] + shuffled[max(0, i - 300) : i - 150] for i in range(0, len(shuffled), 150)]
-    reuse = module.Reuse(1 << 14)
-    for part in parts:
-        plain = module.analyse(part, tagger, versions, now=now, topic_model=model)
-        reused = module.analyse(part, tagger, versions, now=now, topic_model=model, reuse=reuse)
-        for name, table in plain.items():
-            assert reused[name].to_pylist() == table.to_pylist(), name
-    assert len(reuse._results) < sum(len(part) for part in parts)  # texts were reused
-    assert plain["feedback_topics"].num_rows > 100
 
 
 @pytest.mark.parametrize(

@@ -310,6 +310,8 @@ def run_bench(
     from cxtext import __version__
     from cxtext.devtools.profile import profile_analysis
 
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="cxtext-bench-", dir=keep))
     try:
         echo(f"generating {n:,} records …")
@@ -372,7 +374,7 @@ def _markdown(n, texts, vader, one, many, nightly, sizes, startup, version, smal
         f"Machine: {machine()}; cxtext {version}. Records: {one.records:,} read from "
         f"{n_texts:,} texts (planted malformed and duplicate records included), landing files of "
         f"{FILE_RECORDS:,} records. Distinct texts: {n_distinct:,} ({1 - n_distinct / n_texts:.0%} of the texts "
-        f"repeat an earlier one; the pipeline analyses a text once per chunk and a sentence, clause or text once per worker process while it stays in their caches; the VADER loop scores every one).",
+        f"repeat an earlier one; the pipeline analyses a text once per run (later feedback with the same text copy its stored results) and a sentence or clause once per worker process while it stays in its caches; the VADER loop scores every one).",
         "",
         "| stage | one worker: s | records/s | " + f"{many.label}: s | records/s | speed-up |",
         "|---|---:|---:|---:|---:|---:|",

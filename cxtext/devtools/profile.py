@@ -61,7 +61,7 @@ def profile_analysis(rows: list[tuple[str, str]], settings, chunk_rows: int) -> 
             v[3] for (file, _, name), v in stats.items() if file.endswith(file_end) and name == function
         )
     shares = [(part, spent / total if total else 0.0) for part, spent in seconds.items()]
-    shares.append(("the rest (per-chunk reuse, rows, Arrow tables)", 1 - sum(s for _, s in shares)))
+    shares.append(("the rest (rows, Arrow tables)", 1 - sum(s for _, s in shares)))
     return total, len(rows), shares
 
 

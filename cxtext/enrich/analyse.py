@@ -4,8 +4,6 @@ sentences, sentiment, theme mentions with their clause's sentiment, topic assign
 from __future__ import annotations
 
 import contextlib
-import pickle
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -55,41 +53,6 @@ def versions_of(
     )
 
 
-#: How many analysed texts an enrichment run remembers (per process): a few kB each as rows,
-#: about 1 kB pickled. Topics are not remembered: the topic model's transform of a text depends on
-#: the batch it is in (its float32 products round the last bits differently, enough to move a
-#: confidence's sixth decimal now and then), so each chunk transforms all its texts, reused or not.
-REUSE_TEXTS = 1 << 14
-
-
-class Reuse:
-    """The analysis of the (kind, text)s an enrichment run met in its earlier chunks, the most
-    recently used REUSE_TEXTS of them, pickled: a text repeated across chunks (a retweet, a stock
-    answer, a templated survey comment) is analysed once per process, but for its topic (see
-    REUSE_TEXTS). It lives in one run's
-    AnalysisContext, whose tagger, topic model, versions and languages it was computed with; a
-    copy sent to a worker process starts empty."""
-
-    def __init__(self, size: int = REUSE_TEXTS):
-        self.size = size
-        self._results: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-
-    def __reduce__(self):
-        return Reuse, (self.size,)
-
-    def get(self, key: tuple[str, str]) -> dict | None:
-        blob = self._results.get(key)
-        if blob is None:
-            return None
-        self._results.move_to_end(key)
-        return pickle.loads(blob)
-
-    def put(self, key: tuple[str, str], result: dict) -> None:
-        self._results[key] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        if len(self._results) > self.size:
-            self._results.popitem(last=False)
-
-
 @dataclass(frozen=True)
 class AnalysisContext:
     """What every chunk's analysis needs, sent to each worker once: the taxonomy files' names and
@@ -100,7 +63,6 @@ class AnalysisContext:
     versions: Versions
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     learned: dict = field(default_factory=dict)  # source -> LearnedSentiment (cxtext.enrich.learned)
-    reuse: Reuse = field(default_factory=Reuse, compare=False, repr=False)
 
 
 def analyse_chunk(
@@ -136,7 +98,6 @@ def analyse_chunk(
             now=now,
             topic_model=context.topic_model,
             languages=context.languages,
-            reuse=context.reuse,
         )
         if context.learned:
             done["tables"]["sentiment"] = learned_labels(done["tables"]["sentiment"], whole_rows, sources, context.learned)
@@ -193,7 +154,6 @@ def analyse(
     now: datetime,
     topic_model=None,
     languages: tuple[str, ...] = DEFAULT_LANGUAGES,
-    reuse: Reuse | None = None,
 ) -> dict[str, pa.Table]:
     """The enrichment rows of (feedback_id, kind, text, text_hash) tuples, as Arrow tables.
 
@@ -201,27 +161,18 @@ def analyse(
     skip the others, whose enrichment row says scored = false, so they dilute no English figure.
     The analysis reads nothing but the kind and the text, so each distinct (kind, text) of the
     chunk is analysed once and its results are copied to the others: retweets, templated survey
-    answers and the many "Great service!" cost one analysis; with *reuse* (made with the same
-    tagger, topic model and languages), one analysis per process while it remembers the text.
+    answers and the many "Great service!" cost one analysis (across chunks, enrichment copies the
+    stored results instead: cxtext.enrich.run).
 
     spaCy keeps every word it has seen for the life of the process; past SPACY_STRINGS_BOUND
     words the chunk runs in a memory zone (see _zone)."""
     distinct: dict[tuple[str, str], int] = {}
     for _, kind, text, _ in rows:
         distinct.setdefault((kind, text), len(distinct))
-    known = [reuse.get(key) if reuse is not None else None for key in distinct]
-    missing = [key for key, result in zip(distinct, known) if result is None]
     with _zone(load_nlp()):
-        fresh = iter(_analyse_texts(missing, tagger, topic_model is not None, languages) if missing else ())
-    results = []
-    for key, result in zip(distinct, known):
-        if result is None:
-            result = next(fresh)
-            if reuse is not None:
-                reuse.put(key, result)
-        results.append(result)
+        results = _analyse_texts(list(distinct), tagger, topic_model is not None, languages) if distinct else []
     scored = [result for result in results if result["scored"]]
-    if topic_model is not None and scored:  # the chunk's whole batch, reused texts too: see REUSE_TEXTS
+    if topic_model is not None and scored:
         topic_ids, confidences = topic_model.transform([result["lemmas"] for result in scored])
         for result, t, c in zip(scored, topic_ids, confidences):
             result["feedback_topics"] = [{"topic_id": int(t), "confidence": topic_confidence(c)}]

@@ -14,7 +14,9 @@ assign topics until `cxtext topics fit` refits it.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -27,6 +29,7 @@ from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, vers
 from cxtext.enrich.discovery import DISCOVERED_LAYER, load_suggestions_table, taxonomy_layers
 from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.parallel import executor
+from cxtext.enrich.repeats import Repeats
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
@@ -223,9 +226,11 @@ def enrich(
     context = AnalysisContext(layers, topic_model, versions, settings.languages, learned)
 
     full_reasons = pa.array(sorted(full), pa.string())
+    repeats = Repeats(store, selected, chunks, full_reasons, by_source=bool(learned))
+    planned: deque = deque()  # each submitted chunk's (copies, sources), in the order results come back
 
     def tasks():  # rows are read here, by the one connection, just before a worker needs them
-        for offset, length in chunks:
+        for number, (offset, length) in enumerate(chunks):
             chunk = selected.slice(offset, length)
             whole = chunk.filter(pc.is_in(chunk["reason"], full_reasons))
             # Rows that have results to replace; 'missing' ones have none (a chunk's results are
@@ -233,8 +238,13 @@ def enrich(
             replacing = whole.filter(pc.not_equal(whole["reason"], "missing"))["feedback_id"].to_pylist()
             topic_only = chunk.filter(pc.invert(pc.is_in(chunk["reason"], full_reasons)))["feedback_id"].to_pylist()
             window = _created_window(chunk)
+            copies, sources = repeats.of_chunk(number)
+            planned.append((copies, sources))
+            analysed = whole["feedback_id"]
+            if copies.num_rows:
+                analysed = pc.filter(analysed, pc.invert(pc.is_in(analysed, copies["feedback_id"])))
             yield (
-                _fetch(store, whole["feedback_id"].to_pylist(), window, with_source=bool(learned)),
+                _fetch(store, analysed.to_pylist(), window, with_source=bool(learned)),
                 _fetch(store, topic_only, window, scored_only=True),
                 utcnow(),
                 replacing,
@@ -244,19 +254,25 @@ def enrich(
 
     if on_progress and chunks:  # the work ahead, before the first chunk's seconds
         on_progress(Progress(0, len(chunks), 0, len(selected), time.perf_counter() - clock))
-    with executor(
-        context,
-        workers=settings.workers,
-        dask_address=settings.dask_address,
-        chunks=len(chunks),
-        rows=len(selected),
-        min_rows=settings.parallel_min_rows,
-    ) as pool:
+    with (
+        closing(repeats),
+        executor(
+            context,
+            workers=settings.workers,
+            dask_address=settings.dask_address,
+            chunks=len(chunks),
+            rows=len(selected),
+            min_rows=settings.parallel_min_rows,
+        ) as pool,
+    ):
         result.executor = pool.description
         for done in pool.imap(analyse_chunk, tasks()):
+            copies, sources = planned.popleft()
             with store.transaction():
                 _write_chunk(store, done, versions)
-            result.enriched += len(done["whole"])
+                repeats.keep(done.get("tables"), sources)
+                result.mentions += repeats.copy(copies, done["now"], done["window"])
+            result.enriched += len(done["whole"]) + copies.num_rows
             result.topics_reassigned += len(done["topic_only"])
             result.mentions += done["tables"]["theme_mentions"].num_rows if "tables" in done else 0
             result.chunks += 1
@@ -275,8 +291,8 @@ def _recorded(store: Store, versions: Versions) -> bool:
 
 def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
     """One chunk's results, replacing what was there (the caller's transaction)."""
-    if done["whole"]:
-        _replace(store, done["replacing"], done["tables"], done["window"])
+    if done["whole"] or done["replacing"]:  # a chunk of copies only analyses nothing, but replaces
+        _replace(store, done["replacing"], done.get("tables", {}), done["window"])
     if done["topic_only"]:
         store.con.register("_chunk_ids", pa.table({"feedback_id": done["topic_only"]}))
         try:
@@ -324,7 +340,7 @@ def _fetch(store: Store, ids: list[str], window: tuple, *, scored_only: bool = F
 
 
 def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], window: tuple) -> None:
-    """Delete the old results of *replacing*, insert *tables*."""
+    """Delete the old results of *replacing*, insert *tables* (if any)."""
     if replacing:
         store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(replacing, pa.string())}))
         try:
@@ -332,6 +348,8 @@ def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], wi
                 store.execute(f"DELETE FROM {table} WHERE feedback_id IN (SELECT feedback_id FROM _chunk_ids)")
         finally:
             store.con.unregister("_chunk_ids")
+    if not tables:
+        return
     for table in PER_FEEDBACK_RESULTS:
         store.insert_arrow(table, tables[table])
     store.con.register("_languages", tables["languages"])
