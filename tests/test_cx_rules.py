@@ -8,7 +8,7 @@ import re
 import pytest
 
 from cxtext.text.cx_rules import _COMPILED, _NEEDED, RULES, VALENCES, apply_rules
-from cxtext.text.regex_literals import ODD_CASES, LiteralIndex
+from cxtext.text.regex_literals import ODD_CASES, LiteralIndex, needed_groups
 from cxtext.text.sentiment import SentimentScorer
 
 
@@ -133,6 +133,19 @@ def test_the_index_gives_the_patterns_holding_a_needed_word_in_order():
         expected = [i for i, needed in enumerate(_NEEDED) if any(w in lower for w in needed)] + [len(_NEEDED)]
         assert list(index.candidates(text)) == expected, text
     assert index.candidates("Problem ſolved") == tuple(range(len(_NEEDED) + 1))
+
+
+def test_the_index_keeps_a_pattern_only_when_the_text_holds_a_word_of_each_of_its_sets():
+    """With *also*, a pattern is a candidate only for a text holding a word of each of its sets of
+    needed words (needed_groups: every match holds one of each), from the per-run memory too."""
+    groups = needed_groups(r"\b(?:called|phoned) (?:them )?again\b")
+    assert groups == (frozenset({"called", "phoned"}), frozenset({"again"}))  # the most selective first
+    index = LiteralIndex((groups[0], None), also=(groups[1:],))
+    for _ in range(2):
+        assert index.candidates("I CALLED them again") == (0, 1)
+        assert index.candidates("I called them") == (1,)
+        assert index.candidates("again and again") == (1,)
+        assert index.candidates("recalled, phoned again") == (0, 1)
 
 
 def test_the_odd_case_characters_are_all_there_are():

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cxtext.text.regex_literals import LiteralIndex, needed_words
+from cxtext.text.regex_literals import LiteralIndex, needed_groups
 
 EFFORT_KINDS = ("repeated_contact", "transfer", "wait", "redo", "paperwork", "chasing")
 WEIGHTS = {"repeated_contact": 2.0, "transfer": 2.0, "wait": 1.0, "redo": 2.0, "paperwork": 1.0, "chasing": 1.5}
@@ -168,9 +168,11 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ),
 )
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in PATTERNS)
-#: Per pattern, the words one of which every match contains (cxtext.text.regex_literals).
-_NEEDED = tuple(needed_words(pattern) for _, pattern in PATTERNS)
-_INDEX = LiteralIndex(_NEEDED)
+#: Per pattern, the sets of words every match contains one of each of (cxtext.text.regex_literals):
+#: indexed by the most selective, the others checked too ("again" and "to" and "had/have...").
+_GROUPS = tuple(needed_groups(pattern) for _, pattern in PATTERNS)
+_NEEDED = tuple(groups[0] if groups else None for groups in _GROUPS)
+_INDEX = LiteralIndex(_NEEDED, also=tuple(groups[1:] for groups in _GROUPS))
 
 
 @dataclass(frozen=True)

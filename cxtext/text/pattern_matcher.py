@@ -16,6 +16,7 @@ end; tests compare them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
 
@@ -35,6 +36,7 @@ class _Token:
     flags: tuple[tuple[str, bool], ...]
     low: int
     high: int
+    wildcard: bool  # no tests: any word fits
 
 
 def _repeat(op) -> tuple[int, int]:
@@ -57,7 +59,7 @@ def _compile(table: dict) -> _Token:
                 words.append((_COLUMNS[key], frozenset(string_key(w) for w in listed), operator == "IN"))
         elif key in FLAG_KEYS:
             flags.append((key, bool(value)))
-    return _Token(tuple(words), tuple(flags), *_repeat(table.get("OP")))
+    return _Token(tuple(words), tuple(flags), *_repeat(table.get("OP")), wildcard=not words and not flags)
 
 
 class PatternMatcher:
@@ -65,7 +67,8 @@ class PatternMatcher:
 
     def __init__(self):
         self._patterns: list[tuple[str, tuple[_Token, ...], int]] = []  # key, tokens, longest prefix
-        #: Per pattern, the (column, words) one of which a document must hold for each required word test.
+        #: Per pattern, the (column, words) one of which a document must hold for each required word
+        #: test but its anchor's (a document the pattern is tried on holds that one).
         self._required: list[tuple[tuple[int, frozenset[int]], ...]] = []
         #: Per word column (LOWER, LEMMA, ORTH): anchor word -> the patterns it anchors.
         self._by_anchor: tuple[dict[int, list[int]], ...] = ({}, {}, {})
@@ -76,8 +79,9 @@ class PatternMatcher:
         anchor = _anchor(tables)
         number = len(self._patterns)
         self._patterns.append((key, tokens, sum(t.high for t in tokens[:anchor])))
-        self._required.append(tuple((c, h) for t in tokens if t.low >= 1 for c, h, wanted in t.words if wanted))
         column, hashes, _ = next(w for w in tokens[anchor].words if w[2])
+        required = ((c, h) for t in tokens if t.low >= 1 for c, h, wanted in t.words if wanted)
+        self._required.append(tuple(test for test in required if test != (column, hashes)))  # the anchor is there
         for word in hashes:
             self._by_anchor[column].setdefault(word, []).append(number)
         self._anchor_words = tuple(frozenset(index) for index in self._by_anchor)
@@ -155,8 +159,10 @@ def _ends(tokens: tuple[_Token, ...], rows: list[list[int]], start: int, sentenc
     return positions
 
 
-def _runs(token: _Token, rows: list[list[int]], position: int, sentence_starts) -> list[int]:
+def _runs(token: _Token, rows: list[list[int]], position: int, sentence_starts) -> Sequence[int]:
     """The positions reached by *token* matching between low and high words from *position*."""
+    if token.wildcard:  # any word: every count the document leaves room for
+        return range(position + token.low, min(position + token.high, len(rows)) + 1)
     reached = [position] if token.low == 0 else []
     for count in range(1, token.high + 1):
         i = position + count - 1

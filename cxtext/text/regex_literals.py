@@ -21,19 +21,26 @@ except ImportError:  # another Python than 3.11+: no pattern names its words, ev
     _sre = _parser = None
 
 
-def needed_words(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | None:
-    """Lower-case strings one of which every match of *pattern* contains, or None when none can be
-    named (then the pattern must always run)."""
+def needed_groups(pattern: str, flags: int = re.IGNORECASE) -> tuple[frozenset[str], ...]:
+    """Sets of lower-case strings such that every match of *pattern* contains one of each set's,
+    the most selective first; () when none can be named (then the pattern must always run)."""
     if _parser is None:
-        return None
+        return ()
     try:
-        return _literals(_parser.parse(pattern, flags))
+        return _groups(_parser.parse(pattern, flags))
     except Exception:  # a private parser that changed shape: the pattern always runs
-        return None
+        return ()
 
 
-def _literals(items) -> frozenset[str] | None:
-    """Of the runs of letters the parsed *items* must match, the most selective set."""
+def needed_words(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of *pattern* contains (the most selective set),
+    or None when none can be named (then the pattern must always run)."""
+    groups = needed_groups(pattern, flags)
+    return groups[0] if groups else None
+
+
+def _groups(items) -> tuple[frozenset[str], ...]:
+    """The sets of the runs of letters the parsed *items* must match, most selective first."""
     found, run = [], ""
     for op, value in list(items) + [(None, None)]:
         if op is _sre.LITERAL and chr(value).isascii() and chr(value).isalnum():
@@ -52,8 +59,14 @@ def _literals(items) -> frozenset[str] | None:
             found.append(_literals(value[2]))
         elif op is _sre.ATOMIC_GROUP:
             found.append(_literals(value))
-    found = [f for f in found if f]
-    return max(found, key=lambda f: (min(map(len, f)), -len(f))) if found else None
+    distinct = dict.fromkeys(f for f in found if f)  # in order: the first of equally selective sets leads
+    return tuple(sorted(distinct, key=lambda f: (min(map(len, f)), -len(f)), reverse=True))
+
+
+def _literals(items) -> frozenset[str] | None:
+    """Of the runs of letters the parsed *items* must match, the most selective set."""
+    groups = _groups(items)
+    return groups[0] if groups else None
 
 
 def lowered(text: str) -> str | None:
@@ -83,11 +96,20 @@ class LiteralIndex:
     A needed word is a run of ASCII letters and digits, so wherever the lower-cased text holds it,
     it lies inside one maximal run of [a-z0-9]: the patterns a text may match are the union, over
     its distinct runs, of the patterns with a needed word inside that run; remembered per run
-    (texts share most of their words)."""
+    (texts share most of their words). A pattern with more sets of needed words (*also*) is kept
+    only when the text's runs hold a word of each too."""
 
-    def __init__(self, table: tuple[frozenset[str] | None, ...]):
+    def __init__(self, table: tuple[frozenset[str] | None, ...], also: tuple[tuple[frozenset[str], ...], ...] = ()):
+        """*table*: per pattern, its needed words (None: it always runs); *also*: per pattern, more
+        sets of words every match holds one of each of (needed_groups' others), indexed like the
+        patterns under the numbers after theirs."""
+        self._count = len(table)
+        groups = list(dict.fromkeys(group for sets in also for group in sets))
+        self._also = tuple(frozenset(self._count + groups.index(g) for g in sets) for sets in also)
+        self._also += (frozenset(),) * (self._count - len(self._also))
+        self._any_also = any(self._also)
         self._by_word: dict[str, list[int]] = {}
-        for number, needed in enumerate(table):
+        for number, needed in enumerate([*table, *groups]):
             for word in needed or ():
                 self._by_word.setdefault(word, []).append(number)
         self._always = frozenset(number for number, needed in enumerate(table) if needed is None)
@@ -102,7 +124,10 @@ class LiteralIndex:
         numbers = list(map(self._runs.get, runs))
         if None in numbers:  # a run not met before
             numbers = [self._run_patterns(run) if n is None else n for run, n in zip(runs, numbers)]
-        return tuple(sorted(self._always.union(*numbers)))
+        held = self._always.union(*numbers)  # patterns, and the *also* sets held (numbered after them)
+        if not self._any_also:
+            return tuple(sorted(held))
+        return tuple(sorted(n for n in held if n < self._count and self._also[n] <= held))
 
     def _run_patterns(self, run: str) -> frozenset[int]:
         numbers = frozenset(n for word, patterns in self._by_word.items() if word in run for n in patterns)

@@ -362,6 +362,10 @@ class ThemeTagger:
         self._keys: dict[str, _Key] = {}
         self._sentences: OrderedDict[bytes, tuple] = OrderedDict()
         self._lock = threading.Lock()  # a Dask worker may tag in several threads
+        from spacy.attrs import IDS  # build_matchers has loaded spaCy
+
+        self._key_attrs = [IDS["ORTH"], IDS["SPACY"]]  # attribute ids: to_array looks names up on each call
+        self._row_attrs = [IDS[name] for name in ATTRS]
         for t in taxonomy.themes:
             self._keys[t.id] = _Key(
                 t.id, t.negation, hashes(literal_words(t.phrases, ())), frozenset(), hashes(t.not_near), DEFAULT_WINDOW
@@ -381,12 +385,10 @@ class ThemeTagger:
     def tag(self, doc, sents: list | None = None) -> list[Mention]:
         """Theme mentions of *doc*, one per theme and sentence (the earliest, longest match that its
         guards and negation leave). *sents*: its sentences, when the caller has them already."""
-        from spacy.attrs import ORTH, SPACY  # imported by the first text tagged, not by importing cxtext
-
         sents = sents if sents is not None else sentence_bounds(doc)
         if not sents:
             return []
-        words = doc.to_array([ORTH, SPACY])  # a sentence's key: its words' hashes, then its spaces, as bytes
+        words = doc.to_array(self._key_attrs)  # a sentence's key: its words' hashes, then its spaces, as bytes
         orths, spaces = words[:, 0], words[:, 1].astype("uint8")
         keys = [orths[sent.start : sent.end].tobytes() + spaces[sent.start : sent.end].tobytes() for sent in sents]
         with self._lock:
@@ -420,7 +422,7 @@ class ThemeTagger:
         phrases = self._phrases(doc if lo == 0 and hi == len(doc) else doc[lo:hi])  # doc positions
         matches = [(strings[match_id], start, end) for match_id, start, end in phrases]
         # The words as string hashes, in one array (LOWER and LEMMA first: what the guards read).
-        rows = doc.to_array(ATTRS)[lo:hi].tolist()
+        rows = doc.to_array(self._row_attrs)[lo:hi].tolist()
         sentence_starts = frozenset(start - lo for start in starts[first:last])
         matches += [(name, start + lo, end + lo) for name, start, end in self._matcher.match(rows, sentence_starts)]
         matches.sort(key=lambda m: (m[1], -m[2]))
