@@ -215,6 +215,26 @@ def test_load_current_refuses_another_sklearn_version(tmp_path, model, caplog):
     assert "refit" in caplog.text and version in caplog.text
 
 
+def test_load_current_loads_a_file_once_and_a_refit_anew(tmp_path, model, monkeypatch):
+    """The topic step and enrichment of one run share one load; a refit, a rollback or a model
+    saved again (another file) is loaded from disk, never served from the earlier load."""
+    import joblib
+
+    loads = []
+    real_load = joblib.load
+    monkeypatch.setattr(joblib, "load", lambda path: loads.append(path) or real_load(path))
+    first = save_model(model, tmp_path, metadata={"doc_ids": ["a"]})
+    loaded = load_current(tmp_path)
+    assert load_current(tmp_path) is loaded and len(loads) == 1
+    second = save_model(TopicModel(n_topics=2).fit(DOCS), tmp_path, metadata={"doc_ids": ["b"]})  # a refit
+    refit = load_current(tmp_path)
+    assert refit.version_ == second and refit.n_topics_ == 2 and len(loads) == 2
+    set_current(tmp_path, first)  # a rollback
+    assert load_current(tmp_path).version_ == first and len(loads) == 3
+    save_model(model, tmp_path, metadata={"doc_ids": ["a"]})  # the same version written again: a new file
+    assert load_current(tmp_path).version_ == first and len(loads) == 4
+
+
 def test_current_pointer_switches(tmp_path, model):
     other = TopicModel(n_topics=2).fit(DOCS)
     first = save_model(model, tmp_path, metadata={"doc_ids": ["a"]})

@@ -91,16 +91,30 @@ def set_current(directory: Path, version: str) -> None:
     _atomic_write(directory / CURRENT, lambda f: f.write(version.encode() + b"\n"))
 
 
+#: The model this process loaded last, by its file's identity (path, inode, size, mtime): a run
+#: that asks for it again (the topic step, then enrichment) does not unpickle it again, while a
+#: refit or a rollback (another file) is loaded anew.
+_loaded: tuple[tuple, TopicModel] | None = None
+
+
 def load_current(directory: Path) -> TopicModel | None:
     """The model ``directory/CURRENT`` points at, with ``version_`` set; None when there is
-    none or it was saved with other library versions (the caller refits; the reason is logged)."""
+    none or it was saved with other library versions (the caller refits; the reason is logged).
+    The same file is loaded once per process: callers share the object and only read it."""
+    global _loaded
     meta = current_meta(directory)
     if meta is None:
         return None
+    path = (Path(directory) / meta["version"] / MODEL_FILE).resolve()
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if _loaded is not None and _loaded[0] == key:
+        return _loaded[1]
     import joblib
 
-    model = joblib.load(Path(directory) / meta["version"] / MODEL_FILE)
+    model = joblib.load(path)
     model.version_ = meta["version"]
+    _loaded = (key, model)
     return model
 
 
