@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxtext.errors import SourceReadError
-from cxtext.ingest.readers import open_records
+from cxtext.ingest.readers import open_records, parse_jsonl
 
 
 def read(tmp_path, content: bytes, fmt="csv", name=None):
@@ -88,6 +88,40 @@ def test_jsonl_bad_lines_are_rejects_with_line_numbers(tmp_path):
         (7, None),
     ]
     assert records[0].data == {"id": 1} and records[-1].data == {"id": 3}
+
+
+def test_jsonl_unparsed_lines_parse_to_what_the_reader_yields(tmp_path):
+    """Ingest reads lines in its main process and parses them in its workers: the same records."""
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = [b'\xef\xbb\xbf{"id": 1}', b'{"id": 2', b"", b"[1, 2]", b'{"id": "caf\xe9"}', deep.encode(), b'{"t": "\\ud800"}']
+    lines += [b'{"id": "' + b"x" * 200 + b'"}', b'{"id": 3}\r']
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    unparsed = list(open_records(path, "jsonl", max_record_chars=100, parsed=False).records)
+    assert [(r.position, r.unparsed) for r in unparsed] == [
+        (1, True),
+        (2, True),
+        (4, True),
+        (5, False),  # not UTF-8: rejected while read
+        (6, False),  # too large: rejected while read, never held whole
+        (7, True),
+        (8, False),
+        (9, True),
+    ]
+    assert unparsed[0].raw == '{"id": 1}' and unparsed[-1].raw == '{"id": 3}'
+    parsed = list(open_records(path, "jsonl", max_record_chars=100).records)
+    assert [parse_jsonl(r) if r.unparsed else r for r in unparsed] == parsed
+    assert [r.reason for r in parsed] == [
+        None,
+        "invalid_json",
+        "not_an_object",
+        "invalid_utf8",
+        "record_too_large",
+        "invalid_json",  # a lone surrogate
+        "record_too_large",
+        None,
+    ]
+    assert not any(r.unparsed for r in parsed)
 
 
 def test_parquet(tmp_path):

@@ -139,7 +139,9 @@ def ingest_file(
         digest = archived_as  # after an erasure rewrote it (cxtext.ops.erasure)
     result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="loaded")
     try:
-        opened = open_records(path, spec.format, delimiter=spec.delimiter, max_record_chars=settings.limits.max_record_chars)
+        opened = open_records(
+            path, spec.format, delimiter=spec.delimiter, max_record_chars=settings.limits.max_record_chars, parsed=False
+        )
         _check_columns(opened.columns, spec, path)
         archived = path if archived_as else archive_file(settings, path, digest)
         # A file's queries need memory for the file, not the database: under a cap of its own,

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from cxtext.config import LimitsConfig, SourceSpec
-from cxtext.ingest.readers import RawRecord
+from cxtext.ingest.readers import RawRecord, parse_jsonl
 from cxtext.ingest.records import Rejection, to_canonical
 from cxtext.ingest.redact import HandlePolicy, redact_text
 from cxtext.ingest.tombstones import Tombstones, reject_keys
@@ -109,14 +109,17 @@ class Prepared:
 
 
 def prepare_chunk(context: FileContext, records: list[RawRecord]) -> Prepared:
-    """Map, validate and redact *records* (in the file's order); erased records, rejects an
-    earlier batch of the file recorded and records outside a backfill's window are passed over."""
+    """Parse (JSONL lines), map, validate and redact *records* (in the file's order); erased
+    records, rejects an earlier batch of the file recorded and records outside a backfill's
+    window are passed over."""
     spec, handles, salt, now = context.spec, context.handles, context.salt, context.now
     staged: list[dict] = []
     rejected: list[dict] = []
     reasons: dict[str, int] = {}
     passed_over = 0
     for record in records:
+        if record.unparsed:  # a JSONL line: parsed here, in a worker process when there are workers
+            record = parse_jsonl(record)
         outcome = (
             Rejection(record.reason, record.detail or record.reason)
             if record.reason
@@ -210,7 +213,7 @@ class IngestWorkers:
         running: deque = deque()
         try:
             for chunk in _chunks(records, min(chunk_rows, TASK_ROWS)):
-                fields = [(r.position, r.raw, r.data, r.reason, r.detail) for r in chunk]  # cheaper to pickle
+                fields = [(r.position, r.raw) if r.unparsed else tuple(r) for r in chunk]  # cheaper to pickle
                 running.append(self._pool.submit(_prepare_task, number, pickled, fields))
                 if len(running) >= 2 * self.workers:
                     yield running.popleft().result()

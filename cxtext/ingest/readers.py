@@ -47,6 +47,11 @@ class RawRecord(NamedTuple):
     reason: str | None = None
     detail: str | None = None
 
+    @property
+    def unparsed(self) -> bool:
+        """Read but not parsed yet: a JSONL line from open_records(..., parsed=False)."""
+        return self.data is None and self.reason is None
+
 
 @dataclass
 class OpenedFile:
@@ -76,9 +81,13 @@ def _sniff(path: Path) -> bytes:
     return head
 
 
-def open_records(path: Path, fmt: str, *, delimiter: str = ",", max_record_chars: int = MAX_RECORD_CHARS) -> OpenedFile:
+def open_records(
+    path: Path, fmt: str, *, delimiter: str = ",", max_record_chars: int = MAX_RECORD_CHARS, parsed: bool = True
+) -> OpenedFile:
     """Open *path* and return its columns (CSV) and a lazy stream of records. A record longer
-    than *max_record_chars* is rejected (record_too_large) without being held in memory whole."""
+    than *max_record_chars* is rejected (record_too_large) without being held in memory whole.
+    With parsed=False a JSONL line comes unparsed (RawRecord.unparsed; parse_jsonl parses it),
+    so that ingest can parse in its worker processes."""
     path = Path(path)
     if fmt == "parquet":
         return _open_parquet(path, max_record_chars)
@@ -86,7 +95,8 @@ def open_records(path: Path, fmt: str, *, delimiter: str = ",", max_record_chars
     if fmt == "csv":
         return _open_csv(path, delimiter, max_record_chars)
     if fmt == "jsonl":
-        return OpenedFile(None, _jsonl_records(path, max_record_chars))
+        lines = _jsonl_lines(path, max_record_chars)
+        return OpenedFile(None, lines if not parsed else (r if r.reason else parse_jsonl(r) for r in lines))
     raise SourceReadError(f"{path.name}: unknown format {fmt!r}")
 
 
@@ -260,7 +270,10 @@ def _strictly_csv(raw: str, delimiter: str, fields: list[str]) -> bool:
 # -- JSONL ------------------------------------------------------------------------------------
 
 
-def _jsonl_records(path: Path, limit: int) -> Iterator[RawRecord]:
+def _jsonl_lines(path: Path, limit: int) -> Iterator[RawRecord]:
+    """The lines of a JSONL file as unparsed records (see parse_jsonl), or rejected when too
+    large or not UTF-8: what must be read in order, so ingest's main process does only this and
+    its worker processes parse."""
     with open(path, "rb") as handle:
         for position, line in enumerate(iter(lambda: handle.readline(limit + 1), b""), start=1):
             if len(line) > limit:
@@ -289,24 +302,24 @@ def _jsonl_records(path: Path, limit: int) -> Iterator[RawRecord]:
                     detail="the line is not valid UTF-8",
                 )
                 continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield RawRecord(position, text, reason="invalid_json", detail=f"not valid JSON: {exc.msg} (column {exc.colno})")
-                continue
-            except RecursionError:
-                yield RawRecord(position, text, reason="invalid_json", detail="JSON nested too deeply")
-                continue
-            if not isinstance(value, dict):
-                yield RawRecord(
-                    position, text, reason="not_an_object", detail=f"expected a JSON object, got {type(value).__name__}"
-                )
-                continue
-            problem = _json_problem(value) if "\\u" in text or text.count("{") + text.count("[") > MAX_JSON_DEPTH else None
-            if problem:
-                yield RawRecord(position, text, reason="invalid_json", detail=problem)
-                continue
-            yield RawRecord(position, text, data=value)
+            yield RawRecord(position, text)
+
+
+def parse_jsonl(record: RawRecord) -> RawRecord:
+    """An unparsed JSONL record (from open_records(..., parsed=False)) parsed, or rejected."""
+    text, position = record.raw, record.position
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return RawRecord(position, text, reason="invalid_json", detail=f"not valid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return RawRecord(position, text, reason="invalid_json", detail="JSON nested too deeply")
+    if not isinstance(value, dict):
+        return RawRecord(position, text, reason="not_an_object", detail=f"expected a JSON object, got {type(value).__name__}")
+    problem = _json_problem(value) if "\\u" in text or text.count("{") + text.count("[") > MAX_JSON_DEPTH else None
+    if problem:
+        return RawRecord(position, text, reason="invalid_json", detail=problem)
+    return RawRecord(position, text, data=value)
 
 
 def _json_problem(value) -> str | None:
