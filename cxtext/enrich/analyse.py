@@ -176,26 +176,30 @@ def analyse(
         topic_ids, confidences = topic_model.transform([result["lemmas"] for result in scored])
         for result, t, c in zip(scored, topic_ids, confidences):
             result["feedback_topics"] = [{"topic_id": int(t), "confidence": topic_confidence(c)}]
-    out: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
-    for feedback_id, kind, text, text_hash in rows:
-        result = results[distinct[(kind, text)]]
-        out["languages"].append({"feedback_id": feedback_id, "language": result["language"]})
-        out["enrichment"].append(
-            {
-                "feedback_id": feedback_id,
-                "text_hash": text_hash,
-                "sentiment_version": versions.sentiment,
-                "taxonomy_version": versions.taxonomy,
-                "topic_version": versions.topics,
-                "enriched_at": now,
-                "scored": result["scored"],
-            }
-        )
-        for table in _RESULT_TABLES:
+    ids = [row[0] for row in rows]
+    mine = [results[distinct[(kind, text)]] for _, kind, text, _ in rows]
+    columns = {
+        "languages": {"feedback_id": ids, "language": [result["language"] for result in mine]},
+        "enrichment": {
+            "feedback_id": ids,
+            "text_hash": [row[3] for row in rows],
+            **{name: [value] * len(rows) for name, value in versions.columns().items()},
+            "enriched_at": [now] * len(rows),
+            "scored": [result["scored"] for result in mine],
+        },
+    }
+    for table in _RESULT_TABLES:
+        owners, table_rows = [], []
+        for feedback_id, result in zip(ids, mine):
             rows_of = result.get(table)
             if rows_of:
-                out[table].extend({"feedback_id": feedback_id, **row} for row in rows_of)
-    return {name: pa.Table.from_pylist(out[name], schema=SCHEMAS[name]) for name in SCHEMAS}
+                owners += [feedback_id] * len(rows_of)
+                table_rows += rows_of
+        columns[table] = {"feedback_id": owners} | {
+            name: [row.get(name) for row in table_rows] for name in SCHEMAS[table].names if name != "feedback_id"
+        }
+    # Columns, not a dict per row: the rows and pa.Table.from_pylist were about 6% of the analysis.
+    return {name: pa.Table.from_arrays([columns[name][c] for c in SCHEMAS[name].names], schema=SCHEMAS[name]) for name in SCHEMAS}
 
 
 def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bool, languages: tuple[str, ...]) -> list[dict]:

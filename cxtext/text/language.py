@@ -80,7 +80,7 @@ def _clearly_english(text: str) -> bool:
     """Enough English-only function words, and a large enough share of the words, to leave the
     detector no say (it would answer English: see the module docstring)."""
     words = _WORD.findall(text.lower().replace("’", "'"))
-    hits = sum(word in ENGLISH_MARKERS for word in words)
+    hits = sum(map(ENGLISH_MARKERS.__contains__, words))
     return hits >= ENGLISH_MARKERS_NEEDED and hits >= ENGLISH_MARKER_SHARE * len(words)
 
 

@@ -155,8 +155,9 @@ NOT_START = 2**64 - 1
 
 class SentencesAndLemmas:
     """spaCy's rule-based ``sentencizer`` (default punctuation, no ``overwrite``) and lower-cased
-    lemmas, in one pass over one array of the words' hashes: spaCy's sentencizer made a Token object
-    per word, and two components read and wrote the doc twice.
+    lemmas, in one pass over the words' hashes of a batch of docs at a time (numpy over the
+    batch's words: spaCy's sentencizer made a Token object per word, and a Python loop per word
+    was most of this component's cost).
 
     Sentences: a new one at the first word after a sentence-final character that is neither
     punctuation nor sentence-final; words an earlier pipe marked keep their mark. Lemmas: the lookup
@@ -165,36 +166,74 @@ class SentencesAndLemmas:
     lower-casing gives."""
 
     def __init__(self, nlp, name: str):
+        import numpy as np
         from spacy.pipeline import Sentencizer
 
         strings = nlp.vocab.strings
         table = lemma_table()
-        self.final = frozenset(strings.add(char) for char in Sentencizer.default_punct_chars)
-        self.by_lower = {string_key(form): strings.add(lemma) for form, lemma in table.items()}
-        self.by_text = {string_key(form): strings.add(lemma.lower()) for form, lemma in table.items() if form != form.lower()}
+        self.final = np.array(sorted({strings.add(char) for char in Sentencizer.default_punct_chars}), dtype=np.uint64)
+        self.by_lower = _KeyTable({string_key(form): strings.add(lemma) for form, lemma in table.items()})
+        self.by_text = _KeyTable(
+            {string_key(form): strings.add(lemma.lower()) for form, lemma in table.items() if form != form.lower()}
+        )
 
     def __call__(self, doc):
+        return self._mark([doc])[0]
+
+    def pipe(self, docs, batch_size: int = 256):
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, batch_size):
+            yield from self._mark(batch)
+
+    def _mark(self, docs: list) -> list:
         import numpy as np
         from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
 
-        if len(doc):
-            final, by_lower, by_text = self.final, self.by_lower, self.by_text
-            rows = doc.to_array([ORTH, LOWER, IS_PUNCT, SENT_START]).tolist()
-            marks, lemmas = [], []
-            seen_final = False
-            for orth, lower, punct, preset in rows:
-                lemmas.append(by_lower.get(lower) or by_text.get(orth) or lower)
-                if orth in final:
-                    seen_final, mark = True, NOT_START
-                elif seen_final and not punct:
-                    seen_final, mark = False, 1
-                else:
-                    mark = NOT_START
-                marks.append(preset or mark)
-            if not rows[0][3]:
-                marks[0] = 1
-            doc.from_array([SENT_START, LEMMA], np.array([marks, lemmas], dtype=np.uint64).T)
-        return doc
+        words = [doc for doc in docs if len(doc)]
+        if not words:
+            return docs
+        lengths = np.array([len(doc) for doc in words])
+        orth, lower, punct, preset = np.concatenate([doc.to_array([ORTH, LOWER, IS_PUNCT, SENT_START]) for doc in words]).T
+        lemmas = self.by_lower.get(lower)
+        missing = lemmas == 0
+        lemmas[missing] = self.by_text.get(orth[missing])
+        missing = lemmas == 0
+        lemmas[missing] = lower[missing]
+        # A word (neither punctuation nor sentence-final) starts a sentence when the last word or
+        # sentence-final character before it in its doc is sentence-final.
+        final = np.isin(orth, self.final)
+        events = np.flatnonzero(final | (punct == 0))
+        doc_of = np.repeat(np.arange(len(words)), lengths)
+        after, before = events[1:], events[:-1]
+        starts = after[~final[after] & final[before] & (doc_of[after] == doc_of[before])]
+        marks = np.full(len(orth), NOT_START, dtype=np.uint64)
+        marks[starts] = 1
+        firsts = np.cumsum(lengths) - lengths
+        marks[firsts] = 1
+        marks = np.where(preset != 0, preset, marks)
+        values = np.stack([marks, lemmas], axis=1)
+        for doc, first, length in zip(words, firsts.tolist(), lengths.tolist()):
+            doc.from_array([SENT_START, LEMMA], values[first : first + length])
+        return docs
+
+
+class _KeyTable:
+    """A dict of spaCy hashes to hashes, looked up for a whole array at once (0 where missing)."""
+
+    def __init__(self, mapping: dict[int, int]):
+        import numpy as np
+
+        keys = np.fromiter(mapping, dtype=np.uint64, count=len(mapping))
+        order = np.argsort(keys)
+        self.keys = keys[order]
+        self.values = np.fromiter(mapping.values(), dtype=np.uint64, count=len(mapping))[order]
+
+    def get(self, query):
+        import numpy as np
+
+        at = np.minimum(np.searchsorted(self.keys, query), len(self.keys) - 1)
+        return np.where(self.keys[at] == query, self.values[at], np.uint64(0))
 
 
 def sentences(doc) -> list:
