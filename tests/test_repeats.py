@@ -105,3 +105,13 @@ def test_copies_replace_old_results_when_the_taxonomy_changes(two_states, monkey
     assert result.enriched == 120
     assert rows == reference
     assert {theme for (_, _, theme, *_) in rows["theme_mentions"]} == {"parcel"}
+
+
+def test_worker_processes_store_the_same_rows(two_states, monkeypatch):
+    """With worker processes, chunks finish in any order but are written in order: a copy's
+    source is always stored before it."""
+    chunked, whole = two_states
+    result, rows = _enrich(chunked, 15, monkeypatch, workers=2, parallel_min_rows=0)
+    _, reference = _enrich(whole, 10_000, monkeypatch)
+    assert result.executor == "2 worker processes" and result.enriched == 120
+    assert rows == reference

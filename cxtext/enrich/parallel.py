@@ -5,14 +5,20 @@ caller's own process for small jobs. Results come back to the caller, DuckDB's o
 Work that needs the same large read-only objects for every chunk (the taxonomy, the topic model)
 gets them once per worker as a *context*: through the pool's initializer for processes, scattered
 to every worker for Dask, so a chunk carries only its rows.
+
+Every executor hands results back in the order of its tasks: enrichment writes its chunks in
+order, and a chunk may copy the results an earlier one wrote (cxtext.enrich.repeats). A chunk
+slower than the next ones holds their results back while the workers go on with the tasks
+submitted ahead (two per worker).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any
@@ -58,15 +64,16 @@ class Processes:
         self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_install, initargs=(context,))
 
     def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
+        """Results in the order of *tasks* (see the module docstring); the next task is submitted before a
+        result is handed back, so the workers stay busy while the caller writes it."""
         tasks = iter(tasks)
-        running = {self.pool.submit(_with_context, fn, *task) for task in itertools.islice(tasks, self.in_flight)}
+        running = deque(self.pool.submit(_with_context, fn, *task) for task in itertools.islice(tasks, self.in_flight))
         while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-                task = next(tasks, None)
-                if task is not None:
-                    running.add(self.pool.submit(_with_context, fn, *task))
+            result = running.popleft().result()
+            task = next(tasks, None)
+            if task is not None:
+                running.append(self.pool.submit(_with_context, fn, *task))
+            yield result
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -92,19 +99,19 @@ class Dask:
         self.context = self.client.scatter(context, broadcast=True)
 
     def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
-        from distributed import as_completed
-
+        """Results in the order of *tasks* (see the module docstring)."""
         tasks = iter(tasks)
-        running = as_completed(
-            loop=self.client.loop,
-            futures=[self.client.submit(fn, self.context, *task, pure=False) for task in itertools.islice(tasks, self.in_flight)],
+        running = deque(
+            self.client.submit(fn, self.context, *task, pure=False) for task in itertools.islice(tasks, self.in_flight)
         )
-        for future in running:
-            yield future.result()
+        while running:
+            future = running.popleft()
+            result = future.result()
             future.release()
             task = next(tasks, None)
             if task is not None:
-                running.add(self.client.submit(fn, self.context, *task, pure=False))
+                running.append(self.client.submit(fn, self.context, *task, pure=False))
+            yield result
 
     def close(self) -> None:
         self.client.close()
