@@ -21,8 +21,8 @@ M = [
     ("M11", "cxtext/insights/views.py", "EMERGING_MIN_VOLUME = 10", "EMERGING_MIN_VOLUME = 11"),
     (
         "M12",
-        "cxtext/insights/views.py",
-        'CURRENT_SQL = "e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash"',
+        "cxtext/insights/current.py",
+        'CURRENT_SQL = "e.feedback_id = f.feedback_id AND e.text_key = hash(f.text_hash)"',
         'CURRENT_SQL = "e.feedback_id = f.feedback_id"',
     ),
     ("M16", "cxtext/insights/sql/emerging_issues.sql", "ROWS BETWEEN 4 PRECEDING", "ROWS BETWEEN 3 PRECEDING"),

@@ -16,7 +16,7 @@ from tests.test_report import _fill, aggregate, store_with_mentions
 BEFORE = Template("""
 WITH fb AS MATERIALIZED (  -- scored feedback whose enrichment is current, with its segments
     SELECT f.feedback_id, f.source, f.product, f.channel, f.region
-    FROM feedback f JOIN enrichment e ON $current
+    FROM feedback f JOIN $enrichment e ON $current
     WHERE ($status) = 'current' AND e.scored IS NOT FALSE),
 sizes AS (
     SELECT CASE WHEN grouping(product) = 0 THEN 'product' WHEN grouping(channel) = 0 THEN 'channel'
@@ -75,10 +75,15 @@ ORDER BY x.dimension, x.segment, x.level DESC, x.negative_feedback DESC, x.stage
 
 def reference_rows(store) -> list[tuple]:
     """The old query's rows on *store*'s current data, without quotes, sorted."""
-    from cxtext.insights.views import CURRENT_SQL, SEGMENT_MIN_FEEDBACK, SEGMENT_Z, STATUS_SQL
+    from cxtext.insights.current import CURRENT_SQL, ENRICHMENT_SQL, STATUS_SQL
+    from cxtext.insights.views import SEGMENT_MIN_FEEDBACK, SEGMENT_Z
 
     sql = BEFORE.substitute(
-        current=CURRENT_SQL, status=STATUS_SQL, segment_min_feedback=SEGMENT_MIN_FEEDBACK, segment_z=SEGMENT_Z
+        enrichment=ENRICHMENT_SQL,
+        current=CURRENT_SQL,
+        status=STATUS_SQL,
+        segment_min_feedback=SEGMENT_MIN_FEEDBACK,
+        segment_z=SEGMENT_Z,
     )
     return sorted((row[:-1] for row in store.execute(sql)), key=repr)
 
@@ -91,11 +96,11 @@ def expected_quotes(store) -> dict[tuple, list[str]]:
     """Per dimension, segment, stage and theme: its three most negative distinct clauses, each
     feedback offering its most negative clause about the theme (equals: the first clause), each
     clause at its most negative compound, ordered by compound then clause; computed in Python."""
-    from cxtext.insights.views import CURRENT_SQL, STATUS_SQL
+    from cxtext.insights.current import CURRENT_SQL, ENRICHMENT_SQL, STATUS_SQL
 
     rows = store.execute(f"""
         SELECT m.feedback_id, m.stage, m.theme, m.compound, m.clause, f.product, f.channel, f.region, f.source
-        FROM theme_mentions m JOIN feedback f ON f.feedback_id = m.feedback_id JOIN enrichment e ON {CURRENT_SQL}
+        FROM theme_mentions m JOIN feedback f ON f.feedback_id = m.feedback_id JOIN {ENRICHMENT_SQL} e ON {CURRENT_SQL}
         WHERE m.label = 'negative' AND ({STATUS_SQL}) = 'current' AND e.scored IS NOT FALSE""")
     per_feedback: dict[tuple, tuple] = {}
     for feedback_id, stage, theme, compound, clause, *segments in rows:

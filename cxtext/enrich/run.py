@@ -115,7 +115,7 @@ class EnrichResult:
 def pending(store: Store, versions: Versions, selection: Selection = Selection()) -> pa.Table:
     """Every selected feedback that needs work (feedback_id, day, reason), ordered by day: an
     Arrow table, a few dozen bytes a row, so a million stale rows cost tens of MB, not hundreds."""
-    where, params = ["TRUE"], [selection.timezone]
+    where, params = ["TRUE"], []
     if selection.first_day:
         where.append("day >= ?")
         params.append(selection.first_day)
@@ -125,18 +125,22 @@ def pending(store: Store, versions: Versions, selection: Selection = Selection()
     if selection.sources:
         where.append("source IN (SELECT unnest(?::VARCHAR[]))")
         params.append(list(selection.sources))
+    # Each enrichment row is narrowed to a few numbers before the join (as the views' ENRICHMENT_SQL
+    # is): joining whole rows spilled under the 160MB cap at a million feedback. A changed text
+    # whose hash equals the old one's (odds 2^-64) would go unnoticed.
     return store.con.sql(
         "SELECT feedback_id, day, CASE "
-        "  WHEN e_id IS NULL THEN 'missing' WHEN e_hash <> text_hash THEN 'changed_text' "
-        "  WHEN sentiment_version <> ? OR taxonomy_version <> ? THEN 'new_version' "
-        "  WHEN topic_version <> ? THEN 'new_topic_model' "
+        "  WHEN e_id IS NULL THEN 'missing' WHEN e_key <> hash(text_hash) THEN 'changed_text' "
+        "  WHEN new_version THEN 'new_version' WHEN new_topic_model THEN 'new_topic_model' "
         "  WHEN enriched_at < ? THEN 'forced' END AS reason "
-        "FROM (SELECT f.feedback_id, f.source, f.text_hash, e.feedback_id AS e_id, e.text_hash AS e_hash, "
-        "             e.sentiment_version, e.taxonomy_version, e.topic_version, e.enriched_at, "
-        "             CAST((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE ? AS DATE) AS day "
-        "      FROM feedback f LEFT JOIN enrichment e USING (feedback_id)) "
+        "FROM (SELECT f.feedback_id, f.source, f.text_hash, e.feedback_id AS e_id, e.e_key, e.new_version, "
+        "             e.new_topic_model, e.enriched_at, CAST((f.created_at AT TIME ZONE 'UTC') AT TIME ZONE ? AS DATE) AS day "
+        "      FROM feedback f LEFT JOIN (SELECT feedback_id, hash(text_hash) AS e_key, "
+        "                                        sentiment_version <> ? OR taxonomy_version <> ? AS new_version, "
+        "                                        topic_version <> ? AS new_topic_model, enriched_at FROM enrichment) e "
+        "      USING (feedback_id)) "
         f"WHERE {' AND '.join(where)} AND reason IS NOT NULL ORDER BY day, feedback_id",
-        params=[versions.sentiment, versions.taxonomy, versions.topics, selection.forced_before, *params],
+        params=[selection.forced_before, selection.timezone, versions.sentiment, versions.taxonomy, versions.topics, *params],
     ).to_arrow_table()
 
 

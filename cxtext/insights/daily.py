@@ -23,10 +23,11 @@ from datetime import timedelta
 
 import duckdb
 
-from cxtext.insights.views import CURRENT_SQL, STATUS_SQL, local_time_sql
+from cxtext.insights.current import CURRENT_SQL, ENRICHMENT_SQL, STATUS_SQL
+from cxtext.insights.views import local_time_sql
 
 #: Bump when the SQL below changes what a daily row holds: every day is then recomputed.
-AGGREGATES_VERSION = "daily-2"
+AGGREGATES_VERSION = "daily-3"  # daily-3: daily_languages, daily_topic_sentiment
 # Sums of compound scores are DECIMAL: VADER gives four decimals, so the sums are exact and a
 # day's row does not depend on the order its mentions were written in (a resumed run's equals a
 # clean run's). The other sums add whole numbers.
@@ -44,6 +45,8 @@ DAILY_TABLES = (
     "daily_segments",
     "daily_segment_themes",
     "daily_segment_quotes",
+    "daily_languages",
+    "daily_topic_sentiment",
 )
 BASIS_KEYS = ("sentiment_version", "taxonomy_version", "topic_version", "reporting_timezone")
 
@@ -126,8 +129,10 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
         SELECT f.feedback_id, CAST({local} AS DATE) AS day,
                CAST(CAST(f.nps >= 9 AS INTEGER) - CAST(f.nps <= 6 AS INTEGER) AS DOUBLE) AS nps,
                CAST(CAST(f.csat >= 4 AS INTEGER) AS DOUBLE) AS csat, CAST(f.rating AS DOUBLE) AS stars,
-               {STATUS_SQL} AS status, e.scored, f.source, f.product, f.channel, f.region
-        FROM feedback f LEFT JOIN enrichment e ON {CURRENT_SQL}
+               {STATUS_SQL} AS status, e.scored, f.source, f.product, f.channel, f.region, f.language,
+               s.label AS doc_label, s.compound AS doc_compound
+        FROM feedback f LEFT JOIN {ENRICHMENT_SQL} e ON {CURRENT_SQL}
+        LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
         WHERE f.created_at >= ? AND f.created_at < ? AND CAST({local} AS DATE) IN (SELECT day FROM _batch_days)""",
         [low, high],
     )
@@ -205,6 +210,19 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
         INSERT INTO daily_topics BY NAME
         SELECT fb.day, ft.topic_id, count(*) AS feedback FROM _fb fb JOIN feedback_topics ft ON ft.feedback_id = fb.feedback_id
         WHERE fb.status = 'current' GROUP BY fb.day, ft.topic_id""")
+    # language_summary's and topic_summary's rows (each over its own feedback, as the views were
+    # before they read these tables): at a million feedback their joins took seconds on every read.
+    con.execute("""
+        INSERT INTO daily_languages BY NAME
+        SELECT day, language, count(*) AS feedback, count(*) FILTER (WHERE scored) AS scored_feedback,
+               count(doc_label) AS sentiment_n, count(*) FILTER (WHERE doc_label = 'negative') AS negative_n
+        FROM _fb WHERE status = 'current' OR language IS NULL GROUP BY day, language""")
+    con.execute("""
+        INSERT INTO daily_topic_sentiment BY NAME
+        SELECT fb.day, ft.topic_id, count(fb.doc_label) AS sentiment_n,
+               count(*) FILTER (WHERE fb.doc_label = 'negative') AS negative_n, sum(fb.doc_compound) AS compound_sum
+        FROM _fb fb JOIN feedback_topics ft ON ft.feedback_id = fb.feedback_id
+        WHERE fb.status IN ('current', 'stale') GROUP BY fb.day, ft.topic_id""")
 
 
 def _recompute_segments(con: duckdb.DuckDBPyConnection) -> None:

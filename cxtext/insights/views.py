@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from cxtext.insights.current import CURRENT_SQL, ENRICHMENT_SQL, STATUS_SQL
 from cxtext.store.db import Store
 from cxtext.store.schema import sql_literal
 
@@ -18,7 +19,7 @@ SQL_DIR = Path(__file__).parent / "sql"
 class View:
     """A view's name and documentation; its query is sql/<name>.sql, whose $placeholders are filled
     by :func:`view_statements` ($local: created_at as a local timestamp in the reporting time zone,
-    $current and $status: the enrichment in force, and the thresholds below)."""
+    $enrichment, $current and $status: the enrichment in force, and the thresholds below)."""
 
     name: str
     doc: str
@@ -27,13 +28,6 @@ class View:
     def sql(self, **values: str) -> str:
         return Template((SQL_DIR / f"{self.name}.sql").read_text(encoding="utf-8")).substitute(values)
 
-
-# Feedback whose enrichment matches its current text; older versions count as 'stale'.
-CURRENT_SQL = "e.feedback_id = f.feedback_id AND e.text_hash = f.text_hash"
-_IN_FORCE = """e.sentiment_version = (SELECT value FROM cxtext_meta WHERE key = 'sentiment_version')
-                     AND e.taxonomy_version = (SELECT value FROM cxtext_meta WHERE key = 'taxonomy_version')
-                     AND e.topic_version = (SELECT value FROM cxtext_meta WHERE key = 'topic_version')"""
-STATUS_SQL = f"CASE WHEN e.feedback_id IS NULL THEN 'missing' WHEN {_IN_FORCE} THEN 'current' ELSE 'stale' END"
 
 VIEWS: tuple[View, ...] = (
     View(
@@ -221,7 +215,8 @@ VIEWS: tuple[View, ...] = (
         "language_summary",
         "Feedback per detected language. Only English and undetermined ('und': too short to tell) feedback is scored "
         "(VADER and the taxonomy read English only); the others are counted here and kept out of every sentiment and "
-        "theme figure. Answers: how much feedback do the English figures leave out?",
+        "theme figure. Added up from daily_languages (the aggregate step of each run). Answers: how much feedback do the "
+        "English figures leave out?",
         (
             ("language", "ISO 639-1 code, 'und' (undetermined), or 'not yet detected'."),
             ("feedback", "Feedback in that language."),
@@ -234,8 +229,9 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "topic_summary",
-        "Discovered topics with their label, size, sentiment, journey stages and coverage by the taxonomy's themes. "
-        "Answers: what do customers talk about that the taxonomy has no theme for (candidate_theme)?",
+        "Discovered topics with their label, size, sentiment, journey stages and coverage by the taxonomy's themes "
+        "(topics and daily_topic_sentiment, both written by the aggregate step of each run). Answers: what do "
+        "customers talk about that the taxonomy has no theme for (candidate_theme)?",
         (
             ("topic_id", "Topic id (stable across refits where the topic matches)."),
             ("label", "Label from the topic's top terms."),
@@ -471,6 +467,7 @@ def view_statements(reporting_timezone: str) -> list[str]:
     """CREATE OR REPLACE the analysts' views for a reporting time zone, with their documentation."""
     values = {
         "local": local_time_sql(reporting_timezone),
+        "enrichment": ENRICHMENT_SQL,
         "current": CURRENT_SQL,
         "status": STATUS_SQL,
         "min_impact_responses": str(MIN_IMPACT_RESPONSES),

@@ -161,6 +161,35 @@ DAILY_TABLES: tuple[Table, ...] = (
         ),
         since=7,
     ),
+    Table(
+        "daily_languages",
+        "Per day and detected language: the feedback language_summary counts (current enrichment, or no language "
+        "detected yet), how many were scored, and their document sentiment. Written by the aggregate step of a run "
+        "for the days whose feedback changed (daily_inputs); language_summary rolls the days up.",
+        (
+            _DAY,
+            C("language", "VARCHAR", "ISO 639-1 code or 'und'; NULL: not yet detected."),
+            C("feedback", "BIGINT", "Feedback in that language that day."),
+            C("scored_feedback", "BIGINT", "Of them, scored (sentiment, themes)."),
+            C("sentiment_n", "BIGINT", "Of them, feedback with a document sentiment."),
+            C("negative_n", "BIGINT", "Of those, with negative document sentiment."),
+        ),
+        since=8,
+    ),
+    Table(
+        "daily_topic_sentiment",
+        "Per day and discovered topic: the document sentiment of its feedback whose enrichment was made for the "
+        "current text (the versions in force or older ones). Written by the aggregate step of a run for the days "
+        "whose feedback changed (daily_inputs); topic_summary rolls the days up.",
+        (
+            _DAY,
+            C("topic_id", "INTEGER", "Topic (topics.topic_id)."),
+            C("sentiment_n", "BIGINT", "Its feedback with a document sentiment."),
+            C("negative_n", "BIGINT", "Of them, negative."),
+            C("compound_sum", "DOUBLE", "Sum of their document compound."),
+        ),
+        since=8,
+    ),
 )
 
 

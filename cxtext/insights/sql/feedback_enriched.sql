@@ -7,7 +7,7 @@ SELECT f.feedback_id, f.kind, f.source, f.source_record_id, f.created_at,
        $status AS enrichment_status,
        f.language, e.scored
 FROM feedback f
-LEFT JOIN enrichment e ON $current
+LEFT JOIN $enrichment e ON $current
 LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
 LEFT JOIN (SELECT feedback_id, list_sort(list_distinct(list(theme))) AS themes,
                   list_sort(list_distinct(list(stage))) AS stages,

@@ -1,9 +1,5 @@
-SELECT coalesce(f.language, 'not yet detected') AS language, CAST(count(*) AS BIGINT) AS feedback,
-       CAST(count(*) FILTER (WHERE e.scored) AS BIGINT) AS scored_feedback,
-       round(avg(CAST(s.label = 'negative' AS INTEGER)), 4) AS share_negative
-FROM feedback f
-LEFT JOIN enrichment e ON $current
-LEFT JOIN sentiment s ON s.feedback_id = e.feedback_id
-WHERE ($status) = 'current' OR f.language IS NULL
+SELECT coalesce(language, 'not yet detected') AS language, CAST(sum(feedback) AS BIGINT) AS feedback,
+       CAST(sum(scored_feedback) AS BIGINT) AS scored_feedback,
+       round(sum(negative_n) / nullif(sum(sentiment_n), 0), 4) AS share_negative
+FROM daily_languages
 GROUP BY ALL ORDER BY feedback DESC, language
-

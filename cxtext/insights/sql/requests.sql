@@ -3,7 +3,7 @@ WITH asks AS (  -- each suggestion sentence of current feedback, once per stage 
            coalesce(m.stage, 'unstaged') AS stage, coalesce(m.theme, 'unthemed') AS theme
     FROM sentence_intents si
     JOIN feedback f ON f.feedback_id = si.feedback_id
-    JOIN enrichment e ON $current
+    JOIN $enrichment e ON $current
     JOIN sentences s ON s.feedback_id = si.feedback_id AND s.sentence_index = si.sentence_index
     LEFT JOIN theme_mentions m ON m.feedback_id = si.feedback_id AND m.sentence_index = si.sentence_index
     WHERE si.intent = 'suggestion' AND $status = 'current'),
