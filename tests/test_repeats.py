@@ -1,6 +1,6 @@
-"""A text repeated across enrichment's chunks is analysed once; its later feedback copy the stored
-results (cxtext.enrich.repeats). The rows must be those of analysing every feedback, fresh and
-when a new taxonomy replaces them."""
+"""A text repeated across enrichment's chunks, or already analysed by an earlier run, is analysed
+once; its later feedback copy the stored results (cxtext.enrich.repeats). The rows must be those
+of analysing every feedback, fresh, in a later run, and when a new taxonomy replaces them."""
 
 import random
 from dataclasses import replace
@@ -61,15 +61,15 @@ def two_states(review_settings, tmp_path):
     return states
 
 
-def _enrich(settings, chunk_rows: int, monkeypatch, analysed: list | None = None, **changes):
+def _enrich(settings, chunk_rows: int, monkeypatch, analysed: list | None = None, selection=None, **changes):
     from cxtext.enrich import analyse
-    from cxtext.enrich.run import enrich
+    from cxtext.enrich.run import Selection, enrich
 
     real = analyse._analyse_texts
     if analysed is not None:
         monkeypatch.setattr(analyse, "_analyse_texts", lambda texts, *a: analysed.extend(texts) or real(texts, *a))
     with Store.open(settings.work_db) as store:
-        result = enrich(store, replace(settings, enrich_chunk_rows=chunk_rows, **changes))
+        result = enrich(store, replace(settings, enrich_chunk_rows=chunk_rows, **changes), selection=selection or Selection())
         rows = _rows(store)
     monkeypatch.setattr(analyse, "_analyse_texts", real)
     return result, rows
@@ -114,4 +114,40 @@ def test_worker_processes_store_the_same_rows(two_states, monkeypatch):
     result, rows = _enrich(chunked, 15, monkeypatch, workers=2, parallel_min_rows=0)
     _, reference = _enrich(whole, 10_000, monkeypatch)
     assert result.executor == "2 worker processes" and result.enriched == 120
+    assert rows == reference
+
+
+def test_a_later_run_copies_what_an_earlier_run_analysed_unless_a_backfill_forces_it(review_settings, tmp_path, monkeypatch):
+    """Night one stores eight of the texts; night two's feedback repeat them and bring two new
+    ones: only the new ones are analysed, and the rows are those of one run over both nights."""
+    from cxtext.enrich.run import Selection
+    from cxtext.store.db import utcnow
+
+    rng = random.Random(7)
+    nights = {
+        "one": [(f"R{i}", "2026-07-06", TEXTS[i % 8]) for i in range(40)],
+        "two": [(f"S{i}", "2026-07-07", rng.choice(TEXTS)) for i in range(40)] + [("S40", "2026-07-07", TEXTS[8])],
+    }
+    nights["two"].append(("S41", "2026-07-07", TEXTS[9]))
+    for night, records in nights.items():
+        lines = [f'{r},{day} 10:00,{1 + i % 5},Title,"{text}",C{i}' for i, (r, day, text) in enumerate(records)]
+        (tmp_path / f"landing/{night}.csv").parent.mkdir(exist_ok=True)
+        (tmp_path / f"landing/{night}.csv").write_text(REVIEW_HEADER + "\n".join(lines) + "\n")
+    nightly, once = (replace(review_settings, state_dir=tmp_path / name) for name in ("nightly", "once"))
+    for settings, files in ((nightly, ("one",)), (once, ("one", "two"))):
+        with Store.open(settings.work_db) as store:
+            for night in files:
+                ingest_file(store, settings, tmp_path / f"landing/{night}.csv", settings.sources["reviews"])
+    _enrich(nightly, 10_000, monkeypatch)
+    with Store.open(nightly.work_db) as store:
+        ingest_file(store, nightly, tmp_path / "landing/two.csv", nightly.sources["reviews"])
+    analysed: list = []
+    result, rows = _enrich(nightly, 10_000, monkeypatch, analysed)
+    _, reference = _enrich(once, 10_000, monkeypatch)
+    assert result.enriched == 42
+    assert sorted(analysed) == sorted([("review", TEXTS[8]), ("review", TEXTS[9])])
+    assert rows == reference
+    forced: list = []  # a forced backfill recomputes: nothing stored before its time is a source
+    result, rows = _enrich(nightly, 10_000, monkeypatch, forced, selection=Selection(forced_before=utcnow()))
+    assert result.enriched == 82 and sorted(forced) == sorted({("review", text) for text in TEXTS})
     assert rows == reference

@@ -8,12 +8,16 @@ its own once (cxtext.enrich.analyse); before this, each worker process also reme
 16,384 texts it had analysed, which caught a text again only in the same process and while it
 was recent (757,000 analyses for 604,000 distinct texts at 1M generated records, 2 workers).
 
-Here the plan is made once, in DuckDB, before the first chunk: a feedback whose (kind,
-text_hash[, source]) first occurs in an earlier chunk of the run is a *copy* of one feedback of
-that chunk, its *source*. Chunks are written in order, so a source's results are stored before any
-copy of it is: when its chunk is written, the source's rows are also kept in small temporary
-tables, and each copy gets them (its own feedback_id, its chunk's enriched_at) by SQL, without
-being fetched, sent to a worker or analysed. The topic model's transform of a text does not
+Here the plan is made once, in DuckDB, before the first chunk. A feedback whose (kind,
+text_hash[, source]) an earlier run already analysed under the versions in force (and, in a
+forced backfill, since the time it forces) is a *copy* of that stored feedback, its *source*: a
+nightly run's stock answers and retweets repeat texts of earlier nights (43% of the bench's
+nightly +1%). Otherwise a feedback whose key first occurs in an earlier chunk of the run is a
+copy of one feedback of that chunk. Stored sources' rows are kept in small temporary tables at
+once; chunks are written in order, so a run's source's results are stored before any copy of it
+is, and are kept when its chunk is written. Each copy gets its source's rows (its own
+feedback_id, its chunk's enriched_at) by SQL, without being fetched, sent to a worker or
+analysed. The topic model's transform of a text does not
 depend on its batch (tests/test_topics.py), so its topic is the same too. The temporary tables
 hold the sources only (DuckDB spills them under its memory cap), and a killed run loses nothing:
 the next run plans again from what is still pending.
@@ -21,9 +25,12 @@ the next run plans again from what is still pending.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxtext.enrich.analyse import Versions
 from cxtext.store.db import Store
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
 
@@ -36,31 +43,68 @@ class Repeats:
     """The run's plan of copies (see the module docstring), and the sources' kept results."""
 
     def __init__(
-        self, store: Store, selected: pa.Table, chunks: list[tuple[int, int]], full_reasons: pa.Array, *, by_source: bool
+        self,
+        store: Store,
+        selected: pa.Table,
+        chunks: list[tuple[int, int]],
+        full_reasons: pa.Array,
+        versions: Versions,
+        *,
+        by_source: bool,
+        analysed_since: datetime | None = None,
     ):
+        """*versions*: those in force; a stored result counts only when made under them, and at
+        or after *analysed_since* (a forced backfill's time) when given."""
         self.store, self.planned = store, False
-        if len(chunks) < 2:
-            return  # one chunk: its own distinct texts are all there is
+        if not chunks:
+            return
         numbers = pa.array([n for n, (_, length) in enumerate(chunks) for _ in range(length)], pa.int32())
         rows = pa.table({"feedback_id": selected["feedback_id"], "chunk": numbers, "reason": selected["reason"]})
         rows = rows.filter(pc.is_in(rows["reason"], full_reasons)).drop_columns(["reason"])
         key = "kind, text_hash" + (", source" if by_source else "")
+        columns = versions.columns()
+        since = "" if analysed_since is None else "AND e.enriched_at >= ?"
         store.con.register("_run_rows", rows)
         try:
             store.execute(
-                "CREATE OR REPLACE TEMP TABLE _run_copies AS "
-                f"WITH keyed AS (SELECT r.feedback_id, r.chunk, {key} FROM _run_rows r JOIN feedback f USING (feedback_id)), "
-                f"firsts AS (SELECT {key}, min(chunk) AS source_chunk FROM keyed GROUP BY ALL HAVING max(chunk) > min(chunk)), "
-                f"sources AS (SELECT {key}, source_chunk, min(k.feedback_id) AS source_id FROM keyed k JOIN firsts USING ({key}) "
-                "             WHERE k.chunk = source_chunk GROUP BY ALL) "
-                f"SELECT k.feedback_id, k.chunk, s.source_id, s.source_chunk FROM keyed k JOIN sources s USING ({key}) "
-                "WHERE k.chunk > s.source_chunk ORDER BY k.chunk"
+                "CREATE OR REPLACE TEMP TABLE _keyed AS "
+                f"SELECT r.feedback_id, r.chunk, {key} FROM _run_rows r JOIN feedback f USING (feedback_id)"
             )
         finally:
             store.con.unregister("_run_rows")
+        # Stored sources: per key of the run, the first other feedback with that key (a semi join
+        # probes the feedback table with the run's few keys), kept when its stored results are
+        # current; a key whose first is not current is analysed (any current source would do, and
+        # checking every one cost seconds at 1M).
+        store.execute(
+            "CREATE OR REPLACE TEMP TABLE _stored_sources AS "
+            f"WITH keys AS (SELECT DISTINCT {key} FROM _keyed), "
+            f"others AS (SELECT feedback_id, {key} FROM feedback SEMI JOIN keys USING ({key}) "
+            "           ANTI JOIN _keyed USING (feedback_id)), "
+            f"firsts AS (SELECT {key}, min(feedback_id) AS source_id FROM others GROUP BY ALL) "
+            "SELECT firsts.* FROM firsts JOIN enrichment e ON e.feedback_id = firsts.source_id "
+            f"WHERE e.text_hash = firsts.text_hash AND {' AND '.join(f'e.{name} = ?' for name in columns)} {since}",
+            [*columns.values(), *([analysed_since] if analysed_since is not None else [])],
+        )
+        store.execute(
+            "CREATE OR REPLACE TEMP TABLE _run_copies AS "
+            f"SELECT k.feedback_id, k.chunk, s.source_id, -1 AS source_chunk FROM _keyed k JOIN _stored_sources s USING ({key}) "
+            "UNION ALL ("
+            f"WITH rest AS (SELECT * FROM _keyed ANTI JOIN _stored_sources USING ({key})), "
+            f"firsts AS (SELECT {key}, min(chunk) AS source_chunk FROM rest GROUP BY ALL HAVING max(chunk) > min(chunk)), "
+            f"sources AS (SELECT {key}, source_chunk, min(k.feedback_id) AS source_id FROM rest k JOIN firsts USING ({key}) "
+            "             WHERE k.chunk = source_chunk GROUP BY ALL) "
+            f"SELECT k.feedback_id, k.chunk, s.source_id, s.source_chunk FROM rest k JOIN sources s USING ({key}) "
+            "WHERE k.chunk > s.source_chunk) ORDER BY chunk"
+        )
         for table in _KEPT:
             like = "SELECT feedback_id, language FROM feedback" if table == "languages" else f"SELECT * FROM {table}"
-            store.execute(f"CREATE OR REPLACE TEMP TABLE _kept_{table} AS {like} LIMIT 0")
+            store.execute(
+                f"CREATE OR REPLACE TEMP TABLE _kept_{table} AS "
+                f"{like} WHERE feedback_id IN (SELECT source_id FROM _stored_sources)"
+            )
+        for table in ("_keyed", "_stored_sources"):
+            store.execute(f"DROP TABLE {table}")
         self.planned = True
 
     def of_chunk(self, number: int) -> tuple[pa.Table, list[str]]:

@@ -125,7 +125,7 @@ def pending(store: Store, versions: Versions, selection: Selection = Selection()
     if selection.sources:
         where.append("source IN (SELECT unnest(?::VARCHAR[]))")
         params.append(list(selection.sources))
-    # Each enrichment row is narrowed to a few numbers before the join (as the views' ENRICHMENT_SQL
+    # Each enrichment row is narrowed to a few numbers before the join (as cxtext.insights.current's ENRICHMENT_SQL
     # is): joining whole rows spilled under the 160MB cap at a million feedback. A changed text
     # whose hash equals the old one's (odds 2^-64) would go unnoticed.
     return store.con.sql(
@@ -230,7 +230,15 @@ def enrich(
     context = AnalysisContext(layers, topic_model, versions, settings.languages, learned)
 
     full_reasons = pa.array(sorted(full), pa.string())
-    repeats = Repeats(store, selected, chunks, full_reasons, by_source=bool(learned))
+    repeats = Repeats(
+        store,
+        selected,
+        chunks,
+        full_reasons,
+        versions,
+        by_source=bool(learned),
+        analysed_since=selection.forced_before,
+    )
     planned: deque = deque()  # each submitted chunk's (copies, sources), in the order results come back
 
     def tasks():  # rows are read here, by the one connection, just before a worker needs them
