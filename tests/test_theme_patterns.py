@@ -16,11 +16,11 @@ from cxtext.text.pattern_matcher import PatternMatcher
 from cxtext.text.taxonomy import (
     STAGE_IDS,
     ThemeTagger,
-    build_matchers,
     layer_paths,
     load_taxonomy,
     parse_layers,
     settings_layers,
+    token_matcher,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,7 +183,7 @@ def shipped_texts() -> list[str]:
 
 def test_the_one_pass_matcher_finds_what_spacys_matcher_finds():
     taxonomy = load_taxonomy(layer_paths(["core", "retail"]))
-    _, reference = build_matchers(taxonomy)
+    reference = token_matcher(taxonomy)
     ours = PatternMatcher()
     for t in taxonomy.themes:
         for number, pattern in enumerate(t.patterns, start=1):

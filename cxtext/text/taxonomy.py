@@ -222,7 +222,7 @@ def combine(datas: Sequence[tuple[str, dict]], *, version: str, path: Path | Non
         raise ConfigError("taxonomy has no themes")
     _check_links(themes)
     taxonomy = Taxonomy(stages, tuple(themes.values()), version, tuple(name for name, _ in datas), path)
-    build_matchers(taxonomy)  # validates the token patterns
+    token_matcher(taxonomy)  # validates the token patterns
     return taxonomy
 
 
@@ -305,26 +305,36 @@ def _theme(index: int, data: dict, layer: str = "") -> Theme:
     )
 
 
-def build_matchers(taxonomy: Taxonomy):
-    """spaCy matchers for the taxonomy: one PhraseMatcher for every theme's phrases, one Matcher
-    for every token pattern (a key per pattern: its guards and the negations it names are its
-    own). A pattern spaCy refuses raises ConfigError naming the theme."""
-    from spacy.matcher import Matcher, PhraseMatcher
+def token_matcher(taxonomy: Taxonomy):
+    """spaCy's Matcher with every token pattern (a key per pattern: its guards and the negations
+    it names are its own): building it validates the patterns, and a pattern spaCy refuses
+    raises ConfigError naming the theme. The tagger matches with its own PatternMatcher."""
+    from spacy.matcher import Matcher
 
     from cxtext.text.nlp import load_nlp
 
-    nlp = load_nlp()
-    phrase_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-    matcher = Matcher(nlp.vocab)
+    matcher = Matcher(load_nlp().vocab)
     for theme in taxonomy.themes:
-        if theme.phrases:
-            phrase_matcher.add(theme.id, list(nlp.pipe(theme.phrases)))
         for number, pattern in enumerate(theme.patterns, start=1):
             try:
                 matcher.add(f"{theme.id}{_PATTERN_KEY}{number}", [list(pattern.tokens)])
             except Exception as exc:  # spaCy raises ValueError / MatchPatternError
                 raise ConfigError(f"theme {theme.id!r}, patterns #{number}: {exc}".splitlines()[0]) from None
-    return phrase_matcher, matcher
+    return matcher
+
+
+def phrase_matcher(taxonomy: Taxonomy):
+    """One spaCy PhraseMatcher (on lemmas) for every theme's phrases."""
+    from spacy.matcher import PhraseMatcher
+
+    from cxtext.text.nlp import load_nlp
+
+    nlp = load_nlp()
+    matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+    for theme in taxonomy.themes:
+        if theme.phrases:
+            matcher.add(theme.id, list(nlp.pipe(theme.phrases)))
+    return matcher
 
 
 @dataclass(frozen=True)
@@ -356,13 +366,13 @@ class ThemeTagger:
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
         self._stage = {t.id: t.stage for t in taxonomy.themes}
-        self._phrases, _ = build_matchers(taxonomy)
+        self._phrases = phrase_matcher(taxonomy)
         self._matcher = PatternMatcher()
         self._refines = {t.id: t.refines for t in taxonomy.themes if t.refines}
         self._keys: dict[str, _Key] = {}
         self._sentences: OrderedDict[bytes, tuple] = OrderedDict()
         self._lock = threading.Lock()  # a Dask worker may tag in several threads
-        from spacy.attrs import IDS  # build_matchers has loaded spaCy
+        from spacy.attrs import IDS  # phrase_matcher has loaded spaCy
 
         self._key_attrs = [IDS["ORTH"], IDS["SPACY"]]  # attribute ids: to_array looks names up on each call
         self._row_attrs = [IDS[name] for name in ATTRS]
