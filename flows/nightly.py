@@ -194,7 +194,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
                 logger.info("nothing new since the last publish: the analysts' file and the report stay as they are")
             else:
                 report_task(store, settings)
-                publish_task(store, settings, run)  # records the run completed
+                publish_task(store, settings, run, aggregated=True)  # records the run completed
         logger.info("run %d completed: %s", run.run_id, counts)
         # After publishing, outside the ledger's bracket: the run did its work (its row stays
         # completed, with the failed checks counted and named); a failed check is a result.

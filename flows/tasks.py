@@ -96,12 +96,17 @@ def report_task(store: Store, settings: Settings) -> str:
 
 
 @task(name="publish", **RETRYING, **WRITING)
-def publish_task(store: Store, settings: Settings, run: RunRecord) -> str:
+def publish_task(store: Store, settings: Settings, run: RunRecord, *, aggregated: bool = False) -> str:
     """Publish the analysts' file with *run* completed in its ledger, then record it completed in
     the working ledger: a run killed before its snapshot is in place stays 'running' there, and
-    the next run marks it crashed."""
+    the next run marks it crashed. *aggregated*: the run's aggregate step ran just before, with
+    nothing written since (see publish_with_aggregates)."""
     logger = get_run_logger()
-    logger.info("publish: daily aggregates, then a copy of the working database to %s...", settings.published_db)
+    logger.info(
+        "publish: %sa copy of the working database to %s...",
+        "" if aggregated else "daily aggregates, then ",
+        settings.published_db,
+    )
     rolled_back = rollback_in_force(store, run.run_id)
     if rolled_back:
         logger.warning(
@@ -115,6 +120,7 @@ def publish_task(store: Store, settings: Settings, run: RunRecord) -> str:
         settings.published_db,
         snapshots=settings.snapshots_dir,
         timezone=settings.reporting_timezone,
+        aggregated=aggregated,
         keep=settings.snapshots_kept,
         label=f"run{run.run_id}",
         finish=lambda database: run.complete(store, database=database),

@@ -3,6 +3,9 @@ equal to computing every day afresh."""
 
 from datetime import datetime
 
+import duckdb
+
+from cxtext.insights import refresh
 from cxtext.insights.daily import DAILY_TABLES, refresh_daily
 from cxtext.store.db import Store
 from tests.test_report import _fill
@@ -88,3 +91,31 @@ def test_a_repeated_feedback_id_fails_the_unique_ids_check(review_settings, stor
     store.execute(insert)
     check = unique_ids()
     assert check.level == "fail" and check.figure.startswith("1 feedback row")
+
+
+def test_a_publish_refreshes_the_aggregates_unless_the_caller_just_did(tmp_path, monkeypatch):
+    """publish_with_aggregates brings the daily tables up to date before the copy; told that the
+    aggregate step ran with nothing written since (the nightly run), it copies without a second
+    pass over the feedback, and the published tables are the same."""
+    rows = [(f"d{d}-{i}", datetime(2026, 7, 6 + d, 12), i % 11, "negative") for d in range(3) for i in range(4)]
+    with Store.open(tmp_path / "w.duckdb") as store:
+        _fill(store, rows)
+        refresh.publish_with_aggregates(store, tmp_path / "first.duckdb", timezone="UTC")  # refreshes: daily rows appear
+        aggregates = _daily(store)
+        assert aggregates["daily_feedback"]
+        monkeypatch.setattr(refresh, "refresh_daily", lambda con: (_ for _ in ()).throw(AssertionError("refreshed")))
+        monkeypatch.setattr(refresh, "define_views", lambda *a: (_ for _ in ()).throw(AssertionError("redefined")))
+        refresh.publish_with_aggregates(store, tmp_path / "second.duckdb", timezone="UTC", aggregated=True)
+    for name in ("first", "second"):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb"), read_only=True) as published:
+            assert _daily(_Plain(published)) == aggregates, name
+
+
+class _Plain:
+    """A DuckDB connection with the Store's execute, for _daily."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def execute(self, sql):
+        return self.con.execute(sql).fetchall()

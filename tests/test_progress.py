@@ -20,7 +20,7 @@ STEPS = [
     ("enrich: chunk 0/", "enrichment: 260 stale"),
     ("aggregate: refreshing", "topics table and views refreshed"),
     ("report: writing", "report written to"),
-    ("publish: daily aggregates", "published "),
+    ("publish: a copy of the working database", "published "),
     ("health checks...", "check ok"),
 ]
 
@@ -57,4 +57,4 @@ def test_every_step_of_a_run_says_what_it_does_before_it_is_done(tmp_path):
     assert "analysts' database:" in first
     again = cxtext_run(tmp_path)
     assert "nothing new since the last publish" in again and "report: writing" not in again
-    assert "publish: daily aggregates" not in again and "check ok    state_growth" in again, again
+    assert "publish: a copy" not in again and "check ok    state_growth" in again, again

@@ -252,7 +252,7 @@ def pipeline(settings: Settings, label: str) -> Run:
         timed("report", lambda: write_report(store, settings.report_path))
         timed(
             "publish",
-            lambda: publish_with_aggregates(store, settings.published_db, timezone=settings.reporting_timezone),
+            lambda: publish_with_aggregates(store, settings.published_db, timezone=settings.reporting_timezone, aggregated=True),
         )
     run.peak_main_mb, run.peak_total_mb = memory.peak_main / 1e6, memory.peak_total / 1e6
     return run

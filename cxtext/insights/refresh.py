@@ -28,12 +28,18 @@ def refresh_aggregates(store: Store, settings: Settings) -> DailyRefresh:
         return refresh_daily(store.con)
 
 
-def publish_with_aggregates(store: Store, target: Path, *, timezone: str | None = None, **options) -> Published:
+def publish_with_aggregates(
+    store: Store, target: Path, *, timezone: str | None = None, aggregated: bool = False, **options
+) -> Published:
     """Publish the working database (cxtext.store.publish.publish, same *options*) with its views
     (re)defined (days cut in *timezone*) and its daily tables brought up to date first, so that no
     path publishes a file without views (a publish right after an ingest) or aggregates its rows do
     not match. Without *timezone* the views are kept as they are, and a database without them is
-    refused."""
+    refused. *aggregated*: the caller ran :func:`refresh_aggregates` on this store (same time
+    zone) and wrote nothing since, as the nightly run does (aggregate, report, publish): doing it
+    again would change nothing and cost a pass over all feedback and enrichment."""
+    if aggregated:
+        return publish(store, target, **options)
     if timezone is not None:
         define_views(store, timezone)
     elif not store.scalar(
