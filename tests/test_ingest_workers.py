@@ -30,6 +30,10 @@ EXTRA_REVIEWS = [
     'X6,2026-07-08 12:00,Volta Aria Mini Earbuds,1,Lines,"two\nlines, call +44 20 7946 0958",C6,GB',
     "X1,2026-07-07 10:00,Volta Aria Mini Earbuds,5,Fine,Second version wins,C1,GB",
     "X7,2026-07-08 12:00,Volta Aria Mini Earbuds,1,Short",
+    "",
+    'X8,2026-07-08 12:00,Volta Aria Mini Earbuds,3,Inch,"a 12"" screen\r\nover lines",C8,GB',
+    'X9,2026-07-08 12:00,Volta Aria Mini Earbuds,3,Inch,12" screen,C9,GB',
+    "X10,2026-07-08 12:00,Volta Aria Mini Earbuds,3,NUL,a \x00 byte,C10,GB",
 ]
 EXTRA_SOCIAL = [
     '{"created_at": "2026-07-09T10:00:00Z", "id": "Y1", "platform": "x", "text": "fine", "user": {"handle": "@a"}}',
@@ -43,7 +47,8 @@ EXTRA_SOCIAL = [
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
     """The sample data (its planted malformed records and duplicates) and a file of each format
-    with more: in-file conflicts and duplicates, an unclosed quote, a multi-line record, bad JSON."""
+    with more: in-file conflicts and duplicates, an unclosed quote, multi-line records, a blank
+    line, a NUL byte, bad JSON."""
     folder = tmp_path_factory.mktemp("landing")
     for name in ("reviews.csv", "survey_comments.csv", "social_mentions.jsonl"):
         stem, suffix = name.split(".")
@@ -116,4 +121,4 @@ def test_files_smaller_than_parallel_min_rows_stay_in_process(landing, tmp_path)
     settings = replace(bench_settings(tmp_path, tmp_path / "state", landing, workers=2), parallel_min_rows=len(EXTRA_REVIEWS) + 1)
     with Store.open(settings.work_db) as store, ingest_workers(settings) as shared:
         result = ingest_file(store, settings, landing / "reviews-b.csv", settings.sources["shop_reviews"], workers=shared)
-        assert result.rows_read == len(EXTRA_REVIEWS) and not shared.started
+        assert result.rows_read == len(EXTRA_REVIEWS) - 1 and not shared.started  # a blank line is not a record

@@ -1,11 +1,14 @@
+import csv
 import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxtext.errors import SourceReadError
-from cxtext.ingest.readers import open_records, parse_jsonl
+from cxtext.ingest.readers import _quote_left_open, open_records, parse_jsonl
 
 
 def read(tmp_path, content: bytes, fmt="csv", name=None):
@@ -48,6 +51,99 @@ def test_csv_invalid_utf8_is_one_reject(tmp_path):
 def test_csv_huge_field_is_read_not_crashed(tmp_path):
     _, records = read(tmp_path, b"id,text\n1," + b"x" * 1_200_000 + b"\n")
     assert len(records[0].data["text"]) == 1_200_000
+
+
+def test_csv_unparsed_records_parse_to_what_the_reader_yields(tmp_path):
+    """Ingest finds where CSV records end in its main process and parses them in its workers: the
+    same records, positions and rejects; the raw text is what was read, line ends included."""
+    lines = [
+        b"\xef\xbb\xbfid,text\r\n",
+        b'1,"two\r\nlines"\r\n',  # one record over lines 2-3
+        b"\r\n",  # blank: not a record
+        b'2,12" screen\n',  # an inch mark, not a quoted field
+        b'3,"never closed\n',  # swallows line 7, which is read again
+        b'4,"after"\n',
+        b"   \n",  # blank too, with two columns
+        b"5,caf\xe9\n",
+        b"6,nul\x00\n",
+        b"7,a,b\n",
+        b"8," + b"x" * 200 + b"\n",
+        b'9,"a ""quoted"" word"\r',
+        b'10,"open at the end',  # the file ends inside a quoted field
+    ]
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"".join(lines))
+    opened = open_records(path, "csv", max_record_chars=100, parsed=False)
+    unparsed = list(opened.records)
+    assert [(r.position, r.unparsed) for r in unparsed] == [
+        (2, True),
+        (4, True),
+        (5, True),
+        (6, False),  # unbalanced_quote: where the next record starts depends on it
+        (7, True),
+        (8, True),
+        (9, True),
+        (10, True),
+        (11, True),
+        (12, False),  # too large: rejected while read, never held whole
+        (13, True),
+        (14, True),
+    ]
+    assert unparsed[0].raw == '1,"two\r\nlines"\r\n' and unparsed[1].raw == "\r\n"
+    parsed = list(open_records(path, "csv", max_record_chars=100).records)
+    assert [p for p in (opened.parse(r) if r.unparsed else r for r in unparsed) if p is not None] == parsed
+    assert [(r.position, r.reason) for r in parsed] == [
+        (2, None),
+        (5, None),
+        (6, "unbalanced_quote"),
+        (7, None),
+        (9, "invalid_utf8"),
+        (10, "nul_byte"),
+        (11, "field_count"),
+        (12, "record_too_large"),
+        (13, None),
+        (14, None),
+    ]
+    assert [r.data["text"] for r in parsed if r.data] == [
+        "two\r\nlines",
+        '12" screen',
+        "after",
+        'a "quoted" word',
+        "open at the end",
+    ]
+    assert parsed[0].raw == '1,"two\r\nlines"' and parsed[2].raw == '3,"never closed'
+    assert parsed[4].raw == "5,caf\\xe9" and parsed[5].raw == "6,nul\\x00"
+    assert not any(r.unparsed for r in parsed)
+
+
+def _reader_reads_on(line: str, delimiter: str) -> bool:
+    """Whether csv.reader, having read *line*, reads the next line into the same record."""
+    read = []
+
+    def lines():
+        for text in (line, "next\n"):
+            read.append(text)
+            yield text
+
+    try:
+        next(csv.reader(lines(), delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        pass
+    return len(read) > 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(['"', '"', '""', "a", " ", ",", ";", "\t", 'x"y']), max_size=14).map("".join),
+    st.sampled_from(["", "\n", "\r\n", "\r"]),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_csv_record_ends_where_csv_reader_ends_it(text, end, delimiter):
+    """The main process finds where a record ends without csv.reader: a line leaves a quoted
+    field open exactly when csv.reader reads on (a line inside a quoted field starts with one open)."""
+    line = text + end
+    assert bool(_quote_left_open(delimiter)(line)) == _reader_reads_on(line, delimiter)
+    assert bool(_quote_left_open(delimiter)('"' + line)) == _reader_reads_on('"' + line, delimiter)
 
 
 @pytest.mark.parametrize("content", [b"", b"id,text\n", b"id,text\r\n\r\n"])

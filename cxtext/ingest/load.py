@@ -5,8 +5,8 @@ loaded (new or updated), duplicate (identical to a stored record or to another i
 rejected (in ``rejects`` with its reason, position and raw content). A file that cannot be read
 at all loads nothing and leaves a ``failed`` batch row with the reason.
 
-Records are read here and mapped, validated and redacted in chunks (by `workers` processes for a
-big file: cxtext.ingest.prepare), staged with Arrow in the file's order; deduplication and the
+Records are read here (a CSV record's or JSONL line's text, unparsed) and parsed, mapped, validated
+and redacted in chunks (by `workers` processes for a big file: cxtext.ingest.prepare), staged with Arrow in the file's order; deduplication and the
 upsert into ``feedback`` are set-based SQL over the staged file, in this process, DuckDB's writer.
 """
 
@@ -27,7 +27,7 @@ import pyarrow as pa
 from cxtext.config import Settings, SourceSpec
 from cxtext.errors import SourceReadError
 from cxtext.ingest.prepare import FEEDBACK_COLUMNS, REJECTS_SCHEMA, FileContext, IngestWorkers, Window, clip_raw
-from cxtext.ingest.readers import open_records
+from cxtext.ingest.readers import OpenedFile, open_records
 from cxtext.ingest.redact import HandlePolicy, redact_text
 from cxtext.ingest.tombstones import Tombstones
 from cxtext.store.db import Store, utcnow
@@ -150,9 +150,9 @@ def ingest_file(
             result.batch_id = store.next_id("batch_id_seq")
             if workers is None:
                 with ingest_workers(settings) as own:
-                    _load(store, settings, spec, opened.records, result, on_progress, window, own)
+                    _load(store, settings, spec, opened, result, on_progress, window, own)
             else:
-                _load(store, settings, spec, opened.records, result, on_progress, window, workers)
+                _load(store, settings, spec, opened, result, on_progress, window, workers)
             result.seconds = time.perf_counter() - clock
             _record_batch(store, result, run_id, spec, size, started)
             store.execute(
@@ -232,7 +232,7 @@ def _load(
     store: Store,
     settings: Settings,
     spec: SourceSpec,
-    records,
+    opened: OpenedFile,
     result: BatchResult,
     on_progress,
     window: Window | None,
@@ -258,6 +258,7 @@ def _load(
     )
     context = FileContext(
         spec,
+        opened.parse,
         result.batch_id,
         salt,
         now,
@@ -269,7 +270,7 @@ def _load(
         window,
     )
     with store.scratch_table("staging", empty_staging):
-        with closing(workers.prepared(context, records, settings.chunk_rows)) as chunks:
+        with closing(workers.prepared(context, opened.records, settings.chunk_rows)) as chunks:
             for prepared in chunks:  # in the file's order, whichever process prepared them
                 result.rows_read += prepared.staged.num_rows + prepared.rejected.num_rows
                 result.rows_passed_over += prepared.passed_over

@@ -1,5 +1,5 @@
-"""The per-record work of ingest, a chunk of a file at a time: map, validate, redact, pass over
-erased records, and build the Arrow tables the main process stages.
+"""The per-record work of ingest, a chunk of a file at a time: parse, map, validate, redact, pass
+over erased records, and build the Arrow tables the main process stages.
 
 This is most of ingest's CPU (the mapping and redaction of every record), and it needs no
 database, so a big file's chunks go to `workers` processes (started with 'spawn', as enrichment's
@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import pickle
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from cxtext.config import LimitsConfig, SourceSpec
-from cxtext.ingest.readers import RawRecord, parse_jsonl
+from cxtext.ingest.readers import RawRecord
 from cxtext.ingest.records import Rejection, to_canonical
 from cxtext.ingest.redact import HandlePolicy, redact_text
 from cxtext.ingest.tombstones import Tombstones, reject_keys
@@ -86,6 +86,8 @@ class FileContext:
     """What every chunk of one file is prepared with (sent to each worker process once)."""
 
     spec: SourceSpec
+    #: Parses the reader's unparsed records (JSONL lines, CSV records): OpenedFile.parse.
+    parse: Callable[[RawRecord], RawRecord | None] | None
     batch_id: int
     salt: str
     now: datetime
@@ -109,17 +111,19 @@ class Prepared:
 
 
 def prepare_chunk(context: FileContext, records: list[RawRecord]) -> Prepared:
-    """Parse (JSONL lines), map, validate and redact *records* (in the file's order); erased
-    records, rejects an earlier batch of the file recorded and records outside a backfill's
-    window are passed over."""
+    """Parse (JSONL lines, CSV records), map, validate and redact *records* (in the file's order);
+    blank lines, erased records, rejects an earlier batch of the file recorded and records outside
+    a backfill's window are passed over."""
     spec, handles, salt, now = context.spec, context.handles, context.salt, context.now
     staged: list[dict] = []
     rejected: list[dict] = []
     reasons: dict[str, int] = {}
     passed_over = 0
     for record in records:
-        if record.unparsed:  # a JSONL line: parsed here, in a worker process when there are workers
-            record = parse_jsonl(record)
+        if record.unparsed:  # parsed here, in a worker process when there are workers
+            record = context.parse(record)
+            if record is None:  # a blank line: not a record
+                continue
         outcome = (
             Rejection(record.reason, record.detail or record.reason)
             if record.reason

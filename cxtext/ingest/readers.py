@@ -14,8 +14,9 @@ import json
 import re
 import sys
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -49,7 +50,7 @@ class RawRecord(NamedTuple):
 
     @property
     def unparsed(self) -> bool:
-        """Read but not parsed yet: a JSONL line from open_records(..., parsed=False)."""
+        """Read but not parsed yet: a JSONL line or CSV record from open_records(..., parsed=False)."""
         return self.data is None and self.reason is None
 
 
@@ -57,6 +58,8 @@ class RawRecord(NamedTuple):
 class OpenedFile:
     columns: list[str] | None  # CSV header; None for formats without one
     records: Iterator[RawRecord]
+    #: Parses an unparsed record (None: a blank line, not a record); picklable, for worker processes.
+    parse: Callable[[RawRecord], RawRecord | None] | None = None
 
 
 def printable(raw: str) -> str:
@@ -86,18 +89,29 @@ def open_records(
 ) -> OpenedFile:
     """Open *path* and return its columns (CSV) and a lazy stream of records. A record longer
     than *max_record_chars* is rejected (record_too_large) without being held in memory whole.
-    With parsed=False a JSONL line comes unparsed (RawRecord.unparsed; parse_jsonl parses it),
-    so that ingest can parse in its worker processes."""
+    With parsed=False a JSONL line or CSV record comes unparsed (RawRecord.unparsed; the opened
+    file's parse parses it), so that ingest can parse in its worker processes."""
     path = Path(path)
     if fmt == "parquet":
         return _open_parquet(path, max_record_chars)
     _sniff(path)
     if fmt == "csv":
-        return _open_csv(path, delimiter, max_record_chars)
-    if fmt == "jsonl":
-        lines = _jsonl_lines(path, max_record_chars)
-        return OpenedFile(None, lines if not parsed else (r if r.reason else parse_jsonl(r) for r in lines))
-    raise SourceReadError(f"{path.name}: unknown format {fmt!r}")
+        opened = _open_csv(path, delimiter, max_record_chars)
+    elif fmt == "jsonl":
+        opened = OpenedFile(None, _jsonl_lines(path, max_record_chars), parse_jsonl)
+    else:
+        raise SourceReadError(f"{path.name}: unknown format {fmt!r}")
+    if parsed:
+        opened.records = _parsed(opened.records, opened.parse)
+    return opened
+
+
+def _parsed(records: Iterator[RawRecord], parse) -> Iterator[RawRecord]:
+    for record in records:
+        if record.unparsed:
+            record = parse(record)
+        if record is not None:
+            yield record
 
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -193,28 +207,38 @@ def _open_csv(path: Path, delimiter: str, max_record_chars: int) -> OpenedFile:
         handle.close()
         raise SourceReadError(f"{path.name}: the header repeats column(s) {', '.join(duplicated[:30])}")
     lines.take()
-    return OpenedFile(columns, _csv_records(handle, lines, delimiter, reader, columns))
+    records = _csv_records(handle, lines, tuple(columns), delimiter)
+    return OpenedFile(columns, records, partial(parse_csv, tuple(columns), delimiter))
 
 
-def _csv_records(handle, lines: _Lines, delimiter: str, reader, columns: list[str]) -> Iterator[RawRecord]:
+@lru_cache
+def _quote_left_open(delimiter: str):
+    """The match of a line that leaves a quoted field open, so that its record goes on past the
+    line's end. As csv.reader reads (the default dialect): a quote opens a quoted field only at a
+    field's start (the line's start or after a delimiter; elsewhere it is plain text); inside, ""
+    is a quote and the next single quote closes the field. (A line's only line end is its last.)"""
+    d = re.escape(delimiter)
+    text = '[^"]*+(?:""[^"]*+)*+'  # a quoted field's text, up to its closing quote
+    plain, literal, opens = '[^"]++', f'(?<=[^{d}])"', f'(?<![^{d}])"'
+    return re.compile(f'(?:{plain}|{literal}|{opens}{text}")*+{opens}{text}\\Z').match
+
+
+def _csv_records(handle, lines: _Lines, columns: tuple[str, ...], delimiter: str) -> Iterator[RawRecord]:
+    """The records of a CSV file, unparsed (parse_csv parses one, in ingest's worker processes):
+    here only where each ends is found, the line that closes its last quoted field. A record too
+    large, or a quote that never closed, is rejected here: where the next record starts depends on it."""
+    opens = _quote_left_open(delimiter)
     with handle:
         while True:
             try:
-                fields = next(reader)
+                line = next(lines)
+                if '"' in line and opens(line):
+                    while (line := next(lines, None)) is not None and opens('"' + line):
+                        pass
             except StopIteration:
                 return
-            except csv.Error as exc:
+            except RecordTooLarge:  # the record's lines were passed over: a new one starts on the next line
                 taken = lines.take()
-                yield RawRecord(
-                    taken[0][0] if taken else -1,
-                    printable("".join(t for _, t in taken)),
-                    reason="unreadable_row",
-                    detail=str(exc),
-                )
-                continue
-            except RecordTooLarge:  # the reader is mid-record: a new one starts on the next line
-                taken = lines.take()
-                reader = csv.reader(lines, delimiter=delimiter)
                 yield RawRecord(
                     taken[0][0] if taken else -1,
                     printable("".join(t for _, t in taken)[:_SNIFF_BYTES]),
@@ -223,48 +247,67 @@ def _csv_records(handle, lines: _Lines, delimiter: str, reader, columns: list[st
                 )
                 continue
             taken = lines.take()
-            if not taken:
+            if len(taken) == 1:
+                yield RawRecord(*taken[0])
                 continue
-            position = taken[0][0]
-            raw = (taken[0][1] if len(taken) == 1 else "".join(text for _, text in taken)).rstrip("\r\n")
-            if not fields or (len(fields) == 1 and not fields[0].strip() and len(columns) > 1):
-                continue  # a blank line is not a record
-            if _SURROGATE_RE.search(raw):
-                yield RawRecord(position, printable(raw), reason="invalid_utf8", detail="the record is not valid UTF-8")
-                continue
-            if "\x00" in raw:
-                yield RawRecord(
-                    position,
-                    printable(raw.replace("\x00", "\\x00")),
-                    reason="nul_byte",
-                    detail="the record contains a NUL byte",
-                )
-                continue
-            if len(taken) > 1 and not _strictly_csv(raw, delimiter, fields):
+            record = RawRecord(taken[0][0], "".join(text for _, text in taken))
+            if _swallowed(record, columns, delimiter):
                 # A quote that never closed swallowed the lines after it: reject the line it
-                # started on and parse the rest again. (An odd quote in an unquoted field, an inch
+                # started on and read the rest again. (An odd quote in an unquoted field, an inch
                 # mark, is valid CSV and stays.)
                 lines.push_back(taken[1:])
                 yield RawRecord(
-                    position,
+                    record.position,
                     taken[0][1].rstrip("\r\n"),
                     reason="unbalanced_quote",
                     detail="a quoted field is opened on this line and never closed",
                 )
                 continue
-            if len(fields) != len(columns):
-                yield RawRecord(position, raw, reason="field_count", detail=f"expected {len(columns)} fields, got {len(fields)}")
-                continue
-            yield RawRecord(position, raw, data=dict(zip(columns, fields)))
+            yield record
 
 
-def _strictly_csv(raw: str, delimiter: str, fields: list[str]) -> bool:
-    """Whether a record read across several lines is valid CSV as it stands: every quoted field
-    closed and followed by a delimiter or the end (a swallowed line breaks one or the other)."""
-    try:
-        return list(csv.reader(io.StringIO(raw), delimiter=delimiter, strict=True)) == [fields]
-    except csv.Error:
+def _swallowed(record: RawRecord, columns: tuple[str, ...], delimiter: str) -> bool:
+    """Whether a record read across several lines is a quote that never closed swallowing the
+    lines after it: not valid CSV as it stands (a quoted field not closed, or not followed by a
+    delimiter or the end). A blank record is passed over, and one not UTF-8 or holding a NUL
+    byte rejected, whole, before that is asked."""
+    parsed = parse_csv(columns, delimiter, record)
+    if parsed is None or parsed.reason in ("unreadable_row", "invalid_utf8", "nul_byte"):
         return False
+    try:
+        strict = list(csv.reader(io.StringIO(parsed.raw), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return True
+    return strict != [next(csv.reader((record.raw,), _dialect(delimiter)))]
+
+
+@lru_cache
+def _dialect(delimiter: str):
+    """A reader's dialect, made once: csv.reader makes a new one from keywords (a third of a short record's parse)."""
+    return csv.reader((), delimiter=delimiter).dialect
+
+
+def parse_csv(columns: tuple[str, ...], delimiter: str, record: RawRecord) -> RawRecord | None:
+    """An unparsed CSV record (from open_records(..., parsed=False)) parsed, or rejected; None
+    for a blank line, which is not a record. (The record comes last: a partial with positional
+    arguments is the cheaper call, once a record.)"""
+    position, text = record.position, record.raw
+    try:
+        fields = next(csv.reader((text,), _dialect(delimiter)))
+    except csv.Error as exc:
+        return RawRecord(position, printable(text), reason="unreadable_row", detail=str(exc))
+    if not fields or (len(fields) == 1 and not fields[0].strip() and len(columns) > 1):
+        return None
+    raw = text.rstrip("\r\n")
+    if not raw.isascii() and _SURROGATE_RE.search(raw):  # isascii() costs nothing: a flag of the string
+        return RawRecord(position, printable(raw), reason="invalid_utf8", detail="the record is not valid UTF-8")
+    if "\x00" in raw:
+        return RawRecord(
+            position, printable(raw.replace("\x00", "\\x00")), reason="nul_byte", detail="the record contains a NUL byte"
+        )
+    if len(fields) != len(columns):
+        return RawRecord(position, raw, reason="field_count", detail=f"expected {len(columns)} fields, got {len(fields)}")
+    return RawRecord(position, raw, data=dict(zip(columns, fields)))
 
 
 # -- JSONL ------------------------------------------------------------------------------------
