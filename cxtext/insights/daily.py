@@ -220,7 +220,8 @@ def _recompute(con: duckdb.DuckDBPyConnection, local: str, days: list, *, deleti
     con.execute("""
         INSERT INTO daily_topic_sentiment BY NAME
         SELECT fb.day, ft.topic_id, count(fb.doc_label) AS sentiment_n,
-               count(*) FILTER (WHERE fb.doc_label = 'negative') AS negative_n, sum(fb.doc_compound) AS compound_sum
+               count(*) FILTER (WHERE fb.doc_label = 'negative') AS negative_n,
+               sum(CAST(fb.doc_compound AS DECIMAL(38, 10))) AS compound_sum
         FROM _fb fb JOIN feedback_topics ft ON ft.feedback_id = fb.feedback_id
         WHERE fb.status IN ('current', 'stale') GROUP BY fb.day, ft.topic_id""")
 

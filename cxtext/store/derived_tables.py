@@ -186,7 +186,12 @@ DAILY_TABLES: tuple[Table, ...] = (
             C("topic_id", "INTEGER", "Topic (topics.topic_id)."),
             C("sentiment_n", "BIGINT", "Its feedback with a document sentiment."),
             C("negative_n", "BIGINT", "Of them, negative."),
-            C("compound_sum", "DOUBLE", "Sum of their document compound."),
+            C(
+                "compound_sum",
+                "DECIMAL(38,10)",
+                "Sum of their document compound to 10 decimals (a document's compound has more than VADER's four): "
+                "exact, so a day's row does not depend on the order of its rows.",
+            ),
         ),
         since=8,
     ),
