@@ -139,14 +139,8 @@ def ingest_file(
         digest = archived_as  # after an erasure rewrote it (cxtext.ops.erasure)
     result = BatchResult(source=spec.name, file_name=path.name, file_sha256=digest, status="loaded")
     try:
-        # With worker processes the records are parsed there; with one worker as they are read (a
-        # CSV record parsed alone, by a csv.reader of its own, cost 12-18% more in-process).
         opened = open_records(
-            path,
-            spec.format,
-            delimiter=spec.delimiter,
-            max_record_chars=settings.limits.max_record_chars,
-            parsed=settings.workers <= 1,
+            path, spec.format, delimiter=spec.delimiter, max_record_chars=settings.limits.max_record_chars, parsed=False
         )
         _check_columns(opened.columns, spec, path)
         archived = path if archived_as else archive_file(settings, path, digest)
