@@ -75,7 +75,11 @@ def _enrich(settings, chunk_rows: int, monkeypatch, analysed: list | None = None
     return result, rows
 
 
-def test_repeated_texts_are_analysed_once_and_copied(two_states, monkeypatch):
+@pytest.mark.parametrize("copy_batch", [50_000, 7], ids=["copies written at the end", "in batches of 7"])
+def test_repeated_texts_are_analysed_once_and_copied(two_states, monkeypatch, copy_batch):
+    from cxtext.enrich import repeats
+
+    monkeypatch.setattr(repeats, "COPY_BATCH", copy_batch)
     chunked, whole = two_states
     analysed: list = []
     result, rows = _enrich(chunked, 15, monkeypatch, analysed)  # 12 days in chunks of 15 rows: many chunks
@@ -83,7 +87,40 @@ def test_repeated_texts_are_analysed_once_and_copied(two_states, monkeypatch):
     assert result.chunks > 5 and result.enriched == 120
     assert sorted(analysed) == sorted({("review", text) for text in TEXTS})  # each text once in the run
     assert rows == reference
+    assert result.mentions == len(rows["theme_mentions"])  # the copies' mentions counted once each
     assert len(rows["theme_mentions"]) > 50 and {language for _, language in rows["languages"]} == {"en", "fr", "und"}
+
+
+def test_a_run_killed_before_its_copies_were_written_leaves_them_pending(two_states, monkeypatch):
+    """Copies are written in batches after their chunks: a run that fails in between leaves them
+    without results (pending, not half-written), and the next run completes them."""
+    from cxtext.enrich import run
+    from cxtext.enrich.run import Selection, enrich
+
+    chunked, whole = two_states
+    real, written = run._write_chunk, []
+
+    def failing(*args):
+        written.append(1)
+        if len(written) == 5:
+            raise RuntimeError("killed")
+        return real(*args)
+
+    monkeypatch.setattr(run, "_write_chunk", failing)
+    with Store.open(chunked.work_db) as store, pytest.raises(RuntimeError, match="killed"):
+        enrich(store, replace(chunked, enrich_chunk_rows=15), selection=Selection())
+    monkeypatch.setattr(run, "_write_chunk", real)
+    with Store.open(chunked.work_db) as store:
+        done = store.scalar("SELECT count(*) FROM enrichment")
+        assert 0 < done < 15 * 4  # four chunks written, their copies not
+        for table in RESULT_TABLES:
+            assert (
+                store.scalar(f"SELECT count(*) FROM {table} WHERE feedback_id NOT IN (SELECT feedback_id FROM enrichment)") == 0
+            )
+    result, rows = _enrich(chunked, 15, monkeypatch)
+    _, reference = _enrich(whole, 10_000, monkeypatch)
+    assert result.enriched == 120 - done
+    assert rows == reference
 
 
 def test_copies_replace_old_results_when_the_taxonomy_changes(two_states, monkeypatch, tmp_path):

@@ -3,7 +3,9 @@
 Only feedback without a result for its current text and the current versions (scorer, taxonomy,
 topic model) is processed (see :func:`pending`), in chunks of whole days, each chunk in one
 transaction: its old rows are deleted and the new ones inserted, so older versions are replaced,
-never mixed. A run killed half-way leaves whole chunks done and the rest stale for the next run.
+never mixed. A run killed half-way leaves whole chunks done and the rest stale for the next run
+(the copies of texts analysed earlier are written in batches after their chunks: see
+cxtext.enrich.repeats).
 A new topic model alone costs only a new topic assignment, not a new analysis.
 
 The topic model is fitted on a bounded sample of recent feedback the first time (or when the
@@ -283,13 +285,15 @@ def enrich(
             with store.transaction():
                 _write_chunk(store, done, versions)
                 repeats.keep(done.get("tables"), sources)
-                result.mentions += repeats.copy(copies, done["now"], done["window"])
+                result.mentions += repeats.queue(copies, done["now"], done["window"])
             result.enriched += len(done["whole"]) + copies.num_rows
             result.topics_reassigned += len(done["topic_only"])
             result.mentions += done["tables"]["theme_mentions"].num_rows if "tables" in done else 0
             result.chunks += 1
             if on_progress:
                 on_progress(Progress(result.chunks, len(chunks), result.rewritten, len(selected), time.perf_counter() - clock))
+        with store.transaction():
+            result.mentions += repeats.write()  # the copies still queued
     result.seconds = time.perf_counter() - clock
     return result
 

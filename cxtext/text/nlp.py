@@ -272,9 +272,25 @@ def string_key(word: str) -> int:
     return IDS.get(word) or hash_string(word)
 
 
+#: How many lemmas' strings lemma_text remembers (a few dozen bytes each) before it starts afresh.
+LEMMA_STRINGS_BOUND = 1 << 17
+_lemma_strings: dict[int, str] = {}
+
+
 def lemma_text(doc) -> str:
-    """What the topic model reads: the alphabetic lemmas of a document."""
+    """What the topic model reads: the alphabetic lemmas of a document. Each lemma's string is
+    remembered by its hash: spaCy's StringStore decodes a new str on every lookup, which took
+    half of this function's time."""
     from spacy.attrs import IS_ALPHA, LEMMA  # spaCy is imported by the first text analysed, not by importing cxtext
 
-    strings = doc.vocab.strings
-    return " ".join(strings[lemma] for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist() if alpha)
+    strings, known = doc.vocab.strings, _lemma_strings
+    if len(known) > LEMMA_STRINGS_BOUND:
+        known.clear()
+    words = []
+    for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist():
+        if alpha:
+            word = known.get(lemma)
+            if word is None:
+                word = known[lemma] = strings[lemma]
+            words.append(word)
+    return " ".join(words)
