@@ -40,12 +40,18 @@ from .tasks import (
 
 @task(name="ingest-file", task_run_name="ingest {spec.name}: {path.name}", **RETRYING, **WRITING)
 def ingest_file_task(
-    store: Store, settings: Settings, spec: SourceSpec, path: Path, run_id: int, workers: IngestWorkers | None = None
+    store: Store,
+    settings: Settings,
+    spec: SourceSpec,
+    path: Path,
+    run_id: int,
+    workers: IngestWorkers | None = None,
+    following: tuple[SourceSpec, Path] | None = None,
 ) -> BatchResult:
     logger = get_run_logger()
     logger.info("ingesting %s (%.1f MB)...", path.name, path.stat().st_size / 1e6)
     progress = every(PROGRESS_EVERY, lambda n: logger.info("%s: %d records read so far", path.name, n))
-    result = ingest_file(store, settings, path, spec, run_id=run_id, on_progress=progress, workers=workers)
+    result = ingest_file(store, settings, path, spec, run_id=run_id, on_progress=progress, workers=workers, following=following)
     logger.info(
         "%s: read %d, loaded %d (new %d, updated %d), duplicate %d, rejected %d %s in %.1f s",
         path.name,
@@ -158,9 +164,10 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
             for reason in scan.refused:
                 logger.warning("refused: %s", reason)
             with ingest_workers(settings) as workers:  # started once for the files that need them
-                for spec, path in scan.new:
+                for number, (spec, path) in enumerate(scan.new, start=1):
+                    following = scan.new[number] if number < len(scan.new) else None  # its reading starts early
                     try:
-                        batch = ingest_file_task(store, settings, spec, path, run.run_id, workers)
+                        batch = ingest_file_task(store, settings, spec, path, run.run_id, workers, following)
                     except CxtextError as exc:
                         counts["files_failed"] += 1
                         logger.error("file not ingested, the run goes on: %s", exc)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cxtext.devtools.bench import bench_settings
+from cxtext.errors import SourceReadError
 from cxtext.ingest.load import Window, ingest_file, ingest_workers
 from cxtext.store.db import Store
 from tests.conftest import ROOT
@@ -68,11 +69,18 @@ def _tables(store: Store) -> dict[str, list[tuple]]:
     return {t: store.execute(f"SELECT * EXCLUDE ({c}) FROM {t} ORDER BY ALL") for t, c in TIMESTAMPS.items()}
 
 
-def _ingest(root: Path, landing: Path, workers: int, window: Window | None = None, erase: str | None = None):
+def _ingest(
+    root: Path, landing: Path, workers: int, window: Window | None = None, erase: str | None = None, follow: bool = False
+):
     settings = _settings(root, landing, workers)
     files = [(spec, path) for spec in settings.sources.values() for path in sorted(landing.glob(spec.pattern))]
     with Store.open(settings.work_db) as store, ingest_workers(settings) as shared:
-        results = [ingest_file(store, settings, path, spec, workers=shared) for spec, path in files]
+        results = []
+        for number, (spec, path) in enumerate(files, start=1):
+            following = files[number] if follow and number < len(files) else None
+            results.append(ingest_file(store, settings, path, spec, workers=shared, following=following))
+            # the next file's first chunks went to the workers while this one merged
+            assert (shared._ahead is not None) == (following is not None and workers > 1)
         if erase:  # a tombstone, as `cxtext forget` leaves it, then the files read again
             from cxtext.ingest.tombstones import id_hash
 
@@ -107,6 +115,45 @@ def test_two_workers_write_what_one_writes(landing, tmp_path):
     assert {"conflicting_duplicate_id", "unbalanced_quote", "bad_created_at", "out_of_range", "invalid_json"} <= reasons
     assert {"not_an_object", "not_text", "field_count", "missing_text"} <= reasons
     assert sum(r["rows_duplicate"] for r in one[0]) >= 6 and len(one[1]["feedback"]) > 4000
+
+
+def test_the_next_files_chunks_prepared_ahead_write_what_one_process_writes(landing, tmp_path):
+    one = _ingest(tmp_path / "one", landing, 1, follow=True)
+    two = _ingest(tmp_path / "two", landing, 2, follow=True)
+    assert two[2] and two[0] == one[0] and two[1] == one[1]
+    batches = {r["file_name"]: r["batch_id"] for r in two[0]}  # rejects prepared ahead carry their own batch
+    rejected = {(b, n) for b, n in zip(*[[row[i] for row in two[1]["rejects"]] for i in (0, 1)], strict=True)}
+    assert {(batches["reviews-b.csv"], "shop_reviews"), (batches["social_mentions-b.jsonl"], "social_listening")} <= rejected
+
+
+def test_a_next_file_that_cannot_be_read_ahead_meets_its_error_at_its_own_turn(landing, tmp_path):
+    settings = _settings(tmp_path, landing, 2)
+    reviews = settings.sources["shop_reviews"]
+    broken = tmp_path / "reviews-c.csv"
+    broken.write_bytes(b"\x00\x01\x02" * 4000)  # binary: refused before any record
+    with Store.open(settings.work_db) as store, ingest_workers(settings) as shared:
+        first = ingest_file(store, settings, landing / "reviews-a.csv", reviews, workers=shared, following=(reviews, broken))
+        assert first.status == "loaded" and first.rows_loaded > 1000 and shared._ahead is None
+        with pytest.raises(SourceReadError, match="binary"):
+            ingest_file(store, settings, broken, reviews, workers=shared)
+        assert store.scalar("SELECT status FROM ingest_batches WHERE file_name = 'reviews-c.csv'") == "failed"
+
+
+def test_chunks_sent_ahead_for_a_file_the_caller_does_not_ingest_next_are_dropped(landing, tmp_path):
+    files = ["reviews-a.csv", "survey_comments-a.csv", "reviews-b.csv"]  # announced: reviews-b.csv second
+    tables = []
+    for workers in (2, 1):
+        settings = _settings(tmp_path / str(workers), landing, workers)
+        spec = {name: s for s in settings.sources.values() for name in files if (landing / name).match(s.pattern)}
+        with Store.open(settings.work_db) as store, ingest_workers(settings) as shared:
+            following = (spec["reviews-b.csv"], landing / "reviews-b.csv")
+            ingest_file(store, settings, landing / files[0], spec[files[0]], workers=shared, following=following)
+            assert (shared._ahead is not None) == (workers == 2)
+            for name in files[1:]:
+                ingest_file(store, settings, landing / name, spec[name], workers=shared)
+                assert shared._ahead is None
+            tables.append(_tables(store))
+    assert tables[0] == tables[1] and len(tables[0]["rejects"]) > 10
 
 
 def test_a_windowed_reread_with_an_erased_record_is_the_same_over_workers(landing, tmp_path):

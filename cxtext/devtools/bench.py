@@ -241,7 +241,10 @@ def pipeline(settings: Settings, label: str) -> Run:
         def ingest():
             with ingest_workers(settings) as workers:
                 new = scan_landing(store, settings).new
-                return sum(ingest_file(store, settings, path, spec, workers=workers).rows_read for spec, path in new)
+                return sum(
+                    ingest_file(store, settings, path, spec, workers=workers, following=after).rows_read
+                    for (spec, path), after in zip(new, [*new[1:], None], strict=True)
+                )
 
         run.records = timed("ingest", ingest)
         timed("topic fit", lambda: ensure_topic_model(store, settings))

@@ -26,7 +26,15 @@ import pyarrow as pa
 
 from cxtext.config import Settings, SourceSpec
 from cxtext.errors import SourceReadError
-from cxtext.ingest.prepare import FEEDBACK_COLUMNS, REJECTS_SCHEMA, FileContext, IngestWorkers, Window, clip_raw
+from cxtext.ingest.prepare import (
+    FEEDBACK_COLUMNS,
+    REJECTS_SCHEMA,
+    FileContext,
+    IngestWorkers,
+    Window,
+    clip_raw,
+    with_batch_id,
+)
 from cxtext.ingest.readers import OpenedFile, open_records
 from cxtext.ingest.redact import HandlePolicy, redact_text
 from cxtext.ingest.tombstones import Tombstones
@@ -124,6 +132,7 @@ def ingest_file(
     on_progress: Callable[[int], None] | None = None,
     archived_as: str | None = None,
     workers: IngestWorkers | None = None,
+    following: tuple[SourceSpec, Path] | None = None,
 ) -> BatchResult:
     """Ingest one file as one batch. Raises SourceReadError (after recording a failed batch)
     when the file cannot be read at all. With a *window* (a backfill re-reading the archive),
@@ -131,7 +140,9 @@ def ingest_file(
     reason and content: an erasure may have moved them) are not recorded again, so re-reading a
     file any number of times adds nothing twice. Tombstoned records (erased) are passed over.
     A caller ingesting several files passes *workers* (:func:`ingest_workers`) to start the worker
-    processes once for all of them; without, a big file starts its own."""
+    processes once for all of them; without, a big file starts its own. With *workers* it also
+    names the file it ingests next (*following*, a landing file: no window): the workers start on
+    it while this one is merged and committed."""
     path = Path(path)
     started, clock = utcnow(), time.perf_counter()
     digest, size = file_sha256(path)
@@ -150,9 +161,12 @@ def ingest_file(
             result.batch_id = store.next_id("batch_id_seq")
             if workers is None:
                 with ingest_workers(settings) as own:
-                    _load(store, settings, spec, opened, result, on_progress, window, own)
+                    _load(store, settings, spec, path, opened, result, on_progress, window, own, None)
             else:
-                _load(store, settings, spec, opened, result, on_progress, window, workers)
+                ahead = workers.sent_ahead(_file_key(path, digest, spec, window))
+                if ahead is not None:  # its first chunks were prepared while the previous file merged
+                    started = ahead.now
+                _load(store, settings, spec, path, opened, result, on_progress, window, workers, following)
             result.seconds = time.perf_counter() - clock
             _record_batch(store, result, run_id, spec, size, started)
             store.execute(
@@ -228,17 +242,16 @@ def _record_batch(store: Store, result: BatchResult, run_id, spec: SourceSpec, s
     )
 
 
-def _load(
-    store: Store,
-    settings: Settings,
-    spec: SourceSpec,
-    opened: OpenedFile,
-    result: BatchResult,
-    on_progress,
-    window: Window | None,
-    workers: IngestWorkers,
-) -> None:
-    salt, now, handles = settings.salt(), utcnow(), settings.pii_handles
+def _file_key(path: Path, digest: str, spec: SourceSpec, window: Window | None) -> tuple:
+    """What chunks prepared ahead must have been prepared for (IngestWorkers.sent_ahead)."""
+    return (str(path), digest, spec, window)
+
+
+def _file_context(
+    store: Store, settings: Settings, spec: SourceSpec, opened: OpenedFile, digest: str, window: Window | None
+) -> FileContext:
+    """What every chunk of the file is prepared with: its source, the salt and PII policy, the
+    erased records of its source and, for a re-read, the rejects its earlier batches recorded."""
     known_rejects = (
         set()
         if window is None
@@ -246,41 +259,70 @@ def _load(
             store.execute(
                 "SELECT r.reason, r.raw FROM rejects r JOIN ingest_batches b USING (batch_id) "
                 "WHERE b.file_sha256 = ? AND b.source = ?",
-                [result.file_sha256, spec.name],
+                [digest, spec.name],
             )
         )
     )
-    tombstones = Tombstones(
-        store.execute("SELECT id_hash, content_hash FROM tombstones WHERE source = ?", [spec.name]), spec.name, salt
-    )
-    empty_staging = (
-        f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
-    )
-    context = FileContext(
+    salt = settings.salt()
+    return FileContext(
         spec,
         opened.parse,
-        result.batch_id,
         salt,
-        now,
-        handles,
+        utcnow(),
+        settings.pii_handles,
         settings.limits,
         settings.max_text_chars,
-        tombstones,
+        Tombstones(store.execute("SELECT id_hash, content_hash FROM tombstones WHERE source = ?", [spec.name]), spec.name, salt),
         frozenset(known_rejects),
         window,
     )
+
+
+def _read_ahead(store: Store, settings: Settings, spec: SourceSpec, path: Path):
+    """The next file's key, context and records for IngestWorkers.prepared's *following*; None
+    when it cannot be opened now (its own turn records why)."""
+    try:
+        digest, _ = file_sha256(path)
+        opened = open_records(
+            path, spec.format, delimiter=spec.delimiter, max_record_chars=settings.limits.max_record_chars, parsed=False
+        )
+        _check_columns(opened.columns, spec, path)
+    except (SourceReadError, OSError, *UNREADABLE):
+        return None
+    return _file_key(path, digest, spec, None), _file_context(store, settings, spec, opened, digest, None), opened.records
+
+
+def _load(
+    store: Store,
+    settings: Settings,
+    spec: SourceSpec,
+    path: Path,
+    opened: OpenedFile,
+    result: BatchResult,
+    on_progress,
+    window: Window | None,
+    workers: IngestWorkers,
+    following: tuple[SourceSpec, Path] | None,
+) -> None:
+    key = _file_key(path, result.file_sha256, spec, window)
+    context = workers.sent_ahead(key) or _file_context(store, settings, spec, opened, result.file_sha256, window)
+    now, handles = context.now, context.handles
+    empty_staging = (
+        f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
+    )
+    read_ahead = (lambda: _read_ahead(store, settings, *following)) if following else None
     with store.scratch_table("staging", empty_staging):
-        with closing(workers.prepared(context, opened.records, settings.chunk_rows)) as chunks:
+        with closing(workers.prepared(context, opened.records, settings.chunk_rows, key=key, following=read_ahead)) as chunks:
             for prepared in chunks:  # in the file's order, whichever process prepared them
                 result.rows_read += prepared.staged.num_rows + prepared.rejected.num_rows
                 result.rows_passed_over += prepared.passed_over
                 for reason, count in prepared.reasons.items():
                     result.reasons[reason] = result.reasons.get(reason, 0) + count
                 store.insert_arrow("staging", prepared.staged)
-                store.insert_arrow("rejects", prepared.rejected)
+                store.insert_arrow("rejects", with_batch_id(prepared.rejected, result.batch_id))
                 if on_progress:
                     on_progress(result.rows_read)
-        _merge(store, result, now, handles, known_rejects)
+        _merge(store, result, now, handles, context.known_rejects)
 
 
 def _merge(store: Store, result: BatchResult, now, handles: HandlePolicy, known_rejects: set) -> None:
