@@ -292,7 +292,10 @@ class IngestWorkers:
         after: _Sending | None = None
         try:
             while True:
-                while len(current.running) + (len(after.running) if after else 0) < (2 if after is None else AHEAD_TASKS) * self.workers:
+                while (
+                    len(current.running) + (len(after.running) if after else 0)
+                    < (2 if after is None else AHEAD_TASKS) * self.workers
+                ):
                     if current.send(self._pool):
                         continue
                     if following is not None:
