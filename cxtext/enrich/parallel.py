@@ -44,9 +44,11 @@ class Inline:
         pass
 
 
-def _install(context) -> None:
+def _install(context, warm_up: Callable | None = None) -> None:
     global _context
     _context = context
+    if warm_up is not None:
+        warm_up(context)
 
 
 def _with_context(fn: Callable, *args):
@@ -58,10 +60,16 @@ class Processes:
     Prefect's threads, which a fork would copy in an undefined state. Each worker loads spaCy and
     VADER once."""
 
-    def __init__(self, context, workers: int):
+    def __init__(self, context, workers: int, warm_up: Callable | None = None):
+        """*warm_up(context)* runs in each worker as it starts: the workers are started here, so
+        they load their models while the caller prepares the first tasks (about 2 s each)."""
         self.description = f"{workers} worker processes"
         self.in_flight = 2 * workers  # chunks submitted ahead: bounded, so memory is too
-        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_install, initargs=(context,))
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=get_context("spawn"), initializer=_install, initargs=(context, warm_up)
+        )
+        for _ in range(workers):  # a submit starts a process while none is idle
+            self.pool.submit(int)
 
     def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
         """Results in the order of *tasks* (see the module docstring); the next task is submitted before a
@@ -76,7 +84,8 @@ class Processes:
             yield result
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: a worker's exit (freeing its models) took a second the caller need not spend.
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Dask:
@@ -119,15 +128,22 @@ class Dask:
 
 @contextmanager
 def executor(
-    context, *, workers: int, dask_address: str | None = None, chunks: int = 0, rows: int = 0, min_rows: int = 0
+    context,
+    *,
+    workers: int,
+    dask_address: str | None = None,
+    chunks: int = 0,
+    rows: int = 0,
+    min_rows: int = 0,
+    warm_up: Callable | None = None,
 ) -> Iterator[Inline | Processes | Dask]:
     """The executor for a job of *chunks* chunks and *rows* rows: Dask when an address is
     given; processes when more than one worker is allowed and the job is big enough to repay
-    their start-up (a couple of seconds each); otherwise inline."""
+    their start-up (a couple of seconds each; *warm_up* runs in each as it starts); otherwise inline."""
     if dask_address:
         chosen = Dask(context, dask_address)
     elif workers > 1 and chunks > 1 and rows >= min_rows:
-        chosen = Processes(context, min(workers, chunks))
+        chosen = Processes(context, min(workers, chunks), warm_up)
     else:
         chosen = Inline(context)
     try:

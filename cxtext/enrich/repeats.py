@@ -18,7 +18,7 @@ once; chunks are written in order, so a run's source's results are stored before
 is, and are kept when its chunk is written. Each copy gets its source's rows (its own
 feedback_id, its chunk's enriched_at) by SQL, without being fetched, sent to a worker or
 analysed: a chunk's copies are queued when it is written and written together once COPY_BATCH
-are queued, and at the end (copying per chunk joined every kept table again for each chunk: at 1M
+are queued, and once only the workers' last chunks are left, and at the end (copying per chunk joined every kept table again for each chunk: at 1M
 records, 2,457 statements and about 40 s of the main process, which shares the cores with the
 workers). A run killed before a batch was written leaves its copies pending, for the next run.
 The topic model's transform of a text does not depend on its batch (tests/test_topics.py), so
@@ -117,16 +117,25 @@ class Repeats:
         )
         self.planned = True
 
-    def of_chunk(self, number: int) -> tuple[pa.Table, list[str]]:
-        """Chunk *number*'s copies (feedback_id, source_id), and its feedback whose results later
-        chunks copy."""
+    def of_chunks(self, first: int, stop: int) -> list[tuple[pa.Table, list[str]]]:
+        """Chunks *first* to *stop* (excluded): each one's copies (feedback_id, source_id), and its
+        feedback whose results later chunks copy. Read for several chunks at once: each query
+        scans the run's plan."""
         if not self.planned:
-            return _NO_COPIES, []
+            return [(_NO_COPIES, [])] * (stop - first)
         copies = self.store.con.sql(
-            "SELECT feedback_id, source_id FROM _run_copies WHERE chunk = $1", params=[number]
+            "SELECT chunk, feedback_id, source_id FROM _run_copies WHERE chunk >= $1 AND chunk < $2", params=[first, stop]
         ).to_arrow_table()
-        sources = self.store.execute("SELECT DISTINCT source_id FROM _run_copies WHERE source_chunk = ?", [number])
-        return copies, [row[0] for row in sources]
+        sources: dict[int, list[str]] = {}
+        for chunk, source_id in self.store.execute(
+            "SELECT DISTINCT source_chunk, source_id FROM _run_copies WHERE source_chunk >= ? AND source_chunk < ?",
+            [first, stop],
+        ):
+            sources.setdefault(chunk, []).append(source_id)
+        return [
+            (copies.filter(pc.equal(copies["chunk"], number)).select(["feedback_id", "source_id"]), sources.get(number, []))
+            for number in range(first, stop)
+        ]
 
     def keep(self, tables: dict[str, pa.Table] | None, sources: list[str]) -> None:
         """Keep the results of *sources* from their chunk's *tables*, for the chunks that copy them."""
