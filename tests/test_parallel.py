@@ -28,6 +28,31 @@ def test_executor_chooses_inline_for_small_jobs_and_processes_for_big_ones():
         assert list(big.imap(_square, [(i, 0.3 - 0.04 * i) for i in range(7)])) == [3 * i * i for i in range(7)]
 
 
+_warmed: list = []
+
+
+def _warm(context):
+    _warmed.append(context)
+    if context == 0:
+        raise RuntimeError("the models could not load")
+
+
+def _warmed_times(context, x):
+    return len(_warmed), context + x
+
+
+def _failing(context, x):
+    raise ValueError(f"chunk {x} met the error itself")
+
+
+def test_each_worker_warms_up_as_it_starts_and_a_failed_warm_up_leaves_the_error_to_the_chunks():
+    with executor(5, workers=2, chunks=4, rows=10, warm_up=_warm) as pool:
+        assert list(pool.imap(_warmed_times, [(i,) for i in range(4)])) == [(1, 5 + i) for i in range(4)]
+    with executor(0, workers=2, chunks=4, rows=10, warm_up=_warm) as pool:
+        with pytest.raises(ValueError, match="chunk 0 met the error itself"):  # its own error, not a broken pool
+            list(pool.imap(_failing, [(i,) for i in range(4)]))
+
+
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """A state folder with 756 ingested feedback (750 English, 6 non-English), none enriched yet."""

@@ -48,7 +48,10 @@ def _install(context, warm_up: Callable | None = None) -> None:
     global _context
     _context = context
     if warm_up is not None:
-        warm_up(context)
+        try:
+            warm_up(context)
+        except Exception:  # noqa: BLE001 - a failing initializer breaks the pool without a word; the
+            log.debug("warm-up failed", exc_info=True)  # first chunk meets the error, with its message
 
 
 def _with_context(fn: Callable, *args):
