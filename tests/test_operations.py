@@ -157,7 +157,7 @@ def test_the_same_backfill_run_again_does_nothing(ws):
 
 
 def test_a_killed_forced_backfill_finishes_the_rest_when_run_again(ws):
-    """A backfill that stops after its first chunks (a chunk is whole days, one transaction) and is
+    """A backfill that stops after its first chunks (whole days, a few chunks a transaction) and is
     run again with the same parameters does only what is left."""
     from cxtext.config import load_settings
     from cxtext.ops.backfill import BackfillRequest
@@ -175,7 +175,7 @@ def test_a_killed_forced_backfill_finishes_the_rest_when_run_again(ws):
         pass
 
     def die_after_two(step, progress):
-        if progress.chunks_done == 2:
+        if progress.chunks_done >= 2:  # reported as committed: a few chunks a transaction
             raise Killed  # like a kill: the run is left 'running'
 
     with Store.open(settings.work_db) as store, pytest.raises(Killed):

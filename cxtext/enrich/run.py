@@ -305,10 +305,10 @@ def enrich(
                             # only the workers' last chunks are left: the copies queued so far are
                             # written while they run, not after
                             result.mentions += repeats.write()
-                        if on_progress:
-                            on_progress(
-                                Progress(result.chunks, len(chunks), result.rewritten, len(selected), time.perf_counter() - clock)
-                            )
+                if on_progress:  # what is committed
+                    on_progress(
+                        Progress(result.chunks, len(chunks), result.rewritten, len(selected), time.perf_counter() - clock)
+                    )
             with store.transaction():
                 result.mentions += repeats.write()  # the copies still queued
     result.seconds = time.perf_counter() - clock
