@@ -266,7 +266,8 @@ class IngestWorkers:
         following: Following | None = None,
     ) -> Iterator[Prepared]:
         """The file's records prepared chunk by chunk, in the file's order; with worker processes
-        at most two chunks per worker in flight, so memory stays bounded whatever the file's size.
+        at most two chunks per worker in flight (AHEAD_TASKS with the next file's), so memory stays
+        bounded whatever the file's size.
 
         With worker processes, once this file's last chunk is sent, *following* (if given) names
         the file the caller ingests next: its first chunks take the free places, so the workers
@@ -298,14 +299,15 @@ class IngestWorkers:
                 ):
                     if current.send(self._pool):
                         continue
-                    if following is not None:
-                        ahead, following = following(), None
-                        after = _Sending(ahead[0], ahead[1], _chunks(iter(ahead[2]), task_rows)) if ahead else None
-                    try:
+                    try:  # a failure to read the next file is its own: its turn meets and records it
+                        if following is not None:
+                            ahead, following = following(), None
+                            after = _Sending(ahead[0], ahead[1], _chunks(iter(ahead[2]), task_rows)) if ahead else None
                         if after is None or not after.send(self._pool):
                             break
-                    except Exception:  # noqa: BLE001 - reading the next file failed: its own turn reports it
-                        after.cancel()
+                    except Exception:  # noqa: BLE001
+                        if after is not None:
+                            after.cancel()
                         after = None
                         break
                 if not current.running:
