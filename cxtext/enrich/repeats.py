@@ -18,9 +18,9 @@ once; chunks are written in order, so a run's source's results are stored before
 is, and are kept when its chunk is written. Each copy gets its source's rows (its own
 feedback_id, its chunk's enriched_at) by SQL, without being fetched, sent to a worker or
 analysed: a chunk's copies are queued when it is written and written together once COPY_BATCH
-are queued, and once only the workers' last chunks are left, and at the end (copying per chunk joined every kept table again for each chunk: at 1M
-records, 2,457 statements and about 40 s of the main process, which shares the cores with the
-workers). A run killed before a batch was written leaves its copies pending, for the next run.
+are queued, once only the workers' last chunks are left, and at the end (copying per chunk
+joined every kept table again for each chunk: at 1M records, 2,457 statements and about 40 s of
+the main process, which shares the cores with the workers). A run killed before a batch was written leaves its copies pending, for the next run.
 The topic model's transform of a text does not depend on its batch (tests/test_topics.py), so
 its topic is the same too. The temporary tables
 hold the sources only (DuckDB spills them under its memory cap), and a killed run loses nothing:

@@ -258,7 +258,7 @@ def enrich(
                 if copies.num_rows:
                     analysed = pc.filter(analysed, pc.invert(pc.is_in(analysed, copies["feedback_id"])))
                 group.append((analysed.to_pylist(), topic_only, replacing, _created_window(chunk), copies, sources))
-            window = (group[0][3][0], max(g[3][1] for g in group))  # the chunks' days are in order
+            window = (min(g[3][0] for g in group), max(g[3][1] for g in group))
             texts = _fetch(store, [g[0] for g in group], window, with_source=bool(learned))
             scored = _fetch(store, [g[1] for g in group], window, scored_only=True)
             for (_, topic_only, replacing, chunk_window, copies, sources), rows, topic_rows in zip(
