@@ -15,7 +15,7 @@ from cxtext.config import Settings, SourceSpec, load_settings
 from cxtext.enrich.discovery import refresh_if_due, suggestions_path
 from cxtext.enrich.run import EnrichResult, Selection, enrich
 from cxtext.errors import CxtextError
-from cxtext.ingest.load import BatchResult, IngestWorkers, ingest_file, ingest_workers, scan_landing
+from cxtext.ingest.load import BatchResult, IngestWorkers, ingest_file, ingest_workers, scan_landing, with_following
 from cxtext.ops.workspace import open_workspace
 from cxtext.store.db import Store
 from cxtext.store.ledger import nothing_since_last_publish
@@ -164,8 +164,7 @@ def nightly(config: str | None = None, state_dir: str | None = None) -> dict:
             for reason in scan.refused:
                 logger.warning("refused: %s", reason)
             with ingest_workers(settings) as workers:  # started once for the files that need them
-                for number, (spec, path) in enumerate(scan.new, start=1):
-                    following = scan.new[number] if number < len(scan.new) else None  # its reading starts early
+                for spec, path, following in with_following(scan.new):  # the next file's reading starts early
                     try:
                         batch = ingest_file_task(store, settings, spec, path, run.run_id, workers, following)
                     except CxtextError as exc:

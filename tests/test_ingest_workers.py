@@ -14,7 +14,7 @@ import pytest
 
 from cxtext.devtools.bench import bench_settings
 from cxtext.errors import SourceReadError
-from cxtext.ingest.load import Window, ingest_file, ingest_workers
+from cxtext.ingest.load import Window, ingest_file, ingest_workers, with_following
 from cxtext.store.db import Store
 from tests.conftest import ROOT
 
@@ -76,8 +76,8 @@ def _ingest(
     files = [(spec, path) for spec in settings.sources.values() for path in sorted(landing.glob(spec.pattern))]
     with Store.open(settings.work_db) as store, ingest_workers(settings) as shared:
         results = []
-        for number, (spec, path) in enumerate(files, start=1):
-            following = files[number] if follow and number < len(files) else None
+        for spec, path, after in with_following(files):
+            following = after if follow else None
             results.append(ingest_file(store, settings, path, spec, workers=shared, following=following))
             # the next file's first chunks went to the workers while this one merged
             assert (shared._ahead is not None) == (following is not None and workers > 1)
@@ -122,7 +122,7 @@ def test_the_next_files_chunks_prepared_ahead_write_what_one_process_writes(land
     two = _ingest(tmp_path / "two", landing, 2, follow=True)
     assert two[2] and two[0] == one[0] and two[1] == one[1]
     batches = {r["file_name"]: r["batch_id"] for r in two[0]}  # rejects prepared ahead carry their own batch
-    rejected = {(b, n) for b, n in zip(*[[row[i] for row in two[1]["rejects"]] for i in (0, 1)], strict=True)}
+    rejected = {(row[0], row[1]) for row in two[1]["rejects"]}  # (batch_id, source)
     assert {(batches["reviews-b.csv"], "shop_reviews"), (batches["social_mentions-b.jsonl"], "social_listening")} <= rejected
 
 

@@ -222,7 +222,7 @@ def pipeline(settings: Settings, label: str) -> Run:
     start_up()
     from cxtext.enrich.run import Selection, enrich
     from cxtext.enrich.topics import ensure_topic_model
-    from cxtext.ingest.load import ingest_file, ingest_workers, scan_landing
+    from cxtext.ingest.load import ingest_file, ingest_workers, scan_landing, with_following
     from cxtext.insights.refresh import refresh_aggregates
     from cxtext.report.html import write_report
     from cxtext.store.db import Store
@@ -243,7 +243,7 @@ def pipeline(settings: Settings, label: str) -> Run:
                 new = scan_landing(store, settings).new
                 return sum(
                     ingest_file(store, settings, path, spec, workers=workers, following=after).rows_read
-                    for (spec, path), after in zip(new, [*new[1:], None], strict=True)
+                    for spec, path, after in with_following(new)
                 )
 
         run.records = timed("ingest", ingest)

@@ -159,14 +159,16 @@ def ingest_file(
         # what they read of feedback is not kept (at 1M records it was most of ingest's growth).
         with store.memory_capped(settings.ingest_memory_limit), store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
+            key = _file_key(path, digest, spec, window)
+            ahead = workers.sent_ahead(key) if workers is not None else None
+            if ahead is not None:  # its first chunks were prepared while the previous file merged
+                started = ahead.now
+            context = ahead or _file_context(store, settings, spec, opened, digest, window)
             if workers is None:
                 with ingest_workers(settings) as own:
-                    _load(store, settings, spec, path, opened, result, on_progress, window, own, None)
+                    _load(store, settings, opened, result, on_progress, own, key, context, None)
             else:
-                ahead = workers.sent_ahead(_file_key(path, digest, spec, window))
-                if ahead is not None:  # its first chunks were prepared while the previous file merged
-                    started = ahead.now
-                _load(store, settings, spec, path, opened, result, on_progress, window, workers, following)
+                _load(store, settings, opened, result, on_progress, workers, key, context, following)
             result.seconds = time.perf_counter() - clock
             _record_batch(store, result, run_id, spec, size, started)
             store.execute(
@@ -203,6 +205,12 @@ def ingest_file(
             _record_batch(store, result, run_id, spec, size, started)
         raise SourceReadError(error) from None
     return result
+
+
+def with_following(files: list[tuple[SourceSpec, Path]]) -> Iterator[tuple[SourceSpec, Path, tuple[SourceSpec, Path] | None]]:
+    """Each (spec, path) of *files* with the one ingested after it: ingest_file's *following*."""
+    for number, (spec, path) in enumerate(files, start=1):
+        yield spec, path, files[number] if number < len(files) else None
 
 
 @contextmanager
@@ -295,17 +303,14 @@ def _read_ahead(store: Store, settings: Settings, spec: SourceSpec, path: Path):
 def _load(
     store: Store,
     settings: Settings,
-    spec: SourceSpec,
-    path: Path,
     opened: OpenedFile,
     result: BatchResult,
     on_progress,
-    window: Window | None,
     workers: IngestWorkers,
+    key: tuple,
+    context: FileContext,
     following: tuple[SourceSpec, Path] | None,
 ) -> None:
-    key = _file_key(path, result.file_sha256, spec, window)
-    context = workers.sent_ahead(key) or _file_context(store, settings, spec, opened, result.file_sha256, window)
     now, handles = context.now, context.handles
     empty_staging = (
         f"SELECT NULL::BIGINT AS position, {', '.join(FEEDBACK_COLUMNS)}, NULL::VARCHAR AS raw FROM feedback WHERE false"
