@@ -137,14 +137,14 @@ class Repeats:
             for number in range(first, stop)
         ]
 
-    def keep(self, tables: dict[str, pa.Table] | None, sources: list[str]) -> None:
-        """Keep the results of *sources* from their chunk's *tables*, for the chunks that copy them."""
+    def keep(self, tables: dict[str, pa.Table] | None, sources: list[str], rows) -> None:
+        """Keep the results of *sources* from their chunk's *tables*, for the chunks that copy them:
+        added to *rows* (cxtext.enrich.run._Rows), written before any copy is queued."""
         if not sources or not tables:
             return
         wanted = pa.array(sources, pa.string())
         for table in _KEPT:
-            rows = tables[table]
-            self.store.insert_arrow(f"_kept_{table}", rows.filter(pc.is_in(rows["feedback_id"], wanted)))
+            rows.add(f"_kept_{table}", tables[table].filter(pc.is_in(tables[table]["feedback_id"], wanted)))
 
     def queue(self, copies: pa.Table, now, window: tuple) -> int:
         """Queue a chunk's *copies*, to be given their sources' results as of *now* (the chunk's

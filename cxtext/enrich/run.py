@@ -292,19 +292,23 @@ def enrich(
         with closing(repeats):
             while result.chunks < len(chunks):
                 with store.transaction():  # COMMIT_CHUNKS chunks a commit
+                    rows, queued = _Rows(), []
                     for done in itertools.islice(results, COMMIT_CHUNKS):
                         copies, sources = planned.popleft()
-                        _write_chunk(store, done, versions)
-                        repeats.keep(done.get("tables"), sources)
-                        result.mentions += repeats.queue(copies, done["now"], done["window"])
+                        _write_chunk(store, done, versions, rows)
+                        repeats.keep(done.get("tables"), sources, rows)
+                        queued.append((copies, done["now"], done["window"]))
                         result.enriched += len(done["whole"]) + copies.num_rows
                         result.topics_reassigned += len(done["topic_only"])
                         result.mentions += done["tables"]["theme_mentions"].num_rows if "tables" in done else 0
                         result.chunks += 1
-                        if len(chunks) - result.chunks == getattr(pool, "in_flight", 0):
-                            # only the workers' last chunks are left: the copies queued so far are
-                            # written while they run, not after
-                            result.mentions += repeats.write()
+                    rows.write(store)  # before the copies: their sources' rows are kept now
+                    for copies, now, window in queued:
+                        result.mentions += repeats.queue(copies, now, window)
+                    if len(chunks) - result.chunks <= getattr(pool, "in_flight", 0):
+                        # only the workers' last chunks are left: the copies queued so far are
+                        # written while they run, not after
+                        result.mentions += repeats.write()
                 if on_progress:  # what is committed
                     on_progress(
                         Progress(result.chunks, len(chunks), result.rewritten, len(selected), time.perf_counter() - clock)
@@ -322,10 +326,48 @@ def _recorded(store: Store, versions: Versions) -> bool:
     return stored == columns
 
 
-def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
-    """One chunk's results, replacing what was there (the caller's transaction)."""
+class _Rows:
+    """A transaction's new rows, gathered per table and written with one statement per table: at
+    1M records the chunks' own inserts (and the sources' rows kept for copies) were about 3,400
+    statements, most of their cost the statement's, not its rows'. A feedback is in one chunk, so
+    a chunk's deletes never meet another chunk's rows gathered here."""
+
+    def __init__(self):
+        self.tables: dict[str, list[pa.Table]] = {}
+        self.languages: list[pa.Table] = []
+        self.window: tuple | None = None
+
+    def add(self, table: str, rows: pa.Table) -> None:
+        if rows.num_rows:
+            self.tables.setdefault(table, []).append(rows)
+
+    def add_languages(self, rows: pa.Table, window: tuple) -> None:
+        """Feedback's detected languages, to be set where created_at is within *window*."""
+        if rows.num_rows:
+            self.languages.append(rows)
+            self.window = window if self.window is None else (min(self.window[0], window[0]), max(self.window[1], window[1]))
+
+    def write(self, store: Store) -> None:
+        for table, parts in self.tables.items():
+            store.insert_arrow(table, pa.concat_tables(parts))
+        if self.languages:
+            store.con.register("_languages", pa.concat_tables(self.languages))
+            try:
+                store.execute(
+                    "UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
+                    "AND feedback.created_at >= ? AND feedback.created_at < ?",
+                    list(self.window),
+                )
+            finally:
+                store.con.unregister("_languages")
+        self.tables, self.languages, self.window = {}, [], None
+
+
+def _write_chunk(store: Store, done: dict, versions: Versions, rows: _Rows) -> None:
+    """One chunk's results, replacing what was there (the caller's transaction): the old rows are
+    deleted now, the new ones gathered in *rows*."""
     if done["whole"] or done["replacing"]:  # a chunk of copies only analyses nothing, but replaces
-        _replace(store, done["replacing"], done.get("tables", {}), done["window"])
+        _replace(store, done["replacing"], done.get("tables", {}), done["window"], rows)
     if done["topic_only"]:
         store.con.register("_chunk_ids", pa.table({"feedback_id": done["topic_only"]}))
         try:
@@ -337,7 +379,7 @@ def _write_chunk(store: Store, done: dict, versions: Versions) -> None:
             )
         finally:
             store.con.unregister("_chunk_ids")
-        store.insert_arrow("feedback_topics", done["assigned"])
+        rows.add("feedback_topics", done["assigned"])
 
 
 # -- topics -----------------------------------------------------------------------------------
@@ -386,8 +428,8 @@ def _fetch(
     return rows
 
 
-def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], window: tuple) -> None:
-    """Delete the old results of *replacing*, insert *tables* (if any)."""
+def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], window: tuple, rows: _Rows) -> None:
+    """Delete the old results of *replacing*; add *tables* (if any) to *rows*."""
     if replacing:
         store.con.register("_chunk_ids", pa.table({"feedback_id": pa.array(replacing, pa.string())}))
         try:
@@ -398,16 +440,8 @@ def _replace(store: Store, replacing: list[str], tables: dict[str, pa.Table], wi
     if not tables:
         return
     for table in PER_FEEDBACK_RESULTS:
-        store.insert_arrow(table, tables[table])
-    store.con.register("_languages", tables["languages"])
-    try:
-        store.execute(
-            "UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
-            "AND feedback.created_at >= ? AND feedback.created_at < ?",
-            list(window),
-        )
-    finally:
-        store.con.unregister("_languages")
+        rows.add(table, tables[table])
+    rows.add_languages(tables["languages"], window)
 
 
 def write_taxonomy(store: Store, tagger: ThemeTagger) -> None:
