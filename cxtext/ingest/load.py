@@ -383,17 +383,19 @@ def _upsert_ranked(store: Store, result: BatchResult, now, handles: HandlePolicy
         "FROM ranked k LEFT JOIN feedback f ON f.feedback_id = k.feedback_id WHERE k.rn = 1"
     )[0]
     changing = [c for c in FEEDBACK_COLUMNS if c != "feedback_id"]
-    store.execute(
-        f"UPDATE feedback SET {', '.join(f'{c} = k.{c}' for c in changing)}, batch_id = ?, updated_at = ? "
-        "FROM ranked k WHERE k.rn = 1 AND feedback.feedback_id = k.feedback_id AND feedback.record_hash <> k.record_hash",
-        [result.batch_id, now],
-    )
+    if updated:  # each statement scans feedback: a file of new records needs neither the update...
+        store.execute(
+            f"UPDATE feedback SET {', '.join(f'{c} = k.{c}' for c in changing)}, batch_id = ?, updated_at = ? "
+            "FROM ranked k WHERE k.rn = 1 AND feedback.feedback_id = k.feedback_id AND feedback.record_hash <> k.record_hash",
+            [result.batch_id, now],
+        )
     cols = ", ".join(FEEDBACK_COLUMNS)
-    store.execute(
-        f"INSERT INTO feedback ({cols}, batch_id, first_seen_at, updated_at) SELECT {cols}, ?, ?, ? FROM ranked k "
-        "WHERE k.rn = 1 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.feedback_id = k.feedback_id)",
-        [result.batch_id, now, now],
-    )
+    if new:  # ... nor, of known ones, the insert
+        store.execute(
+            f"INSERT INTO feedback ({cols}, batch_id, first_seen_at, updated_at) SELECT {cols}, ?, ?, ? FROM ranked k "
+            "WHERE k.rn = 1 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.feedback_id = k.feedback_id)",
+            [result.batch_id, now, now],
+        )
     result.rows_new, result.rows_updated = new, updated
     result.rows_duplicate = same + in_file_duplicates
     result.rows_rejected = sum(result.reasons.values()) + len(conflicts)
