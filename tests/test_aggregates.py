@@ -68,11 +68,25 @@ def test_days_are_recomputed_in_batches_with_the_same_result(tmp_path, monkeypat
         _fill(store, rows)
         whole = _refresh(store)
         expected = _daily(store)
-        monkeypatch.setattr(aggregates, "BATCH_FEEDBACK", 7)  # about one day and a half per batch
+        monkeypatch.setattr(aggregates, "batch_feedback", lambda con: 7)  # about one day and a half per batch
         batched = _refresh(store, full=True)
     assert (whole.batches, batched.batches) == (1, 10)
     with Store.open(tmp_path / "w.duckdb") as store:
         assert _daily(store) == expected
+
+
+def test_a_batch_holds_fewer_feedback_under_a_smaller_cap_or_with_more_mentions(tmp_path):
+    from cxtext.insights.daily import ROWS_PER_MB, batch_feedback
+
+    rows = [(f"f{i}", datetime(2026, 7, 1, 12), i, "negative") for i in range(10)]  # a mention each
+    with Store.open(tmp_path / "w.duckdb", memory_limit="160MB") as store:
+        _fill(store, rows)
+        one_each = batch_feedback(store.con)
+        assert abs(one_each - 152.5 * 1.048576 * ROWS_PER_MB / 2) < 2  # DuckDB reads 160MB as 152.5 MiB
+        store.execute("INSERT INTO theme_mentions SELECT * FROM theme_mentions")  # two mentions each
+        assert abs(batch_feedback(store.con) - one_each * 2 / 3) < 2
+        store.execute("SET memory_limit = '80MB'")
+        assert batch_feedback(store.con) < one_each / 2
 
 
 def test_a_repeated_feedback_id_fails_the_unique_ids_check(review_settings, store):

@@ -8,8 +8,8 @@ up: a feedback belongs to one day, so even distinct counts add up.
 
 A day is recomputed when the hash of its feedback and enrichment rows changed (``daily_inputs``);
 every day when the versions in force, the reporting time zone or this module's SQL changed. A
-nightly run recomputes the few days it touched. Days are recomputed in batches of about
-BATCH_FEEDBACK feedback, so the memory needed does not grow with the data.
+nightly run recomputes the few days it touched. Days are recomputed in batches sized to DuckDB's
+memory cap (ROWS_PER_MB), so the memory needed does not grow with the data.
 
 Functions take a DuckDB connection (not a Store): erasure also refreshes kept snapshots, which it
 opens directly.
@@ -25,17 +25,20 @@ import duckdb
 
 from cxtext.insights.current import CURRENT_SQL, ENRICHMENT_SQL, STATUS_SQL
 from cxtext.insights.views import local_time_sql
+from cxtext.store.db import memory_bytes
 
 #: Bump when the SQL below changes what a daily row holds: every day is then recomputed.
 AGGREGATES_VERSION = "daily-3"  # daily-3: daily_languages, daily_topic_sentiment
 # Sums of compound scores are DECIMAL: VADER gives four decimals, so the sums are exact and a
 # day's row does not depend on the order its mentions were written in (a resumed run's equals a
 # clean run's). The other sums add whole numbers.
-#: About this many feedback are recomputed together (whole days; a bigger day is its own batch). A
-#: batch's joins must fit DuckDB's cap: a full computation of 1M feedback under 128MB failed with
-#: DuckDB's Out of Memory Error in batches of 200,000 and passed in batches of 50,000 (17.7 s on a
-#: loaded machine, 184 MB over the process's start; 256MB and 200,000: 9.2 s, 314 MB).
-BATCH_FEEDBACK = 50_000
+#: Rows (feedback and their theme mentions) recomputed together per MB of DuckDB's memory cap: a
+#: batch's joins must fit the cap. At 1M generated feedback (1.5 theme mentions each) under 160MB,
+#: batches of 150,000 feedback (2,340 rows a MB) failed with DuckDB's Out of Memory Error and
+#: 120,000 passed (1,870 a MB); 1,250 keeps a margin, and counting the mentions keeps it where
+#: long reviews mention more themes. (Fixed batches of 50,000 feedback took 15.1 s there, batches
+#: of 80,000 11.6 s: each batch scans the mention, intent, effort and topic tables once.)
+ROWS_PER_MB = 1_250
 DAILY_TABLES = (
     "daily_feedback",
     "daily_stages",
@@ -89,7 +92,7 @@ def refresh_daily(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Dail
             FULL JOIN daily_inputs o ON o.day = n.day
             WHERE n.day IS NULL OR o.day IS NULL OR n.feedback <> o.feedback OR n.inputs_hash <> o.inputs_hash
             ORDER BY 1""").fetchall()
-    for days in _batches(changed):
+    for days in _batches(changed, batch_feedback(con)):
         _recompute(con, local, days, deleting=not result.full)
         result.batches += 1
     con.execute("DELETE FROM daily_inputs")
@@ -105,11 +108,19 @@ def refresh_daily(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Dail
     return result
 
 
-def _batches(days: list[tuple]) -> list[list]:
-    """Consecutive runs of days holding about BATCH_FEEDBACK feedback each."""
+def batch_feedback(con: duckdb.DuckDBPyConnection) -> int:
+    """About how many feedback a batch recomputes: ROWS_PER_MB per MB of the connection's memory
+    cap, over the rows a feedback brings (itself and the database's average theme mentions)."""
+    cap = memory_bytes(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+    feedback, mentions = con.execute("SELECT (SELECT count(*) FROM feedback), (SELECT count(*) FROM theme_mentions)").fetchone()
+    return max(1, int(cap / 1e6 * ROWS_PER_MB / (1 + mentions / max(feedback, 1))))
+
+
+def _batches(days: list[tuple], batch: int) -> list[list]:
+    """Consecutive runs of days holding about *batch* feedback each (a bigger day is its own)."""
     batches, current, size = [], [], 0
     for day, feedback in days:
-        if current and size + feedback > BATCH_FEEDBACK:
+        if current and size + feedback > batch:
             batches.append(current)
             current, size = [], 0
         current.append(day)
