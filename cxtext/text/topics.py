@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from numbers import Integral
 from pathlib import Path
@@ -50,6 +51,8 @@ SILHOUETTE_DOCS = 2_000  # ... and scored on at most this many of them
 #: OpenMP/BLAS threads while fitting and predicting. On a busy 2-core machine KMeans with 2
 #: threads was 2-14 times slower than with 1 (spinning threads); one thread fits 20,000 docs in seconds.
 THREADS = 1
+#: Candidate k fitted side by side (each with THREADS threads): the topic fit otherwise keeps one core idle.
+SELECTION_THREADS = 2
 LSA_COMPONENTS = 100
 TOP_TERMS = 10  # terms kept per topic for display
 ALIGN_TERMS = 30  # terms per topic compared by align_to
@@ -386,12 +389,18 @@ def _silhouette_scores(space, k_range: list[int], random_state: int) -> dict[int
     n = space.shape[0]
     sample = space[np.sort(rng.choice(n, min(n, SELECTION_DOCS), replace=False))]
     scored = np.sort(rng.choice(sample.shape[0], min(sample.shape[0], SILHOUETTE_DOCS), replace=False))
-    scores = {}
-    for k in k_range:
-        clusters = _kmeans(k, SELECTION_N_INIT, random_state).fit_predict(sample)
-        if len(np.unique(clusters[scored])) < 2:
-            continue
-        scores[k] = round(float(silhouette_score(sample[scored], clusters[scored], metric="cosine")), 5)
+
+    def score(k: int) -> float | None:
+        with threadpool_limits(THREADS):  # OpenMP's thread count is each thread's own
+            clusters = _kmeans(k, SELECTION_N_INIT, random_state).fit_predict(sample)
+            if len(np.unique(clusters[scored])) < 2:
+                return None
+            return round(float(silhouette_score(sample[scored], clusters[scored], metric="cosine")), 5)
+
+    # Each k is its own single-threaded fit with its own seed, so the scores do not depend on the
+    # order or the thread: KMeans' loops release the GIL, and two threads use two cores.
+    with ThreadPoolExecutor(SELECTION_THREADS) as pool:
+        scores = {k: s for k, s in zip(k_range, pool.map(score, k_range)) if s is not None}
     if not scores:
         raise TooAlike("could not score any number of topics: the documents are too alike")
     return scores
