@@ -4,6 +4,7 @@ equal to computing every day afresh."""
 from datetime import datetime
 
 import duckdb
+import pytest
 
 from cxtext.insights import refresh
 from cxtext.insights.daily import DAILY_TABLES, refresh_daily
@@ -82,11 +83,11 @@ def test_a_batch_holds_fewer_feedback_under_a_smaller_cap_or_with_more_mentions(
     with Store.open(tmp_path / "w.duckdb", memory_limit="160MB") as store:
         _fill(store, rows)
         one_each = batch_feedback(store.con)
-        assert abs(one_each - 152.5 * 1.048576 * ROWS_PER_MB / 2) < 2  # DuckDB reads 160MB as 152.5 MiB
+        assert one_each == pytest.approx(160 * ROWS_PER_MB / 2, rel=0.01)  # DuckDB says 152.5 MiB
         store.execute("INSERT INTO theme_mentions SELECT * FROM theme_mentions")  # two mentions each
-        assert abs(batch_feedback(store.con) - one_each * 2 / 3) < 2
-        store.execute("SET memory_limit = '80MB'")
-        assert batch_feedback(store.con) < one_each / 2
+        assert batch_feedback(store.con) == pytest.approx(one_each * 2 / 3, rel=0.01)
+        store.execute("SET memory_limit = '64MB'")
+        assert batch_feedback(store.con) == pytest.approx(64 * ROWS_PER_MB / 3, rel=0.01)
 
 
 def test_a_repeated_feedback_id_fails_the_unique_ids_check(review_settings, store):

@@ -36,8 +36,9 @@ AGGREGATES_VERSION = "daily-3"  # daily-3: daily_languages, daily_topic_sentimen
 #: batch's joins must fit the cap. At 1M generated feedback (1.5 theme mentions each) under 160MB,
 #: batches of 150,000 feedback (2,340 rows a MB) failed with DuckDB's Out of Memory Error and
 #: 120,000 passed (1,870 a MB); 1,250 keeps a margin, and counting the mentions keeps it where
-#: long reviews mention more themes. (Fixed batches of 50,000 feedback took 15.1 s there, batches
-#: of 80,000 11.6 s: each batch scans the mention, intent, effort and topic tables once.)
+#: long reviews mention more themes. (There fixed batches of 50,000 feedback took 16.7 and 19.1 s,
+#: batches of 80,000 14.1 and 16.1 s, run in pairs: each batch scans the mention, intent, effort
+#: and topic tables once.)
 ROWS_PER_MB = 1_250
 DAILY_TABLES = (
     "daily_feedback",
