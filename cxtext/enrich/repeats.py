@@ -45,6 +45,11 @@ _NO_COPIES = pa.table({"feedback_id": pa.array([], pa.string()), "source_id": pa
 COPY_BATCH = 50_000
 
 
+def widened(window: tuple | None, other: tuple) -> tuple:
+    """The created_at bounds that hold both *window* (None: none yet) and *other*."""
+    return other if window is None else (min(window[0], other[0]), max(window[1], other[1]))
+
+
 class Repeats:
     """The run's plan of copies (see the module docstring), and the sources' kept results."""
 
@@ -158,7 +163,7 @@ class Repeats:
             copies.append_column("enriched_at", pa.array([now] * copies.num_rows, pa.timestamp("us"))),
         )
         self.queued += copies.num_rows
-        self.window = window if self.window is None else (min(self.window[0], window[0]), max(self.window[1], window[1]))
+        self.window = widened(self.window, window)
         return self.write() if self.queued >= COPY_BATCH else 0
 
     def write(self) -> int:

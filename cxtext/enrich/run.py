@@ -32,7 +32,7 @@ from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, vers
 from cxtext.enrich.discovery import DISCOVERED_LAYER, load_suggestions_table, taxonomy_layers
 from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.parallel import executor
-from cxtext.enrich.repeats import Repeats
+from cxtext.enrich.repeats import Repeats, widened
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
@@ -345,7 +345,7 @@ class _Rows:
         """Feedback's detected languages, to be set where created_at is within *window*."""
         if rows.num_rows:
             self.languages.append(rows)
-            self.window = window if self.window is None else (min(self.window[0], window[0]), max(self.window[1], window[1]))
+            self.window = widened(self.window, window)
 
     def write(self, store: Store) -> None:
         for table, parts in self.tables.items():
