@@ -155,3 +155,61 @@ _WORDS = st.sampled_from(_RULES + _NOISE + sorted(w for w in _SLOW.lexicon if " 
 def test_same_scores_property(parts, tail):
     text = "".join((w.upper() if caps else w) + p + sep for w, p, caps, sep in parts) + tail
     assert repr(_FAST.polarity_scores(text)) == repr(_SLOW.polarity_scores(text))
+
+
+def _split(text: str, rng: random.Random) -> list[str]:
+    """*text* cut at up to four of its spaces."""
+    words = text.split(" ")
+    cuts = sorted(rng.sample(range(1, len(words)), min(len(words) - 1, rng.randint(0, 4)))) if len(words) > 1 else []
+    return [" ".join(words[a:b]) for a, b in zip([0, *cuts], [*cuts, len(words)])]
+
+
+def _assert_joined_same(slow, fast, texts, seed):
+    """joined_scores(parts) is the library's score of the parts joined by a space, whether the
+    parts were scored on their own first (their readings and valences remembered) or not."""
+    rng = random.Random(seed)
+    for text in texts:
+        parts = _split(text, rng)
+        if rng.random() < 0.7:
+            for part in parts:
+                fast.polarity_scores(part)
+        assert repr(fast.joined_scores(parts)) == repr(slow.polarity_scores(" ".join(parts))), parts
+
+
+def test_joined_scores_plain_lexicon(unrounded):
+    _assert_joined_same(_SLOW, FastSentimentIntensityAnalyzer(), _texts(_SLOW.lexicon, 3000, 5), 5)
+
+
+def test_joined_scores_cx_lexicon():
+    slow, fast, rewrite = _cx_pair()
+    _assert_joined_same(slow, fast, [rewrite(t) for t in _texts(slow.lexicon, 3000, 6)], 6)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["It was kind", "of good."],  # "kind of" across a joint: not a lexicon hit in the joined text
+        ["Not", "good at all."],  # a negation three words back, in the sentence before
+        ["no", "good"],
+        ["I have never so", "loved a phone."],
+        ["The app is GREAT.", "THE SUPPORT IS BAD."],  # ALL CAPS counts over the joined words
+        ["Great screen.", "But the battery is bad.", "Good price."],  # "but" rescales every sentence
+        ["Love it!!!", "Really?", "Hate it??"],  # '!' and '?' count over the joined text
+        ["good good", "good bad"],  # the "but"-rule quirk needs equal sentiments across sentences
+        ["", "good"],
+        ["😁 fine.", "not bad 💘"],
+    ],
+)
+def test_joined_scores_at_joints(parts):
+    fast = FastSentimentIntensityAnalyzer()
+    for part in parts:
+        fast.polarity_scores(part)
+    assert repr(fast.joined_scores(parts)) == repr(_SLOW.polarity_scores(" ".join(parts)))
+
+
+def test_readings_follow_a_replaced_lexicon():
+    fast, slow = FastSentimentIntensityAnalyzer(), vs.SentimentIntensityAnalyzer()
+    assert fast.joined_scores(["the parcel", "was grand"])["compound"] > 0
+    fast.lexicon = slow.lexicon = {**slow.lexicon, "grand": -2.0}
+    assert fast.joined_scores(["the parcel", "was grand"])["compound"] < 0
+    assert repr(fast.polarity_scores("was grand")) == repr(slow.polarity_scores("was grand"))

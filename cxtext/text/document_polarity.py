@@ -1,6 +1,8 @@
 """A document's VADER scores without rewriting it again: its sentences were rewritten (CX rules,
 phrases, hyphenated words) for their own scores, and where they join as below, the document's
-rewriting is theirs joined. The scores are VADER's on the same rewritten text, bit for bit.
+rewriting is theirs joined, and VADER reads it from their words, read when they were scored
+(FastSentimentIntensityAnalyzer.joined_scores). The scores are VADER's on the same rewritten
+text, bit for bit.
 
 Why joining is exact: every rewriting pattern (the CX rules of cxtext.text.cx_rules, the
 lexicon's phrases, split_hyphens) matches words, whitespace, apostrophes, hyphens and digits
@@ -44,5 +46,5 @@ def joined_polarity(scorer: SentimentScorer, text: str, sentences: list[str]) ->
         or " ".join(sentences) != text
     ):
         return None
-    joined = " ".join(rewritten(mode, path, s) for s in sentences)
-    return Polarity.from_vader(_analyzer(mode, path)[0].polarity_scores(joined))
+    parts = [rewritten(mode, path, s) for s in sentences]  # VADER read (and scored) each of them just before
+    return Polarity.from_vader(_analyzer(mode, path)[0].joined_scores(parts))
