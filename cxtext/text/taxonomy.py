@@ -432,9 +432,13 @@ class ThemeTagger:
         phrases = self._phrases(doc if lo == 0 and hi == len(doc) else doc[lo:hi])  # doc positions
         matches = [(strings[match_id], start, end) for match_id, start, end in phrases]
         # The words as string hashes, in one array (LOWER and LEMMA first: what the guards read).
-        rows = doc.to_array(self._row_attrs)[lo:hi].tolist()
+        array = doc.to_array(self._row_attrs)[lo:hi]
+        rows = array.tolist()
         sentence_starts = frozenset(start - lo for start in starts[first:last])
-        matches += [(name, start + lo, end + lo) for name, start, end in self._matcher.match(rows, sentence_starts)]
+        matches += [
+            (name, start + lo, end + lo)
+            for name, start, end in self._matcher.match(rows, sentence_starts, array[:, :3].T.tolist())
+        ]
         matches.sort(key=lambda m: (m[1], -m[2]))
         found: dict[tuple[str, int], tuple[int, int, str]] = {}
         for name, start, end in matches:
