@@ -1,3 +1,4 @@
+import re
 from functools import lru_cache
 
 import pytest
@@ -65,6 +66,24 @@ def test_unchanged_text_maps_spans_as_a_tuple_of_every_offset_did(text):
     clean, every = clean_text(text, kind="review"), CleanText(text, tuple(range(len(text))))
     bounds = range(-len(text) - 2, len(text) + 3)
     assert all(_span_or_error(clean, s, e) == _span_or_error(every, s, e) for s in bounds for e in bounds)
+
+
+_SOCIAL_PIECES = st.sampled_from(
+    " |  |   |a|late | parcel|@x|@VoltaShop|#latedelivery|#ok|https://t.co/x|www.x.y|\n|\t|RT @a: |[HANDLE]|😡|.|!".split("|")
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SOCIAL_PIECES, max_size=20).map("".join))
+def test_social_cleaning_keeps_one_space_between_words_and_maps_each_kept_character(text):
+    """No leading or doubled space, no trailing whitespace; each kept character maps to that
+    character of the stored text, but the spaces put between a hashtag's words (mapped to the
+    tag's character after them), and the offsets never go back."""
+    clean = clean_text(text, kind="social")
+    assert not clean.text.startswith(" ") and "  " not in clean.text and clean.text == clean.text.rstrip()
+    assert len(clean.offsets) == len(clean.text)
+    assert all(text[o] == ch or (ch == " " and re.match(r"\w", text[o])) for ch, o in zip(clean.text, clean.offsets))
+    assert list(clean.offsets) == sorted(clean.offsets)
 
 
 def test_only_urls_and_handles_leave_nothing_to_analyse():

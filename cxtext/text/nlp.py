@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from typing import NamedTuple
 
 TEXT_PIPELINE_VERSION = "text-2"  # text-2: a redacted handle, [HANDLE], is dropped like a handle
@@ -23,6 +24,7 @@ RETWEET_RE = re.compile(r"^\s*RT\s+(?:@\w+|\[HANDLE\]):?\s*", re.IGNORECASE)
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 HANDLE_RE = re.compile(r"(?<!\w)@\w{1,30}|\[HANDLE\]")
 HASHTAG_RE = re.compile(r"(?<!\w)#(\w{2,60})")
+_SOCIAL_RE = re.compile(f"{URL_RE.pattern}|{HANDLE_RE.pattern}|{HASHTAG_RE.pattern}", re.IGNORECASE)
 #: Words the lemma table lacks (they never inflect) but hashtags use: #neveragain, #notagain.
 COMMON_WORDS = frozenset(
     "a i again never not no so too very still yet just now ever always back on in at to for of off up out "
@@ -105,8 +107,7 @@ def clean_text(text: str, *, kind: str) -> CleanText:
     pieces: list[tuple[str, int]] = []  # (text, original offset of its first char; -1 = inserted)
     retweet = RETWEET_RE.match(text)
     position = retweet.end() if retweet else 0
-    pattern = re.compile(f"{URL_RE.pattern}|{HANDLE_RE.pattern}|{HASHTAG_RE.pattern}", re.IGNORECASE)
-    for match in pattern.finditer(text, position):
+    for match in _SOCIAL_RE.finditer(text, position):
         if match.start() > position:
             pieces.append((text[position : match.start()], position))
         tag = match.group(1)
@@ -120,19 +121,29 @@ def clean_text(text: str, *, kind: str) -> CleanText:
                 cursor += len(word)
         position = match.end()
     pieces.append((text[position:], position))
-    chars: list[str] = []
+    # Drop leading spaces and the runs of spaces that removed URLs and handles leave: a space
+    # goes when nothing or a space was kept before it. A piece without two spaces in a row keeps
+    # all of it but perhaps its first space, so only the others are walked a character at a time.
+    kept: list[str] = []
     offsets: list[int] = []
+    after_space = True  # nothing kept yet
     for piece, origin in pieces:
+        if not piece:
+            continue
+        skip = 1 if piece[0] == " " and after_space else 0
+        if "  " not in piece and skip < len(piece):
+            kept.append(piece[skip:])
+            offsets += range(origin + skip, origin + len(piece)) if origin >= 0 else [-origin] * (len(piece) - skip)
+            after_space = piece[-1] == " "
+            continue
         for i, ch in enumerate(piece):
-            # Drop leading spaces and the runs of spaces that removed URLs and handles leave.
-            if ch == " " and (not chars or chars[-1] == " "):
+            if ch == " " and after_space:
                 continue
-            chars.append(ch)
+            kept.append(ch)
             offsets.append(origin + i if origin >= 0 else -origin)
-    while chars and chars[-1].isspace():
-        chars.pop()
-        offsets.pop()
-    return CleanText("".join(chars), tuple(offsets), retweet=bool(retweet))
+            after_space = ch == " "
+    cleaned = "".join(kept).rstrip()
+    return CleanText(cleaned, tuple(offsets[: len(cleaned)]), retweet=bool(retweet))
 
 
 @lru_cache(maxsize=1)
@@ -257,10 +268,13 @@ def sentence_bounds(doc) -> list[Sentence]:
     one array: a spaCy Span per sentence cost more than the rest of the sentence splitting."""
     from spacy.attrs import IDX, LENGTH, SENT_START
 
-    rows = doc.to_array([SENT_START, IDX, LENGTH]).tolist()
-    starts = [i for i, row in enumerate(rows) if row[0] == 1 or i == 0]
-    ends = starts[1:] + [len(rows)]
-    return [Sentence(start, end, rows[start][1], rows[end - 1][1] + rows[end - 1][2]) for start, end in zip(starts, ends)]
+    flags, idx, lengths = doc.to_array([SENT_START, IDX, LENGTH]).T.tolist()
+    if not flags:
+        return []
+    flags[0] = 1
+    starts = list(compress(range(len(flags)), map((1).__eq__, flags)))
+    ends = [*starts[1:], len(flags)]
+    return [Sentence(start, end, idx[start], idx[end - 1] + lengths[end - 1]) for start, end in zip(starts, ends)]
 
 
 def string_key(word: str) -> int:
@@ -286,11 +300,11 @@ def lemma_text(doc) -> str:
     strings, known = doc.vocab.strings, _lemma_strings
     if len(known) > LEMMA_STRINGS_BOUND:
         known.clear()
-    words = []
-    for lemma, alpha in doc.to_array([LEMMA, IS_ALPHA]).tolist():
-        if alpha:
-            word = known.get(lemma)
+    lemmas, alpha = doc.to_array([LEMMA, IS_ALPHA]).T.tolist()
+    lemmas = list(compress(lemmas, alpha))
+    words = list(map(known.get, lemmas))
+    if None in words:
+        for i, word in enumerate(words):
             if word is None:
-                word = known[lemma] = strings[lemma]
-            words.append(word)
+                words[i] = known[lemmas[i]] = strings[lemmas[i]]
     return " ".join(words)
