@@ -1,5 +1,6 @@
 """The chunk-map: worker processes and a Dask cluster give the database an in-process run gives."""
 
+import gc
 import re
 import shutil
 import time
@@ -7,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from cxtext.enrich.parallel import Inline, Processes, executor
+from cxtext.enrich.parallel import ANALYSIS_COLLECT_AFTER, Inline, Processes, executor
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +52,18 @@ def test_each_worker_warms_up_as_it_starts_and_a_failed_warm_up_leaves_the_error
     with executor(0, workers=2, chunks=4, rows=10, warm_up=_warm) as pool:
         with pytest.raises(ValueError, match="chunk 0 met the error itself"):  # its own error, not a broken pool
             list(pool.imap(_failing, [(i,) for i in range(4)]))
+
+
+def _collector(context, x):
+    return gc.get_threshold()[0], gc.get_freeze_count() > 0
+
+
+def test_chunks_run_with_what_was_loaded_frozen_and_fewer_collections_and_the_collector_is_given_back():
+    before = gc.get_threshold()
+    for chunks in (1, 4):  # in-process, then worker processes
+        with executor(0, workers=2, chunks=chunks, rows=10, warm_up=_warm) as pool:
+            assert set(pool.imap(_collector, [(i,) for i in range(chunks)])) == {(ANALYSIS_COLLECT_AFTER, True)}
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
 @pytest.fixture(scope="module")
