@@ -2,8 +2,8 @@
 generated texts, as shares of CPU time per part, for `cxtext bench --profile`.
 
 CPU time (``time.process_time``), not wall-clock time, so a busy machine changes the shares
-little. The parts are disjoint calls (none runs inside another), so with "the rest" they add up
-to the whole.
+little; Python's garbage collector is set as in a worker (cxtext.enrich.parallel). The parts are
+disjoint calls (none runs inside another), so with "the rest" they add up to the whole.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def profile_analysis(rows: list[tuple[str, str]], settings, chunk_rows: int) -> 
     """CPU seconds of analysing (kind, text) *rows* in chunks of *chunk_rows* with the tagger and
     topic model of *settings* (its state folder), the number of texts, and the share of each part."""
     from cxtext.enrich.analyse import analyse, current_versions
+    from cxtext.enrich.parallel import collector_back, collector_for_analysis
     from cxtext.text.taxonomy import read_layers, settings_layers, tagger_from_layers
     from cxtext.text.topic_files import load_current
 
@@ -41,6 +42,7 @@ def profile_analysis(rows: list[tuple[str, str]], settings, chunk_rows: int) -> 
     versions = current_versions(tagger, topic_model, settings.languages)
     analyse([("warm", "review", "Warm up the models.", "h")], tagger, versions, now=datetime.now(), topic_model=topic_model)
     numbered = [(f"p{i}", kind, text, "h") for i, (kind, text) in enumerate(rows)]
+    before = collector_for_analysis()  # as a worker analyses
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for start in range(0, len(numbered), chunk_rows):
@@ -53,6 +55,7 @@ def profile_analysis(rows: list[tuple[str, str]], settings, chunk_rows: int) -> 
             languages=settings.languages,
         )
     profiler.disable()
+    collector_back(before)
     stats = pstats.Stats(profiler).stats
     total = sum(v[3] for (file, _, name), v in stats.items() if file.endswith("enrich/analyse.py") and name == "analyse")
     seconds: dict[str, float] = {}

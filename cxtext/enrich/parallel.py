@@ -34,7 +34,7 @@ _context: Any = None  # a worker process's context, set once by the pool's initi
 ANALYSIS_COLLECT_AFTER = 10_000
 
 
-def _collector_for_analysis() -> tuple[int, ...]:
+def collector_for_analysis() -> tuple[int, ...]:
     """Set Python's cyclic garbage collector for the analysis; returns its thresholds before.
 
     The analysis keeps tens of thousands of small containers per chunk (its rows) and frees them
@@ -48,7 +48,7 @@ def _collector_for_analysis() -> tuple[int, ...]:
     return before
 
 
-def _collector_back(before: tuple[int, ...]) -> None:
+def collector_back(before: tuple[int, ...]) -> None:
     gc.set_threshold(*before)
     gc.unfreeze()
 
@@ -64,12 +64,12 @@ class Inline:
     def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
         if self.warm_up is not None:  # the models loaded first, so that they are frozen with the rest
             _warm(self.warm_up, self.context)
-        before = _collector_for_analysis()
+        before = collector_for_analysis()
         try:
             for task in tasks:
                 yield fn(self.context, *task)
         finally:
-            _collector_back(before)
+            collector_back(before)
 
     def close(self) -> None:
         pass
@@ -88,7 +88,7 @@ def _install(context, warm_up: Callable | None = None) -> None:
     if warm_up is not None:
         _warm(warm_up, context)
     # For the worker's life; given back at its exit, so that its objects are freed as usual then.
-    atexit.register(_collector_back, _collector_for_analysis())
+    atexit.register(collector_back, collector_for_analysis())
 
 
 def _with_context(fn: Callable, *args):

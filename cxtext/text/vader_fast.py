@@ -55,7 +55,7 @@ _BOOSTER_NGRAMS = _word_tuples(_BOOSTERS)
 _SPECIAL_FIRST = frozenset(key[0] for key in _SPECIAL)
 _BOOSTER_NGRAM_FIRST = frozenset(key[0] for key in _BOOSTER_NGRAMS)
 _NO_WORDS = {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
-#: Texts whose reading an analyzer remembers (a few hundred bytes each; cleared when full): the
+#: Texts whose reading an analyzer remembers (about a kilobyte each; cleared when full): the
 #: documents joined from sentences come right after their sentences were scored.
 REMEMBERED_READINGS = 1 << 12
 
