@@ -195,7 +195,7 @@ def test_joined_scores_cx_lexicon():
         ["The app is GREAT.", "THE SUPPORT IS BAD."],  # ALL CAPS counts over the joined words
         ["Great screen.", "But the battery is bad.", "Good price."],  # "but" rescales every sentence
         ["Love it!!!", "Really?", "Hate it??"],  # '!' and '?' count over the joined text
-        ["good good", "good bad"],  # the "but"-rule quirk needs equal sentiments across sentences
+        ["good good but", "good bad good"],  # the "but" rule rescales the first equal sentiment, across sentences
         ["", "good"],
         ["😁 fine.", "not bad 💘"],
     ],
