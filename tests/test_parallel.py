@@ -60,9 +60,12 @@ def _collector(context, x):
 
 def test_chunks_run_with_what_was_loaded_frozen_and_fewer_collections_and_the_collector_is_given_back():
     before = gc.get_threshold()
-    for chunks in (1, 4):  # in-process, then worker processes
-        with executor(0, workers=2, chunks=chunks, rows=10, warm_up=_warm) as pool:
-            assert set(pool.imap(_collector, [(i,) for i in range(chunks)])) == {(ANALYSIS_COLLECT_AFTER, True)}
+    with executor(0, workers=2, chunks=4, rows=10, warm_up=_warm) as pool:  # workers: once warmed up
+        assert set(pool.imap(_collector, [(i,) for i in range(4)])) == {(ANALYSIS_COLLECT_AFTER, True)}
+    with executor(0, workers=1, chunks=3, rows=10) as pool:  # in-process: once the first chunk loaded the models
+        assert (
+            list(pool.imap(_collector, [(i,) for i in range(3)])) == [(before[0], False)] + [(ANALYSIS_COLLECT_AFTER, True)] * 2
+        )
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 

@@ -58,35 +58,33 @@ class Inline:
 
     description = "1 worker (in-process)"
 
-    def __init__(self, context, warm_up: Callable | None = None):
-        self.context, self.warm_up = context, warm_up
+    def __init__(self, context):
+        self.context = context
 
     def imap(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
-        if self.warm_up is not None:  # the models loaded first, so that they are frozen with the rest
-            _warm(self.warm_up, self.context)
-        before = collector_for_analysis()
+        before = None
         try:
             for task in tasks:
-                yield fn(self.context, *task)
+                result = fn(self.context, *task)
+                if before is None:  # the first chunk loaded the models: they are frozen with the rest
+                    before = collector_for_analysis()
+                yield result
         finally:
-            collector_back(before)
+            if before is not None:
+                collector_back(before)
 
     def close(self) -> None:
         pass
-
-
-def _warm(warm_up: Callable, context) -> None:
-    try:
-        warm_up(context)
-    except Exception:  # noqa: BLE001 - a failing initializer breaks the pool without a word; the
-        log.debug("warm-up failed", exc_info=True)  # first chunk meets the error, with its message
 
 
 def _install(context, warm_up: Callable | None = None) -> None:
     global _context
     _context = context
     if warm_up is not None:
-        _warm(warm_up, context)
+        try:
+            warm_up(context)
+        except Exception:  # noqa: BLE001 - a failing initializer breaks the pool without a word; the
+            log.debug("warm-up failed", exc_info=True)  # first chunk meets the error, with its message
     # For the worker's life; given back at its exit, so that its objects are freed as usual then.
     atexit.register(collector_back, collector_for_analysis())
 
@@ -179,14 +177,13 @@ def executor(
 ) -> Iterator[Inline | Processes | Dask]:
     """The executor for a job of *chunks* chunks and *rows* rows: Dask when an address is
     given; processes when more than one worker is allowed and the job is big enough to repay
-    their start-up (a couple of seconds each; *warm_up* runs in each as it starts); otherwise inline
-    (*warm_up* runs before the first task)."""
+    their start-up (a couple of seconds each; *warm_up* runs in each as it starts); otherwise inline."""
     if dask_address:
         chosen = Dask(context, dask_address)
     elif workers > 1 and chunks > 1 and rows >= min_rows:
         chosen = Processes(context, min(workers, chunks), warm_up)
     else:
-        chosen = Inline(context, warm_up)
+        chosen = Inline(context)
     try:
         yield chosen
     finally:
