@@ -69,6 +69,28 @@ def test_chunks_run_with_what_was_loaded_frozen_and_fewer_collections_and_the_co
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
+def _note_exit_handlers_run(folder):
+    """A warm-up that registers an exit handler: Python's teardown, which a worker's exit skips."""
+    import atexit
+    import os
+
+    atexit.register(lambda: open(os.path.join(folder, f"teardown-{os.getpid()}"), "w").close())
+
+
+def test_workers_exit_at_once_without_pythons_teardown(tmp_path):
+    import multiprocessing
+
+    with executor(str(tmp_path), workers=2, chunks=4, rows=10, warm_up=_note_exit_handlers_run) as pool:
+        assert list(pool.imap(_square, [(i,) for i in range(1, 5)])) == [str(tmp_path) * i * i for i in range(1, 5)]
+        processes = list(pool.pool._processes.values())
+    deadline = time.monotonic() + 30
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p.exitcode for p in processes] == [0, 0]
+    # Freeing a worker's models object by object took a second of the next stage's CPU: skipped.
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """A state folder with 756 ingested feedback (750 English, 6 non-English), none enriched yet."""

@@ -18,6 +18,8 @@ import atexit
 import gc
 import itertools
 import logging
+import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -85,8 +87,20 @@ def _install(context, warm_up: Callable | None = None) -> None:
             warm_up(context)
         except Exception:  # noqa: BLE001 - a failing initializer breaks the pool without a word; the
             log.debug("warm-up failed", exc_info=True)  # first chunk meets the error, with its message
-    # For the worker's life; given back at its exit, so that its objects are freed as usual then.
-    atexit.register(collector_back, collector_for_analysis())
+    collector_for_analysis()  # for the worker's life
+    atexit.register(_exit_at_once)
+
+
+def _exit_at_once() -> None:
+    """A worker process's exit without Python's teardown, which freed its models and caches object
+    by object: a second or more of CPU per worker (2 workers at 100,000 records: 1.2 s) taken from
+    the caller's next stage, which runs while the workers exit; the system frees their memory at
+    once. Registered last, so it runs first of the exit handlers, after the pool's worker loop has
+    returned (its results are sent): only logging and the standard streams are left to flush."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
 
 
 def _with_context(fn: Callable, *args):
