@@ -156,5 +156,30 @@ def test_bench_measures_every_stage_and_appends_its_section(tmp_path):
     assert len(peaks) == 6
     assert all(100 < peak < 4000 for peak in peaks)  # a real process's resident memory was sampled
     assert "Beside it, the same pipelines on 300 generated records" in section and "Against the goals" in section
+    # the VADER loops bracket the pipelines; the goal's ratio is against the faster of the two
+    loops = re.search(
+        r"document level: [\d.]+ s before the pipelines \(([\d,]+) docs/s\), [\d.]+ s right after them \(([\d,]+) docs/s\)",
+        section,
+    )
+    assert loops and all(int(rate.replace(",", "")) > 0 for rate in loops.groups())
+    assert "on a host of steady speed: " in section
     shares = [int(share) for share in re.findall(r"^\| [^|]+ \| (-?\d+)% \|$", section, re.M)]
     assert "| theme tagging (`ThemeTagger.tag`) |" in section and len(shares) == 11 and 97 <= sum(shares) <= 103
+
+
+def test_bench_claims_the_ratio_only_on_a_host_of_steady_speed():
+    """The speed goal is judged against the faster of the two VADER loops, and not claimed at all
+    when they drifted apart by more than DRIFT_NOTED (a host whose speed changed mid-run)."""
+    from types import SimpleNamespace
+
+    from cxtext.devtools.bench import DRIFT_NOTED, _goals
+
+    run = SimpleNamespace(label="2 workers", seconds=100.0, stages={"enrich": 50.0}, peak_main_mb=600, peak_total_mb=1500)
+    one = SimpleNamespace(label="one worker", seconds=180.0, stages={"enrich": 90.0}, peak_main_mb=700, peak_total_mb=700)
+    nightly = SimpleNamespace(seconds=4.0)
+    steady = _goals(0.30, one, run, nightly, None, drift=DRIFT_NOTED / 2)[1]
+    drifted = _goals(0.30, one, run, nightly, None, drift=DRIFT_NOTED * 3)[1]
+    short = _goals(0.20, one, run, nightly, None, drift=0.0)[1]
+    assert steady.endswith("0.30, met.")
+    assert "0.30, **not met** (the loops drifted 30% apart: not a quiet machine)." in drifted
+    assert short.endswith("0.20, **not met**.")
