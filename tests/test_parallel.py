@@ -142,7 +142,8 @@ def test_bench_measures_every_stage_and_appends_its_section(tmp_path):
     """`cxtext bench` at its smallest size: every stage timed, each pipeline in its own process
     (so its memory is its own), the nightly +1% run, a smaller run beside it for the memory's
     growth, the profile's shares, the issue's goals, and a section appended to the file."""
-    from cxtext.devtools.bench import HEADER, run_bench
+    from cxtext.devtools.bench import run_bench
+    from cxtext.devtools.bench_markdown import HEADER
 
     out = tmp_path / "BENCHMARKS.md"
     section = run_bench(400, workers=2, out=out, echo=lambda line: None, beside=300, profile=200)
@@ -170,7 +171,7 @@ def test_bench_claims_the_ratio_only_on_a_host_of_steady_speed():
     when they drifted apart by more than DRIFT_NOTED (a host whose speed changed mid-run)."""
     from types import SimpleNamespace
 
-    from cxtext.devtools.bench import DRIFT_NOTED, _goals
+    from cxtext.devtools.bench_markdown import DRIFT_NOTED, _goals
 
     run = SimpleNamespace(label="2 workers", seconds=100.0, stages={"enrich": 50.0}, peak_main_mb=600, peak_total_mb=1500)
     one = SimpleNamespace(label="one worker", seconds=180.0, stages={"enrich": 90.0}, peak_main_mb=700, peak_total_mb=700)
