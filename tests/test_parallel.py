@@ -182,3 +182,25 @@ def test_bench_claims_the_ratio_only_on_a_host_of_steady_speed():
     assert steady.endswith("0.30, met.")
     assert "0.30, **not met** (the loops around it drifted 30% apart: not a quiet machine)." in drifted
     assert short.endswith("0.20, **not met**.")
+
+
+def test_bench_judges_each_pipeline_against_the_loops_around_it():
+    """The one-worker run against the loops before and between the pipelines, the all-workers run
+    against those between and after, even when both runs carry the same label (--workers 1)."""
+    from types import SimpleNamespace
+
+    from cxtext.devtools.bench_markdown import bench_section
+
+    def run(seconds):
+        return SimpleNamespace(
+            label="one worker", rate=1000 / seconds, seconds=seconds, records=1000, executor="in-process",
+            stages={"enrich": seconds / 2}, peak_main_mb=500, peak_total_mb=500, stage_peaks_mb={"enrich": 500},
+        )  # fmt: skip
+
+    texts = [("review", f"text {i}") for i in range(1000)]
+    section = bench_section(
+        1000, texts, (10.0, 12.0, 13.0), run(80.0), run(60.0), run(1.0), {"pipeline.duckdb": 1, "cx.duckdb": 1}, 1.0, "0"
+    )
+    # one worker: 10 s / 80 s and 12 s / 80 s; the other: 12 s / 60 s and 13 s / 60 s
+    assert "around it: one worker 0.12, one worker 0.20; against the slower: 0.15 and 0.22 " in section
+    assert "the two around the one worker pipeline within 8% of each other" in section
