@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from cxtext.text.effort import MAX_SCORE, effort_score, signals
+from cxtext.text.effort import MAX_SCORE, effort_score, sentence_signals, signals
 from cxtext.text.intent import Intent, classify, feedback_intents
 
 
@@ -83,6 +85,63 @@ def test_the_literal_check_skips_only_patterns_that_cannot_match(monkeypatch):
     checked = [signals(text) for text in texts]
     monkeypatch.setattr(effort, "_INDEX", LiteralIndex((None,) * len(effort._NEEDED)))
     assert checked == [signals(text) for text in texts] and sum(map(len, checked)) > 10
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    from cxtext.text.nlp import load_nlp, sentence_bounds
+
+    return [(s.start_char, s.end_char) for s in sentence_bounds(load_nlp()(text))]
+
+
+_PIECES = [
+    "I called them",
+    "called back again",
+    "Twice",
+    "three times",
+    "I was transferred to another department",
+    "on hold for two hours",
+    "They made me fill in the same form again",
+    "I never heard back",
+    "still waiting",
+    "e-mailed",
+    "I've resent it",
+    "great",
+    "the",
+    "XX/XX/2019",
+    "(",
+    ")",
+]
+_JOINTS = [" ", "  ", "\n", "", ". ", "! ", "? ", "... ", ".' ", '." ', ".) ", ".- ", "._ ", ".", "-", "'", ", "]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(_JOINTS)), min_size=1, max_size=8), st.booleans())
+@example([("I called them", ". "), ("three times", "! "), ("still waiting", ".")], False)  # a match across a joint
+def test_signals_from_sentences_equal_the_whole_texts(parts, padded):
+    """sentence_signals reads a text sentence by sentence (each sentence's matches remembered):
+    the same signals as signals() on the whole text, whatever its sentences and joints."""
+    text = "".join(piece + joint for piece, joint in parts)
+    text = f"  {text} " if padded else text
+    assert sentence_signals(text, _sentence_spans(text)) == signals(text)
+
+
+def test_a_pattern_that_crosses_sentences_still_does():
+    """The one rule that may match across a sentence's end (its \\S+) runs on the whole text."""
+    text = "I called them. Twice they hung up on me."
+    spans = _sentence_spans(text)
+    assert len(spans) == 2
+    found = sentence_signals(text, spans)
+    assert [(s.kind, s.evidence) for s in found] == [("repeated_contact", "called them. Twice")]
+    assert found == signals(text)
+
+
+def test_what_a_pattern_may_consume_is_read_from_it():
+    from cxtext.text.regex_literals import consumable_characters
+
+    assert consumable_characters(r"\b(?:e-mail|i've) (?:\w+ )?again\b(?! (?:me|us)\b)") == frozenset("-'")
+    assert consumable_characters(r"\b(?:start|begin) over\b|\bfrom scratch\b") == frozenset()
+    for crossing in (r"\bcalled(?: \S+)? twice", r"\bcall.", r"\b[^x]", r"\bon(?<=n) hold", r"^call", r"called\b", r"\ba|b"):
+        assert consumable_characters(crossing) is None, crossing
 
 
 def test_the_score_grows_with_effort_counts_a_kind_twice_and_is_capped():

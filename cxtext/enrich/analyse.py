@@ -13,7 +13,7 @@ import pyarrow as pa
 from cxtext.config import DEFAULT_LANGUAGES
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, arrow_schema
 from cxtext.text.document_polarity import joined_polarity
-from cxtext.text.effort import EFFORT_VERSION, effort_score, signals
+from cxtext.text.effort import EFFORT_VERSION, effort_score, sentence_signals
 from cxtext.text.intent import INTENT_VERSION, classify, feedback_intents
 from cxtext.text.language import SCORED_LANGUAGES, detect, language_version
 from cxtext.text.nlp import TEXT_PIPELINE_VERSION, clean_text, lemma_text, load_nlp, sentence_bounds
@@ -286,7 +286,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
                     "label_source": source,
                 }
             )
-        found = signals(clean.text)
+        found = sentence_signals(clean.text, [(sent.start_char, sent.end_char) for sent in sents])
         result["effort_signals"] = [
             {
                 "signal_index": i,

@@ -1,9 +1,10 @@
 """Effort signals on real complaint narratives: are the spans the rules find effort?
 
 200 narratives of the CFPB complaint samples, drawn by a hash of the complaint id (the first 200
-ids in SHA-256 order, so the draw needs no seed and does not depend on the file order), run through
-:func:`cxtext.text.effort.signals`; each span was judged against docs/EFFORT_GUIDE.md and the
-judgement committed in models/eval/effort_judgements.csv. A span the file does not judge (the
+ids in SHA-256 order, so the draw needs no seed and does not depend on the file order), read as
+enrichment reads them (:func:`cxtext.text.effort.sentence_signals` over spaCy's sentences); each
+span was judged against docs/EFFORT_GUIDE.md and the judgement committed in
+models/eval/effort_judgements.csv. A span the file does not judge (the
 rules changed since) counts as wrong until someone judges it.
 """
 
@@ -15,7 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 from cxtext.resources import models_dir
-from cxtext.text.effort import EFFORT_KINDS, signals
+from cxtext.text.effort import EFFORT_KINDS, sentence_signals
+from cxtext.text.nlp import load_nlp, sentence_bounds
 
 DRAWN = 200
 FILES = ("complaints_sample_Ujjwal260.csv", "complaints_sample_ZiyuYan9.csv")
@@ -54,8 +56,9 @@ def evaluate_effort(data_dir: Path, figures: dict[str, float] | None = None) -> 
     judged = load_judgements(judgements_path())
     right, wrong, unjudged = Counter(), Counter(), 0
     with_signal = 0
+    nlp = load_nlp()
     for complaint_id, text in narratives:
-        found = signals(text)
+        found = sentence_signals(text, [(s.start_char, s.end_char) for s in sentence_bounds(nlp(text))])
         with_signal += bool(found)
         for s in found:
             verdict = judged.get((complaint_id, s.start, s.end, s.kind))

@@ -24,9 +24,11 @@ counted at most twice, capped at ``MAX_SCORE``::
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from cxtext.text.regex_literals import LiteralIndex, needed_groups
+from cxtext.text.regex_literals import ANY_CHARACTER, LiteralIndex, consumable_characters, needed_groups
 
 EFFORT_KINDS = ("repeated_contact", "transfer", "wait", "redo", "paperwork", "chasing")
 WEIGHTS = {"repeated_contact": 2.0, "transfer": 2.0, "wait": 1.0, "redo": 2.0, "paperwork": 1.0, "chasing": 1.5}
@@ -175,6 +177,13 @@ _NEEDED = tuple(groups[0] if groups else None for groups in _GROUPS)
 _INDEX = LiteralIndex(_NEEDED, also=tuple(groups[1:] for groups in _GROUPS))
 
 
+#: The patterns that may match across sentences (they consume characters they cannot name, such
+#: as \\S): run on the whole text. The others consume word characters, whitespace and _CONSUMED
+#: only, and start at a word boundary (see sentence_signals).
+_CROSSING = frozenset(n for n, (_, pattern) in enumerate(PATTERNS) if consumable_characters(pattern) is ANY_CHARACTER)
+_CONSUMED = frozenset().union(*(consumable_characters(pattern) for n, (_, pattern) in enumerate(PATTERNS) if n not in _CROSSING))
+
+
 @dataclass(frozen=True)
 class EffortSignal:
     kind: str
@@ -187,19 +196,70 @@ class EffortSignal:
 def signals(text: str) -> list[EffortSignal]:
     """The effort signals of *text*, in text order; overlapping matches keep the earliest (then
     the longest), so one phrase is one signal."""
+    return _kept(_matches(text, _INDEX.candidates(text)))
+
+
+def sentence_signals(text: str, spans: Sequence[tuple[int, int]]) -> list[EffortSignal]:
+    """= signals(text), from its sentences (character ranges [start, end) of *text*, in order),
+    each sentence's matches remembered: templated surveys, stock phrases and retweets repeat whole
+    sentences in other texts, and the rules' own time was most of a text's effort cost.
+
+    Exact where sentences join as sentences do: the first starts the text, the last ends it, only
+    whitespace between them, and each but the last ending in a character no pattern but the crossing ones (_CROSSING) can consume, nor a
+    word character (punctuation, as the sentencizer ends sentences). Then no match of the others
+    crosses a joint, what they check beside a match (\\b, lookaheads) reads the same on both
+    sides, and the text's needed words are its sentences' (LiteralIndex.held). The crossing
+    patterns run on the whole text when its words ask for them. Other texts are read whole."""
+    if len(spans) < 2 or not _joined_as_sentences(text, spans):
+        return signals(text)
+    found, held = [], frozenset()
+    for start, end in spans:
+        sentence_held, matches = _sentence_matches(text[start:end])
+        held = None if held is None or sentence_held is None else held | sentence_held
+        found += [(number, kind, start + s, start + e, evidence, weight) for number, kind, s, e, evidence, weight in matches]
+    crossing = [number for number in _INDEX.select(held) if number in _CROSSING]
+    return _kept(found + _matches(text, crossing) if crossing else found)
+
+
+def _joined_as_sentences(text: str, spans: Sequence[tuple[int, int]]) -> bool:
+    if spans[0][0] != 0 or spans[-1][1] != len(text):
+        return False
+    for (_, end), (following, _) in zip(spans, spans[1:]):
+        last = text[end - 1 : end]
+        if not last or last.isalnum() or last == "_" or last.isspace() or last in _CONSUMED or text[end:following].strip():
+            return False
+    return True
+
+
+@lru_cache(maxsize=1 << 14)
+def _sentence_matches(sentence: str) -> tuple[frozenset[int] | None, tuple[tuple, ...]]:
+    """A sentence's held words (LiteralIndex.held) and the matches of the patterns that do not
+    cross sentences (bounded like the analysis' other sentence caches, cxtext.enrich.analyse)."""
+    held = _INDEX.held(sentence)
+    local = [number for number in _INDEX.select(held) if number not in _CROSSING]
+    return held, tuple(_matches(sentence, local))
+
+
+def _matches(text: str, numbers: Sequence[int]) -> list[tuple]:
+    """(pattern number, kind, start, end, evidence, weight) of every match of those patterns."""
     found = []
-    for number in _INDEX.candidates(text):  # the others name a word the text does not hold
+    for number in numbers:  # the others name a word the text does not hold
         kind, pattern = _COMPILED[number]
         for match in pattern.finditer(text):
             weight = WEIGHTS[kind]
             if kind == "wait" and _LONG_UNIT.search(match.group()):
                 weight += 1.0
-            found.append(EffortSignal(kind, match.start(), match.end(), match.group(), weight))
-    found.sort(key=lambda s: (s.start, -(s.end - s.start)))
+            found.append((number, kind, match.start(), match.end(), match.group(), weight))
+    return found
+
+
+def _kept(found: list[tuple]) -> list[EffortSignal]:
+    """The earliest, then longest, then first pattern's of overlapping matches, in text order."""
+    found.sort(key=lambda m: (m[2], -(m[3] - m[2]), m[0]))
     kept: list[EffortSignal] = []
-    for signal in found:
-        if not kept or signal.start >= kept[-1].end:
-            kept.append(signal)
+    for _, kind, start, end, evidence, weight in found:
+        if not kept or start >= kept[-1].end:
+            kept.append(EffortSignal(kind, start, end, evidence, weight))
     return kept
 
 

@@ -39,6 +39,75 @@ def needed_words(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | N
     return groups[0] if groups else None
 
 
+#: What consumable_characters returns for a pattern that may consume characters it cannot name.
+ANY_CHARACTER = None
+
+
+def consumable_characters(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | None:
+    """The characters other than word characters and whitespace that a match of *pattern* (its
+    lookaheads included) may consume, or None when it may consume others it does not name ('.',
+    a negated class, \\S, \\W), looks behind, anchors at a text's start or end, or may start
+    elsewhere than at a word boundary. With the set, no match crosses a character outside it that
+    is not a word character or whitespace, none starts in whitespace after one, and what the
+    pattern checks beside a match never reaches past one."""
+    if _parser is None:
+        return ANY_CHARACTER
+    try:
+        items = _parser.parse(pattern, flags)
+        return _consumable(items) if _starts_at_boundary(list(items)) else ANY_CHARACTER
+    except Exception:  # a private parser that changed shape: assume the worst
+        return ANY_CHARACTER
+
+
+def _starts_at_boundary(items: list) -> bool:
+    if not items:
+        return False
+    op, value = items[0]
+    if op is _sre.AT:
+        return str(value) == "AT_BOUNDARY"
+    if op is _sre.BRANCH:
+        return all(_starts_at_boundary(list(branch)) for branch in value[1])
+    if op is _sre.SUBPATTERN:
+        return _starts_at_boundary(list(value[-1]))
+    return False
+
+
+_NAMED_CATEGORIES = ("CATEGORY_WORD", "CATEGORY_DIGIT", "CATEGORY_SPACE")
+
+
+def _consumable(items) -> frozenset[str] | None:
+    found: set[str] = set()
+    for op, value in items:
+        if op is _sre.LITERAL:
+            found.add(chr(value))
+        elif op is _sre.IN:
+            for item, argument in value:
+                if item is _sre.LITERAL:
+                    found.add(chr(argument))
+                elif item is _sre.RANGE and argument[1] - argument[0] < 256:
+                    found.update(map(chr, range(argument[0], argument[1] + 1)))
+                elif not (item is _sre.CATEGORY and str(argument) in _NAMED_CATEGORIES):
+                    return ANY_CHARACTER  # a negation, a wide range, \\S or \\W
+        elif op is _sre.BRANCH:
+            parts = [_consumable(branch) for branch in value[1]]
+            if ANY_CHARACTER in parts:
+                return ANY_CHARACTER
+            found.update(*parts)
+        elif op in (_sre.SUBPATTERN, _sre.ATOMIC_GROUP, _sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            inner = _consumable(value if op is _sre.ATOMIC_GROUP else value[-1])
+            if inner is ANY_CHARACTER:
+                return ANY_CHARACTER
+            found.update(inner)
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT) and value[0] == 1:  # a lookahead
+            inner = _consumable(value[1])
+            if inner is ANY_CHARACTER:
+                return ANY_CHARACTER
+            found.update(inner)
+        elif not (op is _sre.AT and str(value) in ("AT_BOUNDARY", "AT_NON_BOUNDARY")):
+            return ANY_CHARACTER  # '.', a lookbehind, ^ or $, a back-reference
+    return frozenset(c for c in found if not (c.isalnum() or c == "_" or c.isspace()))
+
+
 def _groups(items) -> tuple[frozenset[str], ...]:
     """The sets of the runs of letters the parsed *items* must match, most selective first."""
     found, run = [], ""
@@ -118,13 +187,24 @@ class LiteralIndex:
 
     def candidates(self, text: str) -> tuple[int, ...]:
         """The numbers of the patterns that may match *text*, in table order."""
+        return self.select(self.held(text))
+
+    def held(self, text: str) -> frozenset[int] | None:
+        """The patterns and *also* sets whose words *text* holds (None: every pattern may match).
+        A text's runs are its parts' runs where no run crosses from one part into the next, so
+        the union of its parts' held sets is its own (cxtext.text.effort joins sentences so)."""
         runs = runs_of(text)
         if runs is None:
-            return self._every
+            return None
         numbers = list(map(self._runs.get, runs))
         if None in numbers:  # a run not met before
             numbers = [self._run_patterns(run) if n is None else n for run, n in zip(runs, numbers)]
-        held = self._always.union(*numbers)  # patterns, and the *also* sets held (numbered after them)
+        return self._always.union(*numbers)  # patterns, and the *also* sets held (numbered after them)
+
+    def select(self, held: frozenset[int] | None) -> tuple[int, ...]:
+        """The numbers of the patterns a text holding *held* may match, in table order."""
+        if held is None:
+            return self._every
         if not self._any_also:
             return tuple(sorted(held))
         return tuple(sorted(n for n in held if n < self._count and self._also[n] <= held))
