@@ -178,7 +178,7 @@ _INDEX = LiteralIndex(_NEEDED, also=tuple(groups[1:] for groups in _GROUPS))
 
 
 #: The patterns that may match across sentences (they consume characters they cannot name, such
-#: as \\S): run on the whole text. The others consume word characters, whitespace and _CONSUMED
+#: as \S): run on the whole text. The others consume word characters, whitespace and _CONSUMED
 #: only, and start at a word boundary (see sentence_signals).
 _CROSSING = frozenset(n for n, (_, pattern) in enumerate(PATTERNS) if consumable_characters(pattern) is ANY_CHARACTER)
 _CONSUMED = frozenset().union(*(consumable_characters(pattern) for n, (_, pattern) in enumerate(PATTERNS) if n not in _CROSSING))
@@ -205,11 +205,12 @@ def sentence_signals(text: str, spans: Sequence[tuple[int, int]]) -> list[Effort
     sentences in other texts, and the rules' own time was most of a text's effort cost.
 
     Exact where sentences join as sentences do: the first starts the text, the last ends it, only
-    whitespace between them, and each but the last ending in a character no pattern but the crossing ones (_CROSSING) can consume, nor a
-    word character (punctuation, as the sentencizer ends sentences). Then no match of the others
-    crosses a joint, what they check beside a match (\\b, lookaheads) reads the same on both
-    sides, and the text's needed words are its sentences' (LiteralIndex.held). The crossing
-    patterns run on the whole text when its words ask for them. Other texts are read whole."""
+    whitespace between them, and each but the last ends in a character that is no word character
+    and that no pattern but the crossing ones (_CROSSING) can consume (punctuation, as the
+    sentencizer ends sentences). Then no match of the others crosses a joint, what they check
+    beside a match (\\b, lookaheads) reads the same on both sides, and the text's needed words are
+    its sentences' (LiteralIndex.held). The crossing patterns run on the whole text when its words
+    ask for them. Other texts are read whole."""
     if len(spans) < 2 or not _joined_as_sentences(text, spans):
         return signals(text)
     found, held = [], frozenset()

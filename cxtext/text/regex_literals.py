@@ -87,7 +87,7 @@ def _consumable(items) -> frozenset[str] | None:
                 elif item is _sre.RANGE and argument[1] - argument[0] < 256:
                     found.update(map(chr, range(argument[0], argument[1] + 1)))
                 elif not (item is _sre.CATEGORY and str(argument) in _NAMED_CATEGORIES):
-                    return ANY_CHARACTER  # a negation, a wide range, \\S or \\W
+                    return ANY_CHARACTER  # a negation, a wide range, \S or \W
         elif op is _sre.BRANCH:
             parts = [_consumable(branch) for branch in value[1]]
             if ANY_CHARACTER in parts:
