@@ -135,6 +135,20 @@ def test_a_pattern_that_crosses_sentences_still_does():
     assert found == signals(text)
 
 
+def test_a_held_set_cut_to_what_patterns_need_selects_them_alike():
+    """The sentence cache keeps only the part of a sentence's held set the crossing patterns'
+    choice reads (LiteralIndex.needs): the same choice of those patterns as the whole set."""
+    from cxtext.text.effort import _INDEX, PATTERNS
+
+    texts = [piece + " " + other for piece in _PIECES for other in _PIECES] + ["I called them three times again."]
+    for chosen in ({0}, {0, 5, 11}, set(range(len(PATTERNS)))):
+        needs = _INDEX.needs(frozenset(chosen))
+        for text in texts:
+            held = _INDEX.held(text)
+            whole = [n for n in _INDEX.select(held) if n in chosen]
+            assert [n for n in _INDEX.select(held & needs) if n in chosen] == whole, (chosen, text)
+
+
 def test_what_a_pattern_may_consume_is_read_from_it():
     from cxtext.text.regex_literals import consumable_characters
 

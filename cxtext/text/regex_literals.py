@@ -201,6 +201,11 @@ class LiteralIndex:
             numbers = [self._run_patterns(run) if n is None else n for run, n in zip(runs, numbers)]
         return self._always.union(*numbers)  # patterns, and the *also* sets held (numbered after them)
 
+    def needs(self, numbers: frozenset[int]) -> frozenset[int]:
+        """The held numbers select reads to decide on the patterns *numbers*: theirs and their
+        *also* sets' (a held set cut to them selects the same of those patterns)."""
+        return frozenset(numbers).union(*(self._also[n] for n in numbers))
+
     def select(self, held: frozenset[int] | None) -> tuple[int, ...]:
         """The numbers of the patterns a text holding *held* may match, in table order."""
         if held is None:
