@@ -50,6 +50,23 @@ def widened(window: tuple | None, other: tuple) -> tuple:
     return other if window is None else (min(window[0], other[0]), max(window[1], other[1]))
 
 
+def set_languages(store: Store, languages: pa.Table, window: tuple) -> None:
+    """Set feedback.language from *languages* (feedback_id, language), whose feedback were all
+    created within *window* (created_at bounds: the scan of feedback skips the rest). The caller's
+    transaction."""
+    if not languages.num_rows:
+        return
+    store.con.register("_languages", languages)
+    try:
+        store.execute(
+            "UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
+            "AND feedback.created_at >= ? AND feedback.created_at < ?",
+            list(window),
+        )
+    finally:
+        store.con.unregister("_languages")
+
+
 class Repeats:
     """The run's plan of copies (see the module docstring), and the sources' kept results."""
 
@@ -181,11 +198,13 @@ class Repeats:
                 "JOIN _queued_copies c ON k.feedback_id = c.source_id"
             )[0][0]
             mentions += inserted if table == "theme_mentions" else 0
-        self.store.execute(
-            "UPDATE feedback SET language = k.language FROM _kept_languages k JOIN _queued_copies c ON k.feedback_id = c.source_id "
-            "WHERE feedback.feedback_id = c.feedback_id AND feedback.created_at >= ? AND feedback.created_at < ?",
-            list(self.window),
-        )
+        # The copies' languages are read out first: an UPDATE of feedback joining the two temporary
+        # tables itself took twenty times as long (1M records, 2 workers: 9 statements, 9-11 s
+        # of the main process, against 0.5 s).
+        languages = self.store.con.sql(
+            "SELECT c.feedback_id, k.language FROM _kept_languages k JOIN _queued_copies c ON k.feedback_id = c.source_id"
+        ).to_arrow_table()
+        set_languages(self.store, languages, self.window)
         self.store.execute("DELETE FROM _queued_copies")
         self.queued, self.window = 0, None
         return mentions

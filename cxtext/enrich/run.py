@@ -32,7 +32,7 @@ from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, vers
 from cxtext.enrich.discovery import DISCOVERED_LAYER, load_suggestions_table, taxonomy_layers
 from cxtext.enrich.learned import learned_version, load_models
 from cxtext.enrich.parallel import executor
-from cxtext.enrich.repeats import Repeats, widened
+from cxtext.enrich.repeats import Repeats, set_languages, widened
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
 from cxtext.store.schema import PER_FEEDBACK_RESULTS
@@ -351,15 +351,7 @@ class _Rows:
         for table, parts in self.tables.items():
             store.insert_arrow(table, pa.concat_tables(parts))
         if self.languages:
-            store.con.register("_languages", pa.concat_tables(self.languages))
-            try:
-                store.execute(
-                    "UPDATE feedback SET language = l.language FROM _languages l WHERE feedback.feedback_id = l.feedback_id "
-                    "AND feedback.created_at >= ? AND feedback.created_at < ?",
-                    list(self.window),
-                )
-            finally:
-                store.con.unregister("_languages")
+            set_languages(store, pa.concat_tables(self.languages), self.window)
         self.tables, self.languages, self.window = {}, [], None
 
 
