@@ -260,3 +260,18 @@ def test_a_memory_cap_for_a_block_is_lifted_after_it(tmp_path):
             pass
         assert limit(store) == before
     assert memory_bytes("128MB") == 128_000_000 and memory_bytes("1 GiB") == 1 << 30
+
+
+def test_one_thread_for_a_block_is_lifted_after_it(tmp_path):
+    threads = lambda store: store.scalar("SELECT current_setting('threads')")  # noqa: E731
+    with Store.open(tmp_path / "threads.duckdb") as store:
+        before = threads(store)
+        with store.one_thread():
+            assert threads(store) == 1
+        assert threads(store) == before
+        try:
+            with store.one_thread():
+                raise RuntimeError("the block failed")
+        except RuntimeError:
+            pass
+        assert threads(store) == before

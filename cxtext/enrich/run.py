@@ -19,7 +19,7 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -31,7 +31,7 @@ from cxtext.config import Settings
 from cxtext.enrich.analyse import AnalysisContext, Versions, analyse_chunk, versions_of, warm_up
 from cxtext.enrich.discovery import DISCOVERED_LAYER, load_suggestions_table, taxonomy_layers
 from cxtext.enrich.learned import learned_version, load_models
-from cxtext.enrich.parallel import executor
+from cxtext.enrich.parallel import Processes, executor
 from cxtext.enrich.repeats import Repeats, set_languages, widened
 from cxtext.enrich.topics import ensure_topic_model
 from cxtext.store.db import Store, utcnow
@@ -289,7 +289,7 @@ def enrich(
         )
         result.executor = pool.description
         results = pool.imap(analyse_chunk, tasks())
-        with closing(repeats):
+        with closing(repeats), store.one_thread() if isinstance(pool, Processes) else nullcontext():
             while result.chunks < len(chunks):
                 with store.transaction():  # COMMIT_CHUNKS chunks a commit
                     rows, queued = _Rows(), []

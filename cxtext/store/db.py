@@ -182,6 +182,18 @@ class Store:
             self.execute(f"SET memory_limit = '{configured}'" if configured else "RESET memory_limit")
 
     @contextmanager
+    def one_thread(self) -> Iterator[None]:
+        """Run the block with DuckDB on one thread, then put the thread count back: while worker
+        processes keep every core busy, a statement's parallel plan costs more CPU than the wall
+        it saves (enrichment of 1M records with 2 workers: this process 49.1-57.0 s of CPU against
+        60.1-63.1 s, docs/BENCHMARKS.md)."""
+        self.execute("SET threads = 1")
+        try:
+            yield
+        finally:
+            self.execute("RESET threads")
+
+    @contextmanager
     def scratch_table(self, name: str, as_select: str, params: list | None = None) -> Iterator[str]:
         """A temporary table made from a query, dropped afterwards (staging for bulk work)."""
         self.execute(f"DROP TABLE IF EXISTS {name}")
