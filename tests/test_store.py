@@ -269,9 +269,6 @@ def test_one_thread_for_a_block_is_lifted_after_it(tmp_path):
         with store.one_thread():
             assert threads(store) == 1
         assert threads(store) == before
-        try:
-            with store.one_thread():
-                raise RuntimeError("the block failed")
-        except RuntimeError:
-            pass
+        with pytest.raises(RuntimeError), store.one_thread():
+            raise RuntimeError("the block failed")
         assert threads(store) == before
