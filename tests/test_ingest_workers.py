@@ -169,3 +169,24 @@ def test_files_smaller_than_parallel_min_rows_stay_in_process(landing, tmp_path)
     with Store.open(settings.work_db) as store, ingest_workers(settings) as shared:
         result = ingest_file(store, settings, landing / "reviews-b.csv", settings.sources["shop_reviews"], workers=shared)
         assert result.rows_read == len(EXTRA_REVIEWS) - 1 and not shared.started  # a blank line is not a record
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_merges_run_on_one_duckdb_thread_only_beside_worker_processes(workers, landing, tmp_path, monkeypatch):
+    """Worker processes keep every core busy: the file's merges then run on one DuckDB thread,
+    and the store's thread count is back after the file."""
+    import cxtext.ingest.load as load
+
+    seen, real_load = [], load._load
+
+    def spying_load(store, *args):
+        seen.append(store.scalar("SELECT current_setting('threads')"))
+        return real_load(store, *args)
+
+    monkeypatch.setattr(load, "_load", spying_load)
+    settings = _settings(tmp_path, landing, workers)
+    with Store.open(settings.work_db) as store, ingest_workers(settings) as shared:
+        before = store.scalar("SELECT current_setting('threads')")
+        ingest_file(store, settings, landing / "reviews-a.csv", settings.sources["shop_reviews"], workers=shared)
+        assert seen == [1 if workers > 1 else before] and shared.started == (workers > 1)
+        assert store.scalar("SELECT current_setting('threads')") == before

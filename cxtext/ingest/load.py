@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -157,7 +157,9 @@ def ingest_file(
         archived = path if archived_as else archive_file(settings, path, digest)
         # A file's queries need memory for the file, not the database: under a cap of its own,
         # what they read of feedback is not kept (at 1M records it was most of ingest's growth).
-        with store.memory_capped(settings.ingest_memory_limit), store.transaction():
+        # With worker processes on every core, its merges run on one thread (Store.one_thread).
+        threads = store.one_thread() if settings.workers > 1 else nullcontext()
+        with store.memory_capped(settings.ingest_memory_limit), threads, store.transaction():
             result.batch_id = store.next_id("batch_id_seq")
             key = _file_key(path, digest, spec, window)
             ahead = workers.sent_ahead(key) if workers is not None else None

@@ -185,8 +185,8 @@ class Store:
     def one_thread(self) -> Iterator[None]:
         """Run the block with DuckDB on one thread, then put the thread count back: while worker
         processes keep every core busy, a statement's parallel plan costs more CPU than the wall
-        it saves (enrichment of 1M records with 2 workers: this process 49.1-57.0 s of CPU against
-        60.1-63.1 s, docs/BENCHMARKS.md)."""
+        it saves (1M records with 2 workers, this process's CPU: enrichment 49.1-57.0 s against
+        60.1-63.1 s, ingest 21.8-27.5 s against 27.7-29.0 s; docs/BENCHMARKS.md)."""
         self.execute("SET threads = 1")
         try:
             yield
