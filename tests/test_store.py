@@ -272,3 +272,20 @@ def test_one_thread_for_a_block_is_lifted_after_it(tmp_path):
         with pytest.raises(RuntimeError), store.one_thread():
             raise RuntimeError("the block failed")
         assert threads(store) == before
+
+
+def test_a_writable_store_checkpoints_after_a_large_log_also_when_reopened(tmp_path):
+    """Frequent small commits checkpoint at CHECKPOINT_THRESHOLD, not DuckDB's 16 MiB (costly in
+    enrichment); a read-only open has no log to gather."""
+    from cxtext.store.db import CHECKPOINT_THRESHOLD, memory_bytes
+
+    threshold = lambda store: memory_bytes(store.scalar("SELECT current_setting('checkpoint_threshold')"))  # noqa: E731
+    path = tmp_path / "log.duckdb"
+    with Store.open(path) as store:
+        assert abs(threshold(store) - memory_bytes(CHECKPOINT_THRESHOLD)) < 1 << 20
+        with store.released():
+            pass
+        assert abs(threshold(store) - memory_bytes(CHECKPOINT_THRESHOLD)) < 1 << 20
+        store.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)")
+    with Store.open(path) as store:  # the log was checkpointed at close: nothing lost
+        assert store.scalar("SELECT count(*) FROM t") == 1000

@@ -22,6 +22,14 @@ from cxtext.store.schema import SCHEMA_VERSION, create_statements
 
 #: The newest storage format the `duckdb` CLI on PyPI (1.5.x) can read; the published file uses it.
 PUBLISHED_STORAGE_VERSION = "v1.5.0"
+#: How much write-ahead log a writable store gathers before DuckDB checkpoints it into the file
+#: (DuckDB's default: 16 MiB). Enrichment commits a few thousand rows at a time, and checkpoints
+#: every 16 MiB cost far more than the data they write (likely each one recompressing the unfilled
+#: last segments again): 1M records with 2 workers, this process's CPU 49.7-53.1 s against
+#: 33.1-36.5 s at 256MB, the final checkpoint 0.6 s, the same peak memory (docs/BENCHMARKS.md).
+#: A crash leaves at most this much log, replayed at the next open; publish and erasure checkpoint
+#: explicitly.
+CHECKPOINT_THRESHOLD = "256MB"
 
 
 def utcnow() -> datetime:
@@ -87,6 +95,7 @@ class Store:
         config = {"memory_limit": memory_limit} if memory_limit else {}
         if not read_only:  # a new file in the format the published copy needs: publishing is then a file copy
             config["storage_compatibility_version"] = PUBLISHED_STORAGE_VERSION
+            config["checkpoint_threshold"] = CHECKPOINT_THRESHOLD
         try:
             con = duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.Error as exc:
