@@ -203,14 +203,16 @@ class Store:
             self.execute("RESET threads")
 
     @contextmanager
-    def scratch_table(self, name: str, as_select: str, params: list | None = None) -> Iterator[str]:
-        """A temporary table made from a query, dropped afterwards (staging for bulk work)."""
-        self.execute(f"DROP TABLE IF EXISTS {name}")
-        self.execute(f"CREATE TEMP TABLE {name} AS {as_select}", params)
+    def scratch_table(self, name: str, as_select: str, params: list | None = None, *, view: bool = False) -> Iterator[str]:
+        """A temporary table made from a query (*view*: a view, read where its rows are), dropped
+        afterwards (staging for bulk work)."""
+        kind = "VIEW" if view else "TABLE"
+        self.execute(f"DROP {kind} IF EXISTS {name}")
+        self.execute(f"CREATE TEMP {kind} {name} AS {as_select}", params)
         try:
             yield name
         finally:
-            self.execute(f"DROP TABLE IF EXISTS {name}")
+            self.execute(f"DROP {kind} IF EXISTS {name}")
 
     def next_id(self, sequence: str) -> int:
         return self.scalar(f"SELECT nextval('{sequence}')")
