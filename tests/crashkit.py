@@ -96,6 +96,10 @@ class Kill:
     def tail(self, n: int = 15) -> str:
         return "\n".join(self.lines[-n:])
 
+    def said(self, pattern: str) -> bool:
+        """Whether a line the victim wrote matches the regular expression *pattern*."""
+        return any(re.search(pattern, line) for line in self.lines)
+
 
 def victim_env(prefect_home: Path) -> dict[str, str]:
     """The environment of a victim: its own Prefect home (shared by the harness's victims, so the
