@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import compress
 from typing import NamedTuple
 
@@ -263,12 +263,19 @@ class Sentence(NamedTuple):
     end_char: int
 
 
+@cache
+def attribute_ids(*names: str) -> tuple[int, ...]:
+    """spaCy's ids of the token attributes *names*, for Doc.to_array: looked up once, not by an
+    import statement in every call (about a microsecond a document each)."""
+    from spacy.attrs import IDS
+
+    return tuple(IDS[name] for name in names)
+
+
 def sentence_bounds(doc) -> list[Sentence]:
     """The sentences of a doc the sentencizer has run on, as word and character ranges read from
     one array: a spaCy Span per sentence cost more than the rest of the sentence splitting."""
-    from spacy.attrs import IDX, LENGTH, SENT_START
-
-    flags, idx, lengths = doc.to_array([SENT_START, IDX, LENGTH]).T.tolist()
+    flags, idx, lengths = doc.to_array(attribute_ids("SENT_START", "IDX", "LENGTH")).T.tolist()
     if not flags:
         return []
     flags[0] = 1
@@ -295,12 +302,10 @@ def lemma_text(doc) -> str:
     """What the topic model reads: the alphabetic lemmas of a document. Each lemma's string is
     remembered by its hash: spaCy's StringStore decodes a new str on every lookup, which took
     half of this function's time."""
-    from spacy.attrs import IS_ALPHA, LEMMA  # spaCy is imported by the first text analysed, not by importing cxtext
-
     strings, known = doc.vocab.strings, _lemma_strings
     if len(known) > LEMMA_STRINGS_BOUND:
         known.clear()
-    lemmas, alpha = doc.to_array([LEMMA, IS_ALPHA]).T.tolist()
+    lemmas, alpha = doc.to_array(attribute_ids("LEMMA", "IS_ALPHA")).T.tolist()
     lemmas = list(compress(lemmas, alpha))
     words = list(map(known.get, lemmas))
     if None in words:

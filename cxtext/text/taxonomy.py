@@ -31,7 +31,7 @@ from pathlib import Path
 from cxtext.errors import ConfigError
 from cxtext.journey import JOURNEY_STAGES
 from cxtext.resources import models_dir
-from cxtext.text.nlp import sentence_bounds
+from cxtext.text.nlp import attribute_ids, sentence_bounds
 from cxtext.text.pattern_matcher import ATTRS, PatternMatcher
 from cxtext.text.theme_guards import hashes, negated, sense_ok
 from cxtext.text.theme_patterns import DEFAULT_WINDOW, Pattern, guard_words, literal_words, parse_pattern
@@ -372,10 +372,8 @@ class ThemeTagger:
         self._keys: dict[str, _Key] = {}
         self._sentences: OrderedDict[bytes, tuple] = OrderedDict()
         self._lock = threading.Lock()  # a Dask worker may tag in several threads
-        from spacy.attrs import IDS  # phrase_matcher has loaded spaCy
-
-        self._key_attrs = [IDS["ORTH"], IDS["SPACY"]]  # attribute ids: to_array looks names up on each call
-        self._row_attrs = [IDS[name] for name in ATTRS]
+        self._key_attrs = attribute_ids("ORTH", "SPACY")  # ids: to_array looks names up on each call
+        self._row_attrs = attribute_ids(*ATTRS)
         for t in taxonomy.themes:
             self._keys[t.id] = _Key(
                 t.id, t.negation, hashes(literal_words(t.phrases, ())), frozenset(), hashes(t.not_near), DEFAULT_WINDOW
