@@ -274,6 +274,30 @@ def test_one_thread_for_a_block_is_lifted_after_it(tmp_path):
         assert threads(store) == before
 
 
+def test_no_progress_bar_is_printed_also_when_reopened(tmp_path, monkeypatch):
+    """DuckDB prints a progress bar into the run's output for statements over 2 s (seen at 1M
+    records); every connection a store opens has it off, read-only and reopened ones too."""
+    import duckdb
+
+    connect = duckdb.connect
+
+    def as_outside_pytest(*args, **kwargs):  # under pytest DuckDB's default is off; elsewhere it is on
+        con = connect(*args, **kwargs)
+        con.execute("SET enable_progress_bar = true")
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", as_outside_pytest)
+    bar = lambda store: store.scalar("SELECT current_setting('enable_progress_bar')")  # noqa: E731
+    path = tmp_path / "quiet.duckdb"
+    with Store.open(path) as store:
+        assert bar(store) is False
+        with store.released():
+            pass
+        assert bar(store) is False
+    with Store.open(path, read_only=True) as store:
+        assert bar(store) is False
+
+
 def test_a_writable_store_checkpoints_after_a_large_log_also_when_reopened(tmp_path):
     """Frequent small commits checkpoint at CHECKPOINT_THRESHOLD, not DuckDB's 16 MiB (costly in
     enrichment); a read-only open has no log to gather."""
