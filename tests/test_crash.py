@@ -11,8 +11,8 @@ had started marked crashed in the ledger unless it had replaced the analysts' fi
 before and after each kill; then it may read completed) or had found nothing new to publish (once
 a kill lands after the rename, the re-runs have nothing to do). After each kill: no process of
 the group is left, and the analysts' file, if there is one, is a complete snapshot a clean run
-published, before or after. docs/RELIABILITY.md ("Crash safety") has the figures; set CXTEXT_CRASH_LOG=FILE
-to get one JSON line per kill point.
+published, before or after. docs/RELIABILITY.md ("Crash safety") has the figures; set
+CXTEXT_CRASH_LOG=FILE to get one JSON line per kill point.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from cxtext.insights.daily import refresh_daily
 from cxtext.insights.refresh import publish_with_aggregates, refresh_aggregates
 from cxtext.ops.erasure_derived import refit_models, rewrite_exports, scrub_suggestions
 from cxtext.ops.erasure_files import Match, scrub_archive, sweep_archive
-from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, utcnow
+from cxtext.store.db import PUBLISHED_STORAGE_VERSION, Store, connect, utcnow
 from cxtext.store.publish import Published, fsync, snapshot_files
 from cxtext.store.schema import PER_FEEDBACK_RESULTS, TABLES, sql_literal
 from cxtext.store.workspace import Workspace
@@ -154,7 +154,7 @@ def compact(path: Path, *, storage_version: str | None = None) -> None:
     tmp = path.with_name(f".{path.name}.compacting")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = connect(str(path))
     try:
         con.execute("CHECKPOINT")
         source = con.execute("SELECT current_database()").fetchone()[0]
@@ -206,7 +206,7 @@ def erase_snapshots(store: Store, settings: Settings, match: Match) -> int:
     for snapshot in snapshot_files(settings.snapshots_dir):
         copy = snapshot.with_name(f".{snapshot.name}.erasing")
         shutil.copyfile(snapshot, copy)
-        with duckdb.connect(str(copy)) as con:
+        with connect(str(copy)) as con:
             counts, _ = erase_rows(con, match, settings.salt())
             _carry_index(con, index, stones)
             if any(counts.values()) and _has_table(con, "daily_inputs"):  # its daily quotes and sums too

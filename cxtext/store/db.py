@@ -32,11 +32,11 @@ PUBLISHED_STORAGE_VERSION = "v1.5.0"
 CHECKPOINT_THRESHOLD = "256MB"
 
 
-def _connect(path: str, *, read_only: bool = False, config: dict) -> duckdb.DuckDBPyConnection:
-    """A connection with DuckDB's progress bar off: it printed "100% ▕███▏ (00:00:02 elapsed)"
+def connect(path: str, *, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with DuckDB's progress bar off: it printed "100% ▕███▏ (00:00:02 elapsed)"
     into a run's output for every statement over 2 s (a session setting: the connect config
-    refuses it)."""
-    con = duckdb.connect(path, read_only=read_only, config=config)
+    refuses it). Every connection cxtext opens is made here."""
+    con = duckdb.connect(path, read_only=read_only, config=config or {})
     con.execute("SET enable_progress_bar = false")
     return con
 
@@ -106,7 +106,7 @@ class Store:
             config["storage_compatibility_version"] = PUBLISHED_STORAGE_VERSION
             config["checkpoint_threshold"] = CHECKPOINT_THRESHOLD
         try:
-            con = _connect(path, read_only=read_only, config=config)
+            con = connect(path, read_only=read_only, config=config)
         except duckdb.Error as exc:
             raise damaged(exc, path) or exc  # noqa: B904  (the damage, or the error itself, with its traceback)
         store = cls(con, path, config | {"access_mode": "READ_ONLY"} if read_only else config)
@@ -146,7 +146,7 @@ class Store:
         try:
             yield
         finally:
-            self.con = _connect(self.path, config=self._config)
+            self.con = connect(self.path, config=self._config)
 
     # queries --------------------------------------------------------------------------------
 
