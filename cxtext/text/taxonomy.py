@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from cxtext.errors import ConfigError
 from cxtext.journey import JOURNEY_STAGES
@@ -130,9 +131,10 @@ class Taxonomy:
         return {old: t.id for t in self.themes for old in t.formerly if old not in self._by_id}
 
 
-@dataclass(frozen=True)
-class Mention:
-    """One theme found in one sentence; character offsets are in the analysed text."""
+class Mention(NamedTuple):
+    """One theme found in one sentence; character offsets are in the analysed text. A named tuple:
+    one is made per mention of every text, and a frozen dataclass sets each field through
+    object.__setattr__."""
 
     theme: str
     stage: str
