@@ -153,9 +153,20 @@ SCHEMAS = {name: arrow_schema(name) for name in PER_FEEDBACK_RESULTS} | {
 
 #: The per-feedback tables whose rows an analysis result holds (enrichment's row is made per feedback).
 _RESULT_TABLES = tuple(t for t in PER_FEEDBACK_RESULTS if t != "enrichment")
-#: The columns of those tables' rows as _analyse_texts makes them: tuples in this order (the table's
-#: without the feedback_id).
-_COLUMNS = {table: tuple(name for name in SCHEMAS[table].names if name != "feedback_id") for table in _RESULT_TABLES}
+#: The order of the values in the rows _analyse_texts makes (tuples, without the feedback_id): named
+#: here, where the rows are made, so that the columns are found by name whatever the tables' order.
+_COLUMNS = {
+    "sentences": ("sentence_index", "start_char", "end_char", "text", "compound", "label"),
+    "theme_mentions": (
+        "mention_index", "theme", "stage", "sentence_index", "start_char", "end_char", "evidence", "clause", "compound",
+        "label", "label_source",
+    ),
+    "sentiment": ("compound", "pos", "neu", "neg", "label", "peak_end", "peak_end_label", "sentence_count", "is_retweet"),
+    "feedback_topics": ("topic_id", "confidence"),
+    "sentence_intents": ("sentence_index", "intent", "score", "start_char", "end_char", "evidence"),
+    "effort_signals": ("signal_index", "kind", "weight", "start_char", "end_char", "evidence"),
+    "feedback_effort": ("intents", "effort_score", "signals"),
+}  # fmt: skip
 
 
 def analyse(
@@ -257,7 +268,7 @@ def _analyse_texts(texts: list[tuple[str, str]], tagger: ThemeTagger, lemmas: bo
                 label, source = label_for(compounds[mention.sentence_index]), "sentence"
             start, end = clean.original_span(mention.start_char, mention.end_char)
             result["theme_mentions"].append(
-                (  # in _COLUMNS' order, as every row here
+                (  # in _COLUMNS' order, as every row here is
                     index,
                     mention.theme,
                     mention.stage,
