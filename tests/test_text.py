@@ -121,10 +121,18 @@ def test_sentences_and_lemmas_read_from_arrays_equal_spacys_own():
         "Delayed DELIVERY!!! The "
         "iPhone's cases were Broken, I'm NOT happy; the U.S. team Ran RUNNING Runs geese Geese better BEST.",
     ]
-    for ours, theirs in zip(load_nlp().pipe(texts), reference.pipe(texts)):
+    for ours, theirs in zip(load_nlp().pipe(texts, batch_size=3), reference.pipe(texts)):
+        _same_words(ours)  # each doc's rows of its batch's table
         assert [(s.start, s.end) for s in sentences(ours)] == [(s.start, s.end) for s in theirs.sents]
         assert sentence_bounds(ours) == [(s.start, s.end, s.start_char, s.end_char) for s in theirs.sents]
         assert [t.lemma_ for t in ours] == [table.get(t.lower_, t.lemma_.lower()) for t in theirs]
+
+
+def test_the_word_table_begins_with_the_theme_matchers_columns():
+    from cxtext.text.nlp import WORD_ATTRS
+    from cxtext.text.pattern_matcher import ATTRS
+
+    assert WORD_ATTRS[: len(ATTRS)] == tuple(ATTRS)  # the tagger hands the matcher those columns
 
 
 @lru_cache(maxsize=1)
@@ -150,6 +158,15 @@ def _same_sentence_starts(text: str, reference, preset: dict[int, bool] | None =
     theirs = reference.get_pipe("sentencizer")(theirs)
     assert ours.to_array([SENT_START]).tolist() == theirs.to_array([SENT_START]).tolist(), text
     assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs], text
+    _same_words(ours)
+
+
+def _same_words(doc) -> None:
+    """The word table the component leaves a doc is the doc's own values, read after it ran."""
+    from cxtext.text.nlp import WORD_ATTRS, words
+
+    assert "cxtext_words" in doc.user_data or not len(doc)
+    assert words(doc).tolist() == doc.to_array(list(WORD_ATTRS)).tolist(), doc.text
 
 
 def test_sentencizer_equals_spacys_on_the_sample_and_edge_cases():

@@ -199,13 +199,14 @@ class SentencesAndLemmas:
 
     def _mark(self, docs: list) -> list:
         import numpy as np
-        from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
+        from spacy.attrs import LEMMA, SENT_START
 
-        words = [doc for doc in docs if len(doc)]
-        if not words:
+        nonempty = [doc for doc in docs if len(doc)]
+        if not nonempty:
             return docs
-        lengths = np.array([len(doc) for doc in words])
-        orth, lower, punct, preset = np.concatenate([doc.to_array([ORTH, LOWER, IS_PUNCT, SENT_START]) for doc in words]).T
+        lengths = np.array([len(doc) for doc in nonempty])
+        table = np.concatenate([doc.to_array(attribute_ids(*WORD_ATTRS)) for doc in nonempty])
+        orth, lower, punct, preset = (table[:, _WORD_COLUMN[name]] for name in ("ORTH", "LOWER", "IS_PUNCT", "SENT_START"))
         lemmas = self.by_lower.get(lower)
         missing = lemmas == 0
         lemmas[missing] = self.by_text.get(orth[missing])
@@ -215,7 +216,7 @@ class SentencesAndLemmas:
         # sentence-final character before it in its doc is sentence-final.
         final = np.isin(orth, self.final)
         events = np.flatnonzero(final | (punct == 0))
-        doc_of = np.repeat(np.arange(len(words)), lengths)
+        doc_of = np.repeat(np.arange(len(nonempty)), lengths)
         after, before = events[1:], events[:-1]
         starts = after[~final[after] & final[before] & (doc_of[after] == doc_of[before])]
         marks = np.full(len(orth), NOT_START, dtype=np.uint64)
@@ -223,9 +224,11 @@ class SentencesAndLemmas:
         firsts = np.cumsum(lengths) - lengths
         marks[firsts] = 1
         marks = np.where(preset != 0, preset, marks)
+        table[:, _WORD_COLUMN["SENT_START"]], table[:, _WORD_COLUMN["LEMMA"]] = marks, lemmas
         values = np.stack([marks, lemmas], axis=1)
-        for doc, first, length in zip(words, firsts.tolist(), lengths.tolist()):
+        for doc, first, length in zip(nonempty, firsts.tolist(), lengths.tolist()):
             doc.from_array([SENT_START, LEMMA], values[first : first + length])
+            doc.user_data[_WORDS_KEY] = table[first : first + length]  # = doc.to_array(WORD_ATTRS) now
         return docs
 
 
@@ -263,6 +266,22 @@ class Sentence(NamedTuple):
     end_char: int
 
 
+#: The word attributes the analysis reads, one column each: the theme matcher's columns first
+#: (cxtext.text.pattern_matcher.ATTRS, in its order), then the sentence starts, the character
+#: offsets, the lemmas' filter and the spaces the tagger's sentence keys hold.
+WORD_ATTRS = ("LOWER", "LEMMA", "ORTH", "LIKE_NUM", "IS_DIGIT", "IS_PUNCT", "SENT_START", "IDX", "LENGTH", "IS_ALPHA", "SPACY")
+_WORD_COLUMN = {name: i for i, name in enumerate(WORD_ATTRS)}
+_WORDS_KEY = "cxtext_words"
+
+
+def words(doc):
+    """``doc.to_array(WORD_ATTRS)``: the pipeline's last component reads them for its whole batch
+    in one array and leaves each doc its rows (a doc's sentences, lemmas and themes each read
+    their own array before: a tenth of spaCy's share of the analysis); read now for another doc."""
+    table = doc.user_data.get(_WORDS_KEY)
+    return table if table is not None else doc.to_array(attribute_ids(*WORD_ATTRS))
+
+
 @cache
 def attribute_ids(*names: str) -> tuple[int, ...]:
     """spaCy's ids of the token attributes *names*, for Doc.to_array: looked up once, not by an
@@ -275,7 +294,7 @@ def attribute_ids(*names: str) -> tuple[int, ...]:
 def sentence_bounds(doc) -> list[Sentence]:
     """The sentences of a doc the sentencizer has run on, as word and character ranges read from
     one array: a spaCy Span per sentence cost more than the rest of the sentence splitting."""
-    flags, idx, lengths = doc.to_array(attribute_ids("SENT_START", "IDX", "LENGTH")).T.tolist()
+    flags, idx, lengths = words(doc)[:, _WORD_COLUMN["SENT_START"] : _WORD_COLUMN["LENGTH"] + 1].T.tolist()
     if not flags:
         return []
     flags[0] = 1
@@ -305,11 +324,11 @@ def lemma_text(doc) -> str:
     strings, known = doc.vocab.strings, _lemma_strings
     if len(known) > LEMMA_STRINGS_BOUND:
         known.clear()
-    lemmas, alpha = doc.to_array(attribute_ids("LEMMA", "IS_ALPHA")).T.tolist()
+    lemmas, alpha = words(doc)[:, [_WORD_COLUMN["LEMMA"], _WORD_COLUMN["IS_ALPHA"]]].T.tolist()
     lemmas = list(compress(lemmas, alpha))
-    words = list(map(known.get, lemmas))
-    if None in words:
-        for i, word in enumerate(words):
-            if word is None:
-                words[i] = known[lemmas[i]] = strings[lemmas[i]]
-    return " ".join(words)
+    forms = list(map(known.get, lemmas))
+    if None in forms:
+        for i, form in enumerate(forms):
+            if form is None:
+                forms[i] = known[lemmas[i]] = strings[lemmas[i]]
+    return " ".join(forms)

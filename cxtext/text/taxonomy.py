@@ -32,7 +32,7 @@ from typing import NamedTuple
 from cxtext.errors import ConfigError
 from cxtext.journey import JOURNEY_STAGES
 from cxtext.resources import models_dir
-from cxtext.text.nlp import attribute_ids, sentence_bounds
+from cxtext.text.nlp import WORD_ATTRS, sentence_bounds, words
 from cxtext.text.pattern_matcher import ATTRS, PatternMatcher
 from cxtext.text.theme_guards import hashes, negated, sense_ok
 from cxtext.text.theme_patterns import DEFAULT_WINDOW, Pattern, guard_words, literal_words, parse_pattern
@@ -357,6 +357,10 @@ class _Key:
 SENTENCE_CACHE = 1 << 14
 
 
+#: Columns of cxtext.text.nlp.words (which begins with the pattern matcher's ATTRS): a sentence key's.
+_ORTH, _SPACY = WORD_ATTRS.index("ORTH"), WORD_ATTRS.index("SPACY")
+
+
 class ThemeTagger:
     """Finds the taxonomy's themes in spaCy docs. Build once per process (see get_tagger).
 
@@ -374,8 +378,6 @@ class ThemeTagger:
         self._keys: dict[str, _Key] = {}
         self._sentences: OrderedDict[bytes, tuple] = OrderedDict()
         self._lock = threading.Lock()  # a Dask worker may tag in several threads
-        self._key_attrs = attribute_ids("ORTH", "SPACY")  # ids: to_array looks names up on each call
-        self._row_attrs = attribute_ids(*ATTRS)
         for t in taxonomy.themes:
             self._keys[t.id] = _Key(
                 t.id, t.negation, hashes(literal_words(t.phrases, ())), frozenset(), hashes(t.not_near), DEFAULT_WINDOW
@@ -398,8 +400,8 @@ class ThemeTagger:
         sents = sents if sents is not None else sentence_bounds(doc)
         if not sents:
             return []
-        words = doc.to_array(self._key_attrs)  # a sentence's key: its words' hashes, then its spaces, as bytes
-        orths, spaces = words[:, 0], words[:, 1].astype("uint8")
+        table = words(doc)  # a sentence's key: its words' hashes, then its spaces, as bytes
+        orths, spaces = table[:, _ORTH], table[:, _SPACY].astype("uint8")
         keys = [orths[sent.start : sent.end].tobytes() + spaces[sent.start : sent.end].tobytes() for sent in sents]
         with self._lock:
             known = [self._sentences.get(key) for key in keys]
@@ -432,7 +434,7 @@ class ThemeTagger:
         phrases = self._phrases(doc if lo == 0 and hi == len(doc) else doc[lo:hi])  # doc positions
         matches = [(strings[match_id], start, end) for match_id, start, end in phrases]
         # The words as string hashes, in one array (LOWER and LEMMA first: what the guards read).
-        array = doc.to_array(self._row_attrs)[lo:hi]
+        array = words(doc)[lo:hi, : len(ATTRS)]
         rows = array.tolist()
         sentence_starts = frozenset(start - lo for start in starts[first:last])
         matches += [
